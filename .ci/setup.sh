@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install everything sgd-anim needs on a fresh Debian machine, skipping what is there.
+# Called by `make render` and `make test`; safe to run again (a second run takes seconds).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+TORCH_PIN=${TORCH_PIN:-torch==2.13.0}   # the CPU wheel; a bare `torch` pulls a multi-GB CUDA build
+
+# 1. Debian packages Manim needs to build pycairo and manimpango.
+need_apt=()
+for pkg in libcairo2-dev libpango1.0-dev pkg-config; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing Debian packages: ${need_apt[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# 2. The virtual environment.
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "setup: creating $VENV" >&2
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+fi
+
+# 3. Torch (CPU) first, so the project's `torch` range is already satisfied.
+if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
+  echo "setup: installing $TORCH_PIN (CPU)" >&2
+  "$VENV/bin/python" -m pip install -q "$TORCH_PIN"
+fi
+
+# 4. The project itself, editable, with its test tools. Redone only when pyproject.toml changes.
+stamp="$VENV/.sgd-anim-installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing sgd-anim and its dependencies" >&2
+  "$VENV/bin/python" -m pip install -q -e ".[dev]"
+  touch "$stamp"
+fi

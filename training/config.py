@@ -1,0 +1,105 @@
+"""Training settings as one dataclass: what produced a trace, validated with clear messages."""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+from training.data import DataSpec
+from training.errors import InputError
+
+__all__ = ["OPTIMIZERS", "TrainConfig"]
+
+OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
+MAX_STEPS = 10_000_000  # beyond this a run takes hours and its trace gigabytes
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a recorded run. Defaults are the article's run."""
+
+    data: DataSpec = field(default_factory=DataSpec)
+    lr: float = 0.1
+    batch_size: int = 2
+    epochs: int = 100
+    optimizer: str = "sgd"
+    momentum: float | None = None  # None: 0.9 for "momentum", 0 for "sgd", 0 for "rmsprop"
+    nesterov: bool = False
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    alpha: float = 0.99  # RMSprop smoothing constant
+    weight_decay: float = 0.0
+    shuffle: bool = False
+    seed: int = 0
+    init_a: float = 1.0
+    init_b: float = 1.0
+    drop_last: bool = True  # the article's len(X) // batch_size drops a short last batch
+
+    @property
+    def effective_momentum(self) -> float:
+        if self.momentum is not None:
+            return self.momentum
+        return 0.9 if self.optimizer == "momentum" else 0.0
+
+    def validate(self, n_points: int | None = None) -> "TrainConfig":
+        """Raise :class:`InputError` for the first setting that is out of range."""
+        def finite(name: str, value: float) -> None:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+                raise InputError(f"{name} must be a finite number, got {value!r}")
+
+        for name in ("lr", "beta1", "beta2", "eps", "alpha", "weight_decay", "init_a", "init_b"):
+            finite(name, getattr(self, name))
+        if self.lr <= 0:
+            raise InputError(f"learning rate must be > 0, got {self.lr:g}")
+        for name in ("batch_size", "epochs", "seed"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InputError(f"{name.replace('_', ' ')} must be a whole number, got {value!r}")
+        if self.batch_size < 1:
+            raise InputError(f"batch size must be >= 1, got {self.batch_size}")
+        if self.epochs < 1:
+            raise InputError(f"epochs must be >= 1, got {self.epochs}")
+        if self.optimizer not in OPTIMIZERS:
+            raise InputError(f"unknown optimizer {self.optimizer!r}; accepted: {', '.join(OPTIMIZERS)}")
+        if self.momentum is not None:
+            finite("momentum", self.momentum)
+            if not 0 <= self.momentum < 1:
+                raise InputError(f"momentum must be in [0, 1), got {self.momentum:g}")
+            if self.optimizer in ("adam", "adagrad"):
+                raise InputError(f"--momentum does not apply to {self.optimizer}; use it with sgd, momentum or rmsprop")
+        if self.nesterov and (self.optimizer not in ("sgd", "momentum") or self.effective_momentum <= 0):
+            raise InputError("nesterov needs SGD with momentum > 0 (for example --optimizer momentum)")
+        for name in ("beta1", "beta2", "alpha"):
+            if not 0 <= getattr(self, name) < 1:
+                raise InputError(f"{name} must be in [0, 1), got {getattr(self, name):g}")
+        if self.eps <= 0:
+            raise InputError(f"eps must be > 0, got {self.eps:g}")
+        if self.weight_decay < 0:
+            raise InputError(f"weight decay must be >= 0, got {self.weight_decay:g}")
+        if n_points is not None:
+            if self.batch_size > n_points:
+                raise InputError(f"batch size {self.batch_size} is larger than the data ({n_points} points)")
+            per_epoch = n_points // self.batch_size if self.drop_last else -(-n_points // self.batch_size)
+            if per_epoch * self.epochs > MAX_STEPS:
+                raise InputError(
+                    f"{self.epochs} epochs of {per_epoch} batches is {per_epoch * self.epochs:,} steps; "
+                    f"at most {MAX_STEPS:,} are allowed")
+        return self
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["data"] = self.data.to_dict()
+        d["momentum"] = self.effective_momentum
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise InputError(f"unknown training setting(s): {', '.join(unknown)}; accepted: {', '.join(sorted(known))}")
+        kwargs = dict(d)
+        data = kwargs.get("data")
+        if isinstance(data, dict):
+            kwargs["data"] = DataSpec(**data)
+        return cls(**kwargs)

@@ -1,0 +1,172 @@
+"""Data sets: the article's six points, a CSV file, or a seeded synthetic line with noise.
+
+No torch here: data is plain float64 numpy, so a trace can be re-rendered without torch.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from training.errors import InputError
+
+__all__ = ["ARTICLE_X", "ARTICLE_Y", "Dataset", "DataSpec", "load_csv", "synthetic", "load_data"]
+
+# The article's data ("X_values" and "Y_values").
+ARTICLE_X = (0.2, 0.4, 0.6, 0.8, 1.0, 1.2)
+ARTICLE_Y = (0.18, 0.32, 0.42, 0.48, 0.58, 0.72)
+
+MIN_POINTS = 2
+MAX_CSV_BYTES = 50_000_000
+
+
+@dataclass(frozen=True)
+class Dataset:
+    x: np.ndarray
+    y: np.ndarray
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Where the points come from: ``article``, ``csv`` (with ``path``) or ``synthetic``."""
+
+    kind: str = "article"
+    path: str | None = None
+    n: int = 100
+    slope: float = 0.5
+    intercept: float = 0.1
+    noise: float = 0.05
+    outliers: int = 0
+    seed: int = 0
+    x_min: float = 0.0
+    x_max: float = 1.5
+
+    @classmethod
+    def parse(cls, text: str) -> "DataSpec":
+        """Parse the ``--data`` flag: ``article``, ``synthetic[:n=1000,noise=0.1,...]`` or a path."""
+        text = text.strip()
+        if text in ("", "article"):
+            return cls()
+        if text == "synthetic" or text.startswith("synthetic:"):
+            kwargs: dict = {}
+            body = text[len("synthetic:"):] if ":" in text else ""
+            types = _SYNTHETIC_FIELDS
+            for part in filter(None, (p.strip() for p in body.split(","))):
+                key, sep, value = part.partition("=")
+                key = key.strip()
+                if not sep or key not in types:
+                    raise InputError(
+                        f"--data synthetic: bad setting {part!r}; accepted: "
+                        + ", ".join(f"{k}=..." for k in types))
+                try:
+                    kwargs[key] = types[key](value)
+                except ValueError:
+                    raise InputError(f"--data synthetic: {key} must be a number, got {value!r}") from None
+            return cls(kind="synthetic", **kwargs)
+        return cls(kind="csv", path=text)
+
+    def to_dict(self) -> dict:
+        if self.kind == "article":
+            return {"kind": "article"}
+        if self.kind == "csv":
+            return {"kind": "csv", "path": self.path}
+        return {"kind": "synthetic", **{k: getattr(self, k) for k in _SYNTHETIC_FIELDS}}
+
+
+_SYNTHETIC_FIELDS = {"n": int, "slope": float, "intercept": float, "noise": float,
+                     "outliers": int, "seed": int, "x_min": float, "x_max": float}
+
+
+def load_csv(path: str | Path) -> Dataset:
+    """Read columns x and y from a CSV file; a header row is optional.
+
+    Every failure is an :class:`InputError` whose message names the file and the problem.
+    """
+    p = Path(path)
+    name = str(path)
+    if not p.exists():
+        raise InputError(f"data file {name} does not exist; give a CSV file with columns x,y")
+    if p.is_dir():
+        raise InputError(f"data file {name} is a directory; give a CSV file with columns x,y")
+    if p.stat().st_size > MAX_CSV_BYTES:
+        raise InputError(f"data file {name} is larger than {MAX_CSV_BYTES // 1_000_000} MB")
+    raw = p.read_bytes()
+    if b"\x00" in raw:
+        raise InputError(f"data file {name} is binary, not a CSV file with columns x,y")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"data file {name} is not UTF-8 text; give a CSV file with columns x,y") from None
+    return parse_csv_text(text, name)
+
+
+def parse_csv_text(text: str, name: str = "<csv>") -> Dataset:
+    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    if not rows:
+        raise InputError(f"data file {name} is empty; give a CSV file with columns x,y")
+    xs: list[float] = []
+    ys: list[float] = []
+    for lineno, row in enumerate(rows, start=1):
+        cells = [c.strip() for c in row]
+        if len(cells) != 2:
+            raise InputError(f"data file {name}, row {lineno}: expected 2 columns (x,y), found {len(cells)}")
+        try:
+            x, y = float(cells[0]), float(cells[1])
+        except ValueError:
+            if lineno == 1:  # a header row such as "x,y"
+                continue
+            raise InputError(f"data file {name}, row {lineno}: {','.join(cells)!r} is not two numbers") from None
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise InputError(f"data file {name}, row {lineno}: values must be finite numbers, got {','.join(cells)!r}")
+        xs.append(x)
+        ys.append(y)
+    if len(xs) < MIN_POINTS:
+        raise InputError(f"data file {name} has {len(xs)} data point(s); at least {MIN_POINTS} are needed")
+    x_arr = np.asarray(xs, dtype=np.float64)
+    if np.ptp(x_arr) == 0:
+        raise InputError(f"data file {name}: all x values are equal, so no line can be fitted")
+    return Dataset(x_arr, np.asarray(ys, dtype=np.float64), f"csv:{name}")
+
+
+def synthetic(spec: DataSpec) -> Dataset:
+    """A seeded noisy line y = slope·x + intercept + noise, with a few optional outliers."""
+    if not MIN_POINTS <= spec.n <= 1_000_000:
+        raise InputError(f"synthetic data: n must be between {MIN_POINTS} and 1000000, got {spec.n}")
+    if not 0 <= spec.outliers <= spec.n:
+        raise InputError(f"synthetic data: outliers must be between 0 and n={spec.n}, got {spec.outliers}")
+    if not all(math.isfinite(v) for v in (spec.slope, spec.intercept, spec.noise, spec.x_min, spec.x_max)):
+        raise InputError("synthetic data: slope, intercept, noise, x_min and x_max must be finite numbers")
+    if spec.noise < 0:
+        raise InputError(f"synthetic data: noise must be >= 0, got {spec.noise}")
+    if not spec.x_max > spec.x_min:
+        raise InputError("synthetic data: x_max must be greater than x_min")
+    rng = np.random.default_rng(spec.seed)
+    x = np.sort(rng.uniform(spec.x_min, spec.x_max, spec.n))
+    y = spec.slope * x + spec.intercept + rng.normal(0.0, spec.noise, spec.n)
+    if spec.outliers:
+        which = rng.choice(spec.n, spec.outliers, replace=False)
+        spread = max(spec.noise, 0.05) * 8 + 0.1 * abs(spec.slope) * (spec.x_max - spec.x_min)
+        y[which] += rng.choice([-1.0, 1.0], spec.outliers) * spread
+    return Dataset(x, y, f"synthetic:n={spec.n},seed={spec.seed}")
+
+
+def load_data(spec: DataSpec, base_dir: Path | None = None) -> Dataset:
+    """Build the data set a :class:`DataSpec` describes; CSV paths are relative to ``base_dir``."""
+    if spec.kind == "article":
+        return Dataset(np.array(ARTICLE_X), np.array(ARTICLE_Y), "article")
+    if spec.kind == "synthetic":
+        return synthetic(spec)
+    if spec.kind == "csv":
+        path = Path(spec.path or "")
+        if base_dir is not None and not path.is_absolute():
+            path = base_dir / path
+        return load_csv(path)
+    raise InputError(f"unknown data kind {spec.kind!r}; accepted: article, csv, synthetic")

@@ -1,0 +1,286 @@
+"""The Trace: the versioned, column-wise JSON file that every later stage reads.
+
+This module must not import torch: re-rendering a saved trace runs without it.
+Loading validates everything and never executes code (plain ``json`` only).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from training.errors import InputError
+
+__all__ = ["SCHEMA_VERSION", "STEP_FLOAT_COLUMNS", "Trace", "TraceStatus"]
+
+SCHEMA_VERSION = 1
+
+# Per-step scalar columns, all the same length (one entry per optimizer step).
+STEP_INT_COLUMNS = ("epoch", "batch")
+STEP_FLOAT_COLUMNS = ("a", "b", "loss", "full_loss", "grad_a", "grad_b", "update_a", "update_b")
+# Optional per-step columns: optimizer state after the step, present when the optimizer has it
+# (SGD momentum buffer, Adam's first moment).
+STEP_OPTIONAL_COLUMNS = ("velocity_a", "velocity_b")
+# Per-step, per-sample columns: one list per step, as long as that step's batch.
+STEP_RAGGED_COLUMNS = ("indices", "pred", "residual")
+
+MAX_TRACE_BYTES = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class TraceStatus:
+    """``completed``, or ``diverged`` at step ``step`` (that step was not recorded)."""
+
+    state: str = "completed"
+    step: int | None = None
+    reason: str = ""
+
+    @property
+    def diverged(self) -> bool:
+        return self.state == "diverged"
+
+    def to_dict(self) -> dict:
+        if not self.diverged:
+            return {"state": "completed"}
+        return {"state": "diverged", "step": self.step, "reason": self.reason}
+
+
+@dataclass
+class Trace:
+    """A recorded SGD run. Scalar step columns are float64/int64 numpy arrays."""
+
+    config: dict
+    versions: dict
+    x: np.ndarray
+    y: np.ndarray
+    steps: dict[str, Any]
+    final_a: float
+    final_b: float
+    status: TraceStatus = field(default_factory=TraceStatus)
+
+    # ----------------------------------------------------------------- queries
+    @property
+    def n_steps(self) -> int:
+        return len(self.steps["a"])
+
+    @property
+    def has_velocity(self) -> bool:
+        return "velocity_a" in self.steps
+
+    @property
+    def a_after(self) -> np.ndarray:
+        """a after each step: the next step's a, and ``final_a`` after the last."""
+        return np.append(self.steps["a"][1:], self.final_a)
+
+    @property
+    def b_after(self) -> np.ndarray:
+        return np.append(self.steps["b"][1:], self.final_b)
+
+    def full_loss_at(self, a: float | np.ndarray, b: float | np.ndarray) -> np.ndarray:
+        """Exact MSE over the whole data set, in float64 (for contours and the final loss)."""
+        a = np.asarray(a, dtype=np.float64)[..., None]
+        b = np.asarray(b, dtype=np.float64)[..., None]
+        return np.mean((a * self.x + b - self.y) ** 2, axis=-1)
+
+    @property
+    def final_full_loss(self) -> float:
+        return float(self.full_loss_at(self.final_a, self.final_b))
+
+    # ----------------------------------------------------------------- writing
+    def to_json(self) -> str:
+        """Readable JSON: sections indented, each column on one line. Deterministic."""
+        def dump(value: Any) -> str:
+            return json.dumps(_plain(value), allow_nan=False, separators=(", ", ": "))
+
+        steps = self.steps
+        names = [*STEP_INT_COLUMNS, *STEP_FLOAT_COLUMNS,
+                 *(c for c in STEP_OPTIONAL_COLUMNS if c in steps), *STEP_RAGGED_COLUMNS]
+        step_lines = ",\n".join(f'    "{n}": {dump(steps[n])}' for n in names)
+        config = json.dumps(_plain(self.config), indent=2, sort_keys=True, allow_nan=False)
+        versions = json.dumps(self.versions, sort_keys=True)
+        return (
+            "{\n"
+            f'  "schema_version": {SCHEMA_VERSION},\n'
+            f'  "config": {_indent(config, 2)},\n'
+            f'  "versions": {versions},\n'
+            f'  "status": {json.dumps(self.status.to_dict())},\n'
+            f'  "final": {dump({"a": self.final_a, "b": self.final_b})},\n'
+            f'  "n_steps": {self.n_steps},\n'
+            f'  "data": {{\n    "x": {dump(self.x)},\n    "y": {dump(self.y)}\n  }},\n'
+            f'  "steps": {{\n{step_lines}\n  }}\n'
+            "}\n"
+        )
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write atomically: a temporary file in the same folder, renamed at the end."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self.to_json())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    # ----------------------------------------------------------------- reading
+    @classmethod
+    def from_file(cls, path: str | Path) -> "Trace":
+        p = Path(path)
+        if not p.exists():
+            raise InputError(f"trace file {path} does not exist")
+        if p.is_dir():
+            raise InputError(f"trace file {path} is a directory, not a trace.json file")
+        if p.stat().st_size > MAX_TRACE_BYTES:
+            raise InputError(f"trace file {path} is too large to be a trace")
+        raw = p.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"trace file {path} is not JSON text (binary data; pickles are never loaded)") from None
+        return cls.from_json(text, str(path))
+
+    @classmethod
+    def from_json(cls, text: str, name: str = "trace") -> "Trace":
+        try:
+            doc = json.loads(text, parse_constant=_refuse_constant)
+        except json.JSONDecodeError as e:
+            raise InputError(f"trace file {name} is not valid JSON (line {e.lineno}: {e.msg}); it may be truncated") from None
+        except ValueError as e:
+            raise InputError(f"trace file {name}: {e}") from None
+        except RecursionError:
+            raise InputError(f"trace file {name} is nested too deeply to be a trace") from None
+        return cls.from_dict(doc, name)
+
+    @classmethod
+    def from_dict(cls, doc: Any, name: str = "trace") -> "Trace":
+        def bad(msg: str) -> InputError:
+            return InputError(f"trace file {name}: {msg}")
+
+        if not isinstance(doc, dict):
+            raise bad("the top level must be a JSON object")
+        version = doc.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise bad(f"schema_version {version!r} is not supported; this sgd-anim reads version {SCHEMA_VERSION}")
+        for key in ("config", "data", "steps", "final", "status"):
+            if not isinstance(doc.get(key), dict):
+                raise bad(f'missing or malformed section "{key}"')
+        x = _float_array(doc["data"].get("x"), "data.x", bad)
+        y = _float_array(doc["data"].get("y"), "data.y", bad)
+        if len(x) != len(y) or len(x) < 2:
+            raise bad(f"data.x and data.y must have the same length (at least 2), got {len(x)} and {len(y)}")
+
+        raw_steps = doc["steps"]
+        steps: dict[str, Any] = {}
+        for col in STEP_INT_COLUMNS:
+            steps[col] = _int_array(raw_steps.get(col), f"steps.{col}", bad)
+        for col in STEP_FLOAT_COLUMNS:
+            steps[col] = _float_array(raw_steps.get(col), f"steps.{col}", bad)
+        for col in STEP_OPTIONAL_COLUMNS:
+            if col in raw_steps:
+                steps[col] = _float_array(raw_steps[col], f"steps.{col}", bad)
+        for col in STEP_RAGGED_COLUMNS:
+            steps[col] = _ragged(raw_steps.get(col), f"steps.{col}", bad, integer=(col == "indices"))
+        lengths = {col: len(v) for col, v in steps.items()}
+        if len(set(lengths.values())) != 1:
+            raise bad("step columns have different lengths: "
+                      + ", ".join(f"{c}={n}" for c, n in lengths.items()))
+        n = len(steps["a"])
+        for i, (idx, pred, res) in enumerate(zip(steps["indices"], steps["pred"], steps["residual"])):
+            if not (len(idx) == len(pred) == len(res)) or not idx:
+                raise bad(f"step {i}: indices, pred and residual must be non-empty and of equal length")
+            if min(idx) < 0 or max(idx) >= len(x):
+                raise bad(f"step {i}: a sample index is outside the data (0..{len(x) - 1})")
+
+        final = doc["final"]
+        fa, fb = final.get("a"), final.get("b")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (fa, fb)):
+            raise bad('"final" must hold finite numbers a and b')
+        st = doc["status"]
+        state = st.get("state")
+        if state == "completed":
+            status = TraceStatus()
+        elif state == "diverged":
+            k = st.get("step")
+            if not isinstance(k, int) or isinstance(k, bool) or k != n:
+                raise bad(f"a diverged trace must name the step it stopped at ({n}), got {k!r}")
+            status = TraceStatus("diverged", k, str(st.get("reason", "")))
+        else:
+            raise bad(f"status must be completed or diverged, got {state!r}")
+        if n == 0 and not status.diverged:
+            raise bad("a completed trace must hold at least one step")
+        versions = doc.get("versions", {})
+        return cls(config=doc["config"], versions=versions if isinstance(versions, dict) else {},
+                   x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Trace):
+            return NotImplemented
+        return self.to_json() == other.to_json()
+
+
+def _refuse_constant(token: str) -> float:
+    raise ValueError(f"non-finite number {token} is not allowed")
+
+
+def _float_array(value: Any, what: str, bad) -> np.ndarray:
+    if not isinstance(value, list):
+        raise bad(f"{what} must be a list of numbers")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise bad(f"{what} must hold only numbers") from None
+    if arr.ndim != 1 or any(isinstance(v, (bool, str)) for v in value[:1]):
+        raise bad(f"{what} must be a flat list of numbers")
+    if not np.all(np.isfinite(arr)):
+        raise bad(f"{what} holds a value that is not a finite number")
+    return arr
+
+
+def _int_array(value: Any, what: str, bad) -> np.ndarray:
+    arr = _float_array(value, what, bad)
+    if not np.all(arr == np.round(arr)) or any(isinstance(v, float) for v in value):
+        raise bad(f"{what} must hold whole numbers")
+    return arr.astype(np.int64)
+
+
+def _ragged(value: Any, what: str, bad, integer: bool) -> list:
+    if not isinstance(value, list):
+        raise bad(f"{what} must be a list with one list per step")
+    out = []
+    for row in value:
+        if not isinstance(row, list) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in row):
+            raise bad(f"{what} must hold one list of numbers per step")
+        if integer and not all(isinstance(v, int) for v in row):
+            raise bad(f"{what} must hold whole numbers")
+        if not integer and not all(math.isfinite(v) for v in row):
+            raise bad(f"{what} holds a value that is not a finite number")
+        out.append(row)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """numpy arrays and scalars to plain Python, so json writes them exactly (repr of float64)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _indent(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return text.replace("\n", "\n" + pad)
