@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from training.atomic import atomic_path
 from training.errors import InputError
 
 __all__ = ["SCHEMA_VERSION", "STEP_FLOAT_COLUMNS", "Trace", "TraceStatus"]
@@ -119,17 +118,9 @@ class Trace:
 
     def to_file(self, path: str | Path) -> Path:
         """Write atomically: a temporary file in the same folder, renamed at the end."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(self.to_json())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        with atomic_path(path) as tmp:
+            tmp.write_text(self.to_json(), encoding="utf-8")
+        return Path(path)
 
     # ----------------------------------------------------------------- reading
     @classmethod

@@ -1,0 +1,118 @@
+"""Numbers every view needs, computed once from a Trace in float64: axis limits (clipped
+for diverged runs), the exact loss surface, the full-batch gradient, per-sample shares.
+
+Both backends use these, so the matplotlib and Manim pictures agree to the pixel's worth.
+No torch here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from training.trace import Trace
+
+__all__ = ["Limits", "Geometry", "least_squares", "mse", "full_gradient", "sample_shares",
+           "loss_grid"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1
+
+
+def least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """The a, b that minimise the MSE: where every optimizer is heading."""
+    xm, ym = x.mean(), y.mean()
+    sxx = np.sum((x - xm) ** 2)
+    a = float(np.sum((x - xm) * (y - ym)) / sxx) if sxx > 0 else 0.0
+    return a, float(ym - a * xm)
+
+
+def mse(a, b, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Full-data MSE at (a, b), vectorised over arrays of a and b, from sufficient statistics."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    sxx, sx, sxy, sy, syy = (x * x).mean(), x.mean(), (x * y).mean(), y.mean(), (y * y).mean()
+    val = a * a * sxx + 2 * a * b * sx + b * b - 2 * a * sxy - 2 * b * sy + syy
+    return np.maximum(val, 0.0)
+
+
+def full_gradient(a: float, b: float, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """dL/da and dL/db of the whole data set's MSE: what full-batch gradient descent follows."""
+    r = a * x + b - y
+    return float(2 * np.mean(r * x)), float(2 * np.mean(r))
+
+
+def sample_shares(xb: np.ndarray, residual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's share of dL/da and dL/db in its batch: 2/n·r·x and 2/n·r (they sum to the gradient)."""
+    n = len(residual)
+    r = np.asarray(residual, dtype=np.float64)
+    return 2.0 / n * r * np.asarray(xb, dtype=np.float64), 2.0 / n * r
+
+
+def loss_grid(limits: Limits, x: np.ndarray, y: np.ndarray, n: int = 160):
+    """Exact MSE on an n×n grid over (a, b): the contours of the parameter-space view."""
+    A, B = np.meshgrid(np.linspace(limits.x0, limits.x1, n), np.linspace(limits.y0, limits.y1, n))
+    return A, B, mse(A, B, x, y)
+
+
+def _pad(lo: float, hi: float, frac: float, min_span: float) -> tuple[float, float]:
+    span = max(hi - lo, min_span)
+    mid = (lo + hi) / 2
+    return mid - span * (0.5 + frac), mid + span * (0.5 + frac)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Everything derived from a trace that the views share."""
+
+    fit: Limits
+    params: Limits
+    loss_range: tuple[float, float]
+    log_loss: bool
+    optimum: tuple[float, float]
+    clipped: bool  # True when the path leaves the parameter view (a diverged run)
+
+    @classmethod
+    def of(cls, trace: Trace) -> "Geometry":
+        x, y = trace.x, trace.y
+        a_opt, b_opt = least_squares(x, y)
+        a_path = np.append(trace.steps["a"], trace.final_a)
+        b_path = np.append(trace.steps["b"], trace.final_b)
+
+        # Parameter space: the whole path and the optimum, but never so wide that the
+        # optimum's basin shrinks to a dot. A diverged path is clipped to a sane box.
+        dist0 = max(abs(a_path[0] - a_opt), abs(b_path[0] - b_opt), 0.25)
+        cap = 4.0 * dist0
+        a_lo, a_hi = min(a_path.min(), a_opt), max(a_path.max(), a_opt)
+        b_lo, b_hi = min(b_path.min(), b_opt), max(b_path.max(), b_opt)
+        clipped = bool(a_lo < a_opt - cap or a_hi > a_opt + cap or b_lo < b_opt - cap or b_hi > b_opt + cap)
+        a_lo, a_hi = max(a_lo, a_opt - cap), min(a_hi, a_opt + cap)
+        b_lo, b_hi = max(b_lo, b_opt - cap), min(b_hi, b_opt + cap)
+        params = Limits(*_pad(a_lo, a_hi, 0.12, 0.5), *_pad(b_lo, b_hi, 0.12, 0.5))
+
+        # Fit view: the data, x = 0 (where b is read off), and the lines of the early steps.
+        x_lo, x_hi = min(x.min(), 0.0), x.max()
+        xs = np.array([x_lo, x_hi])
+        early = slice(0, min(len(a_path), 50))
+        line_y = np.outer(a_path[early], xs) + b_path[early, None]
+        y_span = max(np.ptp(y), 1e-3)
+        y_lo = max(min(y.min(), line_y.min()), y.min() - 2.5 * y_span)
+        y_hi = min(max(y.max(), line_y.max()), y.max() + 2.5 * y_span)
+        fx0, fx1 = _pad(x_lo, x_hi, 0.06, 1e-3)
+        fy0, fy1 = _pad(y_lo, y_hi, 0.08, 1e-3)
+        fit = Limits(fx0, fx1, fy0, fy1)
+
+        losses = np.concatenate([trace.steps["loss"], trace.steps["full_loss"], [trace.final_full_loss]])
+        losses = losses[np.isfinite(losses)]
+        lo = float(max(losses.min(), 1e-12)) if losses.size else 1e-6
+        hi = float(losses.max()) if losses.size else 1.0
+        log = hi / max(lo, 1e-12) > 30
+        return cls(fit, params, (lo, hi), log, (a_opt, b_opt), clipped)

@@ -1,0 +1,68 @@
+"""Themes: colours, font and sizes shared by the matplotlib and Manim backends.
+
+A theme is a TOML file in ``assets/themes`` (or any path). Both backends read the same
+file, so a GIF and an MP4 of one config look alike.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from training.errors import InputError
+
+__all__ = ["ASSETS", "THEMES_DIR", "Theme", "available_themes", "load_theme", "font_path"]
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+THEMES_DIR = ASSETS / "themes"
+
+COLOR_KEYS = ("background", "panel", "text", "muted", "grid", "points", "batch", "line", "ghost",
+              "residual", "update", "full_gradient", "velocity", "path", "loss_batch",
+              "loss_full", "diverged", "contour_map")
+SIZE_KEYS = ("title", "label", "tick", "text", "table", "line_width", "point_size")
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    font_family: str
+    colors: dict[str, str]
+    sizes: dict[str, float]
+
+    def color(self, key: str) -> str:
+        return self.colors[key]
+
+    def size(self, key: str, height_px: int = 720) -> float:
+        """A size in points, scaled so a frame of any height looks like the 720p design."""
+        return self.sizes[key] * height_px / 720
+
+
+def available_themes() -> list[str]:
+    return sorted(p.stem for p in THEMES_DIR.glob("*.toml"))
+
+
+def load_theme(name_or_path: str | Path = "light") -> Theme:
+    """Load a theme by name (``light``, ``dark``) or from a TOML path."""
+    text = str(name_or_path)
+    path = Path(text) if text.endswith(".toml") else THEMES_DIR / f"{text}.toml"
+    if not path.is_file():
+        raise InputError(f"unknown theme {text!r}; accepted: {', '.join(available_themes())} or a .toml file")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"theme file {path} is not valid TOML: {e}") from None
+    colors, sizes = doc.get("colors", {}), doc.get("sizes", {})
+    missing = [k for k in COLOR_KEYS if k not in colors] + [k for k in SIZE_KEYS if k not in sizes]
+    if missing:
+        raise InputError(f"theme file {path} lacks: {', '.join(missing)}")
+    return Theme(name=str(doc.get("name", path.stem)), font_family=str(doc.get("font_family", "DejaVu Sans")),
+                 colors={k: str(colors[k]) for k in COLOR_KEYS},
+                 sizes={k: float(sizes[k]) for k in SIZE_KEYS})
+
+
+def font_path(bold: bool = False) -> Path:
+    """The theme font's file (matplotlib ships DejaVu Sans), to register it with Manim's Pango."""
+    import matplotlib
+
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
