@@ -1,0 +1,273 @@
+"""sgd-anim: record a real PyTorch SGD run and render it as a teaching animation.
+
+    python render.py                         # the article's run -> out/sgd.mp4, sgd.gif, sgd.png
+    python render.py --preset slides         # a looping GIF for slides
+    python render.py --trace out/trace.json --theme dark   # re-render, no training
+
+This file stays thin: parse, validate, record (or load a trace), render, report.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Sequence
+
+__all__ = ["main", "build_parser"]
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+EXAMPLES = """\
+examples:
+  python render.py                                  the article's run: out/sgd.mp4, sgd.gif, sgd.png
+  python render.py --preset slides                  a looping dark GIF for slides (960x540, <= 3 MB)
+  python render.py --preset article                 MP4 1920x1080, WebM and a PNG poster
+  python render.py --lr 0.5 --optimizer momentum    regenerate with new hyperparameters
+  python render.py --config assets/configs/adam.toml
+  python render.py --trace out/trace.json --theme dark --format gif   re-render, no training
+  python render.py --backend manim --scene walkthrough --quality low
+  python render.py --record-only --out runs/a       only write runs/a/trace.json
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from scenes.job import BACKENDS, FORMATS, QUALITIES, SCENES, VIEWS, preset_names
+    from scenes.theme import available_themes
+    from training.config import OPTIMIZERS
+
+    p = argparse.ArgumentParser(
+        prog="sgd-anim", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
+        description="Turn a real PyTorch SGD run fitting y' = a*x + b into animations: "
+                    "the line fitting the points, the loss dropping, gradient arrows for each batch.",
+        argument_default=argparse.SUPPRESS)  # only flags the user gives override a config file
+
+    g = p.add_argument_group("input")
+    g.add_argument("--config", metavar="FILE", help="TOML file with [data], [training] and [render] sections; flags override it")
+    g.add_argument("--preset", metavar="NAME", help=f"one of: {', '.join(preset_names())} (a config file and flags override it)")
+    g.add_argument("--trace", metavar="FILE", help="re-render a saved trace.json without training (torch is not imported)")
+
+    g = p.add_argument_group("data")
+    g.add_argument("--data", metavar="SPEC", help="'article' (default: the article's six points), a CSV file with "
+                   "columns x,y, or 'synthetic[:n=1000,slope=0.5,intercept=0.1,noise=0.05,outliers=0,seed=0]'")
+
+    g = p.add_argument_group("training")
+    g.add_argument("--lr", type=float, help="learning rate (default: 0.1)")
+    g.add_argument("--batch-size", type=int, dest="batch_size", help="samples per batch (default: 2)")
+    g.add_argument("--epochs", type=int, help="passes over the data (default: 100)")
+    g.add_argument("--optimizer", type=str.lower, help=f"one of: {', '.join(OPTIMIZERS)} (default: sgd)")
+    g.add_argument("--momentum", type=float, help="momentum in [0, 1) (default: 0.9 for 'momentum', else 0)")
+    g.add_argument("--nesterov", action="store_true", help="Nesterov momentum (SGD with momentum only)")
+    g.add_argument("--weight-decay", type=float, dest="weight_decay", help="L2 weight decay (default: 0)")
+    g.add_argument("--beta1", type=float, help="Adam's first-moment decay (default: 0.9)")
+    g.add_argument("--beta2", type=float, help="Adam's second-moment decay (default: 0.999)")
+    g.add_argument("--eps", type=float, help="Adam/RMSprop/Adagrad epsilon (default: 1e-8)")
+    g.add_argument("--alpha", type=float, help="RMSprop smoothing constant (default: 0.99)")
+    g.add_argument("--shuffle", action="store_true", help="shuffle the samples every epoch (default: off, as in the article)")
+    g.add_argument("--seed", type=int, help="seed for shuffling and synthetic data (default: 0)")
+    g.add_argument("--init-a", type=float, dest="init_a", help="starting slope a (default: 1.0)")
+    g.add_argument("--init-b", type=float, dest="init_b", help="starting intercept b (default: 1.0)")
+    g.add_argument("--keep-last", action="store_false", dest="drop_last",
+                   help="keep a short last batch (default: drop it, as the article's len(X) // batch_size does)")
+
+    g = p.add_argument_group("output")
+    g.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: out)")
+    g.add_argument("--name", metavar="STEM", dest="stem", help="file name stem: STEM.mp4, STEM.gif, ... (default: sgd)")
+    g.add_argument("--format", dest="formats", metavar="LIST", help=f"comma list of: {', '.join(FORMATS)} (default: mp4,gif,png)")
+    g.add_argument("--record-only", action="store_true", dest="record_only", help="write DIR/trace.json and render nothing")
+    g.add_argument("--no-cache", action="store_true", dest="no_cache", help="record again even if this configuration was recorded before")
+
+    g = p.add_argument_group("style")
+    g.add_argument("--backend", type=str.lower, help=f"one of: {', '.join(BACKENDS)} (default: matplotlib)")
+    g.add_argument("--theme", help=f"one of: {', '.join(available_themes())}, or a theme .toml file (default: light)")
+    g.add_argument("--views", help=f"matplotlib: comma list of: {', '.join(VIEWS)} (default: all four)")
+    g.add_argument("--scene", type=str.lower, help=f"manim: one of: {', '.join(SCENES)} (default: walkthrough)")
+    g.add_argument("--quality", type=str.lower, help=f"manim: one of: {', '.join(QUALITIES)} (default: high)")
+    g.add_argument("--fps", type=int, help="frames per second (default: 30)")
+    g.add_argument("--size", help="WIDTHxHEIGHT, even numbers (default: 1280x720)")
+    g.add_argument("--duration", type=float, help="target length of the video in seconds (default: from the plan, about 18 s)")
+    g.add_argument("--detail-steps", type=int, dest="detail_steps",
+                   help="how many steps play beat by beat before the fast-forward (default: the first epoch, at most 6)")
+
+    g = p.add_argument_group("behaviour")
+    g.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    g.add_argument("--debug", action="store_true", help="show full tracebacks")
+    return p
+
+
+def _say(msg: str) -> None:
+    print(f"sgd-anim: {msg}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        parser = build_parser()
+        args = _parse(parser, argv)
+        return _run(vars(args))
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        _say("interrupted; no partial output was left behind")
+        return EXIT_INTERRUPTED
+    except Exception as e:  # noqa: BLE001 - the one place that turns errors into one line
+        from training.errors import InputError
+        if debug:
+            raise
+        if isinstance(e, InputError):
+            _say(f"error: {e}")
+            return EXIT_BAD_INPUT
+        if isinstance(e, OSError) and e.errno is not None:
+            _say(f"error: {e.strerror}: {e.filename or ''}".rstrip(": "))
+            return EXIT_FAILED
+        _say(f"render failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} (run with --debug for details)")
+        return EXIT_FAILED
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """argparse exits on bad flags with a usage block; we want one line and exit code 2."""
+    from training.errors import InputError
+
+    def fail(message: str) -> None:
+        raise InputError(f"{message} (see --help)")
+
+    parser.error = fail  # type: ignore[method-assign]
+    if "-h" in argv or "--help" in argv:
+        parser.print_help()
+        raise SystemExit(0)
+    return parser.parse_args(argv)
+
+
+def _run(args: dict) -> int:
+    from scenes.job import build_job, load_config_file, load_preset, job_to_toml
+    from training.errors import InputError
+
+    quiet = args.pop("quiet", False)
+    args.pop("debug", None)
+    record_only = args.pop("record_only", False)
+    no_cache = args.pop("no_cache", False)
+    trace_file = args.pop("trace", None)
+    config_file = args.pop("config", None)
+
+    layers: list[dict] = []
+    preset = args.get("preset")
+    config_layer: dict = {}
+    base_dir = Path.cwd()
+    if config_file:
+        config_layer = load_config_file(config_file)
+        preset = args.get("preset", config_layer.pop("preset", None))
+    if preset:
+        layers.append({**load_preset(preset), "preset": preset})
+    layers.append(config_layer)
+    layers.append(args)
+    job = build_job(layers, base_dir)
+    out = _prepare_out_dir(job.out)
+
+    progress = _Progress(enabled=not quiet)
+    # 1. The trace: loaded, cached, or recorded.
+    if trace_file:
+        from training.trace import Trace
+        trace = Trace.from_file(trace_file)
+    else:
+        trace = _record(job, progress, quiet, use_cache=not no_cache)
+    if trace.status.diverged and not quiet:
+        _say(f"warning: training diverged at step {trace.status.step} ({trace.status.reason}); "
+             "the video shows where")
+
+    written: list[Path] = []
+    trace_out = out / "trace.json"
+    if not trace_file or Path(trace_file).resolve() != trace_out.resolve():
+        written.append(trace.to_file(trace_out))
+    if not record_only:
+        written += _render(job, trace, out, progress)
+        from training.atomic import atomic_path
+        with atomic_path(out / "config.toml") as tmp:
+            tmp.write_text(job_to_toml(job, relative_to=out), encoding="utf-8")
+        written.append(out / "config.toml")
+    progress.close()
+    for path in written:
+        print(path)
+    return 0
+
+
+def _prepare_out_dir(out: Path) -> Path:
+    from training.errors import InputError
+    if out.exists() and not out.is_dir():
+        raise InputError(f"output folder {out} is an existing file; give a folder with --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot create output folder {out}: {e.strerror}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {out} is not writable")
+    return out
+
+
+def _record(job, progress: "_Progress", quiet: bool, use_cache: bool):
+    from training import cache
+    from training.data import load_data
+
+    data = load_data(job.train.data, job.base_dir)
+    job.train.validate(len(data))
+    key = cache.cache_key(job.train, data)
+    if use_cache:
+        trace = cache.load_cached(key)
+        if trace is not None:
+            if not quiet:
+                _say(f"reusing the trace recorded for this configuration ({cache.cache_dir() / key}.json)")
+            return trace
+    from training.recorder import record
+    task = progress.task("recording")
+    trace = record(job.train, data, progress=task)
+    cache.store(key, trace)
+    return trace
+
+
+def _render(job, trace, out: Path, progress: "_Progress") -> list[Path]:
+    from scenes.plan import PlanSettings
+    r = job.render
+    plan = PlanSettings(fps=r.fps, detail_steps=r.detail_steps, target_duration=r.duration)
+    task = progress.task("rendering")
+    if r.backend == "manim":
+        from scenes.manim_render import render_manim
+        return render_manim(trace, out, scene=r.scene, quality=r.quality, formats=r.formats, stem=r.stem,
+                            theme=r.theme, plan=plan, progress=task)
+    from scenes.mpl_render import render_matplotlib
+    return render_matplotlib(trace, out, formats=r.formats, stem=r.stem, fps=r.fps, size=r.size,
+                             theme=r.theme, views=r.views, plan=plan, progress=task,
+                             **({"max_gif_bytes": int(r.max_gif_mb * 1e6)} if r.max_gif_mb else {}))
+
+
+class _Progress:
+    """Rich progress bars on stderr, only when stderr is a terminal and not --quiet."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._bar = None
+        if enabled and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+            self._bar = Progress(TextColumn("{task.description:>10}"), BarColumn(), TaskProgressColumn(),
+                                 TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self._bar.start()
+
+    def task(self, name: str):
+        if self._bar is None:
+            return None
+        bar, tid = self._bar, self._bar.add_task(name, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(tid, completed=done, total=total)
+        return update
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL) if hasattr(signal, "SIGPIPE") else None
+    sys.exit(main())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -185,15 +186,18 @@ class Trace:
             raise bad("step columns have different lengths: "
                       + ", ".join(f"{c}={n}" for c, n in lengths.items()))
         n = len(steps["a"])
-        for i, (idx, pred, res) in enumerate(zip(steps["indices"], steps["pred"], steps["residual"])):
-            if not (len(idx) == len(pred) == len(res)) or not idx:
-                raise bad(f"step {i}: indices, pred and residual must be non-empty and of equal length")
-            if min(idx) < 0 or max(idx) >= len(x):
-                raise bad(f"step {i}: a sample index is outside the data (0..{len(x) - 1})")
+        sizes = [list(map(len, steps[col])) for col in STEP_RAGGED_COLUMNS]
+        if sizes[0] != sizes[1] or sizes[0] != sizes[2] or 0 in sizes[0]:
+            i = next(i for i, (a, b, c) in enumerate(zip(*sizes)) if not (a == b == c) or not a)
+            raise bad(f"step {i}: indices, pred and residual must be non-empty and of equal length")
+        flat = list(chain.from_iterable(steps["indices"]))
+        if flat and (min(flat) < 0 or max(flat) >= len(x)):
+            i = next(i for i, idx in enumerate(steps["indices"]) if min(idx) < 0 or max(idx) >= len(x))
+            raise bad(f"step {i}: a sample index is outside the data (0..{len(x) - 1})")
 
         final = doc["final"]
         fa, fb = final.get("a"), final.get("b")
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (fa, fb)):
+        if not (_finite_number(fa) and _finite_number(fb)):
             raise bad('"final" must hold finite numbers a and b')
         st = doc["status"]
         state = st.get("state")
@@ -222,41 +226,65 @@ def _refuse_constant(token: str) -> float:
     raise ValueError(f"non-finite number {token} is not allowed")
 
 
+def _numbers_only(values: list, integer: bool) -> bool:
+    """True when every value is a JSON number (ints only when ``integer``): no str, bool, null, list."""
+    for t in set(map(type, values)):
+        if t is bool or not issubclass(t, int if integer else (int, float)):
+            return False
+    return True
+
+
+def _finite_number(v: Any) -> bool:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
 def _float_array(value: Any, what: str, bad) -> np.ndarray:
     if not isinstance(value, list):
         raise bad(f"{what} must be a list of numbers")
+    if not _numbers_only(value, integer=False):
+        raise bad(f"{what} must be a flat list of numbers (no strings, booleans, null or nested lists)")
     try:
         arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise bad(f"{what} must hold only numbers") from None
-    if arr.ndim != 1 or any(isinstance(v, (bool, str)) for v in value[:1]):
-        raise bad(f"{what} must be a flat list of numbers")
+    except OverflowError:
+        raise bad(f"{what} holds a value that is not a finite number") from None
     if not np.all(np.isfinite(arr)):
         raise bad(f"{what} holds a value that is not a finite number")
     return arr
 
 
 def _int_array(value: Any, what: str, bad) -> np.ndarray:
-    arr = _float_array(value, what, bad)
-    if not np.all(arr == np.round(arr)) or any(isinstance(v, float) for v in value):
-        raise bad(f"{what} must hold whole numbers")
-    return arr.astype(np.int64)
+    if not isinstance(value, list) or not _numbers_only(value, integer=True):
+        raise bad(f"{what} must be a list of whole numbers")
+    try:
+        return np.asarray(value, dtype=np.int64)
+    except OverflowError:
+        raise bad(f"{what} holds a number that is out of range") from None
 
 
 def _ragged(value: Any, what: str, bad, integer: bool) -> list:
     if not isinstance(value, list):
         raise bad(f"{what} must be a list with one list per step")
-    out = []
-    for row in value:
-        if not isinstance(row, list) or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in row):
-            raise bad(f"{what} must hold one list of numbers per step")
-        if integer and not all(isinstance(v, int) for v in row):
+    if not set(map(type, value)) <= {list}:
+        raise bad(f"{what} must hold one list of numbers per step")
+    flat = list(chain.from_iterable(value))
+    if not _numbers_only(flat, integer=False):
+        raise bad(f"{what} must hold one list of numbers per step")
+    if integer:
+        if not _numbers_only(flat, integer=True):
             raise bad(f"{what} must hold whole numbers")
-        if not integer and not all(math.isfinite(v) for v in row):
+    else:
+        try:
+            finite = bool(np.all(np.isfinite(np.asarray(flat, dtype=np.float64))))
+        except OverflowError:
+            finite = False
+        if not finite:
             raise bad(f"{what} holds a value that is not a finite number")
-        out.append(row)
-    return out
+    return list(value)
 
 
 def _plain(value: Any) -> Any:

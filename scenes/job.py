@@ -1,0 +1,269 @@
+"""One render job: training settings plus render settings, merged from layers.
+
+Layers, weakest first: built-in defaults, a preset, a TOML config file, command-line flags.
+The merged job is written beside the outputs as ``config.toml`` so any video can be
+regenerated exactly with ``--config out/config.toml``. TOML is data: nothing is executed.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from scenes.theme import ASSETS
+from training.config import TrainConfig
+from training.data import DataSpec, _SYNTHETIC_FIELDS
+from training.errors import InputError
+
+__all__ = ["BACKENDS", "FORMATS", "VIEWS", "SCENES", "QUALITIES", "PRESETS_FILE", "RenderSettings",
+           "Job", "preset_names", "load_preset", "load_config_file", "build_job", "job_to_toml"]
+
+BACKENDS = ("matplotlib", "manim")
+FORMATS = ("mp4", "webm", "gif", "png", "frames")
+VIEWS = ("fit", "loss", "params", "numbers")
+SCENES = ("walkthrough", "fit", "loss", "params")
+QUALITIES = ("low", "medium", "high", "4k")
+PRESETS_FILE = ASSETS / "presets.toml"
+
+TRAIN_KEYS = tuple(f.name for f in fields(TrainConfig) if f.name != "data")
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    backend: str = "matplotlib"
+    formats: tuple[str, ...] = ("mp4", "gif", "png")
+    fps: int = 30
+    size: tuple[int, int] = (1280, 720)
+    theme: str = "light"
+    views: tuple[str, ...] = VIEWS
+    scene: str = "walkthrough"
+    quality: str = "high"
+    duration: float | None = None
+    detail_steps: int | None = None
+    max_gif_mb: float | None = None
+    stem: str = "sgd"
+
+
+RENDER_KEYS = tuple(f.name for f in fields(RenderSettings))
+
+
+@dataclass(frozen=True)
+class Job:
+    train: TrainConfig = field(default_factory=TrainConfig)
+    render: RenderSettings = field(default_factory=RenderSettings)
+    out: Path = Path("out")
+    preset: str | None = None
+    base_dir: Path = field(default_factory=Path.cwd)  # relative data paths resolve here
+
+
+# ------------------------------------------------------------------ parsing values
+def _parse_list(value: Any, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    items = [s.strip().lower() for s in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items or not all(isinstance(i, str) and i for i in items):
+        raise InputError(f"{name} must be a comma list of: {', '.join(allowed)}")
+    for item in items:
+        if item not in allowed:
+            raise InputError(f"unknown {name[:-1] if name.endswith('s') else name} {item!r}; accepted: {', '.join(allowed)}")
+    return tuple(dict.fromkeys(items))
+
+
+def parse_size(value: Any) -> tuple[int, int]:
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        w, h = value
+    else:
+        text = str(value).lower().replace(" ", "")
+        w, sep, h = text.partition("x")
+        if not sep:
+            raise InputError(f"size must look like WIDTHxHEIGHT (for example 1280x720), got {value!r}")
+    try:
+        w, h = int(w), int(h)
+    except (TypeError, ValueError):
+        raise InputError(f"size must look like WIDTHxHEIGHT (for example 1280x720), got {value!r}") from None
+    if not (64 <= w <= 7680 and 64 <= h <= 4320):
+        raise InputError(f"size must be between 64x64 and 7680x4320, got {w}x{h}")
+    if w % 2 or h % 2:
+        raise InputError(f"size must have an even width and height (H.264 needs it), got {w}x{h}")
+    return w, h
+
+
+def _expect(value: Any, kind: type | tuple, name: str) -> Any:
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        raise InputError(f"{name} must be a number, got {value!r}")
+    if kind is float and isinstance(value, int):
+        return float(value)
+    if not isinstance(value, kind):
+        what = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}.get(kind, str(kind))
+        raise InputError(f"{name} must be {what}, got {value!r}")
+    return value
+
+
+_TRAIN_TYPES = {"lr": float, "batch_size": int, "epochs": int, "optimizer": str, "momentum": float,
+                "nesterov": bool, "beta1": float, "beta2": float, "eps": float, "alpha": float,
+                "weight_decay": float, "shuffle": bool, "seed": int, "init_a": float, "init_b": float,
+                "drop_last": bool}
+
+
+# ------------------------------------------------------------------ layers
+def preset_names() -> list[str]:
+    return sorted(tomllib.loads(PRESETS_FILE.read_text(encoding="utf-8")))
+
+
+def load_preset(name: str) -> dict:
+    presets = tomllib.loads(PRESETS_FILE.read_text(encoding="utf-8"))
+    if name not in presets:
+        raise InputError(f"unknown preset {name!r}; accepted: {', '.join(sorted(presets))}")
+    return dict(presets[name])
+
+
+def load_config_file(path: str | Path) -> dict:
+    """Read a TOML config into a flat settings dict. Data paths become absolute (relative to the file)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"config file {path} does not exist" if not p.exists() else f"config file {path} is not a file")
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"config file {path} is not UTF-8 TOML text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"config file {path} is not valid TOML: {e}") from None
+    flat: dict[str, Any] = {}
+    sections = {"data": None, "training": TRAIN_KEYS, "render": RENDER_KEYS + ("formats", "preset", "out")}
+    for key, value in doc.items():
+        if key not in sections:
+            raise InputError(f"config file {path}: unknown section or key {key!r}; accepted sections: [data], [training], [render]")
+        if not isinstance(value, dict):
+            raise InputError(f"config file {path}: {key!r} must be a [{key}] section")
+        if key == "data":
+            flat["data"] = _data_from_toml(value, p)
+            continue
+        for k, v in value.items():
+            if k not in sections[key]:
+                raise InputError(f"config file {path}: unknown setting {k!r} in [{key}]; accepted: {', '.join(sections[key])}")
+            flat[k] = v
+    if "out" in flat:
+        out = Path(_expect(flat["out"], str, "out"))
+        flat["out"] = out if out.is_absolute() else (p.parent / out).resolve()
+    return flat
+
+
+def _data_from_toml(section: dict, config_path: Path) -> DataSpec:
+    section = dict(section)
+    source = section.pop("source", "article")
+    if not isinstance(source, str):
+        raise InputError(f"config file {config_path}: [data] source must be text (article, synthetic or a CSV path)")
+    if source == "synthetic":
+        unknown = sorted(set(section) - set(_SYNTHETIC_FIELDS))
+        if unknown:
+            raise InputError(f"config file {config_path}: unknown [data] setting(s) {', '.join(unknown)}; "
+                             f"accepted: source, {', '.join(_SYNTHETIC_FIELDS)}")
+        kwargs = {}
+        for k, v in section.items():
+            t = _SYNTHETIC_FIELDS[k]
+            kwargs[k] = _expect(v, t, f"[data] {k}")
+        return DataSpec(kind="synthetic", **kwargs)
+    if section:
+        raise InputError(f"config file {config_path}: [data] settings {', '.join(sorted(section))} only apply to source = \"synthetic\"")
+    if source == "article":
+        return DataSpec()
+    csv = Path(source)
+    return DataSpec(kind="csv", path=str(csv if csv.is_absolute() else (config_path.parent / csv).resolve()))
+
+
+# ------------------------------------------------------------------ merging
+def build_job(layers: list[dict], base_dir: Path | None = None) -> Job:
+    """Merge flat settings dicts (weakest first) into a validated Job."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update({k: v for k, v in layer.items() if v is not None})
+
+    train_kwargs: dict[str, Any] = {}
+    for key in TRAIN_KEYS:
+        if key in merged:
+            train_kwargs[key] = _expect(merged[key], _TRAIN_TYPES[key], key.replace("_", " "))
+    if "optimizer" in train_kwargs:
+        train_kwargs["optimizer"] = train_kwargs["optimizer"].lower()
+    data = merged.get("data", DataSpec())
+    if isinstance(data, str):
+        data = DataSpec.parse(data)
+    train = TrainConfig(data=data, **train_kwargs)
+    train.validate()
+
+    r: dict[str, Any] = {}
+    if "backend" in merged:
+        r["backend"] = _expect(merged["backend"], str, "backend").lower()
+        if r["backend"] not in BACKENDS:
+            raise InputError(f"unknown backend {r['backend']!r}; accepted: {', '.join(BACKENDS)}")
+    if "formats" in merged:
+        r["formats"] = _parse_list(merged["formats"], "formats", FORMATS)
+    if "views" in merged:
+        r["views"] = _parse_list(merged["views"], "views", VIEWS)
+    if "fps" in merged:
+        r["fps"] = _expect(merged["fps"], int, "fps")
+        if not 1 <= r["fps"] <= 120:
+            raise InputError(f"fps must be between 1 and 120, got {r['fps']}")
+    if "size" in merged:
+        r["size"] = parse_size(merged["size"])
+    for key in ("theme", "scene", "quality", "stem"):
+        if key in merged:
+            r[key] = _expect(merged[key], str, key)
+    if r.get("scene", "walkthrough") not in SCENES:
+        raise InputError(f"unknown scene {r['scene']!r}; accepted: {', '.join(SCENES)}")
+    if r.get("quality", "high") not in QUALITIES:
+        raise InputError(f"unknown quality {r['quality']!r}; accepted: {', '.join(QUALITIES)}")
+    if "stem" in r and (not r["stem"] or any(c in r["stem"] for c in "/\\\0") or r["stem"].startswith(".")):
+        raise InputError(f"output name must be a plain file name, got {r['stem']!r}")
+    if "duration" in merged:
+        r["duration"] = _expect(merged["duration"], float, "duration")
+        if not 1 <= r["duration"] <= 600:
+            raise InputError(f"duration must be between 1 and 600 seconds, got {r['duration']:g}")
+    if "detail_steps" in merged:
+        r["detail_steps"] = _expect(merged["detail_steps"], int, "detail steps")
+        if r["detail_steps"] < 0:
+            raise InputError(f"detail steps must be >= 0, got {r['detail_steps']}")
+    if "max_gif_mb" in merged:
+        r["max_gif_mb"] = _expect(merged["max_gif_mb"], float, "max gif mb")
+        if r["max_gif_mb"] <= 0:
+            raise InputError(f"max gif mb must be > 0, got {r['max_gif_mb']:g}")
+    render = RenderSettings(**r)
+    from scenes.theme import load_theme
+    load_theme(render.theme)  # fail early, with the list of themes
+
+    out = Path(merged.get("out", "out"))
+    return Job(train=train, render=render, out=out, preset=merged.get("preset"),
+               base_dir=base_dir or Path.cwd())
+
+
+def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
+    """The effective configuration, as a config file that regenerates the same outputs."""
+    t = job.train
+    data: dict[str, Any]
+    if t.data.kind == "csv":
+        path = Path(t.data.path or "")
+        if not path.is_absolute():
+            path = (job.base_dir / path).resolve()
+        if relative_to is not None:
+            path = Path(os.path.relpath(path, relative_to.resolve()))
+        data = {"source": path.as_posix()}
+    elif t.data.kind == "synthetic":
+        data = {"source": "synthetic", **{k: getattr(t.data, k) for k in _SYNTHETIC_FIELDS}}
+    else:
+        data = {"source": "article"}
+    training = {k: getattr(t, k) for k in TRAIN_KEYS}
+    if t.optimizer in ("adam", "adagrad"):
+        training.pop("momentum")  # torch's Adam and Adagrad have no momentum setting
+    else:
+        training["momentum"] = t.effective_momentum
+    r = job.render
+    render: dict[str, Any] = {
+        "backend": r.backend, "formats": list(r.formats), "fps": r.fps, "size": f"{r.size[0]}x{r.size[1]}",
+        "theme": r.theme, "views": list(r.views), "scene": r.scene, "quality": r.quality, "stem": r.stem,
+    }
+    for key in ("duration", "detail_steps", "max_gif_mb"):
+        if getattr(r, key) is not None:
+            render[key] = getattr(r, key)
+    header = "# The effective configuration of this render. Regenerate with:\n#   python render.py --config config.toml\n"
+    return header + tomli_w.dumps({"data": data, "training": training, "render": render})

@@ -1,0 +1,64 @@
+"""A cache of recorded traces, keyed by the training configuration, the data and the
+library versions: rendering the same configuration twice trains once.
+
+Lives in $SGD_ANIM_CACHE, else $XDG_CACHE_HOME/sgd-anim, else ~/.cache/sgd-anim.
+Reading it never imports torch.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+
+from training.config import TrainConfig
+from training.data import Dataset
+from training.errors import InputError
+from training.trace import SCHEMA_VERSION, Trace
+
+__all__ = ["cache_dir", "cache_key", "load_cached", "store"]
+
+
+def cache_dir() -> Path:
+    if os.environ.get("SGD_ANIM_CACHE"):
+        return Path(os.environ["SGD_ANIM_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sgd-anim"
+
+
+def _version(pkg: str) -> str:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def cache_key(cfg: TrainConfig, data: Dataset) -> str:
+    """Hash of everything that determines a trace: settings, the points themselves, versions."""
+    h = hashlib.sha256()
+    settings = cfg.to_dict()
+    settings.pop("data")  # the points are hashed below, whatever file they came from
+    h.update(json.dumps(settings, sort_keys=True).encode())
+    h.update(data.x.tobytes())
+    h.update(data.y.tobytes())
+    h.update(json.dumps([SCHEMA_VERSION, _version("sgd-anim"), _version("torch"), _version("numpy")]).encode())
+    return h.hexdigest()[:32]
+
+
+def load_cached(key: str) -> Trace | None:
+    path = cache_dir() / f"{key}.json"
+    if not path.is_file():
+        return None
+    try:
+        return Trace.from_file(path)
+    except (InputError, OSError):
+        path.unlink(missing_ok=True)  # a damaged entry is dropped and recorded again
+        return None
+
+
+def store(key: str, trace: Trace) -> None:
+    try:
+        trace.to_file(cache_dir() / f"{key}.json")
+    except OSError:
+        pass  # a cache that cannot be written only costs time
