@@ -8,16 +8,27 @@ VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 TORCH_PIN=${TORCH_PIN:-torch==2.13.0}   # the CPU wheel; a bare `torch` pulls a multi-GB CUDA build
 
-# 1. Debian packages Manim needs to build pycairo and manimpango.
+# 1. Debian packages: Manim builds pycairo and manimpango from source against cairo and pango.
 need_apt=()
 for pkg in libcairo2-dev libpango1.0-dev pkg-config; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
+command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+  need_apt+=(python3 python3-venv python3-dev)
+elif [ ! -x "$VENV/bin/python" ] && ! "$PYTHON" -c "import ensurepip, sysconfig, os, sys; \
+    sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" 2>/dev/null; then
+  need_apt+=(python3-venv python3-dev)   # Debian splits venv and the C headers out of python3
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   echo "setup: installing Debian packages: ${need_apt[*]}" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if ! "$PYTHON" -c "import sys; sys.exit(sys.version_info < (3, 11))"; then
+  echo "setup: sgd-anim needs Python 3.11 or newer; $PYTHON is $("$PYTHON" --version 2>&1)" >&2
+  exit 1
 fi
 
 # 2. The virtual environment.

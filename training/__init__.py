@@ -1,9 +1,12 @@
 """training: data sets, model, optimizers, the recorder and the Trace (no drawing).
 
-``record`` is imported lazily so that ``import training.trace`` (re-rendering a saved trace)
-never imports torch.
+Importing this package does not import torch: ``record`` imports it when called, so that
+re-rendering a saved trace (``training.trace``) runs without torch.
 """
 from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
 
 from training.config import TrainConfig
 from training.data import Dataset, DataSpec
@@ -13,8 +16,28 @@ from training.trace import Trace
 __all__ = ["DataSpec", "Dataset", "InputError", "Trace", "TrainConfig", "record"]
 
 
-def __getattr__(name: str):
-    if name == "record":
-        from training.recorder import record
-        return record
-    raise AttributeError(f"module 'training' has no attribute {name!r}")
+def record(cfg: TrainConfig | None = None, data: Dataset | DataSpec | str | None = None, *,
+           base_dir: Path | None = None, progress=None, **settings) -> Trace:
+    """Train y' = a·x + b with PyTorch and return every step as a :class:`Trace`.
+
+    Examples
+    --------
+    >>> trace = record()                                   # the article's run
+    >>> trace = record(lr=0.3, optimizer="momentum", epochs=40)
+    >>> trace = record(data="assets/data/noisy_line.csv", batch_size=8, init_a=0.0)
+    >>> trace = record(data="synthetic:n=200,noise=0.1")
+    """
+    from training.recorder import record as _record
+
+    cfg = cfg or TrainConfig()
+    if isinstance(data, str):
+        data = DataSpec.parse(data)
+    if isinstance(data, DataSpec):
+        cfg, data = replace(cfg, data=data), None
+    if settings:
+        try:
+            cfg = replace(cfg, **settings)
+        except TypeError:
+            unknown = sorted(set(settings) - set(TrainConfig.__dataclass_fields__))
+            raise InputError(f"unknown training setting(s): {', '.join(unknown)}") from None
+    return _record(cfg, data, base_dir=base_dir, progress=progress)
