@@ -1,0 +1,269 @@
+"""The matplotlib backend: a real FuncAnimation, and a fast saver that gives the same pixels.
+
+``FuncAnimation.save`` redraws the whole figure for every frame. The fast path draws the
+static parts once (axes, ticks, contours, data points), keeps that background, and per frame
+restores it and draws only the animated artists (blitting), then hands the RGB buffer to
+every requested writer: the frames are rendered once, whatever the number of formats.
+Long videos are rendered in chunks by worker processes (one per core); the parent streams
+the chunks to the encoders in order, with a bounded number in flight.
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+import multiprocessing as mp
+import os
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+from scenes.mpl_views import VIEWS, Scene, check_views
+from scenes.plan import HOLD, FramePlan, PlanSettings, make_plan
+from scenes.theme import Theme, load_theme
+from scenes.writers import get_writer, write_png
+from training.errors import InputError
+from training.trace import Trace
+
+__all__ = ["FORMATS", "FrameRenderer", "render_matplotlib", "make_animation", "build_plan",
+           "check_size"]
+
+FORMATS = ("mp4", "webm", "gif", "png", "frames")
+VIDEO_FORMATS = ("mp4", "webm", "gif", "frames")
+CHUNK = 6          # frames per task sent to a worker
+PARALLEL_MIN = 90  # below this many frames, starting workers costs more than it saves
+
+
+def check_size(size) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in size)
+    except (TypeError, ValueError):
+        raise InputError(f"size must be WIDTHxHEIGHT, got {size!r}") from None
+    if not (160 <= w <= 7680 and 90 <= h <= 4320):
+        raise InputError(f"size {w}x{h} is out of range; width 160..7680, height 90..4320")
+    if w % 2 or h % 2:
+        raise InputError(f"size {w}x{h} must have an even width and height (H.264 needs it)")
+    return w, h
+
+
+def build_plan(trace: Trace, settings: PlanSettings | None = None, fps: int | None = None) -> FramePlan:
+    s = settings or PlanSettings()
+    if fps is not None and fps != s.fps:
+        s = dataclasses.replace(s, fps=int(fps))
+    per_epoch = int(np.max(trace.steps["batch"])) + 1 if trace.n_steps else 1
+    return make_plan(trace.n_steps, per_epoch, s)
+
+
+class FrameRenderer:
+    """Draws frames of a :class:`Scene` by blitting the animated artists on a cached background."""
+
+    def __init__(self, scene: Scene, plan: FramePlan):
+        self.scene = scene
+        self.plan = plan
+        self.fig = scene.fig
+        self.canvas = self.fig.canvas
+        self._bg = None
+
+    def _background(self):
+        if self._bg is None:
+            for a in self.scene.artists:
+                a.set_animated(True)
+            self.canvas.draw()  # animated artists are left out of a full draw
+            self._bg = self.canvas.copy_from_bbox(self.fig.bbox)
+        return self._bg
+
+    def draw_state(self, k: int, beat: int, t: float) -> np.ndarray:
+        """The frame for (step, beat, t) as an (H, W, 3) uint8 array (a view: copy to keep)."""
+        bg = self._background()
+        arts = self.scene.update(k, beat, t)
+        self.canvas.restore_region(bg)
+        draw = self.fig.draw_artist
+        for a in arts:
+            if a.get_visible():
+                draw(a)
+        return np.asarray(self.canvas.buffer_rgba())[..., :3]
+
+    def frame(self, i: int) -> np.ndarray:
+        return self.draw_state(*self.plan.frame(i))
+
+    def frame_full(self, i: int) -> np.ndarray:
+        """The same frame by a full redraw, as FuncAnimation.save makes it (for tests)."""
+        arts = self.scene.update(*self.plan.frame(i))
+        for a in arts:
+            a.set_animated(False)
+        try:
+            self.canvas.draw()
+            return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+        finally:
+            for a in arts:
+                a.set_animated(True)
+            self._bg = None
+
+    def final_frame(self) -> np.ndarray:
+        k = max(self.scene.story.n - 1, 0)
+        return self.draw_state(k, HOLD, 1.0).copy()
+
+    # ------------------------------------------------------------ streaming
+    def frames(self, workers: int = 1, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+        """Every frame in order. With workers > 1, chunks are drawn in forked processes."""
+        stop = len(self.plan) if stop is None else stop
+        if workers <= 1 or stop - start < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
+            for i in range(start, stop):
+                yield self.frame(i)
+            return
+        yield from self._parallel(workers, start, stop)
+
+    def _parallel(self, workers: int, start: int, stop: int) -> Iterator[np.ndarray]:
+        global _RENDERER
+        self._background()
+        _RENDERER = self  # inherited by the forked workers: no pickling of figures
+        h, w = self.scene.height, self.scene.width
+        chunks = [(i, min(i + CHUNK, stop)) for i in range(start, stop, CHUNK)]
+        # Fork before any encoder starts, so no worker holds an encoder's pipe open.
+        ctx = mp.get_context("fork")
+        with ctx.Pool(workers) as pool:
+            pending: collections.deque = collections.deque()
+            it = iter(chunks)
+            # Bounded: at most 2 chunks per worker in flight, so memory does not grow with length.
+            for c in it:
+                pending.append(pool.apply_async(_render_chunk, c))
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                data = pending.popleft().get()
+                nxt = next(it, None)
+                if nxt is not None:
+                    pending.append(pool.apply_async(_render_chunk, nxt))
+                block = np.frombuffer(data, dtype=np.uint8).reshape(-1, h, w, 3)
+                for f in block:
+                    yield f
+        _RENDERER = None
+
+
+_RENDERER: FrameRenderer | None = None
+
+
+def _render_chunk(i0: int, i1: int) -> bytes:
+    r = _RENDERER
+    out = bytearray()
+    for i in range(i0, i1):
+        out += r.frame(i).tobytes()
+    return bytes(out)
+
+
+def _palette_sample(plan: FramePlan, n: int = 10) -> list[int]:
+    """Frames spread over the video (every beat type included) to fit the GIF palette to."""
+    idx = set(np.linspace(0, len(plan) - 1, n).astype(int).tolist()) if len(plan) else set()
+    for beat in np.unique(plan.beat):
+        where = np.flatnonzero(plan.beat == beat)
+        idx.add(int(where[len(where) // 2]))
+    return sorted(idx)
+
+
+def _auto_workers(n_frames: int) -> int:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(2, cpus) if n_frames >= PARALLEL_MIN else 1
+
+
+def _setup(trace, size, theme, views, fig=None) -> Scene:
+    size = check_size(size)
+    th = theme if isinstance(theme, Theme) else load_theme(theme)
+    return Scene(trace, th, size, check_views(views), fig=fig)
+
+
+def render_matplotlib(trace: Trace, out_dir: Path, *, formats: Sequence[str] = ("mp4", "gif", "png"),
+                      stem: str = "sgd", fps: int = 30, size: tuple[int, int] = (1280, 720),
+                      theme: str | Theme = "light", views: Sequence[str] = VIEWS,
+                      plan: PlanSettings | None = None, workers: int | None = None,
+                      progress: Callable[[int, int], None] | None = None,
+                      writer_options: dict[str, dict] | None = None) -> list[Path]:
+    """Render the trace once and write every requested format; return the paths written.
+
+    Parameters
+    ----------
+    formats : any of ``mp4``, ``webm``, ``gif``, ``png`` (poster of the final fit) and
+        ``frames`` (every frame as PNG in ``{stem}_frames/``).
+    fps : frames per second; it overrides ``plan.fps`` (plan durations are in seconds).
+    workers : processes drawing frames; None picks one per core (at most 2) for long videos.
+    progress : called as ``progress(frames_done, total)``.
+    writer_options : per-format keyword arguments for the writers, e.g. ``{"mp4": {"crf": 18}}``.
+    """
+    formats = tuple(dict.fromkeys(formats))
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise InputError(f"unknown format {bad[0]!r}; accepted: {', '.join(FORMATS)}" if bad
+                         else f"no output format given; accepted: {', '.join(FORMATS)}")
+    if not isinstance(fps, int) or not 1 <= fps <= 120:
+        raise InputError(f"fps must be a whole number between 1 and 120, got {fps!r}")
+    scene = _setup(trace, size, theme, views)
+    frame_plan = build_plan(trace, plan, fps)
+    renderer = FrameRenderer(scene, frame_plan)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    opts = writer_options or {}
+    written: list[Path] = []
+    size = (scene.width, scene.height)
+
+    videos = [f for f in formats if f in VIDEO_FORMATS]
+    if videos:
+        n = len(frame_plan)
+        if workers is None:
+            workers = _auto_workers(n)
+        writer_opts = {f: dict(opts.get(f, {})) for f in videos}
+        if "gif" in videos and "palette_frames" not in writer_opts["gif"]:
+            writer_opts["gif"]["palette_frames"] = [renderer.frame(i).copy()
+                                                    for i in _palette_sample(frame_plan)]
+        targets = {f: out_dir / (f"{stem}_frames" if f == "frames" else f"{stem}.{f}") for f in videos}
+        # Pull the first frame before any encoder starts: the workers fork then, and so never
+        # inherit (and hold open) an encoder's stdin pipe.
+        stream = renderer.frames(workers)
+        first = next(stream, None)
+        with ExitStack() as stack:
+            ws = [stack.enter_context(get_writer(f, **writer_opts[f]).saving(targets[f], size, fps))
+                  for f in videos]
+            done = 0
+            frames = stream if first is None else _chain(first, stream)
+            for frame in frames:
+                for w in ws:
+                    w.grab_frame(frame)
+                done += 1
+                if progress is not None and (done % 30 == 0 or done == n):
+                    progress(done, n)
+        written += [targets[f] for f in videos]
+    if "png" in formats:
+        written.append(write_png(out_dir / f"{stem}.png", renderer.final_frame()))
+    return written
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def make_animation(trace: Trace, *, fps: int = 30, size: tuple[int, int] = (1280, 720),
+                   theme: str | Theme = "light", views: Sequence[str] = VIEWS,
+                   plan: PlanSettings | None = None, fig=None, blit: bool = True):
+    """A real :class:`matplotlib.animation.FuncAnimation` of the trace (a window, Jupyter).
+
+    It uses the same scene and update function as the fast saver. Without ``fig`` a pyplot
+    figure is made, so ``plt.show()`` or Jupyter's ``HTML(anim.to_jshtml())`` display it.
+    """
+    from matplotlib.animation import FuncAnimation
+
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        w, h = check_size(size)
+        fig = plt.figure(figsize=(w / 100, h / 100), dpi=100)
+    scene = _setup(trace, size, theme, views, fig=fig)
+    frame_plan = build_plan(trace, plan, fps)
+
+    def update(i: int):
+        return scene.update(*frame_plan.frame(i))
+
+    anim = FuncAnimation(fig, update, frames=len(frame_plan), init_func=lambda: scene.artists,
+                         interval=1000.0 / frame_plan.fps, blit=blit, repeat=True)
+    anim._sgd_scene = scene  # keep the scene (and its artists' owner) alive with the animation
+    anim._sgd_plan = frame_plan
+    return anim
