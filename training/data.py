@@ -109,7 +109,10 @@ def load_csv(path: str | Path) -> Dataset:
 
 
 def parse_csv_text(text: str, name: str = "<csv>") -> Dataset:
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    except csv.Error as e:  # e.g. a field longer than csv.field_size_limit()
+        raise InputError(f"data file {name} is not a readable CSV file ({e}); give a CSV file with columns x,y") from None
     if not rows:
         raise InputError(f"data file {name} is empty; give a CSV file with columns x,y")
     xs: list[float] = []
