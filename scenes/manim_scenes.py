@@ -1,0 +1,227 @@
+"""Manim scenes: the article's Walkthrough, and the Fit, Loss and Params scenes.
+
+``construct()`` only composes: the frame plan's segments give every ``play`` its frame
+count, and each panel answers each beat with a few animations. The fast-forward is one
+``ValueTracker`` swept over the FAST segment's step array, with updaters on the line, the
+path, the loss curve and the counters, so a 10,000-step run costs what a 300-step run does.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from manim import FadeIn, FadeOut, Scene, ValueTracker, VGroup, linear
+
+from scenes.manim_parts import (FitPanel, Header, LossPanel, MathPanel, ParamsPanel, Story, Style,
+                                TablePanel, register_font)
+from scenes.plan import (FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan,
+                         Segment, make_plan)
+from scenes.theme import Theme
+from training.trace import Trace
+
+__all__ = ["SCENES", "TraceScene", "Walkthrough", "FitScene", "LossScene", "ParamsScene",
+           "plan_for"]
+
+# Frame of Manim's default camera: 14.22 x 8 units, for any 16:9 pixel size.
+FULL = dict(center=(0.0, -0.35), width=11.6, height=6.0)
+
+
+def plan_for(trace: Trace, settings) -> FramePlan:
+    story_epochs = trace.steps["epoch"]
+    per_epoch = int(np.sum(story_epochs == story_epochs[0])) if trace.n_steps else 1
+    return make_plan(trace.n_steps, per_epoch, settings)
+
+
+class TraceScene(Scene):
+    """Shared driver: builds panels, then plays the plan segment by segment."""
+
+    title = "Mini-batch SGD fits"
+
+    def __init__(self, trace: Trace, theme: Theme, plan: FramePlan, **kwargs):
+        self.trace, self.theme, self.plan = trace, theme, plan
+        self.story = Story(trace)
+        self.style = Style(theme)
+        self.fps = plan.fps
+        super().__init__(**kwargs)
+
+    # -- to override
+    def build(self) -> list:
+        raise NotImplementedError
+
+    def on_fast_start(self) -> tuple[list, list]:
+        """Animations that open the fast-forward (played over its first half second)."""
+        return [], []
+
+    # -- driver
+    def construct(self) -> None:
+        from manim import Mobject
+
+        register_font()
+        self.camera.background_color = self.style.c("background")
+        self.header = Header(self.style, self.story, self.title)
+        self.panels = [*self.build(), self.header]
+        self.static_list = [m for p in self.panels for m in p.statics()]
+        # Cairo redraws, each frame, everything after the first mobject with an updater;
+        # the sentinel marks that boundary: statics before it go into the cached background.
+        self.sentinel = Mobject()
+        self.sentinel.add_updater(lambda m, dt: None)
+        self.add(*self.static_list, self.sentinel, *[m for p in self.panels for m in p.dynamics()])
+        for seg in self.plan.segments():
+            self.play_segment(seg)
+
+    def restack(self) -> None:
+        """Statics back in front of the sentinel, fresh mobjects after it; drop empty groups."""
+        statics = [m for m in self.static_list if m in self.mobjects]
+        keep = set(map(id, statics))
+        rest = [m for m in self.mobjects if id(m) not in keep and m is not self.sentinel
+                and not isinstance(m, ValueTracker) and (m.submobjects or m.has_points())]
+        self.mobjects = [*statics, self.sentinel, *rest]
+
+    def frames(self, n: int, anims: list) -> None:
+        """Play exactly ``n`` frames (Manim renders ceil(run_time * fps) of them)."""
+        if n <= 0:
+            return
+        if anims:
+            self.play(*anims, run_time=(n - 0.5) / self.fps)
+        else:
+            self.wait((n + 0.5) / self.fps, frozen_frame=True)
+        self.restack()
+
+    def caption(self, seg: Segment) -> list:
+        s, k = self.story, int(seg.steps[0])
+        b = seg.beat
+        if b == INTRO:
+            return self.header.set_caption(
+                f"{len(s.x)} points, batches of {len(s.indices[0]) if s.n else 0}, "
+                f"learning rate {s.lr:g}, {s.optimizer}")
+        if b == FORWARD:
+            return self.header.set_caption(
+                f"Batch {k + 1} · forward pass: predictions on the line")
+        if b == RESIDUALS:
+            return self.header.set_caption(f"Batch {k + 1} · residuals ŷ − y and the batch loss")
+        if b == GRADIENT:
+            return self.header.set_caption(
+                f"Batch {k + 1} · backward pass: gradients of the loss")
+        if b == UPDATE:
+            return self.header.set_caption(f"Batch {k + 1} · update: the optimizer moves a and b")
+        if b == FAST:
+            e0 = int(s.epoch[int(seg.steps[0])]) + 1
+            e1 = int(s.epoch[int(seg.steps[-1])]) + 1
+            return self.header.set_caption(f"Fast-forward: epochs {e0}–{e1}" if e1 > e0
+                                           else "Fast-forward")
+        if b == HOLD:
+            if s.diverged:
+                return self.header.set_caption(
+                    f"Diverged at step {s.diverged_at}: the learning rate {s.lr:g} is too large",
+                    "diverged")
+            return self.header.set_caption(
+                f"After {s.n} steps: y' = {s.trace.final_a:.3f}·x {'+' if s.trace.final_b >= 0 else '−'} "
+                f"{abs(s.trace.final_b):.3f}")
+        return []
+
+    def play_segment(self, seg: Segment) -> None:
+        n, k, beat = seg.n_frames, int(seg.steps[0]), seg.beat
+        anims = self.caption(seg)
+        if beat == FAST:
+            self.fast(seg, anims)
+            return
+        method = {INTRO: "intro", FORWARD: "forward", RESIDUALS: "residuals",
+                  GRADIENT: "gradient", UPDATE: "update", HOLD: "hold"}[beat]
+        for p in self.panels:
+            fn = getattr(p, method)
+            anims += fn() if beat in (INTRO, HOLD) else fn(k)
+        self.frames(n, anims)
+
+    def fast(self, seg: Segment, anims: list) -> None:
+        n = seg.n_frames
+        tracker = ValueTracker(0.0)
+
+        def index() -> int:
+            return min(max(int(round(tracker.get_value())), 0), n - 1)
+
+        for p in self.panels:
+            anims += p.fast_begin(seg.steps, index)
+        opening, to_back = self.on_fast_start()
+        if opening and hasattr(self, "loss") and self.loss not in self.panels:
+            self.panels.insert(-1, self.loss)
+            anims += self.loss.fast_begin(seg.steps, index)
+        first = min(n, max(1, int(round(0.5 * self.fps)))) if opening else n
+        # Two plays at most: the opening cross-fade, then the long sweep with only the
+        # moving parts redrawn per frame.
+        self.play_tracker(tracker, 0, first, [*anims, *opening])
+        if n > first:
+            self.play_tracker(tracker, first, n - first, [])
+        for p in self.panels:
+            p.fast_end()
+
+    def play_tracker(self, tracker: ValueTracker, start: int, count: int, anims: list) -> None:
+        tracker.set_value(start)
+        # Linear from start to start + count - 0.5 over (count - 0.5) frame times: the value
+        # at frame j is exactly start + j.
+        self.frames(count, [tracker.animate(rate_func=linear).set_value(start + count - 0.5), *anims])
+
+
+def _walk_layout():
+    return dict(fit=((-3.55, 1.05), 6.0, 3.2), params=((3.85, 1.05), 5.5, 3.2),
+                math=((-6.95, -1.25), 7.1, 2.7), table=((0.55, -1.25), 6.4, 2.7),
+                loss=((0.35, -2.45), 12.6, 1.9))
+
+
+class Walkthrough(TraceScene):
+    """The article told visually: detail beats for the first epoch, then fast-forward."""
+
+    def build(self):
+        L = _walk_layout()
+        st, s = self.style, self.story
+        self.fit = FitPanel(st, s, *L["fit"])
+        self.params = ParamsPanel(st, s, *L["params"])
+        self.math = MathPanel(st, s, *L["math"])
+        self.table = TablePanel(st, s, *L["table"])
+        self.loss = LossPanel(st, s, *L["loss"])
+        panels = [self.fit, self.params, self.math, self.table]
+        return panels  # the loss panel enters at the fast-forward (on_fast_start)
+
+    def on_fast_start(self):
+        self.loss.show_upto(int(self.plan.detail_steps) - 1)
+        statics = self.loss.statics()
+        self.static_list.extend(statics)
+        leaving = [*self.math.clear(), *self.table.clear()]
+        return [*leaving, *(FadeIn(m) for m in [*statics, *self.loss.dynamics()])], statics
+
+
+class FitScene(TraceScene):
+    title = "The fit:"
+
+    def build(self):
+        self.fit = FitPanel(self.style, self.story, **FULL)
+        return [self.fit]
+
+
+class LossScene(TraceScene):
+    title = "The loss of"
+
+    def build(self):
+        self.loss = LossPanel(self.style, self.story, **FULL)
+        return [self.loss]
+
+
+class ParamsScene(TraceScene):
+    title = "Parameter space of"
+
+    def build(self):
+        c, w, h = FULL["center"], FULL["width"], FULL["height"]
+        self.params = ParamsPanel(self.style, self.story, c, w, h)
+        return [self.params]
+
+
+SCENES: dict[str, type[TraceScene]] = {
+    "walkthrough": Walkthrough, "fit": FitScene, "loss": LossScene, "params": ParamsScene,
+}
+
+
+def fit_panel(trace: Trace, theme: Theme, scene: str = "fit") -> FitPanel:
+    """The Fit panel as a scene lays it out: tests map data to pixels with ``panel.p``."""
+    st, s = Style(theme), Story(trace)
+    if scene == "fit":
+        return FitPanel(st, s, **FULL)
+    return FitPanel(st, s, *_walk_layout()["fit"])
