@@ -112,6 +112,12 @@ class FastDecimal(DecimalNumber):
             _GLYPHS[key] = g
         return g.copy()
 
+    def _get_num_string(self, number):
+        # Diverged runs reach 1e8: scientific notation keeps the counter in its slot.
+        if isinstance(number, (int, float, np.floating)) and abs(number) >= 1e4:
+            return f"{number:.2e}"
+        return super()._get_num_string(number)
+
     def show(self, number: float) -> "FastDecimal":
         s = self._get_num_string(number)
         if s != self._shown:
@@ -769,7 +775,8 @@ class Header(Beats):
         self.status = VGroup()
         if story.diverged:
             self.status = st.text(f"diverged at step {story.diverged_at}", "label", "diverged",
-                                  weight="BOLD")
+                                  weight="BOLD").next_to(self.title, DOWN, buff=0.12,
+                                                         aligned_edge=LEFT)
 
     def statics(self):
         return [self.title, self.labels, self.status]
@@ -904,9 +911,6 @@ class MathPanel(Beats):
         rows.remove(ra, rb)
         self.items[-1] = VGroup(fa, fb)
         self.items.append(vals)
-        self.items.append(rb)  # the next line stacks under the second row
-        self.items.pop()
-        self._last_bottom = rb
         return [Succession(Write(forms, run_time=1.4), FadeIn(vals, shift=0.1 * LEFT, run_time=0.8))]
 
     def update(self, k):

@@ -219,9 +219,14 @@ SCENES: dict[str, type[TraceScene]] = {
 }
 
 
-def fit_panel(trace: Trace, theme: Theme, scene: str = "fit") -> FitPanel:
-    """The Fit panel as a scene lays it out: tests map data to pixels with ``panel.p``."""
-    st, s = Style(theme), Story(trace)
+def fit_panel(trace: Trace, theme: Theme, scene: str = "fit"):
+    """The Fit panel's data-to-scene mapping as ``scene`` lays it out (no mobjects built):
+    tests map data to pixels with ``panel.p``."""
+    from scenes.geometry import Geometry
+    from scenes.manim_parts import Panel
+
+    st, lim = Style(theme), Geometry.of(trace).fit
     if scene == "fit":
-        return FitPanel(st, s, **FULL)
-    return FitPanel(st, s, *_walk_layout()["fit"])
+        return Panel(st, FULL["center"], FULL["width"], FULL["height"], lim)
+    center, w, h = _walk_layout()["fit"]
+    return Panel(st, center, w, h, lim)
