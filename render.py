@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _say(msg: str) -> None:
+    """One line on stderr, always: a newline inside a message (say, in a file name) is escaped."""
+    msg = msg.replace("\r", "\\r").replace("\n", "\\n")
     print(f"sgd-anim: {msg}", file=sys.stderr)
 
 
@@ -160,7 +162,7 @@ def _run(args: dict) -> int:
     if config_file:
         config_layer = load_config_file(config_file)
         preset = args.get("preset", config_layer.pop("preset", None))
-    if preset:
+    if preset is not None:
         layers.append({**load_preset(preset), "preset": preset})
     layers.append(config_layer)
     layers.append(args)
@@ -178,6 +180,7 @@ def _run(args: dict) -> int:
         _say(f"warning: training diverged at step {trace.status.step} ({trace.status.reason}); "
              "the video shows where")
 
+    _make_out_dir(out)  # only now: a run refused above leaves nothing behind, not even a folder
     written: list[Path] = []
     trace_out = out / "trace.json"
     if not trace_file or Path(trace_file).resolve() != trace_out.resolve():
@@ -195,16 +198,27 @@ def _run(args: dict) -> int:
 
 
 def _prepare_out_dir(out: Path) -> Path:
+    """Check early that the output folder can be created and written, without creating it."""
     from training.errors import InputError
     if out.exists() and not out.is_dir():
         raise InputError(f"output folder {out} is an existing file; give a folder with --out")
+    existing = out
+    while not existing.exists() and existing != existing.parent:  # the nearest existing ancestor
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"cannot create output folder {out}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {out} is not writable" if existing == out
+                         else f"cannot create output folder {out}: {existing} is not writable")
+    return out
+
+
+def _make_out_dir(out: Path) -> None:
+    from training.errors import InputError
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise InputError(f"cannot create output folder {out}: {e.strerror}") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise InputError(f"output folder {out} is not writable")
-    return out
 
 
 def _record(job, progress: "_Progress", quiet: bool, use_cache: bool):

@@ -114,7 +114,7 @@ def preset_names() -> list[str]:
 
 def load_preset(name: str) -> dict:
     presets = tomllib.loads(PRESETS_FILE.read_text(encoding="utf-8"))
-    if name not in presets:
+    if not isinstance(name, str) or name not in presets:
         raise InputError(f"unknown preset {name!r}; accepted: {', '.join(sorted(presets))}")
     return dict(presets[name])
 
@@ -126,6 +126,8 @@ def load_config_file(path: str | Path) -> dict:
         raise InputError(f"config file {path} does not exist" if not p.exists() else f"config file {path} is not a file")
     try:
         doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise InputError(f"config file {path} cannot be read: {e.strerror}") from None
     except UnicodeDecodeError:
         raise InputError(f"config file {path} is not UTF-8 TOML text") from None
     except tomllib.TOMLDecodeError as e:
@@ -147,6 +149,9 @@ def load_config_file(path: str | Path) -> dict:
     if "out" in flat:
         out = Path(_expect(flat["out"], str, "out"))
         flat["out"] = out if out.is_absolute() else (p.parent / out).resolve()
+    if isinstance(flat.get("theme"), str) and flat["theme"].endswith(".toml"):  # a theme file, not a name
+        theme = Path(flat["theme"])
+        flat["theme"] = str(theme if theme.is_absolute() else (p.parent / theme).resolve())
     return flat
 
 
@@ -226,8 +231,8 @@ def build_job(layers: list[dict], base_dir: Path | None = None) -> Job:
             raise InputError(f"detail steps must be >= 0, got {r['detail_steps']}")
     if "max_gif_mb" in merged:
         r["max_gif_mb"] = _expect(merged["max_gif_mb"], float, "max gif mb")
-        if r["max_gif_mb"] <= 0:
-            raise InputError(f"max gif mb must be > 0, got {r['max_gif_mb']:g}")
+        if not 0 < r["max_gif_mb"] <= 1000:  # also refuses nan
+            raise InputError(f"max gif mb must be > 0 and at most 1000, got {r['max_gif_mb']:g}")
     render = RenderSettings(**r)
     from scenes.theme import load_theme
     load_theme(render.theme)  # fail early, with the list of themes
@@ -258,9 +263,14 @@ def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
     else:
         training["momentum"] = t.effective_momentum
     r = job.render
+    theme = r.theme
+    if theme.endswith(".toml"):  # a theme file: written relative to the config file, as data paths are
+        theme_path = Path(theme) if Path(theme).is_absolute() else (job.base_dir / theme).resolve()
+        theme = (Path(os.path.relpath(theme_path, relative_to.resolve())) if relative_to is not None
+                 else theme_path).as_posix()
     render: dict[str, Any] = {
         "backend": r.backend, "formats": list(r.formats), "fps": r.fps, "size": f"{r.size[0]}x{r.size[1]}",
-        "theme": r.theme, "views": list(r.views), "scene": r.scene, "quality": r.quality, "stem": r.stem,
+        "theme": theme, "views": list(r.views), "scene": r.scene, "quality": r.quality, "stem": r.stem,
     }
     for key in ("duration", "detail_steps", "max_gif_mb"):
         if getattr(r, key) is not None:

@@ -11,6 +11,8 @@ __all__ = ["OPTIMIZERS", "TrainConfig"]
 
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
 MAX_STEPS = 10_000_000  # beyond this a run takes hours and its trace gigabytes
+FLOAT32_MAX = 3.4028234663852886e38  # training runs in float32: larger settings overflow in torch
+MAX_SEED = 2**64 - 1  # torch.manual_seed accepts 0 .. 2**64 - 1
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class TrainConfig:
         def finite(name: str, value: float) -> None:
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
                 raise InputError(f"{name} must be a finite number, got {value!r}")
+            if abs(value) > FLOAT32_MAX:
+                raise InputError(f"{name} must be a finite number within +-3.4e38 (training runs in float32), got {value:g}")
 
         for name in ("lr", "beta1", "beta2", "eps", "alpha", "weight_decay", "init_a", "init_b"):
             finite(name, getattr(self, name))
@@ -55,6 +59,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise InputError(f"{name.replace('_', ' ')} must be a whole number, got {value!r}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise InputError(f"seed must be a whole number from 0 to {MAX_SEED}, got {self.seed}")
         if self.batch_size < 1:
             raise InputError(f"batch size must be >= 1, got {self.batch_size}")
         if self.epochs < 1:

@@ -22,6 +22,7 @@ ARTICLE_Y = (0.18, 0.32, 0.42, 0.48, 0.58, 0.72)
 
 MIN_POINTS = 2
 MAX_CSV_BYTES = 50_000_000
+FLOAT32_MAX = 3.4028234663852886e38  # training runs in float32: larger values overflow to inf
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,10 @@ def load_csv(path: str | Path) -> Dataset:
         raise InputError(f"data file {name} is a directory; give a CSV file with columns x,y")
     if p.stat().st_size > MAX_CSV_BYTES:
         raise InputError(f"data file {name} is larger than {MAX_CSV_BYTES // 1_000_000} MB")
-    raw = p.read_bytes()
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise InputError(f"data file {name} cannot be read: {e.strerror}") from None
     if b"\x00" in raw:
         raise InputError(f"data file {name} is binary, not a CSV file with columns x,y")
     try:
@@ -109,26 +113,28 @@ def load_csv(path: str | Path) -> Dataset:
 
 
 def parse_csv_text(text: str, name: str = "<csv>") -> Dataset:
-    try:
-        rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    reader = csv.reader(io.StringIO(text))
+    try:  # (line number in the file, cells): blank lines are skipped but still counted
+        rows = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
     except csv.Error as e:  # e.g. a field longer than csv.field_size_limit()
         raise InputError(f"data file {name} is not a readable CSV file ({e}); give a CSV file with columns x,y") from None
     if not rows:
         raise InputError(f"data file {name} is empty; give a CSV file with columns x,y")
     xs: list[float] = []
     ys: list[float] = []
-    for lineno, row in enumerate(rows, start=1):
+    for i, (lineno, row) in enumerate(rows):
         cells = [c.strip() for c in row]
         if len(cells) != 2:
             raise InputError(f"data file {name}, row {lineno}: expected 2 columns (x,y), found {len(cells)}")
         try:
             x, y = float(cells[0]), float(cells[1])
         except ValueError:
-            if lineno == 1:  # a header row such as "x,y"
+            if i == 0:  # a header row such as "x,y"
                 continue
-            raise InputError(f"data file {name}, row {lineno}: {','.join(cells)!r} is not two numbers") from None
-        if not (math.isfinite(x) and math.isfinite(y)):
-            raise InputError(f"data file {name}, row {lineno}: values must be finite numbers, got {','.join(cells)!r}")
+            raise InputError(f"data file {name}, row {lineno}: {_show(cells)} is not two numbers") from None
+        if not (math.isfinite(x) and math.isfinite(y) and abs(x) <= FLOAT32_MAX and abs(y) <= FLOAT32_MAX):
+            raise InputError(f"data file {name}, row {lineno}: values must be finite numbers "
+                             f"(within +-3.4e38, training runs in float32), got {_show(cells)}")
         xs.append(x)
         ys.append(y)
     if len(xs) < MIN_POINTS:
@@ -139,6 +145,12 @@ def parse_csv_text(text: str, name: str = "<csv>") -> Dataset:
     return Dataset(x_arr, np.asarray(ys, dtype=np.float64), f"csv:{name}")
 
 
+def _show(cells: list[str], limit: int = 60) -> str:
+    """A row for an error message: quoted, and cut short so the message stays one short line."""
+    text = ",".join(cells)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
 def synthetic(spec: DataSpec) -> Dataset:
     """A seeded noisy line y = slope·x + intercept + noise, with a few optional outliers."""
     if not MIN_POINTS <= spec.n <= 1_000_000:
@@ -147,17 +159,26 @@ def synthetic(spec: DataSpec) -> Dataset:
         raise InputError(f"synthetic data: outliers must be between 0 and n={spec.n}, got {spec.outliers}")
     if not all(math.isfinite(v) for v in (spec.slope, spec.intercept, spec.noise, spec.x_min, spec.x_max)):
         raise InputError("synthetic data: slope, intercept, noise, x_min and x_max must be finite numbers")
+    if not 0 <= spec.seed <= 2**64 - 1:
+        raise InputError(f"synthetic data: seed must be a whole number from 0 to {2**64 - 1}, got {spec.seed}")
     if spec.noise < 0:
         raise InputError(f"synthetic data: noise must be >= 0, got {spec.noise}")
     if not spec.x_max > spec.x_min:
         raise InputError("synthetic data: x_max must be greater than x_min")
+    overflow = InputError("synthetic data: the values overflow (training runs in float32, within +-3.4e38); "
+                          "use a smaller slope, intercept, noise or x range")
+    if not math.isfinite(spec.x_max - spec.x_min):
+        raise overflow
     rng = np.random.default_rng(spec.seed)
-    x = np.sort(rng.uniform(spec.x_min, spec.x_max, spec.n))
-    y = spec.slope * x + spec.intercept + rng.normal(0.0, spec.noise, spec.n)
-    if spec.outliers:
-        which = rng.choice(spec.n, spec.outliers, replace=False)
-        spread = max(spec.noise, 0.05) * 8 + 0.1 * abs(spec.slope) * (spec.x_max - spec.x_min)
-        y[which] += rng.choice([-1.0, 1.0], spec.outliers) * spread
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = np.sort(rng.uniform(spec.x_min, spec.x_max, spec.n))
+        y = spec.slope * x + spec.intercept + rng.normal(0.0, spec.noise, spec.n)
+        if spec.outliers:
+            which = rng.choice(spec.n, spec.outliers, replace=False)
+            spread = max(spec.noise, 0.05) * 8 + 0.1 * abs(spec.slope) * (spec.x_max - spec.x_min)
+            y[which] += rng.choice([-1.0, 1.0], spec.outliers) * spread
+    if not (np.all(np.abs(x) <= FLOAT32_MAX) and np.all(np.abs(y) <= FLOAT32_MAX)):  # also catches inf, nan
+        raise overflow
     return Dataset(x, y, f"synthetic:n={spec.n},seed={spec.seed}")
 
 

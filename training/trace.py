@@ -31,6 +31,7 @@ STEP_OPTIONAL_COLUMNS = ("velocity_a", "velocity_b")
 STEP_RAGGED_COLUMNS = ("indices", "pred", "residual")
 
 MAX_TRACE_BYTES = 2_000_000_000
+MAX_NESTING = 32  # lists/objects inside "config" and "versions"
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,10 @@ class Trace:
             raise InputError(f"trace file {path} is a directory, not a trace.json file")
         if p.stat().st_size > MAX_TRACE_BYTES:
             raise InputError(f"trace file {path} is too large to be a trace")
-        raw = p.read_bytes()
+        try:
+            raw = p.read_bytes()
+        except OSError as e:
+            raise InputError(f"trace file {path} cannot be read: {e.strerror}") from None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -213,6 +217,9 @@ class Trace:
         if n == 0 and not status.diverged:
             raise bad("a completed trace must hold at least one step")
         versions = doc.get("versions", {})
+        for key, value in (("config", doc["config"]), ("versions", versions)):
+            if _depth(value) > MAX_NESTING:  # json.loads takes ~1000 levels; writing it back would not
+                raise bad(f'"{key}" is nested more than {MAX_NESTING} levels deep')
         return cls(config=doc["config"], versions=versions if isinstance(versions, dict) else {},
                    x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status)
 
@@ -220,6 +227,19 @@ class Trace:
         if not isinstance(other, Trace):
             return NotImplemented
         return self.to_json() == other.to_json()
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and dicts nest in ``value`` (iterative: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            v = list(v.values())
+        if isinstance(v, list):
+            deepest = max(deepest, d)
+            stack.extend((item, d + 1) for item in v)
+    return deepest
 
 
 def _refuse_constant(token: str) -> float:
