@@ -181,17 +181,19 @@ def _run(args: dict) -> int:
              "the video shows where")
 
     _make_out_dir(out)  # only now: a run refused above leaves nothing behind, not even a folder
+    # 2. The videos first: if rendering fails, no new file of this run is left behind.
     written: list[Path] = []
+    if not record_only:
+        written += _render(job, trace, out, progress, quiet)
+    progress.close()
     trace_out = out / "trace.json"
     if not trace_file or Path(trace_file).resolve() != trace_out.resolve():
         written.append(trace.to_file(trace_out))
     if not record_only:
-        written += _render(job, trace, out, progress)
         from training.atomic import atomic_path
         with atomic_path(out / "config.toml") as tmp:
             tmp.write_text(job_to_toml(job, relative_to=out), encoding="utf-8")
         written.append(out / "config.toml")
-    progress.close()
     for path in written:
         print(path)
     return 0
@@ -241,7 +243,7 @@ def _record(job, progress: "_Progress", quiet: bool, use_cache: bool):
     return trace
 
 
-def _render(job, trace, out: Path, progress: "_Progress") -> list[Path]:
+def _render(job, trace, out: Path, progress: "_Progress", quiet: bool) -> list[Path]:
     from scenes.plan import PlanSettings
     r = job.render
     plan = PlanSettings(fps=r.fps, detail_steps=r.detail_steps, target_duration=r.duration)
@@ -251,9 +253,29 @@ def _render(job, trace, out: Path, progress: "_Progress") -> list[Path]:
         return render_manim(trace, out, scene=r.scene, quality=r.quality, formats=r.formats, stem=r.stem,
                             theme=r.theme, plan=plan, progress=task)
     from scenes.mpl_render import render_matplotlib
-    return render_matplotlib(trace, out, formats=r.formats, stem=r.stem, fps=r.fps, size=r.size,
-                             theme=r.theme, views=r.views, plan=plan, progress=task,
-                             **({"max_gif_bytes": int(r.max_gif_mb * 1e6)} if r.max_gif_mb else {}))
+    options = dict(stem=r.stem, size=r.size, theme=r.theme, views=r.views, progress=task)
+    files = render_matplotlib(trace, out, formats=r.formats, fps=r.fps, plan=plan, **options)
+    if r.max_gif_mb and "gif" in r.formats:
+        _fit_gif_budget(trace, out, r, plan, options, quiet)
+    return files
+
+
+def _fit_gif_budget(trace, out: Path, r, plan, options: dict, quiet: bool) -> None:
+    """Keep a GIF under the preset's size budget by lowering its frame rate, never its size:
+    the text must stay readable from the back of the room."""
+    from dataclasses import replace
+    from scenes.mpl_render import render_matplotlib
+    budget = r.max_gif_mb * 1e6
+    gif = out / f"{r.stem}.gif"
+    fps = r.fps
+    while gif.stat().st_size > budget and fps > 6:
+        fps = max(6, int(fps * 0.7))
+        render_matplotlib(trace, out, formats=("gif",), fps=fps, plan=replace(plan, fps=fps), **options)
+    if not quiet:
+        size_mb = gif.stat().st_size / 1e6
+        note = f" at {fps} fps" if fps != r.fps else ""
+        verdict = "within" if size_mb <= r.max_gif_mb else "still over"
+        _say(f"{gif.name}: {size_mb:.1f} MB{note}, {verdict} the {r.max_gif_mb:g} MB budget")
 
 
 class _Progress:
