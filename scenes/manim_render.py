@@ -11,6 +11,7 @@ fit, loss and params scenes.
 from __future__ import annotations
 
 import dataclasses
+from fractions import Fraction
 import os
 import shutil
 import tempfile
@@ -222,33 +223,73 @@ def _faststart(src: Path, dst: Path) -> None:
 
 
 def _to_gif(src: Path, dst: Path, fps: int) -> None:
-    """MP4 to a looping GIF at most 960 px wide and 15 fps, one palette for the whole video.
+    """MP4 to a looping GIF at most 960 px wide and 15 fps, one palette fitted to the video.
 
-    Frames stream through the shared GifWriter (ffmpeg palettegen/paletteuse); only a few
-    sampled frames are held for the palette.
+    Two passes over the MP4: ffmpeg's palettegen on a dozen frames spread over the video,
+    then paletteuse on every frame as it is decoded, so only one frame is in memory at a time.
     """
     import av
 
-    from scenes.writers import GifWriter
-
     step = max(1, int(round(fps / GIF_MAX_FPS)))
     gif_fps = max(1, int(round(fps / step)))
+    with av.open(str(src)) as inp:
+        s = inp.streams.video[0]
+        w, h = s.codec_context.width, s.codec_context.height
+        n = s.frames or sum(1 for _ in inp.demux(s) if _.size)
+    if w > GIF_MAX_WIDTH:
+        w, h = GIF_MAX_WIDTH, int(round(h * GIF_MAX_WIDTH / w / 2)) * 2
 
     def frames():
         with av.open(str(src)) as inp:
-            s = inp.streams.video[0]
-            w, h = s.codec_context.width, s.codec_context.height
-            if w > GIF_MAX_WIDTH:
-                w, h = GIF_MAX_WIDTH, int(round(h * GIF_MAX_WIDTH / w / 2)) * 2
-            for i, fr in enumerate(inp.decode(s)):
+            for i, fr in enumerate(inp.decode(video=0)):
                 if i % step == 0:
-                    yield fr.to_ndarray(format="rgb24", width=w, height=h)
+                    yield fr.reformat(width=w, height=h, format="rgb24")
 
-    # palette from a few frames spread over the video
-    all_idx = list(frames())  # decoded once at reduced size; a GIF-sized video is small
-    pick = np.unique(np.linspace(0, len(all_idx) - 1, min(12, len(all_idx))).astype(int))
-    writer = GifWriter(palette_frames=[all_idx[i] for i in pick])
-    h, w = all_idx[0].shape[:2]
-    with writer.saving(dst, (w, h), gif_fps) as wr:
-        for f in all_idx:
-            wr.grab_frame(f)
+    # pass 1: the palette
+    pick = set(np.linspace(0, max(n - 1, 0) // step, 12).round().astype(int).tolist())
+    g = av.filter.Graph()
+    buf = g.add_buffer(width=w, height=h, format="rgb24", time_base=Fraction(1, gif_fps))
+    pal = g.add("palettegen", "max_colors=256:stats_mode=full")
+    sink = g.add("buffersink")
+    buf.link_to(pal)
+    pal.link_to(sink)
+    g.configure()
+    for i, fr in enumerate(frames()):
+        if i in pick:
+            fr.pts = i
+            buf.push(fr)
+    buf.push(None)
+    palette = g.pull()
+
+    # pass 2: map every frame onto it and encode
+    g = av.filter.Graph()
+    vin = g.add_buffer(width=w, height=h, format="rgb24", time_base=Fraction(1, gif_fps))
+    pin = g.add_buffer(width=palette.width, height=palette.height, format=palette.format.name,
+                       time_base=Fraction(1, gif_fps))
+    use = g.add("paletteuse", "dither=none:diff_mode=rectangle")
+    sink = g.add("buffersink")
+    vin.link_to(use, 0, 0)
+    pin.link_to(use, 0, 1)
+    use.link_to(sink)
+    g.configure()
+    palette.pts = 0
+    pin.push(palette)
+    pin.push(None)
+    with av.open(str(dst), "w", format="gif", options={"loop": "0"}) as out:
+        st = out.add_stream("gif", rate=gif_fps)
+        st.width, st.height, st.pix_fmt = w, h, "pal8"
+
+        def drain():
+            while True:
+                try:
+                    f = g.pull()
+                except (av.error.BlockingIOError, av.error.EOFError):
+                    return
+                out.mux(st.encode(f))
+        for i, fr in enumerate(frames()):
+            fr.pts = i
+            vin.push(fr)
+            drain()
+        vin.push(None)
+        drain()
+        out.mux(st.encode(None))
