@@ -30,13 +30,19 @@ from training.data import DataSpec  # noqa: E402
 from training.recorder import record  # noqa: E402
 
 
-def run(trace, quality: str) -> dict:
+# The same plan for both traces: the first 3 steps in detail (the default's first epoch).
+SAME = PlanSettings(detail_steps=3)
+
+
+def run(trace, quality: str, settings: PlanSettings = SAME) -> dict:
     fps = QUALITIES[quality][2]
-    plan = plan_for(trace, PlanSettings(fps=fps))
+    settings = PlanSettings(**{**settings.__dict__, "fps": fps})
+    plan = plan_for(trace, settings)
     times: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        render_manim(trace, Path(tmp), quality=quality, formats=("mp4",), frame_times=times)
+        render_manim(trace, Path(tmp), quality=quality, formats=("mp4",), plan=settings,
+                     frame_times=times)
         wall = time.perf_counter() - t0
     ft = np.asarray(times)
     tenth = max(1, len(ft) // 10)
