@@ -405,6 +405,13 @@ TRACE_CASES = {
                          ["steps.residual"]),
     "nan-literal": (lambda g: g.replace('"a": [1.0', '"a": [NaN', 1).encode(), ["non-finite", "NaN"]),
     "infinity-literal": (lambda g: g.replace('"b": [1.0', '"b": [-Infinity', 1).encode(), ["non-finite"]),
+    "x-beyond-float32": (_set("data", "x", [1e300, -1e300, 0.5, 1.0, 1.5, 2.0]), ["data.x", "finite"]),
+    "loss-beyond-float32": (_set_item("steps", "loss", 0, 1e300), ["steps.loss", "finite"]),
+    "final-beyond-float32": (_set("final", "a", 1e300), ["final"]),
+    "config-lr-text": (_set("config", "lr", "fast"), ["config.lr", "number"]),
+    "config-epochs-list": (_set("config", "epochs", [3]), ["config.epochs", "whole number"]),
+    "config-optimizer-number": (_set("config", "optimizer", 3), ["config.optimizer", "text"]),
+    "config-nesterov-text": (_set("config", "nesterov", "yes"), ["config.nesterov"]),
     "no-steps-recorded": (_edit(lambda d: d["steps"].update({k: [] for k in d["steps"]})), ["at least one step"]),
     # json.loads takes it, but writing it back (the copy in --out) would hit the recursion limit
     "deep-config": (lambda g: g.replace('"config": {', '"config": {"n": ' + "[" * 900 + "]" * 900 + ",", 1).encode(),
@@ -430,6 +437,30 @@ def test_good_trace_is_accepted(good_trace_text, tmp_path, capsys):
     code, stdout, err = run_inproc(capsys, ["--record-only", "--quiet", "--trace", str(path), "--out", str(out)])
     assert code == 0, err
     assert (out / "trace.json").read_text(encoding="utf-8") == good_trace_text
+
+
+ODD_BUT_VALID = {
+    "no-config": lambda d: d.update(config={}, versions={}),
+    "diverged-at-step-0": lambda d: (d["steps"].update({k: [] for k in d["steps"]}),
+                                     d.update(status={"state": "diverged", "step": 0, "reason": "hand-made"})),
+    "huge-but-float32-data": lambda d: d["data"].update(x=[3e38, -3e38] + d["data"]["x"][2:]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_BUT_VALID))
+def test_odd_but_valid_trace_renders(case, good_trace_text, tmp_path, capsys):
+    """What the loader accepts, the renderer draws: no 'render failed' for a loaded trace."""
+    if not (ROOT / "scenes" / "mpl_render.py").exists():
+        pytest.skip("the matplotlib renderer is not there yet")
+    doc = json.loads(good_trace_text)
+    ODD_BUT_VALID[case](doc)
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run_inproc(capsys, ["--quiet", "--trace", str(path), "--out", str(out),
+                                       "--format", "png", "--size", "320x180"])
+    assert code == 0, err
+    assert (out / "sgd.png").stat().st_size > 1000
 
 
 def test_trace_is_a_directory_or_missing(tmp_path, old_out, capsys):

@@ -32,6 +32,12 @@ STEP_RAGGED_COLUMNS = ("indices", "pred", "residual")
 
 MAX_TRACE_BYTES = 2_000_000_000
 MAX_NESTING = 32  # lists/objects inside "config" and "versions"
+# Every float a recorder writes came out of float32 training; larger values only come from
+# hand-edited files, and overflow the renderers' arithmetic (contours, log axes).
+FLOAT32_MAX = 3.4028234663852886e38
+# Settings the renderers read from "config" (when present): what each must be.
+CONFIG_KINDS = {"lr": "number", "momentum": "number", "weight_decay": "number", "epochs": "count",
+                "batch_size": "count", "optimizer": "text", "nesterov": "bool"}
 
 
 @dataclass(frozen=True)
@@ -216,6 +222,7 @@ class Trace:
             raise bad(f"status must be completed or diverged, got {state!r}")
         if n == 0 and not status.diverged:
             raise bad("a completed trace must hold at least one step")
+        _check_config(doc["config"], bad)
         versions = doc.get("versions", {})
         for key, value in (("config", doc["config"]), ("versions", versions)):
             if _depth(value) > MAX_NESTING:  # json.loads takes ~1000 levels; writing it back would not
@@ -242,6 +249,26 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def _check_config(config: dict, bad) -> None:
+    for key, kind in CONFIG_KINDS.items():
+        if key not in config or (key == "momentum" and config[key] is None):
+            continue
+        v = config[key]
+        ok = {"number": _finite_number(v),
+              "count": isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 2**63 - 1,
+              "text": isinstance(v, str),
+              "bool": isinstance(v, bool)}[kind]
+        if not ok:
+            what = {"number": "a finite number", "count": "a whole number >= 1", "text": "text",
+                    "bool": "true or false"}[kind]
+            raise bad(f"config.{key} must be {what}, got {_short(v)}")
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, float) else repr(value)
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
 def _refuse_constant(token: str) -> float:
     raise ValueError(f"non-finite number {token} is not allowed")
 
@@ -258,7 +285,7 @@ def _finite_number(v: Any) -> bool:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return False
     try:
-        return math.isfinite(v)
+        return math.isfinite(v) and abs(v) <= FLOAT32_MAX
     except OverflowError:  # an integer too large for a float
         return False
 
@@ -272,8 +299,8 @@ def _float_array(value: Any, what: str, bad) -> np.ndarray:
         arr = np.asarray(value, dtype=np.float64)
     except OverflowError:
         raise bad(f"{what} holds a value that is not a finite number") from None
-    if not np.all(np.isfinite(arr)):
-        raise bad(f"{what} holds a value that is not a finite number")
+    if not np.all(np.abs(arr) <= FLOAT32_MAX):  # also false for inf and nan
+        raise bad(f"{what} holds a value that is not a finite number (within +-3.4e38)")
     return arr
 
 
@@ -299,7 +326,7 @@ def _ragged(value: Any, what: str, bad, integer: bool) -> list:
             raise bad(f"{what} must hold whole numbers")
     else:
         try:
-            finite = bool(np.all(np.isfinite(np.asarray(flat, dtype=np.float64))))
+            finite = bool(np.all(np.abs(np.asarray(flat, dtype=np.float64)) <= FLOAT32_MAX))
         except OverflowError:
             finite = False
         if not finite:
