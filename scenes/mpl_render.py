@@ -20,7 +20,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from scenes.mpl_views import VIEWS, Scene, check_views
-from scenes.plan import HOLD, FramePlan, PlanSettings, make_plan
+from scenes.plan import FAST, HOLD, FramePlan, PlanSettings, make_plan
 from scenes.theme import Theme, load_theme
 from scenes.writers import get_writer, write_png
 from training.errors import InputError
@@ -33,6 +33,21 @@ FORMATS = ("mp4", "webm", "gif", "png", "frames")
 VIDEO_FORMATS = ("mp4", "webm", "gif", "frames")
 CHUNK = 6          # frames per task sent to a worker
 PARALLEL_MIN = 90  # below this many frames, starting workers costs more than it saves
+
+
+TEXT_HZ = 6  # how often the numbers refresh during fast-forward
+
+
+def text_steps(plan: FramePlan, hz: float = TEXT_HZ) -> np.ndarray:
+    """Per frame, the step whose numbers the text shows: in fast-forward the numbers refresh
+    ``hz`` times a second (at 30 steps a second no one can read them); elsewhere every frame."""
+    out = plan.step.copy()
+    every = max(1, int(round(plan.fps / hz)))
+    fast = np.flatnonzero(plan.beat == FAST)
+    if len(fast) and every > 1:
+        pos = np.arange(len(fast))
+        out[fast] = plan.step[fast[pos - pos % every]]
+    return out
 
 
 def check_size(size) -> tuple[int, int]:
@@ -64,6 +79,9 @@ class FrameRenderer:
         self.fig = scene.fig
         self.canvas = self.fig.canvas
         self._bg = None
+        self._groups = None
+        self._free: list = []
+        self.text_steps = text_steps(plan)
 
     def _background(self):
         if self._bg is None:
@@ -73,32 +91,52 @@ class FrameRenderer:
             self._bg = self.canvas.copy_from_bbox(self.fig.bbox)
         return self._bg
 
-    def draw_state(self, k: int, beat: int, t: float) -> np.ndarray:
-        """The frame for (step, beat, t) as an (H, W, 3) uint8 array (a view: copy to keep)."""
+    def draw_state(self, k: int, beat: int, t: float, text_step: int | None = None) -> np.ndarray:
+        """The frame for (step, beat, t) as an (H, W, 4) uint8 RGBA array: a view of the canvas
+        buffer, valid until the next frame is drawn (copy it to keep it)."""
         bg = self._background()
-        arts = self.scene.update(k, beat, t)
-        self.canvas.restore_region(bg)
+        if self._groups is None:
+            groups = self.scene.groups()
+            self._groups = [[box, arts, None, None] for box, arts in groups]
+            grouped = {id(a) for _, arts in groups for a in arts}
+            self._free = [a for a in self.scene.artists if id(a) not in grouped]
+        self.scene.update(k, beat, t, text_step)
+        canvas = self.canvas
+        canvas.restore_region(bg)
         draw = self.fig.draw_artist
-        for a in arts:
+        for a in self._free:
             if a.get_visible():
                 draw(a)
-        return np.asarray(self.canvas.buffer_rgba())[..., :3]
+        # Text panels: drawn again only when their text changed, else their last pixels reused
+        # (text is most of the cost of a frame; the pixels are the same either way).
+        for g in self._groups:
+            box, arts, key, region = g
+            new_key = tuple((a.get_text(), a.get_visible(), a.get_color(), a.get_alpha()) for a in arts)
+            if new_key == key and region is not None:
+                canvas.restore_region(region)
+            else:
+                for a in arts:
+                    if a.get_visible():
+                        draw(a)
+                g[2], g[3] = new_key, canvas.copy_from_bbox(box)
+        return np.asarray(canvas.buffer_rgba())
 
     def frame(self, i: int) -> np.ndarray:
-        return self.draw_state(*self.plan.frame(i))
+        return self.draw_state(*self.plan.frame(i), int(self.text_steps[i]))
 
     def frame_full(self, i: int) -> np.ndarray:
         """The same frame by a full redraw, as FuncAnimation.save makes it (for tests)."""
-        arts = self.scene.update(*self.plan.frame(i))
+        arts = self.scene.update(*self.plan.frame(i), int(self.text_steps[i]))
         for a in arts:
             a.set_animated(False)
         try:
             self.canvas.draw()
-            return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+            return np.asarray(self.canvas.buffer_rgba()).copy()
         finally:
             for a in arts:
                 a.set_animated(True)
             self._bg = None
+            self._groups = None
 
     def final_frame(self) -> np.ndarray:
         k = max(self.scene.story.n - 1, 0)
@@ -135,7 +173,7 @@ class FrameRenderer:
                 nxt = next(it, None)
                 if nxt is not None:
                     pending.append(pool.apply_async(_render_chunk, nxt))
-                block = np.frombuffer(data, dtype=np.uint8).reshape(-1, h, w, 3)
+                block = np.frombuffer(data, dtype=np.uint8).reshape(-1, h, w, 4)
                 for f in block:
                     yield f
         _RENDERER = None
@@ -161,9 +199,15 @@ def _palette_sample(plan: FramePlan, n: int = 10) -> list[int]:
     return sorted(idx)
 
 
-def _auto_workers(n_frames: int) -> int:
+def _auto_workers(n_frames: int, formats: Sequence[str]) -> int:
+    """Two drawing processes for long MP4/WebM videos on two or more cores, else one.
+
+    A GIF is drawn in one process: its encoder is light, and each extra process costs about
+    150 MB (the GIF must stay under 500 MB in all)."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return min(2, cpus) if n_frames >= PARALLEL_MIN else 1
+    if n_frames < PARALLEL_MIN or "gif" in formats or "frames" in formats:
+        return 1
+    return min(2, cpus)
 
 
 def _setup(trace, size, theme, views, fig=None) -> Scene:
@@ -209,7 +253,7 @@ def render_matplotlib(trace: Trace, out_dir: Path, *, formats: Sequence[str] = (
     if videos:
         n = len(frame_plan)
         if workers is None:
-            workers = _auto_workers(n)
+            workers = _auto_workers(n, videos)
         writer_opts = {f: dict(opts.get(f, {})) for f in videos}
         if "gif" in videos and "palette_frames" not in writer_opts["gif"]:
             writer_opts["gif"]["palette_frames"] = [renderer.frame(i).copy()
@@ -259,8 +303,10 @@ def make_animation(trace: Trace, *, fps: int = 30, size: tuple[int, int] = (1280
     scene = _setup(trace, size, theme, views, fig=fig)
     frame_plan = build_plan(trace, plan, fps)
 
+    steps = text_steps(frame_plan)
+
     def update(i: int):
-        return scene.update(*frame_plan.frame(i))
+        return scene.update(*frame_plan.frame(i), int(steps[i]))
 
     anim = FuncAnimation(fig, update, frames=len(frame_plan), init_func=lambda: scene.artists,
                          interval=1000.0 / frame_plan.fps, blit=blit, repeat=True)

@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
+from matplotlib.transforms import Bbox
 
 from scenes.geometry import Geometry, loss_grid
 from scenes.mpl_story import FrameState, Story
@@ -198,7 +199,7 @@ class LossView(_Base):
             ax.set_yscale("log")
             ax.set_ylim(lo / 1.6, hi * 1.6)
         else:
-            pad = 0.08 * max(hi - lo, 1e-12)
+            pad = 0.08 * max(hi - lo, abs(hi) * 0.5, 1e-9)
             ax.set_ylim(max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad)
         ax.set_xlim(-0.02 * n, n * 1.02)
         from matplotlib.ticker import MaxNLocator
@@ -298,15 +299,15 @@ class ParamView(_Base):
                         frameon=True, framealpha=0.85, facecolor=self.col("panel"),
                         edgecolor=self.col("grid"), labelcolor=self.col("text"), handlelength=1.4,
                         borderpad=0.4, labelspacing=0.3)
-        self.anim(leg, 8)  # above the path, which may run under it: drawn with the frame
+        leg.set_zorder(5)  # static: the path may pass over it, in a full draw and a blit alike
         self.scale_text = ax.text(1.0, 1.0 + 0.4 * self.sz("title") / 72 * scene.dpi / (
             scene.height * ax.get_position().height), "", transform=ax.transAxes,
             fontsize=self.sz("tick"), color=self.col("muted"), ha="right", va="bottom")
         self.anim(self.scale_text, 6)
         if scene.geom.clipped:
-            self.anim(ax.text(0.02, 0.97, "the path leaves this view", transform=ax.transAxes,
-                              fontsize=self.sz("tick"), color=self.col("diverged"), ha="left",
-                              va="top"), 9)
+            ax.text(0.02, 0.97, "the path leaves this view", transform=ax.transAxes,
+                    fontsize=self.sz("tick"), color=self.col("diverged"), ha="left", va="top",
+                    zorder=5)
 
     def _free_corner(self) -> str:
         """The corner the path and the optimum stay away from: the legend goes there."""
@@ -656,19 +657,44 @@ class Scene:
             ax = fig.add_axes((r.left, r.bottom, r.width, r.height))
             self.axes[name] = ax
             self.views.append(classes[name](self, ax))
+        self.header_px = header_px
         self.header = Header(self, 1 - header_px / self.height, header_px / self.height)
         self.views.append(self.header)
+        self.text_views = [v for v in self.views if isinstance(v, (Header, NumbersView))]
         arts = [a for v in self.views for a in v.animated]
         self.artists = sorted(arts, key=lambda a: a.get_zorder())  # draw order = full-draw order
 
     def view(self, name: str):
         return self.views[self.views_names.index(name)]
 
-    def update(self, k: int, beat: int, t: float) -> list[Artist]:
+    def update(self, k: int, beat: int, t: float, text_step: int | None = None) -> list[Artist]:
+        """Set every animated artist for frame (step k, beat, t); return them in draw order.
+
+        ``text_step``: in fast-forward, the step whose numbers the text shows (the renderer
+        refreshes the numbers a few times a second: 30 values a second cannot be read).
+        """
         st = self.story.state(k, beat, t)
+        st_text = st if text_step is None or beat != FAST else self.story.state(text_step, beat, t)
         for v in self.views:
-            v.update(st)
+            v.update(st_text if v in self.text_views else st)
         return self.artists
+
+    def groups(self) -> list[tuple[Bbox, list[Artist]]]:
+        """Artists (text panels) whose pixels depend only on their own state, with the region
+        they cover: nothing else animated is drawn there, so a region can be reused as is."""
+        out = []
+        for v in self.text_views:
+            if isinstance(v, Header):
+                box = Bbox.from_extents(0, self.height - self.header_px, self.width, self.height)
+            else:
+                box = v.ax.bbox.expanded(1.0, 1.0).padded(4)
+            out.append((box, list(v.animated)))
+        if "params" in self.views_names:  # the note above the parameter panel
+            pv = self.view("params")
+            ab = pv.ax.bbox
+            out.append((Bbox.from_extents(ab.x0 + ab.width * 0.45, ab.y1 + 1, ab.x1 + 4,
+                                          ab.y1 + 30 * self.height / 720), [pv.scale_text]))
+        return out
 
 
 def build_scene(trace: Trace, theme: Theme, size=(1280, 720), views=VIEWS,

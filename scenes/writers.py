@@ -38,7 +38,8 @@ def ffmpeg_exe() -> str:
 
 
 class FrameWriter:
-    """Base writer: frames are (height, width, 3) uint8 RGB arrays."""
+    """Base writer: frames are (height, width, 4) uint8 RGBA arrays (matplotlib's own buffer,
+    passed on without a copy; alpha is ignored), or (height, width, 3) RGB with ``channels=3``."""
 
     name = "base"
     suffix = ""
@@ -48,6 +49,7 @@ class FrameWriter:
         self.size: tuple[int, int] = (0, 0)
         self.fps = 30
         self.frames_written = 0
+        self.channels = 4
 
     def setup(self, path: Path, size: tuple[int, int], fps: int) -> None:
         w, h = size
@@ -67,9 +69,9 @@ class FrameWriter:
 
     def _check(self, frame: np.ndarray) -> np.ndarray:
         w, h = self.size
-        if frame.shape != (h, w, 3) or frame.dtype != np.uint8:
-            raise ValueError(f"{self.name} writer expects ({h}, {w}, 3) uint8 frames, got "
-                             f"{frame.shape} {frame.dtype}")
+        if frame.shape != (h, w, self.channels) or frame.dtype != np.uint8:
+            raise ValueError(f"{self.name} writer expects ({h}, {w}, {self.channels}) uint8 frames, "
+                             f"got {frame.shape} {frame.dtype}")
         return np.ascontiguousarray(frame)
 
     @contextlib.contextmanager
@@ -111,9 +113,10 @@ class FFmpegWriter(FrameWriter):
 
     name = "ffmpeg"
 
-    def __init__(self, extra_args: Sequence[str] = ()) -> None:
+    def __init__(self, extra_args: Sequence[str] = (), channels: int = 4) -> None:
         super().__init__()
         self.extra_args = list(extra_args)
+        self.channels = channels
         self.proc: subprocess.Popen | None = None
         self._log = None
 
@@ -122,7 +125,8 @@ class FFmpegWriter(FrameWriter):
 
     def input_args(self) -> list[str]:
         w, h = self.size
-        return ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-framerate", str(self.fps),
+        pix = "rgba" if self.channels == 4 else "rgb24"
+        return ["-f", "rawvideo", "-pix_fmt", pix, "-s", f"{w}x{h}", "-framerate", str(self.fps),
                 "-i", "pipe:0"]
 
     def command(self) -> list[str]:
@@ -188,8 +192,9 @@ class MP4Writer(FFmpegWriter):
     name = "mp4"
     suffix = ".mp4"
 
-    def __init__(self, crf: int = 20, preset: str = "veryfast", extra_args: Sequence[str] = ()):
-        super().__init__(extra_args)
+    def __init__(self, crf: int = 20, preset: str = "superfast", extra_args: Sequence[str] = (),
+                 channels: int = 4):
+        super().__init__(extra_args, channels)
         self.crf, self.preset = crf, preset
 
     def setup(self, path: Path, size: tuple[int, int], fps: int) -> None:
@@ -210,8 +215,9 @@ class WebMWriter(FFmpegWriter):
     name = "webm"
     suffix = ".webm"
 
-    def __init__(self, crf: int = 33, cpu_used: int = 8, extra_args: Sequence[str] = ()):
-        super().__init__(extra_args)
+    def __init__(self, crf: int = 33, cpu_used: int = 8, extra_args: Sequence[str] = (),
+                 channels: int = 4):
+        super().__init__(extra_args, channels)
         self.crf, self.cpu_used = crf, cpu_used
 
     def output_args(self) -> list[str]:
@@ -234,8 +240,8 @@ class GifWriter(FFmpegWriter):
     suffix = ".gif"
 
     def __init__(self, palette_frames: Sequence[np.ndarray] | None = None, sample: int = 12,
-                 dither: str = "none", extra_args: Sequence[str] = ()):
-        super().__init__(extra_args)
+                 dither: str = "none", extra_args: Sequence[str] = (), channels: int = 4):
+        super().__init__(extra_args, channels)
         self.palette_frames = list(palette_frames) if palette_frames is not None else None
         self.sample = sample
         self.dither = dither
@@ -253,7 +259,8 @@ class GifWriter(FFmpegWriter):
         w, h = self.size
         pal = Path(self._palette_dir) / "palette.png"
         cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-i", "pipe:0",
+               "-f", "rawvideo", "-pix_fmt", "rgba" if self.channels == 4 else "rgb24",
+               "-s", f"{w}x{h}", "-i", "pipe:0",
                "-vf", "palettegen=max_colors=256:stats_mode=full:reserve_transparent=1",
                "-update", "1", "-frames:v", "1", str(pal)]
         data = b"".join(self._check(f).tobytes() for f in frames)
@@ -312,14 +319,15 @@ class PngFramesWriter(FrameWriter):
     name = "frames"
     suffix = ""
 
-    def __init__(self, compress_level: int = 1):
+    def __init__(self, compress_level: int = 1, channels: int = 4):
         super().__init__()
         self.compress_level = compress_level
+        self.channels = channels
 
     def grab_frame(self, frame: np.ndarray) -> None:
         from PIL import Image
 
-        frame = self._check(frame)
+        frame = self._check(frame)[..., :3]
         Image.fromarray(frame).save(self.path / f"frame_{self.frames_written:05d}.png",
                                     compress_level=self.compress_level)
         self.frames_written += 1
@@ -350,7 +358,7 @@ def write_png(path: str | Path, frame: np.ndarray) -> Path:
     from PIL import Image
 
     with atomic_path(path) as tmp:
-        Image.fromarray(np.ascontiguousarray(frame)).save(tmp, format="PNG", optimize=True)
+        Image.fromarray(np.ascontiguousarray(frame[..., :3])).save(tmp, format="PNG", optimize=True)
     return Path(path)
 
 
