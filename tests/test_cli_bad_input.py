@@ -331,13 +331,44 @@ def test_unknown_output_or_style_setting(argv, names, old_out, capsys):
     check_refused(capsys, old_out, argv, *names)
 
 
-def test_bad_theme_file(tmp_path, old_out, capsys):
-    broken = tmp_path / "broken.toml"
-    broken.write_text("[colors\nbackground = ", encoding="utf-8")
-    check_refused(capsys, old_out, ["--theme", str(broken)], "broken.toml", "TOML")
-    partial = tmp_path / "partial.toml"
-    partial.write_text('[colors]\nbackground = "#000000"\n', encoding="utf-8")
-    check_refused(capsys, old_out, ["--theme", str(partial)], "partial.toml", "lacks")
+def _theme_text(**replace: str) -> str:
+    """The shipped dark theme with some lines replaced: key -> the new TOML line."""
+    lines = (ROOT / "assets" / "themes" / "dark.toml").read_text(encoding="utf-8").splitlines()
+    return "\n".join(replace.get(line.split("=")[0].strip(), line) for line in lines) + "\n"
+
+
+THEME_CASES = {
+    "not-toml": ("[colors\nbackground = ", ["TOML"]),
+    "missing-keys": ('[colors]\nbackground = "#000000"\n', ["lacks"]),
+    "size-text": (_theme_text(title='title = "big"'), ["malformed"]),
+    "colors-not-a-table": ("colors = 5\n" + _theme_text().split("[sizes]")[1], ["malformed"]),
+    "colour-name-unknown": (_theme_text(background='background = "notacolor"'), ["colors.background", "#RRGGBB"]),
+    "colour-number": (_theme_text(line="line = 255"), ["colors.line"]),
+    "colormap-unknown": (_theme_text(contour_map='contour_map = "rainbowz"'), ["contour_map", "colormap"]),
+    "size-negative": (_theme_text(title="title = -5"), ["sizes.title", "> 0"]),
+    "size-nan": (_theme_text(label="label = nan"), ["sizes.label"]),
+    "size-huge": (_theme_text(tick="tick = 1e9"), ["sizes.tick"]),
+    "pickle": (None, ["theme"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(THEME_CASES))
+def test_bad_theme_file(case, tmp_path, old_out, capsys):
+    text, names = THEME_CASES[case]
+    path = tmp_path / "mine.toml"
+    if text is None:
+        path.write_bytes(pickle.dumps({"colors": {}}))
+    else:
+        path.write_text(text, encoding="utf-8")
+    check_refused(capsys, old_out, ["--theme", str(path)], "mine.toml", *names)
+
+
+def test_good_theme_file_with_every_hex_form(tmp_path, capsys):
+    path = tmp_path / "mine.toml"
+    path.write_text(_theme_text(background='background = "#abc"', line='line = "#AABBCCDD"'), encoding="utf-8")
+    code, _, err = run_inproc(capsys, ["--record-only", "--quiet", "--epochs", "1", "--theme", str(path),
+                                       "--out", str(tmp_path / "out")])
+    assert code == 0, err
 
 
 # ================================================================== 4. saved traces
