@@ -788,7 +788,10 @@ class Header(Beats):
         groups = [VGroup(le, self.ep), VGroup(ls, self.stp), VGroup(la, self.a), VGroup(lb, self.b),
                   VGroup(ll, self.L)]
         # fixed slots, so the row never shifts when the digits change
-        widths = [1.3, 1.55, 1.5, 1.5, 1.85]
+        digits = lambda v: len(str(max(int(v), 1)))  # noqa: E731
+        wide = 0.6 if story.diverged else 0.0  # room for 1.23e+08
+        widths = [1.0 + 0.14 * digits(story.epochs), 0.9 + 0.14 * digits(story.n),
+                  1.5 + wide, 1.5 + wide, 1.85 + wide]
         x = 6.95 - sum(widths)
         for g, w in zip(groups, widths):
             g.move_to([x, top, 0], aligned_edge=LEFT)
@@ -799,6 +802,11 @@ class Header(Beats):
         lnote.next_to(VGroup(ll, self.L), DOWN, buff=0.06)
         self.labels = VGroup(le, ls, la, lb, ll, lnote)
         self.counters = VGroup(self.ep, self.stp, self.a, self.b, self.L)
+        room = 6.95 - (self.title.get_right()[0] + 0.35)
+        row = VGroup(self.labels, self.counters)
+        extent = 6.95 - row.get_left()[0]  # the slots reach 6.95 once the digits grow
+        if extent > room:  # long titles or diverged numbers: shrink the row, keep it right
+            row.scale(room / extent, about_point=np.array([6.95, top, 0.0]))
         self.status = VGroup()
         if story.diverged:
             self.status = st.text(f"diverged at step {story.diverged_at}", "label", "diverged",

@@ -73,8 +73,10 @@ class TraceScene(Scene):
         """Statics back in front of the sentinel, fresh mobjects after it; drop empty groups."""
         statics = [m for m in self.static_list if m in self.mobjects]
         keep = set(map(id, statics))
+        known = {id(m) for p in self.panels for m in p.dynamics()}
         rest = [m for m in self.mobjects if id(m) not in keep and m is not self.sentinel
-                and not isinstance(m, ValueTracker) and (m.submobjects or m.has_points())]
+                and not isinstance(m, ValueTracker)
+                and (id(m) in known or m.submobjects or m.has_points())]
         self.mobjects = [*statics, self.sentinel, *rest]
 
     def frames(self, n: int, anims: list) -> None:
@@ -112,7 +114,7 @@ class TraceScene(Scene):
         if b == HOLD:
             if s.diverged:
                 return self.header.set_caption(
-                    f"Diverged at step {s.diverged_at}: the learning rate {s.lr:g} is too large",
+                    f"The learning rate {s.lr:g} is too large: the loss blew up",
                     "diverged")
             return self.header.set_caption(
                 f"After {s.n} steps: y' = {s.trace.final_a:.3f}·x {'+' if s.trace.final_b >= 0 else '−'} "
