@@ -168,6 +168,7 @@ def _run(args: dict) -> int:
     layers.append(args)
     job = build_job(layers, base_dir)
     out = _prepare_out_dir(job.out)
+    _check_targets(out, job, record_only)
 
     progress = _Progress(enabled=not quiet)
     # 1. The trace: loaded, cached, or recorded.
@@ -213,6 +214,22 @@ def _prepare_out_dir(out: Path) -> Path:
         raise InputError(f"output folder {out} is not writable" if existing == out
                          else f"cannot create output folder {out}: {existing} is not writable")
     return out
+
+
+def _check_targets(out: Path, job, record_only: bool) -> None:
+    """A folder where an output file goes (or a file where the frames folder goes) is refused now,
+    not after the work, and with the name the user knows rather than a temporary one."""
+    from training.errors import InputError
+    r = job.render
+    names = ["trace.json"]
+    if not record_only:
+        names += ["config.toml", *(f"{r.stem}.{fmt}" for fmt in r.formats if fmt != "frames")]
+    for name in names:
+        if (out / name).is_dir():
+            raise InputError(f"output file {out / name} is an existing folder; remove it or choose another --out or --name")
+    frames = out / f"{r.stem}_frames"
+    if not record_only and "frames" in r.formats and frames.exists() and not frames.is_dir():
+        raise InputError(f"frames folder {frames} is an existing file; remove it or choose another --out or --name")
 
 
 def _make_out_dir(out: Path) -> None:

@@ -126,7 +126,7 @@ def load_config_file(path: str | Path) -> dict:
     if not p.is_file():
         raise InputError(f"config file {path} does not exist" if not p.exists() else f"config file {path} is not a file")
     try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+        doc = tomllib.loads(p.read_text(encoding="utf-8-sig"))  # -sig: a BOM from a Windows editor is fine
     except OSError as e:
         raise InputError(f"config file {path} cannot be read: {e.strerror}") from None
     except UnicodeDecodeError:

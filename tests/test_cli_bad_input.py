@@ -275,6 +275,31 @@ def test_out_is_not_writable(tmp_path, capsys):
         locked.chmod(0o755)
 
 
+@pytest.mark.parametrize("blocked,argv", [
+    ("trace.json", ["--record-only"]),
+    ("sgd.png", ["--format", "png"]),
+    ("clip.gif", ["--format", "png,gif", "--name", "clip"]),
+    ("config.toml", ["--format", "png"]),
+])
+def test_a_folder_where_an_output_file_goes(blocked, argv, tmp_path, capsys):
+    """Refused before any work, naming the file the user knows (not a temporary name)."""
+    out = tmp_path / "out"
+    (out / blocked).mkdir(parents=True)
+    before = _snapshot(out)
+    code, _, err = run_inproc(capsys, ["--out", str(out), "--epochs", "1", *argv])
+    line = assert_one_error_line(code, err, str(out / blocked), "existing folder")
+    assert ".part" not in line
+    assert _snapshot(out) == before
+
+
+def test_a_file_where_the_frames_folder_goes(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sgd_frames").write_bytes(b"not a folder")
+    code, _, err = run_inproc(capsys, ["--out", str(out), "--format", "frames"])
+    assert_one_error_line(code, err, "sgd_frames", "existing file")
+
+
 def test_failed_run_does_not_create_the_output_folder(tmp_path, capsys):
     """A refused run leaves nothing behind, not even an empty folder."""
     out = tmp_path / "fresh" / "out"
@@ -575,6 +600,16 @@ def test_config_file_that_is_not_toml_text(kind, tmp_path, old_out, capsys):
     elif kind == "directory":
         path.mkdir()
     check_refused(capsys, old_out, ["--config", str(path)], "run.toml")
+
+
+def test_config_with_a_byte_order_mark_is_read(tmp_path, capsys):
+    """Windows Notepad saves UTF-8 with a BOM; that is still a good config."""
+    path = tmp_path / "run.toml"
+    path.write_bytes("\ufeff[training]\nepochs = 1\nlr = 0.05\n".encode("utf-8"))
+    code, _, err = run_inproc(capsys, ["--record-only", "--quiet", "--config", str(path),
+                                       "--out", str(tmp_path / "out")])
+    assert code == 0, err
+    assert json.loads((tmp_path / "out" / "trace.json").read_text())["config"]["lr"] == 0.05
 
 
 def test_config_error_beats_flags(tmp_path, old_out, capsys):
