@@ -25,3 +25,9 @@ def _assert_one_line(exc: BaseException, *must_contain: str) -> str:
 def one_line():
     """``one_line(excinfo.value, "name")`` asserts a one-line message that names ``name``."""
     return _assert_one_line
+
+
+@pytest.fixture(autouse=True)
+def _private_trace_cache(tmp_path_factory, monkeypatch):
+    """Tests never read or fill the user's ~/.cache/sgd-anim (Manim's cache lives there too)."""
+    monkeypatch.setenv("SGD_ANIM_CACHE", str(tmp_path_factory.getbasetemp() / "sgd-anim-cache"))
