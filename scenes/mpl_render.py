@@ -10,6 +10,7 @@ the chunks to the encoders in order, with a bounded number in flight.
 from __future__ import annotations
 
 import collections
+import mmap
 import dataclasses
 import multiprocessing as mp
 import os
@@ -35,7 +36,7 @@ CHUNK = 6          # frames per task sent to a worker
 PARALLEL_MIN = 90  # below this many frames, starting workers costs more than it saves
 
 
-TEXT_HZ = 6  # how often the numbers refresh during fast-forward
+TEXT_HZ = 4  # how often the numbers refresh during fast-forward
 
 
 def text_steps(plan: FramePlan, hz: float = TEXT_HZ) -> np.ndarray:
@@ -153,41 +154,56 @@ class FrameRenderer:
         yield from self._parallel(workers, start, stop)
 
     def _parallel(self, workers: int, start: int, stop: int) -> Iterator[np.ndarray]:
-        global _RENDERER
+        global _RENDERER, _SHARED
         self._background()
-        _RENDERER = self  # inherited by the forked workers: no pickling of figures
         h, w = self.scene.height, self.scene.width
+        frame_bytes = h * w * 4
         chunks = [(i, min(i + CHUNK, stop)) for i in range(start, stop, CHUNK)]
-        # Fork before any encoder starts, so no worker holds an encoder's pipe open.
-        ctx = mp.get_context("fork")
-        with ctx.Pool(workers) as pool:
-            pending: collections.deque = collections.deque()
-            it = iter(chunks)
-            # Bounded: at most 2 chunks per worker in flight, so memory does not grow with length.
-            for c in it:
-                pending.append(pool.apply_async(_render_chunk, c))
-                if len(pending) >= 2 * workers:
-                    break
-            while pending:
-                data = pending.popleft().get()
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending.append(pool.apply_async(_render_chunk, nxt))
-                block = np.frombuffer(data, dtype=np.uint8).reshape(-1, h, w, 4)
-                for f in block:
-                    yield f
-        _RENDERER = None
+        depth = 2 * workers  # chunks in flight: bounded memory, whatever the video's length
+        n_slots = depth + 1  # + the one being streamed to the encoders
+        # Frames travel through shared memory, not pipes: a worker draws into a slot, the
+        # parent hands views of it to the writers. Both globals are inherited by fork.
+        shared = mmap.mmap(-1, n_slots * CHUNK * frame_bytes)
+        slots = np.frombuffer(shared, dtype=np.uint8).reshape(n_slots, CHUNK, h, w, 4)
+        _RENDERER, _SHARED = self, shared
+        try:
+            # Fork before any encoder starts, so no worker holds an encoder's pipe open.
+            with mp.get_context("fork").Pool(workers) as pool:
+                free = list(range(n_slots))
+                pending: collections.deque = collections.deque()
+                it = iter(chunks)
+
+                def submit() -> None:
+                    c = next(it, None)
+                    if c is not None:
+                        slot = free.pop()
+                        pending.append((slot, pool.apply_async(_render_chunk, (*c, slot))))
+
+                for _ in range(depth):
+                    submit()
+                while pending:
+                    slot, res = pending.popleft()
+                    count = res.get()
+                    submit()
+                    for j in range(count):
+                        yield slots[slot, j]
+                    free.append(slot)
+        finally:
+            # The memory is freed when the last frame view handed out is dropped.
+            _RENDERER, _SHARED = None, None
 
 
 _RENDERER: FrameRenderer | None = None
+_SHARED: mmap.mmap | None = None
 
 
-def _render_chunk(i0: int, i1: int) -> bytes:
+def _render_chunk(i0: int, i1: int, slot: int) -> int:
     r = _RENDERER
-    out = bytearray()
-    for i in range(i0, i1):
-        out += r.frame(i).tobytes()
-    return bytes(out)
+    h, w = r.scene.height, r.scene.width
+    out = np.frombuffer(_SHARED, dtype=np.uint8).reshape(-1, CHUNK, h, w, 4)[slot]
+    for j, i in enumerate(range(i0, i1)):
+        out[j] = r.frame(i)
+    return i1 - i0
 
 
 def _palette_sample(plan: FramePlan, n: int = 10) -> list[int]:
