@@ -487,7 +487,10 @@ class NumbersView(_Base):
             self.lines[1].set_text(f"a:  {_fmt(s.a[k])} → {_fmt(s.a_after[k])}   (Δa = {_fmt(s.update_a[k])})")
             self.lines[2].set_text(f"b:  {_fmt(s.b[k])} → {_fmt(s.b_after[k])}   (Δb = {_fmt(s.update_b[k])})")
         elif st.show_grad:
-            self.lines[1].set_text(f"next:  a − lr·∂L/∂a,   b − lr·∂L/∂b   (lr = {lr:g})")
+            if s.optimizer == "sgd" and not s.has_velocity:
+                self.lines[1].set_text(f"next:  a − lr·∂L/∂a,   b − lr·∂L/∂b   (lr = {lr:g})")
+            else:
+                self.lines[1].set_text(f"next: {s.optimizer} turns the gradient into a step (lr = {lr:g})")
             self.lines[2].set_text("")
         else:
             self.lines[1].set_text(f"a = {_fmt(s.a[k])}     b = {_fmt(s.b[k])}")
