@@ -5,6 +5,7 @@ file, so a GIF and an MP4 of one config look alike.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ THEMES_DIR = ASSETS / "themes"
 COLOR_KEYS = ("background", "panel", "text", "muted", "grid", "points", "batch", "line", "ghost",
               "residual", "update", "full_gradient", "velocity", "path", "loss_batch",
               "loss_full", "diverged", "contour_map")
+_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 SIZE_KEYS = ("title", "label", "tick", "text", "table", "line_width", "point_size")
 
 
@@ -42,21 +44,39 @@ def available_themes() -> list[str]:
 
 
 def load_theme(name_or_path: str | Path = "light") -> Theme:
-    """Load a theme by name (``light``, ``dark``) or from a TOML path."""
+    """Load a theme by name (``light``, ``dark``) or from a TOML path, checking every value:
+    a bad theme is an :class:`InputError` before any drawing starts."""
     text = str(name_or_path)
     path = Path(text) if text.endswith(".toml") else THEMES_DIR / f"{text}.toml"
     if not path.is_file():
         raise InputError(f"unknown theme {text!r}; accepted: {', '.join(available_themes())} or a .toml file")
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"theme file {path} is not valid TOML: {e}") from None
     colors, sizes = doc.get("colors", {}), doc.get("sizes", {})
+    if not isinstance(colors, dict) or not isinstance(sizes, dict):
+        raise InputError(f"theme file {path} is malformed: [colors] and [sizes] must be tables (see assets/themes/light.toml)")
     missing = [k for k in COLOR_KEYS if k not in colors] + [k for k in SIZE_KEYS if k not in sizes]
     if missing:
         raise InputError(f"theme file {path} lacks: {', '.join(missing)}")
-    return Theme(name=str(doc.get("name", path.stem)), font_family=str(doc.get("font_family", "DejaVu Sans")),
-                 colors={k: str(colors[k]) for k in COLOR_KEYS},
+    for key in COLOR_KEYS:
+        value = colors[key]
+        if key == "contour_map":
+            from matplotlib import colormaps
+            if not isinstance(value, str) or value not in colormaps:
+                raise InputError(f"theme file {path}: contour_map {str(value)[:40]!r} is not a matplotlib colormap "
+                                 "(for example Blues_r, cividis, viridis)")
+        elif not isinstance(value, str) or not _HEX_COLOUR.fullmatch(value):
+            raise InputError(f"theme file {path}: colors.{key} = {str(value)[:40]!r} is not a colour; use #RRGGBB")
+    for key in SIZE_KEYS:
+        value = sizes[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1000:
+            raise InputError(f"theme file {path}: sizes.{key} must be a number > 0 and <= 1000, got {str(value)[:40]!r}")
+    name, family = doc.get("name", path.stem), doc.get("font_family", "DejaVu Sans")
+    if not isinstance(name, str) or not isinstance(family, str):
+        raise InputError(f"theme file {path}: name and font_family must be text")
+    return Theme(name=name, font_family=family, colors={k: colors[k] for k in COLOR_KEYS},
                  sizes={k: float(sizes[k]) for k in SIZE_KEYS})
 
 

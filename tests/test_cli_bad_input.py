@@ -365,7 +365,7 @@ def _theme_text(**replace: str) -> str:
 THEME_CASES = {
     "not-toml": ("[colors\nbackground = ", ["TOML"]),
     "missing-keys": ('[colors]\nbackground = "#000000"\n', ["lacks"]),
-    "size-text": (_theme_text(title='title = "big"'), ["malformed"]),
+    "size-text": (_theme_text(title='title = "big"'), ["sizes.title"]),
     "colors-not-a-table": ("colors = 5\n" + _theme_text().split("[sizes]")[1], ["malformed"]),
     "colour-name-unknown": (_theme_text(background='background = "notacolor"'), ["colors.background", "#RRGGBB"]),
     "colour-number": (_theme_text(line="line = 255"), ["colors.line"]),
