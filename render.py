@@ -154,6 +154,13 @@ def _run(args: dict) -> int:
     no_cache = args.pop("no_cache", False)
     trace_file = args.pop("trace", None)
     config_file = args.pop("config", None)
+    if trace_file:
+        from scenes.job import TRAIN_KEYS
+        given = [k for k in (*TRAIN_KEYS, "data") if k in args]
+        if given:
+            flags = ", ".join("--keep-last" if k == "drop_last" else "--" + k.replace("_", "-") for k in given)
+            raise InputError(f"{flags}: training settings do not apply with --trace, which re-renders a saved run; "
+                             "drop --trace to train again")
 
     layers: list[dict] = []
     preset = args.get("preset")

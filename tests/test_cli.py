@@ -104,3 +104,11 @@ def test_console_script_is_declared():
     import tomllib
     doc = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert doc["project"]["scripts"]["sgd-anim"] == "render:main"
+
+
+def test_training_flags_with_trace_are_refused_not_ignored(tmp_path, capsys):
+    assert render.main(["--record-only", "--out", str(tmp_path), "--epochs", "2", "--quiet"]) == 0
+    code = render.main(["--trace", str(tmp_path / "trace.json"), "--lr", "0.5", "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "--lr" in err[0] and "--trace" in err[0]
+    assert not (tmp_path / "x").exists()

@@ -216,3 +216,10 @@ def test_trace_and_data_do_not_import_torch():
                          cwd=ROOT, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "6"
+
+
+def test_a_first_row_with_one_number_is_bad_data_not_a_header():
+    from training.data import parse_csv_text
+    with pytest.raises(InputError, match="row 1"):
+        parse_csv_text("1,abc\n2,3\n3,4\n", "f.csv")
+    assert len(parse_csv_text("x,y\n2,3\n3,4\n", "f.csv")) == 2

@@ -86,6 +86,14 @@ _SYNTHETIC_FIELDS = {"n": int, "slope": float, "intercept": float, "noise": floa
                      "outliers": int, "seed": int, "x_min": float, "x_max": float}
 
 
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
 def load_csv(path: str | Path) -> Dataset:
     """Read columns x and y from a CSV file; a header row is optional.
 
@@ -129,7 +137,7 @@ def parse_csv_text(text: str, name: str = "<csv>") -> Dataset:
         try:
             x, y = float(cells[0]), float(cells[1])
         except ValueError:
-            if i == 0:  # a header row such as "x,y"
+            if i == 0 and not any(_is_number(c) for c in cells):  # a header row such as "x,y"
                 continue
             raise InputError(f"data file {name}, row {lineno}: {_show(cells)} is not two numbers") from None
         if not (math.isfinite(x) and math.isfinite(y) and abs(x) <= FLOAT32_MAX and abs(y) <= FLOAT32_MAX):
