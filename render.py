@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
+import re
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -124,9 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"error: {e}")
             return EXIT_BAD_INPUT
         if isinstance(e, OSError) and e.errno is not None:
-            _say(f"error: {e.strerror}: {e.filename or ''}".rstrip(": "))
+            # Name the file the user asked for, not our temporary ".sgd.x1y2.part.mp4".
+            name = re.sub(r"\.([^/]+)\.[^./]+\.part(\.[^/]*)?$", r"\1\2", str(e.filename or ""))
+            _say(f"error: {e.strerror}: {name}".rstrip(": "))
             return EXIT_FAILED
-        _say(f"render failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} (run with --debug for details)")
+        first = str(e).splitlines()[0] if str(e) else ""
+        what = first if isinstance(e, RuntimeError) and first else f"{type(e).__name__}: {first}"
+        _say(f"render failed: {what} (run with --debug for details)")
         return EXIT_FAILED
 
 
@@ -202,8 +206,13 @@ def _run(args: dict) -> int:
         with atomic_path(out / "config.toml") as tmp:
             tmp.write_text(job_to_toml(job, relative_to=out), encoding="utf-8")
         written.append(out / "config.toml")
-    for path in written:
-        print(path)
+    if not quiet:
+        try:
+            for path in written:
+                print(path)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `render.py | head -1`: the reader left; the files are written
+            sys.stdout = open(os.devnull, "w")
     return 0
 
 
@@ -329,5 +338,4 @@ class _Progress:
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL) if hasattr(signal, "SIGPIPE") else None
     sys.exit(main())

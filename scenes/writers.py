@@ -149,6 +149,8 @@ class FFmpegWriter(FrameWriter):
             self._log.seek(0)
             msg = self._log.read().decode("utf-8", "replace").strip().splitlines()[-3:]
             msg = " | ".join(msg)
+        if "No space left on device" in msg:
+            return RuntimeError(f"the disk is full: no space left on device while writing {self.name.upper()}")
         return RuntimeError(f"ffmpeg ({self.name}) {what}: {msg or 'no message'}")
 
     def grab_frame(self, frame: np.ndarray) -> None:
@@ -192,7 +194,7 @@ class MP4Writer(FFmpegWriter):
     name = "mp4"
     suffix = ".mp4"
 
-    def __init__(self, crf: int = 20, preset: str = "superfast", extra_args: Sequence[str] = (),
+    def __init__(self, crf: int = 20, preset: str = "veryfast", extra_args: Sequence[str] = (),
                  channels: int = 4):
         super().__init__(extra_args, channels)
         self.crf, self.preset = crf, preset
