@@ -113,6 +113,12 @@ class Geometry:
         losses = np.concatenate([trace.steps["loss"], trace.steps["full_loss"], [trace.final_full_loss]])
         losses = losses[np.isfinite(losses)]
         lo = float(max(losses.min(), 1e-12)) if losses.size else 1e-6
+        if trace.n_steps > 50:
+            # A batch of one point can sit on the line (loss 1e-12): such dips would stretch a
+            # log axis over ten decades. Keep the full-data loss and nearly all batch losses.
+            batch_floor = float(np.percentile(trace.steps["loss"], 2))
+            full_min = float(min(trace.steps["full_loss"].min(), trace.final_full_loss))
+            lo = max(lo, min(batch_floor, full_min / 3), 1e-12)
         hi = float(losses.max()) if losses.size else 1.0
         log = hi / max(lo, 1e-12) > 30
         return cls(fit, params, (lo, hi), log, (a_opt, b_opt), clipped)

@@ -53,7 +53,8 @@ def _fmt(v: float, digits: int = 4) -> str:
         return "—"
     av = abs(v)
     if av != 0 and (av >= 1e4 or av < 1e-3):
-        return f"{v:.2e}".replace("-", "−")
+        mant, exp = f"{v:.2e}".split("e")
+        return f"{mant}e{int(exp)}".replace("-", "−")  # 3.46e−4: as narrow as 0.0215
     return f"{v:.{digits}f}".replace("-", "−")
 
 
@@ -84,7 +85,7 @@ class _Base:
         self.scene = scene
         self.story: Story = scene.story
         self.theme: Theme = scene.theme
-        self.h = scene.height
+        self.h = 720 * scene.scale  # the design height: sizes are given for 1280x720
         self.animated: list[Artist] = []
 
     def sz(self, key: str) -> float:
@@ -127,8 +128,12 @@ class FitView(_Base):
         ax.set_ylim(g.y0, g.y1)
         self.style_axes(ax, "Fit:  ŷ = a·x + b", "x", "y")
         lw, ps = self.sz("line_width"), self.sz("point_size")
-        ax.scatter(tr.x, tr.y, s=ps, color=self.col("points"), zorder=3, edgecolors="none",
-                   label="data")
+        # Many points: smaller and translucent, so a cloud of 1,000 still shows its shape
+        # (the batch rings and predictions keep the theme's size).
+        n_pts = len(tr.x)
+        cloud = ps * min(1.0, (30 / n_pts) ** 0.5) if n_pts > 30 else ps
+        ax.scatter(tr.x, tr.y, s=max(cloud, ps * 0.08), color=self.col("points"), zorder=3,
+                   edgecolors="none", alpha=1.0 if n_pts <= 100 else 0.6, label="data")
         self.xs = np.array([g.x0, g.x1])
         self.ghost, = ax.plot(self.xs, self.xs, color=self.col("ghost"), lw=lw * 0.8, alpha=0.3,
                               ls=(0, (4, 3)))
@@ -216,19 +221,28 @@ class LossView(_Base):
         self.dot, = ax.plot([], [], "o", color=self.col("loss_batch"), ms=lw * 3.0,
                             markeredgecolor=self.col("panel"), markeredgewidth=lw * 0.4)
         self.anim(self.dot, 3)
+        # Keep the cost of a frame bounded for 100k-step runs: draw at most MAX_POINTS vertices.
+        self.stride = max(1, math.ceil(st.n / self.MAX_POINTS))
+        if self.stride > 1:
+            self.batch_line.set_label(f"batch loss (mean of {self.stride} steps)")
         leg = ax.legend(loc="upper right", fontsize=self.sz("tick"), frameon=False,
                         labelcolor=self.col("text"), handlelength=1.5)
         leg.set_zorder(1)
-        # Keep the cost of a frame bounded for 100k-step runs: draw at most MAX_POINTS vertices.
-        self.stride = max(1, math.ceil(st.n / self.MAX_POINTS))
 
-    def _thin(self, y: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    def _thin(self, y: np.ndarray, m: int, mean: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """At most about MAX_POINTS vertices: a min/max envelope of each block of steps, or
+        (``mean``) the block's mean: batch losses of single points would fill the envelope solid."""
         if self.stride == 1 or m <= self.MAX_POINTS:
             return self.steps[:m], y[:m]
         s = self.stride
         whole = (m // s) * s
         blocks = y[:whole].reshape(-1, s)
         xs = self.steps[:whole].reshape(-1, s)
+        if mean:
+            tail = slice(whole, m)
+            extra_x = [self.steps[tail].mean()] if m > whole else []
+            extra_y = [y[tail].mean()] if m > whole else []
+            return np.append(xs.mean(1), extra_x), np.append(blocks.mean(1), extra_y)
         lo_i, hi_i = blocks.argmin(1), blocks.argmax(1)
         order = np.sort(np.stack([lo_i, hi_i], 1), 1)
         rows = np.arange(len(blocks))[:, None]
@@ -237,7 +251,7 @@ class LossView(_Base):
 
     def update(self, st: FrameState) -> None:
         m = st.loss_n
-        self.batch_line.set_data(*self._thin(self.story.loss, m))
+        self.batch_line.set_data(*self._thin(self.story.loss, m, mean=True))
         self.full_line.set_data(*self._thin(self.story.full_loss, m))
         show = m > 0 and st.beat != HOLD
         if show:
@@ -460,28 +474,14 @@ class NumbersView(_Base):
                 self.lines[1].set_text(f"learning rate lr = {lr:g},  batch size = {len(s.batch(0)[0])}")
                 self.lines[2].set_text("")
             else:
+                self._fill_table(s.n - 1, st)  # the last batch, as autograd saw it
                 full = float(s.trace.full_loss_at(st.a, st.b))
                 self.lines[0].set_text(f"final:  a = {_fmt(st.a)}     b = {_fmt(st.b)}")
                 self.lines[1].set_text(f"full-data loss L = {_fmt(full, 5)}")
                 a_opt, b_opt = self.scene.geom.optimum
                 self.lines[2].set_text(f"least squares:  a = {_fmt(a_opt)}     b = {_fmt(b_opt)}")
             return
-        xb, yb, pred, res = s.batch(k)
-        sa, sb = s.shares(k)
-        show_pred = st.pred_alpha > 0.5 or st.beat not in (FORWARD,)
-        show_res = st.residual_frac > 0.3 or st.beat in (GRADIENT, UPDATE, FAST)
-        for i, row in enumerate(self.cells):
-            if i >= len(xb):
-                break
-            vals = [xb[i], yb[i], pred[i], res[i], sa[i], sb[i]]
-            shown = [True, True, show_pred, show_res, st.show_grad, st.show_grad]
-            for c, v, on in zip(row, vals, shown):
-                c.set_text(_fmt(v) if on else "")
-        if len(xb) > self.n_rows:
-            self.more_text.set_text(f"+{len(xb) - self.n_rows} more")
-        if st.show_grad:
-            self.sum_a.set_text(_fmt(s.grad_a[k]))
-            self.sum_b.set_text(_fmt(s.grad_b[k]))
+        self._fill_table(k, st)
         self.lines[0].set_text(f"batch loss L = {_fmt(s.loss[k], 5)}" if st.show_loss else "")
         if st.show_update:
             self.lines[1].set_text(f"a:  {_fmt(s.a[k])} → {_fmt(s.a_after[k])}   (Δa = {_fmt(s.update_a[k])})")
@@ -495,6 +495,27 @@ class NumbersView(_Base):
         else:
             self.lines[1].set_text(f"a = {_fmt(s.a[k])}     b = {_fmt(s.b[k])}")
             self.lines[2].set_text("")
+
+
+    def _fill_table(self, k: int, st: FrameState) -> None:
+        """The article's table for step k's batch, with the columns this beat has revealed."""
+        s = self.story
+        xb, yb, pred, res = s.batch(k)
+        sa, sb = s.shares(k)
+        show_pred = st.pred_alpha > 0.5 or st.beat not in (FORWARD,)
+        show_res = st.residual_frac > 0.3 or st.beat in (GRADIENT, UPDATE, FAST, HOLD)
+        for i, row in enumerate(self.cells):
+            if i >= len(xb):
+                break
+            vals = [xb[i], yb[i], pred[i], res[i], sa[i], sb[i]]
+            shown = [True, True, show_pred, show_res, st.show_grad, st.show_grad]
+            for c, v, on in zip(row, vals, shown):
+                c.set_text(_fmt(v) if on else "")
+        if len(xb) > self.n_rows:
+            self.more_text.set_text(f"+{len(xb) - self.n_rows} more")
+        if st.show_grad:
+            self.sum_a.set_text(_fmt(s.grad_a[k]))
+            self.sum_b.set_text(_fmt(s.grad_b[k]))
 
 
 class Header(_Base):
@@ -517,7 +538,9 @@ class Header(_Base):
         # Live values at fixed positions, each as wide as its widest value: a changing number
         # never pushes its neighbours.
         labels = ("epoch", "batch", "a =", "b =", "L =", "∂L/∂a =", "∂L/∂b =")
-        widest = ("100/100", "done", "−8.88e+08", "−8.88e+08", "8.88e+08", "−8.88e+08", "−8.88e+08")
+        st = scene.story
+        widest = (f"{st.epochs}/{st.epochs}", f"{st.batches_per_epoch}/{st.batches_per_epoch}",
+                  "−8.888e+8", "−8.888e+8", "8.8888e+8", "−8.888e+8", "−8.888e+8")
         renderer = fig.canvas.get_renderer()
 
         def width(text: str, bold: bool) -> float:
@@ -645,7 +668,9 @@ class Scene:
             fig.set_dpi(dpi)
         self.fig = fig
         fig.set_facecolor(theme.color("background"))
-        s = self.height / 720
+        # Sizes are designed at 1280x720; a frame of another shape scales by its tighter side,
+        # so a square 1080x1080 frame gets 16:9-sized type, not type 1.5 times too large.
+        s = self.scale = min(self.height / 720, self.width / 1280)
         header_px = 62 * s
         tick = 48 * s
         pad = {"fit": (78 * s, 56 * s, 14 * s, 34 * s), "loss": (78 * s, 56 * s, 14 * s, 34 * s),
@@ -696,7 +721,7 @@ class Scene:
             pv = self.view("params")
             ab = pv.ax.bbox
             out.append((Bbox.from_extents(ab.x0 + ab.width * 0.45, ab.y1 + 1, ab.x1 + 4,
-                                          ab.y1 + 30 * self.height / 720), [pv.scale_text]))
+                                          ab.y1 + 30 * self.scale), [pv.scale_text]))
         return out
 
 
