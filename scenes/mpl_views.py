@@ -55,6 +55,8 @@ def _fmt(v: float, digits: int = 4) -> str:
     if av != 0 and (av >= 1e4 or av < 1e-3):
         mant, exp = f"{v:.2e}".split("e")
         return f"{mant}e{int(exp)}".replace("-", "−")  # 3.46e−4: as narrow as 0.0215
+    if av >= 1:  # fewer decimals as the integer part grows: −65.76, 2214.1 (columns stay narrow)
+        digits = max(1, digits - 1 - int(math.floor(math.log10(av))))
     return f"{v:.{digits}f}".replace("-", "−")
 
 
