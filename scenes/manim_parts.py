@@ -727,7 +727,10 @@ class LossPanel(Beats):
             VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c("loss_full"), stroke_width=4),
                    style.text("loss on all data", "tick", "muted")).arrange(RIGHT, buff=0.12),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
-        self.legend.next_to(P.p(lim.x1, lim.y1), DL, buff=0.12)
+        if story.diverged:  # a rising loss fills the top right: the legend goes below it
+            self.legend.next_to(P.p(lim.x1, lim.y0), UL, buff=0.12)
+        else:
+            self.legend.next_to(P.p(lim.x1, lim.y1), DL, buff=0.12)
 
     def statics(self):
         return [self.static, self.legend]
@@ -807,14 +810,9 @@ class Header(Beats):
         extent = 6.95 - row.get_left()[0]  # the slots reach 6.95 once the digits grow
         if extent > room:  # long titles or diverged numbers: shrink the row, keep it right
             row.scale(room / extent, about_point=np.array([6.95, top, 0.0]))
-        self.status = VGroup()
-        if story.diverged:
-            self.status = st.text(f"diverged at step {story.diverged_at}", "label", "diverged",
-                                  weight="BOLD").next_to(self.title, DOWN, buff=0.12,
-                                                         aligned_edge=LEFT)
 
     def statics(self):
-        return [self.title, self.labels, self.status]
+        return [self.title, self.labels]  # the divergence label waits for the end: no spoiler
 
     def dynamics(self):
         return [self.caption, self.counters]
@@ -864,7 +862,7 @@ class Header(Beats):
     def hold(self):
         if self.s.n:
             self.show_step(self.s.n - 1, True)
-        return []
+        return []  # a diverged run says so in the final caption, with its step
 
 
 DR = DOWN + RIGHT

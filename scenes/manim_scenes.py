@@ -114,7 +114,7 @@ class TraceScene(Scene):
         if b == HOLD:
             if s.diverged:
                 return self.header.set_caption(
-                    f"The learning rate {s.lr:g} is too large: the loss blew up",
+                    f"Diverged at step {s.diverged_at}: learning rate {s.lr:g} is too large",
                     "diverged")
             return self.header.set_caption(
                 f"After {s.n} steps: y' = {s.trace.final_a:.3f}·x {'+' if s.trace.final_b >= 0 else '−'} "
