@@ -56,7 +56,7 @@ def _fmt(v: float, digits: int = 4) -> str:
         mant, exp = f"{v:.2e}".split("e")
         return f"{mant}e{int(exp)}".replace("-", "−")  # 3.46e−4: as narrow as 0.0215
     if av >= 1:  # fewer decimals as the integer part grows: −65.76, 2214.1 (columns stay narrow)
-        digits = max(1, digits - 1 - int(math.floor(math.log10(av))))
+        digits = max(1, digits - int(math.floor(math.log10(av))))
     return f"{v:.{digits}f}".replace("-", "−")
 
 
@@ -541,7 +541,8 @@ class Header(_Base):
         # never pushes its neighbours.
         labels = ("epoch", "batch", "a =", "b =", "L =", "∂L/∂a =", "∂L/∂b =")
         st = scene.story
-        widest = (f"{st.epochs}/{st.epochs}", f"{st.batches_per_epoch}/{st.batches_per_epoch}",
+        batches = f"{st.batches_per_epoch}/{st.batches_per_epoch}"
+        widest = (f"{st.epochs}/{st.epochs}", batches if len(batches) > len("done") else "done",
                   "−8.888e+8", "−8.888e+8", "8.8888e+8", "−8.888e+8", "−8.888e+8")
         renderer = fig.canvas.get_renderer()
 
