@@ -15,7 +15,9 @@ test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
 
 bench: setup
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/bench_record.py
+	$(PY) benchmarks/bench_matplotlib.py
+	$(PY) benchmarks/bench_manim.py
 
 clean:
 	rm -rf out .pytest_cache .sgd-anim-cache
