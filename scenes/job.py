@@ -72,21 +72,25 @@ def _parse_list(value: Any, name: str, allowed: tuple[str, ...]) -> tuple[str, .
 
 
 def parse_size(value: Any) -> tuple[int, int]:
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        w, h = value
-    else:
-        text = str(value).lower().replace(" ", "")
-        w, sep, h = text.partition("x")
+    """``"1280x720"`` (or a pair) to a checked (width, height)."""
+    if isinstance(value, str):
+        w, sep, h = value.lower().replace(" ", "").partition("x")
         if not sep:
             raise InputError(f"size must look like WIDTHxHEIGHT (for example 1280x720), got {value!r}")
+        value = (w, h)
+    return check_size(value)
+
+
+def check_size(size: Any) -> tuple[int, int]:
+    """A frame size both backends and H.264 accept: even numbers, 160x90 up to 8K."""
     try:
-        w, h = int(w), int(h)
+        w, h = (int(v) for v in size)
     except (TypeError, ValueError):
-        raise InputError(f"size must look like WIDTHxHEIGHT (for example 1280x720), got {value!r}") from None
-    if not (64 <= w <= 7680 and 64 <= h <= 4320):
-        raise InputError(f"size must be between 64x64 and 7680x4320, got {w}x{h}")
+        raise InputError(f"size must look like WIDTHxHEIGHT (for example 1280x720), got {size!r}") from None
+    if not (160 <= w <= 7680 and 90 <= h <= 4320):
+        raise InputError(f"size {w}x{h} is out of range: width must be between 160 and 7680, height between 90 and 4320")
     if w % 2 or h % 2:
-        raise InputError(f"size must have an even width and height (H.264 needs it), got {w}x{h}")
+        raise InputError(f"size {w}x{h} must have an even width and height (H.264 needs it)")
     return w, h
 
 

@@ -20,6 +20,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from scenes.job import check_size
 from scenes.mpl_views import VIEWS, Scene, check_views
 from scenes.plan import FAST, HOLD, FramePlan, PlanSettings, make_plan
 from scenes.theme import Theme, load_theme
@@ -49,18 +50,6 @@ def text_steps(plan: FramePlan, hz: float = TEXT_HZ) -> np.ndarray:
         pos = np.arange(len(fast))
         out[fast] = plan.step[fast[pos - pos % every]]
     return out
-
-
-def check_size(size) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in size)
-    except (TypeError, ValueError):
-        raise InputError(f"size must be WIDTHxHEIGHT, got {size!r}") from None
-    if not (160 <= w <= 7680 and 90 <= h <= 4320):
-        raise InputError(f"size {w}x{h} is out of range; width 160..7680, height 90..4320")
-    if w % 2 or h % 2:
-        raise InputError(f"size {w}x{h} must have an even width and height (H.264 needs it)")
-    return w, h
 
 
 def build_plan(trace: Trace, settings: PlanSettings | None = None, fps: int | None = None) -> FramePlan:

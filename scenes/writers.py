@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -26,6 +28,9 @@ from training.errors import InputError
 __all__ = ["FrameWriter", "NullWriter", "FFmpegWriter", "MP4Writer", "WebMWriter", "GifWriter",
            "PngFramesWriter", "WRITERS", "register", "get_writer", "available_writers",
            "ffmpeg_exe", "write_png"]
+
+
+QUEUE_FRAMES = 3  # frames waiting for the encoder: overlap without holding the video in memory
 
 
 def ffmpeg_exe() -> str:
@@ -119,6 +124,8 @@ class FFmpegWriter(FrameWriter):
         self.channels = channels
         self.proc: subprocess.Popen | None = None
         self._log = None
+        self._thread: threading.Thread | None = None
+        self._failed: BaseException | None = None
 
     def output_args(self) -> list[str]:
         raise NotImplementedError
@@ -142,6 +149,31 @@ class FFmpegWriter(FrameWriter):
         self._log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                      stderr=self._log)
+        # A thread feeds the pipe: while a write waits for ffmpeg to take the frame (the GIL
+        # is released), the next frame is already being drawn. A few frames in flight at most.
+        self._queue = queue.Queue(maxsize=QUEUE_FRAMES)
+        self._failed = None
+        self._thread = threading.Thread(target=self._pump, args=(self.proc.stdin, self._queue),
+                                        name=f"{self.name}-pipe", daemon=True)
+        self._thread.start()
+
+    def _pump(self, stdin, frames: "queue.Queue") -> None:
+        while True:
+            frame = frames.get()
+            if frame is None:
+                return
+            if self._failed is None:
+                try:
+                    stdin.write(memoryview(frame).cast("B"))
+                except (BrokenPipeError, OSError) as e:  # the encoder stopped; keep draining
+                    self._failed = e
+
+    def _stop_pump(self) -> None:
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            self._queue.put(None)
+            thread.join()
+            self._thread = None
 
     def _error(self, what: str) -> RuntimeError:
         msg = ""
@@ -155,15 +187,19 @@ class FFmpegWriter(FrameWriter):
 
     def grab_frame(self, frame: np.ndarray) -> None:
         frame = self._check(frame)
-        try:
-            self.proc.stdin.write(memoryview(frame).cast("B"))
-        except (BrokenPipeError, OSError):
+        if self._failed is not None:
+            self._stop_pump()
             self.proc.wait()
-            raise self._error("stopped while receiving frames") from None
+            raise self._error("stopped while receiving frames")
+        self._queue.put(frame.copy())  # a copy: the caller draws the next frame into its buffer
         self.frames_written += 1
 
     def finish(self) -> None:
         proc = self.proc
+        self._stop_pump()
+        if self._failed is not None:
+            proc.wait()
+            raise self._error("stopped while receiving frames")
         try:
             proc.stdin.close()
         except BrokenPipeError:
@@ -176,7 +212,9 @@ class FFmpegWriter(FrameWriter):
     def abort(self) -> None:
         proc = self.proc
         if proc is not None and proc.poll() is None:
-            proc.kill()
+            proc.kill()  # first: a write blocked in the pump thread then fails and it drains
+        self._stop_pump()
+        if proc is not None:
             with contextlib.suppress(Exception):
                 proc.stdin.close()
             proc.wait()
