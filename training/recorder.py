@@ -88,6 +88,8 @@ def _run(cfg: TrainConfig, data: Dataset, n: int, progress) -> Trace:
 
     step = 0
     a_now, b_now = w.item(), bias.item()
+    if progress is not None:
+        progress(0, total)  # a bar with a known length from the start
     for epoch in range(cfg.epochs):
         order = gen.permutation(n) if cfg.shuffle else np.arange(n)
         for batch_idx, idx in enumerate(batches_of_epoch(n, cfg.batch_size, cfg.drop_last, order)):
