@@ -186,8 +186,10 @@ def _run(args: dict) -> int:
     if trace_file:
         from training.trace import Trace
         trace = Trace.from_file(trace_file)
+        config_job = _with_training_of(job, trace)
     else:
         trace = _record(job, progress, quiet, use_cache=not no_cache)
+        config_job = job
     if trace.status.diverged and not quiet:
         _say(f"warning: training diverged at step {trace.status.step} ({trace.status.reason}); "
              "the video shows where")
@@ -201,10 +203,10 @@ def _run(args: dict) -> int:
     trace_out = out / "trace.json"
     if not trace_file or Path(trace_file).resolve() != trace_out.resolve():
         written.append(trace.to_file(trace_out))
-    if not record_only:
+    if not record_only and config_job is not None:
         from training.atomic import atomic_path
         with atomic_path(out / "config.toml") as tmp:
-            tmp.write_text(job_to_toml(job, relative_to=out), encoding="utf-8")
+            tmp.write_text(job_to_toml(config_job, relative_to=out), encoding="utf-8")
         written.append(out / "config.toml")
     if not quiet:
         try:
@@ -214,6 +216,21 @@ def _run(args: dict) -> int:
         except BrokenPipeError:  # `render.py | head -1`: the reader left; the files are written
             sys.stdout = open(os.devnull, "w")
     return 0
+
+
+def _with_training_of(job, trace):
+    """A re-rendered trace: config.toml must hold the settings that recorded it, not the
+    defaults. A hand-made trace whose settings cannot be read back gets no config.toml (None)."""
+    from dataclasses import replace
+    from training.config import TrainConfig
+    from training.errors import InputError
+    settings = dict(trace.config)
+    if settings.get("optimizer") in ("adam", "adagrad"):
+        settings.pop("momentum", None)  # recorded as 0; those optimizers take no momentum
+    try:
+        return replace(job, train=TrainConfig.from_dict(settings).validate())
+    except (InputError, TypeError, ValueError):
+        return None
 
 
 def _prepare_out_dir(out: Path) -> Path:

@@ -112,3 +112,18 @@ def test_training_flags_with_trace_are_refused_not_ignored(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "--lr" in err[0] and "--trace" in err[0]
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_config_of_a_rerendered_trace_holds_the_settings_that_recorded_it(tmp_path):
+    import tomllib
+    assert render.main(["--record-only", "--out", str(tmp_path / "a"), "--lr", "0.3", "--optimizer", "adam",
+                        "--epochs", "3", "--quiet"]) == 0
+    assert render.main(["--trace", str(tmp_path / "a" / "trace.json"), "--format", "png", "--size", "320x180",
+                        "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    training = tomllib.loads((tmp_path / "b" / "config.toml").read_text())["training"]
+    assert (training["lr"], training["optimizer"], training["epochs"]) == (0.3, "adam", 3)
+    # and it regenerates the same trace
+    assert render.main(["--config", str(tmp_path / "b" / "config.toml"), "--record-only",
+                        "--out", str(tmp_path / "c"), "--quiet", "--no-cache"]) == 0
+    assert (tmp_path / "c" / "trace.json").read_bytes() == (tmp_path / "a" / "trace.json").read_bytes()
