@@ -238,6 +238,19 @@ def render_matplotlib(trace: Trace, out_dir: Path, *, formats: Sequence[str] = (
     progress : called as ``progress(frames_done, total)``.
     writer_options : per-format keyword arguments for the writers, e.g. ``{"mp4": {"crf": 18}}``.
     """
+    import matplotlib
+
+    # Unhinted glyphs: a quarter less drawing time per frame, and at video sizes they look
+    # the same (hinting snaps glyphs to a pixel grid for small print on screens). Scoped to
+    # this render, so a user's own figures are not affected.
+    with matplotlib.rc_context({"text.hinting": "none"}):
+        return _render(trace, Path(out_dir), formats=formats, stem=stem, fps=fps, size=size, theme=theme,
+                       views=views, plan=plan, workers=workers, progress=progress,
+                       writer_options=writer_options)
+
+
+def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, views, plan, workers,
+            progress, writer_options) -> list[Path]:
     formats = tuple(dict.fromkeys(formats))
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
