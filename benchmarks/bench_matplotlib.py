@@ -102,6 +102,9 @@ def run_case(case: str, trace_path: Path, out: Path, size, workers) -> dict:
             from scenes.mpl_render import FrameRenderer, _palette_sample, _setup, build_plan
             from scenes.writers import get_writer
 
+            import matplotlib
+
+            matplotlib.rcParams["text.hinting"] = "none"  # the same pixels as render_matplotlib
             scene = _setup(trace, size, "light", ("fit", "loss", "params", "numbers"))
             fplan = build_plan(trace, plan)
             r = FrameRenderer(scene, fplan)
