@@ -182,32 +182,34 @@ def _run(args: dict) -> int:
     _check_targets(out, job, record_only)
 
     progress = _Progress(enabled=not quiet)
-    # 1. The trace: loaded, cached, or recorded.
-    if trace_file:
-        from training.trace import Trace
-        trace = Trace.from_file(trace_file)
-        config_job = _with_training_of(job, trace)
-    else:
-        trace = _record(job, progress, quiet, use_cache=not no_cache)
-        config_job = job
-    if trace.status.diverged and not quiet:
-        _say(f"warning: training diverged at step {trace.status.step} ({trace.status.reason}); "
-             "the video shows where")
+    try:  # the progress bar is taken down however the run ends (Ctrl-C included)
+        # 1. The trace: loaded, cached, or recorded.
+        if trace_file:
+            from training.trace import Trace
+            trace = Trace.from_file(trace_file)
+            config_job = _with_training_of(job, trace)
+        else:
+            trace = _record(job, progress, quiet, use_cache=not no_cache)
+            config_job = job
+        if trace.status.diverged and not quiet:
+            _say(f"warning: training diverged at step {trace.status.step} ({trace.status.reason}); "
+                 "the video shows where")
 
-    _make_out_dir(out)  # only now: a run refused above leaves nothing behind, not even a folder
-    # 2. The videos first: if rendering fails, no new file of this run is left behind.
-    written: list[Path] = []
-    if not record_only:
-        written += _render(job, trace, out, progress, quiet)
-    progress.close()
-    trace_out = out / "trace.json"
-    if not trace_file or Path(trace_file).resolve() != trace_out.resolve():
-        written.append(trace.to_file(trace_out))
-    if not record_only and config_job is not None:
-        from training.atomic import atomic_path
-        with atomic_path(out / "config.toml") as tmp:
-            tmp.write_text(job_to_toml(config_job, relative_to=out), encoding="utf-8")
-        written.append(out / "config.toml")
+        _make_out_dir(out)  # only now: a run refused above leaves nothing behind, not even a folder
+        # 2. The videos first: if rendering fails, no new file of this run is left behind.
+        written: list[Path] = []
+        if not record_only:
+            written += _render(job, trace, out, progress, quiet)
+        trace_out = out / "trace.json"
+        if not trace_file or Path(trace_file).resolve() != trace_out.resolve():
+            written.append(trace.to_file(trace_out))
+        if not record_only and config_job is not None:
+            from training.atomic import atomic_path
+            with atomic_path(out / "config.toml") as tmp:
+                tmp.write_text(job_to_toml(config_job, relative_to=out), encoding="utf-8")
+            written.append(out / "config.toml")
+    finally:
+        progress.close()
     if not quiet:
         try:
             for path in written:
@@ -352,6 +354,7 @@ class _Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.stop()
+            self._bar = None
 
 
 if __name__ == "__main__":
