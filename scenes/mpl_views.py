@@ -316,6 +316,7 @@ class ParamView(_Base):
                         edgecolor=self.col("grid"), labelcolor=self.col("text"), handlelength=1.4,
                         borderpad=0.4, labelspacing=0.3)
         leg.set_zorder(5)  # static: the path may pass over it, in a full draw and a blit alike
+        self._scales: np.ndarray | None = None  # per-step arrow magnification, made on first use
         self.scale_text = ax.text(1.0, 1.0 + 0.4 * self.sz("title") / 72 * scene.dpi / (
             scene.height * ax.get_position().height), "", transform=ax.transAxes,
             fontsize=self.sz("tick"), color=self.col("muted"), ha="right", va="bottom")
@@ -324,6 +325,42 @@ class ParamView(_Base):
             ax.text(0.02, 0.97, "the path leaves this view", transform=ax.transAxes,
                     fontsize=self.sz("tick"), color=self.col("diverged"), ha="left", va="top",
                     zorder=5)
+
+    STEADY_WINDOW = 60  # steps the arrow magnification is judged over
+
+    def _steady_scales(self) -> np.ndarray:
+        """Per step, the magnification that makes the arrows visible, judged over the last
+        STEADY_WINDOW steps: it changes now and then, not every frame (a flickering
+        "×50, ×100, ×50" would make the arrows' lengths meaningless)."""
+        s, tr = self.story, self.story.trace
+        if not s.n:
+            return np.ones(0)
+        a, b = np.asarray(s.a, dtype=float), np.asarray(s.b, dtype=float)
+        sxx, sx, sxy, sy = (tr.x ** 2).mean(), tr.x.mean(), (tr.x * tr.y).mean(), tr.y.mean()
+        full_a = -s.lr * 2 * (a * sxx + b * sx - sxy)  # −lr·∇L of the whole data set, per step
+        full_b = -s.lr * 2 * (a * sx + b - sy)
+        vecs = [(np.asarray(s.update_a), np.asarray(s.update_b)), (full_a, full_b)]
+        if s.has_velocity:
+            vecs.append((np.asarray(s.update_a) + s.lr * np.asarray(s.grad_a),
+                         np.asarray(s.update_b) + s.lr * np.asarray(s.grad_b)))
+        longest = np.max([np.hypot(da / self.span[0], db / self.span[1]) for da, db in vecs], axis=0)
+        # How many times the arrows fit from the current point before leaving the panel.
+        g = self.scene.geom.params
+        room = np.full(s.n, np.inf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for da, db in vecs:
+                for p, d, lo, hi in ((a, da, g.x0, g.x1), (b, db, g.y0, g.y1)):
+                    fit = np.where(d > 0, (hi - p) / d, np.where(d < 0, (lo - p) / d, np.inf))
+                    room = np.minimum(room, np.where(fit > 0, fit, np.inf))
+        w = self.STEADY_WINDOW
+        windows = np.lib.stride_tricks.sliding_window_view
+        # The shortest of the recent longest arrows sets the magnification (every batch's arrows
+        # stay visible), the tightest recent room caps it (they stay on the panel).
+        short = np.nanmin(windows(np.concatenate([np.full(w - 1, np.nan), longest]), w), axis=1)
+        e = max(1, min(w, s.batches_per_epoch))  # room: over one epoch's cycle of batches only
+        tight = np.min(windows(np.concatenate([np.full(e - 1, np.inf), room]), e), axis=1)
+        scales = [_nice_scale(self.MIN_ARROW / m) if m > 0 else 1.0 for m in short]
+        return np.array([min(sc, _nice_floor(r * 0.95)) if sc > r else sc for sc, r in zip(scales, tight)])
 
     def _free_corner(self) -> str:
         """The corner the path and the optimum stay away from: the legend goes there."""
@@ -342,17 +379,6 @@ class ParamView(_Base):
             if best_n is None or n < best_n:
                 best, best_n = name, n
         return best
-
-    def _room(self, a0: float, b0: float, da: float, db: float) -> float:
-        """How many times (da, db) fits from (a0, b0) before leaving the panel."""
-        g = self.scene.geom.params
-        room = math.inf
-        for p, d, lo, hi in ((a0, da, g.x0, g.x1), (b0, db, g.y0, g.y1)):
-            if d > 0:
-                room = min(room, (hi - p) / d)
-            elif d < 0:
-                room = min(room, (lo - p) / d)
-        return max(room, 0.0)
 
     def _frac_len(self, da: float, db: float) -> float:
         return math.hypot(da / self.span[0], db / self.span[1])
@@ -382,13 +408,10 @@ class ParamView(_Base):
         vecs = {"update": (float(s.update_a[k]), float(s.update_b[k])), "full": s.full_step(k)}
         if s.has_velocity:
             vecs["velocity"] = s.carry(k)
-        longest = max(self._frac_len(*v) for v in vecs.values())
-        scale = _nice_scale(self.MIN_ARROW / longest) if longest > 0 else 1.0
+        if self._scales is None:
+            self._scales = self._steady_scales()
         # Magnified arrows stay on the panel (true-size arrows of a diverged run are clipped).
-        room = min(self._room(a0, b0, *v) for v in vecs.values())
-        if scale > room:
-            scale = _nice_floor(room * 0.95)
-        scale = min(scale, 1e6)
+        scale = min(float(self._scales[k]), 1e6)
         f = st.arrow_frac * scale
         for key, (da, db) in vecs.items():
             if self._frac_len(da, db) * f < 1e-4:
