@@ -88,9 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--quality", type=str.lower, help=f"manim: one of: {', '.join(QUALITIES)} (default: high)")
     g.add_argument("--fps", type=int, help="frames per second (default: 30)")
     g.add_argument("--size", help="WIDTHxHEIGHT, even numbers (default: 1280x720)")
-    g.add_argument("--duration", type=float, help="target length of the video in seconds (default: from the plan, about 18 s)")
+    g.add_argument("--duration", type=float, help="target length of the video in seconds (default: from the plan, about 23 s)")
     g.add_argument("--detail-steps", type=int, dest="detail_steps",
-                   help="how many steps play beat by beat before the fast-forward (default: the first epoch, at most 6)")
+                   help="how many steps play beat by beat before the fast-forward (default: the first epoch, at most 3)")
 
     g = p.add_argument_group("behaviour")
     g.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")

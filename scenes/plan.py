@@ -34,11 +34,12 @@ class PlanSettings:
     """Timing of the video, in seconds (frames follow from ``fps``)."""
 
     fps: int = 30
-    detail_steps: int | None = None  # None: the first epoch, at most 6 steps
-    intro: float = 1.0
-    beat_seconds: tuple[float, float, float, float] = (0.6, 0.7, 0.9, 0.8)  # forward..update
+    detail_steps: int | None = None  # None: the first epoch, at most 3 steps (the article's epoch)
+    intro: float = 1.5
+    # forward, residuals, gradient, update: long enough to read a formula or a table row
+    beat_seconds: tuple[float, float, float, float] = (0.8, 1.0, 1.5, 1.0)
     fast_forward: float = 6.0
-    hold: float = 2.0
+    hold: float = 2.5
     target_duration: float | None = None  # scale every duration to hit this total
     one_frame_per_step: bool = False      # benchmarks: exactly one FAST frame per step
 
@@ -130,7 +131,7 @@ def make_plan(n_steps: int, steps_per_epoch: int, settings: PlanSettings | None 
             add(np.arange(n_steps), FAST, n_steps)
         return _finish(steps, beats, ts, s.fps, n_steps, 0)
 
-    detail = s.detail_steps if s.detail_steps is not None else min(max(steps_per_epoch, 1), 6)
+    detail = s.detail_steps if s.detail_steps is not None else min(max(steps_per_epoch, 1), 3)
     detail = min(detail, n_steps)
     scale = 1.0
     if s.target_duration is not None:
