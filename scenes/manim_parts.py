@@ -140,6 +140,8 @@ class FastDecimal(DecimalNumber):
         return g.copy()
 
     def _get_num_string(self, number):
+        if self.num_decimal_places == 0:  # epoch and step counters: whole numbers, always
+            return str(int(round(float(number))))
         # Diverged runs reach 1e8: scientific notation keeps the counter in its slot.
         if isinstance(number, (int, float, np.floating)) and abs(number) >= 1e4:
             return f"{number:.2e}"
@@ -391,7 +393,15 @@ class FitPanel(Beats):
         self.r = r
         pts = P.p(story.x, story.y)
         inside = [i for i in range(len(pts)) if story.geo.fit.contains(story.x[i], story.y[i])]
-        self.points = VGroup(*(Dot(pts[i], radius=r, color=style.c("points")) for i in inside))
+        dots = [Dot(pts[i], radius=r, color=style.c("points")) for i in inside]
+        if len(dots) <= 60:
+            self.points = VGroup(*dots)  # few points: they can appear one after the other
+        else:
+            # Many points: one mobject with a subpath per dot. Cairo fills them in one call;
+            # a thousand Dots cost Manim's Python a thousand paths each time they are drawn.
+            self.points = VMobject(fill_color=style.c("points"), fill_opacity=1, stroke_width=0)
+            for d in dots:
+                self.points.append_points(d.points)
         self.ghost = Line(ORIGIN, RIGHT, stroke_color=style.c("ghost"), stroke_width=3, stroke_opacity=0)
         self.line = Line(ORIGIN, RIGHT, stroke_color=style.c("line"), stroke_width=5)
         self.place(self.line, *story.ab_before(0))
