@@ -15,8 +15,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 from manim import (UL, UR, GrowFromPoint, DOWN, LEFT, ORIGIN, RIGHT, UP, Animation, Arrow, Circle, DecimalNumber, Dot,
-                   FadeIn, FadeOut, GrowArrow, Line, ManimColor, MathTypst, Rectangle,
-                   Succession, Text, UpdateFromAlphaFunc, ValueTracker, VGroup, VMobject, Wait,
+                   FadeIn, FadeOut, Line, ManimColor, MathTypst, Rectangle,
+                   Succession, Text, UpdateFromAlphaFunc, ValueTracker, VGroup, VMobject,
                    Write, Create, linear)
 
 from scenes.geometry import Geometry, Limits, full_gradient, sample_shares
