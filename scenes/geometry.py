@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from training.trace import Trace
+from training.trace import full_gradient_at as full_gradient
+from training.trace import mse_at as mse
 
 __all__ = ["Limits", "Geometry", "least_squares", "mse", "full_gradient", "sample_shares",
            "loss_grid"]
@@ -33,21 +35,6 @@ def least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     sxx = np.sum((x - xm) ** 2)
     a = float(np.sum((x - xm) * (y - ym)) / sxx) if sxx > 0 else 0.0
     return a, float(ym - a * xm)
-
-
-def mse(a, b, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Full-data MSE at (a, b), vectorised over arrays of a and b, from sufficient statistics."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    sxx, sx, sxy, sy, syy = (x * x).mean(), x.mean(), (x * y).mean(), y.mean(), (y * y).mean()
-    val = a * a * sxx + 2 * a * b * sx + b * b - 2 * a * sxy - 2 * b * sy + syy
-    return np.maximum(val, 0.0)
-
-
-def full_gradient(a: float, b: float, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """dL/da and dL/db of the whole data set's MSE: what full-batch gradient descent follows."""
-    r = a * x + b - y
-    return float(2 * np.mean(r * x)), float(2 * np.mean(r))
 
 
 def sample_shares(xb: np.ndarray, residual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import tomli_w
 
-from scenes.theme import ASSETS
+from scenes.theme import ASSETS, load_theme
 from training.config import TrainConfig
 from training.data import DataSpec, _SYNTHETIC_FIELDS
 from training.errors import InputError
@@ -238,19 +238,12 @@ def build_job(layers: list[dict], base_dir: Path | None = None) -> Job:
         if not 0 < r["max_gif_mb"] <= 1000:  # also refuses nan
             raise InputError(f"max gif mb must be > 0 and at most 1000, got {r['max_gif_mb']:g}")
     render = RenderSettings(**r)
-    check_theme(render.theme)  # fail early, with the list of themes
+    load_theme(render.theme)  # a bad theme is refused now, before any work
 
     out = Path(merged.get("out", "out"))
     return Job(train=train, render=render, out=out, preset=merged.get("preset"),
                base_dir=base_dir or Path.cwd())
 
-
-
-
-def check_theme(name: str) -> None:
-    """Load the theme now, so a bad one is refused before any work."""
-    from scenes.theme import load_theme
-    load_theme(name)
 
 
 def job_to_toml(job: Job, relative_to: Path | None = None) -> str:

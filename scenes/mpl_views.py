@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.transforms import Bbox
 
-from scenes.geometry import Geometry, loss_grid
+from scenes.geometry import Geometry, full_gradient, loss_grid
 from scenes.mpl_story import FrameState, Story
 from scenes.plan import BEATS, FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
 from scenes.theme import Theme
@@ -336,10 +336,8 @@ class ParamView(_Base):
         if not s.n:
             return np.ones(0)
         a, b = np.asarray(s.a, dtype=float), np.asarray(s.b, dtype=float)
-        sxx, sx, sxy, sy = (tr.x ** 2).mean(), tr.x.mean(), (tr.x * tr.y).mean(), tr.y.mean()
-        full_a = -s.lr * 2 * (a * sxx + b * sx - sxy)  # −lr·∇L of the whole data set, per step
-        full_b = -s.lr * 2 * (a * sx + b - sy)
-        vecs = [(np.asarray(s.update_a), np.asarray(s.update_b)), (full_a, full_b)]
+        ga, gb = full_gradient(a, b, tr.x, tr.y)  # the full-batch step −lr·∇L, per step
+        vecs = [(np.asarray(s.update_a), np.asarray(s.update_b)), (-s.lr * ga, -s.lr * gb)]
         if s.has_velocity:
             vecs.append((np.asarray(s.update_a) + s.lr * np.asarray(s.grad_a),
                          np.asarray(s.update_b) + s.lr * np.asarray(s.grad_b)))
