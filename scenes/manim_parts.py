@@ -921,7 +921,8 @@ class MathPanel(Beats):
         anims = self.clear()
         sign = "+" if b >= 0 else "−"
         eq = VGroup(self._math(f"hat(y) = a x + b = {fmt(a)} x {sign} {fmt(abs(b))}"),
-                    st.text(f"for the {len(s.indices[k])} points of batch {k + 1}", "text", "muted")
+                    st.text(f"for the {len(s.indices[k])} point{'s' if len(s.indices[k]) != 1 else ''} "
+                            f"of batch {k + 1}", "text", "muted")
                     ).arrange(RIGHT, buff=0.3)
         self._place(eq)
         return [*anims, FadeIn(eq, shift=0.15 * RIGHT)]
