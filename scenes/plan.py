@@ -151,7 +151,11 @@ def make_plan(n_steps: int, steps_per_epoch: int, settings: PlanSettings | None 
         fast_steps = detail + np.floor((u ** 2) * (remaining - 1) + 0.5).astype(np.int64)
         add(fast_steps, FAST, n)
     last = max(n_steps - 1, 0)
-    add(last, HOLD, _frames(s.hold * scale, s.fps))
+    hold = _frames(s.hold * scale, s.fps)
+    if s.target_duration is not None:  # rounding each beat up must not overrun the target
+        used = sum(len(a) for a in steps)
+        hold = max(1, min(hold, int(s.target_duration * s.fps + 1e-9) - used))
+    add(last, HOLD, hold)
     return _finish(steps, beats, ts, s.fps, n_steps, detail)
 
 

@@ -52,3 +52,11 @@ def test_bad_settings_are_input_errors(one_line):
     with pytest.raises(InputError) as e:
         make_plan(10, 2, PlanSettings(fps=0))
     one_line(e.value, "fps")
+
+
+@pytest.mark.parametrize("fps", [10, 15, 24, 30])
+@pytest.mark.parametrize("seconds", [8.0, 12.0, 20.0])
+def test_target_duration_is_never_exceeded(fps, seconds):
+    """The slides preset promises at most 12 s: rounding beats up must not overrun."""
+    p = make_plan(300, 3, PlanSettings(fps=fps, target_duration=seconds))
+    assert seconds - 0.5 < p.duration <= seconds
