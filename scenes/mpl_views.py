@@ -469,7 +469,9 @@ class NumbersView(_Base):
             y -= line
         ax.plot([0.02, 0.99], [y + line * 0.5] * 2, transform=ax.transAxes, color=th.color("grid"),
                 lw=1.0 * self.h / 720)
-        ax.text(self.xcol[3], y, "sum = gradient", **{**text_kw, "color": th.color("muted")})
+        # Set back from the sums: a wide sum such as 3.46e−4 must not run into the label.
+        ax.text(self.xcol[3] - 0.3 * (self.xcol[4] - self.xcol[3]), y, "sum = gradient",
+                **{**text_kw, "color": th.color("muted")})
         self.sum_a = self.anim(ax.text(self.xcol[4], y, "", fontweight="bold", **text_kw))
         self.sum_b = self.anim(ax.text(self.xcol[5], y, "", fontweight="bold", **text_kw))
         y -= line * 1.5
