@@ -36,7 +36,7 @@ examples:
 
 def build_parser() -> argparse.ArgumentParser:
     from scenes.job import BACKENDS, FORMATS, QUALITIES, SCENES, VIEWS, preset_names
-    from scenes.theme import available_themes
+    from scenes.story.theme import available_themes
     from training.config import OPTIMIZERS
 
     p = argparse.ArgumentParser(
@@ -296,15 +296,15 @@ def _record(job, progress: "_Progress", quiet: bool, use_cache: bool):
 
 
 def _render(job, trace, out: Path, progress: "_Progress", quiet: bool) -> list[Path]:
-    from scenes.plan import PlanSettings
+    from scenes.story.plan import PlanSettings
     r = job.render
     plan = PlanSettings(fps=r.fps, detail_steps=r.detail_steps, target_duration=r.duration)
     task = progress.task("rendering")
     if r.backend == "manim":
-        from scenes.manim_render import render_manim
+        from scenes.manim.render import render_manim
         return render_manim(trace, out, scene=r.scene, quality=r.quality, formats=r.formats, stem=r.stem,
                             theme=r.theme, plan=plan, progress=task)
-    from scenes.mpl_render import render_matplotlib
+    from scenes.mpl.render import render_matplotlib
     options = dict(stem=r.stem, size=r.size, theme=r.theme, views=r.views, progress=task)
     files = render_matplotlib(trace, out, formats=r.formats, fps=r.fps, plan=plan, **options)
     if r.max_gif_mb and "gif" in r.formats:
@@ -316,7 +316,7 @@ def _fit_gif_budget(trace, out: Path, r, plan, options: dict, quiet: bool) -> No
     """Keep a GIF under the preset's size budget by lowering its frame rate, never its size:
     the text must stay readable from the back of the room."""
     from dataclasses import replace
-    from scenes.mpl_render import render_matplotlib
+    from scenes.mpl.render import render_matplotlib
     budget = r.max_gif_mb * 1e6
     gif = out / f"{r.stem}.gif"
     fps = r.fps

@@ -22,9 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scenes.manim_render import QUALITIES, render_manim  # noqa: E402
-from scenes.manim_scenes import plan_for  # noqa: E402
-from scenes.plan import FAST, PlanSettings  # noqa: E402
+from scenes.manim.render import QUALITIES, render_manim  # noqa: E402
+from scenes.manim.scenes import plan_for  # noqa: E402
+from scenes.story.plan import FAST, PlanSettings  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.data import DataSpec  # noqa: E402
 from training.recorder import record  # noqa: E402

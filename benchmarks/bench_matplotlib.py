@@ -5,7 +5,7 @@ step (300 frames), 1280x720, 30 fps:
 
   naive        benchmarks/naive_funcanimation.py: clears and redraws two axes per frame,
                FuncAnimation.save with FFMpegWriter (MP4) or PillowWriter (GIF)
-  ours         scenes.mpl_render.render_matplotlib (all four views, blitting, workers)
+  ours         scenes.mpl.render.render_matplotlib (all four views, blitting, workers)
   encode-only  the same frames as ours, rendered beforehand, piped to the same writers
 
 Each case runs in its own process, so memory is measured per case: the peak of the whole
@@ -73,7 +73,7 @@ class PeakRSS:
 
 def run_case(case: str, trace_path: Path, out: Path, size, workers) -> dict:
     """One measurement, in this (fresh) process."""
-    from scenes.plan import PlanSettings
+    from scenes.story.plan import PlanSettings
     from training.trace import Trace
 
     trace = Trace.from_file(trace_path)
@@ -90,7 +90,7 @@ def run_case(case: str, trace_path: Path, out: Path, size, workers) -> dict:
             save_naive(trace, target, fmt, fps=30, size=size)
             dt = time.perf_counter() - t0
         elif kind == "ours":
-            from scenes.mpl_render import render_matplotlib
+            from scenes.mpl.render import render_matplotlib
 
             t0 = time.perf_counter()
             render_matplotlib(trace, out, formats=(fmt,), stem="ours", size=size, plan=plan,
@@ -99,7 +99,7 @@ def run_case(case: str, trace_path: Path, out: Path, size, workers) -> dict:
         else:  # encode-only: frames drawn beforehand to a file, then only piped to the writer
             import numpy as np
 
-            from scenes.mpl_render import FrameRenderer, _palette_sample, _setup, build_plan
+            from scenes.mpl.render import FrameRenderer, _palette_sample, _setup, build_plan
             from scenes.writers import get_writer
 
             import matplotlib

@@ -55,10 +55,10 @@ def render(trace: Trace | str | Path, out_dir: str | Path = "out", *, backend: s
         trace = Trace.from_file(trace)
     out = Path(out_dir)
     if backend == "manim":
-        from scenes.manim_render import render_manim
+        from scenes.manim.render import render_manim
         return Rendered(render_manim(trace, out, progress=progress, **options))
     if backend != "matplotlib":
         from training.errors import InputError
         raise InputError(f"unknown backend {backend!r}; accepted: matplotlib, manim")
-    from scenes.mpl_render import render_matplotlib
+    from scenes.mpl.render import render_matplotlib
     return Rendered(render_matplotlib(trace, out, progress=progress, **options))

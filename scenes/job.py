@@ -14,7 +14,7 @@ from typing import Any
 
 import tomli_w
 
-from scenes.theme import ASSETS, load_theme
+from scenes.story.theme import ASSETS, load_theme
 from training.config import TrainConfig
 from training.data import DataSpec, _SYNTHETIC_FIELDS
 from training.errors import InputError

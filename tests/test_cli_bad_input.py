@@ -506,7 +506,7 @@ ODD_BUT_VALID = {
 @pytest.mark.parametrize("case", sorted(ODD_BUT_VALID))
 def test_odd_but_valid_trace_renders(case, good_trace_text, tmp_path, capsys):
     """What the loader accepts, the renderer draws: no 'render failed' for a loaded trace."""
-    if not (ROOT / "scenes" / "mpl_render.py").exists():
+    if not (ROOT / "scenes" / "mpl" / "render.py").exists():
         pytest.skip("the matplotlib renderer is not there yet")
     doc = json.loads(good_trace_text)
     ODD_BUT_VALID[case](doc)

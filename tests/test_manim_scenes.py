@@ -11,10 +11,10 @@ import pytest
 pytest.importorskip("manim")
 pytest.importorskip("typst")
 
-from scenes.manim_render import QUALITIES, output_name, render_manim, run_scene  # noqa: E402
-from scenes.manim_scenes import SCENES, fit_panel, plan_for  # noqa: E402
-from scenes.plan import PlanSettings  # noqa: E402
-from scenes.theme import load_theme  # noqa: E402
+from scenes.manim.render import QUALITIES, output_name, render_manim, run_scene  # noqa: E402
+from scenes.manim.scenes import SCENES, fit_panel, plan_for  # noqa: E402
+from scenes.story.plan import PlanSettings  # noqa: E402
+from scenes.story.theme import load_theme  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.errors import InputError  # noqa: E402
 from training.recorder import record  # noqa: E402
@@ -39,7 +39,7 @@ def traces():
 def test_construct_runs_without_encoding(traces, scene, kind, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     tr = traces[kind]
-    from scenes import manim_parts
+    from scenes.manim import parts as manim_parts
     captions: list[str] = []
     real_caption = manim_parts.Header.set_caption
     monkeypatch.setattr(manim_parts.Header, "set_caption",

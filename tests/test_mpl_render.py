@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from scenes.mpl_render import (FrameRenderer, _setup, build_plan, make_animation,
+from scenes.mpl.render import (FrameRenderer, _setup, build_plan, make_animation,
                                render_matplotlib, text_steps)
-from scenes.plan import FAST, GRADIENT, HOLD, PlanSettings
+from scenes.story.plan import FAST, GRADIENT, HOLD, PlanSettings
 from scenes.writers import NullWriter
 from training.config import TrainConfig
 from training.errors import InputError

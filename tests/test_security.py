@@ -206,7 +206,7 @@ def test_expressions_in_flags_and_data_never_run(tmp_path, capsys):
 
 
 def test_theme_values_are_plain_text(tmp_path):
-    from scenes.theme import THEMES_DIR, load_theme
+    from scenes.story.theme import THEMES_DIR, load_theme
     sentinel = tmp_path / "PWNED"
     text = (THEMES_DIR / "dark.toml").read_text(encoding="utf-8")
     evil = expression(sentinel)
@@ -236,7 +236,7 @@ def test_in_a_real_process_nothing_runs(tmp_path):
 
 # ------------------------------------------------------------------ the source itself
 READERS = ["training/trace.py", "scenes/job.py", "training/data.py", "training/config.py",
-           "training/cache.py", "scenes/theme.py", "render.py"]
+           "training/cache.py", "scenes/story/theme.py", "render.py"]
 FORBIDDEN_MODULES = {"pickle", "cPickle", "_pickle", "dill", "cloudpickle", "joblib", "marshal", "shelve",
                      "yaml", "jsonpickle", "code", "codeop"}
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "execfile", "runpy"}

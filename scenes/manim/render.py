@@ -21,8 +21,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from scenes.plan import PlanSettings
-from scenes.theme import load_theme
+from scenes.story.plan import PlanSettings
+from scenes.story.theme import load_theme
 from training.atomic import atomic_path
 from training.errors import InputError
 from training.trace import Trace
@@ -103,7 +103,7 @@ def run_scene(trace: Trace, *, scene: str = "walkthrough", quality: str = "low",
     """
     from manim import tempconfig
 
-    from scenes.manim_scenes import SCENES, plan_for
+    from scenes.manim.scenes import SCENES, plan_for
 
     width, height, fps = QUALITIES[quality]
     th = load_theme(theme)
@@ -172,7 +172,7 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
             if progress is not None:
                 progress(state["done"], total[0])
 
-        from scenes.manim_scenes import plan_for
+        from scenes.manim.scenes import plan_for
         total[0] = len(plan_for(trace, dataclasses.replace(plan or PlanSettings(), fps=fps)))
         sc = run_scene(trace, scene=scene, quality=quality, theme=theme, plan=plan,
                        fmt="mp4" if want_video else "png", tmp=tmp, on_frame=on_frame)

@@ -12,11 +12,11 @@ from typing import Callable
 import numpy as np
 from manim import FadeIn, FadeOut, Scene, ValueTracker, VGroup, linear
 
-from scenes.manim_parts import (FitPanel, Header, LossPanel, MathPanel, ParamsPanel, Story, Style,
+from scenes.manim.parts import (FitPanel, Header, LossPanel, MathPanel, ParamsPanel, Story, Style,
                                 TablePanel, register_font)
-from scenes.plan import (FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan,
+from scenes.story.plan import (FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan,
                          Segment, make_plan)
-from scenes.theme import Theme
+from scenes.story.theme import Theme
 from training.trace import Trace
 
 __all__ = ["SCENES", "TraceScene", "Walkthrough", "FitScene", "LossScene", "ParamsScene",
@@ -224,8 +224,8 @@ SCENES: dict[str, type[TraceScene]] = {
 def fit_panel(trace: Trace, theme: Theme, scene: str = "fit"):
     """The Fit panel's data-to-scene mapping as ``scene`` lays it out (no mobjects built):
     tests map data to pixels with ``panel.p``."""
-    from scenes.geometry import Geometry
-    from scenes.manim_parts import Panel
+    from scenes.story.geometry import Geometry
+    from scenes.manim.parts import Panel
 
     st, lim = Style(theme), Geometry.of(trace).fit
     if scene == "fit":

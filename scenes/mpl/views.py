@@ -15,10 +15,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.transforms import Bbox
 
-from scenes.geometry import Geometry, full_gradient, loss_grid
-from scenes.mpl_story import FrameState, Story
-from scenes.plan import BEATS, FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
-from scenes.theme import Theme
+from scenes.story.geometry import Geometry, full_gradient, loss_grid
+from scenes.story.frames import FrameState, Story
+from scenes.story.plan import BEATS, FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
+from scenes.story.theme import Theme
 from training.errors import InputError
 from training.trace import Trace
 

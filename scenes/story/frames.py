@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenes.geometry import Geometry, full_gradient, sample_shares
-from scenes.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
+from scenes.story.geometry import Geometry, full_gradient, sample_shares
+from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
 from training.trace import Trace
 
 __all__ = ["Story", "FrameState", "ease"]

@@ -21,9 +21,9 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from scenes.job import check_size
-from scenes.mpl_views import VIEWS, Scene, check_views
-from scenes.plan import FAST, HOLD, FramePlan, PlanSettings, make_plan
-from scenes.theme import Theme, load_theme
+from scenes.mpl.views import VIEWS, Scene, check_views
+from scenes.story.plan import FAST, HOLD, FramePlan, PlanSettings, make_plan
+from scenes.story.theme import Theme, load_theme
 from scenes.writers import get_writer, write_png
 from training.errors import InputError
 from training.trace import Trace

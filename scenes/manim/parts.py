@@ -19,8 +19,8 @@ from manim import (UL, UR, GrowFromPoint, DOWN, LEFT, ORIGIN, RIGHT, UP, Animati
                    Succession, Text, UpdateFromAlphaFunc, ValueTracker, VGroup, VMobject,
                    Write, Create, linear)
 
-from scenes.geometry import Geometry, Limits, full_gradient, sample_shares
-from scenes.theme import Theme, font_path
+from scenes.story.geometry import Geometry, Limits, full_gradient, sample_shares
+from scenes.story.theme import Theme, font_path
 from training.trace import Trace
 
 __all__ = ["Story", "Style", "FastDecimal", "Panel", "FitPanel", "ParamsPanel", "LossPanel",
@@ -544,7 +544,7 @@ class ParamsPanel(Beats):
     def _grid(self, n_x: int, n_y: int):
         L = self.panel.lim
         A, B = np.meshgrid(np.linspace(L.x0, L.x1, n_x), np.linspace(L.y1, L.y0, n_y))
-        from scenes.geometry import mse
+        from scenes.story.geometry import mse
         return A, B, mse(A, B, self.s.x, self.s.y)
 
     def _levels(self, Z):

@@ -14,7 +14,7 @@ from training.errors import InputError
 
 __all__ = ["ASSETS", "THEMES_DIR", "Theme", "available_themes", "load_theme", "font_path"]
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 THEMES_DIR = ASSETS / "themes"
 
 COLOR_KEYS = ("background", "panel", "text", "muted", "grid", "points", "batch", "line", "ghost",
