@@ -203,7 +203,7 @@ def _run(args: dict) -> int:
         trace_out = out / "trace.json"
         if not trace_file or Path(trace_file).resolve() != trace_out.resolve():
             written.append(trace.to_file(trace_out))
-        if not record_only and config_job is not None:
+        if not record_only:
             from training.atomic import atomic_path
             with atomic_path(out / "config.toml") as tmp:
                 tmp.write_text(job_to_toml(config_job, relative_to=out), encoding="utf-8")
@@ -221,18 +221,9 @@ def _run(args: dict) -> int:
 
 
 def _with_training_of(job, trace):
-    """A re-rendered trace: config.toml must hold the settings that recorded it, not the
-    defaults. A hand-made trace whose settings cannot be read back gets no config.toml (None)."""
+    """A re-rendered trace: config.toml holds the settings that recorded it, not the defaults."""
     from dataclasses import replace
-    from training.config import TrainConfig
-    from training.errors import InputError
-    settings = dict(trace.config)
-    if settings.get("optimizer") in ("adam", "adagrad"):
-        settings.pop("momentum", None)  # recorded as 0; those optimizers take no momentum
-    try:
-        return replace(job, train=TrainConfig.from_dict(settings).validate())
-    except (InputError, TypeError, ValueError):
-        return None
+    return replace(job, train=trace.settings)
 
 
 def _prepare_out_dir(out: Path) -> Path:

@@ -261,11 +261,8 @@ def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
         data = {"source": "synthetic", **{k: getattr(t.data, k) for k in _SYNTHETIC_FIELDS}}
     else:
         data = {"source": "article"}
-    training = {k: getattr(t, k) for k in TRAIN_KEYS}
-    if t.optimizer in ("adam", "adagrad"):
-        training.pop("momentum")  # torch's Adam and Adagrad have no momentum setting
-    else:
-        training["momentum"] = t.effective_momentum
+    # None means "the optimizer's default" (momentum): left out, so the file says the same.
+    training = {k: getattr(t, k) for k in TRAIN_KEYS if getattr(t, k) is not None}
     r = job.render
     theme = r.theme
     if theme.endswith(".toml"):  # a theme file: written relative to the config file, as data paths are

@@ -138,7 +138,6 @@ def test_expression_strings_inside_a_trace_stay_plain_text(tmp_path, capsys):
     sentinel = tmp_path / "PWNED"
     evil = expression(sentinel)
     doc = small_trace_doc()
-    doc["config"]["optimizer"] = evil
     doc["config"]["data"] = {"kind": "csv", "path": evil}
     doc["config"][evil] = evil
     doc["versions"]["torch"] = evil
@@ -149,8 +148,20 @@ def test_expression_strings_inside_a_trace_stay_plain_text(tmp_path, capsys):
     assert code == 0, err
     assert not sentinel.exists()
     copy = json.loads((out / "trace.json").read_text(encoding="utf-8"))
-    assert copy["config"]["optimizer"] == evil and copy["config"][evil] == evil
+    assert copy["config"]["data"]["path"] == evil and copy["config"][evil] == evil
     assert copy["versions"]["torch"] == evil
+
+
+def test_an_expression_as_the_optimizer_is_refused_not_run(tmp_path, capsys):
+    """The typed settings know the optimizers: anything else is refused at load, as text."""
+    sentinel = tmp_path / "PWNED"
+    doc = small_trace_doc()
+    doc["config"]["optimizer"] = expression(sentinel)
+    path = tmp_path / "trace.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, err = run_cli(capsys, ["--record-only", "--quiet", "--out", str(tmp_path / "out"), "--trace", str(path)])
+    assert code == 2 and "unknown optimizer" in err and err.count("\n") == 1
+    assert not sentinel.exists() and not (tmp_path / "out").exists()
 
 
 def test_expression_in_a_diverged_reason_stays_plain_text(tmp_path):

@@ -92,10 +92,19 @@ class TrainConfig:
                     f"at most {MAX_STEPS:,} are allowed")
         return self
 
+    @property
+    def has_momentum(self) -> bool:
+        """Adam and Adagrad take no momentum setting (Adam's first moment is its own)."""
+        return self.optimizer not in ("adam", "adagrad")
+
     def to_dict(self) -> dict:
+        """As stored in a trace: the momentum actually used, and none for Adam and Adagrad."""
         d = asdict(self)
         d["data"] = self.data.to_dict()
-        d["momentum"] = self.effective_momentum
+        if self.has_momentum:
+            d["momentum"] = self.effective_momentum
+        else:
+            del d["momentum"]
         return d
 
     @classmethod

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from training.atomic import atomic_path
+from training.config import TrainConfig
 from training.errors import InputError
+from training.recorded import settings_from_config
 
 __all__ = ["SCHEMA_VERSION", "STEP_FLOAT_COLUMNS", "Trace", "TraceStatus", "mse_at", "full_gradient_at"]
 
@@ -35,9 +37,6 @@ MAX_NESTING = 32  # lists/objects inside "config" and "versions"
 # Every float a recorder writes came out of float32 training; larger values only come from
 # hand-edited files, and overflow the renderers' arithmetic (contours, log axes).
 FLOAT32_MAX = 3.4028234663852886e38
-# Settings the renderers read from "config" (when present): what each must be.
-CONFIG_KINDS = {"lr": "number", "momentum": "number", "weight_decay": "number", "epochs": "count",
-                "batch_size": "count", "optimizer": "text", "nesterov": "bool"}
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,11 @@ class TraceStatus:
 
 @dataclass
 class Trace:
-    """A recorded SGD run. Scalar step columns are float64/int64 numpy arrays."""
+    """A recorded SGD run. Scalar step columns are float64/int64 numpy arrays.
+
+    ``config`` is the section as stored (unknown keys kept, so a file round-trips);
+    ``settings`` is that section typed and validated, and the only one later stages read.
+    """
 
     config: dict
     versions: dict
@@ -70,6 +73,11 @@ class Trace:
     final_a: float
     final_b: float
     status: TraceStatus = field(default_factory=TraceStatus)
+    settings: TrainConfig = field(default=None, compare=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.settings is None:
+            self.settings = _settings_of(self.config, self.steps, lambda m: InputError(f"trace: {m}"))
 
     # ----------------------------------------------------------------- queries
     @property
@@ -220,13 +228,14 @@ class Trace:
             raise bad(f"status must be completed or diverged, got {state!r}")
         if n == 0 and not status.diverged:
             raise bad("a completed trace must hold at least one step")
-        _check_config(doc["config"], bad)
         versions = doc.get("versions", {})
         for key, value in (("config", doc["config"]), ("versions", versions)):
             if _depth(value) > MAX_NESTING:  # json.loads takes ~1000 levels; writing it back would not
                 raise bad(f'"{key}" is nested more than {MAX_NESTING} levels deep')
+        settings = _settings_of(doc["config"], steps, bad)
         return cls(config=doc["config"], versions=versions if isinstance(versions, dict) else {},
-                   x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status)
+                   x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status,
+                   settings=settings)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Trace):
@@ -247,24 +256,11 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _check_config(config: dict, bad) -> None:
-    for key, kind in CONFIG_KINDS.items():
-        if key not in config or (key == "momentum" and config[key] is None):
-            continue
-        v = config[key]
-        ok = {"number": _finite_number(v),
-              "count": isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 2**63 - 1,
-              "text": isinstance(v, str),
-              "bool": isinstance(v, bool)}[kind]
-        if not ok:
-            what = {"number": "a finite number", "count": "a whole number >= 1", "text": "text",
-                    "bool": "true or false"}[kind]
-            raise bad(f"config.{key} must be {what}, got {_short(v)}")
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, float) else repr(value)
-    return text if len(text) <= 40 else text[:40] + "..."
+def _settings_of(config: dict, steps: dict, bad) -> TrainConfig:
+    """``config`` typed; epochs and batch size it lacks are read off the steps."""
+    epochs = int(steps["epoch"].max()) + 1 if len(steps["epoch"]) else 1
+    batch = max(map(len, steps["indices"]), default=1)
+    return settings_from_config(config, epochs_seen=epochs, batch_size_seen=batch, bad=bad)
 
 
 def _moments(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float, float]:
