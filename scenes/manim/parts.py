@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
-from manim import (UL, UR, GrowFromPoint, DOWN, LEFT, ORIGIN, RIGHT, UP, Animation, Arrow, Circle, DecimalNumber, Dot,
+from manim import (UL, UR, DashedLine, GrowFromPoint, DOWN, LEFT, ORIGIN, RIGHT, UP, Animation, Arrow, Circle, DecimalNumber, Dot,
                    FadeIn, FadeOut, Line, ManimColor, MathTypst, Rectangle,
                    Succession, Text, UpdateFromAlphaFunc, ValueTracker, VGroup, VMobject,
                    Write, Create, linear)
 
-from scenes.story.geometry import Geometry, Limits, full_gradient, sample_shares
+from scenes.story.geometry import Limits
+from scenes.story.story import Story
 from scenes.story.theme import Theme, font_path
-from training.trace import Trace
 
-__all__ = ["Story", "Style", "FastDecimal", "Panel", "FitPanel", "ParamsPanel", "LossPanel",
+__all__ = ["Style", "FastDecimal", "Panel", "FitPanel", "ParamsPanel", "LossPanel",
            "MathPanel", "TablePanel", "Header", "register_font", "fmt"]
 
 
@@ -153,62 +153,6 @@ class FastDecimal(DecimalNumber):
             self._shown = s
             self.set_value(number)
         return self
-
-
-# --------------------------------------------------------------------------- the data
-class Story:
-    """The numbers every panel needs, per step, computed once from a Trace (float64)."""
-
-    def __init__(self, trace: Trace):
-        self.trace = trace
-        st = trace.steps
-        self.n = trace.n_steps
-        self.x, self.y = trace.x, trace.y
-        self.a, self.b = st["a"], st["b"]
-        self.a_after, self.b_after = trace.a_after, trace.b_after
-        self.loss, self.full_loss = st["loss"], st["full_loss"]
-        self.grad_a, self.grad_b = st["grad_a"], st["grad_b"]
-        self.upd_a, self.upd_b = st["update_a"], st["update_b"]
-        self.epoch, self.batch = st["epoch"], st["batch"]
-        self.indices, self.pred, self.residual = st["indices"], st["pred"], st["residual"]
-        self.full_after = trace.full_loss_at(self.a_after, self.b_after) if self.n else np.zeros(0)
-        self.geo = Geometry.of(trace)
-        cfg = trace.config
-        self.lr = float(cfg.get("lr", 0.1))
-        self.optimizer = str(cfg.get("optimizer", "sgd"))
-        self.momentum = float(cfg.get("momentum") or 0.0)
-        self.nesterov = bool(cfg.get("nesterov", False))
-        self.epochs = int(cfg.get("epochs", int(self.epoch[-1]) + 1 if self.n else 1))
-        self.plain_sgd = self.optimizer in ("sgd", "momentum") and self.momentum == 0 \
-            and not float(cfg.get("weight_decay", 0) or 0)
-        self.has_velocity = trace.has_velocity
-        self.diverged = trace.status.diverged
-        self.diverged_at = trace.status.step
-
-    @property
-    def steps_per_epoch(self) -> int:
-        return int(np.sum(self.epoch == self.epoch[0])) if self.n else 1
-
-    # state shown after a frame of step s in fast-forward: the parameters after step s
-    def ab_after(self, s: int) -> tuple[float, float]:
-        return float(self.a_after[s]), float(self.b_after[s])
-
-    def ab_before(self, s: int) -> tuple[float, float]:
-        if self.n == 0:
-            return float(self.trace.final_a), float(self.trace.final_b)
-        return float(self.a[s]), float(self.b[s])
-
-    def start_full_loss(self) -> float:
-        return float(self.trace.full_loss_at(*self.ab_before(0)))
-
-    def momentum_part(self, s: int) -> tuple[float, float] | None:
-        """The velocity carried into step s, as a parameter step (-lr·mu·v_{s-1}): SGD momentum."""
-        if not self.has_velocity or self.optimizer not in ("sgd", "momentum") or self.nesterov:
-            return None
-        if s == 0:
-            return 0.0, 0.0
-        va, vb = self.trace.steps["velocity_a"][s - 1], self.trace.steps["velocity_b"][s - 1]
-        return -self.lr * self.momentum * float(va), -self.lr * self.momentum * float(vb)
 
 
 # --------------------------------------------------------------------------- panels
@@ -386,13 +330,13 @@ class FitPanel(Beats):
 
     def __init__(self, style: Style, story: Story, center, width, height):
         self.s, self.st = story, style
-        self.panel = Panel(style, center, width, height, story.geo.fit)
+        self.panel = Panel(style, center, width, height, story.geom.fit)
         P = self.panel
         self.static = VGroup(P.frame("x", "y"))
-        r = 0.07 if len(story.x) <= 60 else (0.045 if len(story.x) <= 400 else 0.03)
+        r = 0.07 if len(story.trace.x) <= 60 else (0.045 if len(story.trace.x) <= 400 else 0.03)
         self.r = r
-        pts = P.p(story.x, story.y)
-        inside = [i for i in range(len(pts)) if story.geo.fit.contains(story.x[i], story.y[i])]
+        pts = P.p(story.trace.x, story.trace.y)
+        inside = [i for i in range(len(pts)) if story.geom.fit.contains(story.trace.x[i], story.trace.y[i])]
         dots = [Dot(pts[i], radius=r, color=style.c("points")) for i in inside]
         if len(dots) <= 60:
             self.points = VGroup(*dots)  # few points: they can appear one after the other
@@ -405,13 +349,13 @@ class FitPanel(Beats):
         self.ghost = Line(ORIGIN, RIGHT, stroke_color=style.c("ghost"), stroke_width=3, stroke_opacity=0)
         self.line = Line(ORIGIN, RIGHT, stroke_color=style.c("line"), stroke_width=5)
         self.place(self.line, *story.ab_before(0))
-        nb = min(max((len(i) for i in story.indices), default=1), self.MAX_MARKED)
+        nb = min(max((len(i) for i in story.trace.steps["indices"]), default=1), self.MAX_MARKED)
         self.rings = VGroup(*(Circle(radius=r * 2.1, stroke_color=style.c("batch"), stroke_width=3.5)
                               .set_fill(opacity=0).set_opacity(0) for _ in range(nb)))
         self.preds = VGroup()
         self.res = VGroup()
         self.label = style.math("y' = a dot.c x + b", "label", "line").next_to(
-            P.p(story.geo.fit.x0, story.geo.fit.y1), DR, buff=0.12)
+            P.p(story.geom.fit.x0, story.geom.fit.y1), DR, buff=0.12)
 
     def place(self, line: Line, a: float, b: float, opacity: float = 1.0) -> None:
         seg = clip_line(a, b, self.panel.lim)
@@ -436,7 +380,7 @@ class FitPanel(Beats):
         out = []
         for j, ring in enumerate(self.rings):
             if j < len(idx):
-                ring.move_to(P.p(s.x[idx[j]], s.y[idx[j]]))
+                ring.move_to(P.p(s.trace.x[idx[j]], s.trace.y[idx[j]]))
                 if anim:
                     ring.set_stroke(opacity=1)
                     out.append(ring)
@@ -448,16 +392,16 @@ class FitPanel(Beats):
 
     def forward(self, k):
         s, P, st = self.s, self.panel, self.st
-        idx = s.indices[k][: self.MAX_MARKED]
+        idx = s.trace.steps["indices"][k][: self.MAX_MARKED]
         self.ghost.set_stroke(opacity=0)
         set_children(self.res, [])
         for ring in self.rings:
             ring.set_stroke(opacity=0)
         self._mark(idx, True)
         preds = VGroup()
-        for i, yh in zip(idx, s.pred[k]):
-            if s.geo.fit.contains(s.x[i], yh):
-                preds.add(Dot(P.p(s.x[i], yh), radius=self.r * 1.1, color=st.c("line"))
+        for i, yh in zip(idx, s.batch(k)[2]):
+            if s.geom.fit.contains(s.trace.x[i], yh):
+                preds.add(Dot(P.p(s.trace.x[i], yh), radius=self.r * 1.1, color=st.c("line"))
                           .set_fill(st.c("background"), opacity=1).set_stroke(st.c("line"), width=3))
         set_children(self.preds, preds)
         return [FadeIn(self.rings, scale=1.6), FadeIn(self.preds, scale=0.3)]
@@ -465,10 +409,10 @@ class FitPanel(Beats):
     def residuals(self, k):
         s, P, st = self.s, self.panel, self.st
         segs = VGroup()
-        for i, yh in zip(s.indices[k][: self.MAX_MARKED], s.pred[k]):
-            (_, y0), (_, y1) = (0, s.y[i]), (0, yh)
-            ya, yb = P.clamp(s.x[i], np.array([y0, y1]))[1]
-            segs.add(Line(P.p(s.x[i], ya), P.p(s.x[i], yb), stroke_color=st.c("residual"), stroke_width=4))
+        for i, yh in zip(s.trace.steps["indices"][k][: self.MAX_MARKED], s.batch(k)[2]):
+            (_, y0), (_, y1) = (0, s.trace.y[i]), (0, yh)
+            ya, yb = P.clamp(s.trace.x[i], np.array([y0, y1]))[1]
+            segs.add(Line(P.p(s.trace.x[i], ya), P.p(s.trace.x[i], yb), stroke_color=st.c("residual"), stroke_width=4))
         set_children(self.res, segs)
         return [Create(self.res)]
 
@@ -492,7 +436,7 @@ class FitPanel(Beats):
             self.place(m, *s.ab_after(int(steps[index()])))
 
         def rings_upd(m):
-            self._mark(s.indices[int(steps[index()])][: self.MAX_MARKED], False)
+            self._mark(s.trace.steps["indices"][int(steps[index()])][: self.MAX_MARKED], False)
         self.line.add_updater(line_upd)
         self.rings.add_updater(rings_upd)
         return []
@@ -515,7 +459,7 @@ class ParamsPanel(Beats):
 
     def __init__(self, style: Style, story: Story, center, width, height):
         self.s, self.st = story, style
-        geo = story.geo
+        geo = story.geom
         self.panel = Panel(style, center, width, height, geo.params)
         P = self.panel
         self.static = VGroup(P.frame("a", "b"))
@@ -541,19 +485,6 @@ class ParamsPanel(Beats):
         self.arrows = VGroup()
         self.legend = self._legend()
 
-    def _grid(self, n_x: int, n_y: int):
-        L = self.panel.lim
-        A, B = np.meshgrid(np.linspace(L.x0, L.x1, n_x), np.linspace(L.y1, L.y0, n_y))
-        from scenes.story.geometry import mse
-        return A, B, mse(A, B, self.s.x, self.s.y)
-
-    def _levels(self, Z):
-        lo, hi = max(float(Z.min()), 1e-12), float(Z.max())
-        lo = max(lo, float(self.s.geo.loss_range[0]) * 0.5, hi * 1e-6)
-        opt = float(self.s.trace.full_loss_at(*self.s.geo.optimum))
-        lo = max(lo, opt * 1.05 + 1e-9)
-        return np.geomspace(lo + (hi - lo) * 0.002, hi, 11)[:-1]
-
     def _contour_image(self) -> VGroup:
         """Filled bands of the loss, painted from the outermost level in (the MSE is a
         quadratic bowl in (a, b), so each region {L < c} is one convex polygon).
@@ -564,8 +495,7 @@ class ParamsPanel(Beats):
         import contourpy
         import matplotlib
 
-        A, B, Z = self._grid(120, 120)
-        levels = self._levels(Z)
+        A, B, Z, levels = self.s.contours()
         cmap = matplotlib.colormaps[self.st.theme.color("contour_map")]
         bg = np.array(ManimColor(self.st.theme.color("panel")).to_rgb())
         mix = 0.42 if self.st.theme.name == "light" else 0.55
@@ -593,11 +523,11 @@ class ParamsPanel(Beats):
     def _contour_lines(self) -> VGroup:
         import contourpy
 
-        A, B, Z = self._grid(160, 160)
+        A, B, Z, levels = self.s.contours()
         gen = contourpy.contour_generator(A, B, Z)
         g = VGroup()
         color = self.st.c("muted")
-        for lev in self._levels(Z):
+        for lev in levels:
             for seg in gen.lines(lev):
                 if len(seg) < 3:
                     continue
@@ -609,8 +539,8 @@ class ParamsPanel(Beats):
     def _legend(self) -> VGroup:
         st, s = self.st, self.s
         items = [("update", "update taken")]
-        if s.momentum_part(0) is not None:
-            items.append(("velocity", "momentum carried"))
+        if s.carry is not None:
+            items.append(("velocity", s.carry.label))
         items.append(("full_gradient", "full-batch step"))
         rows = VGroup()
         for key, label in items:
@@ -621,7 +551,7 @@ class ParamsPanel(Beats):
         P, L = self.panel, self.panel.lim
         corners = [((L.x1, L.y1), DL), ((L.x0, L.y1), DR), ((L.x1, L.y0), UL), ((L.x0, L.y0), UR)]
         pts = self.path_pts[:, :2]
-        opt = P.p(*s.geo.optimum)[:2]
+        opt = P.p(*s.geom.optimum)[:2]
 
         def clearance(c):
             q = P.p(*c[0])[:2]
@@ -635,36 +565,42 @@ class ParamsPanel(Beats):
     def dynamics(self):
         return [self.path, self.arrows, self.dot]
 
-    def _path_upto(self, k: int, frac: float = 1.0):
-        """Path polyline through parameter point k (0 = start), plus a partial segment."""
+    def _path_upto(self, k: int):
+        """The path's polyline through parameter point k (0 = the start)."""
         j = int(np.searchsorted(self.path_idx, k, side="right"))
-        pts = self.path_pts[:j]
-        return pts
+        return self.path_pts[:j]
 
-    def _arrow(self, p0, d, key, width=5):
+    def _arrow(self, arrow, key, width=5):
+        """The story's arrow (data coordinates, already kept inside the view)."""
         P = self.panel
-        a0, b0 = p0
-        a1, b1 = P.clamp(a0 + d[0], b0 + d[1])
-        q0, q1 = P.p(*P.clamp(a0, b0)), P.p(a1, b1)
+        q0, q1 = P.p(*arrow.start), P.p(*arrow.end)
         if np.linalg.norm(q1 - q0) < 1e-3:
             q1 = q0 + 1e-3 * RIGHT
-        return Arrow(q0, q1, buff=0, color=self.st.c(key), stroke_width=width,
-                     max_tip_length_to_length_ratio=0.35, tip_length=0.16,
-                     max_stroke_width_to_length_ratio=20)
+        if arrow.clipped:  # cut at the view's edge: dashed and headless, not its true length
+            m = DashedLine(q0, q1, color=self.st.c(key), stroke_width=width, dash_length=0.08)
+        else:
+            m = Arrow(q0, q1, buff=0, color=self.st.c(key), stroke_width=width,
+                      max_tip_length_to_length_ratio=0.35, tip_length=0.16 * max(width, 4) / 5,
+                      max_stroke_width_to_length_ratio=20)
+        m.story_arrow = arrow  # the data it was drawn from (tests compare the backends with it)
+        return m
 
     def intro(self):
         return [FadeIn(self.dot, scale=0.5)]
 
+    ARROWS = (("full", "full_gradient", 4), ("update", "update", 6), ("carry", "velocity", 3))
+
     def gradient(self, k):
         s = self.s
         a0, b0 = s.ab_before(k)
-        arrows = VGroup()
-        ga, gb = full_gradient(a0, b0, s.x, s.y)
-        arrows.add(self._arrow((a0, b0), (-s.lr * ga, -s.lr * gb), "full_gradient", 4))
-        mom = s.momentum_part(k)
-        if mom is not None and (mom[0] or mom[1]):
-            arrows.add(self._arrow((a0, b0), mom, "velocity", 4))
-        arrows.add(self._arrow((a0, b0), (s.upd_a[k], s.upd_b[k]), "update", 6))
+        drawn = s.arrows(k)
+        arrows = VGroup(*(self._arrow(drawn[key], color, width)
+                          for key, color, width in self.ARROWS if key in drawn))
+        scale = float(s.arrow_scale[k])
+        if scale > 1 and len(arrows):  # magnified, as the matplotlib view says too
+            P = self.panel
+            arrows.add(self.st.text(f"arrows ×{scale:g}", "tick", "muted")
+                       .next_to(P.p(P.lim.x1, P.lim.y1), DL, buff=0.1))
         set_children(self.arrows, arrows)
         return [GrowFromPoint(self.arrows, self.panel.p(*self.panel.clamp(a0, b0)))]
 
@@ -714,8 +650,8 @@ class LossPanel(Beats):
 
     def __init__(self, style: Style, story: Story, center, width, height):
         self.s, self.st = story, style
-        lo, hi = story.geo.loss_range
-        log = story.geo.log_loss
+        lo, hi = story.geom.loss_range
+        log = story.geom.log_loss
         if log:
             lim = Limits(0, max(story.n, 1), 10 ** np.floor(np.log10(lo)), 10 ** np.ceil(np.log10(hi)))
         else:
@@ -726,10 +662,10 @@ class LossPanel(Beats):
         self.idx = _bounded(story.n, self.CAP)
         steps = self.idx + 1
         self.batch_pts = P.p(steps, np.clip(story.loss[self.idx], lim.y0, lim.y1))
-        self.full_pts = P.p(steps, np.clip(story.full_after[self.idx], lim.y0, lim.y1))
+        self.full_pts = P.p(steps, np.clip(story.full_loss_after[self.idx], lim.y0, lim.y1))
         self.batch_curve = VMobject(stroke_color=style.c("loss_batch"), stroke_width=2, stroke_opacity=0.8)
         self.full_curve = VMobject(stroke_color=style.c("loss_full"), stroke_width=4)
-        self.dot = Dot(P.p(0, np.clip(story.start_full_loss(), lim.y0, lim.y1)), radius=0.06,
+        self.dot = Dot(P.p(0, np.clip(story.start_full_loss, lim.y0, lim.y1)), radius=0.06,
                        color=style.c("loss_full"))
         self.legend = VGroup(
             VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c("loss_batch"), stroke_width=4),
@@ -737,7 +673,7 @@ class LossPanel(Beats):
             VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c("loss_full"), stroke_width=4),
                    style.text("loss on all data", "tick", "muted")).arrange(RIGHT, buff=0.12),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
-        if story.diverged:  # a rising loss fills the top right: the legend goes below it
+        if story.trace.status.diverged:  # a rising loss fills the top right: the legend goes below it
             self.legend.next_to(P.p(lim.x1, lim.y0), UL, buff=0.12)
         else:
             self.legend.next_to(P.p(lim.x1, lim.y1), DL, buff=0.12)
@@ -752,7 +688,7 @@ class LossPanel(Beats):
         """Curves through step k (inclusive)."""
         j = int(np.searchsorted(self.idx, k, side="right"))
         set_polyline(self.batch_curve, self.batch_pts[:j])
-        start = self.panel.p(0, np.clip(self.s.start_full_loss(), self.panel.lim.y0, self.panel.lim.y1))
+        start = self.panel.p(0, np.clip(self.s.start_full_loss, self.panel.lim.y0, self.panel.lim.y1))
         full = np.vstack([start[None], self.full_pts[:j]])
         set_polyline(self.full_curve, full)
         self.dot.move_to(full[-1])
@@ -796,15 +732,18 @@ class Header(Beats):
         ls, self.stp = counter("step", 0, 0, words=True)
         la, self.a = counter("a =", a0, 3, "line")
         lb, self.b = counter("b =", b0, 3, "line")
-        ll, self.L = counter("L =", story.start_full_loss(), 4)
+        ll, self.L = counter("L =", story.start_full_loss, 4)
         lnote = st.text("(all data)", "tick", "muted")
         groups = [VGroup(le, self.ep), VGroup(ls, self.stp), VGroup(la, self.a), VGroup(lb, self.b),
                   VGroup(ll, self.L)]
-        # fixed slots, so the row never shifts when the digits change
-        digits = lambda v: len(str(max(int(v), 1)))  # noqa: E731
-        wide = 0.6 if story.diverged else 0.0  # room for 1.23e+08
-        widths = [1.0 + 0.14 * digits(story.epochs), 0.9 + 0.14 * digits(story.n),
-                  1.5 + wide, 1.5 + wide, 1.85 + wide]
+        # Fixed slots, so the row never shifts when the digits change: each as wide as its
+        # label, its widest value (measured, not guessed) and a gap.
+        wide = "−8.888e+8" if story.trace.status.diverged else "−8.888"
+        widest = (str(max(story.epochs, 1)), str(max(story.n, 1)), wide, wide, wide + "8")
+        gap = 0.32
+        widths = [lab.width + 0.12 + st.text(v, "text").width * 1.05 + gap
+                  for (lab, _), v in zip(((le, self.ep), (ls, self.stp), (la, self.a), (lb, self.b),
+                                          (ll, self.L)), widest)]
         x = 6.95 - sum(widths)
         for g, w in zip(groups, widths):
             g.move_to([x, top, 0], aligned_edge=LEFT)
@@ -844,7 +783,7 @@ class Header(Beats):
         a, b = s.ab_after(k) if after else s.ab_before(k)
         self.a.show(a)
         self.b.show(b)
-        self.L.show(float(s.full_after[k]) if after else float(s.trace.full_loss_at(a, b)))
+        self.L.show(float(s.full_loss_after[k]) if after else float(s.trace.full_loss_at(a, b)))
 
     def forward(self, k):
         self.show_step(k, False)
@@ -854,7 +793,7 @@ class Header(Beats):
         s = self.s
         a0, b0 = s.ab_before(k)
         a1, b1 = s.ab_after(k)
-        l0, l1 = float(s.trace.full_loss_at(a0, b0)), float(s.full_after[k])
+        l0, l1 = float(s.trace.full_loss_at(a0, b0)), float(s.full_loss_after[k])
 
         def f(m, t):
             self.a.show(a0 + (a1 - a0) * t)
@@ -921,28 +860,28 @@ class MathPanel(Beats):
         anims = self.clear()
         sign = "+" if b >= 0 else "−"
         eq = VGroup(self._math(f"hat(y) = a x + b = {fmt(a)} x {sign} {fmt(abs(b))}"),
-                    st.text(f"for the {len(s.indices[k])} point{'s' if len(s.indices[k]) != 1 else ''} "
+                    st.text(f"for the {s.batch_size_at(k)} point{'s' if s.batch_size_at(k) != 1 else ''} "
                             f"of batch {k + 1}", "text", "muted")
                     ).arrange(RIGHT, buff=0.3)
         self._place(eq)
         return [*anims, FadeIn(eq, shift=0.15 * RIGHT)]
 
     def _terms(self, k, fn, cap=3):
-        n = len(self.s.indices[k])
+        n = self.s.batch_size_at(k)
         txt = " + ".join(fn(j) for j in range(min(n, cap)))
         return txt + (" + dots.c" if n > cap else "")
 
     def residuals(self, k):
         s = self.s
-        n = len(s.indices[k])
-        terms = self._terms(k, lambda j: f"({fmt(s.residual[k][j])})^2")
+        n = s.batch_size_at(k)
+        terms = self._terms(k, lambda j: f"({fmt(s.batch(k)[3][j])})^2")
         eq = self._math(f"L = 1/{n} sum (hat(y)_i - y_i)^2 = 1/{n} [{terms}] = {fmt(s.loss[k], 4)}")
         self._place(eq)
         return [Write(eq)]
 
     def gradient(self, k):
         s, st = self.s, self.st
-        n = len(s.indices[k])
+        n = s.batch_size_at(k)
         fa = self._math(f"(partial L)/(partial a) = 2/{n} sum (hat(y)_i - y_i) x_i =")
         fb = self._math(f"(partial L)/(partial b) = 2/{n} sum (hat(y)_i - y_i) =")
         va = self._math(fmt(s.grad_a[k], 4), "update")
@@ -964,7 +903,7 @@ class MathPanel(Beats):
             eq = self._math(f"a <- a - eta (partial L)/(partial a) = {fmt(a1)}, quad "
                             f"b <- b - eta (partial L)/(partial b) = {fmt(b1)} quad (eta = {s.lr:g})")
         else:
-            da, db = s.upd_a[k], s.upd_b[k]
+            da, db = s.update_a[k], s.update_b[k]
             eq = self._math(f"a <- a + Delta a = {fmt(a1)}, quad b <- b + Delta b = {fmt(b1)}, quad "
                             f"Delta = ({fmt(da)}, {fmt(db)})")
         self._place(eq)
@@ -1029,7 +968,7 @@ class TablePanel(Beats):
 
     def forward(self, k):
         s = self.s
-        idx = s.indices[k]
+        idx = s.trace.steps["indices"][k]
         shown = min(len(idx), self.PER_BATCH)
         need = shown + (1 if len(idx) > shown else 0)
         anims = [] if k else [FadeIn(self.static)]
@@ -1049,8 +988,8 @@ class TablePanel(Beats):
         for j in range(shown):
             r, i = self.n_rows, idx[j]
             row = VGroup(self._cell(str(k + 1), 0, r, "batch") if j == 0 else VGroup(),
-                         self._cell(fmt(s.x[i], 2), 1, r), self._cell(fmt(s.y[i], 2), 2, r),
-                         self._cell(fmt(s.pred[k][j]), 3, r, "line"))
+                         self._cell(fmt(s.trace.x[i], 2), 1, r), self._cell(fmt(s.trace.y[i], 2), 2, r),
+                         self._cell(fmt(s.batch(k)[2][j]), 3, r, "line"))
             self.items.append([r, row])
             self.current.append(r)
             self.n_rows += 1
@@ -1074,10 +1013,9 @@ class TablePanel(Beats):
 
     def residuals(self, k):
         s = self.s
-        return self._fill([[(4, fmt(s.residual[k][j]))] for j in range(len(self.current))], "residual")
+        return self._fill([[(4, fmt(s.batch(k)[3][j]))] for j in range(len(self.current))], "residual")
 
     def gradient(self, k):
         s = self.s
-        idx = s.indices[k]
-        sa, sb = sample_shares(s.x[idx], np.asarray(s.residual[k]))
+        sa, sb = s.shares(k)
         return self._fill([[(5, fmt(sa[j])), (6, fmt(sb[j]))] for j in range(len(self.current))], "update")

@@ -12,10 +12,11 @@ from typing import Callable
 import numpy as np
 from manim import FadeIn, FadeOut, Scene, ValueTracker, VGroup, linear
 
-from scenes.manim.parts import (FitPanel, Header, LossPanel, MathPanel, ParamsPanel, Story, Style,
+from scenes.manim.parts import (FitPanel, Header, LossPanel, MathPanel, ParamsPanel, Style,
                                 TablePanel, register_font)
 from scenes.story.plan import (FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan,
                          Segment, make_plan)
+from scenes.story.story import Story, plan_of
 from scenes.story.theme import Theme
 from training.trace import Trace
 
@@ -27,9 +28,7 @@ FULL = dict(center=(0.0, -0.35), width=11.6, height=6.0)
 
 
 def plan_for(trace: Trace, settings) -> FramePlan:
-    story_epochs = trace.steps["epoch"]
-    per_epoch = int(np.sum(story_epochs == story_epochs[0])) if trace.n_steps else 1
-    return make_plan(trace.n_steps, per_epoch, settings)
+    return plan_of(trace, settings)
 
 
 class TraceScene(Scene):
@@ -90,36 +89,10 @@ class TraceScene(Scene):
         self.restack()
 
     def caption(self, seg: Segment) -> list:
-        s, k = self.story, int(seg.steps[0])
-        b = seg.beat
-        if b == INTRO:
-            return self.header.set_caption(
-                f"{len(s.x)} points, batches of {len(s.indices[0]) if s.n else 0}, "
-                f"learning rate {s.lr:g}, {s.optimizer}")
-        if b == FORWARD:
-            return self.header.set_caption(
-                f"Batch {k + 1} · forward pass: predictions on the line")
-        if b == RESIDUALS:
-            return self.header.set_caption(f"Batch {k + 1} · residuals ŷ − y and the batch loss")
-        if b == GRADIENT:
-            return self.header.set_caption(
-                f"Batch {k + 1} · backward pass: gradients of the loss")
-        if b == UPDATE:
-            return self.header.set_caption(f"Batch {k + 1} · update: the optimizer moves a and b")
-        if b == FAST:
-            e0 = int(s.epoch[int(seg.steps[0])]) + 1
-            e1 = int(s.epoch[int(seg.steps[-1])]) + 1
-            return self.header.set_caption(f"Fast-forward: epochs {e0}–{e1}" if e1 > e0
-                                           else "Fast-forward")
-        if b == HOLD:
-            if s.diverged:
-                return self.header.set_caption(
-                    f"Diverged at step {s.diverged_at}: learning rate {s.lr:g} is too large",
-                    "diverged")
-            return self.header.set_caption(
-                f"After {s.n} steps: y' = {s.trace.final_a:.3f}·x {'+' if s.trace.final_b >= 0 else '−'} "
-                f"{abs(s.trace.final_b):.3f}")
-        return []
+        s = self.story
+        text = s.caption(seg.beat, int(seg.steps[0]), int(seg.steps[-1]))
+        color = "diverged" if seg.beat == HOLD and s.trace.status.diverged else "muted"
+        return self.header.set_caption(text, color)
 
     def play_segment(self, seg: Segment) -> None:
         n, k, beat = seg.n_frames, int(seg.steps[0]), seg.beat

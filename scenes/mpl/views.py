@@ -15,9 +15,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.transforms import Bbox
 
-from scenes.story.geometry import Geometry, full_gradient, loss_grid
-from scenes.story.frames import FrameState, Story
-from scenes.story.plan import BEATS, FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
+from scenes.story.captions import OPTIMIZER_NAMES
+from scenes.story.frames import FrameState
+from scenes.story.geometry import Geometry
+from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan
+from scenes.story.story import Story
 from scenes.story.theme import Theme
 from training.errors import InputError
 from training.trace import Trace
@@ -26,17 +28,6 @@ __all__ = ["VIEWS", "Scene", "build_scene", "check_views"]
 
 VIEWS = ("fit", "loss", "params", "numbers")
 ANIM_Z = 10  # animated artists sit above everything static, so blitting matches a full draw
-
-BEAT_CAPTION = {
-    INTRO: "the data and the starting line",
-    FORWARD: "forward pass: the batch's predictions ŷ = a·x + b",
-    RESIDUALS: "residuals ŷ − y and the batch loss L = mean((ŷ − y)²)",
-    GRADIENT: "backward pass: ∂L/∂a and ∂L/∂b",
-    UPDATE: "optimizer step: a and b move against the gradient",
-    FAST: "fast-forward",
-    HOLD: "final fit",
-}
-
 
 def check_views(views) -> tuple[str, ...]:
     views = tuple(views)
@@ -58,28 +49,6 @@ def _fmt(v: float, digits: int = 4) -> str:
     if av >= 1:  # fewer decimals as the integer part grows: −65.76, 2214.1 (columns stay narrow)
         digits = max(1, digits - int(math.floor(math.log10(av))))
     return f"{v:.{digits}f}".replace("-", "−")
-
-
-def _nice_floor(x: float) -> float:
-    """The largest of 1, 2, 5, 10, 20, ... that is <= x (1 when x < 1)."""
-    if x < 1:
-        return 1.0
-    e = 10 ** math.floor(math.log10(x))
-    for m in (5, 2, 1):
-        if m * e <= x:
-            return float(m * e)
-    return float(e)
-
-
-def _nice_scale(x: float) -> float:
-    """The smallest of 1, 2, 5, 10, 20, ... that is >= x."""
-    if x <= 1:
-        return 1.0
-    e = 10 ** math.floor(math.log10(x))
-    for m in (1, 2, 5, 10):
-        if m * e >= x:
-            return float(m * e)
-    return float(10 * e)
 
 
 class _Base:
@@ -278,9 +247,7 @@ class ParamView(_Base):
         self.span = (g.x1 - g.x0, g.y1 - g.y0)
         self.style_axes(ax, "Parameter space", "a (weight)", "b (bias)")
         ax.grid(False)
-        A, B, L = loss_grid(g, scene.trace.x, scene.trace.y, n=120)
-        lmin = max(float(L.min()), 1e-12)
-        levels = np.geomspace(lmin * 1.05 + 1e-9, float(L.max()), 14)
+        A, B, L, levels = self.story.contours()
         ax.contourf(A, B, L, levels=np.concatenate([[0], levels]), cmap=self.col("contour_map"),
                     alpha=0.38, zorder=0, extend="max")
         ax.contour(A, B, L, levels=levels, colors=self.col("muted"), linewidths=0.6 * self.h / 720,
@@ -297,18 +264,19 @@ class ParamView(_Base):
         self.anim(self.point, 5)
         ms = lw * 5.5
         self.arrows = {}
-        for key, color, z in (("full", "full_gradient", 2), ("velocity", "velocity", 3),
-                              ("update", "update", 4)):
-            arr = FancyArrowPatch((0, 0), (1, 1), arrowstyle="-|>", mutation_scale=ms, shrinkA=0,
-                                  shrinkB=0, color=self.col(color), lw=lw * 0.9, clip_on=True)
+        # The carried part often lies along the update (Adam, momentum): drawn thinner, on top.
+        for key, color, z, width in (("full", "full_gradient", 2, 0.9), ("update", "update", 3, 0.9),
+                                     ("carry", "velocity", 4, 0.6)):
+            arr = FancyArrowPatch((0, 0), (1, 1), arrowstyle="-|>", mutation_scale=ms * width / 0.9,
+                                  shrinkA=0, shrinkB=0, color=self.col(color), lw=lw * width)
             ax.add_patch(arr)
             self.arrows[key] = self.anim(arr, z)
         # Legend with proxy artists (static, drawn once in the background).
         from matplotlib.lines import Line2D
         handles = [Line2D([], [], color=self.col("update"), lw=lw, label="update applied"),
                    Line2D([], [], color=self.col("full_gradient"), lw=lw, label="full-batch step −lr·∇L")]
-        if self.story.has_velocity:
-            handles.append(Line2D([], [], color=self.col("velocity"), lw=lw, label="momentum carried"))
+        if self.story.carry is not None:
+            handles.append(Line2D([], [], color=self.col("velocity"), lw=lw, label=self.story.carry.label))
         handles.append(Line2D([], [], marker="*", color=self.col("text"), ls="none", ms=lw * 4,
                               label="optimum"))
         leg = ax.legend(handles=handles, loc=self._free_corner(), fontsize=self.sz("tick") * 0.95,
@@ -316,7 +284,6 @@ class ParamView(_Base):
                         edgecolor=self.col("grid"), labelcolor=self.col("text"), handlelength=1.4,
                         borderpad=0.4, labelspacing=0.3)
         leg.set_zorder(5)  # static: the path may pass over it, in a full draw and a blit alike
-        self._scales: np.ndarray | None = None  # per-step arrow magnification, made on first use
         self.scale_text = ax.text(1.0, 1.0 + 0.4 * self.sz("title") / 72 * scene.dpi / (
             scene.height * ax.get_position().height), "", transform=ax.transAxes,
             fontsize=self.sz("tick"), color=self.col("muted"), ha="right", va="bottom")
@@ -325,40 +292,6 @@ class ParamView(_Base):
             ax.text(0.02, 0.97, "the path leaves this view", transform=ax.transAxes,
                     fontsize=self.sz("tick"), color=self.col("diverged"), ha="left", va="top",
                     zorder=5)
-
-    STEADY_WINDOW = 60  # steps the arrow magnification is judged over
-
-    def _steady_scales(self) -> np.ndarray:
-        """Per step, the magnification that makes the arrows visible, judged over the last
-        STEADY_WINDOW steps: it changes now and then, not every frame (a flickering
-        "×50, ×100, ×50" would make the arrows' lengths meaningless)."""
-        s, tr = self.story, self.story.trace
-        if not s.n:
-            return np.ones(0)
-        a, b = np.asarray(s.a, dtype=float), np.asarray(s.b, dtype=float)
-        ga, gb = full_gradient(a, b, tr.x, tr.y)  # the full-batch step −lr·∇L, per step
-        vecs = [(np.asarray(s.update_a), np.asarray(s.update_b)), (-s.lr * ga, -s.lr * gb)]
-        if s.has_velocity:
-            vecs.append((np.asarray(s.update_a) + s.lr * np.asarray(s.grad_a),
-                         np.asarray(s.update_b) + s.lr * np.asarray(s.grad_b)))
-        longest = np.max([np.hypot(da / self.span[0], db / self.span[1]) for da, db in vecs], axis=0)
-        # How many times the arrows fit from the current point before leaving the panel.
-        g = self.scene.geom.params
-        room = np.full(s.n, np.inf)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for da, db in vecs:
-                for p, d, lo, hi in ((a, da, g.x0, g.x1), (b, db, g.y0, g.y1)):
-                    fit = np.where(d > 0, (hi - p) / d, np.where(d < 0, (lo - p) / d, np.inf))
-                    room = np.minimum(room, np.where(fit > 0, fit, np.inf))
-        w = self.STEADY_WINDOW
-        windows = np.lib.stride_tricks.sliding_window_view
-        # The shortest of the recent longest arrows sets the magnification (every batch's arrows
-        # stay visible), the tightest recent room caps it (they stay on the panel).
-        short = np.nanmin(windows(np.concatenate([np.full(w - 1, np.nan), longest]), w), axis=1)
-        e = max(1, min(w, s.batches_per_epoch))  # room: over one epoch's cycle of batches only
-        tight = np.min(windows(np.concatenate([np.full(e - 1, np.inf), room]), e), axis=1)
-        scales = [_nice_scale(self.MIN_ARROW / m) if m > 0 else 1.0 for m in short]
-        return np.array([min(sc, _nice_floor(r * 0.95)) if sc > r else sc for sc, r in zip(scales, tight)])
 
     def _free_corner(self) -> str:
         """The corner the path and the optimum stay away from: the legend goes there."""
@@ -377,9 +310,6 @@ class ParamView(_Base):
             if best_n is None or n < best_n:
                 best, best_n = name, n
         return best
-
-    def _frac_len(self, da: float, db: float) -> float:
-        return math.hypot(da / self.span[0], db / self.span[1])
 
     def update(self, st: FrameState) -> None:
         s = self.story
@@ -402,20 +332,11 @@ class ParamView(_Base):
         if not show:
             return
         k = st.step
-        a0, b0 = float(s.a[k]), float(s.b[k])
-        vecs = {"update": (float(s.update_a[k]), float(s.update_b[k])), "full": s.full_step(k)}
-        if s.has_velocity:
-            vecs["velocity"] = s.carry(k)
-        if self._scales is None:
-            self._scales = self._steady_scales()
-        # Magnified arrows stay on the panel (true-size arrows of a diverged run are clipped).
-        scale = min(float(self._scales[k]), 1e6)
-        f = st.arrow_frac * scale
-        for key, (da, db) in vecs.items():
-            if self._frac_len(da, db) * f < 1e-4:
-                continue
+        scale = float(s.arrow_scale[k])
+        for key, arrow in s.arrows(k, grow=st.arrow_frac).items():
             arr = self.arrows[key]
-            arr.set_positions((a0, b0), (a0 + f * da, b0 + f * db))
+            arr.set_positions(arrow.start, arrow.end)
+            arr.set_linestyle("--" if arrow.clipped else "-")  # cut at the edge: not its true length
             arr.set_visible(True)
         if scale > 1:
             self.scale_text.set_text(f"L(a, b) contours · arrows ×{scale:g}")
@@ -512,10 +433,10 @@ class NumbersView(_Base):
             self.lines[1].set_text(f"a:  {_fmt(s.a[k])} → {_fmt(s.a_after[k])}   (Δa = {_fmt(s.update_a[k])})")
             self.lines[2].set_text(f"b:  {_fmt(s.b[k])} → {_fmt(s.b_after[k])}   (Δb = {_fmt(s.update_b[k])})")
         elif st.show_grad:
-            if s.optimizer == "sgd" and not s.has_velocity:
+            if s.plain_sgd:
                 self.lines[1].set_text(f"next:  a − lr·∂L/∂a,   b − lr·∂L/∂b   (lr = {lr:g})")
             else:
-                self.lines[1].set_text(f"next: {s.optimizer} turns the gradient into a step (lr = {lr:g})")
+                self.lines[1].set_text(f"next: {OPTIMIZER_NAMES[s.optimizer]} turns the gradient into a step (lr = {lr:g})")
             self.lines[2].set_text("")
         else:
             self.lines[1].set_text(f"a = {_fmt(s.a[k])}     b = {_fmt(s.b[k])}")
@@ -552,10 +473,8 @@ class Header(_Base):
         fs = self.sz("text")
         y1 = top + height * 0.70
         y2 = top + height * 0.24
-        opt = self.story.optimizer
-        name = {"sgd": "Mini-batch SGD", "momentum": "SGD + momentum", "adam": "Adam",
-                "rmsprop": "RMSprop", "adagrad": "Adagrad"}.get(opt, opt)
-        title = f"{name} fits ŷ = a·x + b"
+        name = OPTIMIZER_NAMES[self.story.optimizer]
+        title = f"{name[0].upper()}{name[1:]} fits ŷ = a·x + b"
         fig.text(0.012, y1, title, fontsize=self.sz("title"), fontweight="bold", color=th.color("text"),
                  va="center", ha="left")
         self.caption = self.anim(fig.text(0.988, y1, "", fontsize=fs, color=th.color("muted"),
@@ -564,7 +483,7 @@ class Header(_Base):
         # never pushes its neighbours.
         labels = ("epoch", "batch", "a =", "b =", "L =", "∂L/∂a =", "∂L/∂b =")
         st = scene.story
-        batches = f"{st.batches_per_epoch}/{st.batches_per_epoch}"
+        batches = f"{st.steps_per_epoch}/{st.steps_per_epoch}"
         widest = (f"{st.epochs}/{st.epochs}", batches if len(batches) > len("done") else "done",
                   "−8.888e+8", "−8.888e+8", "8.8888e+8", "−8.888e+8", "−8.888e+8")
         renderer = fig.canvas.get_renderer()
@@ -600,14 +519,11 @@ class Header(_Base):
 
     def update(self, st: FrameState) -> None:
         s = self.story
-        cap = BEAT_CAPTION[st.beat]
-        if st.beat in (FORWARD, RESIDUALS, GRADIENT, UPDATE):
-            cap = f"step {st.step + 1}: {cap}"
-        self.caption.set_text(cap)
+        self.caption.set_text(self.scene.caption(st.beat, st.step))
         if s.n:
             k = st.step
             ep = f"{s.epoch[k] + 1}/{s.epochs}"
-            bt = f"{s.batch_idx[k] + 1}/{s.batches_per_epoch}"
+            bt = f"{s.batch_idx[k] + 1}/{s.steps_per_epoch}"
             if st.beat == INTRO:
                 ep, bt = "—", "—"
             if st.beat == HOLD:
@@ -685,6 +601,7 @@ class Scene:
         self.dpi = dpi
         self.geom = Geometry.of(trace)
         self.story = Story(trace, self.geom)
+        self.use_plan(self.story.plan())
         if fig is None:
             fig = Figure(figsize=(self.width / dpi, self.height / dpi), dpi=dpi)
             from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -717,6 +634,18 @@ class Scene:
         self.text_views = [v for v in self.views if isinstance(v, (Header, NumbersView))]
         arts = [a for v in self.views for a in v.animated]
         self.artists = sorted(arts, key=lambda a: a.get_zorder())  # draw order = full-draw order
+
+    def use_plan(self, plan: FramePlan) -> None:
+        """Take the captions of this plan's segments (the beat boundaries) from the story."""
+        self._captions: dict = {}
+        for seg, (_, _, text) in zip(plan.segments(), self.story.captions(plan)):
+            self._captions[(seg.beat, -1 if seg.beat == FAST else int(seg.steps[0]))] = text
+
+    def caption(self, beat: int, step: int) -> str:
+        key = (beat, -1 if beat == FAST else (0 if beat == INTRO else step))
+        if key not in self._captions:  # a frame outside the plan (a test's own frame)
+            return self.story.caption(beat, step, self.story.n - 1 if beat == FAST else step)
+        return self._captions[key]
 
     def view(self, name: str):
         return self.views[self.views_names.index(name)]
