@@ -17,7 +17,7 @@ from matplotlib.transforms import Bbox
 
 from scenes.story.captions import OPTIMIZER_NAMES
 from scenes.story.frames import FrameState
-from scenes.story.geometry import Geometry
+from scenes.story.geometry import Geometry, free_corner
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan
 from scenes.story.story import Story
 from scenes.story.theme import Theme
@@ -196,9 +196,21 @@ class LossView(_Base):
         self.stride = max(1, math.ceil(st.n / self.MAX_POINTS))
         if self.stride > 1:
             self.batch_line.set_label(f"batch loss (mean of {self.stride} steps)")
-        leg = ax.legend(loc="upper right", fontsize=self.sz("tick"), frameon=False,
+        leg = ax.legend(loc=self._free_corner(), fontsize=self.sz("tick"), frameon=False,
                         labelcolor=self.col("text"), handlelength=1.5)
         leg.set_zorder(1)
+
+    def _free_corner(self) -> str:
+        """Where the whole run's curves will not pass: a rising (diverging) loss fills the
+        upper right, where the legend would otherwise sit."""
+        ax, s = self.ax, self.story
+        if not s.n:
+            return "upper right"
+        pts = ax.transData.transform(np.column_stack([
+            np.concatenate([self.steps, self.steps]),
+            np.clip(np.concatenate([s.loss, s.full_loss]), *sorted(ax.get_ylim()))]))
+        u, v = ax.transAxes.inverted().transform(pts).T
+        return free_corner(u, v, prefer=("upper right", "lower left", "lower right", "upper left"))
 
     def _thin(self, y: np.ndarray, m: int, mean: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """At most about MAX_POINTS vertices: a min/max envelope of each block of steps, or
@@ -299,17 +311,7 @@ class ParamView(_Base):
         s = self.story
         pa = np.append(s.path_a, self.scene.geom.optimum[0])
         pb = np.append(s.path_b, self.scene.geom.optimum[1])
-        u = (pa - g.x0) / (g.x1 - g.x0)
-        v = (pb - g.y0) / (g.y1 - g.y0)
-        best, best_n = "upper right", None
-        for name, (ul, uh, vl, vh) in (("upper right", (0.5, 1.1, 0.62, 1.1)),
-                                       ("lower right", (0.5, 1.1, -0.1, 0.38)),
-                                       ("upper left", (-0.1, 0.5, 0.62, 1.1)),
-                                       ("lower left", (-0.1, 0.5, -0.1, 0.38))):
-            n = int(np.sum((u >= ul) & (u <= uh) & (v >= vl) & (v <= vh)))
-            if best_n is None or n < best_n:
-                best, best_n = name, n
-        return best
+        return free_corner((pa - g.x0) / (g.x1 - g.x0), (pb - g.y0) / (g.y1 - g.y0))
 
     def update(self, st: FrameState) -> None:
         s = self.story
@@ -361,7 +363,6 @@ class NumbersView(_Base):
         n_rows = min(max((len(r) for r in scene.trace.steps["indices"]), default=1), self.MAX_ROWS)
         self.n_rows = n_rows
         self.more = max((len(r) for r in scene.trace.steps["indices"]), default=0) > n_rows
-        self.xcol = np.linspace(0.07, 0.97, len(self.COLS))
         self.xcol = 0.02 + (np.arange(len(self.COLS)) + 1) * (0.96 / len(self.COLS))
         # Row positions in axes fraction, top down: header, rows, (more), sum, then text lines.
         fig_h_px = scene.height * ax.get_position().height
@@ -514,12 +515,13 @@ class Header(_Base):
                                                   color=th.color("text"), va="center", ha="left",
                                                   fontweight="bold")))
             x += lw_ + vw + gap * 3 + spread
-        self.status = self.anim(fig.text(0.5, y1, "", fontsize=fs, color=th.color("diverged"),
-                                         va="center", ha="center", fontweight="bold"))
 
     def update(self, st: FrameState) -> None:
         s = self.story
         self.caption.set_text(self.scene.caption(st.beat, st.step))
+        # The final caption says where a run diverged, in the theme's warning colour.
+        diverged_end = st.beat == HOLD and s.trace.status.diverged
+        self.caption.set_color(self.col("diverged" if diverged_end else "muted"))
         if s.n:
             k = st.step
             ep = f"{s.epoch[k] + 1}/{s.epochs}"
@@ -537,11 +539,6 @@ class Header(_Base):
         gb = _fmt(s.grad_b[st.step]) if s.n and st.show_grad and st.beat != HOLD else "—"
         for art, v in zip(self.values, (ep, bt, _fmt(st.a), _fmt(st.b), loss, ga, gb)):
             art.set_text(v)
-        tr = s.trace
-        if tr.status.diverged and (st.beat == HOLD or st.step >= s.n - 1 or s.n == 0):
-            self.status.set_text(f"diverged at step {tr.status.step}")
-        else:
-            self.status.set_text("")
 
 
 @dataclass
@@ -615,10 +612,8 @@ class Scene:
         # so a square 1080x1080 frame gets 16:9-sized type, not type 1.5 times too large.
         s = self.scale = min(self.height / 720, self.width / 1280)
         header_px = 62 * s
-        tick = 48 * s
         pad = {"fit": (78 * s, 56 * s, 14 * s, 34 * s), "loss": (78 * s, 56 * s, 14 * s, 34 * s),
                "params": (66 * s, 56 * s, 16 * s, 34 * s), "numbers": (12 * s, 8 * s, 12 * s, 34 * s)}
-        del tick
         rects = _layout(self.views_names, self.width, self.height, header_px, pad)
         self.axes = {}
         self.views: list = []

@@ -15,7 +15,7 @@ from training.trace import full_gradient_at as full_gradient
 from training.trace import mse_at as mse
 
 __all__ = ["Limits", "Geometry", "least_squares", "mse", "full_gradient", "sample_shares",
-           "loss_grid"]
+           "loss_grid", "free_corner"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,21 @@ def loss_grid(limits: Limits, x: np.ndarray, y: np.ndarray, n: int = 160):
     """Exact MSE on an n×n grid over (a, b): the contours of the parameter-space view."""
     A, B = np.meshgrid(np.linspace(limits.x0, limits.x1, n), np.linspace(limits.y0, limits.y1, n))
     return A, B, mse(A, B, x, y)
+
+
+CORNERS = {"upper right": (0.5, 1.0, 0.62, 1.0), "lower right": (0.5, 1.0, 0.0, 0.38),
+           "upper left": (0.0, 0.5, 0.62, 1.0), "lower left": (0.0, 0.5, 0.0, 0.38)}
+
+
+def free_corner(u: np.ndarray, v: np.ndarray, prefer: tuple[str, ...] = tuple(CORNERS)) -> str:
+    """The corner of a view (points in view fractions u, v in [0, 1]) that holds the fewest
+    points: where a legend covers nothing. Ties go to the first of ``prefer``."""
+    u, v = np.asarray(u, dtype=float), np.asarray(v, dtype=float)
+    ok = np.isfinite(u) & np.isfinite(v)
+    u, v = u[ok], v[ok]
+    counts = {name: int(np.sum((u >= ul) & (u <= uh) & (v >= vl) & (v <= vh)))
+              for name, (ul, uh, vl, vh) in ((n, CORNERS[n]) for n in prefer)}
+    return min(prefer, key=lambda name: counts[name])
 
 
 def _pad(lo: float, hi: float, frac: float, min_span: float) -> tuple[float, float]:
