@@ -27,15 +27,18 @@ examples:
   python render.py --preset slides                  a looping dark GIF for slides (960x540, <= 3 MB)
   python render.py --preset article                 MP4 1920x1080, WebM and a PNG poster
   python render.py --lr 0.5 --optimizer momentum    regenerate with new hyperparameters
-  python render.py --config assets/configs/adam.toml
+  python render.py --config adam                    a bundled example config (assets/configs/adam.toml)
+  python render.py --config my_run.toml             your own config file
   python render.py --trace out/trace.json --theme dark --format gif   re-render, no training
   python render.py --backend manim --scene walkthrough --quality low
   python render.py --record-only --out runs/a       only write runs/a/trace.json
+  python render.py --format html                    out/sgd.html: the interactive player, one self-contained file
+  python render.py --format html --explore          a grid of runs (learning rate x batch size x momentum) behind sliders
 """
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from scenes.job import BACKENDS, FORMATS, QUALITIES, SCENES, VIEWS, preset_names
+    from scenes.job import BACKENDS, FORMATS, QUALITIES, SCENES, VIEWS, example_config_names, preset_names
     from scenes.story.theme import available_themes
     from training.config import OPTIMIZERS
 
@@ -46,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         argument_default=argparse.SUPPRESS)  # only flags the user gives override a config file
 
     g = p.add_argument_group("input")
-    g.add_argument("--config", metavar="FILE", help="TOML file with [data], [training] and [render] sections; flags override it")
+    g.add_argument("--config", metavar="FILE", help="TOML file with [data], [training] and [render] sections; flags override it. "
+                   f"A bare name picks a bundled example: {', '.join(example_config_names())}")
     g.add_argument("--preset", metavar="NAME", help=f"one of: {', '.join(preset_names())} (a config file and flags override it)")
     g.add_argument("--trace", metavar="FILE", help="re-render a saved trace.json without training (torch is not imported)")
 
@@ -79,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--format", dest="formats", metavar="LIST", help=f"comma list of: {', '.join(FORMATS)} (default: mp4,gif,png)")
     g.add_argument("--record-only", action="store_true", dest="record_only", help="write DIR/trace.json and render nothing")
     g.add_argument("--no-cache", action="store_true", dest="no_cache", help="record again even if this configuration was recorded before")
+    g.add_argument("--explore", action="store_true",
+                   help="with --format html: record a grid of runs (learning rate x batch size x momentum) and "
+                        "write a player whose sliders switch between them")
 
     g = p.add_argument_group("style")
     g.add_argument("--backend", type=str.lower, help=f"one of: {', '.join(BACKENDS)} (default: matplotlib)")
@@ -165,6 +172,10 @@ def _run(args: dict) -> int:
             flags = ", ".join("--keep-last" if k == "drop_last" else "--" + k.replace("_", "-") for k in given)
             raise InputError(f"{flags}: training settings do not apply with --trace, which re-renders a saved run; "
                              "drop --trace to train again")
+        if args.get("explore"):
+            raise InputError("--explore records a grid of new runs; it does not apply with --trace")
+    if record_only and args.get("explore"):
+        raise InputError("--explore writes the html explorer; it does not apply with --record-only")
 
     layers: list[dict] = []
     preset = args.get("preset")
@@ -178,6 +189,11 @@ def _run(args: dict) -> int:
     layers.append(config_layer)
     layers.append(args)
     job = build_job(layers, base_dir)
+    if job.render.explore:
+        if trace_file:  # explore = true from a config file
+            raise InputError("--explore records a grid of new runs; it does not apply with --trace")
+        from scenes.web.explore import check_explorable
+        check_explorable(job.train)
     out = _prepare_out_dir(job.out)
     _check_targets(out, job, record_only)
 
@@ -199,7 +215,7 @@ def _run(args: dict) -> int:
         # 2. The videos first: if rendering fails, no new file of this run is left behind.
         written: list[Path] = []
         if not record_only:
-            written += _render(job, trace, out, progress, quiet)
+            written += _render(job, trace, out, progress, quiet, use_cache=not no_cache)
         trace_out = out / "trace.json"
         if not trace_file or Path(trace_file).resolve() != trace_out.resolve():
             written.append(trace.to_file(trace_out))
@@ -286,21 +302,53 @@ def _record(job, progress: "_Progress", quiet: bool, use_cache: bool):
     return trace
 
 
-def _render(job, trace, out: Path, progress: "_Progress", quiet: bool) -> list[Path]:
+def _render(job, trace, out: Path, progress: "_Progress", quiet: bool, use_cache: bool = True) -> list[Path]:
+    from scenes.job import split_formats
     from scenes.story.plan import PlanSettings
     r = job.render
     plan = PlanSettings(fps=r.fps, detail_steps=r.detail_steps, target_duration=r.duration)
+    drawn, from_story = split_formats(r.formats)
+    files = _render_backend(job, trace, out, progress, quiet, plan, drawn) if drawn else []
+    if from_story:  # the web player draws the story itself: the same page whatever the backend
+        files.append(_render_html(job, trace, out, plan, quiet, use_cache))
+    return files
+
+
+def _render_backend(job, trace, out: Path, progress: "_Progress", quiet: bool, plan, formats) -> list[Path]:
+    r = job.render
     task = progress.task("rendering")
     if r.backend == "manim":
         from scenes.manim.render import render_manim
-        return render_manim(trace, out, scene=r.scene, quality=r.quality, formats=r.formats, stem=r.stem,
+        return render_manim(trace, out, scene=r.scene, quality=r.quality, formats=formats, stem=r.stem,
                             theme=r.theme, plan=plan, progress=task)
     from scenes.mpl.render import render_matplotlib
     options = dict(stem=r.stem, size=r.size, theme=r.theme, views=r.views, progress=task)
-    files = render_matplotlib(trace, out, formats=r.formats, fps=r.fps, plan=plan, **options)
-    if r.max_gif_mb and "gif" in r.formats:
+    files = render_matplotlib(trace, out, formats=formats, fps=r.fps, plan=plan, **options)
+    if r.max_gif_mb and "gif" in formats:
         _fit_gif_budget(trace, out, r, plan, options, quiet)
     return files
+
+
+def _render_html(job, trace, out: Path, plan, quiet: bool, use_cache: bool) -> Path:
+    """STEM.html: the player of this run or, with --explore, of a grid of runs (each recorded
+    with the same cache as the main run)."""
+    from scenes.web.page import explorer_page, render_html, write_page
+    r = job.render
+    if not r.explore:
+        return render_html(trace, out, stem=r.stem, theme=r.theme, plan=plan)
+    import time
+    from dataclasses import replace
+    from scenes.web.explore import grid_configs
+    from training.data import load_data
+
+    axes, grid = grid_configs(job.train, len(load_data(job.train.data, job.base_dir)))
+    t0 = time.perf_counter()
+    silent = _Progress(enabled=False)
+    runs = [(values, _record(replace(job, train=cfg), silent, True, use_cache)) for values, cfg in grid]
+    if not quiet:
+        _say(f"explorer: {len(runs)} runs ready in {time.perf_counter() - t0:.1f} s")
+    start = {"lr": job.train.lr, "batch_size": job.train.batch_size, "momentum": job.train.effective_momentum}
+    return write_page(explorer_page(runs, axes, theme=r.theme, plan=plan, initial=start), out / f"{r.stem}.html")
 
 
 def _fit_gif_budget(trace, out: Path, r, plan, options: dict, quiet: bool) -> None:

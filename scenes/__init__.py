@@ -1,8 +1,8 @@
-"""scenes: the frame plan, themes, views and the two backends (matplotlib, Manim), and the
-output writers. Never imports torch: everything here reads a Trace.
+"""scenes: the frame plan, themes, views and the three backends (matplotlib, Manim, the web
+player), and the output writers. Never imports torch: everything here reads a Trace.
 """
 from __future__ import annotations
 
-from scenes.api import Rendered, render
+from scenes.api import Rendered, player, render
 
-__all__ = ["Rendered", "render"]
+__all__ = ["Rendered", "player", "render"]

@@ -1,5 +1,6 @@
 """The Python side of sgd-anim: ``scenes.render(trace, ...)`` returns the written files as an
-object that shows the video (or GIF) inline in Jupyter."""
+object that shows the video (or GIF, or the interactive player) inline in Jupyter;
+``scenes.player(trace)`` is the interactive player itself, inline in Jupyter and Colab."""
 from __future__ import annotations
 
 import base64
@@ -9,25 +10,29 @@ from typing import Any, Callable, Sequence
 
 from training.trace import Trace
 
-__all__ = ["Rendered", "render"]
+__all__ = ["Rendered", "render", "player"]
 
 _MIME = {".mp4": "video/mp4", ".webm": "video/webm", ".gif": "image/gif", ".png": "image/png"}
 EMBED_LIMIT = 50_000_000  # larger files are linked, not embedded, so the notebook stays small
 
 
 class Rendered(list):
-    """The paths a render wrote. In Jupyter it displays the first video, GIF or image inline."""
+    """The paths a render wrote. In Jupyter it displays the interactive player (an html render),
+    else the first video, GIF or image, inline."""
 
     def by_suffix(self, suffix: str) -> Path | None:
         return next((p for p in self if p.suffix == suffix), None)
 
     def _repr_html_(self) -> str:
-        for suffix in (".mp4", ".webm", ".gif", ".png"):
+        for suffix in (".html", ".mp4", ".webm", ".gif", ".png"):
             path = self.by_suffix(suffix)
             if path is None or not path.exists():
                 continue
             if path.stat().st_size > EMBED_LIMIT:
                 return f'<a href="{html.escape(str(path))}">{html.escape(path.name)}</a>'
+            if suffix == ".html":  # the player: the page itself, in a sandboxed iframe
+                from scenes.web.inline import iframe
+                return iframe(path.read_text(encoding="utf-8"))
             data = base64.b64encode(path.read_bytes()).decode()
             src = f"data:{_MIME[suffix]};base64,{data}"
             if suffix in (".mp4", ".webm"):
@@ -43,7 +48,10 @@ def render(trace: Trace | str | Path, out_dir: str | Path = "out", *, backend: s
 
     ``options`` are the backend's keyword arguments: for matplotlib ``formats``, ``fps``,
     ``size``, ``theme``, ``views``, ``plan``, ``stem``; for Manim ``scene``, ``quality``,
-    ``formats``, ``theme``, ``plan``, ``stem``.
+    ``formats``, ``theme``, ``plan``, ``stem``. Both backends write ``mp4``, ``webm``, ``gif``,
+    ``png`` and ``frames``; ``formats`` is checked as the command line checks it
+    (:func:`scenes.job.check_formats`). ``html`` (the interactive player, ``STEM.html``) is
+    drawn from the story by the browser, the same page whatever the backend.
 
     Examples
     --------
@@ -51,14 +59,55 @@ def render(trace: Trace | str | Path, out_dir: str | Path = "out", *, backend: s
     >>> import scenes
     >>> scenes.render(record(lr=0.3), "out", formats=["mp4"], theme="dark")
     """
+    from scenes.job import check_backend, check_formats
+
+    # The same check as the command line's (build_job): one function, before any work.
+    backend = check_backend(backend)
+    if "formats" in options:  # else the backend's default, which it writes
+        options["formats"] = check_formats(backend, options["formats"])
     if not isinstance(trace, Trace):
         trace = Trace.from_file(trace)
     out = Path(out_dir)
+    if "formats" in options:
+        from scenes.job import split_formats
+        drawn, from_story = split_formats(options["formats"])
+        if from_story:
+            page = _render_html(trace, out, options)
+            if not drawn:
+                return Rendered([page])
+            options["formats"] = drawn
+            return Rendered([*render(trace, out, backend=backend, progress=progress, **options), page])
     if backend == "manim":
         from scenes.manim.render import render_manim
         return Rendered(render_manim(trace, out, progress=progress, **options))
-    if backend != "matplotlib":
-        from training.errors import InputError
-        raise InputError(f"unknown backend {backend!r}; accepted: matplotlib, manim")
     from scenes.mpl.render import render_matplotlib
     return Rendered(render_matplotlib(trace, out, progress=progress, **options))
+
+
+def _render_html(trace: Trace, out: Path, options: dict) -> Path:
+    from dataclasses import replace
+
+    from scenes.story.plan import PlanSettings
+    from scenes.web.page import render_html
+    plan = options.get("plan")
+    if options.get("fps") is not None:  # as the matplotlib backend: fps overrides the plan's
+        plan = replace(plan or PlanSettings(), fps=int(options["fps"]))
+    return render_html(trace, out, stem=options.get("stem", "sgd"), theme=options.get("theme", "light"), plan=plan)
+
+
+def player(trace: Trace | str | Path, *, theme: str = "light", plan=None, height: int | None = None):
+    """The interactive player of a trace (or a trace.json path): shown inline in Jupyter and
+    Colab (the page in a sandboxed iframe: no server, no network); ``.save(path)`` writes it.
+
+    Examples
+    --------
+    >>> import scenes, training
+    >>> scenes.player(training.record(lr=0.3))          # the last line of a notebook cell
+    >>> scenes.player("out/trace.json", theme="dark").save("player.html")
+    """
+    from scenes.web.inline import DEFAULT_HEIGHT, Player
+    from scenes.web.page import player_page
+
+    if not isinstance(trace, Trace):
+        trace = Trace.from_file(trace)
+    return Player(player_page(trace, theme=theme, plan=plan), height=height or DEFAULT_HEIGHT)

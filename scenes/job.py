@@ -14,20 +14,31 @@ from typing import Any
 
 import tomli_w
 
-from scenes.story.theme import ASSETS, load_theme
+from scenes import resources
+from scenes.story.theme import load_theme
 from training.config import TrainConfig
 from training.data import DataSpec, _SYNTHETIC_FIELDS
 from training.errors import InputError
 
-__all__ = ["BACKENDS", "FORMATS", "VIEWS", "SCENES", "QUALITIES", "PRESETS_FILE", "RenderSettings",
-           "Job", "preset_names", "load_preset", "load_config_file", "build_job", "job_to_toml"]
+__all__ = ["BACKENDS", "FORMATS", "STORY_FORMATS", "BACKEND_FORMATS", "check_backend", "check_formats",
+           "split_formats", "VIEWS", "SCENES",
+           "QUALITIES", "RenderSettings", "Job", "preset_names",
+           "load_preset", "example_config_names", "load_config_file", "build_job", "job_to_toml"]
 
 BACKENDS = ("matplotlib", "manim")
-FORMATS = ("mp4", "webm", "gif", "png", "frames")
+FORMATS = ("mp4", "webm", "gif", "png", "frames", "html")
+# Formats drawn from the story by the browser (scenes.web), not by a backend: the same page
+# whatever the backend, so every backend "writes" them; the backend itself never sees them
+# (split_formats hands them to scenes.web).
+STORY_FORMATS = ("html",)
+# What each backend writes. Both hand their frames to the same writers (scenes.writers), so
+# both write every format. This table is the one place to say otherwise, and check_formats the
+# one function that reads it: build_job (the CLI, config files) and scenes.api.render call it,
+# and the backends trust what they are given.
+BACKEND_FORMATS: dict[str, tuple[str, ...]] = {"matplotlib": FORMATS, "manim": FORMATS}
 VIEWS = ("fit", "loss", "params", "numbers")
 SCENES = ("walkthrough", "fit", "loss", "params")
 QUALITIES = ("low", "medium", "high", "4k")
-PRESETS_FILE = ASSETS / "presets.toml"
 
 TRAIN_KEYS = tuple(f.name for f in fields(TrainConfig) if f.name != "data")
 
@@ -46,6 +57,7 @@ class RenderSettings:
     detail_steps: int | None = None
     max_gif_mb: float | None = None
     stem: str = "sgd"
+    explore: bool = False  # html: a grid of runs behind sliders (scenes.web.explore), not one run
 
 
 RENDER_KEYS = tuple(f.name for f in fields(RenderSettings))
@@ -69,6 +81,34 @@ def _parse_list(value: Any, name: str, allowed: tuple[str, ...]) -> tuple[str, .
         if item not in allowed:
             raise InputError(f"unknown {name[:-1] if name.endswith('s') else name} {item!r}; accepted: {', '.join(allowed)}")
     return tuple(dict.fromkeys(items))
+
+
+def check_backend(value: Any) -> str:
+    """A backend name, lower-cased, or a one-line :class:`InputError`."""
+    backend = _expect(value, str, "backend").lower()
+    if backend not in BACKENDS:
+        raise InputError(f"unknown backend {backend!r}; accepted: {', '.join(BACKENDS)}")
+    return backend
+
+
+def check_formats(backend: str, formats: Any) -> tuple[str, ...]:
+    """The output formats (a comma list or a sequence), checked against what ``backend``
+    writes (:data:`BACKEND_FORMATS`); duplicates dropped, order kept. An unknown format or an
+    unsupported backend/format combination is a one-line :class:`InputError`, before any work."""
+    backend = check_backend(backend)
+    items = _parse_list(formats, "formats", FORMATS)
+    writes = BACKEND_FORMATS[backend]
+    cannot = [f for f in items if f not in writes]
+    if cannot:
+        raise InputError(f"the {backend} backend cannot write {', '.join(cannot)}; "
+                         f"it writes: {', '.join(writes)}")
+    return items
+
+
+def split_formats(formats: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(what the backend draws, what scenes.web writes from the story) of checked formats."""
+    items = tuple(formats)
+    return (tuple(f for f in items if f not in STORY_FORMATS), tuple(f for f in items if f in STORY_FORMATS))
 
 
 def parse_size(value: Any) -> tuple[int, int]:
@@ -112,26 +152,43 @@ _TRAIN_TYPES = {"lr": float, "batch_size": int, "epochs": int, "optimizer": str,
 
 
 # ------------------------------------------------------------------ layers
+def _presets() -> dict:
+    """The bundled presets (``assets/presets.toml``), read through importlib.resources."""
+    return tomllib.loads(resources.asset_text("presets.toml"))
+
+
 def preset_names() -> list[str]:
-    return sorted(tomllib.loads(PRESETS_FILE.read_text(encoding="utf-8")))
+    return sorted(_presets())
 
 
 def load_preset(name: str) -> dict:
-    presets = tomllib.loads(PRESETS_FILE.read_text(encoding="utf-8"))
+    presets = _presets()
     if not isinstance(name, str) or name not in presets:
         raise InputError(f"unknown preset {name!r}; accepted: {', '.join(sorted(presets))}")
     return dict(presets[name])
 
 
+def example_config_names() -> list[str]:
+    """The example configs that ship with sgd-anim (``assets/configs``): ``--config adam`` reads one."""
+    return resources.asset_names("configs", ".toml")
+
+
 def load_config_file(path: str | Path) -> dict:
-    """Read a TOML config into a flat settings dict. Data paths become absolute (relative to the file)."""
+    """Read a TOML config into a flat settings dict. Data paths become absolute (relative to the file).
+
+    ``path`` is a file, or the bare name of a bundled example config (``adam``, ``momentum``, ...;
+    see :func:`example_config_names`) when no file of that name exists."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"config file {path} does not exist" if not p.exists() else f"config file {path} is not a file")
+    if not p.exists() and str(path) in example_config_names():
+        p = resources.asset_path("configs", f"{path}.toml")  # a real file: its data path is relative to it
+    if not p.exists():
+        raise InputError(f"config file {path} does not exist (bundled examples, named without a path: "
+                         f"{', '.join(example_config_names())})")
+    from training.files import MAX_TOML_BYTES, read_limited
+    # A regular file or a pipe, at most MAX_TOML_BYTES: a device or a directory is refused in one line.
+    raw = read_limited(p, what="config file", name=str(path), limit=MAX_TOML_BYTES)
     try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8-sig"))  # -sig: a BOM from a Windows editor is fine
-    except OSError as e:
-        raise InputError(f"config file {path} cannot be read: {e.strerror}") from None
+        doc = tomllib.loads(raw.decode("utf-8-sig"))  # -sig: a BOM from a Windows editor is fine
     except UnicodeDecodeError:
         raise InputError(f"config file {path} is not UTF-8 TOML text") from None
     except tomllib.TOMLDecodeError as e:
@@ -203,11 +260,9 @@ def build_job(layers: list[dict], base_dir: Path | None = None) -> Job:
 
     r: dict[str, Any] = {}
     if "backend" in merged:
-        r["backend"] = _expect(merged["backend"], str, "backend").lower()
-        if r["backend"] not in BACKENDS:
-            raise InputError(f"unknown backend {r['backend']!r}; accepted: {', '.join(BACKENDS)}")
-    if "formats" in merged:
-        r["formats"] = _parse_list(merged["formats"], "formats", FORMATS)
+        r["backend"] = check_backend(merged["backend"])
+    r["formats"] = check_formats(r.get("backend", RenderSettings.backend),
+                                 merged.get("formats", RenderSettings.formats))
     if "views" in merged:
         r["views"] = _parse_list(merged["views"], "views", VIEWS)
     if "fps" in merged:
@@ -237,6 +292,10 @@ def build_job(layers: list[dict], base_dir: Path | None = None) -> Job:
         r["max_gif_mb"] = _expect(merged["max_gif_mb"], float, "max gif mb")
         if not 0 < r["max_gif_mb"] <= 1000:  # also refuses nan
             raise InputError(f"max gif mb must be > 0 and at most 1000, got {r['max_gif_mb']:g}")
+    if merged.get("explore") is not None:
+        r["explore"] = _expect(merged["explore"], bool, "explore")
+        if r["explore"] and r["formats"] != ("html",):
+            raise InputError("--explore writes the html explorer only; use it with --format html")
     render = RenderSettings(**r)
     load_theme(render.theme)  # a bad theme is refused now, before any work
 
@@ -276,5 +335,7 @@ def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
     for key in ("duration", "detail_steps", "max_gif_mb"):
         if getattr(r, key) is not None:
             render[key] = getattr(r, key)
+    if r.explore:
+        render["explore"] = True
     header = "# The effective configuration of this render. Regenerate with:\n#   python render.py --config config.toml\n"
     return header + tomli_w.dumps({"data": data, "training": training, "render": render})

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import render
-from scenes.writers import base as writers
+from scenes.writers import ffmpeg as writers
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--size", "320x180", "--fps", "10"]

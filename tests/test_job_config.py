@@ -125,3 +125,42 @@ def test_synthetic_data_from_config(tmp_path):
 def test_data_flag_parses_synthetic_settings():
     spec = build_job([{"data": "synthetic:n=1000,noise=0.1"}]).train.data
     assert (spec.kind, spec.n, spec.noise) == ("synthetic", 1000, 0.1)
+
+
+def test_both_backends_accept_every_format():
+    from scenes.job import BACKEND_FORMATS, BACKENDS, FORMATS
+
+    assert set(BACKEND_FORMATS) == set(BACKENDS)
+    job = build_job([{"backend": "manim", "formats": "webm,frames"}])  # was refused inside the backend
+    assert (job.render.backend, job.render.formats) == ("manim", ("webm", "frames"))
+    for backend in BACKENDS:
+        assert build_job([{"backend": backend, "formats": list(FORMATS)}]).render.formats == FORMATS
+
+
+def test_an_unsupported_backend_format_pair_is_refused_once_before_any_work(monkeypatch, tmp_path, capsys,
+                                                                            one_line):
+    """No pair is unsupported today; the table is the one place that would say so, and the CLI
+    and scenes.render both refuse such a pair through check_formats, before any work."""
+    import render
+    import scenes
+    from scenes import job as job_module
+
+    monkeypatch.setitem(job_module.BACKEND_FORMATS, "manim", ("mp4", "png"))
+    with pytest.raises(InputError) as e:
+        build_job([{"backend": "manim", "formats": "mp4,webm"}])
+    msg = one_line(e.value, "manim", "webm", "mp4, png")
+    with pytest.raises(InputError):
+        build_job([{"backend": "manim"}])  # the default formats (mp4, gif, png) are checked too
+    assert build_job([{"formats": "webm"}]).render.formats == ("webm",)  # matplotlib still does
+
+    def no_work(*a, **k):
+        raise AssertionError("training started for a refused job")
+    monkeypatch.setattr("training.recorder.record", no_work)
+    out = tmp_path / "out"
+    assert render.main(["--backend", "manim", "--format", "webm", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"sgd-anim: error: {msg}"]
+    assert not out.exists()
+    with pytest.raises(InputError) as e2:  # checked before the trace is even read
+        scenes.render(tmp_path / "missing.json", tmp_path, backend="manim", formats=["webm"])
+    assert str(e2.value) == msg

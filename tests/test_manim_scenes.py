@@ -60,49 +60,150 @@ def test_dry_run_emits_exactly_the_planned_frames(traces, tmp_path, monkeypatch)
     tr = traces["momentum"]
     seen = []
     sc = run_scene(tr, scene="walkthrough", quality="low", plan=SHORT, fmt="none",
-                   on_frame=lambda f, n: seen.append(n))
+                   on_frame=lambda f, n: seen.append((f.shape, f.dtype, n)))
     plan = plan_for(tr, PlanSettings(**{**SHORT.__dict__, "fps": 15}))
-    assert sum(seen) == len(plan)
+    w, h, _ = QUALITIES["low"]
+    assert sum(n for _, _, n in seen) == len(plan)
+    assert {(shape, dtype) for shape, dtype, _ in seen} == {((h, w, 4), np.dtype(np.uint8))}  # RGBA, H x W x 4
+    # Frames come through Manim's own seam, a SceneFileWriter subclass; nothing is patched.
+    from manim.scene.scene_file_writer import SceneFileWriter
+    assert isinstance(sc.renderer.file_writer, SceneFileWriter)
+    assert "add_frame" not in vars(sc.renderer)
+    assert not (tmp_path / "media").exists()
     # nothing piles up: the scene holds a bounded number of top-level mobjects
     assert len(sc.mobjects) < 60
 
 
+def test_file_writer_passes_a_wait_on_as_one_repeated_frame(tmp_path, monkeypatch):
+    """A static wait reaches the sink as one frame and a repeat count, as Manim emits it;
+    render_manim then gives each writer that frame that many times."""
+    from manim import FadeIn, Scene, Square, tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    from scenes.manim.file_writer import file_writer_for
+    from scenes.manim.render import _manim_config
+
+    class Tiny(Scene):
+        def construct(self):
+            self.play(FadeIn(Square()), run_time=0.5)
+            self.wait(1.0)
+
+    monkeypatch.chdir(tmp_path)
+    got = []
+    with tempconfig(_manim_config(160, 90, 10)):
+        renderer = CairoRenderer(file_writer_class=file_writer_for(lambda f, n: got.append((f.shape, n))))
+        Tiny(renderer=renderer).render()
+    assert [n for _, n in got] == [1] * 5 + [10]  # 0.5 s of fade-in, then 1 s of one frame
+    assert {shape for shape, _ in got} == {(90, 160, 4)}
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_repeated_frames_reach_every_writer_that_many_times(traces, tmp_path, monkeypatch):
+    import av
+
+    from scenes.manim import render as manim_render
+
+    w, h, fps = QUALITIES["low"]
+    a = np.zeros((h, w, 4), np.uint8)
+    a[..., 0], a[..., 3] = 200, 255
+    b = a.copy()
+    b[: h // 2, :, 2] = 255
+
+    def fake_run_scene(trace, *, on_frame, skip_animations, **kw):  # Manim's emission, no drawing
+        assert not skip_animations
+        on_frame(a, 3)
+        on_frame(b, 1)
+    monkeypatch.setattr(manim_render, "run_scene", fake_run_scene)
+    times: list[float] = []
+    done = []
+    files = render_manim(traces["default"], tmp_path, quality="low", formats=("mp4", "frames", "png"),
+                         plan=SHORT, frame_times=times, progress=lambda d, n: done.append(d))
+    assert [f.name for f in files] == ["sgd.mp4", "sgd_frames", "sgd.png"]
+    with av.open(str(tmp_path / "sgd.mp4")) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 4
+    assert len(list((tmp_path / "sgd_frames").iterdir())) == 4
+    assert len(times) == 4 and done == [3, 4]
+    from PIL import Image
+    with Image.open(tmp_path / "sgd.png") as poster:
+        assert np.array_equal(np.asarray(poster), b[..., :3])  # the last frame, alpha dropped
+
+
 def test_unknown_options_are_input_errors(traces, tmp_path, one_line):
+    from scenes.api import render
+
     tr = traces["default"]
     for kw, word in (({"scene": "nope"}, "scene"), ({"quality": "8k"}, "quality"),
-                     ({"formats": ("mp4", "avi")}, "format")):
-        with pytest.raises(InputError) as e:
-            render_manim(tr, tmp_path, **kw)
+                     ({"formats": ("mp4", "avi")}, "format"), ({"theme": "neon"}, "theme")):
+        with pytest.raises(InputError) as e:  # formats: checked by scenes.job.check_formats
+            render(tr, tmp_path, backend="manim", **kw)
         one_line(e.value, word)
     assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.slow
-def test_low_render_metadata(traces, tmp_path, monkeypatch):
+def test_low_render_writes_every_format_through_the_shared_writers(traces, tmp_path, monkeypatch):
     import av
+    from PIL import Image
+
+    from scenes.manim import render as manim_render
+    from scenes.manim.render import manim_cache_dir
 
     monkeypatch.chdir(tmp_path)
+    asked: dict[str, dict] = {}
+    real_get_writer = manim_render.get_writer
+
+    def spy(name, **options):
+        asked[name] = options
+        return real_get_writer(name, **options)
+    monkeypatch.setattr(manim_render, "get_writer", spy)
     out = tmp_path / "out"
     tr = traces["default"]
-    files = render_manim(tr, out, scene="walkthrough", quality="low", formats=("mp4", "png", "gif"),
-                         plan=SHORT, stem="t")
-    assert [f.name for f in files] == ["t.mp4", "t.png", "t.gif"]
-    assert sorted(p.name for p in out.iterdir()) == ["t.gif", "t.mp4", "t.png"]  # no partials
-    assert not (tmp_path / "media").exists()
+    done = []
+    files = render_manim(tr, out, scene="walkthrough", quality="low",
+                         formats=("mp4", "webm", "gif", "png", "frames"), plan=SHORT, stem="t",
+                         progress=lambda d, n: done.append((d, n)))
+    assert [f.name for f in files] == ["t.mp4", "t.webm", "t.gif", "t.png", "t_frames"]
+    # no partial or temporary files, no Manim media folder here or in the cache
+    assert sorted(p.name for p in out.iterdir()) == ["t.gif", "t.mp4", "t.png", "t.webm", "t_frames"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert not (manim_cache_dir() / "media").exists()
     w, h, fps = QUALITIES["low"]
     n_plan = len(plan_for(tr, PlanSettings(**{**SHORT.__dict__, "fps": fps})))
-    with av.open(str(out / "t.mp4")) as c:
-        s = c.streams.video[0]
-        assert s.codec_context.name == "h264"
-        assert (s.codec_context.width, s.codec_context.height) == (w, h)
-        assert s.codec_context.pix_fmt == "yuv420p"
-        assert sum(1 for _ in c.decode(s)) == n_plan
-    with open(out / "t.mp4", "rb") as f:
+    assert done[-1] == (n_plan, n_plan)
+    for name, codec in (("t.mp4", "h264"), ("t.webm", "vp9")):
+        with av.open(str(out / name)) as c:
+            s = c.streams.video[0]
+            assert s.codec_context.name == codec
+            assert (s.codec_context.width, s.codec_context.height) == (w, h)
+            assert s.codec_context.pix_fmt == "yuv420p"
+            assert s.average_rate == fps
+            assert sum(1 for _ in c.decode(s)) == n_plan
+    with open(out / "t.mp4", "rb") as f:  # +faststart: the index before the data
         head = f.read(4096)
     assert head.find(b"moov") != -1 and head.find(b"moov") < max(head.find(b"mdat"), 1 << 30)
-    from PIL import Image
-    assert Image.open(out / "t.png").size == (w, h)
-    assert Image.open(out / "t.gif").info.get("loop") == 0
+    # The GIF: looping, within the slide caps (which the Manim backend asks the writer for)
+    assert asked["gif"]["max_width"] == 960 and asked["gif"]["max_fps"] == 15
+    with Image.open(out / "t.gif") as g:
+        assert g.info.get("loop") == 0 and g.size[0] <= 960 and g.size == (w, h)
+        durations = []
+        for i in range(g.n_frames):
+            g.seek(i)
+            durations.append(g.info["duration"])
+    # <= 15 fps (GIF delays are whole hundredths: 15 fps is 7, 7, 6, ...), and the video's length
+    assert sum(durations) / len(durations) >= 1000 / 15 - 1 and min(durations) >= 60
+    assert sum(durations) == pytest.approx(1000 * n_plan / fps, abs=20)
+    pngs = sorted((out / "t_frames").iterdir())
+    assert [p.name for p in pngs] == [f"frame_{i:05d}.png" for i in range(n_plan)]
+    with Image.open(pngs[-1]) as last, Image.open(out / "t.png") as poster:
+        assert poster.size == (w, h) and poster.mode == "RGB"
+        assert np.array_equal(np.asarray(last.convert("RGB")), np.asarray(poster))  # the last frame
+    # Frames reach the writers as Manim's RGBA, unscrambled: the first frame of the MP4 matches
+    # the lossless PNG of the same frame (H.264 blurs edges a little; the mean error is small).
+    with av.open(str(out / "t.mp4")) as c:
+        first = next(c.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+    with Image.open(pngs[0]) as p0:
+        ref = np.asarray(p0.convert("RGB")).astype(int)
+    assert np.abs(first - ref).mean() < 3
 
 
 @pytest.mark.slow
@@ -134,3 +235,27 @@ def test_fit_last_frame_line_passes_through_final_params(traces, tmp_path, monke
     X, Y, _ = panel.p(xs[3], tr.final_a * xs[3] + tr.final_b + 0.3 * (lim.y1 - lim.y0))
     px, py = (X + fw / 2) * w / fw, (4.0 - Y) * h / 8.0
     assert np.abs(img[int(py), int(px)] - line_rgb).sum() > 100
+
+
+@pytest.mark.slow
+def test_a_failure_mid_render_leaves_no_partial_file_and_keeps_the_old_one(traces, tmp_path, monkeypatch):
+    from scenes.writers import ffmpeg
+
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sgd.mp4").write_bytes(b"the earlier video")
+    real, calls = ffmpeg.FFmpegWriter.grab_frame, {"n": 0}
+
+    def failing(self, frame):
+        calls["n"] += 1
+        if calls["n"] == 20:
+            raise OSError(28, "No space left on device")
+        return real(self, frame)
+    monkeypatch.setattr(ffmpeg.FFmpegWriter, "grab_frame", failing)
+    with pytest.raises(OSError, match="No space"):
+        render_manim(traces["default"], out, quality="low", formats=("mp4", "webm", "gif", "png", "frames"),
+                     plan=SHORT)
+    assert sorted(p.name for p in out.iterdir()) == ["sgd.mp4"]  # no partial file or folder
+    assert (out / "sgd.mp4").read_bytes() == b"the earlier video"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

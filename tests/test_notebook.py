@@ -1,4 +1,4 @@
-"""The walkthrough notebook runs top to bottom and shows the video inline."""
+"""The walkthrough notebook runs top to bottom and shows the video, then the player, inline."""
 from __future__ import annotations
 
 import shutil
@@ -27,5 +27,12 @@ def test_walkthrough_notebook_executes_and_embeds_the_video(tmp_path):
     assert "60 steps, completed" in text
     assert "step 0: a=1.0000 b=1.0000" in text
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
-    assert html and html[-1].startswith("<video") and "base64," in html[-1]
+    videos = [h for h in html if h.startswith("<video")]
+    assert videos and "base64," in videos[-1]
     assert (work / "out" / "notebook" / "sgd.mp4").stat().st_size > 10_000
+    # Under the video, the interactive player: the whole page inside a sandboxed iframe.
+    assert html[-1].startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;') and 'sandbox="allow-scripts"' in html[-1]
+    assert html.index(videos[-1]) < len(html) - 1
+    import html as html_module
+    page = html_module.unescape(html[-1].split('srcdoc="', 1)[1].split('" sandbox=', 1)[0])
+    assert "Content-Security-Policy" in page and '"n_steps":60' in page

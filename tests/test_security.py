@@ -107,10 +107,10 @@ def test_a_pickle_in_the_trace_cache_is_dropped_not_loaded(tmp_path, monkeypatch
     sentinel = tmp_path / "PWNED"
     (tmp_path / "cache").mkdir()
     key = "0" * 32
-    (tmp_path / "cache" / f"{key}.json").write_bytes(evil_pickle(sentinel, 0))
+    cache.cache_path(key).write_bytes(evil_pickle(sentinel, 0))
     assert cache.load_cached(key) is None
     assert not sentinel.exists()
-    assert not (tmp_path / "cache" / f"{key}.json").exists(), "a damaged cache entry is dropped"
+    assert not cache.cache_path(key).exists(), "a damaged cache entry is dropped"
 
 
 # ------------------------------------------------------------------ Python expressions
@@ -217,9 +217,10 @@ def test_expressions_in_flags_and_data_never_run(tmp_path, capsys):
 
 
 def test_theme_values_are_plain_text(tmp_path):
-    from scenes.story.theme import THEMES_DIR, load_theme
+    from scenes.resources import asset_text
+    from scenes.story.theme import load_theme
     sentinel = tmp_path / "PWNED"
-    text = (THEMES_DIR / "dark.toml").read_text(encoding="utf-8")
+    text = asset_text("themes", "dark.toml")
     evil = expression(sentinel)
     lines = [f"name = {json.dumps(evil)}"] + [line for line in text.splitlines() if not line.startswith("name =")]
     path = tmp_path / "evil.toml"
@@ -247,7 +248,8 @@ def test_in_a_real_process_nothing_runs(tmp_path):
 
 # ------------------------------------------------------------------ the source itself
 READERS = ["training/trace.py", "scenes/job.py", "training/data.py", "training/config.py",
-           "training/cache.py", "scenes/story/theme.py", "render.py"]
+           "training/cache.py", "scenes/story/theme.py", "render.py", "training/tracejson.py",
+           "training/tracebin.py", "training/files.py", "training/ragged.py"]
 FORBIDDEN_MODULES = {"pickle", "cPickle", "_pickle", "dill", "cloudpickle", "joblib", "marshal", "shelve",
                      "yaml", "jsonpickle", "code", "codeop"}
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "execfile", "runpy"}
@@ -279,7 +281,8 @@ def test_readers_use_no_pickle_eval_exec_or_torch_load(rel):
     assert not problems, f"{rel}: {problems}"
 
 
-@pytest.mark.parametrize("rel", ["training/trace.py", "scenes/job.py", "training/data.py"])
+@pytest.mark.parametrize("rel", ["training/trace.py", "scenes/job.py", "training/data.py", "training/tracejson.py",
+                                 "training/tracebin.py", "training/files.py"])
 def test_grep_readers_for_dangerous_words(rel):
     """Belt and braces: the plain text, comments and docstrings aside."""
     code_lines = [line.split("#")[0] for line in _source(rel).splitlines()]
@@ -296,10 +299,11 @@ def test_grep_readers_for_dangerous_words(rel):
 
 
 def test_readers_parse_with_data_only_libraries():
-    assert "json.loads(" in _source("training/trace.py")
+    assert "json.loads(" in _source("training/tracejson.py")  # the trace's streaming JSON parser
     assert "tomllib.loads(" in _source("scenes/job.py")
     assert "csv.reader(" in _source("training/data.py")
-    for rel in ("training/trace.py", "training/data.py", "scenes/job.py", "training/cache.py"):
+    for rel in ("training/trace.py", "training/data.py", "scenes/job.py", "training/cache.py",
+                "training/tracejson.py", "training/tracebin.py", "training/files.py", "training/ragged.py"):
         tree = ast.parse(_source(rel))
         imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}

@@ -84,10 +84,15 @@ def test_failed_write_leaves_old_file_and_no_part(tmp_path, trace, text, monkeyp
     path = tmp_path / "trace.json"
     path.write_text("old contents", encoding="utf-8")
 
-    def boom(self):
+    real_parts = Trace.json_parts
+
+    def boom(self):  # the text is written a piece at a time: fail after some pieces went out
+        parts = real_parts(self)
+        yield next(parts)
+        yield next(parts)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Trace, "to_json", boom)
+    monkeypatch.setattr(Trace, "json_parts", boom)
     with pytest.raises(RuntimeError):
         trace.to_file(path)
     assert path.read_text(encoding="utf-8") == "old contents"

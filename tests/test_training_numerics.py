@@ -249,7 +249,7 @@ def synthetic_cfg(n: int, **kw) -> TrainConfig:
 def epochs_of(trace) -> list[list[list[int]]]:
     out: dict[int, list] = {}
     for e, idx in zip(trace.steps["epoch"].tolist(), trace.steps["indices"]):
-        out.setdefault(e, []).append(idx)
+        out.setdefault(e, []).append(idx.tolist())  # a row is a numpy array (a view into the column)
     return [out[e] for e in sorted(out)]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenes.writers import (GifWriter, MP4Writer, NullWriter, PngFramesWriter, get_writer,
+from scenes.writers import (WRITERS, AbstractFrameWriter, GifWriter, MP4Writer, NullWriter,
+                            PngFramesWriter, WebMWriter, available_writers, get_writer, register,
                             write_png)
 from training.errors import InputError
 
@@ -22,10 +23,79 @@ def frames(n, size=SIZE):
 
 def test_registry_finds_writers_by_name(one_line):
     assert isinstance(get_writer("mp4"), MP4Writer)
+    assert isinstance(get_writer("webm", crf=40), WebMWriter) and get_writer("webm", crf=40).crf == 40
     assert isinstance(get_writer("null"), NullWriter)
+    assert {"mp4", "webm", "gif", "frames", "null"} <= set(WRITERS)
     with pytest.raises(InputError) as e:
         get_writer("avi")
-    one_line(e.value, "avi")
+    one_line(e.value, "avi", "accepted", "frames, gif, mp4, null, webm")
+
+
+@pytest.fixture
+def scratch_registry():
+    """Writers registered by a test are removed afterwards."""
+    before = dict(WRITERS)
+    yield
+    WRITERS.clear()
+    WRITERS.update(before)
+
+
+def test_a_writer_registers_itself_with_the_decorator(scratch_registry):
+    @register("count")
+    class Counter(AbstractFrameWriter):
+        def grab_frame(self, frame):
+            self.frames_written += 1
+
+        def finish(self):
+            pass
+
+    assert WRITERS["count"] is Counter and Counter.name == "count"
+    assert "count" in available_writers()
+    w = get_writer("count", channels=3)
+    assert isinstance(w, Counter) and w.channels == 3
+    with pytest.raises(TypeError):
+        register("not-a-writer")(dict)
+
+
+def test_an_unavailable_writer_is_listed_nowhere_and_says_what_to_install(scratch_registry, one_line):
+    @register("needs-x")
+    class NeedsX(AbstractFrameWriter):
+        requires = "x-codec (pip install x-codec)"
+
+        @classmethod
+        def is_available(cls):
+            return False
+
+        def grab_frame(self, frame):
+            pass
+
+        def finish(self):
+            pass
+
+    assert "needs-x" not in available_writers()
+    with pytest.raises(InputError) as e:
+        get_writer("needs-x")
+    one_line(e.value, "needs-x", "pip install x-codec")
+
+
+def test_the_shipped_writers_are_available_here():
+    # imageio-ffmpeg's binary has libx264, libvpx-vp9 and gif; Pillow writes the PNGs.
+    for cls in (MP4Writer, WebMWriter, GifWriter, PngFramesWriter, NullWriter):
+        assert cls.is_available(), cls
+    assert available_writers() == sorted(available_writers())
+    assert {"mp4", "webm", "gif", "frames", "null"} <= set(available_writers())
+
+
+def test_the_base_is_abstract():
+    with pytest.raises(TypeError):
+        AbstractFrameWriter()
+
+    class NoFinish(AbstractFrameWriter):
+        def grab_frame(self, frame):
+            pass
+
+    with pytest.raises(TypeError):
+        NoFinish()
 
 
 def test_odd_size_is_refused_for_h264(tmp_path, one_line):
@@ -98,3 +168,62 @@ def test_png_poster_is_rgb(tmp_path):
     write_png(tmp_path / "p.png", next(frames(1)))
     with Image.open(tmp_path / "p.png") as im:
         assert im.mode == "RGB" and im.size == SIZE
+
+
+@pytest.mark.parametrize("fps, max_fps, stride", [(12, 5, 3), (20, 15, 2), (60, 15, 4), (15, 15, 1),
+                                                  (10, None, 1)])
+def test_gif_caps_keep_every_kth_frame_and_scale_down(tmp_path, fps, max_fps, stride):
+    from PIL import Image
+
+    w = GifWriter(sample=2, max_width=32, max_fps=max_fps)
+    with w.saving(tmp_path / "a.gif", SIZE, fps):
+        for f in frames(15):
+            w.grab_frame(f)
+    assert w.stride == stride and w.gif_fps <= (max_fps or fps)
+    kept = len(range(0, 15, stride))
+    with Image.open(tmp_path / "a.gif") as g:
+        assert g.info["loop"] == 0 and g.size == (32, 24) and g.n_frames == kept
+        durations = []
+        for i in range(g.n_frames):
+            g.seek(i)
+            durations.append(g.info["duration"])
+    # the GIF lasts as long as the video (GIF delays are whole hundredths of a second)
+    assert sum(durations) == pytest.approx(1000 * kept * stride / fps, abs=10 * kept)
+
+
+def test_gif_is_not_scaled_up_or_strided_below_the_caps(tmp_path):
+    from PIL import Image
+
+    w = GifWriter(sample=3, max_width=960, max_fps=15)
+    with w.saving(tmp_path / "a.gif", SIZE, 10):
+        for f in frames(6):
+            w.grab_frame(f)
+    with Image.open(tmp_path / "a.gif") as g:
+        assert g.size == SIZE and g.n_frames == 6
+
+
+def test_gif_palette_holds_colours_that_appear_after_the_sample(tmp_path):
+    """A streamed GIF fits its palette to the first frames; ``palette_colors`` keeps a colour
+    that shows up only later exact, instead of mapped to the nearest early colour."""
+    from PIL import Image
+
+    late = (204, 121, 167)  # the light theme's residual pink
+
+    def video():
+        for i in range(8):
+            f = np.full((SIZE[1], SIZE[0], 4), 255, np.uint8)
+            f[10:20, 5 + i:15 + i, :3] = (0, 114, 178)  # blue from the start
+            if i >= 5:
+                f[30:40, 20:40, :3] = late  # pink only after the sample
+            yield f
+
+    for colours, exact in (((), False), (("#CC79A7", "#0072B2"), True)):
+        path = tmp_path / f"g{len(colours)}.gif"
+        w = GifWriter(sample=3, palette_colors=colours)
+        with w.saving(path, SIZE, 10):
+            for f in video():
+                w.grab_frame(f)
+        with Image.open(path) as g:
+            g.seek(6)
+            got = tuple(int(v) for v in np.asarray(g.convert("RGB"))[35, 30])
+        assert (got == late) is exact, (colours, got)

@@ -1,8 +1,9 @@
 """A cache of recorded traces, keyed by the training configuration, the data and the
 library versions: rendering the same configuration twice trains once.
 
-Lives in $SGD_ANIM_CACHE, else $XDG_CACHE_HOME/sgd-anim, else ~/.cache/sgd-anim.
-Reading it never imports torch.
+Lives in $SGD_ANIM_CACHE, else $XDG_CACHE_HOME/sgd-anim, else ~/.cache/sgd-anim. Entries
+are binary traces (``<key>.sgdtrace``, :mod:`training.tracebin`): the same numbers as a
+trace.json, written and read back in a fraction of the time. Reading it never imports torch.
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from training.config import TrainConfig
 from training.data import Dataset
 from training.errors import InputError
 from training.trace import SCHEMA_VERSION, Trace
+from training.tracebin import SUFFIX
 
-__all__ = ["cache_dir", "cache_key", "load_cached", "store"]
+__all__ = ["cache_dir", "cache_key", "cache_path", "load_cached", "store"]
 
 
 def cache_dir() -> Path:
@@ -46,8 +48,13 @@ def cache_key(cfg: TrainConfig, data: Dataset) -> str:
     return h.hexdigest()[:32]
 
 
+def cache_path(key: str) -> Path:
+    """The file of a cache entry."""
+    return cache_dir() / f"{key}{SUFFIX}"
+
+
 def load_cached(key: str) -> Trace | None:
-    path = cache_dir() / f"{key}.json"
+    path = cache_path(key)
     if not path.is_file():
         return None
     try:
@@ -59,6 +66,6 @@ def load_cached(key: str) -> Trace | None:
 
 def store(key: str, trace: Trace) -> None:
     try:
-        trace.to_file(cache_dir() / f"{key}.json")
+        trace.to_file(cache_path(key))
     except OSError:
         pass  # a cache that cannot be written only costs time

@@ -7,10 +7,15 @@ from dataclasses import asdict, dataclass, field, fields
 from training.data import DataSpec
 from training.errors import InputError
 
-__all__ = ["OPTIMIZERS", "TrainConfig"]
+__all__ = ["OPTIMIZERS", "MAX_STEPS", "MAX_SAMPLES", "TrainConfig"]
 
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
-MAX_STEPS = 10_000_000  # beyond this a run takes hours and its trace gigabytes
+# How long a run may be. Recording keeps, per step, 14 numbers (8 bytes each) plus one offset,
+# and per sample (one per point of each batch) an index, a prediction and a residual (8 bytes
+# each): 120 bytes per step plus 24 per sample. At both caps that is 1.2 GB + 1.2 GB, and a run
+# at the caps fits in 4 GB of memory when it is recorded, loaded again or rendered.
+MAX_STEPS = 10_000_000
+MAX_SAMPLES = 50_000_000
 FLOAT32_MAX = 3.4028234663852886e38  # training runs in float32: larger settings overflow in torch
 MAX_SEED = 2**64 - 1  # torch.manual_seed accepts 0 .. 2**64 - 1
 
@@ -89,7 +94,13 @@ class TrainConfig:
             if per_epoch * self.epochs > MAX_STEPS:
                 raise InputError(
                     f"{self.epochs} epochs of {per_epoch} batches is {per_epoch * self.epochs:,} steps; "
-                    f"at most {MAX_STEPS:,} are allowed")
+                    f"at most {MAX_STEPS:,} are allowed (so that a run fits in 4 GB of memory)")
+            samples = (per_epoch * self.batch_size if self.drop_last else n_points) * self.epochs
+            if samples > MAX_SAMPLES:
+                raise InputError(
+                    f"{self.epochs} epochs of {samples // self.epochs:,} samples records {samples:,} samples "
+                    f"(a prediction and a residual each); at most {MAX_SAMPLES:,} are allowed "
+                    "(so that a run fits in 4 GB of memory): use fewer epochs, points or a smaller batch")
         return self
 
     @property

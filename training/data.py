@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from training.errors import InputError
+from training.files import read_limited
 
 __all__ = ["ARTICLE_X", "ARTICLE_Y", "Dataset", "DataSpec", "load_csv", "synthetic", "load_data"]
 
@@ -22,6 +23,7 @@ ARTICLE_Y = (0.18, 0.32, 0.42, 0.48, 0.58, 0.72)
 
 MIN_POINTS = 2
 MAX_CSV_BYTES = 50_000_000
+MAX_POINTS = MAX_CSV_BYTES // 4 + 1  # the most rows a CSV file within the limit can hold ("0,0\n")
 FLOAT32_MAX = 3.4028234663852886e38  # training runs in float32: larger values overflow to inf
 
 
@@ -95,22 +97,14 @@ def _is_number(cell: str) -> bool:
 
 
 def load_csv(path: str | Path) -> Dataset:
-    """Read columns x and y from a CSV file; a header row is optional.
+    """Read columns x and y from a CSV file (or a pipe: ``--data <(cmd)``); a header row is optional.
+
+    At most :data:`MAX_CSV_BYTES` are read, whatever the file is (see :mod:`training.files`).
 
     Every failure is an :class:`InputError` whose message names the file and the problem.
     """
-    p = Path(path)
     name = str(path)
-    if not p.exists():
-        raise InputError(f"data file {name} does not exist; give a CSV file with columns x,y")
-    if p.is_dir():
-        raise InputError(f"data file {name} is a directory; give a CSV file with columns x,y")
-    if p.stat().st_size > MAX_CSV_BYTES:
-        raise InputError(f"data file {name} is larger than {MAX_CSV_BYTES // 1_000_000} MB")
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise InputError(f"data file {name} cannot be read: {e.strerror}") from None
+    raw = read_limited(path, what="data file", limit=MAX_CSV_BYTES, hint="; give a CSV file with columns x,y")
     if b"\x00" in raw:
         raise InputError(f"data file {name} is binary, not a CSV file with columns x,y")
     try:

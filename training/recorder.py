@@ -17,6 +17,7 @@ from torch import nn
 from training.config import TrainConfig
 from training.data import Dataset, load_data
 from training.optimizers import has_velocity, make_optimizer, velocity_of
+from training.ragged import Ragged
 from training.trace import Trace, TraceStatus
 
 __all__ = ["record", "batches_of_epoch", "EXPLODE_FACTOR", "PARAM_LIMIT"]
@@ -72,31 +73,48 @@ def _run(cfg: TrainConfig, data: Dataset, n: int, progress) -> Trace:
     Y = torch.tensor(data.y, dtype=torch.float32).unsqueeze(1)
     gen = np.random.default_rng(cfg.seed)  # numpy, so the order does not depend on torch's RNG
 
-    cols: dict[str, list] = {k: [] for k in (
-        "epoch", "batch", "a", "b", "loss", "full_loss", "grad_a", "grad_b",
-        "update_a", "update_b", "indices", "pred", "residual")}
-    track_velocity = has_velocity(cfg)
-    if track_velocity:
-        cols["velocity_a"], cols["velocity_b"] = [], []
-
     per_epoch = n // cfg.batch_size if cfg.drop_last else -(-n // cfg.batch_size)
     total = per_epoch * cfg.epochs
+    samples = (per_epoch * cfg.batch_size if cfg.drop_last else n) * cfg.epochs
+    # Compact columns, 8 bytes a number (a list of floats costs 32, and a list per step ~90
+    # more), allocated once at their full length: pages are only touched as steps fill them,
+    # so a run that diverges early never costs the memory of the steps it did not take.
+    names = ["a", "b", "loss", "full_loss", "grad_a", "grad_b", "update_a", "update_b"]
+    track_velocity = has_velocity(cfg)
+    if track_velocity:
+        names += ["velocity_a", "velocity_b"]
+    cols: dict[str, np.ndarray] = {k: np.empty(total, dtype=np.int64) for k in ("epoch", "batch")}
+    cols.update((k, np.empty(total, dtype=np.float64)) for k in names)
+    # Per-sample columns: every step's values end to end; offsets[k] is where step k starts.
+    indices = np.empty(samples, dtype=np.int64)
+    preds, residuals = np.empty(samples, dtype=np.float64), np.empty(samples, dtype=np.float64)
+    offsets = np.empty(total + 1, dtype=np.int64)
+    offsets[0] = 0
+    col_epoch, col_batch, col_a, col_b = cols["epoch"], cols["batch"], cols["a"], cols["b"]
+    col_loss, col_full, col_ga, col_gb = cols["loss"], cols["full_loss"], cols["grad_a"], cols["grad_b"]
+    col_ua, col_ub = cols["update_a"], cols["update_b"]
+    col_va, col_vb = cols.get("velocity_a"), cols.get("velocity_b")
+
     status = TraceStatus()
     with torch.no_grad():
         start_loss = criterion(model(X), Y).item()
     limit = EXPLODE_FACTOR * max(start_loss, float(np.mean(data.y ** 2)), 1e-12)
 
-    step = 0
+    step, at = 0, 0  # steps and samples recorded
     a_now, b_now = w.item(), bias.item()
     if progress is not None:
         progress(0, total)  # a bar with a known length from the start
     for epoch in range(cfg.epochs):
         order = gen.permutation(n) if cfg.shuffle else np.arange(n)
+        # The epoch's samples in their order, gathered once: each batch is then a slice (the
+        # same values as gathering it on its own, in a third of the time).
+        ordered = torch.from_numpy(order)
+        X_epoch, Y_epoch = X[ordered], Y[ordered]
         for batch_idx, idx in enumerate(batches_of_epoch(n, cfg.batch_size, cfg.drop_last, order)):
             with torch.no_grad():
                 full_loss = criterion(model(X), Y).item()
-            ti = torch.from_numpy(idx)
-            X_batch, Y_batch = X[ti], Y[ti]
+            first = batch_idx * cfg.batch_size
+            X_batch, Y_batch = X_epoch[first:first + len(idx)], Y_epoch[first:first + len(idx)]
 
             # The article's loop: forward, loss, zero_grad, backward, step.
             Y_pred = model(X_batch)
@@ -113,23 +131,25 @@ def _run(cfg: TrainConfig, data: Dataset, n: int, progress) -> Trace:
                 status = TraceStatus("diverged", step, reason)
                 break
 
-            pred = Y_pred.detach().reshape(-1).tolist()
-            cols["epoch"].append(epoch)
-            cols["batch"].append(batch_idx)
-            cols["a"].append(a_now)
-            cols["b"].append(b_now)
-            cols["loss"].append(loss_v)
-            cols["full_loss"].append(full_loss)
-            cols["grad_a"].append(grad_a)
-            cols["grad_b"].append(grad_b)
-            cols["update_a"].append(a_new - a_now)
-            cols["update_b"].append(b_new - b_now)
-            cols["indices"].append(idx.tolist())
-            cols["pred"].append(pred)
-            cols["residual"].append((Y_pred - Y_batch).detach().reshape(-1).tolist())
+            m = len(idx)
+            col_epoch[step] = epoch
+            col_batch[step] = batch_idx
+            col_a[step] = a_now
+            col_b[step] = b_now
+            col_loss[step] = loss_v
+            col_full[step] = full_loss
+            col_ga[step] = grad_a
+            col_gb[step] = grad_b
+            col_ua[step] = a_new - a_now
+            col_ub[step] = b_new - b_now
+            indices[at:at + m] = idx
+            preds[at:at + m] = Y_pred.detach().numpy().reshape(-1)  # float32, widened exactly
+            residuals[at:at + m] = (Y_pred - Y_batch).detach().numpy().reshape(-1)
+            at += m
+            offsets[step + 1] = at
             if track_velocity:
-                cols["velocity_a"].append(velocity_of(opt, w) or 0.0)
-                cols["velocity_b"].append(velocity_of(opt, bias) or 0.0)
+                col_va[step] = velocity_of(opt, w) or 0.0
+                col_vb[step] = velocity_of(opt, bias) or 0.0
             a_now, b_now = a_new, b_new
             step += 1
             if progress is not None and step % 1000 == 0:
@@ -139,9 +159,13 @@ def _run(cfg: TrainConfig, data: Dataset, n: int, progress) -> Trace:
     if progress is not None:
         progress(step, total)
 
-    steps = {k: (np.asarray(v, dtype=np.int64) if k in ("epoch", "batch") else
-                 v if k in ("indices", "pred", "residual") else np.asarray(v, dtype=np.float64))
-             for k, v in cols.items()}
+    # A diverged run stops early: its columns are the filled part (views; the rest of each
+    # allocation was never touched, so it never took memory).
+    steps: dict = {k: v[:step] for k, v in cols.items()}
+    offsets = offsets[:step + 1]
+    steps["indices"] = Ragged(indices[:at], offsets)
+    steps["pred"] = Ragged(preds[:at], offsets)
+    steps["residual"] = Ragged(residuals[:at], offsets)
     return Trace(config=cfg.to_dict(), versions=_versions(), x=data.x.copy(), y=data.y.copy(),
                  steps=steps, final_a=a_now, final_b=b_now, status=status)
 

@@ -2,24 +2,36 @@
 
 This module must not import torch: re-rendering a saved trace runs without it.
 Loading validates everything and never executes code (plain ``json`` only).
+
+Memory does not grow with the file's text: a trace.json is written and parsed a piece at a
+time (:mod:`training.tracejson`), straight from and into numpy arrays, and a loaded trace
+holds at most MAX_STEPS steps and MAX_SAMPLES samples, whatever the file. Every file is read
+through :mod:`training.files` (a regular file, at most MAX_TRACE_BYTES). The compact binary
+trace (``*.sgdtrace``, :mod:`training.tracebin`) holds the same content.
 """
 from __future__ import annotations
 
+import io
 import json
 import math
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import zip_longest
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
+from training import tracebin, tracejson
 from training.atomic import atomic_path
-from training.config import TrainConfig
+from training.config import MAX_SAMPLES, MAX_STEPS, TrainConfig
+from training.data import MAX_POINTS
 from training.errors import InputError
+from training.files import open_limited
+from training.ragged import Ragged
 from training.recorded import settings_from_config
 
-__all__ = ["SCHEMA_VERSION", "STEP_FLOAT_COLUMNS", "Trace", "TraceStatus", "mse_at", "full_gradient_at"]
+__all__ = ["SCHEMA_VERSION", "STEP_FLOAT_COLUMNS", "STEP_RAGGED_COLUMNS", "MAX_TRACE_BYTES", "Ragged", "Trace",
+           "TraceStatus", "mse_at", "full_gradient_at"]
 
 SCHEMA_VERSION = 1
 
@@ -29,10 +41,15 @@ STEP_FLOAT_COLUMNS = ("a", "b", "loss", "full_loss", "grad_a", "grad_b", "update
 # Optional per-step columns: optimizer state after the step, present when the optimizer has it
 # (SGD momentum buffer, Adam's first moment).
 STEP_OPTIONAL_COLUMNS = ("velocity_a", "velocity_b")
-# Per-step, per-sample columns: one list per step, as long as that step's batch.
+# Per-step, per-sample columns: one row per step, as long as that step's batch. Held as a
+# Ragged (flat values + offsets); read like a list of lists.
 STEP_RAGGED_COLUMNS = ("indices", "pred", "residual")
 
-MAX_TRACE_BYTES = 2_000_000_000
+# The largest trace.json the recorder can write: at most MAX_STEPS steps of 14 numbers and
+# MAX_SAMPLES samples of 3, each number at most 26 characters with its separator. A larger
+# file cannot be a trace; the limit bounds how long reading one takes (memory is bounded by the
+# steps and samples a trace may hold, whatever the file's size).
+MAX_TRACE_BYTES = 26 * (14 * MAX_STEPS + 3 * MAX_SAMPLES) + 64 * MAX_STEPS + 26 * 2 * MAX_POINTS + 64_000_000
 MAX_NESTING = 32  # lists/objects inside "config" and "versions"
 # Every float a recorder writes came out of float32 training; larger values only come from
 # hand-edited files, and overflow the renderers' arithmetic (contours, log axes).
@@ -59,7 +76,9 @@ class TraceStatus:
 
 @dataclass
 class Trace:
-    """A recorded SGD run. Scalar step columns are float64/int64 numpy arrays.
+    """A recorded SGD run. Scalar step columns are float64/int64 numpy arrays; the per-sample
+    columns (indices, pred, residual) are :class:`Ragged` rows (one per step) that share one
+    offsets array. About 8 bytes a number, whether recorded or loaded.
 
     ``config`` is the section as stored (unknown keys kept, so a file round-trips);
     ``settings`` is that section typed and validated, and the only one later stages read.
@@ -76,6 +95,10 @@ class Trace:
     settings: TrainConfig = field(default=None, compare=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        lists = [c for c in STEP_RAGGED_COLUMNS if c in self.steps and not isinstance(self.steps[c], Ragged)]
+        if lists:  # lists of lists (a trace built by hand) become Ragged; the caller's dict is left alone
+            rows = {c: Ragged.from_rows(self.steps[c], np.int64 if c == "indices" else np.float64) for c in lists}
+            self.steps = {**self.steps, **rows}
         if self.settings is None:
             self.settings = _settings_of(self.config, self.steps, lambda m: InputError(f"trace: {m}"))
 
@@ -108,16 +131,20 @@ class Trace:
     # ----------------------------------------------------------------- writing
     def to_json(self) -> str:
         """Readable JSON: sections indented, each column on one line. Deterministic."""
+        return "".join(self.json_parts())
+
+    def json_parts(self) -> Iterator[str]:
+        """The text of :meth:`to_json` in pieces of a few megabytes at most (a long column is
+        written a slice at a time), so that writing a large trace never holds its text whole."""
         def dump(value: Any) -> str:
             return json.dumps(_plain(value), allow_nan=False, separators=(", ", ": "))
 
         steps = self.steps
         names = [*STEP_INT_COLUMNS, *STEP_FLOAT_COLUMNS,
                  *(c for c in STEP_OPTIONAL_COLUMNS if c in steps), *STEP_RAGGED_COLUMNS]
-        step_lines = ",\n".join(f'    "{n}": {dump(steps[n])}' for n in names)
         config = json.dumps(_plain(self.config), indent=2, sort_keys=True, allow_nan=False)
         versions = json.dumps(self.versions, sort_keys=True)
-        return (
+        yield (
             "{\n"
             f'  "schema_version": {SCHEMA_VERSION},\n'
             f'  "config": {_indent(config, 2)},\n'
@@ -125,51 +152,73 @@ class Trace:
             f'  "status": {json.dumps(self.status.to_dict())},\n'
             f'  "final": {dump({"a": self.final_a, "b": self.final_b})},\n'
             f'  "n_steps": {self.n_steps},\n'
-            f'  "data": {{\n    "x": {dump(self.x)},\n    "y": {dump(self.y)}\n  }},\n'
-            f'  "steps": {{\n{step_lines}\n  }}\n'
-            "}\n"
+            '  "data": {\n    "x": '
         )
+        yield from tracejson.column_parts(self.x)
+        yield ',\n    "y": '
+        yield from tracejson.column_parts(self.y)
+        yield "\n  },\n  \"steps\": {\n"
+        for i, n in enumerate(names):
+            yield (",\n" if i else "") + f'    "{n}": '
+            yield from tracejson.column_parts(steps[n])
+        yield "\n  }\n}\n"
 
     def to_file(self, path: str | Path) -> Path:
-        """Write atomically: a temporary file in the same folder, renamed at the end."""
+        """Write atomically: a temporary file in the same folder, renamed at the end.
+
+        ``*.sgdtrace`` is the compact binary trace (:mod:`training.tracebin`); any other name
+        gets the JSON text, written a piece at a time (see :meth:`json_parts`)."""
         with atomic_path(path) as tmp:
-            tmp.write_text(self.to_json(), encoding="utf-8")
+            if Path(path).suffix == tracebin.SUFFIX:
+                with open(tmp, "wb") as f:
+                    self._write_binary(f)
+            else:
+                with open(tmp, "w", encoding="utf-8") as f:
+                    for part in self.json_parts():
+                        f.write(part)
         return Path(path)
+
+    def _write_binary(self, f) -> None:
+        indices = self.steps["indices"]
+        header = {"schema_version": SCHEMA_VERSION, "config": _plain(self.config), "versions": self.versions,
+                  "status": self.status.to_dict(), "final": {"a": float(self.final_a), "b": float(self.final_b)},
+                  "n_steps": self.n_steps}
+        arrays = {"data.x": self.x, "data.y": self.y, "steps.lengths": indices.lengths}
+        for col in _STEP_COLUMNS:
+            if col in self.steps:
+                value = self.steps[col]
+                arrays[f"steps.{col}"] = value.values if isinstance(value, Ragged) else value
+        layout = _binary_layout(self.has_velocity)
+        tracebin.write_binary(f, header, [(name, np.asarray(arrays[name])) for name, _, _ in layout])
 
     # ----------------------------------------------------------------- reading
     @classmethod
     def from_file(cls, path: str | Path) -> "Trace":
-        p = Path(path)
-        if not p.exists():
-            raise InputError(f"trace file {path} does not exist")
-        if p.is_dir():
-            raise InputError(f"trace file {path} is a directory, not a trace.json file")
-        if p.stat().st_size > MAX_TRACE_BYTES:
-            raise InputError(f"trace file {path} is too large to be a trace")
-        try:
-            raw = p.read_bytes()
-        except OSError as e:
-            raise InputError(f"trace file {path} cannot be read: {e.strerror}") from None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"trace file {path} is not JSON text (binary data; pickles are never loaded)") from None
-        return cls.from_json(text, str(path))
+        """Load a trace.json (read a chunk at a time) or a binary ``*.sgdtrace`` (told apart by
+        its first bytes, whatever the name), at most :data:`MAX_TRACE_BYTES`. Only a regular
+        file is read: a device, a pipe or a socket is refused at once."""
+        name = str(path)
+        with open_limited(path, what="trace file", limit=MAX_TRACE_BYTES, pipes=False) as f:
+            head = f.read(len(tracebin.MAGIC))
+            if head == tracebin.MAGIC:
+                doc = tracebin.read_binary(f, name, f.size, _binary_layout, _BINARY_LIMITS)
+                return cls.from_dict(_binary_columns(doc), name)
+            pending = [head] if head else []
 
-    @classmethod
-    def from_json(cls, text: str, name: str = "trace") -> "Trace":
-        try:
-            doc = json.loads(text, parse_constant=_refuse_constant)
-        except json.JSONDecodeError as e:
-            raise InputError(f"trace file {name} is not valid JSON (line {e.lineno}: {e.msg}); it may be truncated") from None
-        except ValueError as e:
-            raise InputError(f"trace file {name}: {e}") from None
-        except RecursionError:
-            raise InputError(f"trace file {name} is nested too deeply to be a trace") from None
+            def read(n: int) -> bytes:  # the bytes looked at first come back with the first chunk
+                return pending.pop() + f.read(n) if pending else f.read(n)
+            doc = _parse(read, name)
         return cls.from_dict(doc, name)
 
     @classmethod
+    def from_json(cls, text: str, name: str = "trace") -> "Trace":
+        raw = io.BytesIO(text.encode("utf-8", "surrogatepass"))
+        return cls.from_dict(_parse(raw.read, name), name)
+
+    @classmethod
     def from_dict(cls, doc: Any, name: str = "trace") -> "Trace":
+        """A trace from a parsed document: plain lists (``json.loads``) or the streaming
+        parser's columns. Everything is checked; every problem is a one-line InputError."""
         def bad(msg: str) -> InputError:
             return InputError(f"trace file {name}: {msg}")
 
@@ -202,14 +251,20 @@ class Trace:
             raise bad("step columns have different lengths: "
                       + ", ".join(f"{c}={n}" for c, n in lengths.items()))
         n = len(steps["a"])
-        sizes = [list(map(len, steps[col])) for col in STEP_RAGGED_COLUMNS]
-        if sizes[0] != sizes[1] or sizes[0] != sizes[2] or 0 in sizes[0]:
-            i = next(i for i, (a, b, c) in enumerate(zip(*sizes)) if not (a == b == c) or not a)
-            raise bad(f"step {i}: indices, pred and residual must be non-empty and of equal length")
-        flat = list(chain.from_iterable(steps["indices"]))
-        if flat and (min(flat) < 0 or max(flat) >= len(x)):
-            i = next(i for i, idx in enumerate(steps["indices"]) if min(idx) < 0 or max(idx) >= len(x))
+        indices = steps["indices"]
+        offsets = indices.offsets  # equal offsets: equal row lengths (no per-step arrays built)
+        unequal = [steps[c].offsets for c in STEP_RAGGED_COLUMNS[1:] if not np.array_equal(steps[c].offsets, offsets)]
+        empty = np.flatnonzero(offsets[1:] == offsets[:-1])
+        if unequal or len(empty):
+            first = [int(np.argmax(o != offsets)) - 1 for o in unequal] + [int(empty[0])] * bool(len(empty))
+            raise bad(f"step {min(first)}: indices, pred and residual must be non-empty and of equal length")
+        values = indices.values
+        if len(values) and (values.min() < 0 or values.max() >= len(x)):
+            where = int(np.argmax((values < 0) | (values >= len(x))))
+            i = int(np.searchsorted(offsets, where, side="right")) - 1
             raise bad(f"step {i}: a sample index is outside the data (0..{len(x) - 1})")
+        for col in STEP_RAGGED_COLUMNS[1:]:  # equal row lengths: one offsets array for all three
+            steps[col] = Ragged(steps[col].values, indices.offsets)
 
         final = doc["final"]
         fa, fb = final.get("a"), final.get("b")
@@ -240,7 +295,8 @@ class Trace:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Trace):
             return NotImplemented
-        return self.to_json() == other.to_json()
+        # The same JSON text; compared a piece at a time (both sides cut it the same way).
+        return all(a == b for a, b in zip_longest(self.json_parts(), other.json_parts()))
 
 
 def _depth(value: Any) -> int:
@@ -259,7 +315,8 @@ def _depth(value: Any) -> int:
 def _settings_of(config: dict, steps: dict, bad) -> TrainConfig:
     """``config`` typed; epochs and batch size it lacks are read off the steps."""
     epochs = int(steps["epoch"].max()) + 1 if len(steps["epoch"]) else 1
-    batch = max(map(len, steps["indices"]), default=1)
+    indices = steps["indices"]
+    batch = (indices.max_len if isinstance(indices, Ragged) else max(map(len, indices), default=0)) or 1
     return settings_from_config(config, epochs_seen=epochs, batch_size_seen=batch, bad=bad)
 
 
@@ -291,18 +348,6 @@ def full_gradient_at(a, b, x: np.ndarray, y: np.ndarray):
     return (float(ga), float(gb)) if np.ndim(ga) == 0 else (ga, gb)
 
 
-def _refuse_constant(token: str) -> float:
-    raise ValueError(f"non-finite number {token} is not allowed")
-
-
-def _numbers_only(values: list, integer: bool) -> bool:
-    """True when every value is a JSON number (ints only when ``integer``): no str, bool, null, list."""
-    for t in set(map(type, values)):
-        if t is bool or not issubclass(t, int if integer else (int, float)):
-            return False
-    return True
-
-
 def _finite_number(v: Any) -> bool:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return False
@@ -312,53 +357,93 @@ def _finite_number(v: Any) -> bool:
         return False
 
 
-def _float_array(value: Any, what: str, bad) -> np.ndarray:
+# The columns a trace may hold: each check is the same for a list from json.loads and for the
+# streaming parser's column (which met the elements a chunk at a time). The caps bound the
+# memory a loaded trace takes, whatever the size of the file.
+def _too_many_steps(what: str) -> str:
+    return f"{what} has more than {MAX_STEPS:,} steps; sgd-anim records at most {MAX_STEPS:,}"
+
+
+def _too_many_samples(what: str) -> str:
+    return f"{what} holds more than {MAX_SAMPLES:,} samples in all; sgd-anim records at most {MAX_SAMPLES:,}"
+
+
+def _data_column(what: str = "data") -> tracejson.Floats:
+    return tracejson.Floats(MAX_POINTS, f"{what} has more than {MAX_POINTS:,} points; at most {MAX_POINTS:,} are read")
+
+
+def _step_column(col: str) -> tracejson._Column:
+    what = f"steps.{col}"
+    if col in STEP_INT_COLUMNS:
+        return tracejson.Ints(MAX_STEPS, _too_many_steps(what))
+    if col in STEP_RAGGED_COLUMNS:
+        return tracejson.Rows(col == "indices", MAX_STEPS, _too_many_steps(what), MAX_SAMPLES, _too_many_samples(what))
+    return tracejson.Floats(MAX_STEPS, _too_many_steps(what))
+
+
+_STEP_COLUMNS = (*STEP_INT_COLUMNS, *STEP_FLOAT_COLUMNS, *STEP_OPTIONAL_COLUMNS, *STEP_RAGGED_COLUMNS)
+
+
+def _parse(read, name: str) -> Any:
+    """The streaming parse: a dict as json.loads gives, the big arrays as column objects."""
+    return tracejson.parse_json(read, name, {c: (lambda c=c: _step_column(c)) for c in _STEP_COLUMNS},
+                                {"x": lambda: _data_column("data.x"), "y": lambda: _data_column("data.y")})
+
+
+def _binary_layout(has_velocity: bool) -> list:
+    return tracebin._layout(STEP_INT_COLUMNS, STEP_FLOAT_COLUMNS, STEP_OPTIONAL_COLUMNS, STEP_RAGGED_COLUMNS,
+                            has_velocity)
+
+
+_BINARY_LIMITS = {"points": MAX_POINTS, "steps": MAX_STEPS, "samples": MAX_SAMPLES}
+
+
+def _binary_columns(doc: dict) -> dict:
+    """A binary trace's arrays as the columns from_dict checks (the same checks as JSON's)."""
+    data, steps = doc["data"], doc["steps"]
+    for key in ("x", "y"):
+        column = _data_column(f"data.{key}")
+        column.add_array(data[key])
+        data[key] = column
+    lengths = steps.pop("lengths")
+    for col, arr in list(steps.items()):
+        column = _step_column(col)
+        if col in STEP_RAGGED_COLUMNS:
+            column.add_arrays(arr, lengths)
+        else:
+            column.add_array(arr)
+        steps[col] = column
+    return doc
+
+
+def _column(value: Any, make, bad, not_a_list: str):
+    if isinstance(value, tracejson._Column):
+        return value
     if not isinstance(value, list):
-        raise bad(f"{what} must be a list of numbers")
-    if not _numbers_only(value, integer=False):
-        raise bad(f"{what} must be a flat list of numbers (no strings, booleans, null or nested lists)")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except OverflowError:
-        raise bad(f"{what} holds a value that is not a finite number") from None
-    if not np.all(np.abs(arr) <= FLOAT32_MAX):  # also false for inf and nan
-        raise bad(f"{what} holds a value that is not a finite number (within +-3.4e38)")
-    return arr
+        raise bad(not_a_list)
+    column = make()
+    column.add(value)
+    return column
+
+
+def _float_array(value: Any, what: str, bad) -> np.ndarray:
+    make = (lambda: _data_column(what)) if what.startswith("data.") else (lambda: _step_column(what[6:]))
+    return _column(value, make, bad, f"{what} must be a list of numbers").result(what, bad)
 
 
 def _int_array(value: Any, what: str, bad) -> np.ndarray:
-    if not isinstance(value, list) or not _numbers_only(value, integer=True):
-        raise bad(f"{what} must be a list of whole numbers")
-    try:
-        return np.asarray(value, dtype=np.int64)
-    except OverflowError:
-        raise bad(f"{what} holds a number that is out of range") from None
+    column = _column(value, lambda: _step_column(what[6:]), bad, f"{what} must be a list of whole numbers")
+    return column.result(what, bad)
 
 
-def _ragged(value: Any, what: str, bad, integer: bool) -> list:
-    if not isinstance(value, list):
-        raise bad(f"{what} must be a list with one list per step")
-    if not set(map(type, value)) <= {list}:
-        raise bad(f"{what} must hold one list of numbers per step")
-    flat = list(chain.from_iterable(value))
-    if not _numbers_only(flat, integer=False):
-        raise bad(f"{what} must hold one list of numbers per step")
-    if integer:
-        if not _numbers_only(flat, integer=True):
-            raise bad(f"{what} must hold whole numbers")
-    else:
-        try:
-            finite = bool(np.all(np.abs(np.asarray(flat, dtype=np.float64)) <= FLOAT32_MAX))
-        except OverflowError:
-            finite = False
-        if not finite:
-            raise bad(f"{what} holds a value that is not a finite number")
-    return list(value)
+def _ragged(value: Any, what: str, bad, integer: bool) -> Ragged:
+    return _column(value, lambda: _step_column(what[6:]), bad,
+                   f"{what} must be a list with one list per step").result(what, bad)
 
 
 def _plain(value: Any) -> Any:
     """numpy arrays and scalars to plain Python, so json writes them exactly (repr of float64)."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, (np.ndarray, Ragged)):
         return value.tolist()
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}

@@ -24,11 +24,26 @@ from scenes.story.story import Story
 from scenes.story.theme import Theme, font_path
 
 __all__ = ["Style", "FastDecimal", "Panel", "FitPanel", "ParamsPanel", "LossPanel",
-           "MathPanel", "TablePanel", "Header", "register_font", "fmt"]
+           "MathPanel", "TablePanel", "Header", "register_font", "fmt", "tag"]
 
 
 # --------------------------------------------------------------------------- basics
 _FONT_REGISTERED = False
+
+# What the layout check (scenes.manim.layout_check) takes a mobject for: "text", "legend",
+# "arrow", "marker" (``centres``: where the markers are, if not the box's centre) or "line".
+TEXT, LEGEND, ARROW, MARKER, LINE = "text", "legend", "arrow", "marker", "line"
+
+
+def tag(m, kind: str, centres=None, text: str | None = None):
+    """Mark ``m`` as a ``kind`` for the layout check (``text``: what it reads, for messages);
+    returns ``m``."""
+    m.layout_kind = kind
+    if centres is not None:
+        m.layout_centres = np.asarray(centres, dtype=float)
+    if text is not None:
+        m.layout_text = text
+    return m
 
 
 def register_font() -> None:
@@ -79,14 +94,14 @@ class Style:
         if ck not in _TYPESET:
             _TYPESET[ck] = plain(Text(s, font=self.theme.font_family, font_size=self.fs(key),
                                       color=self.c(color), **kw))
-        return _TYPESET[ck].copy()
+        return tag(_TYPESET[ck].copy(), TEXT, text=s)
 
     def math(self, s: str, key: str = "text", color: str = "text", scale: float = 1.25) -> VGroup:
         # Typst's math font looks smaller than DejaVu at equal size: scale it up a little.
         ck = ("math", s, self.fs(key) * scale, self.theme.color(color))
         if ck not in _TYPESET:
             _TYPESET[ck] = plain(MathTypst(s, font_size=self.fs(key) * scale, color=self.c(color)))
-        return _TYPESET[ck].copy()
+        return tag(_TYPESET[ck].copy(), TEXT, text=s)
 
 
 # Typeset strings are parsed from SVG once per process (tick labels, headers, captions recur).
@@ -124,6 +139,7 @@ class FastDecimal(DecimalNumber):
         kw.setdefault("group_with_commas", False)
         super().__init__(number, **kw)
         self._shown = self._get_num_string(number)
+        tag(self, TEXT)
 
     def _string_to_mob(self, string, mob_class=None, **kwargs):  # noqa: D401 (Manim hook)
         key = (string, round(float(self._font_size), 3))
@@ -222,10 +238,23 @@ class Panel:
         else:
             yt = nice_ticks(L.y0, L.y1) if yticks is None else yticks
         tick = 0.08
+        # The axis labels first: a tick label that would run into one is left out (the top
+        # y tick sits where the y label is when the range ends on a tick).
+        xl = st.math(xlabel, "label", "muted").next_to(bl + RIGHT * self.w, DOWN, buff=0.12) \
+            .shift(DOWN * 0.28 + LEFT * 0.1)
+        yl = st.math(ylabel, "label", "muted").next_to(bl + UP * self.h, LEFT, buff=0.15).shift(UP * 0.05)
+
+        def clear_of(m, *others, pad=0.04) -> bool:
+            return all(m.get_right()[0] + pad < o.get_left()[0] or o.get_right()[0] + pad < m.get_left()[0]
+                       or m.get_top()[1] + pad < o.get_bottom()[1] or o.get_top()[1] + pad < m.get_bottom()[1]
+                       for o in others)
+
         for v in xt:
             q = self.p(v, L.y0 if not self.log_y else L.y0)
             g.add(Line(q, q + DOWN * tick, stroke_color=muted, stroke_width=2))
-            g.add(st.text(tick_label(v), "tick", "muted").next_to(q, DOWN, buff=0.14))
+            lab = st.text(tick_label(v), "tick", "muted").next_to(q, DOWN, buff=0.14)
+            if clear_of(lab, xl, yl):
+                g.add(lab)
         for v in yt:
             q = self.p(L.x0, v)
             g.add(Line(q, q + LEFT * tick, stroke_color=muted, stroke_width=2))
@@ -235,11 +264,10 @@ class Panel:
                 lab = st.math(f"10^({e})".replace("-", "−"), "tick", "muted", scale=1.15)
             else:
                 lab = st.text(tick_label(v), "tick", "muted")
-            g.add(lab.next_to(q, LEFT, buff=0.14))
-        g.add(st.math(xlabel, "label", "muted").next_to(bl + RIGHT * self.w, DOWN, buff=0.12)
-              .shift(UP * 0.0 + DOWN * 0.28 + LEFT * 0.1))
-        g.add(st.math(ylabel, "label", "muted").next_to(bl + UP * self.h, LEFT, buff=0.15)
-              .shift(UP * 0.05))
+            lab.next_to(q, LEFT, buff=0.14)
+            if clear_of(lab, xl, yl):
+                g.add(lab)
+        g.add(xl, yl)
         return g
 
 
@@ -288,11 +316,21 @@ class Beats:
     play is drawn after the scene's sentinel, so Cairo redraws it every frame.
     """
 
+    # The layout check's view of the panel: its name, the cell it owns and the plot area
+    # its marks stay in (scene units: x0, y0, x1, y1), set by the scene that lays it out.
+    layout_name: str = ""
+    layout_cell: tuple[float, float, float, float] | None = None
+    layout_area: tuple[float, float, float, float] | None = None
+
     def statics(self) -> list:
         return []
 
     def dynamics(self) -> list:
         return []
+
+    def layout_mobjects(self) -> list:
+        """Every top-level mobject the panel may have on screen (the check keeps those that are)."""
+        return [*self.statics(), *self.dynamics()]
 
     def intro(self) -> list[Animation]:
         return []
@@ -339,19 +377,20 @@ class FitPanel(Beats):
         inside = [i for i in range(len(pts)) if story.geom.fit.contains(story.trace.x[i], story.trace.y[i])]
         dots = [Dot(pts[i], radius=r, color=style.c("points")) for i in inside]
         if len(dots) <= 60:
-            self.points = VGroup(*dots)  # few points: they can appear one after the other
+            self.points = VGroup(*(tag(d, MARKER) for d in dots))  # few: they appear one by one
         else:
             # Many points: one mobject with a subpath per dot. Cairo fills them in one call;
             # a thousand Dots cost Manim's Python a thousand paths each time they are drawn.
             self.points = VMobject(fill_color=style.c("points"), fill_opacity=1, stroke_width=0)
             for d in dots:
                 self.points.append_points(d.points)
-        self.ghost = Line(ORIGIN, RIGHT, stroke_color=style.c("ghost"), stroke_width=3, stroke_opacity=0)
-        self.line = Line(ORIGIN, RIGHT, stroke_color=style.c("line"), stroke_width=5)
+            tag(self.points, MARKER, centres=pts[inside])
+        self.ghost = tag(Line(ORIGIN, RIGHT, stroke_color=style.c("ghost"), stroke_width=3, stroke_opacity=0), LINE)
+        self.line = tag(Line(ORIGIN, RIGHT, stroke_color=style.c("line"), stroke_width=5), LINE)
         self.place(self.line, *story.ab_before(0))
         nb = min(max((len(i) for i in story.trace.steps["indices"]), default=1), self.MAX_MARKED)
-        self.rings = VGroup(*(Circle(radius=r * 2.1, stroke_color=style.c("batch"), stroke_width=3.5)
-                              .set_fill(opacity=0).set_opacity(0) for _ in range(nb)))
+        self.rings = VGroup(*(tag(Circle(radius=r * 2.1, stroke_color=style.c("batch"), stroke_width=3.5)
+                                  .set_fill(opacity=0).set_opacity(0), MARKER) for _ in range(nb)))
         self.preds = VGroup()
         self.res = VGroup()
         self.label = style.math("y' = a dot.c x + b", "label", "line").next_to(
@@ -401,8 +440,9 @@ class FitPanel(Beats):
         preds = VGroup()
         for i, yh in zip(idx, s.batch(k)[2]):
             if s.geom.fit.contains(s.trace.x[i], yh):
-                preds.add(Dot(P.p(s.trace.x[i], yh), radius=self.r * 1.1, color=st.c("line"))
-                          .set_fill(st.c("background"), opacity=1).set_stroke(st.c("line"), width=3))
+                preds.add(tag(Dot(P.p(s.trace.x[i], yh), radius=self.r * 1.1, color=st.c("line"))
+                              .set_fill(st.c("background"), opacity=1).set_stroke(st.c("line"), width=3),
+                              MARKER))
         set_children(self.preds, preds)
         return [FadeIn(self.rings, scale=1.6), FadeIn(self.preds, scale=0.3)]
 
@@ -412,7 +452,8 @@ class FitPanel(Beats):
         for i, yh in zip(s.trace.steps["indices"][k][: self.MAX_MARKED], s.batch(k)[2]):
             (_, y0), (_, y1) = (0, s.trace.y[i]), (0, yh)
             ya, yb = P.clamp(s.trace.x[i], np.array([y0, y1]))[1]
-            segs.add(Line(P.p(s.trace.x[i], ya), P.p(s.trace.x[i], yb), stroke_color=st.c("residual"), stroke_width=4))
+            segs.add(tag(Line(P.p(s.trace.x[i], ya), P.p(s.trace.x[i], yb), stroke_color=st.c("residual"),
+                              stroke_width=4), LINE))
         set_children(self.res, segs)
         return [Create(self.res)]
 
@@ -472,15 +513,16 @@ class ParamsPanel(Beats):
             self.optimum = VGroup(Line(q + 0.09 * (UP + LEFT), q + 0.09 * (DOWN + RIGHT)),
                                   Line(q + 0.09 * (UP + RIGHT), q + 0.09 * (DOWN + LEFT))
                                   ).set_stroke(style.c("text"), width=3)
+            tag(self.optimum, MARKER, centres=[q])
         # Path: all parameter points a_0, a_1, ..., a_n, thinned to a bounded polyline.
         A = np.append(story.a, story.trace.final_a)
         B = np.append(story.b, story.trace.final_b)
         self.path_idx = _bounded(len(A), self.PATH_CAP)
         ca, cb = P.clamp(A[self.path_idx], B[self.path_idx])
         self.path_pts = P.p(ca, cb)
-        self.path = VMobject(stroke_color=style.c("path"), stroke_width=2.5)
+        self.path = tag(VMobject(stroke_color=style.c("path"), stroke_width=2.5), LINE)
         set_polyline(self.path, self.path_pts[:1])
-        self.dot = Dot(P.p(*P.clamp(*story.ab_before(0))), radius=0.075, color=style.c("line"))
+        self.dot = tag(Dot(P.p(*P.clamp(*story.ab_before(0))), radius=0.075, color=style.c("line")), MARKER)
         self.dot.set_stroke(style.c("background"), width=2)
         self.arrows = VGroup()
         self.legend = self._legend()
@@ -493,21 +535,13 @@ class ParamsPanel(Beats):
         background and stay sharp at any resolution.
         """
         import contourpy
-        import matplotlib
+
+        from scenes.story.palette import band_colors
 
         A, B, Z, levels = self.s.contours()
-        cmap = matplotlib.colormaps[self.st.theme.color("contour_map")]
-        bg = np.array(ManimColor(self.st.theme.color("panel")).to_rgb())
-        mix = 0.42 if self.st.theme.name == "light" else 0.55
-        lz = np.log10(np.append(levels, Z.max()))
-        t = (lz - lz.min()) / max(np.ptp(lz), 1e-12)
-
-        def color(u):
-            rgb = bg + (np.array(cmap(0.15 + 0.8 * u)[:3]) - bg) * mix
-            return ManimColor(np.clip(rgb, 0, 1))
-
+        bands, over = band_colors(self.st.theme, levels, float(Z.max()))  # as matplotlib fills them
         g = VGroup(Rectangle(width=self.panel.w, height=self.panel.h, stroke_width=0)
-                   .set_fill(color(1.0), opacity=1).move_to(self.panel.center))
+                   .set_fill(ManimColor(np.array(over)), opacity=1).move_to(self.panel.center))
         gen = contourpy.contour_generator(A, B, Z, fill_type="OuterOffset")
         lo = float(Z.min()) - 1.0
         for i in range(len(levels) - 1, -1, -1):
@@ -515,7 +549,7 @@ class ParamsPanel(Beats):
             for poly in polys:
                 if len(poly) < 3:
                     continue
-                m = VMobject(stroke_width=0).set_fill(color(t[i]), opacity=1)
+                m = VMobject(stroke_width=0).set_fill(ManimColor(np.array(bands[i])), opacity=1)
                 m.set_points_as_corners(self.panel.p(poly[:, 0], poly[:, 1]))
                 g.add(m)
         return g
@@ -547,17 +581,25 @@ class ParamsPanel(Beats):
             rows.add(VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=st.c(key), stroke_width=4),
                             st.text(label, "tick", "muted")).arrange(RIGHT, buff=0.12))
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.08)
-        # the corner of the panel that the path stays farthest from
-        P, L = self.panel, self.panel.lim
-        corners = [((L.x1, L.y1), DL), ((L.x0, L.y1), DR), ((L.x1, L.y0), UL), ((L.x0, L.y0), UR)]
-        pts = self.path_pts[:, :2]
-        opt = P.p(*s.geom.optimum)[:2]
+        # The corner where the legend covers nothing the run draws: the whole path, the
+        # optimum and the arrows of every step (sampled); else the one it covers least of.
+        from scenes.layout_check import Box, _segments_hit
 
-        def clearance(c):
-            q = P.p(*c[0])[:2]
-            return min(np.min(np.linalg.norm(pts - q, axis=1)), np.linalg.norm(opt - q))
-        corner, direction = max(corners, key=clearance)
-        return rows.next_to(P.p(*corner), direction, buff=0.12)
+        P, L = self.panel, self.panel.lim
+        corners = [((L.x1, L.y1), DL), ((L.x0, L.y1), DR), ((L.x0, L.y0), UR), ((L.x1, L.y0), UL)]
+        marks = [self.path_pts[:, :2], P.p(*s.geom.optimum)[None, :2]]
+        for k in np.unique(np.linspace(0, max(s.n - 1, 0), min(s.n, 200)).astype(int)) if s.n else []:
+            for arrow in s.arrows(int(k)).values():
+                marks.append(P.p(np.array([arrow.start[0], arrow.end[0]]),
+                                 np.array([arrow.start[1], arrow.end[1]]))[:, :2])
+
+        def covered(c) -> int:
+            rows.next_to(P.p(*c[0]), c[1], buff=0.12)
+            box = Box(rows.get_left()[0] - 0.05, rows.get_bottom()[1] - 0.05,
+                      rows.get_right()[0] + 0.05, rows.get_top()[1] + 0.05)
+            return sum(_segments_hit(m, box) for m in marks)
+        corner = min(corners, key=covered)  # the first corner that covers nothing, if any
+        return tag(rows.next_to(P.p(*corner[0]), corner[1], buff=0.12), LEGEND)
 
     def statics(self):
         return [self.image, self.contours, self.static, self.optimum, self.legend]
@@ -583,7 +625,7 @@ class ParamsPanel(Beats):
                       max_tip_length_to_length_ratio=0.35, tip_length=0.16 * max(width, 4) / 5,
                       max_stroke_width_to_length_ratio=20)
         m.story_arrow = arrow  # the data it was drawn from (tests compare the backends with it)
-        return m
+        return tag(m, ARROW)
 
     def intro(self):
         return [FadeIn(self.dot, scale=0.5)]
@@ -663,16 +705,17 @@ class LossPanel(Beats):
         steps = self.idx + 1
         self.batch_pts = P.p(steps, np.clip(story.loss[self.idx], lim.y0, lim.y1))
         self.full_pts = P.p(steps, np.clip(story.full_loss_after[self.idx], lim.y0, lim.y1))
-        self.batch_curve = VMobject(stroke_color=style.c("loss_batch"), stroke_width=2, stroke_opacity=0.8)
-        self.full_curve = VMobject(stroke_color=style.c("loss_full"), stroke_width=4)
-        self.dot = Dot(P.p(0, np.clip(story.start_full_loss, lim.y0, lim.y1)), radius=0.06,
-                       color=style.c("loss_full"))
+        self.batch_curve = tag(VMobject(stroke_color=style.c("loss_batch"), stroke_width=2, stroke_opacity=0.8), LINE)
+        self.full_curve = tag(VMobject(stroke_color=style.c("loss_full"), stroke_width=4), LINE)
+        self.dot = tag(Dot(P.p(0, np.clip(story.start_full_loss, lim.y0, lim.y1)), radius=0.06,
+                           color=style.c("loss_full")), MARKER)
         self.legend = VGroup(
             VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c("loss_batch"), stroke_width=4),
                    style.text("batch loss", "tick", "muted")).arrange(RIGHT, buff=0.12),
             VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c("loss_full"), stroke_width=4),
                    style.text("loss on all data", "tick", "muted")).arrange(RIGHT, buff=0.12),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
+        tag(self.legend, LEGEND)
         if story.trace.status.diverged:  # a rising loss fills the top right: the legend goes below it
             self.legend.next_to(P.p(lim.x1, lim.y0), UL, buff=0.12)
         else:
@@ -854,6 +897,9 @@ class MathPanel(Beats):
         self.items = []
         return out
 
+    def layout_mobjects(self) -> list:
+        return list(self.items)
+
     def forward(self, k):
         s, st = self.s, self.st
         a, b = s.ab_before(k)
@@ -965,6 +1011,9 @@ class TablePanel(Beats):
         out = [FadeOut(m) for _, m in self.items] + [FadeOut(self.static)]
         self.items = []
         return out
+
+    def layout_mobjects(self) -> list:
+        return [self.static, *(m for _, m in self.items)]
 
     def forward(self, k):
         s = self.s

@@ -1,41 +1,40 @@
 """Render a Trace with Manim, in this interpreter, through Manim's Python API.
 
-Manim's working files (partial movies, the movie it assembles) live in a temporary folder
-that is always removed; typeset Typst and Pango SVGs are cached under the sgd-anim cache
-folder. Finished files reach ``out_dir`` through :func:`training.atomic.atomic_path`, and
-only after every requested format has been produced: a failed render leaves nothing behind.
+Manim draws; our writers encode. The renderer is built with our ``SceneFileWriter``
+subclass (:mod:`scenes.manim.file_writer`), which hands every frame to the job's writers
+(:mod:`scenes.writers`, the same MP4, WebM, GIF and PNG encoders as the matplotlib backend)
+and writes nothing itself: no media folder, no partial movie files, no second encode.
+Each file reaches ``out_dir`` through the writer's atomic rename, so a failed render leaves
+no partial file. Typeset Typst and Pango SVGs are cached under the sgd-anim cache folder.
 
 Output names: ``{stem}.{ext}`` for the walkthrough, ``{stem}_{scene}.{ext}`` for the
-fit, loss and params scenes.
+fit, loss and params scenes; the frames folder is ``{stem}_frames`` (``{stem}_{scene}_frames``).
+
+Formats are validated once, by :func:`scenes.job.check_formats` (the CLI's ``build_job`` and
+:func:`scenes.api.render` call it): this module trusts them.
 """
 from __future__ import annotations
 
 import dataclasses
-from fractions import Fraction
 import os
-import shutil
-import tempfile
-import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
 from scenes.story.plan import PlanSettings
-from scenes.story.theme import load_theme
-from training.atomic import atomic_path
+from scenes.story.theme import Theme, load_theme
+from scenes.writers import SLIDE_MAX_FPS, SLIDE_MAX_WIDTH, get_writer, write_png
 from training.errors import InputError
 from training.trace import Trace
 
-__all__ = ["QUALITIES", "FORMATS", "SCENE_NAMES", "render_manim", "output_name", "manim_cache_dir",
-           "run_scene"]
+__all__ = ["QUALITIES", "SCENE_NAMES", "render_manim", "output_name", "manim_cache_dir", "run_scene",
+           "final_frame"]
 
 QUALITIES = {"low": (854, 480, 15), "medium": (1280, 720, 30), "high": (1920, 1080, 60),
              "4k": (3840, 2160, 60)}
-FORMATS = ("mp4", "gif", "png")
 SCENE_NAMES = ("walkthrough", "fit", "loss", "params")
-GIF_MAX_WIDTH = 960
-GIF_MAX_FPS = 15
 
 
 def manim_cache_dir() -> Path:
@@ -48,34 +47,28 @@ def manim_cache_dir() -> Path:
 
 
 def output_name(stem: str, scene: str, fmt: str) -> str:
-    return f"{stem}.{fmt}" if scene == "walkthrough" else f"{stem}_{scene}.{fmt}"
+    base = stem if scene == "walkthrough" else f"{stem}_{scene}"
+    return f"{base}_frames" if fmt == "frames" else f"{base}.{fmt}"
 
 
-def _check(scene: str, quality: str, formats: Sequence[str]) -> list[str]:
+def _check(scene: str, quality: str) -> None:
     if scene not in SCENE_NAMES:
         raise InputError(f"unknown scene {scene!r}; accepted: {', '.join(SCENE_NAMES)}")
     if quality not in QUALITIES:
         raise InputError(f"unknown quality {quality!r}; accepted: {', '.join(QUALITIES)}")
-    if isinstance(formats, str):
-        formats = [f.strip() for f in formats.split(",") if f.strip()]
-    formats = list(dict.fromkeys(f.lower() for f in formats))
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise InputError(f"unknown format {', '.join(bad) or '(none)'} for the manim backend; "
-                         f"accepted: {', '.join(FORMATS)}")
-    return formats
 
 
-def _manim_config(tmp: Path, width: int, height: int, fps: int, *, fmt: str) -> dict:
+def _manim_config(width: int, height: int, fps: int) -> dict:
     cache = manim_cache_dir()
+    media = cache / "media"  # never created: Manim runs dry and our file writer writes no file
     return {
-        "media_dir": str(tmp / "media"),
-        "video_dir": str(tmp / "media" / "videos"),
-        "images_dir": str(tmp / "media" / "images"),
-        "partial_movie_dir": str(tmp / "media" / "partial"),
+        "media_dir": str(media),
+        "video_dir": str(media / "videos"),
+        "images_dir": str(media / "images"),
+        "partial_movie_dir": str(media / "partial"),
+        "log_dir": str(media / "logs"),
         "tex_dir": str(cache / "typst"),
         "text_dir": str(cache / "texts"),
-        "log_dir": str(tmp / "media" / "logs"),
         "log_to_file": False,
         "pixel_width": width, "pixel_height": height, "frame_rate": fps,
         "frame_width": 8.0 * width / height,
@@ -84,212 +77,105 @@ def _manim_config(tmp: Path, width: int, height: int, fps: int, *, fmt: str) -> 
         "verbosity": "ERROR",
         "progress_bar": "none",
         "renderer": "cairo",
-        "format": fmt,
-        "output_file": "scene",
         "preview": False,
-        "write_to_movie": fmt != "none",
+        # Manim's own output is off (its dry run: no movie, no image; 0.19 turns off
+        # write_to_movie and the format, 0.22 resolves the format to "none"). Frames are still
+        # drawn and reach the file writer, which passes them to ours.
+        "dry_run": True,
     }
 
 
 def run_scene(trace: Trace, *, scene: str = "walkthrough", quality: str = "low",
-              theme: str = "light", plan: PlanSettings | None = None, fmt: str = "none",
-              tmp: Path | None = None, skip_animations: bool = False,
-              on_frame: Callable[[np.ndarray, int], None] | None = None):
+              theme: str | Theme = "light", plan: PlanSettings | None = None, fmt: str = "none",
+              skip_animations: bool = False,
+              on_frame: Callable[[np.ndarray, int], None] | None = None, final: bool = False):
     """Build and run one scene under a per-render Manim config; return the scene.
 
-    ``fmt="none"`` runs ``construct()`` without encoding (Manim's dry run); with
-    ``skip_animations`` frames are not even rasterised (each play jumps to its end).
-    ``on_frame(frame, repeat)`` sees every frame the renderer emits.
+    Manim writes no file: every frame the renderer emits goes to ``on_frame(frame, repeat)``
+    (an (H, W, 4) uint8 RGBA array, shown ``repeat`` times). With ``skip_animations`` frames
+    are not even rasterised (each play jumps to its end). With ``final`` the final state is
+    drawn once more, under the same config, into ``scene.final_frame``. ``fmt`` is ``"none"``,
+    the only value: files are written by :func:`render_manim` from ``on_frame``.
     """
+    if fmt != "none":
+        raise ValueError(f"run_scene writes no file (fmt={fmt!r}); render_manim writes the formats")
     from manim import tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
 
+    from scenes.manim.file_writer import file_writer_for
     from scenes.manim.scenes import SCENES, plan_for
 
     width, height, fps = QUALITIES[quality]
-    th = load_theme(theme)
+    th = theme if isinstance(theme, Theme) else load_theme(theme)
     settings = dataclasses.replace(plan or PlanSettings(), fps=fps)
     frame_plan = plan_for(trace, settings)
-    own_tmp = tmp is None
-    tmpdir = Path(tempfile.mkdtemp(prefix="sgd-anim-manim-")) if own_tmp else tmp
-    try:
-        cfg = _manim_config(tmpdir, width, height, fps, fmt=fmt)
-        if fmt == "none":
-            cfg["dry_run"] = True
-        with tempconfig(cfg):
-            sc = SCENES[scene](trace, th, frame_plan, skip_animations=skip_animations)
-            renderer = sc.renderer
-            add_frame = renderer.add_frame
+    with tempconfig(_manim_config(width, height, fps)):
+        writer_class = file_writer_for(on_frame or (lambda frame, repeat: None))
+        renderer = CairoRenderer(file_writer_class=writer_class, skip_animations=skip_animations)
+        sc = SCENES[scene](trace, th, frame_plan, renderer=renderer, skip_animations=skip_animations)
+        sc.render()
+        sc.final_frame = final_frame(sc) if final else None
+    sc.frame_plan = frame_plan
+    return sc
 
-            def hooked(frame, num_frames: int = 1):
-                add_frame(frame, num_frames)
-                if on_frame is not None and not renderer.skip_animations:
-                    on_frame(frame, num_frames)
-            renderer.add_frame = hooked
-            sc.render()
-            sc.frame_plan = frame_plan
-            if fmt in ("mp4",):
-                sc.movie_path = Path(sc.renderer.file_writer.movie_file_path)
-        return sc
-    finally:
-        if own_tmp:
-            shutil.rmtree(tmpdir, ignore_errors=True)
+
+def final_frame(sc) -> np.ndarray:
+    """The scene's final state drawn once, as Manim draws its last-frame PNG (no video needed)."""
+    renderer = sc.renderer
+    renderer.static_image = None
+    renderer.update_frame(sc, ignore_skipping=True)
+    return renderer.get_frame()
 
 
 def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", quality: str = "high",
-                 formats: Sequence[str] = ("mp4",), stem: str = "sgd", theme: str = "light",
+                 formats: Sequence[str] = ("mp4",), stem: str = "sgd", theme: str | Theme = "light",
                  plan: PlanSettings | None = None,
                  progress: Callable[[int, int], None] | None = None,
-                 frame_times: list[float] | None = None) -> list[Path]:
-    """Render ``scene`` of ``trace`` to ``out_dir``; return the files written.
+                 frame_times: list[float] | None = None,
+                 writer_options: dict[str, dict] | None = None) -> list[Path]:
+    """Render ``scene`` of ``trace`` to ``out_dir``; return the files written, in ``formats`` order.
 
     Parameters
     ----------
     scene : walkthrough, fit, loss or params.
     quality : low (854x480, 15 fps), medium (1280x720, 30), high (1920x1080, 60), 4k (60).
-    formats : any of mp4, gif, png (png: the last frame, the final fit).
+    formats : any of mp4, webm, gif, png (the last frame, the final fit) and frames (every
+        frame as PNG in a folder); validated by :func:`scenes.job.check_formats`.
     plan : timing; its fps is replaced by the quality's frame rate.
     progress : called as ``progress(frames_done, frames_total)``.
     frame_times : if given, receives the wall-clock seconds spent on each frame (benchmarks).
+    writer_options : per-format keyword arguments for the writers, e.g. ``{"mp4": {"crf": 18}}``.
     """
-    formats = _check(scene, quality, formats)
-    load_theme(theme)  # an unknown theme is an InputError before any work
+    from scenes.manim.file_writer import FrameRouter
+    from scenes.manim.scenes import plan_for
+
+    _check(scene, quality)
+    th = theme if isinstance(theme, Theme) else load_theme(theme)  # a bad theme fails before any work
+    formats = tuple(dict.fromkeys(formats))
     out_dir = Path(out_dir)
     width, height, fps = QUALITIES[quality]
-    want_video = "mp4" in formats or "gif" in formats
-    tmp = Path(tempfile.mkdtemp(prefix="sgd-anim-manim-"))
-    try:
-        state = {"done": 0, "last": None, "t": time.perf_counter()}
-        total = [0]
+    total = len(plan_for(trace, dataclasses.replace(plan or PlanSettings(), fps=fps)))
+    targets = {f: out_dir / output_name(stem, scene, f) for f in formats}
+    videos = [f for f in formats if f != "png"]
+    options = {f: dict((writer_options or {}).get(f, {})) for f in videos}
+    if "gif" in options:
+        # Manim renders up to 4K at 60 fps; a GIF of that would be huge for no visible gain.
+        # The caps are GifWriter options (the one GIF encoder), so they live with it.
+        options["gif"].setdefault("max_width", SLIDE_MAX_WIDTH)
+        options["gif"].setdefault("max_fps", SLIDE_MAX_FPS)
+        # Manim draws frames in order only, so the palette is fitted to the first frames; the
+        # theme's colours are added, or what first appears later (residuals, the batch's rings,
+        # arrows) would be mapped to the nearest intro colour (pink residuals came out brown).
+        options["gif"].setdefault("palette_colors", [c for k, c in th.colors.items() if k != "contour_map"])
 
-        def on_frame(frame, repeat):
-            now = time.perf_counter()
-            if frame_times is not None:
-                dt = (now - state["t"]) / repeat
-                frame_times.extend([dt] * repeat)
-            state["t"] = now
-            state["done"] += repeat
-            state["last"] = frame
-            if progress is not None:
-                progress(state["done"], total[0])
-
-        from scenes.manim.scenes import plan_for
-        total[0] = len(plan_for(trace, dataclasses.replace(plan or PlanSettings(), fps=fps)))
-        sc = run_scene(trace, scene=scene, quality=quality, theme=theme, plan=plan,
-                       fmt="mp4" if want_video else "png", tmp=tmp, on_frame=on_frame)
-        staged: dict[str, Path] = {}
-        if want_video:
-            movie = sc.movie_path
-            if "mp4" in formats:
-                staged["mp4"] = tmp / "final.mp4"
-                _faststart(movie, staged["mp4"])
-            if "gif" in formats:
-                staged["gif"] = tmp / "final.gif"
-                _to_gif(movie, staged["gif"], fps)
-        if "png" in formats:
-            staged["png"] = tmp / "final.png"
-            if state["last"] is not None:
-                _save_png(state["last"], staged["png"])
-            else:  # png only: Manim skipped to the end and saved the last frame itself
-                shutil.copyfile(sc.renderer.file_writer.image_file_path, staged["png"])
-        written = []
-        for fmt in formats:
-            target = out_dir / output_name(stem, scene, fmt)
-            with atomic_path(target) as part:
-                shutil.copyfile(staged[fmt], part)
-            written.append(target)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _save_png(frame: np.ndarray, path: Path) -> None:
-    from PIL import Image
-
-    Image.fromarray(np.asarray(frame)[..., :3]).save(path)
-
-
-def _faststart(src: Path, dst: Path) -> None:
-    """Remux Manim's H.264 MP4 with the index up front (+faststart), without re-encoding."""
-    import av
-
-    with av.open(str(src)) as inp, av.open(str(dst), "w", options={"movflags": "+faststart"}) as out:
-        s_in = inp.streams.video[0]
-        s_out = out.add_stream_from_template(s_in)
-        for packet in inp.demux(s_in):
-            if packet.dts is None:
-                continue
-            packet.stream = s_out
-            out.mux(packet)
-
-
-def _to_gif(src: Path, dst: Path, fps: int) -> None:
-    """MP4 to a looping GIF at most 960 px wide and 15 fps, one palette fitted to the video.
-
-    Two passes over the MP4: ffmpeg's palettegen on a dozen frames spread over the video,
-    then paletteuse on every frame as it is decoded, so only one frame is in memory at a time.
-    """
-    import av
-
-    step = max(1, int(round(fps / GIF_MAX_FPS)))
-    gif_fps = max(1, int(round(fps / step)))
-    with av.open(str(src)) as inp:
-        s = inp.streams.video[0]
-        w, h = s.codec_context.width, s.codec_context.height
-        n = s.frames or sum(1 for _ in inp.demux(s) if _.size)
-    if w > GIF_MAX_WIDTH:
-        w, h = GIF_MAX_WIDTH, int(round(h * GIF_MAX_WIDTH / w / 2)) * 2
-
-    def frames():
-        with av.open(str(src)) as inp:
-            for i, fr in enumerate(inp.decode(video=0)):
-                if i % step == 0:
-                    yield fr.reformat(width=w, height=h, format="rgb24")
-
-    # pass 1: the palette
-    pick = set(np.linspace(0, max(n - 1, 0) // step, 12).round().astype(int).tolist())
-    g = av.filter.Graph()
-    buf = g.add_buffer(width=w, height=h, format="rgb24", time_base=Fraction(1, gif_fps))
-    pal = g.add("palettegen", "max_colors=256:stats_mode=full")
-    sink = g.add("buffersink")
-    buf.link_to(pal)
-    pal.link_to(sink)
-    g.configure()
-    for i, fr in enumerate(frames()):
-        if i in pick:
-            fr.pts = i
-            buf.push(fr)
-    buf.push(None)
-    palette = g.pull()
-
-    # pass 2: map every frame onto it and encode
-    g = av.filter.Graph()
-    vin = g.add_buffer(width=w, height=h, format="rgb24", time_base=Fraction(1, gif_fps))
-    pin = g.add_buffer(width=palette.width, height=palette.height, format=palette.format.name,
-                       time_base=Fraction(1, gif_fps))
-    use = g.add("paletteuse", "dither=none:diff_mode=rectangle")
-    sink = g.add("buffersink")
-    vin.link_to(use, 0, 0)
-    pin.link_to(use, 0, 1)
-    use.link_to(sink)
-    g.configure()
-    palette.pts = 0
-    pin.push(palette)
-    pin.push(None)
-    with av.open(str(dst), "w", format="gif", options={"loop": "0"}) as out:
-        st = out.add_stream("gif", rate=gif_fps)
-        st.width, st.height, st.pix_fmt = w, h, "pal8"
-
-        def drain():
-            while True:
-                try:
-                    f = g.pull()
-                except (av.error.BlockingIOError, av.error.EOFError):
-                    return
-                out.mux(st.encode(f))
-        for i, fr in enumerate(frames()):
-            fr.pts = i
-            vin.push(fr)
-            drain()
-        vin.push(None)
-        drain()
-        out.mux(st.encode(None))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:  # each writer renames its file into place when it finishes
+        writers = [stack.enter_context(get_writer(f, **options[f]).saving(targets[f], (width, height), fps))
+                   for f in videos]
+        router = FrameRouter(writers, total, progress=progress, frame_times=frame_times)
+        # Only a poster: no frame is drawn but the last one, from the final state.
+        sc = run_scene(trace, scene=scene, quality=quality, theme=th, plan=plan,
+                       skip_animations=not videos, on_frame=router, final=not videos)
+    if "png" in formats:
+        write_png(targets["png"], router.last if router.last is not None else sc.final_frame)
+    return [targets[f] for f in formats]

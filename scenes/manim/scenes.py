@@ -24,7 +24,19 @@ __all__ = ["SCENES", "TraceScene", "Walkthrough", "FitScene", "LossScene", "Para
            "plan_for"]
 
 # Frame of Manim's default camera: 14.22 x 8 units, for any 16:9 pixel size.
+HALF_W, HALF_H = 8.0 * 16 / 9 / 2, 4.0
 FULL = dict(center=(0.0, -0.35), width=11.6, height=6.0)
+HEADER_BOTTOM = 2.8  # the header (title, counters, caption) owns the band above this
+
+
+def place(panel, name: str, cell: tuple[float, float, float, float]):
+    """Give ``panel`` its name and cell for the layout check; its plot area, if it has one,
+    is its data rectangle. Returns the panel."""
+    panel.layout_name, panel.layout_cell = name, cell
+    P = getattr(panel, "panel", None)
+    if P is not None:
+        panel.layout_area = (P.x0, P.y0, P.x0 + P.w, P.y0 + P.h)
+    return panel
 
 
 def plan_for(trace: Trace, settings) -> FramePlan:
@@ -36,11 +48,15 @@ class TraceScene(Scene):
 
     title = "Mini-batch SGD fits"
 
-    def __init__(self, trace: Trace, theme: Theme, plan: FramePlan, **kwargs):
+    def __init__(self, trace: Trace, theme: Theme, plan: FramePlan,
+                 on_segment: Callable[["TraceScene", Segment], None] | None = None, **kwargs):
+        """``on_segment(scene, segment)``, when given, is called after each segment has played
+        (the layout check looks at every beat boundary through it)."""
         self.trace, self.theme, self.plan = trace, theme, plan
         self.story = Story(trace)
         self.style = Style(theme)
         self.fps = plan.fps
+        self.on_segment = on_segment
         super().__init__(**kwargs)
 
     # -- to override
@@ -57,7 +73,8 @@ class TraceScene(Scene):
 
         register_font()
         self.camera.background_color = self.style.c("background")
-        self.header = Header(self.style, self.story, self.title)
+        self.header = place(Header(self.style, self.story, self.title), "header",
+                            (-HALF_W, HEADER_BOTTOM, HALF_W, HALF_H))
         self.panels = [*self.build(), self.header]
         self.static_list = [m for p in self.panels for m in p.statics()]
         # Cairo redraws, each frame, everything after the first mobject with an updater;
@@ -67,6 +84,8 @@ class TraceScene(Scene):
         self.add(*self.static_list, self.sentinel, *[m for p in self.panels for m in p.dynamics()])
         for seg in self.plan.segments():
             self.play_segment(seg)
+            if self.on_segment is not None:
+                self.on_segment(self, seg)
 
     def restack(self) -> None:
         """Statics back in front of the sentinel, fresh mobjects after it; drop empty groups."""
@@ -139,7 +158,15 @@ class TraceScene(Scene):
 def _walk_layout():
     return dict(fit=((-3.55, 1.05), 6.0, 3.2), params=((3.85, 1.05), 5.5, 3.2),
                 math=((-6.95, -1.25), 7.1, 2.7), table=((0.55, -1.25), 6.4, 2.7),
-                loss=((0.35, -2.45), 12.6, 1.9))
+                loss=((0.35, -2.35), 12.6, 1.7))
+
+
+# The walkthrough's cells (x0, y0, x1, y1): fit and parameters side by side under the header,
+# the formulas and the table below them, and the loss curve in their place at the fast-forward.
+WALK_CELLS = dict(fit=(-HALF_W, -1.15, 0.0, HEADER_BOTTOM), params=(0.0, -1.15, HALF_W, HEADER_BOTTOM),
+                  math=(-HALF_W, -HALF_H, 0.3, -1.15), table=(0.3, -HALF_H, HALF_W, -1.15),
+                  loss=(-HALF_W, -HALF_H, HALF_W, -1.15))
+FULL_CELL = (-HALF_W, -HALF_H, HALF_W, HEADER_BOTTOM)
 
 
 class Walkthrough(TraceScene):
@@ -148,11 +175,12 @@ class Walkthrough(TraceScene):
     def build(self):
         L = _walk_layout()
         st, s = self.style, self.story
-        self.fit = FitPanel(st, s, *L["fit"])
-        self.params = ParamsPanel(st, s, *L["params"])
-        self.math = MathPanel(st, s, *L["math"])
-        self.table = TablePanel(st, s, *L["table"])
-        self.loss = LossPanel(st, s, *L["loss"])
+        C = WALK_CELLS
+        self.fit = place(FitPanel(st, s, *L["fit"]), "fit", C["fit"])
+        self.params = place(ParamsPanel(st, s, *L["params"]), "params", C["params"])
+        self.math = place(MathPanel(st, s, *L["math"]), "math", C["math"])
+        self.table = place(TablePanel(st, s, *L["table"]), "table", C["table"])
+        self.loss = place(LossPanel(st, s, *L["loss"]), "loss", C["loss"])
         panels = [self.fit, self.params, self.math, self.table]
         return panels  # the loss panel enters at the fast-forward (on_fast_start)
 
@@ -168,7 +196,7 @@ class FitScene(TraceScene):
     title = "The fit:"
 
     def build(self):
-        self.fit = FitPanel(self.style, self.story, **FULL)
+        self.fit = place(FitPanel(self.style, self.story, **FULL), "fit", FULL_CELL)
         return [self.fit]
 
 
@@ -176,7 +204,7 @@ class LossScene(TraceScene):
     title = "The loss of"
 
     def build(self):
-        self.loss = LossPanel(self.style, self.story, **FULL)
+        self.loss = place(LossPanel(self.style, self.story, **FULL), "loss", FULL_CELL)
         return [self.loss]
 
 
@@ -185,7 +213,7 @@ class ParamsScene(TraceScene):
 
     def build(self):
         c, w, h = FULL["center"], FULL["width"], FULL["height"]
-        self.params = ParamsPanel(self.style, self.story, c, w, h)
+        self.params = place(ParamsPanel(self.style, self.story, c, w, h), "params", FULL_CELL)
         return [self.params]
 
 

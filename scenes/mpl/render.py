@@ -22,17 +22,15 @@ import numpy as np
 
 from scenes.job import check_size
 from scenes.mpl.views import VIEWS, Scene, check_views
-from scenes.story.plan import FAST, HOLD, FramePlan, PlanSettings, make_plan
+from scenes.story.plan import FAST, HOLD, FramePlan, PlanSettings
+from scenes.story.story import plan_of
 from scenes.story.theme import Theme, load_theme
 from scenes.writers import get_writer, write_png
 from training.errors import InputError
 from training.trace import Trace
 
-__all__ = ["FORMATS", "FrameRenderer", "render_matplotlib", "make_animation", "build_plan",
-           "check_size"]
+__all__ = ["FrameRenderer", "render_matplotlib", "make_animation", "build_plan", "check_size"]
 
-FORMATS = ("mp4", "webm", "gif", "png", "frames")
-VIDEO_FORMATS = ("mp4", "webm", "gif", "frames")
 CHUNK = 6          # frames per task sent to a worker
 PARALLEL_MIN = 90  # below this many frames, starting workers costs more than it saves
 
@@ -56,8 +54,7 @@ def build_plan(trace: Trace, settings: PlanSettings | None = None, fps: int | No
     s = settings or PlanSettings()
     if fps is not None and fps != s.fps:
         s = dataclasses.replace(s, fps=int(fps))
-    per_epoch = int(np.max(trace.steps["batch"])) + 1 if trace.n_steps else 1
-    return make_plan(trace.n_steps, per_epoch, s)
+    return plan_of(trace, s)
 
 
 class FrameRenderer:
@@ -72,6 +69,7 @@ class FrameRenderer:
         self._groups = None
         self._free: list = []
         self.text_steps = text_steps(plan)
+        scene.use_plan(plan)
 
     def _background(self):
         if self._bg is None:
@@ -233,7 +231,8 @@ def render_matplotlib(trace: Trace, out_dir: Path, *, formats: Sequence[str] = (
     Parameters
     ----------
     formats : any of ``mp4``, ``webm``, ``gif``, ``png`` (poster of the final fit) and
-        ``frames`` (every frame as PNG in ``{stem}_frames/``).
+        ``frames`` (every frame as PNG in ``{stem}_frames/``); validated by
+        :func:`scenes.job.check_formats` (the CLI and :func:`scenes.api.render` call it).
     fps : frames per second; it overrides ``plan.fps`` (plan durations are in seconds).
     workers : processes drawing frames; None picks one per core (at most 2) for long videos.
     progress : called as ``progress(frames_done, total)``.
@@ -253,10 +252,6 @@ def render_matplotlib(trace: Trace, out_dir: Path, *, formats: Sequence[str] = (
 def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, views, plan, workers,
             progress, writer_options) -> list[Path]:
     formats = tuple(dict.fromkeys(formats))
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise InputError(f"unknown format {bad[0]!r}; accepted: {', '.join(FORMATS)}" if bad
-                         else f"no output format given; accepted: {', '.join(FORMATS)}")
     if not isinstance(fps, int) or not 1 <= fps <= 120:
         raise InputError(f"fps must be a whole number between 1 and 120, got {fps!r}")
     scene = _setup(trace, size, theme, views)
@@ -268,7 +263,7 @@ def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, vie
     written: list[Path] = []
     size = (scene.width, scene.height)
 
-    videos = [f for f in formats if f in VIDEO_FORMATS]
+    videos = [f for f in formats if f != "png"]  # every format but the poster is a writer
     if videos:
         n = len(frame_plan)
         if workers is None:
@@ -321,7 +316,7 @@ def make_animation(trace: Trace, *, fps: int = 30, size: tuple[int, int] = (1280
         fig = plt.figure(figsize=(w / 100, h / 100), dpi=100)
     scene = _setup(trace, size, theme, views, fig=fig)
     frame_plan = build_plan(trace, plan, fps)
-
+    scene.use_plan(frame_plan)
     steps = text_steps(frame_plan)
 
     def update(i: int):

@@ -4,9 +4,9 @@ over, gradient shares, the loss grid, view limits). Every backend draws from it.
 from __future__ import annotations
 
 from scenes.story.carry import Carry, carry_of
-from scenes.story.frames import FrameState, ease
+from scenes.story.frames import FrameState, Reveal, ease, reveal
 from scenes.story.plan import FramePlan, PlanSettings, make_plan
 from scenes.story.story import Arrow, Story
 
-__all__ = ["Arrow", "Carry", "FramePlan", "FrameState", "PlanSettings", "Story", "carry_of", "ease",
-           "make_plan"]
+__all__ = ["Arrow", "Carry", "FramePlan", "FrameState", "PlanSettings", "Reveal", "Story", "carry_of", "ease",
+           "make_plan", "reveal"]

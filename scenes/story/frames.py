@@ -1,7 +1,11 @@
 """What each frame shows, as numbers: the line, the path, the arrows, the revealed values.
 
 One place turns a plan frame (step k, beat, t) into the state the views draw, so they stay
-thin and agree with each other. No drawing and no torch here.
+thin and agree with each other. It does so in two parts: :func:`reveal` says what a beat shows
+at progress t, relative to the frame's step and without any number of the trace (a
+:class:`Reveal`), and :func:`frame_state` applies that rule to step k of a story. The web
+player receives the same rules as data and applies them in the browser, so a video and the
+player cannot disagree on what a beat reveals. No drawing and no torch here.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, U
 if TYPE_CHECKING:
     from scenes.story.story import Story
 
-__all__ = ["FrameState", "frame_state", "ease"]
+__all__ = ["FrameState", "Reveal", "frame_state", "reveal", "apply_reveal", "ease"]
 
 
 def ease(t: float) -> float:
@@ -44,37 +48,90 @@ class FrameState:
     show_update: bool = False   # the update values are revealed
 
 
-def frame_state(story: "Story", k: int, beat: int, t: float) -> FrameState:
-    """What frame (step k, beat, t) shows."""
+@dataclass(frozen=True, kw_only=True)
+class Reveal:
+    """What a beat shows at one moment, relative to the frame's step k: a rule, no numbers.
+
+    The line drawn is ``line`` ("before": (a_k, b_k); "after": the parameters after step k;
+    "final": the run's final ones) moved by ``u`` times step k's update. The ghost line is
+    "previous" (a_k−1, b_k−1; none at k = 0), "before" (a_k, b_k) or "" (none). The path shows
+    k + ``path`` recorded points (all of them when None) and ends at the line when ``tip``;
+    the loss curve shows k + ``loss`` steps (all when None). ``start``: the frame is about
+    step 0 whatever k is (the intro)."""
+
+    line: str = "before"
+    u: float = 0.0
+    ghost: str = ""
+    tip: bool = False
+    path: int | None = 1
+    loss: int | None = 0
+    start: bool = False
+    batch: bool = False
+    pred_alpha: float = 0.0
+    residual_frac: float = 0.0
+    arrow_frac: float = 0.0
+    show_loss: bool = False
+    show_grad: bool = False
+    show_update: bool = False
+
+
+def reveal(beat: int, t: float) -> Reveal:
+    """What ``beat`` shows at progress ``t`` in [0, 1]."""
+    if beat == INTRO:
+        return Reveal(start=True, path=1, loss=0)
+    if beat == HOLD:  # the final fit
+        return Reveal(line="final", tip=True, path=None, loss=None, show_loss=True, show_grad=True,
+                      show_update=True)
+    common = dict(batch=True, path=1)
+    if beat == FORWARD:
+        return Reveal(**common, ghost="previous", loss=0, pred_alpha=min(1.0, max(0.0, (t - 0.25) / 0.5)))
+    if beat == RESIDUALS:
+        return Reveal(**common, ghost="previous", loss=1 if t >= 0.5 else 0, pred_alpha=1.0,
+                      residual_frac=ease(min(1.0, t / 0.7)), show_loss=t >= 0.5)
+    if beat == GRADIENT:
+        return Reveal(**common, ghost="previous", loss=1, pred_alpha=1.0, residual_frac=1.0,
+                      arrow_frac=ease(min(1.0, t / 0.7)), show_loss=True, show_grad=True)
+    revealed = dict(ghost="before", tip=True, loss=1, arrow_frac=1.0, show_loss=True, show_grad=True,
+                    show_update=True)
+    if beat == UPDATE:  # the line moves from (a_k, b_k) by the update
+        return Reveal(**common, **revealed, line="before", u=ease(t))
+    if beat == FAST:  # the state after step k
+        return Reveal(**common, **revealed, line="after")
+    raise ValueError(f"unknown beat {beat}")
+
+
+def apply_reveal(story: "Story", k: int, beat: int, t: float, r: Reveal) -> FrameState:
+    """The rule ``r`` applied to step k of ``story``."""
     s = story
     if s.n == 0:
         a, b = float(s.trace.final_a), float(s.trace.final_b)
         return FrameState(step=0, beat=beat, t=t, a=a, b=b, path_tip=(a, b))
-    k = int(min(max(k, 0), s.n - 1))
+    k = 0 if r.start else int(min(max(k, 0), s.n - 1))
     ak, bk = float(s.a[k]), float(s.b[k])
-    ghost = (float(s.a[k - 1]), float(s.b[k - 1])) if k > 0 else None
-    if beat == INTRO:
-        return FrameState(step=0, beat=beat, t=t, a=ak, b=bk, path_n=1)
-    common = dict(step=k, beat=beat, t=t, path_n=k + 1, batch=True)
-    if beat == FORWARD:
-        return FrameState(**common, a=ak, b=bk, ghost=ghost, loss_n=k,
-                          pred_alpha=min(1.0, max(0.0, (t - 0.25) / 0.5)))
-    if beat == RESIDUALS:
-        return FrameState(**common, a=ak, b=bk, ghost=ghost, loss_n=k + 1 if t >= 0.5 else k,
-                          pred_alpha=1.0, residual_frac=ease(min(1.0, t / 0.7)), show_loss=t >= 0.5)
-    if beat == GRADIENT:
-        return FrameState(**common, a=ak, b=bk, ghost=ghost, loss_n=k + 1, pred_alpha=1.0,
-                          residual_frac=1.0, arrow_frac=ease(min(1.0, t / 0.7)), show_loss=True,
-                          show_grad=True)
-    revealed = dict(loss_n=k + 1, arrow_frac=1.0, show_loss=True, show_grad=True, show_update=True)
-    if beat == UPDATE:
-        u = ease(t)
-        a, b = ak + u * float(s.update_a[k]), bk + u * float(s.update_b[k])
-        return FrameState(**common, **revealed, a=a, b=b, ghost=(ak, bk), path_tip=(a, b))
-    if beat == FAST:
-        a, b = float(s.a_after[k]), float(s.b_after[k])
-        return FrameState(**common, **revealed, a=a, b=b, ghost=(ak, bk), path_tip=(a, b))
-    # HOLD: the final fit.
-    a, b = float(s.trace.final_a), float(s.trace.final_b)
-    return FrameState(step=k, beat=HOLD, t=t, a=a, b=b, path_n=s.n, path_tip=(a, b), loss_n=s.n,
-                      show_loss=True, show_grad=True, show_update=True)
+    if r.line == "before":
+        base = (ak, bk)
+    elif r.line == "after":
+        base = (float(s.a_after[k]), float(s.b_after[k]))
+    else:
+        base = (float(s.trace.final_a), float(s.trace.final_b))
+    if r.u:
+        a, b = base[0] + r.u * float(s.update_a[k]), base[1] + r.u * float(s.update_b[k])
+    else:
+        a, b = base
+    ghost = None
+    if r.ghost == "before":
+        ghost = (ak, bk)
+    elif r.ghost == "previous" and k > 0:
+        ghost = (float(s.a[k - 1]), float(s.b[k - 1]))
+    return FrameState(step=k, beat=beat, t=t, a=a, b=b, ghost=ghost,
+                      path_n=s.n if r.path is None else k + r.path,
+                      path_tip=(a, b) if r.tip else None,
+                      loss_n=s.n if r.loss is None else k + r.loss,
+                      batch=r.batch, pred_alpha=r.pred_alpha, residual_frac=r.residual_frac,
+                      arrow_frac=r.arrow_frac, show_loss=r.show_loss, show_grad=r.show_grad,
+                      show_update=r.show_update)
+
+
+def frame_state(story: "Story", k: int, beat: int, t: float) -> FrameState:
+    """What frame (step k, beat, t) shows."""
+    return apply_reveal(story, k, beat, t, reveal(beat, t))

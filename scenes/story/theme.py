@@ -1,6 +1,7 @@
 """Themes: colours, font and sizes shared by the matplotlib and Manim backends.
 
-A theme is a TOML file in ``assets/themes`` (or any path). Both backends read the same
+A theme is a TOML file: a bundled one by name (``assets/themes``, installed with the package
+and read through :mod:`scenes.resources`) or any ``.toml`` path. Both backends read the same
 file, so a GIF and an MP4 of one config look alike.
 """
 from __future__ import annotations
@@ -10,12 +11,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from scenes import resources
 from training.errors import InputError
 
-__all__ = ["ASSETS", "THEMES_DIR", "Theme", "available_themes", "load_theme", "font_path"]
-
-ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
-THEMES_DIR = ASSETS / "themes"
+__all__ = ["Theme", "available_themes", "load_theme", "font_path"]
 
 COLOR_KEYS = ("background", "panel", "text", "muted", "grid", "points", "batch", "line", "ghost",
               "residual", "update", "full_gradient", "velocity", "path", "loss_batch",
@@ -40,18 +39,27 @@ class Theme:
 
 
 def available_themes() -> list[str]:
-    return sorted(p.stem for p in THEMES_DIR.glob("*.toml"))
+    """The bundled themes' names (``dark``, ``light``)."""
+    return resources.asset_names("themes", ".toml")
 
 
 def load_theme(name_or_path: str | Path = "light") -> Theme:
     """Load a theme by name (``light``, ``dark``) or from a TOML path, checking every value:
     a bad theme is an :class:`InputError` before any drawing starts."""
     text = str(name_or_path)
-    path = Path(text) if text.endswith(".toml") else THEMES_DIR / f"{text}.toml"
-    if not path.is_file():
+    if text.endswith(".toml"):  # the user's theme file: a plain path
+        path = Path(text)
+    elif text in available_themes():  # a bundled theme, read through importlib.resources
+        path = resources.asset("themes", f"{text}.toml")
+    else:  # only a listed name reaches the package, so no path can pass as a name
+        path = None
+    if path is None or not (path.exists() if isinstance(path, Path) else path.is_file()):
         raise InputError(f"unknown theme {text!r}; accepted: {', '.join(available_themes())} or a .toml file")
+    from training.files import MAX_TOML_BYTES, read_limited
+    # A file on disk is read bounded (a regular file or a pipe, at most MAX_TOML_BYTES).
+    raw = read_limited(path, what="theme file", limit=MAX_TOML_BYTES) if isinstance(path, Path) else path.read_bytes()
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        doc = tomllib.loads(raw.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"theme file {path} is not valid TOML: {e}") from None
     colors, sizes = doc.get("colors", {}), doc.get("sizes", {})
@@ -73,7 +81,7 @@ def load_theme(name_or_path: str | Path = "light") -> Theme:
         value = sizes[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1000:
             raise InputError(f"theme file {path}: sizes.{key} must be a number > 0 and <= 1000, got {str(value)[:40]!r}")
-    name, family = doc.get("name", path.stem), doc.get("font_family", "DejaVu Sans")
+    name, family = doc.get("name", Path(path.name).stem), doc.get("font_family", "DejaVu Sans")
     if not isinstance(name, str) or not isinstance(family, str):
         raise InputError(f"theme file {path}: name and font_family must be text")
     return Theme(name=name, font_family=family, colors={k: colors[k] for k in COLOR_KEYS},

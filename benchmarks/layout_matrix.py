@@ -1,0 +1,193 @@
+"""The matrix of runs the layout check covers, and the runner that checks it.
+
+Not the full cross product (4 batch sizes x 4 data sets x 3 optimizers x 5 sizes x 2 themes
+= 480 scenes): the runs below form a covering design over batch size x data set x optimizer
+(each batch size, data set and optimizer appears, most pairs of them too, plus a diverging
+run), and each run is drawn at every size in both themes. That is 12 runs x 10 = 120
+matplotlib scenes, about 30 checked frames each. ``covering()`` picks 12 of them in which
+every size x theme pair and every run appears: the sampled check of the fast tests.
+
+Manim draws 16:9 only (its qualities are 854x480 to 3840x2160, one layout in scene units),
+so its matrix is the runs x both themes x its four scenes.
+
+    .venv/bin/python benchmarks/layout_matrix.py [--backend mpl|manim|both] [--subset] [--workers 2]
+
+prints every problem found and the time taken; exits 1 if there is any problem.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from training.config import TrainConfig  # noqa: E402  (no torch: record imports it lazily)
+from training.data import DataSpec  # noqa: E402
+
+SIZES = ((960, 540), (1280, 720), (1920, 1080), (1080, 1080), (1080, 1920))
+THEMES = ("light", "dark")
+NOISY_CSV = str(ROOT / "assets" / "data" / "noisy_line.csv")
+OUTLIERS = DataSpec(kind="synthetic", n=1000, noise=0.08, outliers=12, seed=3)
+SYNTH_200 = DataSpec(kind="synthetic", n=200, seed=1)
+
+# name -> settings. Data sets: the article's six points, the noisy CSV (40 points, two
+# outliers), 200 synthetic points, 1,000 synthetic points with outliers.
+RUNS: dict[str, TrainConfig] = {
+    "article": TrainConfig(),                                            # SGD, b=2, 300 steps
+    "article-b1-shuffled": TrainConfig(batch_size=1, shuffle=True, epochs=30),
+    "momentum": TrainConfig(optimizer="momentum", epochs=60),           # assets/configs/momentum.toml
+    "adam": TrainConfig(optimizer="adam", lr=0.05, epochs=100),         # assets/configs/adam.toml
+    "diverging": TrainConfig(lr=1.0, epochs=20),                         # assets/configs/too_large_lr.toml
+    "noisy-csv": TrainConfig(data=DataSpec(kind="csv", path=NOISY_CSV), lr=0.05, batch_size=8,
+                             epochs=60, init_a=0.0, init_b=0.5),         # assets/configs/noisy_csv.toml
+    "noisy-momentum-b1": TrainConfig(data=DataSpec(kind="csv", path=NOISY_CSV), optimizer="momentum",
+                                     lr=0.02, batch_size=1, epochs=5, shuffle=True),
+    "noisy-adam-b32": TrainConfig(data=DataSpec(kind="csv", path=NOISY_CSV), optimizer="adam",
+                                  lr=0.05, batch_size=32, epochs=40, drop_last=False),
+    "adam-200-b32": TrainConfig(data=SYNTH_200, optimizer="adam", lr=0.05, batch_size=32,
+                                epochs=20, shuffle=True),                # the issue's run
+    "sgd-200-b2": TrainConfig(data=SYNTH_200, lr=0.2, batch_size=2, epochs=3, shuffle=True),
+    "outliers-momentum-b32": TrainConfig(data=OUTLIERS, optimizer="momentum", lr=0.05, batch_size=32,
+                                         epochs=8, shuffle=True),
+    "outliers-sgd-b8": TrainConfig(data=OUTLIERS, lr=0.1, batch_size=8, epochs=2),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    run: str
+    size: tuple[int, int]
+    theme: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.run} {self.size[0]}x{self.size[1]} {self.theme}"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.run}_{self.size[0]}x{self.size[1]}_{self.theme}"
+
+
+def full_matrix() -> list[Case]:
+    return [Case(r, size, th) for r in RUNS for size in SIZES for th in THEMES]
+
+
+def covering() -> list[Case]:
+    """Every size x theme pair and every run, in len(RUNS) cases (runs walk the pairs)."""
+    pairs = [(size, th) for size in SIZES for th in THEMES]
+    return [Case(r, *pairs[i % len(pairs)]) for i, r in enumerate(RUNS)]
+
+
+@lru_cache(maxsize=None)
+def trace_of(run: str):
+    """The recorded trace of a run (recorded once per process: torch, a second at most)."""
+    from training.recorder import record
+
+    return record(RUNS[run])
+
+
+def check_case(case: Case, on_frame=None) -> list:
+    """The layout problems of one case (matplotlib), every checked frame."""
+    from scenes.mpl.layout_check import check_frames
+
+    return check_frames(trace_of(case.run), case.size, case.theme, on_frame=on_frame,
+                        label=f"{case.label}: ")
+
+
+def _check_case_str(case: Case) -> tuple[str, list[str], float]:
+    t = time.perf_counter()
+    probs = check_case(case)
+    return case.label, [str(p) for p in probs], time.perf_counter() - t
+
+
+MANIM_SCENES = ("walkthrough", "fit", "loss", "params")
+
+
+def manim_cases(runs=None) -> list[tuple[str, str, str]]:
+    return [(r, th, sc) for r in (runs or RUNS) for th in THEMES for sc in MANIM_SCENES]
+
+
+def check_manim_case(run: str, theme: str, scene: str, on_frame=None) -> list:
+    from scenes.manim.layout_check import check_scene_run
+
+    return check_scene_run(trace_of(run), scene=scene, theme=theme, on_frame=on_frame,
+                           label=f"manim {scene} {run} {theme}: ")
+
+
+def _check_manim_str(case) -> tuple[str, list[str], float]:
+    t = time.perf_counter()
+    probs = check_manim_case(*case)
+    return f"manim {case[2]} {case[0]} {case[1]}", [str(p) for p in probs], time.perf_counter() - t
+
+
+def worker_init() -> None:
+    """A private Manim cache per process: Manim's text and Typst caches are not safe to
+    share between processes writing at once (one reads a file the other is writing)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    path = tempfile.mkdtemp(prefix="sgd-anim-layout-")
+    os.environ["SGD_ANIM_CACHE"] = path
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+
+
+def _run(fn, cases, workers: int) -> tuple[int, int]:
+    n_bad = n_probs = 0
+    if workers > 1:
+        with ProcessPoolExecutor(workers, initializer=worker_init) as pool:
+            results = pool.map(fn, cases)
+            for label, probs, dt in results:
+                n_bad, n_probs = _report(label, probs, dt, n_bad, n_probs)
+    else:
+        for case in cases:
+            label, probs, dt = fn(case)
+            n_bad, n_probs = _report(label, probs, dt, n_bad, n_probs)
+    return n_bad, n_probs
+
+
+def _report(label, probs, dt, n_bad, n_probs):
+    print(f"{'FAIL' if probs else 'ok  '} {label}  ({dt:.1f} s{f', {len(probs)} problems' if probs else ''})",
+          flush=True)
+    for p in probs[:8]:
+        print("     ", p)
+    if len(probs) > 8:
+        print(f"      ... and {len(probs) - 8} more")
+    return n_bad + bool(probs), n_probs + len(probs)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--backend", choices=("mpl", "manim", "both"), default="both")
+    ap.add_argument("--subset", action="store_true", help="the covering subset of the fast tests")
+    ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--run", action="append", help="only these runs (repeatable)")
+    args = ap.parse_args(argv)
+    worker_init()
+    t0 = time.perf_counter()
+    bad = probs = count = 0
+    if args.backend in ("mpl", "both"):
+        cases = covering() if args.subset else full_matrix()
+        if args.run:
+            cases = [c for c in cases if c.run in args.run]
+        b, p = _run(_check_case_str, cases, args.workers)
+        bad, probs, count = bad + b, probs + p, count + len(cases)
+    if args.backend in ("manim", "both"):
+        runs = args.run or (list(RUNS)[::3] if args.subset else None)
+        cases = manim_cases(runs)
+        b, p = _run(_check_manim_str, cases, args.workers)
+        bad, probs, count = bad + b, probs + p, count + len(cases)
+    print(f"{count} cases, {bad} with problems, {probs} problems, {time.perf_counter() - t0:.0f} s")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

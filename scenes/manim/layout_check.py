@@ -1,0 +1,169 @@
+"""The layout check for the Manim scenes: mobjects' bounding boxes against the frame and the
+panels' cells, under the rules of :mod:`scenes.layout_check`.
+
+The scene runs dry (``skip_animations``: each play jumps to its end, nothing is rasterised)
+and is looked at after every segment of the plan: every beat boundary, the fast-forward's
+end and the final fit. Panels say which top-level mobjects are theirs
+(``layout_mobjects``), and their cell and plot area (``layout_cell``, ``layout_area``, set by
+:func:`scenes.manim.scenes.place`); the builders in :mod:`scenes.manim.parts` tag what they
+make (``tag``): texts, legends, arrows, markers and lines. Untagged mobjects (axes, grid,
+contours) are not checked; an untagged group is looked into.
+
+Manim's camera frame is 8 units tall and 8·w/h wide; boxes are converted to the pixels of
+the quality the check runs at, so the rules' one-pixel tolerance means the same as for
+matplotlib.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+from scenes.layout_check import ARROW, LEGEND, LINE, MARKER, TEXT, Box, Item, Problem, check_items
+from scenes.story.plan import PlanSettings
+
+__all__ = ["scene_items", "check_now", "check_scene_run", "CHECK_PLAN"]
+
+# Beats short (the check looks at segment ends only), the first epoch in detail as by default.
+CHECK_PLAN = PlanSettings(intro=0.2, beat_seconds=(0.2, 0.2, 0.3, 0.2), fast_forward=1.0, hold=0.3)
+
+
+def _visible(m) -> bool:
+    for sm in m.family_members_with_points():
+        if sm.get_fill_opacity() > 0.02:
+            return True
+        if sm.get_stroke_opacity() > 0.02 and sm.get_stroke_width() > 0:
+            return True
+    return False
+
+
+def _points(m) -> np.ndarray:
+    pts = [sm.points[:, :2] for sm in m.family_members_with_points()]
+    return np.concatenate(pts) if pts else np.zeros((0, 2))
+
+
+class _Pixels:
+    """Scene units to pixels (y up), for a W x H frame of height 8 units."""
+
+    def __init__(self, width: int, height: int):
+        self.w, self.h = width, height
+        self.fw = 8.0 * width / height
+        self.k = height / 8.0
+
+    def pts(self, p: np.ndarray) -> np.ndarray:
+        p = np.asarray(p, dtype=float).reshape(-1, p.shape[-1] if np.ndim(p) > 1 else 2)[:, :2]
+        return np.column_stack([(p[:, 0] + self.fw / 2) * self.k, (p[:, 1] + 4.0) * self.k])
+
+    def box(self, x0: float, y0: float, x1: float, y1: float) -> Box:
+        (a, b), (c, d) = self.pts(np.array([[x0, y0], [x1, y1]]))
+        return Box(a, b, c, d)
+
+
+def _describe(m) -> str:
+    for attr in ("layout_text", "_shown"):
+        v = getattr(m, attr, None)
+        if isinstance(v, str) and v:
+            return v
+    return type(m).__name__
+
+
+def _items_of(top, panel: str, area: Box | None, px: _Pixels, out: list[Item]) -> None:
+    kind = getattr(top, "layout_kind", None)
+    if kind is None:
+        for sub in top.submobjects:
+            _items_of(sub, panel, area, px, out)
+        return
+    if not _visible(top):
+        return
+    pts = _points(top)
+    if not len(pts):
+        return
+    p = px.pts(pts)
+    box = Box(*p.min(0), *p.max(0))
+    name = _describe(top)
+    if kind == TEXT:
+        out.append(Item(TEXT, name, panel, box))
+    elif kind == LEGEND:
+        out.append(Item(LEGEND, "legend", panel, box, area=area))
+    elif kind == ARROW:
+        ends = px.pts(np.array([top.get_start(), top.get_end()]))
+        out.append(Item(ARROW, f"arrow {top.get_color().to_hex()}", panel, box, points=ends, area=area))
+    elif kind == MARKER:
+        centres = getattr(top, "layout_centres", None)
+        c = px.pts(centres) if centres is not None else np.array([[(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2]])
+        out.append(Item(MARKER, f"marker {name}", panel, box, points=c, area=area))
+    elif kind == LINE:
+        rows = []
+        for sm in top.family_members_with_points():
+            rows += [*px.pts(sm.points), [np.nan, np.nan]]
+        out.append(Item(LINE, f"line {top.get_color().to_hex()}", panel, box, points=np.array(rows), area=area))
+
+
+def scene_items(sc, width: int, height: int) -> tuple[list[Item], Box, dict[str, Box]]:
+    """What the scene shows now, as items; the frame; the panels' cells (pixels)."""
+    px = _Pixels(width, height)
+    shown = {id(m) for m in sc.mobjects}
+    panels = list(sc.panels)
+    loss = getattr(sc, "loss", None)
+    if loss is not None and loss not in panels:
+        panels.append(loss)
+    items: list[Item] = []
+    cells: dict[str, Box] = {}
+    owned: set[int] = set()
+    for p in panels:
+        name = p.layout_name or type(p).__name__
+        if p.layout_cell is not None:
+            cells[name] = px.box(*p.layout_cell)
+        area = px.box(*p.layout_area) if p.layout_area is not None else None
+        for top in p.layout_mobjects():
+            owned.add(id(top))
+            if id(top) in shown:
+                _items_of(top, name, area, px, items)
+    for top in sc.mobjects:  # anything no panel claims is still held to the frame
+        if id(top) not in owned:
+            _items_of(top, "scene", None, px, items)
+    return items, Box(0.0, 0.0, float(width), float(height)), cells
+
+
+def check_now(sc, width: int, height: int, where: str = "") -> list[Problem]:
+    items, frame, cells = scene_items(sc, width, height)
+    return check_items(items, frame, cells, where)
+
+
+def check_scene_run(trace, *, scene: str = "walkthrough", theme="light", quality: str = "low",
+                    plan: PlanSettings | None = None,
+                    on_frame: Callable[[int, np.ndarray, str], None] | None = None,
+                    label: str = "") -> list[Problem]:
+    """Run ``scene`` of ``trace`` dry and check it after every segment of its plan.
+
+    ``on_frame(i, rgba, where)``, when given, receives each of those states drawn (Manim's
+    renderer draws that one frame; the contact sheets)."""
+    from manim import tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    from scenes.manim.file_writer import file_writer_for
+    from scenes.manim.render import QUALITIES, _manim_config
+    from scenes.manim.scenes import SCENES, plan_for
+    from scenes.story.plan import BEATS
+    from scenes.story.theme import Theme, load_theme
+
+    width, height, fps = QUALITIES[quality]
+    th = theme if isinstance(theme, Theme) else load_theme(theme)
+    frame_plan = plan_for(trace, dataclasses.replace(plan or CHECK_PLAN, fps=fps))
+    problems: list[Problem] = []
+
+    def look(sc, seg) -> None:
+        where = f"{label}segment {seg.name} (step {int(seg.steps[-1]) + 1}, frame {seg.stop - 1})"
+        problems.extend(check_now(sc, width, height, where))
+        if on_frame is not None:
+            sc.renderer.static_image = None
+            sc.renderer.update_frame(sc, ignore_skipping=True)
+            on_frame(seg.stop - 1, sc.renderer.get_frame().copy(), where)
+
+    with tempconfig(_manim_config(width, height, fps)):
+        renderer = CairoRenderer(file_writer_class=file_writer_for(lambda frame, repeat: None),
+                                 skip_animations=True)
+        sc = SCENES[scene](trace, th, frame_plan, renderer=renderer, skip_animations=True, on_segment=look)
+        sc.render()
+    return problems

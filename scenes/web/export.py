@@ -1,0 +1,327 @@
+"""The story as data for the web player: a versioned JSON document, drawn by the browser.
+
+Everything a view shows comes from :class:`scenes.story.Story`, computed here in Python; the
+player's script only interpolates and draws (it does no optimizer maths, no full-batch
+gradient, no captions and no plan timing). Numbers a frame shows are exported exactly: a
+column that float32 holds without loss (every value PyTorch computed) goes as float32, any
+other as float64, both little-endian and base64-encoded. Drawing-only arrays (the magnified
+arrows, contour polylines) are rounded to save space.
+
+The document's ``version`` says how to read it; the player refuses any other with a visible
+message, as manim-slides' HTML player checks its manifest.
+"""
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import asdict, fields
+from typing import Any, Sequence
+
+import numpy as np
+
+from scenes.story.captions import OPTIMIZER_NAMES
+from scenes.story.frames import Reveal, reveal
+from scenes.story.geometry import Geometry, Limits, free_corner
+from scenes.story.plan import BEATS, FAST, FramePlan, PlanSettings
+from scenes.story.story import Story
+from scenes.story.theme import COLOR_KEYS, SIZE_KEYS, Theme
+
+__all__ = ["FORMAT", "VERSION", "ARROW_KEYS", "HIDDEN_ARROW", "MAX_ROWS", "encode", "decode",
+           "export_story", "export_contours", "export_theme", "document", "loss_axis", "arrow_table"]
+
+FORMAT = "sgd-anim-player"
+VERSION = 1
+ARROW_KEYS = ("full", "update", "carry")  # drawn in this order (the carried part thinner, on top)
+HIDDEN_ARROW = 1e-4  # Story.arrows leaves out arrows shorter than this fraction of the view
+MAX_ROWS = 4         # batch rows the numbers table lists (as the matplotlib view: "+N more")
+_QUANT = 65534       # contour vertices as uint16 steps across the view; 65535 separates paths
+
+_DTYPES = {"f64": "<f8", "f32": "<f4", "i32": "<i4", "u16": "<u2", "u8": "u1"}
+
+
+# ------------------------------------------------------------------ encoding
+def encode(values: Any, kind: str) -> dict:
+    """A typed array as ``{"dtype": kind, "b64": ...}``. ``kind`` "exact" picks float32 when
+    it holds every value without loss, else float64 (so displayed numbers stay exact)."""
+    arr = np.asarray(values)
+    if kind == "exact":
+        arr = arr.astype(np.float64)
+        f32 = arr.astype(np.float32)
+        with np.errstate(invalid="ignore"):
+            lossless = bool(np.all((f32.astype(np.float64) == arr) | (np.isnan(arr) & np.isnan(f32))))
+        kind = "f32" if lossless else "f64"
+    if kind in ("i32", "u16", "u8"):
+        info = np.iinfo(_DTYPES[kind])
+        if arr.size and (arr.min() < info.min or arr.max() > info.max):
+            raise ValueError(f"values out of range for {kind}")
+    data = np.ascontiguousarray(arr.astype(_DTYPES[kind]))
+    return {"dtype": kind, "b64": base64.b64encode(data.tobytes()).decode("ascii")}
+
+
+def decode(enc: dict) -> np.ndarray:
+    """The inverse of :func:`encode` (tests and tools read documents back with it)."""
+    return np.frombuffer(base64.b64decode(enc["b64"]), dtype=_DTYPES[enc["dtype"]])
+
+
+def _num(v: float) -> float | None:
+    """A JSON number (None for inf/nan: JSON has no such numbers)."""
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+# ------------------------------------------------------------------ view layout shared with matplotlib
+def loss_axis(story: Story) -> dict:
+    """The loss view's axes, as scenes.mpl.views.LossView sets them: log scale when the story
+    says so, limits padded the same way, and the legend in the corner the curves leave free."""
+    geom, n = story.geom, max(story.n, 1)
+    lo, hi = geom.loss_range
+    if geom.log_loss:
+        y0, y1 = lo / 1.6, hi * 1.6
+    else:
+        pad = 0.08 * max(hi - lo, abs(hi) * 0.5, 1e-9)
+        y0, y1 = (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
+    x0, x1 = -0.02 * n, n * 1.02
+    corner = "upper right"
+    if story.n:
+        steps = np.arange(story.n, dtype=np.float64)
+        u = np.concatenate([steps, steps])
+        v = np.clip(np.concatenate([story.loss, story.full_loss]), y0, y1)
+        if geom.log_loss:
+            v = (np.log10(v) - math.log10(y0)) / (math.log10(y1) - math.log10(y0))
+        else:
+            v = (v - y0) / (y1 - y0)
+        corner = free_corner((u - x0) / (x1 - x0), v,
+                             prefer=("upper right", "lower left", "lower right", "upper left"))
+    return {"log": bool(geom.log_loss), "x": [x0, x1], "y": [y0, y1], "legend": corner}
+
+
+def params_legend_corner(story: Story) -> str:
+    """Where the parameter view's legend goes (as scenes.mpl.views.ParamView puts it)."""
+    g = story.geom.params
+    pa = np.append(story.path_a, story.geom.optimum[0])
+    pb = np.append(story.path_b, story.geom.optimum[1])
+    return free_corner((pa - g.x0) / (g.x1 - g.x0), (pb - g.y0) / (g.y1 - g.y0))
+
+
+# ------------------------------------------------------------------ arrows
+def arrow_table(story: Story) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per step and arrow key, ``(va, vb, inside)``: the arrow magnified by ``arrow_scale`` as
+    a vector from (a_k, b_k), and the fraction of it inside the parameter view (1 when it
+    stays inside; NaN when the point itself has left the view, so there is no arrow).
+
+    :meth:`Story.arrows` at step k, grown to g, is then: from (a_k, b_k) to
+    (a_k, b_k) + min(g, inside)·v, cut short (clipped) when g > inside, and left out when
+    g·|v| is under HIDDEN_ARROW of the view. tests/test_web_export.py holds the two to that.
+    """
+    s, g = story, story.geom.params
+    if not s.n:
+        return {}
+    full_a, full_b = s.full_step
+    vecs = {"update": (s.update_a, s.update_b), "full": (full_a, full_b)}
+    if s.carry is not None:
+        vecs["carry"] = (s.carry.a, s.carry.b)
+    f = np.asarray(s.arrow_scale, dtype=np.float64)
+    inside_view = (s.a >= g.x0) & (s.a <= g.x1) & (s.b >= g.y0) & (s.b <= g.y1)
+    out = {}
+    for key, (da, db) in vecs.items():
+        va, vb = da * f, db * f
+        inside = np.ones(s.n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for p, d, lo, hi in ((s.a, va, g.x0, g.x1), (s.b, vb, g.y0, g.y1)):
+                over = np.where(p + d > hi, (hi - p) / d, np.where(p + d < lo, (lo - p) / d, 1.0))
+                inside = np.minimum(inside, over)
+        inside = np.where(inside_view, inside, np.nan)
+        out[key] = (va, vb, inside)
+    return out
+
+
+# ------------------------------------------------------------------ contours
+def export_contours(story: Story, theme: Theme) -> dict:
+    """The exact loss contours of the parameter view, as matplotlib draws them (filled bands
+    in the theme's colour map, then the level lines), as polylines in view steps (uint16)."""
+    from matplotlib.figure import Figure
+
+    A, B, L, levels = story.contours()
+    g = story.geom.params
+    fig = Figure()
+    ax = fig.add_axes((0, 0, 1, 1))
+    filled = ax.contourf(A, B, L, levels=np.concatenate([[0], levels]), cmap=theme.color("contour_map"),
+                         alpha=0.38, extend="max")
+    lines = ax.contour(A, B, L, levels=levels)
+
+    def pack(paths) -> dict:
+        parts = []
+        for path in paths:
+            v = path.vertices
+            if not len(v):
+                continue
+            codes = path.codes
+            starts = np.flatnonzero(codes == 1) if codes is not None else np.array([0])
+            for s0, s1 in zip(starts, [*starts[1:], len(v)]):
+                seg = v[s0:s1]
+                if codes is not None:
+                    seg = seg[codes[s0:s1] != 79]  # CLOSEPOLY repeats a vertex
+                u = np.clip(np.round((seg[:, 0] - g.x0) / (g.x1 - g.x0) * _QUANT), 0, _QUANT)
+                w = np.clip(np.round((seg[:, 1] - g.y0) / (g.y1 - g.y0) * _QUANT), 0, _QUANT)
+                parts.append(np.column_stack([u, w]).ravel())
+                parts.append(np.array([65535.0]))
+        flat = np.concatenate(parts) if parts else np.zeros(0)
+        return encode(flat, "u16")
+
+    bands = []
+    for path, rgba in zip(filled.get_paths(), filled.get_facecolor()):
+        r, gr, b, a = (float(c) for c in rgba)
+        bands.append({"color": f"rgba({round(r * 255)},{round(gr * 255)},{round(b * 255)},{a:.3f})",
+                      "path": pack([path])})
+    return {"limits": [g.x0, g.x1, g.y0, g.y1], "quant": _QUANT, "bands": bands,
+            "lines": pack(lines.get_paths()), "levels": [float(v) for v in levels]}
+
+
+# ------------------------------------------------------------------ theme
+def export_theme(theme: Theme) -> dict:
+    return {"name": theme.name, "font_family": theme.font_family,
+            "colors": {k: theme.color(k) for k in COLOR_KEYS if k != "contour_map"},
+            "sizes": {k: float(theme.sizes[k]) for k in SIZE_KEYS}}
+
+
+# ------------------------------------------------------------------ plan and reveals
+_REVEAL_FIELDS = [f.name for f in fields(Reveal)]
+
+
+def _reveal_table(beat: int, ts: np.ndarray) -> dict:
+    """The rule of ``beat`` at each of its frames (progress ``ts``), column-wise; a column
+    that does not change is one value."""
+    rows = [asdict(reveal(beat, float(t))) for t in ts]
+    table: dict[str, Any] = {"beat": beat, "t": [float(t) for t in ts]}
+    for name in _REVEAL_FIELDS:
+        col = [r[name] for r in rows]
+        table[name] = col[0] if all(c == col[0] for c in col) else col
+    return table
+
+
+def _export_plan(story: Story, plan: FramePlan) -> dict:
+    segments, tables, captions = [], [], []
+    index: dict[tuple, int] = {}
+    for seg, (_, _, text) in zip(plan.segments(), story.captions(plan)):
+        ts = plan.t[seg.start:seg.stop]
+        key = (seg.beat, ts.tobytes())
+        if key not in index:
+            index[key] = len(tables)
+            tables.append(_reveal_table(seg.beat, ts))
+        entry = {"beat": seg.beat, "start": seg.start, "n": seg.n_frames, "step": int(seg.steps[0]),
+                 "reveal": index[key], "caption": len(captions)}
+        if seg.beat == FAST:
+            entry["steps"] = encode(seg.steps, "i32")
+        captions.append(text)
+        segments.append(entry)
+    return {"fps": plan.fps, "frames": len(plan), "detail_steps": plan.detail_steps,
+            "beats": list(BEATS), "segments": segments, "reveals": tables, "captions": captions}
+
+
+# ------------------------------------------------------------------ the story
+def _limits(lim: Limits) -> list[float]:
+    return [lim.x0, lim.x1, lim.y0, lim.y1]
+
+
+def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, label: str = "",
+                 contours: bool = True, theme: Theme | None = None) -> dict:
+    """One run's story, as the player reads it (see the module's docstring).
+
+    ``contours``: include the parameter view's contours (they need ``theme`` for the colour
+    map); an explorer shares one set between runs drawn in the same view."""
+    s, tr = story, story.trace
+    if not isinstance(plan, FramePlan):
+        plan = s.plan(plan)
+    name = OPTIMIZER_NAMES[s.optimizer]
+    lr = f"{s.lr:g}"
+    steps = {"epoch": encode(s.epoch, "i32"), "batch": encode(s.batch_idx, "i32")}
+    for col in ("a", "b", "loss", "full_loss", "grad_a", "grad_b", "update_a", "update_b"):
+        steps[col] = encode(getattr(s, col), "exact")
+
+    idx = tr.steps["indices"]
+    offsets = np.asarray(idx.offsets if s.n else [0], dtype=np.int64)
+    flat_idx = np.asarray(idx.values if s.n else [], dtype=np.int64)
+    if s.n:
+        xb = tr.x[flat_idx]
+        res = np.asarray(tr.steps["residual"].values, dtype=np.float64)
+        lengths = np.diff(offsets)
+        per = np.repeat(2.0 / lengths, lengths)  # sample_shares: 2/n·r·x and 2/n·r
+        share_a, share_b = per * res * xb, per * res
+        pred = np.asarray(tr.steps["pred"].values, dtype=np.float64)
+    else:
+        share_a = share_b = pred = res = np.zeros(0)
+    batches = {"offsets": encode(offsets, "i32"), "index": encode(flat_idx, "i32"),
+               "pred": encode(pred, "exact"), "residual": encode(res, "exact"),
+               "share_a": encode(share_a, "exact"), "share_b": encode(share_b, "exact")}
+
+    arrows: dict[str, Any] = {"keys": [], "hidden_below": HIDDEN_ARROW}
+    if s.n:
+        scale = np.asarray(s.arrow_scale, dtype=np.float64)
+        values = sorted(set(scale.tolist()))
+        arrows["scales"] = [[v, f"{v:g}"] for v in values]
+        arrows["scale_index"] = encode(np.searchsorted(values, scale), "u8" if len(values) < 256 else "u16")
+        for key, (va, vb, inside) in arrow_table(s).items():
+            arrows["keys"].append(key)
+            arrows[key] = {"va": encode(va, "f32"), "vb": encode(vb, "f32"), "inside": encode(inside, "f32")}
+
+    geom = s.geom
+    status = tr.status
+    out = {
+        "label": label,
+        "title": f"{name[0].upper()}{name[1:]} fits ŷ = a·x + b",
+        "run": {
+            "n_steps": s.n, "steps_per_epoch": s.steps_per_epoch, "epochs": s.epochs,
+            "n_points": len(tr.x), "optimizer": s.optimizer, "optimizer_name": name,
+            "lr": s.lr, "lr_text": lr, "batch_size": s.settings.batch_size,
+            "first_batch": s.batch_size_at(0) if s.n else 0,
+            "max_batch": int(np.max(np.diff(offsets))) if s.n else 0,
+            "momentum": s.settings.effective_momentum if s.settings.has_momentum else None,
+            "plain_sgd": s.plain_sgd,
+            "next_text": (f"next:  a − lr·∂L/∂a,   b − lr·∂L/∂b   (lr = {lr})" if s.plain_sgd else
+                          f"next: {name} turns the gradient into a step (lr = {lr})"),
+            "diverged": status.diverged, "diverged_step": status.step, "state": status.state,
+        },
+        "final": {"a": float(tr.final_a), "b": float(tr.final_b), "full_loss": _num(tr.final_full_loss)},
+        "optimum": [float(geom.optimum[0]), float(geom.optimum[1])],
+        "limits": {"fit": _limits(geom.fit), "params": _limits(geom.params), "clipped": geom.clipped},
+        "loss_axis": loss_axis(s),
+        "params_legend": params_legend_corner(s),
+        "carry": s.carry.label if s.carry is not None else None,
+        "data": {"x": encode(tr.x, "exact"), "y": encode(tr.y, "exact")},
+        "steps": steps,
+        "batches": batches,
+        "arrows": arrows,
+        "plan": _export_plan(s, plan),
+    }
+    if contours:
+        if theme is None:
+            raise ValueError("contours need the theme's colour map")
+        out["contours"] = export_contours(s, theme)
+    return out
+
+
+def document(stories: Sequence[dict], theme: Theme, *, explore: dict | None = None,
+             contours: dict | None = None, generator: str = "sgd-anim") -> dict:
+    """The whole document: the format, its version, the theme, one story or an explorer's
+    runs (``explore``: the grid's axes and which story sits at each point)."""
+    doc = {"format": FORMAT, "version": VERSION, "generator": generator, "theme": export_theme(theme),
+           "stories": list(stories)}
+    if contours is not None:
+        doc["contours"] = contours
+    if explore is not None:
+        doc["explore"] = explore
+    return doc
+
+
+def story_geometry(trace, shared_params: Limits | None = None, shared_fit: Limits | None = None) -> Geometry:
+    """A trace's geometry, with the fit and parameter views replaced by shared ones (an
+    explorer draws every run in the same views, so paths can be compared)."""
+    own = Geometry.of(trace)
+    if shared_params is None:
+        return own
+    a = np.append(trace.steps["a"], trace.final_a)
+    b = np.append(trace.steps["b"], trace.final_b)
+    p = shared_params
+    clipped = bool(np.any((a < p.x0) | (a > p.x1) | (b < p.y0) | (b > p.y1)))
+    return Geometry(fit=shared_fit or own.fit, params=p, loss_range=own.loss_range, log_loss=own.log_loss,
+                    optimum=own.optimum, clipped=clipped)

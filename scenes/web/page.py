@@ -1,0 +1,157 @@
+"""The player as one self-contained HTML file: the exported story as data, the script that
+draws it and the controls, with a Content-Security-Policy that forbids every load.
+
+The page's HTML, CSS and JS are package data of ``scenes.web`` (read with importlib.resources,
+so a wheel finds them). Text from a config or a trace reaches the page only inside the JSON
+data block (with ``<``, ``>`` and ``&`` escaped, so it cannot close the block) or escaped as
+HTML (the title); the script sets text with ``textContent``, never as markup.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Sequence
+
+from scenes.story.plan import PlanSettings
+from scenes.story.story import Story
+from scenes.story.theme import Theme, load_theme
+from scenes.web.export import MAX_ROWS, document, export_contours, export_story, story_geometry
+from training.atomic import atomic_path
+from training.trace import Trace
+
+__all__ = ["player_page", "explorer_page", "page_from_document", "write_page", "render_html", "csp_of",
+           "story_json"]
+
+_SLOT = re.compile(r"\{\{([A-Z]+)\}\}")
+
+
+@lru_cache(maxsize=None)
+def _asset(name: str) -> str:
+    return resources.files("scenes.web").joinpath(name).read_text(encoding="utf-8")
+
+
+def _generator() -> str:
+    try:
+        return f"sgd-anim {version('sgd-anim')}"
+    except PackageNotFoundError:
+        return "sgd-anim"
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def csp_of(style: str, script: str) -> str:
+    """Nothing may load: no script, style, image, font, frame or connection but the page's own
+    inline script and style, named by their hashes."""
+    return ("default-src 'none'; "
+            f"script-src {_sha256(script)}; style-src {_sha256(style)}; "
+            "img-src 'none'; font-src 'none'; connect-src 'none'; media-src 'none'; object-src 'none'; "
+            "frame-src 'none'; worker-src 'none'; manifest-src 'none'; base-uri 'none'; form-action 'none'")
+
+
+def story_json(doc: dict) -> str:
+    """The document as JSON that is safe inside a <script> element: ``<``, ``>`` and ``&``
+    (which only occur inside strings) are written as \\u escapes, so no text can end the block."""
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def page_from_document(doc: dict, title: str) -> str:
+    """The page for an exported document (see :mod:`scenes.web.export`)."""
+    style, script = _asset("player.css"), _asset("player.js")
+    for name, text, tag in (("player.css", style, "</style"), ("player.js", script, "</script")):
+        if tag in text.lower():
+            raise ValueError(f"{name} must not contain {tag}")
+    doc = {**doc, "max_rows": MAX_ROWS}
+    slots = {"CSP": html.escape(csp_of(style, script), quote=False), "TITLE": html.escape(title), "STYLE": style,
+             "SCRIPT": script, "DATA": story_json(doc), "GENERATOR": html.escape(_generator())}
+    # One pass: a value that happens to contain "{{...}}" is never substituted again.
+    return _SLOT.sub(lambda m: slots[m.group(1)], _asset("player.html"))
+
+
+def _theme(theme: str | Theme) -> Theme:
+    return theme if isinstance(theme, Theme) else load_theme(theme)
+
+
+def player_page(trace: Trace | Story, *, theme: str | Theme = "light", plan: PlanSettings | None = None) -> str:
+    """One run's player page."""
+    th = _theme(theme)
+    story = trace if isinstance(trace, Story) else Story(trace)
+    exported = export_story(story, plan, theme=th)
+    return page_from_document(document([exported], th, generator=_generator()), exported["title"])
+
+
+def explorer_page(runs: Sequence[tuple[dict, Trace]], axes: Sequence[tuple[str, str, Sequence]], *,
+                  theme: str | Theme = "light", plan: PlanSettings | None = None,
+                  initial: dict | None = None) -> str:
+    """A grid of runs behind sliders. ``runs``: (the settings that vary, as {key: value}, and
+    the trace) for every point of the grid; ``axes``: (key, label, values) per slider, in
+    the order the sliders appear. Every run is drawn in the same fit and parameter views
+    (the union of the runs that did not diverge), so paths can be compared."""
+    from scenes.story.geometry import Geometry, Limits
+
+    th = _theme(theme)
+    if not runs:
+        raise ValueError("an explorer needs at least one run")
+    geoms = [Geometry.of(tr) for _, tr in runs]
+    ok = [g for g, (_, tr) in zip(geoms, runs) if not tr.status.diverged] or geoms
+
+    def union(lims: list[Limits]) -> Limits:
+        return Limits(min(l.x0 for l in lims), max(l.x1 for l in lims), min(l.y0 for l in lims),
+                      max(l.y1 for l in lims))
+
+    params, fit = union([g.params for g in ok]), union([g.fit for g in ok])
+    stories, index = [], {}
+    for i, (values, tr) in enumerate(runs):
+        story = Story(tr, story_geometry(tr, params, fit))
+        stories.append(export_story(story, plan, label=_run_label(values, axes), contours=False))
+        index[tuple(values[key] for key, _, _ in axes)] = i
+    flat = []
+    for combo in _product([list(vals) for _, _, vals in axes]):
+        if combo not in index:
+            raise ValueError(f"the grid lacks a run at {combo}")
+        flat.append(index[combo])
+    first = initial or {}
+    start = [list(vals).index(first[key]) if key in first and first[key] in vals else 0
+             for key, _, vals in axes]
+    explore = {"axes": [{"key": key, "label": label, "values": list(vals), "text": [f"{v:g}" for v in vals]}
+                        for key, label, vals in axes],
+               "runs": flat, "initial": start}
+    contours = export_contours(Story(runs[0][1], story_geometry(runs[0][1], params, fit)), th)
+    doc = document(stories, th, explore=explore, contours=contours, generator=_generator())
+    return page_from_document(doc, "SGD explorer: " + " × ".join(label for _, label, _ in axes))
+
+
+def _product(lists: list[list]) -> list[tuple]:
+    out: list[tuple] = [()]
+    for values in lists:
+        out = [(*combo, v) for combo in out for v in values]
+    return out
+
+
+def _run_label(values: dict, axes) -> str:
+    short = {"lr": "lr", "batch_size": "batch", "momentum": "momentum"}
+    return " · ".join(f"{short.get(key, key)} {values[key]:g}" for key, _, _ in axes)
+
+
+def write_page(text: str, path: str | Path) -> Path:
+    """Write a page atomically (a temporary file renamed at the end)."""
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def render_html(trace: Trace, out_dir: str | Path, *, stem: str = "sgd", theme: str | Theme = "light",
+                plan: PlanSettings | None = None) -> Path:
+    """Write ``out_dir/STEM.html``, the player of this trace; return its path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return write_page(player_page(trace, theme=theme, plan=plan), out / f"{stem}.html")

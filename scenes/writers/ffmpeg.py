@@ -1,0 +1,214 @@
+"""Video through ffmpeg: MP4 (H.264) and WebM (VP9), and the pipe the GIF writer shares.
+
+ffmpeg is the binary inside the imageio-ffmpeg wheel (no system ffmpeg). Frames go to it as
+raw RGBA (or RGB) over stdin, one at a time: nothing is held in memory beyond a few frames.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import queue
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from scenes.writers.base import AbstractFrameWriter
+from scenes.writers.registry import register
+from training.errors import InputError
+
+__all__ = ["ffmpeg_exe", "FFmpegWriter", "MP4Writer", "WebMWriter"]
+
+QUEUE_FRAMES = 3  # frames waiting for the encoder: overlap without holding the video in memory
+
+
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary shipped in the imageio-ffmpeg wheel."""
+    try:
+        import imageio_ffmpeg
+    except ImportError:  # pragma: no cover - a dependency of the project
+        raise InputError("writing video needs imageio-ffmpeg: pip install imageio-ffmpeg") from None
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@functools.cache
+def _encoders() -> frozenset[str]:
+    """The encoders this ffmpeg was built with (asked once per process)."""
+    try:
+        out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-encoders"], capture_output=True,
+                             text=True, timeout=30).stdout
+    except (InputError, RuntimeError, OSError, subprocess.SubprocessError):
+        return frozenset()
+    names = set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and len(parts[0]) == 6 and parts[0][0] == "V":  # "V....D libx264 ..."
+            names.add(parts[1])
+    return frozenset(names)
+
+
+class FFmpegWriter(AbstractFrameWriter):
+    """Pipes raw frames to an ffmpeg subprocess. Subclasses give the output options."""
+
+    name = "ffmpeg"
+    requires = "imageio-ffmpeg (pip install imageio-ffmpeg)"
+    encoder = ""  # the ffmpeg encoder the output needs, checked by is_available()
+
+    def __init__(self, extra_args: Sequence[str] = (), channels: int = 4) -> None:
+        super().__init__(channels)
+        self.extra_args = list(extra_args)
+        self.proc: subprocess.Popen | None = None
+        self._log = None
+        self._thread: threading.Thread | None = None
+        self._failed: BaseException | None = None
+
+    @classmethod
+    def is_available(cls) -> bool:
+        return bool(cls.encoder) and cls.encoder in _encoders()
+
+    def output_args(self) -> list[str]:
+        raise NotImplementedError
+
+    def input_rate(self) -> str:
+        """The frame rate of the frames sent to ffmpeg (ffmpeg accepts a ratio such as ``25/2``)."""
+        return str(self.fps)
+
+    def input_args(self) -> list[str]:
+        w, h = self.size
+        pix = "rgba" if self.channels == 4 else "rgb24"
+        return ["-f", "rawvideo", "-pix_fmt", pix, "-s", f"{w}x{h}", "-framerate", self.input_rate(),
+                "-i", "pipe:0"]
+
+    def command(self) -> list[str]:
+        return [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+                *self.input_args(), *self.output_args(), *self.extra_args, str(self.path)]
+
+    def setup(self, path: Path, size: tuple[int, int], fps: int) -> None:
+        super().setup(path, size, fps)
+        self._start()
+
+    def _start(self) -> None:
+        # ffmpeg's messages go to a file, not a pipe: a chatty encoder can never block us.
+        self._log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=self._log)
+        # A thread feeds the pipe: while a write waits for ffmpeg to take the frame (the GIL
+        # is released), the next frame is already being drawn. A few frames in flight at most.
+        self._queue = queue.Queue(maxsize=QUEUE_FRAMES)
+        self._failed = None
+        self._thread = threading.Thread(target=self._pump, args=(self.proc.stdin, self._queue),
+                                        name=f"{self.name}-pipe", daemon=True)
+        self._thread.start()
+
+    def _pump(self, stdin, frames: "queue.Queue") -> None:
+        while True:
+            frame = frames.get()
+            if frame is None:
+                return
+            if self._failed is None:
+                try:
+                    stdin.write(memoryview(frame).cast("B"))
+                except (BrokenPipeError, OSError) as e:  # the encoder stopped; keep draining
+                    self._failed = e
+
+    def _stop_pump(self) -> None:
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            self._queue.put(None)
+            thread.join()
+            self._thread = None
+
+    def _error(self, what: str) -> RuntimeError:
+        msg = ""
+        if self._log is not None:
+            self._log.seek(0)
+            msg = self._log.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+            msg = " | ".join(msg)
+        if "No space left on device" in msg:
+            return RuntimeError(f"the disk is full: no space left on device while writing {self.name.upper()}")
+        return RuntimeError(f"ffmpeg ({self.name}) {what}: {msg or 'no message'}")
+
+    def grab_frame(self, frame: np.ndarray) -> None:
+        frame = self._check(frame)
+        if self._failed is not None:
+            self._stop_pump()
+            self.proc.wait()
+            raise self._error("stopped while receiving frames")
+        self._queue.put(frame.copy())  # a copy: the caller draws the next frame into its buffer
+        self.frames_written += 1
+
+    def finish(self) -> None:
+        proc = self.proc
+        self._stop_pump()
+        if self._failed is not None:
+            proc.wait()
+            raise self._error("stopped while receiving frames")
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        rc = proc.wait()
+        if rc != 0:
+            raise self._error(f"exited with code {rc}")
+        self._close_log()
+
+    def abort(self) -> None:
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()  # first: a write blocked in the pump thread then fails and it drains
+        self._stop_pump()
+        if proc is not None:
+            with contextlib.suppress(Exception):
+                proc.stdin.close()
+            proc.wait()
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+@register("mp4")
+class MP4Writer(FFmpegWriter):
+    """H.264 in MP4: yuv420p, even width and height, +faststart (plays in every browser)."""
+
+    suffix = ".mp4"
+    encoder = "libx264"
+
+    def __init__(self, crf: int = 20, preset: str = "veryfast", extra_args: Sequence[str] = (),
+                 channels: int = 4):
+        super().__init__(extra_args, channels)
+        self.crf, self.preset = crf, preset
+
+    def setup(self, path: Path, size: tuple[int, int], fps: int) -> None:
+        if size[0] % 2 or size[1] % 2:
+            raise InputError(f"H.264 needs an even width and height, got {size[0]}x{size[1]}")
+        super().setup(path, size, fps)
+
+    def output_args(self) -> list[str]:
+        # "animation" tuning suits flat colours and sharp lines; GOP of 10 s for seeking.
+        return ["-c:v", "libx264", "-preset", self.preset, "-tune", "animation", "-crf", str(self.crf),
+                "-pix_fmt", "yuv420p", "-g", str(self.fps * 10), "-movflags", "+faststart",
+                "-f", "mp4"]
+
+
+@register("webm")
+class WebMWriter(FFmpegWriter):
+    """VP9 in WebM, constant quality; realtime speed settings (flat graphics compress well)."""
+
+    suffix = ".webm"
+    encoder = "libvpx-vp9"
+
+    def __init__(self, crf: int = 33, cpu_used: int = 8, extra_args: Sequence[str] = (),
+                 channels: int = 4):
+        super().__init__(extra_args, channels)
+        self.crf, self.cpu_used = crf, cpu_used
+
+    def output_args(self) -> list[str]:
+        return ["-c:v", "libvpx-vp9", "-b:v", "0", "-crf", str(self.crf), "-pix_fmt", "yuv420p",
+                "-deadline", "realtime", "-cpu-used", str(self.cpu_used), "-row-mt", "1",
+                "-f", "webm"]
