@@ -25,7 +25,7 @@ FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-u
 def missing() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
     try:
-        import selenium  # noqa: F401
+        import selenium  # noqa: F401  (only: is it installed?)
     except ImportError:
         return "selenium is not installed (pip install -e '.[dev]')"
     for name, path in (("chromium", CHROMIUM), ("chromium-driver", CHROMEDRIVER)):

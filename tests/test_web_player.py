@@ -8,7 +8,6 @@ chromium-driver or selenium is missing (.ci/setup.sh installs them).
 """
 from __future__ import annotations
 
-import json
 import math
 import time
 from pathlib import Path
@@ -250,8 +249,8 @@ def test_keyboard_and_buttons_move_by_beat_and_by_step(driver, pages):
     body.send_keys(Keys.ARROW_DOWN)
     assert where()[1:] == (story.n - 2, "fast")
     assert_numbers_are_the_trace(driver, story, story.n - 2, FAST)
-    hash_now = driver.execute_script("return location.hash")
-    assert hash_now == f"#step={story.n - 1}"  # the link to this moment
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, 5).until(lambda d: d.execute_script("return location.hash") == f"#step={story.n - 1}")
     driver.find_element("id", "sgd-beat-back").click()  # the start of the fast-forward
     assert where()[2] == "fast" and where()[0] == segs[-2].start
     body.send_keys(Keys.HOME)
@@ -378,7 +377,7 @@ def explorer(tmp_path_factory):
 def test_explorer_sliders_switch_runs_and_leave_a_ghost(driver, explorer):
     from selenium.webdriver.common.keys import Keys
     path, runs = explorer
-    load(driver, path, f"frame=400")
+    load(driver, path, "frame=400")
     first = driver.execute_script("return window.sgdPlayer.state()")
     assert runs[first["run"]][0] == {"lr": 0.1, "batch_size": 2, "momentum": 0.0}
     params_before = driver.execute_script(CANVAS_SUM)[2]

@@ -24,6 +24,7 @@ __all__ = ["Arrow", "Story", "nice_scale", "nice_floor", "plan_of", "steps_per_e
 MIN_ARROW = 0.14     # arrows shorter than this fraction of the parameter view are magnified
 STEADY_WINDOW = 60   # steps the magnification is judged over: it changes now and then, not every frame
 CONTOUR_LEVELS = 14
+HIDDEN_ARROW = 1e-4  # arrows shorter than this fraction of the view are not drawn
 
 
 def nice_floor(x: float) -> float:
@@ -174,25 +175,42 @@ class Story:
 
     def arrows(self, k: int, grow: float = 1.0) -> dict[str, Arrow]:
         """The arrows of step k as drawn: from (a_k, b_k), magnified by ``arrow_scale[k]``,
-        grown to the fraction ``grow``. Arrows too short to see are left out."""
+        grown to the fraction ``grow``, cut at the view's edge (``clipped``). Arrows too
+        short to see are left out, and all of them when the point has left the view."""
         a0, b0 = self.ab_before(k)
-        f = grow * float(self.arrow_scale[k])
         sa, sb = self._span
-        g = self.geom.params
         out = {}
-        if not g.contains(a0, b0):  # the point itself has left the view: no arrow to place
-            return out
-        for key, (da, db) in self.vectors(k).items():
-            if math.hypot(da / sa, db / sb) * f < 1e-4:
+        for key, (va, vb, inside) in self.arrow_table.items():
+            fin, da, db = float(inside[k]), float(va[k]), float(vb[k])
+            if math.isnan(fin) or math.hypot(da / sa, db / sb) * grow < HIDDEN_ARROW:
                 continue
-            # The fraction of the arrow inside the view, along the arrow (not per axis).
-            inside = 1.0
-            for p, d, lo, hi in ((a0, da * f, g.x0, g.x1), (b0, db * f, g.y0, g.y1)):
-                if p + d > hi:
-                    inside = min(inside, (hi - p) / d)
-                elif p + d < lo:
-                    inside = min(inside, (lo - p) / d)
-            out[key] = Arrow((a0, b0), (a0 + inside * f * da, b0 + inside * f * db), clipped=inside < 1.0)
+            f = min(grow, fin)
+            out[key] = Arrow((a0, b0), (a0 + f * da, b0 + f * db), clipped=grow > fin)
+        return out
+
+    @cached_property
+    def arrow_table(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per arrow key, per step: ``(va, vb, inside)``, the arrow magnified by
+        ``arrow_scale`` as a vector from (a_k, b_k), and the fraction of it inside the
+        parameter view (1 when it stays inside; NaN when the point has left the view).
+        :meth:`arrows` reads it; so does the web player, which draws without deriving."""
+        if not self.n:
+            return {}
+        vecs = {"update": (self.update_a, self.update_b), "full": self.full_step}
+        if self.carry is not None:
+            vecs["carry"] = (self.carry.a, self.carry.b)
+        g = self.geom.params
+        f = np.asarray(self.arrow_scale, dtype=np.float64)
+        in_view = (self.a >= g.x0) & (self.a <= g.x1) & (self.b >= g.y0) & (self.b <= g.y1)
+        out = {}
+        for key, (da, db) in vecs.items():
+            va, vb = da * f, db * f
+            inside = np.ones(self.n)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                for p, d, lo, hi in ((self.a, va, g.x0, g.x1), (self.b, vb, g.y0, g.y1)):
+                    over = np.where(p + d > hi, (hi - p) / d, np.where(p + d < lo, (lo - p) / d, 1.0))
+                    inside = np.minimum(inside, over)
+            out[key] = (va, vb, np.where(in_view, inside, np.nan))
         return out
 
     @property

@@ -23,7 +23,7 @@ from scenes.story.captions import OPTIMIZER_NAMES
 from scenes.story.frames import Reveal, reveal
 from scenes.story.geometry import Geometry, Limits, free_corner
 from scenes.story.plan import BEATS, FAST, FramePlan, PlanSettings
-from scenes.story.story import Story
+from scenes.story.story import HIDDEN_ARROW, Story  # Story.arrows leaves shorter arrows out
 from scenes.story.theme import COLOR_KEYS, SIZE_KEYS, Theme
 
 __all__ = ["FORMAT", "VERSION", "ARROW_KEYS", "HIDDEN_ARROW", "MAX_ROWS", "encode", "decode",
@@ -32,7 +32,6 @@ __all__ = ["FORMAT", "VERSION", "ARROW_KEYS", "HIDDEN_ARROW", "MAX_ROWS", "encod
 FORMAT = "sgd-anim-player"
 VERSION = 1
 ARROW_KEYS = ("full", "update", "carry")  # drawn in this order (the carried part thinner, on top)
-HIDDEN_ARROW = 1e-4  # Story.arrows leaves out arrows shorter than this fraction of the view
 MAX_ROWS = 4         # batch rows the numbers table lists (as the matplotlib view: "+N more")
 _QUANT = 65534       # contour vertices as uint16 steps across the view; 65535 separates paths
 
@@ -113,40 +112,25 @@ def arrow_table(story: Story) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndar
     (a_k, b_k) + min(g, inside)·v, cut short (clipped) when g > inside, and left out when
     g·|v| is under HIDDEN_ARROW of the view. tests/test_web_export.py holds the two to that.
     """
-    s, g = story, story.geom.params
-    if not s.n:
-        return {}
-    full_a, full_b = s.full_step
-    vecs = {"update": (s.update_a, s.update_b), "full": (full_a, full_b)}
-    if s.carry is not None:
-        vecs["carry"] = (s.carry.a, s.carry.b)
-    f = np.asarray(s.arrow_scale, dtype=np.float64)
-    inside_view = (s.a >= g.x0) & (s.a <= g.x1) & (s.b >= g.y0) & (s.b <= g.y1)
-    out = {}
-    for key, (da, db) in vecs.items():
-        va, vb = da * f, db * f
-        inside = np.ones(s.n)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for p, d, lo, hi in ((s.a, va, g.x0, g.x1), (s.b, vb, g.y0, g.y1)):
-                over = np.where(p + d > hi, (hi - p) / d, np.where(p + d < lo, (lo - p) / d, 1.0))
-                inside = np.minimum(inside, over)
-        inside = np.where(inside_view, inside, np.nan)
-        out[key] = (va, vb, inside)
-    return out
+    return story.arrow_table
 
 
 # ------------------------------------------------------------------ contours
 def export_contours(story: Story, theme: Theme) -> dict:
     """The exact loss contours of the parameter view, as matplotlib draws them (filled bands
-    in the theme's colour map, then the level lines), as polylines in view steps (uint16)."""
+    in the story's band colours, scenes.story.palette, then the level lines), as polylines in
+    view steps (uint16)."""
     from matplotlib.figure import Figure
+
+    from scenes.story.palette import band_colors
 
     A, B, L, levels = story.contours()
     g = story.geom.params
     fig = Figure()
     ax = fig.add_axes((0, 0, 1, 1))
-    filled = ax.contourf(A, B, L, levels=np.concatenate([[0], levels]), cmap=theme.color("contour_map"),
-                         alpha=0.38, extend="max")
+    colours, over = band_colors(theme, levels, float(L.max()))  # the same bands as the videos'
+    filled = ax.contourf(A, B, L, levels=np.concatenate([[min(0.0, float(L.min()))], levels]), colors=colours,
+                         extend="max")
     lines = ax.contour(A, B, L, levels=levels)
 
     def pack(paths) -> dict:
@@ -169,10 +153,9 @@ def export_contours(story: Story, theme: Theme) -> dict:
         return encode(flat, "u16")
 
     bands = []
-    for path, rgba in zip(filled.get_paths(), filled.get_facecolor()):
-        r, gr, b, a = (float(c) for c in rgba)
-        bands.append({"color": f"rgba({round(r * 255)},{round(gr * 255)},{round(b * 255)},{a:.3f})",
-                      "path": pack([path])})
+    for path, rgb in zip(filled.get_paths(), [*colours, over]):  # under each level, then above the last
+        r, gr, b = (round(float(c) * 255) for c in rgb)
+        bands.append({"color": f"rgb({r},{gr},{b})", "path": pack([path])})
     return {"limits": [g.x0, g.x1, g.y0, g.y1], "quant": _QUANT, "bands": bands,
             "lines": pack(lines.get_paths()), "levels": [float(v) for v in levels]}
 

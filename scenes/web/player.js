@@ -585,7 +585,7 @@
   function drawLoss(P, pn, S, st) {
     var ctx = pn.ctx, th = P.theme.colors, lw = P.lw, m = st.loss_n;
     if (!S.n) return;
-    if (m > 0 && pn.curves) {
+    if (m > LOSS_POINTS && pn.curves) { // (fewer steps are drawn one by one, as matplotlib does)
       ctx.save();
       ctx.beginPath(); ctx.rect(0, 0, m >= S.n ? pn.w : pn.px(m - 1), pn.h); ctx.clip();
       ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -785,7 +785,7 @@
     this.bindControls();
     this.resize(true);
     if (window.ResizeObserver) new ResizeObserver(function () { self.resize(false); }).observe($("sgd-views"));
-    else window.addEventListener("resize", function () { self.resize(false); });
+    window.addEventListener("resize", function () { self.resize(false); }); // zoom: a new pixel ratio
   };
 
   Player.prototype.resize = function (force) {
@@ -1084,7 +1084,15 @@
     return false;
   };
 
+  // The address follows the position (so a link opens there), a moment after it settles:
+  // browsers throttle a page that rewrites its address on every scrubbed frame.
   Player.prototype.writeHash = function () {
+    var self = this;
+    clearTimeout(this.hashTimer);
+    this.hashTimer = setTimeout(function () { self.writeHashNow(); }, 150);
+  };
+
+  Player.prototype.writeHashNow = function () {
     if (this.playing) return;
     var S = this.S, st = stateOf(S, this.pos), g = S.segs[this.pos.s];
     var parts = [];
