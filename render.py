@@ -34,6 +34,7 @@ examples:
   python render.py --record-only --out runs/a       only write runs/a/trace.json
   python render.py --format html                    out/sgd.html: the interactive player, one self-contained file
   python render.py --format html --explore          a grid of runs (learning rate x batch size x momentum) behind sliders
+  python render.py --serve --open                   a local web app: move a slider, a fresh PyTorch run is drawn
 """
 
 
@@ -86,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--explore", action="store_true",
                    help="with --format html: record a grid of runs (learning rate x batch size x momentum) and "
                         "write a player whose sliders switch between them")
+
+    g = p.add_argument_group("serve")
+    g.add_argument("--serve", action="store_true",
+                   help="start a local web app with the player: each change of a setting records a fresh run "
+                        "and redraws it; export buttons render MP4, GIF, PNG or HTML")
+    g.add_argument("--port", type=int, help="--serve: the port (default: 8765; 0 picks a free one)")
+    g.add_argument("--host", help="--serve: the address to bind (default: 127.0.0.1, this machine only)")
+    g.add_argument("--open", action="store_true", dest="open_browser", help="--serve: open the page in a browser")
 
     g = p.add_argument_group("style")
     g.add_argument("--backend", type=str.lower, help=f"one of: {', '.join(BACKENDS)} (default: matplotlib)")
@@ -161,6 +170,9 @@ def _run(args: dict) -> int:
 
     quiet = args.pop("quiet", False)
     args.pop("debug", None)
+    serve_flags = {k: args.pop(k) for k in ("serve", "port", "host", "open_browser") if k in args}
+    if serve_flags:
+        return _serve(args, serve_flags, quiet)
     record_only = args.pop("record_only", False)
     no_cache = args.pop("no_cache", False)
     trace_file = args.pop("trace", None)
@@ -233,6 +245,43 @@ def _run(args: dict) -> int:
             sys.stdout.flush()
         except BrokenPipeError:  # `render.py | head -1`: the reader left; the files are written
             sys.stdout = open(os.devnull, "w")
+    return 0
+
+
+def _serve(args: dict, flags: dict, quiet: bool) -> int:
+    """--serve: the live web app (scenes.web.serve) until Ctrl-C. It records through
+    training.recorder and renders through _render, the pipeline every other run uses."""
+    from scenes.job import build_job
+    from training.errors import InputError
+    if not flags.get("serve"):
+        given = ", ".join("--open" if k == "open_browser" else "--" + k for k in flags)
+        raise InputError(f"{given} only apply with --serve")
+    others = [k for k in args if k != "theme"]
+    if others:
+        names = ", ".join("--" + k.replace("_", "-") for k in others)
+        raise InputError(f"{names}: --serve takes its settings from the page (only --theme, --port, --host "
+                         "and --open apply)")
+    port = flags.get("port", 8765)
+    if not 0 <= port <= 65535:
+        raise InputError(f"port must be between 0 and 65535, got {port}")
+    theme = build_job([{"theme": args["theme"]}] if "theme" in args else [{}]).render.theme
+    from scenes.web.serve import App, serve, warm
+    from training.recorder import record
+
+    def render(job, trace, out: Path) -> list[Path]:
+        return _render(job, trace, out, _Progress(enabled=False), quiet=True, use_cache=False)
+
+    app = App(lambda cfg, data: record(cfg, data), render, theme=theme)
+    say = (lambda msg: None) if quiet else _say
+    say(f"recording the default run (torch starts) ... {warm(app):.1f} s")
+    try:
+        serve(app, flags.get("host", "127.0.0.1"), port, open_browser=flags.get("open_browser", False), say=say)
+    except KeyboardInterrupt:  # the way to stop it: the socket is closed, no file is left behind
+        say("stopped")
+    except OSError as e:
+        if e.errno is not None and e.filename is None:
+            raise InputError(f"cannot serve on {flags.get('host', '127.0.0.1')}:{port}: {e.strerror}") from None
+        raise
     return 0
 
 

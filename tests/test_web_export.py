@@ -281,4 +281,4 @@ def test_the_player_files_ship_in_the_wheel():
     assert "scenes.web" in config["packages"]
     shipped = config["package-data"]["scenes.web"]
     files = sorted(p.name for p in (ROOT / "scenes" / "web").iterdir() if p.suffix in (".html", ".js", ".css"))
-    assert files == sorted(shipped) == ["player.css", "player.html", "player.js"]
+    assert files == sorted(shipped) == ["player.css", "player.html", "player.js", "serve.css", "serve.js"]

@@ -48,12 +48,15 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def csp_of(style: str, script: str) -> str:
+def csp_of(style: str, script: str, connect: str = "'none'") -> str:
     """Nothing may load: no script, style, image, font, frame or connection but the page's own
-    inline script and style, named by their hashes."""
+    inline script and style, named by their hashes. ``connect``: "'self'" only for the page
+    render.py --serve serves (its fetches go back to that server); every file stays 'none'."""
+    if connect not in ("'none'", "'self'"):
+        raise ValueError(f"connect-src must be 'none' or 'self', got {connect!r}")
     return ("default-src 'none'; "
             f"script-src {_sha256(script)}; style-src {_sha256(style)}; "
-            "img-src 'none'; font-src 'none'; connect-src 'none'; media-src 'none'; object-src 'none'; "
+            f"img-src 'none'; font-src 'none'; connect-src {connect}; media-src 'none'; object-src 'none'; "
             "frame-src 'none'; worker-src 'none'; manifest-src 'none'; base-uri 'none'; form-action 'none'")
 
 
@@ -64,14 +67,20 @@ def story_json(doc: dict) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def page_from_document(doc: dict, title: str) -> str:
-    """The page for an exported document (see :mod:`scenes.web.export`)."""
+def page_from_document(doc: dict, title: str, *, serve: bool = False) -> str:
+    """The page for an exported document (see :mod:`scenes.web.export`). ``serve``: the page of
+    ``render.py --serve``: the player plus its settings form (serve.js, serve.css, inline and
+    hash-pinned like the player's), allowed to fetch from the server that served it and only
+    from it; a written page is never a serve page."""
     style, script = _asset("player.css"), _asset("player.js")
+    if serve:
+        style, script = style + "\n" + _asset("serve.css"), script + "\n" + _asset("serve.js")
     for name, text, tag in (("player.css", style, "</style"), ("player.js", script, "</script")):
         if tag in text.lower():
             raise ValueError(f"{name} must not contain {tag}")
     doc = {**doc, "max_rows": MAX_ROWS}
-    slots = {"CSP": html.escape(csp_of(style, script), quote=False), "TITLE": html.escape(title), "STYLE": style,
+    csp = csp_of(style, script, connect="'self'" if serve else "'none'")
+    slots = {"CSP": html.escape(csp, quote=False), "TITLE": html.escape(title), "STYLE": style,
              "SCRIPT": script, "DATA": story_json(doc), "GENERATOR": html.escape(_generator())}
     # One pass: a value that happens to contain "{{...}}" is never substituted again.
     return _SLOT.sub(lambda m: slots[m.group(1)], _asset("player.html"))

@@ -1126,7 +1126,7 @@
     document.addEventListener("keydown", function (e) {
       if (e.altKey || e.ctrlKey || e.metaKey) return;
       var tag = e.target && e.target.tagName;
-      if (tag === "SELECT" || (tag === "INPUT" && e.target.type === "range" && e.target.id !== "sgd-scrub")) return;
+      if (tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && e.target.type !== "checkbox" && e.target.id !== "sgd-scrub")) return;
       var handled = true;
       switch (e.key) {
         case " ": case "Spacebar": if (tag === "BUTTON") { handled = false; break; } self.playing ? self.pause() : self.play(); break;
@@ -1203,6 +1203,36 @@
     if (!silent) this.writeHash();
   };
 
+  // A new document in place of this one (render.py --serve redraws each fresh run this way):
+  // checked as at start, drawn at the same frame (or the nearest), playing on if it was.
+  function checkDoc(doc) {
+    if (!doc || doc.format !== FORMAT) throw new Error("not an sgd-anim story");
+    if (doc.version !== VERSION) throw new Error("a version " + String(doc.version) + " story; this player reads version " + VERSION);
+    if (!Array.isArray(doc.stories) || !doc.stories.length) throw new Error("no run to play");
+    if (doc.explore) throw new Error("an explorer cannot be loaded in place of a run");
+  }
+
+  Player.prototype.load = function (doc) {
+    checkDoc(doc);
+    var frame = this.S ? frameOf(this.S, this.pos) : 0;
+    this.doc = doc;
+    this.contours = doc.contours || null;
+    this.runs = doc.stories.map(function () { return null; });
+    this.run = 0;
+    this.ghost = null;
+    this.ghostRun = null;
+    this.S = this.story(0);
+    this.buildNumbers();
+    $("sgd-scrub").max = String(this.S.frames - 1);
+    this.pos = posOfFrame(this.S, Math.min(frame, this.S.frames - 1));
+    this.textStep = null;
+    if (this.playing) this.clock = { t0: performance.now(), f0: frameOf(this.S, this.pos) };
+    $("sgd-title").textContent = this.S.title;
+    this.drawStatic();
+    this.render(true);
+    if (!this.playing) this.writeHash();
+  };
+
   Player.prototype.showRunLabel = function () {
     var el = $("sgd-run");
     if (!el) return;
@@ -1253,6 +1283,7 @@
         return st;
       },
       arrows: function (k, grow) { return arrowsOf(player.S, k, grow); },
+      load: function (next) { player.load(next); },
       drawTimes: function () { return player.drawTimes.slice(); },
       resetTimes: function () { player.drawTimes = []; }
     };
