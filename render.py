@@ -342,7 +342,7 @@ def _record(job, progress: "_Progress", quiet: bool, use_cache: bool):
         trace = cache.load_cached(key)
         if trace is not None:
             if not quiet:
-                _say(f"reusing the trace recorded for this configuration ({cache.cache_dir() / key}.json)")
+                _say(f"reusing the trace recorded for this configuration ({cache.cache_path(key)})")
             return trace
     from training.recorder import record
     task = progress.task("recording")

@@ -32,7 +32,7 @@ class Ragged(Sequence):
         offsets = np.asarray(offsets, dtype=np.int64)
         if values.ndim != 1 or offsets.ndim != 1 or len(offsets) < 1:
             raise ValueError("Ragged needs a flat array of values and at least one offset")
-        if offsets[0] != 0 or offsets[-1] != len(values) or np.any(np.diff(offsets) < 0):
+        if offsets[0] != 0 or offsets[-1] != len(values) or not np.all(offsets[1:] >= offsets[:-1]):
             raise ValueError("Ragged offsets must start at 0, never decrease and end at len(values)")
         self.values = values
         self.offsets = offsets

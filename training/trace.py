@@ -256,7 +256,7 @@ class Trace:
         unequal = [steps[c].offsets for c in STEP_RAGGED_COLUMNS[1:] if not np.array_equal(steps[c].offsets, offsets)]
         empty = np.flatnonzero(offsets[1:] == offsets[:-1])
         if unequal or len(empty):
-            first = [int(np.argmax(o != offsets)) - 1 for o in unequal] + [int(empty[0])] * bool(len(empty))
+            first = [int(np.argmax(o != offsets)) - 1 for o in unequal] + [int(e) for e in empty[:1]]
             raise bad(f"step {min(first)}: indices, pred and residual must be non-empty and of equal length")
         values = indices.values
         if len(values) and (values.min() < 0 or values.max() >= len(x)):
