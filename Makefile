@@ -18,6 +18,8 @@ bench: setup
 	$(PY) benchmarks/bench_record.py
 	$(PY) benchmarks/bench_matplotlib.py
 	$(PY) benchmarks/bench_manim.py
+	$(PY) benchmarks/bench_player.py
+	$(PY) benchmarks/bench_serve.py
 
 clean:
 	rm -rf out .pytest_cache .sgd-anim-cache
