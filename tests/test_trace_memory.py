@@ -34,6 +34,7 @@ from training.data import DataSpec  # noqa: E402
 from training.errors import InputError  # noqa: E402
 from training.ragged import Ragged  # noqa: E402
 from training.trace import MAX_TRACE_BYTES, Trace  # noqa: E402
+from tests.test_fuzz import _paths  # noqa: E402  (every path to a value in a doc)
 
 # SGD_ANIM_FUZZ_EXAMPLES=5000 for a longer hunt (as in test_fuzz.py)
 FUZZ = settings(max_examples=int(os.environ.get("SGD_ANIM_FUZZ_EXAMPLES", "150")), deadline=None,
@@ -279,22 +280,6 @@ def test_any_layout_and_chunk_size_parses_like_json_loads(chunk, layout):
     assert _streamed(text, chunk, short_reads=True) == _whole(text)
 
 
-def _mutations(doc: dict) -> list[tuple]:
-    out, stack = [], [()]
-    while stack:
-        path = stack.pop()
-        node = doc
-        for p in path:
-            node = node[p]
-        if path:
-            out.append(path)
-        if isinstance(node, dict):
-            stack.extend(path + (k,) for k in node)
-        elif isinstance(node, list):
-            stack.extend(path + (i,) for i in range(len(node)))
-    return sorted(out, key=repr)
-
-
 values = st.recursive(st.none() | st.booleans() | st.integers(-(10 ** 25), 10 ** 25)
                       | st.floats(allow_nan=False, allow_infinity=False) | st.text(alphabet='ab",[]{}\\ :', max_size=6),
                       lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c, max_size=3),
@@ -306,7 +291,7 @@ values = st.recursive(st.none() | st.booleans() | st.integers(-(10 ** 25), 10 **
 def test_mutated_traces_parse_like_json_loads(data):
     doc = _base_doc(data.draw(st.integers(0, 4)), data.draw(st.integers(1, 3)))
     for _ in range(data.draw(st.integers(1, 2))):
-        paths = _mutations(doc)
+        paths = _paths(doc)
         path = data.draw(st.sampled_from(paths))
         parent = doc
         for p in path[:-1]:

@@ -164,14 +164,18 @@ class Story:
         xb, _, _, res = self.batch(k)
         return sample_shares(xb, res)
 
-    def vectors(self, k: int) -> dict[str, tuple[float, float]]:
-        """The steps drawn at step k, unmagnified: ``update`` applied, ``full`` (−lr·∇L on all
-        data), and ``carry`` (what the optimizer carried over) when the optimizer has it."""
-        out = {"update": (float(self.update_a[k]), float(self.update_b[k])),
-               "full": (float(self.full_step[0][k]), float(self.full_step[1][k]))}
+    @cached_property
+    def vector_columns(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per arrow key, the per-step steps drawn, unmagnified: ``update`` applied, ``full``
+        (−lr·∇L on all data), and ``carry`` (what the optimizer carried over) when it has it."""
+        out = {"update": (self.update_a, self.update_b), "full": self.full_step}
         if self.carry is not None:
-            out["carry"] = (float(self.carry.a[k]), float(self.carry.b[k]))
+            out["carry"] = (self.carry.a, self.carry.b)
         return out
+
+    def vectors(self, k: int) -> dict[str, tuple[float, float]]:
+        """:attr:`vector_columns` at step k."""
+        return {key: (float(da[k]), float(db[k])) for key, (da, db) in self.vector_columns.items()}
 
     def arrows(self, k: int, grow: float = 1.0) -> dict[str, Arrow]:
         """The arrows of step k as drawn: from (a_k, b_k), magnified by ``arrow_scale[k]``,
@@ -196,14 +200,11 @@ class Story:
         :meth:`arrows` reads it; so does the web player, which draws without deriving."""
         if not self.n:
             return {}
-        vecs = {"update": (self.update_a, self.update_b), "full": self.full_step}
-        if self.carry is not None:
-            vecs["carry"] = (self.carry.a, self.carry.b)
         g = self.geom.params
         f = np.asarray(self.arrow_scale, dtype=np.float64)
         in_view = (self.a >= g.x0) & (self.a <= g.x1) & (self.b >= g.y0) & (self.b <= g.y1)
         out = {}
-        for key, (da, db) in vecs.items():
+        for key, (da, db) in self.vector_columns.items():
             va, vb = da * f, db * f
             inside = np.ones(self.n)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -225,9 +226,7 @@ class Story:
         and capped so the magnified arrows stay inside the parameter view."""
         if not self.n:
             return np.ones(0)
-        vecs = [(self.update_a, self.update_b), self.full_step]
-        if self.carry is not None:
-            vecs.append((self.carry.a, self.carry.b))
+        vecs = list(self.vector_columns.values())
         sa, sb = self._span
         longest = np.max([np.hypot(da / sa, db / sb) for da, db in vecs], axis=0)
         g = self.geom.params
