@@ -8,7 +8,8 @@ matplotlib scenes, about 30 checked frames each. ``covering()`` picks 12 of them
 every size x theme pair and every run appears: the sampled check of the fast tests.
 
 Manim draws 16:9 only (its qualities are 854x480 to 3840x2160, one layout in scene units),
-so its matrix is the runs x both themes x its four scenes.
+so its matrix is the walkthrough of every run in both themes, and the fit, loss and
+parameter scenes of every run in one theme, the themes taking turns: 60 scenes.
 
     .venv/bin/python benchmarks/layout_matrix.py [--backend mpl|manim|both] [--subset] [--workers 2]
 
@@ -112,7 +113,12 @@ MANIM_SCENES = ("walkthrough", "fit", "loss", "params")
 
 
 def manim_cases(runs=None) -> list[tuple[str, str, str]]:
-    return [(r, th, sc) for r in (runs or RUNS) for th in THEMES for sc in MANIM_SCENES]
+    """(run, theme, scene): the walkthrough of every run in both themes; the single-view
+    scenes of every run in one theme, the themes taking turns (each scene meets both)."""
+    runs = list(runs or RUNS)
+    out = [(r, th, "walkthrough") for r in runs for th in THEMES]
+    out += [(r, THEMES[(i + j) % 2], sc) for i, r in enumerate(runs) for j, sc in enumerate(MANIM_SCENES[1:])]
+    return out
 
 
 def check_manim_case(run: str, theme: str, scene: str, on_frame=None) -> list:

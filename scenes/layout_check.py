@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Box", "Item", "Problem", "check_items", "TEXT", "LEGEND", "ARROW", "MARKER", "LINE"]
+__all__ = ["Box", "Item", "Problem", "check_items", "polyline_hits", "TEXT", "LEGEND", "ARROW", "MARKER", "LINE"]
 
 TEXT, LEGEND, ARROW, MARKER, LINE = "text", "legend", "arrow", "marker", "line"
 TOL = 1.0  # pixels: anti-aliasing and rounding, never a real overlap
@@ -92,7 +92,7 @@ def _short(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _segments_hit(points: np.ndarray, box: Box) -> bool:
+def polyline_hits(points: np.ndarray, box: Box) -> bool:
     """Whether a polyline (rows of x, y; NaN rows break it) enters ``box``."""
     p = np.asarray(points, dtype=float)
     if len(p) == 0:
@@ -174,9 +174,9 @@ def check_items(items: list[Item], frame: Box, cells: dict[str, Box], where: str
                 continue
             if it.kind == ARROW:
                 w, h = it.box.overlap(inner)
-                hit = w > 0 and h > 0 and (it.points is None or _segments_hit(it.points, inner))
+                hit = w > 0 and h > 0 and (it.points is None or polyline_hits(it.points, inner))
             elif it.points is not None:
-                hit = _segments_hit(it.points, inner) if it.kind == LINE else bool(
+                hit = polyline_hits(it.points, inner) if it.kind == LINE else bool(
                     ((it.points[:, 0] > inner.x0) & (it.points[:, 0] < inner.x1)
                      & (it.points[:, 1] > inner.y0) & (it.points[:, 1] < inner.y1)).any())
             else:

@@ -23,7 +23,7 @@ import numpy as np
 from scenes.layout_check import ARROW, LEGEND, LINE, MARKER, TEXT, Box, Item, Problem, check_items
 from scenes.story.plan import PlanSettings
 
-__all__ = ["scene_items", "check_now", "check_scene_run", "CHECK_PLAN"]
+__all__ = ["scene_items", "check_now", "check_scene_run", "run_dry", "CHECK_PLAN"]
 
 # Beats short (the check looks at segment ends only), the first epoch in detail as by default.
 CHECK_PLAN = PlanSettings(intro=0.2, beat_seconds=(0.2, 0.2, 0.3, 0.2), fast_forward=1.0, hold=0.3)
@@ -131,6 +131,30 @@ def check_now(sc, width: int, height: int, where: str = "") -> list[Problem]:
     return check_items(items, frame, cells, where)
 
 
+def run_dry(trace, on_segment, *, scene: str = "walkthrough", theme="light", quality: str = "low",
+            plan: PlanSettings | None = None):
+    """Run ``scene`` of ``trace`` with animations skipped (nothing rasterised, no file), calling
+    ``on_segment(scene, segment)`` after each segment of its plan. Returns the scene."""
+    from manim import tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    from scenes.manim.file_writer import file_writer_for
+    from scenes.manim.render import QUALITIES, _manim_config
+    from scenes.manim.scenes import SCENES, plan_for
+    from scenes.story.theme import Theme, load_theme
+
+    width, height, fps = QUALITIES[quality]
+    th = theme if isinstance(theme, Theme) else load_theme(theme)
+    frame_plan = plan_for(trace, dataclasses.replace(plan or CHECK_PLAN, fps=fps))
+    with tempconfig(_manim_config(width, height, fps)):
+        renderer = CairoRenderer(file_writer_class=file_writer_for(lambda frame, repeat: None),
+                                 skip_animations=True)
+        sc = SCENES[scene](trace, th, frame_plan, renderer=renderer, skip_animations=True,
+                           on_segment=on_segment)
+        sc.render()
+    return sc
+
+
 def check_scene_run(trace, *, scene: str = "walkthrough", theme="light", quality: str = "low",
                     plan: PlanSettings | None = None,
                     on_frame: Callable[[int, np.ndarray, str], None] | None = None,
@@ -139,18 +163,9 @@ def check_scene_run(trace, *, scene: str = "walkthrough", theme="light", quality
 
     ``on_frame(i, rgba, where)``, when given, receives each of those states drawn (Manim's
     renderer draws that one frame; the contact sheets)."""
-    from manim import tempconfig
-    from manim.renderer.cairo_renderer import CairoRenderer
+    from scenes.manim.render import QUALITIES
 
-    from scenes.manim.file_writer import file_writer_for
-    from scenes.manim.render import QUALITIES, _manim_config
-    from scenes.manim.scenes import SCENES, plan_for
-    from scenes.story.plan import BEATS
-    from scenes.story.theme import Theme, load_theme
-
-    width, height, fps = QUALITIES[quality]
-    th = theme if isinstance(theme, Theme) else load_theme(theme)
-    frame_plan = plan_for(trace, dataclasses.replace(plan or CHECK_PLAN, fps=fps))
+    width, height, _ = QUALITIES[quality]
     problems: list[Problem] = []
 
     def look(sc, seg) -> None:
@@ -161,9 +176,5 @@ def check_scene_run(trace, *, scene: str = "walkthrough", theme="light", quality
             sc.renderer.update_frame(sc, ignore_skipping=True)
             on_frame(seg.stop - 1, sc.renderer.get_frame().copy(), where)
 
-    with tempconfig(_manim_config(width, height, fps)):
-        renderer = CairoRenderer(file_writer_class=file_writer_for(lambda frame, repeat: None),
-                                 skip_animations=True)
-        sc = SCENES[scene](trace, th, frame_plan, renderer=renderer, skip_animations=True, on_segment=look)
-        sc.render()
+    run_dry(trace, look, scene=scene, theme=theme, quality=quality, plan=plan)
     return problems

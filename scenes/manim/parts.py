@@ -195,11 +195,36 @@ class Panel:
     """
 
     def __init__(self, style: Style, center: np.ndarray, width: float, height: float,
-                 lim: Limits, *, log_y: bool = False):
+                 lim: Limits, *, log_y: bool = False, left: float | None = None):
+        """``left``: where the panel's cell begins; the data rectangle's left edge moves right
+        (its right edge stays) until the widest y tick label and the y label fit after it."""
         self.style, self.w, self.h, self.lim, self.log_y = style, width, height, lim, log_y
         self.center = np.array([center[0], center[1], 0.0])
         self.x0 = self.center[0] - width / 2
         self.y0 = self.center[1] - height / 2
+        if left is not None:
+            need = left + 0.08 + 0.14 + max((m.width for m in self._ytick_labels()), default=0.0)
+            if self.x0 < need:
+                self.w -= need - self.x0
+                self.x0 = need
+                self.center[0] = self.x0 + self.w / 2
+
+    def _yticks(self) -> list[float]:
+        L = self.lim
+        if self.log_y:
+            e0, e1 = int(np.ceil(np.log10(L.y0))), int(np.floor(np.log10(L.y1)))
+            step = max(1, int(np.ceil((e1 - e0 + 1) / 5)))
+            return [10.0 ** e for e in range(e0, e1 + 1, step)]
+        return list(nice_ticks(L.y0, L.y1))
+
+    def _ytick_label(self, v: float):
+        if self.log_y:
+            e = int(round(np.log10(v)))
+            return self.style.math(f"10^({e})".replace("-", "−"), "tick", "muted", scale=1.15)
+        return self.style.text(tick_label(v), "tick", "muted")
+
+    def _ytick_labels(self) -> list:
+        return [self._ytick_label(v) for v in self._yticks()]
 
     def _ty(self, y):
         return np.log10(np.maximum(y, 1e-300)) if self.log_y else y
@@ -231,12 +256,7 @@ class Panel:
         g.add(Line(bl, bl + RIGHT * self.w, stroke_color=muted, stroke_width=2))
         g.add(Line(bl, bl + UP * self.h, stroke_color=muted, stroke_width=2))
         xt = nice_ticks(L.x0, L.x1) if xticks is None else xticks
-        if self.log_y:
-            e0, e1 = int(np.ceil(np.log10(L.y0))), int(np.floor(np.log10(L.y1)))
-            step = max(1, int(np.ceil((e1 - e0 + 1) / 5)))
-            yt = [10.0 ** e for e in range(e0, e1 + 1, step)]
-        else:
-            yt = nice_ticks(L.y0, L.y1) if yticks is None else yticks
+        yt = self._yticks() if yticks is None or self.log_y else yticks
         tick = 0.08
         # The axis labels first: a tick label that would run into one is left out (the top
         # y tick sits where the y label is when the range ends on a tick).
@@ -259,16 +279,41 @@ class Panel:
             q = self.p(L.x0, v)
             g.add(Line(q, q + LEFT * tick, stroke_color=muted, stroke_width=2))
             g.add(Line(q, q + RIGHT * self.w, stroke_color=grid, stroke_width=1))
-            if self.log_y:
-                e = int(round(np.log10(v)))
-                lab = st.math(f"10^({e})".replace("-", "−"), "tick", "muted", scale=1.15)
-            else:
-                lab = st.text(tick_label(v), "tick", "muted")
-            lab.next_to(q, LEFT, buff=0.14)
+            lab = self._ytick_label(v).next_to(q, LEFT, buff=0.14)
             if clear_of(lab, xl, yl):
                 g.add(lab)
         g.add(xl, yl)
         return g
+
+
+def place_legend(legend, panel: "Panel", marks: list[np.ndarray], places=None) -> int:
+    """Put ``legend`` in the first place inside ``panel`` where it covers none of ``marks``
+    (polylines in scene units, NaN rows break them): its corners, then the middles of its
+    edges; when every place covers something, the one that covers the fewest marks. Returns
+    how many marks it covers there."""
+    from scenes.layout_check import Box, polyline_hits
+
+    L = panel.lim
+    xm, ym = (L.x0 + L.x1) / 2, (L.y0 + L.y1) / 2
+    places = places or [((L.x1, L.y1), DL), ((L.x0, L.y1), DR), ((L.x0, L.y0), UR), ((L.x1, L.y0), UL),
+                        ((xm, L.y1), DOWN), ((xm, L.y0), UP), ((L.x1, ym), LEFT), ((L.x0, ym), RIGHT)]
+
+    def covered(place) -> int:
+        legend.next_to(panel.p(*place[0]), place[1], buff=0.12)
+        box = Box(legend.get_left()[0] - 0.05, legend.get_bottom()[1] - 0.05,
+                  legend.get_right()[0] + 0.05, legend.get_top()[1] + 0.05)
+        return sum(polyline_hits(m, box) for m in marks)
+    counts = [covered(place) for place in places]
+    best = int(np.argmin(counts))  # the first of equals: the first free place
+    legend.next_to(panel.p(*places[best][0]), places[best][1], buff=0.12)
+    return counts[best]
+
+
+def legend_strip(legend, top_room: float) -> float:
+    """Lay ``legend`` out in one row for a strip above a plot; the height the plot must give
+    up for it (0 when the ``top_room`` between the plot and its cell's top is enough)."""
+    legend.arrange(RIGHT, buff=0.35)
+    return max(0.0, legend.height + 0.2 - top_room)
 
 
 def clip_line(a: float, b: float, lim: Limits):
@@ -366,9 +411,9 @@ def scrub(mob, f: Callable[[float], None]) -> Animation:
 class FitPanel(Beats):
     MAX_MARKED = 60  # batch highlights drawn at most (a pool: no mobjects created per frame)
 
-    def __init__(self, style: Style, story: Story, center, width, height):
+    def __init__(self, style: Style, story: Story, center, width, height, *, left: float | None = None):
         self.s, self.st = story, style
-        self.panel = Panel(style, center, width, height, story.geom.fit)
+        self.panel = Panel(style, center, width, height, story.geom.fit, left=left)
         P = self.panel
         self.static = VGroup(P.frame("x", "y"))
         r = 0.07 if len(story.trace.x) <= 60 else (0.045 if len(story.trace.x) <= 400 else 0.03)
@@ -498,11 +543,25 @@ class FitPanel(Beats):
 class ParamsPanel(Beats):
     PATH_CAP = 1500
 
-    def __init__(self, style: Style, story: Story, center, width, height):
+    def __init__(self, style: Style, story: Story, center, width, height, *,
+                 left: float | None = None, top: float | None = None, arrow_steps=None):
+        """``arrow_steps``: the steps whose arrows the scene shows (the detail beats), kept
+        clear of the legend; ``left``, ``top``: where the panel's cell begins and ends (room
+        for tick labels, and for the legend above the plot if it must go there)."""
         self.s, self.st = story, style
         geo = story.geom
-        self.panel = Panel(style, center, width, height, geo.params)
-        P = self.panel
+        self.arrow_steps = list(arrow_steps) if arrow_steps is not None else list(range(min(story.n, 3)))
+        # The legend goes where it covers nothing the run draws; if there is no such place in
+        # the plot (a path that wanders everywhere), in a row above it, the plot giving room.
+        P = Panel(style, center, width, height, geo.params, left=left)
+        self.legend = tag(self._legend_rows(), LEGEND)
+        if place_legend(self.legend, P, self._marks(P)):
+            strip = legend_strip(self.legend, (top - (P.y0 + P.h)) if top is not None else 0.0)
+            P = Panel(style, (center[0], center[1] - strip / 2), width, height - strip, geo.params, left=left)
+            if self.legend.width > P.w:
+                self.legend.scale_to_fit_width(P.w)
+            self.legend.next_to(P.p(geo.params.x1, geo.params.y1), UL, buff=0.1)
+        self.panel = P
         self.static = VGroup(P.frame("a", "b"))
         self.image = self._contour_image()
         self.contours = self._contour_lines()
@@ -525,7 +584,6 @@ class ParamsPanel(Beats):
         self.dot = tag(Dot(P.p(*P.clamp(*story.ab_before(0))), radius=0.075, color=style.c("line")), MARKER)
         self.dot.set_stroke(style.c("background"), width=2)
         self.arrows = VGroup()
-        self.legend = self._legend()
 
     def _contour_image(self) -> VGroup:
         """Filled bands of the loss, painted from the outermost level in (the MSE is a
@@ -570,7 +628,7 @@ class ParamsPanel(Beats):
                 g.add(m)
         return g
 
-    def _legend(self) -> VGroup:
+    def _legend_rows(self) -> VGroup:
         st, s = self.st, self.s
         items = [("update", "update taken")]
         if s.carry is not None:
@@ -580,26 +638,21 @@ class ParamsPanel(Beats):
         for key, label in items:
             rows.add(VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=st.c(key), stroke_width=4),
                             st.text(label, "tick", "muted")).arrange(RIGHT, buff=0.12))
-        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.08)
-        # The corner where the legend covers nothing the run draws: the whole path, the
-        # optimum and the arrows of every step (sampled); else the one it covers least of.
-        from scenes.layout_check import Box, _segments_hit
+        return rows.arrange(DOWN, aligned_edge=LEFT, buff=0.08)
 
-        P, L = self.panel, self.panel.lim
-        corners = [((L.x1, L.y1), DL), ((L.x0, L.y1), DR), ((L.x0, L.y0), UR), ((L.x1, L.y0), UL)]
-        marks = [self.path_pts[:, :2], P.p(*s.geom.optimum)[None, :2]]
-        for k in np.unique(np.linspace(0, max(s.n - 1, 0), min(s.n, 200)).astype(int)) if s.n else []:
+    def _marks(self, P: Panel) -> list[np.ndarray]:
+        """What the run draws in the panel, as polylines: the whole path, the optimum and the
+        arrows of the steps the scene shows."""
+        s = self.s
+        A = np.append(s.a, s.trace.final_a)
+        B = np.append(s.b, s.trace.final_b)
+        idx = _bounded(len(A), self.PATH_CAP)
+        marks = [P.p(*P.clamp(A[idx], B[idx]))[:, :2], P.p(*s.geom.optimum)[None, :2]]
+        for k in self.arrow_steps:
             for arrow in s.arrows(int(k)).values():
                 marks.append(P.p(np.array([arrow.start[0], arrow.end[0]]),
                                  np.array([arrow.start[1], arrow.end[1]]))[:, :2])
-
-        def covered(c) -> int:
-            rows.next_to(P.p(*c[0]), c[1], buff=0.12)
-            box = Box(rows.get_left()[0] - 0.05, rows.get_bottom()[1] - 0.05,
-                      rows.get_right()[0] + 0.05, rows.get_top()[1] + 0.05)
-            return sum(_segments_hit(m, box) for m in marks)
-        corner = min(corners, key=covered)  # the first corner that covers nothing, if any
-        return tag(rows.next_to(P.p(*corner[0]), corner[1], buff=0.12), LEGEND)
+        return marks
 
     def statics(self):
         return [self.image, self.contours, self.static, self.optimum, self.legend]
@@ -640,9 +693,14 @@ class ParamsPanel(Beats):
                           for key, color, width in self.ARROWS if key in drawn))
         scale = float(s.arrow_scale[k])
         if scale > 1 and len(arrows):  # magnified, as the matplotlib view says too
-            P = self.panel
-            arrows.add(self.st.text(f"arrows ×{scale:g}", "tick", "muted")
-                       .next_to(P.p(P.lim.x1, P.lim.y1), DL, buff=0.1))
+            # In a corner where it covers nothing the run draws, nor the legend.
+            P, lg = self.panel, self.legend
+            x0, x1, y0, y1 = lg.get_left()[0], lg.get_right()[0], lg.get_bottom()[1], lg.get_top()[1]
+            outline = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0], [(x0 + x1) / 2, (y0 + y1) / 2]])
+            note = self.st.text(f"arrows ×{scale:g}", "tick", "muted")
+            place_legend(note, P, [*self._marks(P), outline], [((P.lim.x1, P.lim.y1), DL), ((P.lim.x0, P.lim.y1), DR),
+                                                               ((P.lim.x1, P.lim.y0), UL), ((P.lim.x0, P.lim.y0), UR)])
+            arrows.add(note)
         set_children(self.arrows, arrows)
         return [GrowFromPoint(self.arrows, self.panel.p(*self.panel.clamp(a0, b0)))]
 
@@ -690,7 +748,8 @@ class ParamsPanel(Beats):
 class LossPanel(Beats):
     CAP = 700
 
-    def __init__(self, style: Style, story: Story, center, width, height):
+    def __init__(self, style: Style, story: Story, center, width, height, *, left: float | None = None,
+                 top: float | None = None):
         self.s, self.st = story, style
         lo, hi = story.geom.loss_range
         log = story.geom.log_loss
@@ -698,28 +757,36 @@ class LossPanel(Beats):
             lim = Limits(0, max(story.n, 1), 10 ** np.floor(np.log10(lo)), 10 ** np.ceil(np.log10(hi)))
         else:
             lim = Limits(0, max(story.n, 1), 0.0, hi * 1.08)
-        self.panel = Panel(style, center, width, height, lim, log_y=log)
-        P = self.panel
-        self.static = VGroup(P.frame("\"step\"", "L"))
         self.idx = _bounded(story.n, self.CAP)
-        steps = self.idx + 1
-        self.batch_pts = P.p(steps, np.clip(story.loss[self.idx], lim.y0, lim.y1))
-        self.full_pts = P.p(steps, np.clip(story.full_loss_after[self.idx], lim.y0, lim.y1))
-        self.batch_curve = tag(VMobject(stroke_color=style.c("loss_batch"), stroke_width=2, stroke_opacity=0.8), LINE)
-        self.full_curve = tag(VMobject(stroke_color=style.c("loss_full"), stroke_width=4), LINE)
-        self.dot = tag(Dot(P.p(0, np.clip(story.start_full_loss, lim.y0, lim.y1)), radius=0.06,
-                           color=style.c("loss_full")), MARKER)
-        self.legend = VGroup(
+        self.legend = tag(VGroup(
             VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c("loss_batch"), stroke_width=4),
                    style.text("batch loss", "tick", "muted")).arrange(RIGHT, buff=0.12),
             VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c("loss_full"), stroke_width=4),
                    style.text("loss on all data", "tick", "muted")).arrange(RIGHT, buff=0.12),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
-        tag(self.legend, LEGEND)
-        if story.trace.status.diverged:  # a rising loss fills the top right: the legend goes below it
-            self.legend.next_to(P.p(lim.x1, lim.y0), UL, buff=0.12)
-        else:
-            self.legend.next_to(P.p(lim.x1, lim.y1), DL, buff=0.12)
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.08), LEGEND)
+        # Where the whole run's curves do not pass (a rising loss fills the top right); if they
+        # pass everywhere (batches of a few noisy points), in a row above the plot.
+        P = self.panel = Panel(style, center, width, height, lim, log_y=log, left=left)
+        self._curves(P)
+        places = [((lim.x1, lim.y1), DL), ((lim.x1, lim.y0), UL), ((lim.x0, lim.y0), UR),
+                  (((lim.x0 + lim.x1) / 2, lim.y1), DOWN), (((lim.x0 + lim.x1) / 2, lim.y0), UP)]
+        if place_legend(self.legend, P, [self.batch_pts[:, :2], self.full_pts[:, :2]], places):
+            strip = legend_strip(self.legend, (top - (P.y0 + P.h)) if top is not None else 0.0)
+            P = self.panel = Panel(style, (center[0], center[1] - strip / 2), width, height - strip, lim,
+                                   log_y=log, left=left)
+            self._curves(P)
+            self.legend.next_to(P.p(lim.x1, lim.y1), UL, buff=0.1)
+        self.static = VGroup(P.frame("\"step\"", "L"))
+        self.batch_curve = tag(VMobject(stroke_color=style.c("loss_batch"), stroke_width=2, stroke_opacity=0.8), LINE)
+        self.full_curve = tag(VMobject(stroke_color=style.c("loss_full"), stroke_width=4), LINE)
+        self.dot = tag(Dot(P.p(0, np.clip(story.start_full_loss, lim.y0, lim.y1)), radius=0.06,
+                           color=style.c("loss_full")), MARKER)
+
+    def _curves(self, P: Panel) -> None:
+        lim, s = P.lim, self.s
+        steps = self.idx + 1
+        self.batch_pts = P.p(steps, np.clip(s.loss[self.idx], lim.y0, lim.y1))
+        self.full_pts = P.p(steps, np.clip(s.full_loss_after[self.idx], lim.y0, lim.y1))
 
     def statics(self):
         return [self.static, self.legend]

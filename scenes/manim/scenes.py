@@ -176,11 +176,13 @@ class Walkthrough(TraceScene):
         L = _walk_layout()
         st, s = self.style, self.story
         C = WALK_CELLS
-        self.fit = place(FitPanel(st, s, *L["fit"]), "fit", C["fit"])
-        self.params = place(ParamsPanel(st, s, *L["params"]), "params", C["params"])
+        shown = range(self.plan.detail_steps)  # the steps whose arrows the walkthrough shows
+        self.fit = place(FitPanel(st, s, *L["fit"], left=C["fit"][0]), "fit", C["fit"])
+        self.params = place(ParamsPanel(st, s, *L["params"], left=C["params"][0], top=C["params"][3],
+                                        arrow_steps=shown), "params", C["params"])
         self.math = place(MathPanel(st, s, *L["math"]), "math", C["math"])
         self.table = place(TablePanel(st, s, *L["table"]), "table", C["table"])
-        self.loss = place(LossPanel(st, s, *L["loss"]), "loss", C["loss"])
+        self.loss = place(LossPanel(st, s, *L["loss"], left=C["loss"][0], top=C["loss"][3]), "loss", C["loss"])
         panels = [self.fit, self.params, self.math, self.table]
         return panels  # the loss panel enters at the fast-forward (on_fast_start)
 
@@ -196,7 +198,7 @@ class FitScene(TraceScene):
     title = "The fit:"
 
     def build(self):
-        self.fit = place(FitPanel(self.style, self.story, **FULL), "fit", FULL_CELL)
+        self.fit = place(FitPanel(self.style, self.story, **FULL, left=FULL_CELL[0]), "fit", FULL_CELL)
         return [self.fit]
 
 
@@ -204,7 +206,8 @@ class LossScene(TraceScene):
     title = "The loss of"
 
     def build(self):
-        self.loss = place(LossPanel(self.style, self.story, **FULL), "loss", FULL_CELL)
+        self.loss = place(LossPanel(self.style, self.story, **FULL, left=FULL_CELL[0], top=FULL_CELL[3]),
+                          "loss", FULL_CELL)
         return [self.loss]
 
 
@@ -213,7 +216,8 @@ class ParamsScene(TraceScene):
 
     def build(self):
         c, w, h = FULL["center"], FULL["width"], FULL["height"]
-        self.params = place(ParamsPanel(self.style, self.story, c, w, h), "params", FULL_CELL)
+        self.params = place(ParamsPanel(self.style, self.story, c, w, h, left=FULL_CELL[0], top=FULL_CELL[3],
+                                        arrow_steps=range(self.plan.detail_steps)), "params", FULL_CELL)
         return [self.params]
 
 
@@ -230,6 +234,6 @@ def fit_panel(trace: Trace, theme: Theme, scene: str = "fit"):
 
     st, lim = Style(theme), Geometry.of(trace).fit
     if scene == "fit":
-        return Panel(st, FULL["center"], FULL["width"], FULL["height"], lim)
+        return Panel(st, FULL["center"], FULL["width"], FULL["height"], lim, left=FULL_CELL[0])
     center, w, h = _walk_layout()["fit"]
-    return Panel(st, center, w, h, lim)
+    return Panel(st, center, w, h, lim, left=WALK_CELLS["fit"][0])

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.transforms import Bbox, ScaledTranslation
 
-from scenes.layout_check import Box, _segments_hit
+from scenes.layout_check import Box, polyline_hits
 from scenes.story.captions import OPTIMIZER_NAMES
 from scenes.story.frames import FrameState
 from scenes.story.geometry import Geometry, free_corner
@@ -116,7 +116,7 @@ class _Base:
             leg.set_loc(loc)
             e = leg.get_window_extent(renderer)
             box = Box(e.x0 + 1, e.y0 + 1, e.x1 - 1, e.y1 - 1)
-            hits = sum(_segments_hit(m, box) for m in marks)
+            hits = sum(polyline_hits(m, box) for m in marks)
             hits += sum(1 for o in obstacles if min(o.overlap(box)) > 0)
             if hits == 0:
                 return True
@@ -335,9 +335,12 @@ class ParamView(_Base):
         self.style_axes(ax, "Parameter space", "a (weight)", "b (bias)")
         ax.grid(False)
         A, B, L, levels = self.story.contours()
+        from matplotlib.colors import BoundaryNorm, ListedColormap
+
         bands, over = band_colors(self.theme, levels, float(L.max()))  # the same bands as Manim's
-        ax.contourf(A, B, L, levels=np.concatenate([[min(0.0, float(L.min()))], levels]), colors=bands,
-                    zorder=0, extend="max").cmap.set_over(over)
+        edges = np.concatenate([[min(0.0, float(L.min()))], levels])
+        ax.contourf(A, B, L, levels=edges, cmap=ListedColormap(bands).with_extremes(over=over),
+                    norm=BoundaryNorm(edges, len(bands)), zorder=0, extend="max")
         ax.contour(A, B, L, levels=levels, colors=self.col("muted"), linewidths=0.6 * self.h / 720,
                    alpha=0.6, zorder=1)
         a_opt, b_opt = scene.geom.optimum
@@ -378,29 +381,41 @@ class ParamView(_Base):
         self.scale_text = ax.text(1.0, 1.0, "", transform=ax.transAxes + lift,
                                   fontsize=self.sz("tick"), color=self.col("muted"), ha="right", va="bottom")
         self.anim(self.scale_text, 6)
-        # The note says what the arrows' magnification is; when its widest form would meet
-        # the title, it says only that (the contours need no label).
-        top = float(np.max(self.story.arrow_scale)) if self.story.n else 1.0
-        title_w = scene.text_size("Parameter space", self.sz("title"), bold=True)[0]
-        self.long_note = True
-        note_w = scene.text_size(self._scale_label(top), self.sz("tick"))[0]
-        if title_w + note_w + self.px(self.sz("tick")) * 2 > ax.bbox.width:
-            self.long_note = False
-            note_w = scene.text_size(self._scale_label(top), self.sz("tick"))[0]
-            room = ax.bbox.width - title_w - self.px(self.sz("tick")) * 2
-            if note_w > room > 0:
-                self.scale_text.set_fontsize(self.sz("tick") * room / note_w)
-        self.widest_scale_text = self._scale_label(top)
+        self.widest_scale_text = self._scale_label(self._top_scale())
         self.leaves = None
         if scene.geom.clipped:
             self.leaves = ax.text(0.02, 0.97, "the path leaves this view", transform=ax.transAxes,
                                   fontsize=self.sz("tick"), color=self.col("diverged"), ha="left",
                                   va="top", zorder=5)
 
+    def _top_scale(self) -> float:
+        return float(np.max(self.story.arrow_scale)) if self.story.n else 1.0
+
+    def _fit_note(self) -> None:
+        """The note above the plot says what the contours are and how much the arrows are
+        magnified; where that would meet the title, only the magnification (in smaller type
+        if even that does not fit)."""
+        scene, tick = self.scene, self.sz("tick")
+        title_w = scene.text_size("Parameter space", self.sz("title"), bold=True)[0]
+        self.note_room = self.ax.bbox.width - title_w - 2 * self.px(tick)
+        self._fits = {}
+        self.scale_text.set_fontsize(tick)
+        note_w = scene.text_size(f"arrows ×{self._top_scale():g}", tick)[0]
+        if note_w > self.note_room > 0:
+            self.scale_text.set_fontsize(tick * self.note_room / note_w * 0.95)
+        self.widest_scale_text = max((self._scale_label(self._top_scale()), self._scale_label(1.0)),
+                                     key=lambda t: scene.text_size(t, tick)[0])
+
     def _scale_label(self, scale: float) -> str:
-        if not getattr(self, "long_note", True):
-            return f"arrows ×{scale:g}" if scale > 1 else ""
-        return f"L(a, b) contours · arrows ×{scale:g}" if scale > 1 else "L(a, b) contours"
+        long = f"L(a, b) contours · arrows ×{scale:g}" if scale > 1 else "L(a, b) contours"
+        room = getattr(self, "note_room", None)
+        if room is None:  # before the axes are in place: the widest form, to make room for
+            return long
+        if long not in self._fits:
+            self._fits[long] = self.scene.text_size(long, self.sz("tick"))[0] <= room
+        if self._fits[long]:
+            return long
+        return f"arrows ×{scale:g}" if scale > 1 else ""
 
     def _free_corner(self) -> str:
         """The corner the path and the optimum stay away from: the legend goes there."""
@@ -415,6 +430,7 @@ class ParamView(_Base):
         (the whole path, the optimum, every arrow the plan shows), and clear of the note.
         True if it had to leave the plot (the axes must then make room)."""
         s, ax = self.story, self.ax
+        self._fit_note()
         to_px = ax.transData.transform
         marks = [to_px(np.column_stack([s.path_a, s.path_b])),
                  to_px(np.array([self.scene.geom.optimum]))]
@@ -432,7 +448,6 @@ class ParamView(_Base):
         # The path fills the view (batches of one point wander): the legend goes under the
         # plot, below the axis label, in one row if it fits, else two; the axes make room.
         renderer = self.scene.renderer
-        ax.xaxis.label.set_visible(True)
         drop = ax.bbox.y0 - min(ax.xaxis.label.get_window_extent(renderer).y0,
                                 ax.bbox.y0 - 1) + 2
         handles, labels = self.legend.legend_handles, [t.get_text() for t in self.legend.get_texts()]
@@ -481,6 +496,20 @@ class ParamView(_Base):
             arr.set_linestyle("--" if arrow.clipped else "-")  # cut at the edge: not its true length
             arr.set_visible(True)
         self.scale_text.set_text(self._scale_label(scale))
+
+
+def _shrink_to(art, base: float, room, renderer) -> None:
+    """Set ``art`` in ``base`` points, or smaller until it is no wider than ``room(extent)``
+    pixels (glyph widths do not scale exactly with the size: a few tries)."""
+    art.set_fontsize(base)
+    if not art.get_text():
+        return
+    for _ in range(4):
+        e = art.get_window_extent(renderer)
+        r = room(e)
+        if e.width <= r or r <= 0:
+            return
+        art.set_fontsize(art.get_fontsize() * r / e.width * 0.98)
 
 
 def numbers_lines(s: Story, geom: Geometry, st: FrameState) -> tuple[str, str, str]:
@@ -683,13 +712,7 @@ class NumbersView(_Base):
     def _fit_line(self, art) -> None:
         """A line wider than the panel (a value wider than any the layout measured) is set
         in smaller type rather than cut at the panel's edge."""
-        base = self.layout.lines_fs
-        art.set_fontsize(base)
-        if art.get_text():
-            e = art.get_window_extent(self.scene.renderer)
-            room = self.ax.bbox.x1 - e.x0
-            if e.width > room > 0:
-                art.set_fontsize(base * room / e.width * 0.99)
+        _shrink_to(art, self.layout.lines_fs, lambda e: self.ax.bbox.x1 - e.x0, self.scene.renderer)
 
     def _fill_table(self, k: int, st: FrameState) -> set[int]:
         """The article's table for step k's batch, with the columns this beat has revealed;
@@ -724,13 +747,8 @@ class NumbersView(_Base):
         if art.get_text() == text:
             return
         art.set_text(text)
-        base = self.layout.fs
-        art.set_fontsize(base)
-        if text:
-            w = art.get_window_extent(self.scene.renderer).width
-            room = self.layout.colw[j] + 0.5 * self.layout.gap
-            if w > room:
-                art.set_fontsize(base * room / w * 0.99)
+        room = self.layout.colw[j] + (0.5 * self.layout.gap if j else 0.0)  # the first: from the edge
+        _shrink_to(art, self.layout.fs, lambda e: room, self.scene.renderer)
 
 
 class Header(_Base):
@@ -780,10 +798,15 @@ class Header(_Base):
         if row_w(rows[0]) > avail and scene.arrangement != "wide":
             rows = [list(range(4)), list(range(4, n))]
         val_fs = fs
-        widest_row = max(row_w(r) for r in rows)
-        if widest_row > avail:  # smaller type rather than overlapping values
-            val_fs = fs * avail / widest_row * 0.99
-        k = val_fs / fs
+        for _ in range(4):  # smaller type rather than overlapping values (measured again:
+            widest_row = max(row_w(r) for r in rows)  # widths do not scale exactly)
+            if widest_row <= avail:
+                break
+            val_fs *= avail / widest_row * 0.98
+            vgap = 0.5 * self.px(val_fs)
+            lab_w = [measure(lab, val_fs)[0] for lab in self.LABELS]
+            val_w = [measure(v, val_fs, bold=True)[0] for v in widest]
+        k = 1.0
 
         # Rows from the top, in pixels.
         title_px, text_px = self.px(title_fs), self.px(max(fs, val_fs))
@@ -840,9 +863,13 @@ class Header(_Base):
     def fit_captions(self, captions: list[str]) -> None:
         """The caption's type: the theme's, or smaller if one of ``captions`` would not fit."""
         fs = self.sz("text")
-        widest = max((self.scene.text_size(c, fs, italic=True)[0] for c in captions), default=0.0)
-        self.caption_fs = fs * min(1.0, self.caption_room / widest * 0.99) if widest else fs
-        self.caption.set_fontsize(self.caption_fs)
+        for _ in range(4):
+            widest = max((self.scene.text_size(c, fs, italic=True)[0] for c in captions), default=0.0)
+            if widest <= self.caption_room:
+                break
+            fs *= self.caption_room / widest * 0.98
+        self.caption_fs = fs
+        self.caption.set_fontsize(fs)
 
     def update(self, st: FrameState) -> None:
         s = self.story
@@ -910,7 +937,7 @@ def _cells(views: tuple[str, ...], W: float, top: float, arr: str,
             h0 = top * 0.58
             cells[views[0]] = (0, top - h0, w0, h0)
             cells[views[1]] = (0, 0, w0, top - h0)
-            h3 = min(max(want.get(views[3], 0.43 * top), 0.38 * top), 0.52 * top)
+            h3 = min(max(want.get(views[3], 0.43 * top), 0.3 * top), 0.52 * top)
             cells[views[2]] = (w0, h3, W - w0, top - h3)
             cells[views[3]] = (w0, 0, W - w0, h3)
     elif arr == "square" and n == 4:

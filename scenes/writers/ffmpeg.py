@@ -198,17 +198,34 @@ class MP4Writer(FFmpegWriter):
 
 @register("webm")
 class WebMWriter(FFmpegWriter):
-    """VP9 in WebM, constant quality; realtime speed settings (flat graphics compress well)."""
+    """VP9 in WebM, constant quality, tuned for screen content (flat colours, sharp lines).
+
+    Measured on the article preset (1920x1080, 20 epochs, 687 frames; PSNR of the decoded
+    frames against the PNG frames of the same run; the MP4 writes 1.14 MB at 41.86 dB):
+
+    ==========================================================  =======  ========  ========
+    settings                                                    size     PSNR      CPU
+    ==========================================================  =======  ========  ========
+    realtime, cpu-used 8, keyframe every 128 frames (before)    2.00 MB  41.64 dB  20 s
+    realtime, cpu-used 5, screen content, keyframe every 10 s   1.10 MB  41.90 dB  21 s
+    good, cpu-used 4, keyframe every 10 s                       0.96 MB  41.87 dB  86 s
+    ==========================================================  =======  ========  ========
+
+    The default is the middle row: smaller than the MP4 at the same quality and as fast to
+    encode (what paid: VP9's screen-content tools, and a keyframe every 10 s as in the MP4).
+    ``deadline="good", cpu_used=4`` writes 16% less again for four times the encoding time
+    (alternate reference frames: the picture is mostly still).
+    """
 
     suffix = ".webm"
     encoder = "libvpx-vp9"
 
-    def __init__(self, crf: int = 33, cpu_used: int = 8, extra_args: Sequence[str] = (),
-                 channels: int = 4):
+    def __init__(self, crf: int = 33, cpu_used: int = 5, deadline: str = "realtime",
+                 extra_args: Sequence[str] = (), channels: int = 4):
         super().__init__(extra_args, channels)
-        self.crf, self.cpu_used = crf, cpu_used
+        self.crf, self.cpu_used, self.deadline = crf, cpu_used, deadline
 
     def output_args(self) -> list[str]:
         return ["-c:v", "libvpx-vp9", "-b:v", "0", "-crf", str(self.crf), "-pix_fmt", "yuv420p",
-                "-deadline", "realtime", "-cpu-used", str(self.cpu_used), "-row-mt", "1",
-                "-f", "webm"]
+                "-deadline", self.deadline, "-cpu-used", str(self.cpu_used), "-tune-content", "screen",
+                "-g", str(self.fps * 10), "-row-mt", "1", "-f", "webm"]
