@@ -140,10 +140,13 @@ def worker_init() -> None:
     import atexit
     import shutil
     import tempfile
+    from multiprocessing import util
 
     path = tempfile.mkdtemp(prefix="sgd-anim-layout-")
     os.environ["SGD_ANIM_CACHE"] = path
-    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)  # the main process
+    # A pool worker leaves through os._exit: only multiprocessing's finalizers run there.
+    util.Finalize(None, shutil.rmtree, args=(path,), kwargs={"ignore_errors": True}, exitpriority=10)
 
 
 def _run(fn, cases, workers: int) -> tuple[int, int]:

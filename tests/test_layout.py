@@ -203,7 +203,7 @@ def test_full_matrix_passes_matplotlib(case):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("run, theme, scene", manim_cases(), ids="-".join)
+@pytest.mark.parametrize("run, theme, scene", manim_cases(), ids=["-".join(c) for c in manim_cases()])
 def test_full_matrix_passes_manim(run, theme, scene):
     pytest.importorskip("manim")
     assert [str(p) for p in check_manim_case(run, theme, scene)] == []

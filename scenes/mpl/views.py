@@ -277,12 +277,19 @@ class LossView(_Base):
         if not self.place_legend(self.legend, marks, [], (first, "upper right", "lower left",
                                                             "lower right", "upper left")):
             # The curves fill the plot (batches of one point): the legend goes above it, in
-            # one row at the right of the title, where it covers nothing.
-            self.legend.remove()
-            self.legend = self.ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2,
-                                         borderaxespad=0.15, fontsize=self.sz("tick"), frameon=False,
-                                         labelcolor=self.col("text"), handlelength=1.5,
-                                         columnspacing=1.2)
+            # one row at the right of the title, where it covers nothing (smaller if need be).
+            renderer = self.scene.renderer
+            room = ax.bbox.x1 - ax.title.get_window_extent(renderer).x1 - self.px(self.sz("tick"))
+            fs = self.sz("tick")
+            for _ in range(3):
+                self.legend.remove()
+                self.legend = ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2,
+                                        borderaxespad=0.15, fontsize=fs, frameon=False,
+                                        labelcolor=self.col("text"), handlelength=1.5, columnspacing=1.2)
+                width = self.legend.get_window_extent(renderer).width
+                if width <= room or room <= 0:
+                    break
+                fs *= room / width * 0.97
             self.legend.set_zorder(1)
             self.above = True
             return True
