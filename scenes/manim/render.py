@@ -168,6 +168,10 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
         # arrows) would be mapped to the nearest intro colour (pink residuals came out brown).
         options["gif"].setdefault("palette_colors", [c for k, c in th.colors.items() if k != "contour_map"])
 
+    if "pptx" in options:  # the deck cuts the frames at the beats of the plan the scene plays
+        frame_plan = plan_for(trace, dataclasses.replace(plan or PlanSettings(), fps=fps))
+        options["pptx"] = {"trace": trace, "frame_plan": frame_plan, "theme": th, **options["pptx"]}
+
     out_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:  # each writer renames its file into place when it finishes
         writers = [stack.enter_context(get_writer(f, **options[f]).saving(targets[f], (width, height), fps))

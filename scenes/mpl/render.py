@@ -269,6 +269,9 @@ def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, vie
         if workers is None:
             workers = _auto_workers(n, videos)
         writer_opts = {f: dict(opts.get(f, {})) for f in videos}
+        if "pptx" in videos:  # the deck cuts these frames at the beats of the plan they follow
+            writer_opts["pptx"] = {"trace": trace, "frame_plan": frame_plan, "theme": scene.theme,
+                                   **writer_opts["pptx"]}
         if "gif" in videos and "palette_frames" not in writer_opts["gif"]:
             writer_opts["gif"]["palette_frames"] = [renderer.frame(i).copy()
                                                     for i in _palette_sample(frame_plan)]
