@@ -140,7 +140,8 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
     scene : walkthrough, fit, loss or params.
     quality : low (854x480, 15 fps), medium (1280x720, 30), high (1920x1080, 60), 4k (60).
     formats : any of mp4, webm, gif, png (the last frame, the final fit) and frames (every
-        frame as PNG in a folder); validated by :func:`scenes.job.check_formats`.
+        frame as PNG in a folder), pptx (a deck cut at the beats); validated by
+        :func:`scenes.job.check_formats`.
     plan : timing; its fps is replaced by the quality's frame rate.
     progress : called as ``progress(frames_done, frames_total)``.
     frame_times : if given, receives the wall-clock seconds spent on each frame (benchmarks).

@@ -7,12 +7,19 @@ speaker notes (:mod:`scenes.story.notes`). So ``manim-slides present`` steps thr
 beats and ``manim-slides convert`` makes HTML or PowerPoint of them. It renders through
 Manim's own file writer (manim-slides needs the partial movie files), unlike our backend.
 
-From the command line (manim-slides builds the scene without arguments: it reads the run
-from ``SGD_ANIM_TRACE``, a trace.json, or records the article's run)::
+With manim-slides' command line: manim builds the scene without arguments, so it reads the
+run from ``SGD_ANIM_TRACE`` (a trace.json; without it, the article's run is recorded),
+``SGD_ANIM_THEME`` and ``SGD_ANIM_DETAIL_STEPS``. Render it from a file of your own (a file
+of this package's folder would let Manim import ``scenes.py`` as ``scenes``)::
 
-    SGD_ANIM_TRACE=out/trace.json manim-slides render -ql \\
-        "$(python -c 'import scenes.manim.slides as m; print(m.__file__)')" WalkthroughSlide
-    manim-slides present WalkthroughSlide
+    # sgd_slides.py
+    from scenes.manim.slides import WalkthroughSlide
+    class SGDSlides(WalkthroughSlide):
+        pass
+
+    SGD_ANIM_TRACE=out/trace.json manim-slides render -qm sgd_slides.py SGDSlides
+    manim-slides present SGDSlides
+    manim-slides convert SGDSlides slides.html
 
 From Python: :func:`render_slides`. manim-slides is the optional extra ``slides``
 (``pip install 'sgd-anim[slides]'``), imported only here.

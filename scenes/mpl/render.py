@@ -231,7 +231,8 @@ def render_matplotlib(trace: Trace, out_dir: Path, *, formats: Sequence[str] = (
     Parameters
     ----------
     formats : any of ``mp4``, ``webm``, ``gif``, ``png`` (poster of the final fit) and
-        ``frames`` (every frame as PNG in ``{stem}_frames/``); validated by
+        ``frames`` (every frame as PNG in ``{stem}_frames/``), ``pptx`` (a deck cut at the beats,
+        :mod:`scenes.writers.pptx`); validated by
         :func:`scenes.job.check_formats` (the CLI and :func:`scenes.api.render` call it).
     fps : frames per second; it overrides ``plan.fps`` (plan durations are in seconds).
     workers : processes drawing frames; None picks one per core (at most 2) for long videos.
