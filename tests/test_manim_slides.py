@@ -1,8 +1,9 @@
 """manim-slides: the walkthrough rendered as a manim-slides Slide through manim-slides' own
 Python API, a slide per beat with its notes, then converted to HTML and PowerPoint by
-manim-slides' converters."""
+manim-slides' converters; and its command line on a file of one's own."""
 from __future__ import annotations
 
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +63,30 @@ def test_manim_slides_presents_and_converts_the_walkthrough(tmp_path, monkeypatc
     prs = Presentation(str(tmp_path / "deck.pptx"))
     assert len(prs.slides) == len(segments)
     assert [s.notes_slide.notes_text_frame.text for s in prs.slides] == [s.notes for s in cfg.slides]
+
+
+@pytest.mark.slow
+def test_manim_slides_command_line_renders_a_subclass_from_a_file_of_ones_own(tmp_path):
+    """The README's route: a two-line file, `manim-slides render`, the run from SGD_ANIM_TRACE
+    (a file in the package's own folder would let Manim import scenes.py as `scenes`)."""
+    import os
+    import subprocess
+    import sys
+
+    from manim_slides.config import PresentationConfig
+
+    root = Path(__file__).resolve().parent.parent
+    tr = record(TrainConfig(epochs=2))
+    tr.to_file(tmp_path / "trace.json")
+    (tmp_path / "sgd_slides.py").write_text(
+        "from scenes.manim.slides import WalkthroughSlide\n\n\nclass SGDSlides(WalkthroughSlide):\n    pass\n")
+    env = {**os.environ, "SGD_ANIM_TRACE": str(tmp_path / "trace.json"), "SGD_ANIM_DETAIL_STEPS": "1",
+           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    res = subprocess.run([sys.executable, "-m", "manim_slides", "render", "-ql", "--disable_caching",
+                          "sgd_slides.py", "SGDSlides"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-2000:]
+    cfg = PresentationConfig.from_file(tmp_path / "slides" / "SGDSlides.json")
+    plan = plan_of(tr, PlanSettings(fps=15, detail_steps=1))
+    assert len(cfg.slides) == len(plan.segments()) == 7
+    assert cfg.resolution == (854, 480)

@@ -71,7 +71,7 @@ def _rgb(hex_colour: str):
 
 
 def build_deck(path: Path, slides: Sequence[DeckSlide], *, frame_size: tuple[int, int], theme: Theme,
-               title: str) -> None:
+               title: str, final_title: str = "The final fit") -> None:
     """Write the deck to ``path`` (the caller makes it atomic)."""
     from pptx import Presentation
     from pptx.util import Emu
@@ -89,7 +89,7 @@ def build_deck(path: Path, slides: Sequence[DeckSlide], *, frame_size: tuple[int
         if item.kind == "clip":
             _clip(slide, item, prs.slide_width, prs.slide_height)
         else:
-            _text_and_picture(slide, item, title if item.kind == "title" else "The final fit",
+            _text_and_picture(slide, item, title if item.kind == "title" else final_title,
                               prs.slide_width, prs.slide_height, theme)
         _notes(slide, item.notes)
     prs.save(str(path))

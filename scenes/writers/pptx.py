@@ -129,7 +129,9 @@ class DeckWriter(AbstractFrameWriter):
                 raise RuntimeError(f"the deck's plan has {len(self.plan)} frames; got {self.frames_written}")
             title = f"{OPTIMIZER_NAMES[self.story.optimizer]} fits y' = a·x + b"
             title = title[0].upper() + title[1:]
-            build_deck(self.path, self.slides, frame_size=self.size, theme=self.theme, title=title)
+            final = "Where it diverged" if self.story.trace.status.diverged else "The final fit"
+            build_deck(self.path, self.slides, frame_size=self.size, theme=self.theme, title=title,
+                       final_title=final)
             check_deck_size(self.path.stat().st_size, self.plan.detail_steps, self.max_mb)
         finally:
             self._cleanup()
