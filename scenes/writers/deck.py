@@ -52,7 +52,7 @@ def check_media_slides(n_media: int, detail_steps: int, has_fast: bool) -> None:
         return
     fits = max(0, (MAX_MEDIA_SLIDES - int(has_fast)) // 4)
     raise InputError(f"a deck of {detail_steps} detailed steps needs {n_media} video slides, over the budget "
-                     f"of {MAX_MEDIA_SLIDES} (PowerPoint stops playing media in longer decks); "
+                     f"of {MAX_MEDIA_SLIDES} (users report PowerPoint media stopping in longer decks); "
                      f"use --detail-steps {fits} or fewer")
 
 
