@@ -33,6 +33,7 @@ examples:
   python render.py --backend manim --scene walkthrough --quality low
   python render.py --record-only --out runs/a       only write runs/a/trace.json
   python render.py --format html                    out/sgd.html: the interactive player, one self-contained file
+  python render.py --format pptx                    out/sgd.pptx: a slide per beat, each with its clip, numbers in the notes
   python render.py --format html --explore          a grid of runs (learning rate x batch size x momentum) behind sliders
   python render.py --serve --open                   a local web app: move a slider, a fresh PyTorch run is drawn
 """
@@ -223,6 +224,8 @@ def _run(args: dict) -> int:
             _say(f"warning: training diverged at step {trace.status.step} ({trace.status.reason}); "
                  "the video shows where")
 
+        if "pptx" in job.render.formats and not record_only:
+            _check_deck(job, trace)
         _make_out_dir(out)  # only now: a run refused above leaves nothing behind, not even a folder
         # 2. The videos first: if rendering fails, no new file of this run is left behind.
         written: list[Path] = []
@@ -361,6 +364,15 @@ def _render(job, trace, out: Path, progress: "_Progress", quiet: bool, use_cache
     if from_story:  # the web player draws the story itself: the same page whatever the backend
         files.append(_render_html(job, trace, out, plan, quiet, use_cache))
     return files
+
+
+def _check_deck(job, trace) -> None:
+    """A deck over its budget of video slides is refused before anything is drawn or written."""
+    from scenes.story.plan import PlanSettings
+    from scenes.story.story import plan_of
+    from scenes.writers.pptx import check_deck_plan
+    r = job.render
+    check_deck_plan(plan_of(trace, PlanSettings(fps=r.fps, detail_steps=r.detail_steps, target_duration=r.duration)))
 
 
 def _render_backend(job, trace, out: Path, progress: "_Progress", quiet: bool, plan, formats) -> list[Path]:

@@ -49,7 +49,7 @@ def render(trace: Trace | str | Path, out_dir: str | Path = "out", *, backend: s
     ``options`` are the backend's keyword arguments: for matplotlib ``formats``, ``fps``,
     ``size``, ``theme``, ``views``, ``plan``, ``stem``; for Manim ``scene``, ``quality``,
     ``formats``, ``theme``, ``plan``, ``stem``. Both backends write ``mp4``, ``webm``, ``gif``,
-    ``png`` and ``frames``; ``formats`` is checked as the command line checks it
+    ``png``, ``frames`` and ``pptx``; ``formats`` is checked as the command line checks it
     (:func:`scenes.job.check_formats`). ``html`` (the interactive player, ``STEM.html``) is
     drawn from the story by the browser, the same page whatever the backend.
 

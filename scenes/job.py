@@ -26,7 +26,7 @@ __all__ = ["BACKENDS", "FORMATS", "STORY_FORMATS", "BACKEND_FORMATS", "check_bac
            "load_preset", "example_config_names", "load_config_file", "build_job", "job_to_toml"]
 
 BACKENDS = ("matplotlib", "manim")
-FORMATS = ("mp4", "webm", "gif", "png", "frames", "html")
+FORMATS = ("mp4", "webm", "gif", "png", "frames", "html", "pptx")
 # Formats drawn from the story by the browser (scenes.web), not by a backend: the same page
 # whatever the backend, so every backend "writes" them; the backend itself never sees them
 # (split_formats hands them to scenes.web).

@@ -28,7 +28,7 @@ def test_registry_finds_writers_by_name(one_line):
     assert {"mp4", "webm", "gif", "frames", "null"} <= set(WRITERS)
     with pytest.raises(InputError) as e:
         get_writer("avi")
-    one_line(e.value, "avi", "accepted", "frames, gif, mp4, null, webm")
+    one_line(e.value, "avi", "accepted", "frames, gif, mp4, null, pptx, webm")
 
 
 @pytest.fixture

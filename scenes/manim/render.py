@@ -140,7 +140,8 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
     scene : walkthrough, fit, loss or params.
     quality : low (854x480, 15 fps), medium (1280x720, 30), high (1920x1080, 60), 4k (60).
     formats : any of mp4, webm, gif, png (the last frame, the final fit) and frames (every
-        frame as PNG in a folder); validated by :func:`scenes.job.check_formats`.
+        frame as PNG in a folder), pptx (a deck cut at the beats); validated by
+        :func:`scenes.job.check_formats`.
     plan : timing; its fps is replaced by the quality's frame rate.
     progress : called as ``progress(frames_done, frames_total)``.
     frame_times : if given, receives the wall-clock seconds spent on each frame (benchmarks).
@@ -167,6 +168,10 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
         # theme's colours are added, or what first appears later (residuals, the batch's rings,
         # arrows) would be mapped to the nearest intro colour (pink residuals came out brown).
         options["gif"].setdefault("palette_colors", [c for k, c in th.colors.items() if k != "contour_map"])
+
+    if "pptx" in options:  # the deck cuts the frames at the beats of the plan the scene plays
+        frame_plan = plan_for(trace, dataclasses.replace(plan or PlanSettings(), fps=fps))
+        options["pptx"] = {"trace": trace, "frame_plan": frame_plan, "theme": th, **options["pptx"]}
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:  # each writer renames its file into place when it finishes

@@ -63,6 +63,10 @@ class TraceScene(Scene):
     def build(self) -> list:
         raise NotImplementedError
 
+    def on_beat(self, seg: Segment) -> None:
+        """Called before each segment (a beat, the fast-forward, the hold) plays. Nothing
+        here; a manim-slides ``Slide`` (:mod:`scenes.manim.slides`) starts a slide."""
+
     def on_fast_start(self) -> tuple[list, list]:
         """Animations that open the fast-forward (played over its first half second)."""
         return [], []
@@ -83,6 +87,7 @@ class TraceScene(Scene):
         self.sentinel.add_updater(lambda m, dt: None)
         self.add(*self.static_list, self.sentinel, *[m for p in self.panels for m in p.dynamics()])
         for seg in self.plan.segments():
+            self.on_beat(seg)
             self.play_segment(seg)
             if self.on_segment is not None:
                 self.on_segment(self, seg)

@@ -231,7 +231,8 @@ def render_matplotlib(trace: Trace, out_dir: Path, *, formats: Sequence[str] = (
     Parameters
     ----------
     formats : any of ``mp4``, ``webm``, ``gif``, ``png`` (poster of the final fit) and
-        ``frames`` (every frame as PNG in ``{stem}_frames/``); validated by
+        ``frames`` (every frame as PNG in ``{stem}_frames/``), ``pptx`` (a deck cut at the beats,
+        :mod:`scenes.writers.pptx`); validated by
         :func:`scenes.job.check_formats` (the CLI and :func:`scenes.api.render` call it).
     fps : frames per second; it overrides ``plan.fps`` (plan durations are in seconds).
     workers : processes drawing frames; None picks one per core (at most 2) for long videos.
@@ -269,6 +270,9 @@ def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, vie
         if workers is None:
             workers = _auto_workers(n, videos)
         writer_opts = {f: dict(opts.get(f, {})) for f in videos}
+        if "pptx" in videos:  # the deck cuts these frames at the beats of the plan they follow
+            writer_opts["pptx"] = {"trace": trace, "frame_plan": frame_plan, "theme": scene.theme,
+                                   **writer_opts["pptx"]}
         if "gif" in videos and "palette_frames" not in writer_opts["gif"]:
             writer_opts["gif"]["palette_frames"] = [renderer.frame(i).copy()
                                                     for i in _palette_sample(frame_plan)]

@@ -15,6 +15,7 @@ import numpy as np
 from scenes.story.captions import caption, segment_captions
 from scenes.story.carry import Carry, carry_of
 from scenes.story.frames import FrameState, frame_state
+from scenes.story.notes import BeatNumbers, beat_numbers, slide_notes
 from scenes.story.geometry import Geometry, loss_grid, sample_shares
 from scenes.story.plan import FramePlan, PlanSettings, make_plan
 from training.trace import Trace, full_gradient_at
@@ -131,6 +132,14 @@ class Story:
 
     def captions(self, plan: FramePlan) -> list[tuple[int, int, str]]:
         return segment_captions(self, plan)
+
+    def beat_numbers(self, k: int) -> "BeatNumbers":
+        """Step k's batch: x, y, ŷ, residuals, gradient shares, L and the update (the notes)."""
+        return beat_numbers(self, k)
+
+    def notes(self, beat: int, first: int, last: int | None = None) -> str:
+        """The speaker notes of the slide showing ``beat`` of steps ``first`` .. ``last``."""
+        return slide_notes(self, beat, first, last)
 
     def contours(self, n: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The exact loss over the parameter view on an n×n grid, and its contour levels

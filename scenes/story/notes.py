@@ -1,0 +1,144 @@
+"""Speaker notes: each batch's numbers, the run's settings and its summary, as plain text.
+
+A slide deck (``--format pptx``) and a manim-slides presentation carry these in their notes,
+so the presenter has the article's per-batch table at hand: x, y, ŷ, ŷ − y, each sample's
+share of ∂L/∂a and ∂L/∂b, the batch loss L and the update. The numbers come from the story
+(the recorded run); nothing here draws, and the same text goes to every backend.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from scenes.story.captions import OPTIMIZER_NAMES, caption
+from scenes.story.geometry import least_squares
+from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
+
+if TYPE_CHECKING:
+    from scenes.story.story import Story
+
+__all__ = ["BeatNumbers", "beat_numbers", "num", "settings_lines", "summary_lines", "slide_notes",
+           "NOTE_ROWS"]
+
+NOTE_ROWS = 12  # a batch of thousands is summarised: its first rows, then the sums
+
+
+def num(v: float) -> str:
+    """A number as the notes print it: five significant digits, a true minus sign."""
+    return f"{float(v):.5g}".replace("-", "−")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BeatNumbers:
+    """The numbers of step k's batch, as recorded (float32 from PyTorch, held as float64)."""
+
+    step: int          # 0-based
+    epoch: int         # 0-based
+    batch: int         # 0-based, within the epoch
+    a: float           # the parameters before the step
+    b: float
+    x: np.ndarray
+    y: np.ndarray
+    pred: np.ndarray   # ŷ = a·x + b, as autograd computed it
+    residual: np.ndarray  # ŷ − y
+    share_a: np.ndarray   # each sample's share of ∂L/∂a: 2/n·(ŷ − y)·x
+    share_b: np.ndarray   # each sample's share of ∂L/∂b: 2/n·(ŷ − y)
+    loss: float        # L = mean((ŷ − y)²), the batch loss
+    grad_a: float      # ∂L/∂a and ∂L/∂b, as autograd computed them
+    grad_b: float
+    update_a: float    # the update the optimizer applied
+    update_b: float
+    a_after: float
+    b_after: float
+
+
+def beat_numbers(story: "Story", k: int) -> BeatNumbers:
+    """The numbers of step ``k`` (0-based) of ``story``."""
+    x, y, pred, res = story.batch(k)
+    sa, sb = story.shares(k)
+    a, b = story.ab_before(k)
+    a1, b1 = story.ab_after(k)
+    return BeatNumbers(step=k, epoch=int(story.epoch[k]), batch=int(story.batch_idx[k]), a=a, b=b,
+                       x=np.asarray(x, np.float64), y=np.asarray(y, np.float64), pred=pred, residual=res,
+                       share_a=sa, share_b=sb, loss=float(story.loss[k]),
+                       grad_a=float(story.grad_a[k]), grad_b=float(story.grad_b[k]),
+                       update_a=float(story.update_a[k]), update_b=float(story.update_b[k]),
+                       a_after=a1, b_after=b1)
+
+
+def _table(n: BeatNumbers) -> list[str]:
+    cols = ("x", "y", "ŷ", "ŷ − y", "∂L/∂a share", "∂L/∂b share")
+    rows = list(zip(n.x, n.y, n.pred, n.residual, n.share_a, n.share_b))
+    lines = ["  ".join(f"{c:>11}" for c in cols)]
+    for row in rows[:NOTE_ROWS]:
+        lines.append("  ".join(f"{num(v):>11}" for v in row))
+    if len(rows) > NOTE_ROWS:
+        lines.append(f"… and {len(rows) - NOTE_ROWS} more samples; the sums below are over all {len(rows)}")
+    return lines
+
+
+def batch_lines(story: "Story", k: int) -> list[str]:
+    """Step k's batch as text: where it is in the run, the table, L, the gradient, the update."""
+    n = beat_numbers(story, k)
+    rule = (f"update = −lr·∂L/∂(a, b) with lr = {story.lr:g}" if story.plain_sgd
+            else f"update applied by {OPTIMIZER_NAMES[story.optimizer]} (lr = {story.lr:g})")
+    return [f"Step {n.step + 1}: batch {n.batch + 1} of epoch {n.epoch + 1}, {len(n.x)} samples; "
+            f"before the step a = {num(n.a)}, b = {num(n.b)}",
+            *_table(n),
+            f"L = mean((ŷ − y)²) = {num(n.loss)}",
+            f"∂L/∂a = {num(n.grad_a)}, ∂L/∂b = {num(n.grad_b)} (the sums of the shares)",
+            f"{rule}: Δa = {num(n.update_a)}, Δb = {num(n.update_b)}",
+            f"after the step a = {num(n.a_after)}, b = {num(n.b_after)}"]
+
+
+def settings_lines(story: "Story") -> list[str]:
+    """The run's settings, one per line (the title slide)."""
+    s, tr = story.settings, story.trace
+    data = {"article": "the article's six points", "csv": f"{Path(s.data.path or '').name}, {len(tr.x)} points",
+            "synthetic": f"synthetic, {len(tr.x)} points"}.get(s.data.kind, s.data.kind)
+    lines = [f"optimizer: {OPTIMIZER_NAMES[s.optimizer]}", f"learning rate: {s.lr:g}",
+             f"batch size: {s.batch_size}", f"epochs: {s.epochs} ({story.n} steps)"]
+    if s.has_momentum and s.effective_momentum:
+        lines.append(f"momentum: {s.effective_momentum:g}" + (" (Nesterov)" if s.nesterov else ""))
+    if s.optimizer == "adam":
+        lines.append(f"betas: {s.beta1:g}, {s.beta2:g}")
+    if s.weight_decay:
+        lines.append(f"weight decay: {s.weight_decay:g}")
+    lines += [f"data: {data}" + (", shuffled" if s.shuffle else ""),
+              f"start: a = {num(s.init_a)}, b = {num(s.init_b)}"]
+    return lines
+
+
+def summary_lines(story: "Story") -> list[str]:
+    """The final fit and the least-squares reference it heads for (the final slide)."""
+    tr = story.trace
+    a_ls, b_ls = least_squares(tr.x, tr.y)
+    lines = []
+    if tr.status.diverged:
+        lines.append(f"diverged at step {tr.status.step}: {tr.status.reason}")
+    # Short lines: they sit in a narrow column beside the picture.
+    lines += [f"after {story.n} steps:", f"    a = {num(tr.final_a)}, b = {num(tr.final_b)}",
+              f"    full-data loss {num(tr.final_full_loss)}",
+              "at the start:", f"    full-data loss {num(story.start_full_loss)}",
+              "least squares:", f"    a = {num(a_ls)}, b = {num(b_ls)}",
+              f"    full-data loss {num(tr.full_loss_at(a_ls, b_ls))}"]
+    return lines
+
+
+def slide_notes(story: "Story", beat: int, first: int, last: int | None = None) -> str:
+    """The speaker notes of the slide showing ``beat`` of steps ``first`` .. ``last``."""
+    head = caption(story, beat, first, last)
+    if beat == INTRO:
+        return "\n".join([head, "", *settings_lines(story)])
+    if beat in (FORWARD, RESIDUALS, GRADIENT, UPDATE):
+        return "\n".join([head, "", *batch_lines(story, first)])
+    if beat == FAST:
+        last = first if last is None else last
+        return "\n".join([head, "", f"steps {first + 1} to {last + 1}: full-data loss "
+                          f"{num(story.full_loss[first])} → {num(story.full_loss_after[last])}"])
+    if beat == HOLD:
+        return "\n".join([head, "", *summary_lines(story)])
+    raise ValueError(f"unknown beat {beat}")

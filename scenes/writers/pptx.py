@@ -1,0 +1,148 @@
+"""``--format pptx``: a frame writer that cuts the video at its beats into a slide deck.
+
+It takes the frames of the whole video, in order, like every writer (so both backends write
+a deck without code of their own), and follows the frame plan: each beat of the detailed
+steps and the fast-forward become a short MP4 clip (the MP4 writer's H.264) with its last
+frame as poster; the intro's last frame and the final fit become the pictures of the title
+and final slides. :meth:`finish` builds the deck (:mod:`scenes.writers.deck`) into the
+temporary file that ``saving()`` renames into place, so a failed or refused deck leaves
+nothing behind.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from scenes.story.captions import OPTIMIZER_NAMES
+from scenes.story.notes import settings_lines, slide_notes, summary_lines
+from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan
+from scenes.story.theme import Theme, load_theme
+from scenes.writers.base import AbstractFrameWriter
+from scenes.writers.deck import (MAX_DECK_MB, DeckSlide, build_deck, check_deck_size,
+                                 check_media_slides)
+from scenes.writers.ffmpeg import MP4Writer
+from scenes.writers.registry import register
+from training.trace import Trace
+
+__all__ = ["DeckWriter", "CLIP_BEATS", "media_slides", "check_deck_plan"]
+
+CLIP_BEATS = (FORWARD, RESIDUALS, GRADIENT, UPDATE, FAST)  # the beats that become video slides
+
+
+def media_slides(plan: FramePlan) -> int:
+    """How many video slides a deck of ``plan`` holds: one per beat segment and fast-forward."""
+    return sum(1 for seg in plan.segments() if seg.beat in CLIP_BEATS)
+
+
+def check_deck_plan(plan: FramePlan) -> None:
+    """Refuse, in one line and before any frame is drawn, a deck over its slide budget."""
+    check_media_slides(media_slides(plan), plan.detail_steps, has_fast=bool(np.any(plan.beat == FAST)))
+
+
+def _have_pptx() -> bool:
+    try:
+        import pptx  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@register("pptx")
+class DeckWriter(AbstractFrameWriter):
+    """A PowerPoint deck of the video's beats (see the module docstring).
+
+    ``trace`` and ``frame_plan`` are the run and the plan the frames follow (the backend
+    passes its own); ``crf`` the clips' H.264 quality; ``max_mb`` the size budget."""
+
+    suffix = ".pptx"
+    requires = "python-pptx (pip install python-pptx)"
+
+    def __init__(self, trace: Trace | None = None, frame_plan: FramePlan | None = None,
+                 theme: str | Theme = "light", crf: int = 23, max_mb: float = MAX_DECK_MB,
+                 channels: int = 4):
+        super().__init__(channels)
+        if trace is None or frame_plan is None:
+            raise ValueError("the pptx writer needs the trace and the frame plan (the backend passes them)")
+        from scenes.story.story import Story
+        self.story = Story(trace)
+        self.plan = frame_plan
+        self.theme = theme if isinstance(theme, Theme) else load_theme(theme)
+        self.crf, self.max_mb = crf, max_mb
+        self.segments = frame_plan.segments()
+        check_deck_plan(frame_plan)
+        self._dir: Path | None = None
+        self._seg = 0
+        self._clip: MP4Writer | None = None
+        self.slides: list[DeckSlide] = []
+
+    @classmethod
+    def is_available(cls) -> bool:
+        return _have_pptx()
+
+    def setup(self, path: Path, size: tuple[int, int], fps: int) -> None:
+        super().setup(path, size, fps)
+        if fps != self.plan.fps:
+            raise ValueError(f"frames at {fps} fps do not follow the plan's {self.plan.fps} fps")
+        self._dir = Path(tempfile.mkdtemp(prefix="sgd-anim-deck-"))
+        self._seg, self.slides = 0, []
+
+    def grab_frame(self, frame: np.ndarray) -> None:
+        frame = self._check(frame)
+        i = self.frames_written
+        if self._seg >= len(self.segments):
+            raise ValueError(f"the deck's plan has {len(self.plan)} frames; got more")
+        seg = self.segments[self._seg]
+        if seg.beat in CLIP_BEATS:
+            if self._clip is None:
+                self._clip = MP4Writer(crf=self.crf, channels=self.channels)
+                self._clip.setup(self._dir / f"clip_{self._seg:03d}.mp4", self.size, self.fps)
+            self._clip.grab_frame(frame)
+        self.frames_written += 1
+        if i + 1 == seg.stop:  # the segment's last frame: its poster, and the clip is complete
+            self._end_segment(seg, frame)
+            self._seg += 1
+
+    def _end_segment(self, seg, frame: np.ndarray) -> None:
+        from scenes.writers.png import write_png
+        k0, k1 = int(seg.steps[0]), int(seg.steps[-1])
+        image = write_png(self._dir / f"still_{self._seg:03d}.png", frame)
+        caption = self.story.caption(seg.beat, k0, k1)
+        notes = slide_notes(self.story, seg.beat, k0, k1)
+        if seg.beat in CLIP_BEATS:
+            clip, self._clip = self._clip, None
+            clip.finish()
+            self.slides.append(DeckSlide(kind="clip", caption=caption, notes=notes, image=image, clip=clip.path,
+                                         duration_ms=round(1000 * seg.n_frames / self.fps)))
+        elif seg.beat == INTRO:
+            self.slides.append(DeckSlide(kind="title", caption=caption, notes=notes, image=image,
+                                            lines=tuple(settings_lines(self.story))))
+        elif seg.beat == HOLD:
+            self.slides.append(DeckSlide(kind="final", caption=caption, notes=notes, image=image,
+                                         lines=tuple(summary_lines(self.story))))
+
+    def finish(self) -> None:
+        try:
+            if self.frames_written != len(self.plan):
+                raise RuntimeError(f"the deck's plan has {len(self.plan)} frames; got {self.frames_written}")
+            title = f"{OPTIMIZER_NAMES[self.story.optimizer]} fits y' = a·x + b"
+            title = title[0].upper() + title[1:]
+            final = "Where it diverged" if self.story.trace.status.diverged else "The final fit"
+            build_deck(self.path, self.slides, frame_size=self.size, theme=self.theme, title=title,
+                       final_title=final)
+            check_deck_size(self.path.stat().st_size, self.plan.detail_steps, self.max_mb)
+        finally:
+            self._cleanup()
+
+    def abort(self) -> None:
+        if self._clip is not None:
+            self._clip.abort()
+            self._clip = None
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
