@@ -16,6 +16,7 @@ from scenes.story.captions import caption, segment_captions
 from scenes.story.carry import Carry, carry_of
 from scenes.story.frames import FrameState, frame_state
 from scenes.story.geometry import Geometry, loss_grid, sample_shares
+from scenes.story.notes import segment_notes
 from scenes.story.plan import FramePlan, PlanSettings, make_plan
 from training.trace import Trace, full_gradient_at
 
@@ -131,6 +132,10 @@ class Story:
 
     def captions(self, plan: FramePlan) -> list[tuple[int, int, str]]:
         return segment_captions(self, plan)
+
+    def notes(self, plan: FramePlan) -> list[list[str]]:
+        """Speaker notes per plan segment: the numbers of that beat (the presenter page)."""
+        return segment_notes(self, plan)
 
     def contours(self, n: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The exact loss over the parameter view on an n×n grid, and its contour levels

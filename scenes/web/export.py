@@ -185,7 +185,7 @@ def _reveal_table(beat: int, ts: np.ndarray) -> dict:
 def _export_plan(story: Story, plan: FramePlan) -> dict:
     segments, tables, captions = [], [], []
     index: dict[tuple, int] = {}
-    for seg, (_, _, text) in zip(plan.segments(), story.captions(plan)):
+    for seg, (_, _, text) in zip(plan.segments(), story.captions(plan)):  # notes: segment_notes
         ts = plan.t[seg.start:seg.stop]
         key = (seg.beat, ts.tobytes())
         if key not in index:
@@ -198,7 +198,8 @@ def _export_plan(story: Story, plan: FramePlan) -> dict:
         captions.append(text)
         segments.append(entry)
     return {"fps": plan.fps, "frames": len(plan), "detail_steps": plan.detail_steps,
-            "beats": list(BEATS), "segments": segments, "reveals": tables, "captions": captions}
+            "beats": list(BEATS), "segments": segments, "reveals": tables, "captions": captions,
+            "notes": story.notes(plan)}  # speaker notes per segment, for the presenter page
 
 
 # ------------------------------------------------------------------ the story
