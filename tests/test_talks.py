@@ -250,6 +250,8 @@ def test_vector_posters_keep_the_final_a_and_b_as_text(trace_file, trace, tmp_pa
     a, b = _final_line(texts)
     assert abs(a - a_ref) < 1e-4 and abs(b - b_ref) < 1e-4
     assert f"a = {number(trace.final_a)}" in " ".join(texts)
+    (final,) = [e for e in root.iter("{http://www.w3.org/2000/svg}text") if (e.text or "").startswith("final:")]
+    assert "white-space: pre" in final.get("style")  # its spaced columns are not collapsed
     assert root.get("width") == "480pt" or root.get("viewBox") is not None
     # PDF: a PDF with embedded TrueType fonts, and the same line among its text operators
     # (matplotlib writes Type 42 text as two-byte codes: the low byte is the character here).

@@ -14,6 +14,7 @@ import mmap
 import dataclasses
 import multiprocessing as mp
 import os
+import re
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -329,7 +330,19 @@ def write_vector_poster(scene: Scene, plan: FramePlan, path: Path, fmt: str) -> 
     with matplotlib.rc_context(rc), atomic_path(path) as tmp:
         scene.fig.savefig(tmp, format=fmt, facecolor=scene.fig.get_facecolor(),
                           metadata={"Date": None} if fmt == "svg" else {"CreationDate": None})
+        if fmt == "svg":
+            tmp.write_text(_keep_spaces(tmp.read_text(encoding="utf-8")), encoding="utf-8")
     return Path(path)
+
+
+_SPACED_TEXT = re.compile(r'<text style="([^"]*)"([^>]*)>([^<]*  [^<]*)</text>')
+
+
+def _keep_spaces(svg: str) -> str:
+    """SVG collapses runs of spaces in text, which the numbers' lines use to space their
+    values ("final:  a = 0.5047     b = 0.0963"): those text elements get ``white-space: pre``,
+    the others (tick labels split into tspans over indented lines) are left alone."""
+    return _SPACED_TEXT.sub(lambda m: f'<text style="white-space: pre; {m.group(1)}"{m.group(2)}>{m.group(3)}</text>', svg)
 
 
 def _chain(first, rest):
