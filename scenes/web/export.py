@@ -185,7 +185,7 @@ def _reveal_table(beat: int, ts: np.ndarray) -> dict:
 def _export_plan(story: Story, plan: FramePlan) -> dict:
     segments, tables, captions = [], [], []
     index: dict[tuple, int] = {}
-    for seg, (_, _, text) in zip(plan.segments(), story.captions(plan)):  # notes: segment_notes
+    for seg, (_, _, text) in zip(plan.segments(), story.captions(plan)):
         ts = plan.t[seg.start:seg.stop]
         key = (seg.beat, ts.tobytes())
         if key not in index:
