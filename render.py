@@ -36,6 +36,8 @@ examples:
   python render.py --format pptx                    out/sgd.pptx: a slide per beat, each with its clip, numbers in the notes
   python render.py --format html --explore          a grid of runs (learning rate x batch size x momentum) behind sliders
   python render.py --serve --open                   a local web app: move a slider, a fresh PyTorch run is drawn
+  python render.py --format slides                  out/sgd.slides.html: presenter mode, one beat per key press
+  python render.py --format svg,pdf                 the final-fit poster as vector files (text stays text)
 """
 
 
@@ -83,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: out)")
     g.add_argument("--name", metavar="STEM", dest="stem", help="file name stem: STEM.mp4, STEM.gif, ... (default: sgd)")
     g.add_argument("--format", dest="formats", metavar="LIST", help=f"comma list of: {', '.join(FORMATS)} (default: mp4,gif,png)")
+    g.add_argument("--captions", metavar="on|off", type=str.lower,
+                   help="on (default): STEM.vtt beside every video and a subtitle track in MP4 and WebM; off: neither")
     g.add_argument("--record-only", action="store_true", dest="record_only", help="write DIR/trace.json and render nothing")
     g.add_argument("--no-cache", action="store_true", dest="no_cache", help="record again even if this configuration was recorded before")
     g.add_argument("--explore", action="store_true",
@@ -313,11 +317,14 @@ def _prepare_out_dir(out: Path) -> Path:
 def _check_targets(out: Path, job, record_only: bool) -> None:
     """A folder where an output file goes (or a file where the frames folder goes) is refused now,
     not after the work, and with the name the user knows rather than a temporary one."""
+    from scenes.job import output_file_name
     from training.errors import InputError
     r = job.render
     names = ["trace.json"]
     if not record_only:
-        names += ["config.toml", *(f"{r.stem}.{fmt}" for fmt in r.formats if fmt != "frames")]
+        names += ["config.toml", *(output_file_name(r.stem, fmt) for fmt in r.formats if fmt != "frames")]
+        if r.captions and any(f in ("mp4", "webm", "gif") for f in r.formats):
+            names.append(f"{r.stem}.vtt")
     for name in names:
         if (out / name).is_dir():
             raise InputError(f"output file {out / name} is an existing folder; remove it or choose another --out or --name")
@@ -361,8 +368,11 @@ def _render(job, trace, out: Path, progress: "_Progress", quiet: bool, use_cache
     plan = PlanSettings(fps=r.fps, detail_steps=r.detail_steps, target_duration=r.duration)
     drawn, from_story = split_formats(r.formats)
     files = _render_backend(job, trace, out, progress, quiet, plan, drawn) if drawn else []
-    if from_story:  # the web player draws the story itself: the same page whatever the backend
+    if "html" in from_story:  # the web player draws the story itself: the same page whatever the backend
         files.append(_render_html(job, trace, out, plan, quiet, use_cache))
+    if "slides" in from_story:  # the player in presenter mode: one beat per key press
+        from scenes.web.page import render_slides
+        files.append(render_slides(trace, out, stem=r.stem, theme=r.theme, plan=plan))
     return files
 
 
@@ -381,10 +391,10 @@ def _render_backend(job, trace, out: Path, progress: "_Progress", quiet: bool, p
     if r.backend == "manim":
         from scenes.manim.render import render_manim
         return render_manim(trace, out, scene=r.scene, quality=r.quality, formats=formats, stem=r.stem,
-                            theme=r.theme, plan=plan, progress=task)
+                            theme=r.theme, plan=plan, progress=task, captions=r.captions)
     from scenes.mpl.render import render_matplotlib
     options = dict(stem=r.stem, size=r.size, theme=r.theme, views=r.views, progress=task)
-    files = render_matplotlib(trace, out, formats=formats, fps=r.fps, plan=plan, **options)
+    files = render_matplotlib(trace, out, formats=formats, fps=r.fps, plan=plan, captions=r.captions, **options)
     if r.max_gif_mb and "gif" in formats:
         _fit_gif_budget(trace, out, r, plan, options, quiet)
     return files
@@ -422,7 +432,11 @@ def _fit_gif_budget(trace, out: Path, r, plan, options: dict, quiet: bool) -> No
     fps = r.fps
     while gif.stat().st_size > budget and fps > 6:
         fps = max(6, int(fps * 0.7))
-        render_matplotlib(trace, out, formats=("gif",), fps=fps, plan=replace(plan, fps=fps), **options)
+        # The captions follow the GIF's new timing unless an MP4 or WebM (which carries the
+        # same cues at the original rate) is written beside it.
+        captions = r.captions and not any(f in r.formats for f in ("mp4", "webm"))
+        render_matplotlib(trace, out, formats=("gif",), fps=fps, plan=replace(plan, fps=fps), captions=captions,
+                          **options)
     if not quiet:
         size_mb = gif.stat().st_size / 1e6
         note = f" at {fps} fps" if fps != r.fps else ""

@@ -94,7 +94,7 @@ def run_case(case: str, trace_path: Path, out: Path, size, workers) -> dict:
 
             t0 = time.perf_counter()
             render_matplotlib(trace, out, formats=(fmt,), stem="ours", size=size, plan=plan,
-                              workers=workers)
+                              workers=workers, captions=False)  # as the naive path: no subtitle track
             dt = time.perf_counter() - t0
         else:  # encode-only: frames drawn beforehand to a file, then only piped to the writer
             import numpy as np

@@ -48,10 +48,13 @@ def render(trace: Trace | str | Path, out_dir: str | Path = "out", *, backend: s
 
     ``options`` are the backend's keyword arguments: for matplotlib ``formats``, ``fps``,
     ``size``, ``theme``, ``views``, ``plan``, ``stem``; for Manim ``scene``, ``quality``,
-    ``formats``, ``theme``, ``plan``, ``stem``. Both backends write ``mp4``, ``webm``, ``gif``,
-    ``png``, ``frames`` and ``pptx``; ``formats`` is checked as the command line checks it
-    (:func:`scenes.job.check_formats`). ``html`` (the interactive player, ``STEM.html``) is
-    drawn from the story by the browser, the same page whatever the backend.
+    ``formats``, ``theme``, ``plan``, ``stem``; both take ``captions`` (default True: a
+    ``STEM.vtt`` beside each video, a soft subtitle track in MP4 and WebM). Both backends write
+    ``mp4``, ``webm``, ``gif``, ``png``, ``frames`` and ``pptx`` (a slide deck); matplotlib
+    also ``svg`` and ``pdf`` (the final-fit poster as vector files); ``formats`` is checked as
+    the command line checks it (:func:`scenes.job.check_formats`). ``html`` (the interactive player, ``STEM.html``) is
+    drawn from the story by the browser, the same page whatever the backend, and so is
+    ``slides`` (``STEM.slides.html``, the player in presenter mode).
 
     Examples
     --------
@@ -72,11 +75,11 @@ def render(trace: Trace | str | Path, out_dir: str | Path = "out", *, backend: s
         from scenes.job import split_formats
         drawn, from_story = split_formats(options["formats"])
         if from_story:
-            page = _render_html(trace, out, options)
+            pages = [_render_html(trace, out, options, presenter=f == "slides") for f in from_story]
             if not drawn:
-                return Rendered([page])
+                return Rendered(pages)
             options["formats"] = drawn
-            return Rendered([*render(trace, out, backend=backend, progress=progress, **options), page])
+            return Rendered([*render(trace, out, backend=backend, progress=progress, **options), *pages])
     if backend == "manim":
         from scenes.manim.render import render_manim
         return Rendered(render_manim(trace, out, progress=progress, **options))
@@ -84,15 +87,16 @@ def render(trace: Trace | str | Path, out_dir: str | Path = "out", *, backend: s
     return Rendered(render_matplotlib(trace, out, progress=progress, **options))
 
 
-def _render_html(trace: Trace, out: Path, options: dict) -> Path:
+def _render_html(trace: Trace, out: Path, options: dict, presenter: bool = False) -> Path:
     from dataclasses import replace
 
     from scenes.story.plan import PlanSettings
-    from scenes.web.page import render_html
+    from scenes.web.page import render_html, render_slides
     plan = options.get("plan")
     if options.get("fps") is not None:  # as the matplotlib backend: fps overrides the plan's
         plan = replace(plan or PlanSettings(), fps=int(options["fps"]))
-    return render_html(trace, out, stem=options.get("stem", "sgd"), theme=options.get("theme", "light"), plan=plan)
+    write = render_slides if presenter else render_html  # slides: the player in presenter mode
+    return write(trace, out, stem=options.get("stem", "sgd"), theme=options.get("theme", "light"), plan=plan)
 
 
 def player(trace: Trace | str | Path, *, theme: str = "light", plan=None, height: int | None = None):

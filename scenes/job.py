@@ -21,21 +21,26 @@ from training.data import DataSpec, _SYNTHETIC_FIELDS
 from training.errors import InputError
 
 __all__ = ["BACKENDS", "FORMATS", "STORY_FORMATS", "BACKEND_FORMATS", "check_backend", "check_formats",
-           "split_formats", "VIEWS", "SCENES",
+           "split_formats", "output_file_name", "POSTER_FORMATS", "VIEWS", "SCENES",
            "QUALITIES", "RenderSettings", "Job", "preset_names",
            "load_preset", "example_config_names", "load_config_file", "build_job", "job_to_toml"]
 
 BACKENDS = ("matplotlib", "manim")
-FORMATS = ("mp4", "webm", "gif", "png", "frames", "html", "pptx")
+FORMATS = ("mp4", "webm", "gif", "png", "svg", "pdf", "frames", "html", "slides", "pptx")
 # Formats drawn from the story by the browser (scenes.web), not by a backend: the same page
 # whatever the backend, so every backend "writes" them; the backend itself never sees them
-# (split_formats hands them to scenes.web).
-STORY_FORMATS = ("html",)
+# (split_formats hands them to scenes.web). "slides" is the player's presenter mode.
+STORY_FORMATS = ("html", "slides")
+# The final-fit poster: a PNG from either backend; as vector files (text kept as text) only
+# from matplotlib, which draws vectors. Manim's Cairo renderer rasterises every frame, and a
+# vector poster drawn by matplotlib instead would not be the picture its video ends on.
+POSTER_FORMATS = ("png", "svg", "pdf")
 # What each backend writes. Both hand their frames to the same writers (scenes.writers), so
-# both write every format. This table is the one place to say otherwise, and check_formats the
-# one function that reads it: build_job (the CLI, config files) and scenes.api.render call it,
+# both write every format but the vector posters. This table is the one place to say so, and
+# check_formats the one function that reads it: build_job (the CLI, config files) and scenes.api.render call it,
 # and the backends trust what they are given.
-BACKEND_FORMATS: dict[str, tuple[str, ...]] = {"matplotlib": FORMATS, "manim": FORMATS}
+BACKEND_FORMATS: dict[str, tuple[str, ...]] = {
+    "matplotlib": FORMATS, "manim": tuple(f for f in FORMATS if f not in ("svg", "pdf"))}
 VIEWS = ("fit", "loss", "params", "numbers")
 SCENES = ("walkthrough", "fit", "loss", "params")
 QUALITIES = ("low", "medium", "high", "4k")
@@ -58,6 +63,7 @@ class RenderSettings:
     max_gif_mb: float | None = None
     stem: str = "sgd"
     explore: bool = False  # html: a grid of runs behind sliders (scenes.web.explore), not one run
+    captions: bool = True  # STEM.vtt beside every video, and a soft subtitle track in MP4 and WebM
 
 
 RENDER_KEYS = tuple(f.name for f in fields(RenderSettings))
@@ -109,6 +115,20 @@ def split_formats(formats: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(what the backend draws, what scenes.web writes from the story) of checked formats."""
     items = tuple(formats)
     return (tuple(f for f in items if f not in STORY_FORMATS), tuple(f for f in items if f in STORY_FORMATS))
+
+
+def output_file_name(stem: str, fmt: str) -> str:
+    """The file a format writes in the output folder (the frames folder for ``frames``)."""
+    return {"frames": f"{stem}_frames", "slides": f"{stem}.slides.html"}.get(fmt, f"{stem}.{fmt}")
+
+
+def check_captions(value: Any) -> bool:
+    """``on``/``off`` (the command line) or true/false (a config file)."""
+    if isinstance(value, str) and value.strip().lower() in ("on", "off"):
+        return value.strip().lower() == "on"
+    if isinstance(value, bool):
+        return value
+    raise InputError(f"captions must be on or off, got {value!r}")
 
 
 def parse_size(value: Any) -> tuple[int, int]:
@@ -296,6 +316,8 @@ def build_job(layers: list[dict], base_dir: Path | None = None) -> Job:
         r["explore"] = _expect(merged["explore"], bool, "explore")
         if r["explore"] and r["formats"] != ("html",):
             raise InputError("--explore writes the html explorer only; use it with --format html")
+    if merged.get("captions") is not None:
+        r["captions"] = check_captions(merged["captions"])
     render = RenderSettings(**r)
     load_theme(render.theme)  # a bad theme is refused now, before any work
 
@@ -337,5 +359,7 @@ def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
             render[key] = getattr(r, key)
     if r.explore:
         render["explore"] = True
+    if not r.captions:
+        render["captions"] = False
     header = "# The effective configuration of this render. Regenerate with:\n#   python render.py --config config.toml\n"
     return header + tomli_w.dumps({"data": data, "training": training, "render": render})

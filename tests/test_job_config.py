@@ -127,20 +127,25 @@ def test_data_flag_parses_synthetic_settings():
     assert (spec.kind, spec.n, spec.noise) == ("synthetic", 1000, 0.1)
 
 
-def test_both_backends_accept_every_format():
+def test_both_backends_accept_every_format_but_vector_posters():
     from scenes.job import BACKEND_FORMATS, BACKENDS, FORMATS
 
     assert set(BACKEND_FORMATS) == set(BACKENDS)
     job = build_job([{"backend": "manim", "formats": "webm,frames"}])  # was refused inside the backend
     assert (job.render.backend, job.render.formats) == ("manim", ("webm", "frames"))
-    for backend in BACKENDS:
-        assert build_job([{"backend": backend, "formats": list(FORMATS)}]).render.formats == FORMATS
+    assert build_job([{"backend": "matplotlib", "formats": list(FORMATS)}]).render.formats == FORMATS
+    # Manim rasterises every frame (Cairo): its poster is a PNG; svg and pdf are matplotlib's.
+    manim = tuple(f for f in FORMATS if f not in ("svg", "pdf"))
+    assert build_job([{"backend": "manim", "formats": list(manim)}]).render.formats == manim
+    for fmt in ("svg", "pdf"):
+        with pytest.raises(InputError, match=f"the manim backend cannot write {fmt}; it writes: "):
+            build_job([{"backend": "manim", "formats": ["png", fmt]}])
 
 
 def test_an_unsupported_backend_format_pair_is_refused_once_before_any_work(monkeypatch, tmp_path, capsys,
                                                                             one_line):
-    """No pair is unsupported today; the table is the one place that would say so, and the CLI
-    and scenes.render both refuse such a pair through check_formats, before any work."""
+    """The table is the one place that says which pairs are unsupported, and the CLI and
+    scenes.render both refuse such a pair through check_formats, before any work."""
     import render
     import scenes
     from scenes import job as job_module

@@ -118,7 +118,7 @@ def test_repeated_frames_reach_every_writer_that_many_times(traces, tmp_path, mo
     done = []
     files = render_manim(traces["default"], tmp_path, quality="low", formats=("mp4", "frames", "png"),
                          plan=SHORT, frame_times=times, progress=lambda d, n: done.append(d))
-    assert [f.name for f in files] == ["sgd.mp4", "sgd_frames", "sgd.png"]
+    assert [f.name for f in files] == ["sgd.mp4", "sgd_frames", "sgd.png", "sgd.vtt"]
     with av.open(str(tmp_path / "sgd.mp4")) as c:
         assert sum(1 for _ in c.decode(video=0)) == 4
     assert len(list((tmp_path / "sgd_frames").iterdir())) == 4
@@ -162,9 +162,9 @@ def test_low_render_writes_every_format_through_the_shared_writers(traces, tmp_p
     files = render_manim(tr, out, scene="walkthrough", quality="low",
                          formats=("mp4", "webm", "gif", "png", "frames"), plan=SHORT, stem="t",
                          progress=lambda d, n: done.append((d, n)))
-    assert [f.name for f in files] == ["t.mp4", "t.webm", "t.gif", "t.png", "t_frames"]
+    assert [f.name for f in files] == ["t.mp4", "t.webm", "t.gif", "t.png", "t_frames", "t.vtt"]
     # no partial or temporary files, no Manim media folder here or in the cache
-    assert sorted(p.name for p in out.iterdir()) == ["t.gif", "t.mp4", "t.png", "t.webm", "t_frames"]
+    assert sorted(p.name for p in out.iterdir()) == ["t.gif", "t.mp4", "t.png", "t.vtt", "t.webm", "t_frames"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert not (manim_cache_dir() / "media").exists()
     w, h, fps = QUALITIES["low"]
@@ -178,6 +178,15 @@ def test_low_render_writes_every_format_through_the_shared_writers(traces, tmp_p
             assert s.codec_context.pix_fmt == "yuv420p"
             assert s.average_rate == fps
             assert sum(1 for _ in c.decode(s)) == n_plan
+    # Captions: Manim plays every plan segment in exactly its frames (at the quality's rate),
+    # so the cues are the plan's segments; MP4 and WebM carry them as a soft subtitle track.
+    from scenes.writers.vtt import frame_at, parse_vtt
+    segs = plan_for(tr, PlanSettings(**{**SHORT.__dict__, "fps": fps})).segments()
+    cues = parse_vtt((out / "t.vtt").read_text(encoding="utf-8"))
+    assert [(frame_at(a, fps), frame_at(b, fps)) for a, b, _ in cues] == [(g.start, g.stop) for g in segs]
+    for name, codec in (("t.mp4", "mov_text"), ("t.webm", "webvtt")):
+        with av.open(str(out / name)) as c:
+            assert [s.codec_context.name for s in c.streams.subtitles] == [codec]
     with open(out / "t.mp4", "rb") as f:  # +faststart: the index before the data
         head = f.read(4096)
     assert head.find(b"moov") != -1 and head.find(b"moov") < max(head.find(b"mdat"), 1 << 30)

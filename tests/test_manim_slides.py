@@ -11,6 +11,7 @@ pytest.importorskip("manim")
 pytest.importorskip("manim_slides")
 
 from scenes.story.plan import PlanSettings  # noqa: E402
+from scenes.story.notes import slide_notes  # noqa: E402
 from scenes.story.story import Story, plan_of  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.recorder import record  # noqa: E402
@@ -48,7 +49,7 @@ def test_manim_slides_presents_and_converts_the_walkthrough(tmp_path, monkeypatc
     assert len(cfg.slides) == len(segments) == 7
     story = Story(tr)
     for slide, seg in zip(cfg.slides, segments):
-        assert slide.notes == story.notes(seg.beat, int(seg.steps[0]), int(seg.steps[-1]))
+        assert slide.notes == slide_notes(story, seg.beat, int(seg.steps[0]), int(seg.steps[-1]))
         with av.open(str(slide.file)) as c:
             assert sum(1 for _ in c.decode(c.streams.video[0])) == seg.n_frames
     assert "∂L/∂a share" in cfg.slides[1].notes

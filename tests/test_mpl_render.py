@@ -185,7 +185,7 @@ def test_low_res_render_writes_every_format(trace, tmp_path):
     paths = render_matplotlib(trace, tmp_path, formats=("mp4", "webm", "gif", "png"), fps=10,
                               size=SMALL, plan=plan, theme="dark")
     n = len(build_plan(trace, plan, 10))
-    assert [p.name for p in paths] == ["sgd.mp4", "sgd.webm", "sgd.gif", "sgd.png"]
+    assert [p.name for p in paths] == ["sgd.mp4", "sgd.webm", "sgd.gif", "sgd.png", "sgd.vtt"]
     for name, codec in (("sgd.mp4", "h264"), ("sgd.webm", "vp9")):
         with av.open(str(tmp_path / name)) as c:
             s = c.streams.video[0]

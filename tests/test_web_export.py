@@ -273,7 +273,7 @@ def test_python_api_writes_and_shows_the_player(tmp_path, runs):
     saved = player.save(tmp_path / "player.html")
     assert saved.read_text(encoding="utf-8") == player.html
     with pytest.raises(InputError):
-        scenes.render(runs["sgd"], tmp_path, formats=["html", "svg"])
+        scenes.render(runs["sgd"], tmp_path, formats=["html", "avi"])
 
 
 def test_the_player_files_ship_in_the_wheel():

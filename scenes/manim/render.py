@@ -26,6 +26,7 @@ import numpy as np
 from scenes.story.plan import PlanSettings
 from scenes.story.theme import Theme, load_theme
 from scenes.writers import SLIDE_MAX_FPS, SLIDE_MAX_WIDTH, get_writer, write_png
+from scenes.writers.vtt import SUBTITLE_FORMATS, VIDEO_FORMATS, vtt_file
 from training.errors import InputError
 from training.trace import Trace
 
@@ -132,8 +133,9 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
                  plan: PlanSettings | None = None,
                  progress: Callable[[int, int], None] | None = None,
                  frame_times: list[float] | None = None,
-                 writer_options: dict[str, dict] | None = None) -> list[Path]:
-    """Render ``scene`` of ``trace`` to ``out_dir``; return the files written, in ``formats`` order.
+                 writer_options: dict[str, dict] | None = None, captions: bool = True) -> list[Path]:
+    """Render ``scene`` of ``trace`` to ``out_dir``; return the files written, in ``formats``
+    order (then the captions file).
 
     Parameters
     ----------
@@ -146,8 +148,13 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
     progress : called as ``progress(frames_done, frames_total)``.
     frame_times : if given, receives the wall-clock seconds spent on each frame (benchmarks).
     writer_options : per-format keyword arguments for the writers, e.g. ``{"mp4": {"crf": 18}}``.
+    captions : with a video (mp4, webm, gif), also write the beats' captions as WebVTT beside
+        it (``output_name(stem, scene, "vtt")``) and as a soft subtitle track of MP4 and WebM.
+        Every segment of the plan is played in exactly its frame count (``TraceScene.frames``)
+        and its caption set at its first frame, so the cues are the plan's segments.
     """
     from scenes.manim.file_writer import FrameRouter
+    from scenes.story.story import Story
     from scenes.manim.scenes import plan_for
 
     _check(scene, quality)
@@ -155,7 +162,8 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
     formats = tuple(dict.fromkeys(formats))
     out_dir = Path(out_dir)
     width, height, fps = QUALITIES[quality]
-    total = len(plan_for(trace, dataclasses.replace(plan or PlanSettings(), fps=fps)))
+    frame_plan = plan_for(trace, dataclasses.replace(plan or PlanSettings(), fps=fps))
+    total = len(frame_plan)
     targets = {f: out_dir / output_name(stem, scene, f) for f in formats}
     videos = [f for f in formats if f != "png"]
     options = {f: dict((writer_options or {}).get(f, {})) for f in videos}
@@ -174,7 +182,13 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
         options["pptx"] = {"trace": trace, "frame_plan": frame_plan, "theme": th, **options["pptx"]}
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    vtt = out_dir / output_name(stem, scene, "vtt") if captions and any(f in VIDEO_FORMATS for f in videos) else None
     with ExitStack() as stack:  # each writer renames its file into place when it finishes
+        if vtt is not None:  # entered first, renamed last: a failed video leaves no .vtt either
+            sub = stack.enter_context(vtt_file(vtt, Story(trace).captions(frame_plan), fps))
+            for f in SUBTITLE_FORMATS:
+                if f in options:
+                    options[f].setdefault("subtitles", sub)
         writers = [stack.enter_context(get_writer(f, **options[f]).saving(targets[f], (width, height), fps))
                    for f in videos]
         router = FrameRouter(writers, total, progress=progress, frame_times=frame_times)
@@ -183,4 +197,4 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
                        skip_animations=not videos, on_frame=router, final=not videos)
     if "png" in formats:
         write_png(targets["png"], router.last if router.last is not None else sc.final_frame)
-    return [targets[f] for f in formats]
+    return [targets[f] for f in formats] + ([vtt] if vtt is not None else [])

@@ -14,22 +14,25 @@ import mmap
 import dataclasses
 import multiprocessing as mp
 import os
+import re
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from scenes.job import check_size
+from scenes.job import POSTER_FORMATS, check_size
 from scenes.mpl.views import VIEWS, Scene, check_views
 from scenes.story.plan import FAST, HOLD, FramePlan, PlanSettings
 from scenes.story.story import plan_of
 from scenes.story.theme import Theme, load_theme
 from scenes.writers import get_writer, write_png
+from scenes.writers.vtt import SUBTITLE_FORMATS, VIDEO_FORMATS, vtt_file
 from training.errors import InputError
 from training.trace import Trace
 
-__all__ = ["FrameRenderer", "render_matplotlib", "make_animation", "build_plan", "check_size"]
+__all__ = ["FrameRenderer", "render_matplotlib", "make_animation", "build_plan", "check_size",
+           "write_vector_poster"]
 
 CHUNK = 6          # frames per task sent to a worker
 PARALLEL_MIN = 90  # below this many frames, starting workers costs more than it saves
@@ -225,7 +228,7 @@ def render_matplotlib(trace: Trace, out_dir: Path, *, formats: Sequence[str] = (
                       theme: str | Theme = "light", views: Sequence[str] = VIEWS,
                       plan: PlanSettings | None = None, workers: int | None = None,
                       progress: Callable[[int, int], None] | None = None,
-                      writer_options: dict[str, dict] | None = None) -> list[Path]:
+                      writer_options: dict[str, dict] | None = None, captions: bool = True) -> list[Path]:
     """Render the trace once and write every requested format; return the paths written.
 
     Parameters
@@ -238,6 +241,8 @@ def render_matplotlib(trace: Trace, out_dir: Path, *, formats: Sequence[str] = (
     workers : processes drawing frames; None picks one per core (at most 2) for long videos.
     progress : called as ``progress(frames_done, total)``.
     writer_options : per-format keyword arguments for the writers, e.g. ``{"mp4": {"crf": 18}}``.
+    captions : with a video (mp4, webm, gif), also write ``{stem}.vtt`` (the beats' captions at
+        the plan's beat boundaries) and carry it in MP4 and WebM as a soft subtitle track.
     """
     import matplotlib
 
@@ -247,11 +252,11 @@ def render_matplotlib(trace: Trace, out_dir: Path, *, formats: Sequence[str] = (
     with matplotlib.rc_context({"text.hinting": "none"}):
         return _render(trace, Path(out_dir), formats=formats, stem=stem, fps=fps, size=size, theme=theme,
                        views=views, plan=plan, workers=workers, progress=progress,
-                       writer_options=writer_options)
+                       writer_options=writer_options, captions=captions)
 
 
 def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, views, plan, workers,
-            progress, writer_options) -> list[Path]:
+            progress, writer_options, captions) -> list[Path]:
     formats = tuple(dict.fromkeys(formats))
     if not isinstance(fps, int) or not 1 <= fps <= 120:
         raise InputError(f"fps must be a whole number between 1 and 120, got {fps!r}")
@@ -262,9 +267,10 @@ def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, vie
     out_dir.mkdir(parents=True, exist_ok=True)
     opts = writer_options or {}
     written: list[Path] = []
+    captions_file: Path | None = None
     size = (scene.width, scene.height)
 
-    videos = [f for f in formats if f != "png"]  # every format but the poster is a writer
+    videos = [f for f in formats if f not in POSTER_FORMATS]  # every format but the posters is a writer
     if videos:
         n = len(frame_plan)
         if workers is None:
@@ -282,6 +288,14 @@ def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, vie
         stream = renderer.frames(workers)
         first = next(stream, None)
         with ExitStack() as stack:
+            if captions and any(f in VIDEO_FORMATS for f in videos):
+                # Entered first, so renamed into place last: a failed video leaves no .vtt either.
+                vtt = out_dir / f"{stem}.vtt"
+                sub = stack.enter_context(vtt_file(vtt, scene.story.captions(frame_plan), fps))
+                for f in SUBTITLE_FORMATS:
+                    if f in writer_opts:
+                        writer_opts[f].setdefault("subtitles", sub)
+                captions_file = vtt
             ws = [stack.enter_context(get_writer(f, **writer_opts[f]).saving(targets[f], size, fps))
                   for f in videos]
             done = 0
@@ -295,7 +309,44 @@ def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, vie
         written += [targets[f] for f in videos]
     if "png" in formats:
         written.append(write_png(out_dir / f"{stem}.png", renderer.final_frame()))
-    return written
+    for fmt in ("svg", "pdf"):
+        if fmt in formats:
+            vector = _setup(trace, size, theme, views)
+            written.append(write_vector_poster(vector, frame_plan, out_dir / f"{stem}.{fmt}", fmt))
+    return written + ([captions_file] if captions_file else [])
+
+
+def write_vector_poster(scene: Scene, plan: FramePlan, path: Path, fmt: str) -> Path:
+    """The final-fit poster (the last frame's state, as the PNG poster shows it) as a vector
+    file, atomically, from a scene not used for blitting: every artist is made static, as
+    :meth:`FrameRenderer.frame_full` does (a full draw leaves animated artists out). Text is kept as text: ``<text>`` elements in the SVG, embedded
+    TrueType fonts (Type 42) in the PDF, so it can be searched, copied and edited."""
+    import matplotlib
+
+    from training.atomic import atomic_path
+
+    scene.use_plan(plan)
+    k = max(scene.story.n - 1, 0)
+    scene.update(k, HOLD, 1.0, k)
+    for a in scene.artists:
+        a.set_animated(False)
+    rc = {"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "sgd-anim"}  # hashsalt: same file twice
+    with matplotlib.rc_context(rc), atomic_path(path) as tmp:
+        scene.fig.savefig(tmp, format=fmt, facecolor=scene.fig.get_facecolor(),
+                          metadata={"Date": None} if fmt == "svg" else {"CreationDate": None})
+        if fmt == "svg":
+            tmp.write_text(_keep_spaces(tmp.read_text(encoding="utf-8")), encoding="utf-8")
+    return Path(path)
+
+
+_SPACED_TEXT = re.compile(r'<text style="([^"]*)"([^>]*)>([^<]*  [^<]*)</text>')
+
+
+def _keep_spaces(svg: str) -> str:
+    """SVG collapses runs of spaces in text, which the numbers' lines use to space their
+    values ("final:  a = 0.5047     b = 0.0963"): those text elements get ``white-space: pre``,
+    the others (tick labels split into tspans over indented lines) are left alone."""
+    return _SPACED_TEXT.sub(lambda m: f'<text style="white-space: pre; {m.group(1)}"{m.group(2)}>{m.group(3)}</text>', svg)
 
 
 def _chain(first, rest):

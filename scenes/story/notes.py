@@ -1,9 +1,10 @@
 """Speaker notes: each batch's numbers, the run's settings and its summary, as plain text.
 
-A slide deck (``--format pptx``) and a manim-slides presentation carry these in their notes,
-so the presenter has the article's per-batch table at hand: x, y, ŷ, ŷ − y, each sample's
-share of ∂L/∂a and ∂L/∂b, the batch loss L and the update. The numbers come from the story
-(the recorded run); nothing here draws, and the same text goes to every backend.
+One definition for every place a presenter reads them: the PowerPoint deck (``--format pptx``),
+the manim-slides presentation and the player's presenter page (``--format slides``). A beat of
+a detail step carries the article's per-batch table: x, y, ŷ, ŷ − y, each sample's share of
+∂L/∂a and ∂L/∂b, the batch loss L, the gradient and the update. The numbers come from the
+story (the recorded run); nothing here draws.
 """
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ import numpy as np
 
 from scenes.story.captions import OPTIMIZER_NAMES, caption
 from scenes.story.geometry import least_squares
-from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
+from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan
 
 if TYPE_CHECKING:
     from scenes.story.story import Story
 
-__all__ = ["BeatNumbers", "beat_numbers", "num", "settings_lines", "summary_lines", "slide_notes",
-           "NOTE_ROWS"]
+__all__ = ["BeatNumbers", "beat_numbers", "num", "settings_lines", "summary_lines", "notes", "slide_notes",
+           "segment_notes", "NOTE_ROWS"]
 
 NOTE_ROWS = 12  # a batch of thousands is summarised: its first rows, then the sums
 
@@ -70,11 +71,14 @@ def beat_numbers(story: "Story", k: int) -> BeatNumbers:
 
 
 def _table(n: BeatNumbers) -> list[str]:
+    """The batch as aligned columns, each as wide as its widest entry (a narrow notes pane
+    keeps them on one line)."""
     cols = ("x", "y", "ŷ", "ŷ − y", "∂L/∂a share", "∂L/∂b share")
-    rows = list(zip(n.x, n.y, n.pred, n.residual, n.share_a, n.share_b))
-    lines = ["  ".join(f"{c:>11}" for c in cols)]
-    for row in rows[:NOTE_ROWS]:
-        lines.append("  ".join(f"{num(v):>11}" for v in row))
+    rows = [[num(v) for v in row] for row in zip(n.x, n.y, n.pred, n.residual, n.share_a, n.share_b)]
+    shown = rows[:NOTE_ROWS]
+    widths = [max(len(c), *(len(r[i]) for r in shown)) if shown else len(c) for i, c in enumerate(cols)]
+    lines = ["  ".join(f"{c:>{w}}" for c, w in zip(cols, widths))]
+    lines += ["  ".join(f"{v:>{w}}" for v, w in zip(row, widths)) for row in shown]
     if len(rows) > NOTE_ROWS:
         lines.append(f"… and {len(rows) - NOTE_ROWS} more samples; the sums below are over all {len(rows)}")
     return lines
@@ -128,17 +132,28 @@ def summary_lines(story: "Story") -> list[str]:
     return lines
 
 
-def slide_notes(story: "Story", beat: int, first: int, last: int | None = None) -> str:
-    """The speaker notes of the slide showing ``beat`` of steps ``first`` .. ``last``."""
-    head = caption(story, beat, first, last)
+def notes(story: "Story", beat: int, first: int, last: int | None = None) -> list[str]:
+    """The lines of the note of a segment of ``beat`` showing steps ``first`` .. ``last``."""
     if beat == INTRO:
-        return "\n".join([head, "", *settings_lines(story)])
+        return [*settings_lines(story), f"full-data loss at the start: {num(story.start_full_loss)}"]
     if beat in (FORWARD, RESIDUALS, GRADIENT, UPDATE):
-        return "\n".join([head, "", *batch_lines(story, first)])
+        return batch_lines(story, first)
     if beat == FAST:
         last = first if last is None else last
-        return "\n".join([head, "", f"steps {first + 1} to {last + 1}: full-data loss "
-                          f"{num(story.full_loss[first])} → {num(story.full_loss_after[last])}"])
+        a1, b1 = story.ab_after(last)
+        return [f"steps {first + 1} to {last + 1}, epochs {int(story.epoch[first]) + 1} to {int(story.epoch[last]) + 1}",
+                f"full-data loss {num(story.full_loss[first])} → {num(story.full_loss_after[last])}",
+                f"after step {last + 1}: a = {num(a1)}, b = {num(b1)}"]
     if beat == HOLD:
-        return "\n".join([head, "", *summary_lines(story)])
+        return summary_lines(story)
     raise ValueError(f"unknown beat {beat}")
+
+
+def slide_notes(story: "Story", beat: int, first: int, last: int | None = None) -> str:
+    """The speaker notes of a slide (deck, manim-slides): the caption, then the note's lines."""
+    return "\n".join([caption(story, beat, first, last), "", *notes(story, beat, first, last)])
+
+
+def segment_notes(story: "Story", plan: FramePlan) -> list[list[str]]:
+    """The note of every segment of the plan, in the plan's order (as the captions)."""
+    return [notes(story, seg.beat, int(seg.steps[0]), int(seg.steps[-1])) for seg in plan.segments()]

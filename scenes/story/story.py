@@ -15,8 +15,8 @@ import numpy as np
 from scenes.story.captions import caption, segment_captions
 from scenes.story.carry import Carry, carry_of
 from scenes.story.frames import FrameState, frame_state
-from scenes.story.notes import BeatNumbers, beat_numbers, slide_notes
 from scenes.story.geometry import Geometry, loss_grid, sample_shares
+from scenes.story.notes import BeatNumbers, beat_numbers, segment_notes
 from scenes.story.plan import FramePlan, PlanSettings, make_plan
 from training.trace import Trace, full_gradient_at
 
@@ -134,12 +134,13 @@ class Story:
         return segment_captions(self, plan)
 
     def beat_numbers(self, k: int) -> "BeatNumbers":
-        """Step k's batch: x, y, ŷ, residuals, gradient shares, L and the update (the notes)."""
+        """Step k's batch: x, y, ŷ, residuals, gradient shares, L and the update."""
         return beat_numbers(self, k)
 
-    def notes(self, beat: int, first: int, last: int | None = None) -> str:
-        """The speaker notes of the slide showing ``beat`` of steps ``first`` .. ``last``."""
-        return slide_notes(self, beat, first, last)
+    def notes(self, plan: FramePlan) -> list[list[str]]:
+        """Speaker notes per plan segment (the lines of scenes.story.notes.notes), as the
+        captions are per segment: the deck, manim-slides and the presenter page read them."""
+        return segment_notes(self, plan)
 
     def contours(self, n: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The exact loss over the parameter view on an n×n grid, and its contour levels

@@ -198,7 +198,8 @@ def _export_plan(story: Story, plan: FramePlan) -> dict:
         captions.append(text)
         segments.append(entry)
     return {"fps": plan.fps, "frames": len(plan), "detail_steps": plan.detail_steps,
-            "beats": list(BEATS), "segments": segments, "reveals": tables, "captions": captions}
+            "beats": list(BEATS), "segments": segments, "reveals": tables, "captions": captions,
+            "notes": story.notes(plan)}  # speaker notes per segment, for the presenter page
 
 
 # ------------------------------------------------------------------ the story

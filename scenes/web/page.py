@@ -26,8 +26,8 @@ from scenes.web.export import MAX_ROWS, document, export_contours, export_story,
 from training.atomic import atomic_path
 from training.trace import Trace
 
-__all__ = ["player_page", "explorer_page", "page_from_document", "write_page", "render_html", "csp_of",
-           "story_json"]
+__all__ = ["player_page", "explorer_page", "page_from_document", "write_page", "render_html", "render_slides",
+           "csp_of", "story_json"]
 
 _SLOT = re.compile(r"\{\{([A-Z]+)\}\}")
 
@@ -90,12 +90,17 @@ def _theme(theme: str | Theme) -> Theme:
     return theme if isinstance(theme, Theme) else load_theme(theme)
 
 
-def player_page(trace: Trace | Story, *, theme: str | Theme = "light", plan: PlanSettings | None = None) -> str:
-    """One run's player page."""
+def player_page(trace: Trace | Story, *, theme: str | Theme = "light", plan: PlanSettings | None = None,
+                presenter: bool = False) -> str:
+    """One run's player page. ``presenter``: the same page in presenter mode (one beat per
+    key press, full screen, big caption and the beat's speaker notes; ``--format slides``)."""
     th = _theme(theme)
     story = trace if isinstance(trace, Story) else Story(trace)
     exported = export_story(story, plan, theme=th)
-    return page_from_document(document([exported], th, generator=_generator()), exported["title"])
+    doc = document([exported], th, generator=_generator())
+    if presenter:
+        doc["presenter"] = True
+    return page_from_document(doc, exported["title"])
 
 
 def explorer_page(runs: Sequence[tuple[dict, Trace]], axes: Sequence[tuple[str, str, Sequence]], *,
@@ -164,3 +169,11 @@ def render_html(trace: Trace, out_dir: str | Path, *, stem: str = "sgd", theme: 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     return write_page(player_page(trace, theme=theme, plan=plan), out / f"{stem}.html")
+
+
+def render_slides(trace: Trace, out_dir: str | Path, *, stem: str = "sgd", theme: str | Theme = "light",
+                  plan: PlanSettings | None = None) -> Path:
+    """Write ``out_dir/STEM.slides.html``, the player in presenter mode; return its path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return write_page(player_page(trace, theme=theme, plan=plan, presenter=True), out / f"{stem}.slides.html")

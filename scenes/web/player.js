@@ -108,6 +108,7 @@
     S.frames = plan.frames;
     S.detail = plan.detail_steps;
     S.captions = plan.captions;
+    S.notes = plan.notes || [];
     S.reveals = plan.reveals;
     S.segs = plan.segments.map(function (g) {
       var seg = { beat: g.beat, start: g.start, n: g.n, step: g.step, reveal: g.reveal, caption: g.caption };
@@ -763,6 +764,9 @@
     this.drawTimes = [];
     this.lastKey = "";
     this.font = "";
+    this.presenter = !!doc.presenter && !doc.explore; // --format slides: one beat per key press
+    this.slide = 0;
+    this.stopFrame = null; // presenter: a beat plays to its last frame, then holds
   }
 
   Player.prototype.story = function (i) {
@@ -781,9 +785,11 @@
     this.S = this.story(this.run);
     this.buildNumbers();
     this.pos = posOfFrame(this.S, 0);
-    this.readHash();
+    if (!this.presenter) this.readHash();
     this.bindControls();
+    if (this.presenter) document.body.classList.add("sgd-presenter"); // before the first layout
     this.resize(true);
+    if (this.presenter) this.initPresenter();
     if (window.ResizeObserver) new ResizeObserver(function () { self.resize(false); }).observe($("sgd-views"));
     window.addEventListener("resize", function () { self.resize(false); }); // zoom: a new pixel ratio
   };
@@ -1023,6 +1029,7 @@
   };
 
   Player.prototype.pause = function () {
+    this.stopFrame = null;
     if (!this.playing) return;
     this.playing = false;
     this.textStep = null;
@@ -1035,6 +1042,10 @@
     if (!this.playing) return;
     var S = this.S, elapsed = Math.max(0, now - this.clock.t0) / 1000;
     var f = this.clock.f0 + Math.floor(elapsed * S.fps * this.speed);
+    if (this.stopFrame !== null && f >= this.stopFrame) { // presenter: the beat has played
+      this.pos = posOfFrame(S, this.stopFrame); this.textStep = null; this.stopFrame = null;
+      this.render(); this.pause(); return;
+    }
     if (f >= S.frames) {
       if (this.loop) { this.clock = { t0: now, f0: 0 }; f = 0; }
       else { this.pos = posOfFrame(S, S.frames - 1); this.render(); this.pause(); return; }
@@ -1093,6 +1104,10 @@
   };
 
   Player.prototype.writeHashNow = function () {
+    if (this.presenter) { // the slide, so a reload during a talk stays there
+      try { history.replaceState(null, "", "#slide=" + (this.slide + 1)); } catch (e) { /* sandboxed */ }
+      return;
+    }
     if (this.playing) return;
     var S = this.S, st = stateOf(S, this.pos), g = S.segs[this.pos.s];
     var parts = [];
@@ -1125,6 +1140,7 @@
     window.addEventListener("hashchange", function () { if (self.readHash()) { self.textStep = null; self.render(); } });
     document.addEventListener("keydown", function (e) {
       if (e.altKey || e.ctrlKey || e.metaKey) return;
+      if (self.presenter) { if (self.presenterKey(e.key)) e.preventDefault(); return; }
       var tag = e.target && e.target.tagName;
       if (tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && e.target.type !== "checkbox" && e.target.id !== "sgd-scrub")) return;
       var handled = true;
@@ -1140,6 +1156,78 @@
       }
       if (handled) e.preventDefault();
     });
+  };
+
+  // ---------------------------------------------------------------- presenter mode
+  // One slide per plan segment (a beat of a detail step, the fast-forward, the final fit).
+  // A key press moves exactly one slide: forward, the beat plays from its first frame to its
+  // last and holds there (a second press during it moves on); back, the previous slide is
+  // shown at its last frame. The notes are the story's (scenes.story.notes), per segment.
+  Player.prototype.initPresenter = function () {
+    document.body.classList.add("sgd-presenter");
+    $("sgd-notes").hidden = false;
+    var h = "", m;
+    try { h = window.location.hash || ""; } catch (e) { h = ""; }
+    m = /^#slide=(\d+)$/.exec(h);
+    this.showSlide(m ? clamp(parseInt(m[1], 10) - 1, 0, this.S.segs.length - 1) : 0, false);
+  };
+
+  Player.prototype.showSlide = function (i, animate) {
+    var S = this.S, g;
+    i = clamp(i, 0, S.segs.length - 1);
+    g = S.segs[i];
+    this.pause();
+    this.slide = i;
+    var last = g.start + g.n - 1;
+    if (animate && g.n > 1) {
+      this.pos = posOfFrame(S, g.start);
+      this.render();
+      this.play();
+      this.stopFrame = last;
+    } else {
+      this.pos = posOfFrame(S, last);
+      this.textStep = null;
+      this.render();
+    }
+    var list = $("sgd-note-lines");
+    while (list.firstChild) list.removeChild(list.firstChild);
+    (S.notes[i] || []).forEach(function (line) {
+      var li = document.createElement("li"); li.textContent = line; list.appendChild(li);
+    });
+    setText($("sgd-slide"), (i + 1) + " / " + S.segs.length);
+    $("sgd-player").setAttribute("data-slide", String(i));
+    this.writeHash();
+  };
+
+  Player.prototype.presenterKey = function (key) {
+    switch (key) {
+      case "ArrowRight": case "ArrowDown": case "PageDown": case " ": case "Spacebar": case "Enter":
+        if (this.slide + 1 < this.S.segs.length) this.showSlide(this.slide + 1, true);
+        else this.showSlide(this.slide, false); // the last slide: finish its beat, stay
+        return true;
+      case "ArrowLeft": case "ArrowUp": case "PageUp": case "Backspace":
+        this.showSlide(this.slide - 1, false); return true;
+      case "Home": this.showSlide(0, false); return true;
+      case "End": this.showSlide(this.S.segs.length - 1, false); return true;
+      case "f": case "F": this.fullscreen(); return true;
+      case "n": case "N":
+        document.body.classList.toggle("sgd-no-notes");
+        $("sgd-notes").hidden = document.body.classList.contains("sgd-no-notes");
+        this.resize(false);
+        return true;
+      default: return false;
+    }
+  };
+
+  Player.prototype.fullscreen = function () {
+    var el = document.documentElement;
+    try {
+      if (document.fullscreenElement) { if (document.exitFullscreen) document.exitFullscreen(); }
+      else if (el.requestFullscreen) {
+        var p = el.requestFullscreen();
+        if (p && p.catch) p.catch(function () { /* refused (no user gesture, a frame): stay */ });
+      }
+    } catch (e) { /* an old browser: stay in the window */ }
   };
 
   // ---------------------------------------------------------------- the explorer
@@ -1276,6 +1364,8 @@
       goStep: function (k, beat) { player.pause(); player.goStep(k, beat === undefined ? undefined : BEAT_NAMES.indexOf(beat)); },
       setRun: function (r) { player.setRun(r); },
       frames: function () { return player.S.frames; },
+      slide: function () { return player.slide; },
+      slides: function () { return player.S.segs.length; },
       state: function () {
         var st = stateOf(player.S, player.pos);
         st.frame = frameOf(player.S, player.pos); st.run = player.run; st.playing = player.playing;

@@ -56,10 +56,16 @@ class FFmpegWriter(AbstractFrameWriter):
     name = "ffmpeg"
     requires = "imageio-ffmpeg (pip install imageio-ffmpeg)"
     encoder = ""  # the ffmpeg encoder the output needs, checked by is_available()
+    subtitle_codec = ""  # the container's text subtitle codec; "" when it carries none
 
-    def __init__(self, extra_args: Sequence[str] = (), channels: int = 4) -> None:
+    def __init__(self, extra_args: Sequence[str] = (), channels: int = 4,
+                 subtitles: str | Path | None = None) -> None:
         super().__init__(channels)
         self.extra_args = list(extra_args)
+        if subtitles is not None and not self.subtitle_codec:
+            raise ValueError(f"the {self.name} writer cannot carry a subtitle track")
+        # A WebVTT file muxed in as a soft subtitle track (scenes.writers.vtt writes it first).
+        self.subtitles = Path(subtitles) if subtitles is not None else None
         self.proc: subprocess.Popen | None = None
         self._log = None
         self._thread: threading.Thread | None = None
@@ -82,9 +88,18 @@ class FFmpegWriter(AbstractFrameWriter):
         return ["-f", "rawvideo", "-pix_fmt", pix, "-s", f"{w}x{h}", "-framerate", self.input_rate(),
                 "-i", "pipe:0"]
 
+    def subtitle_args(self) -> tuple[list[str], list[str]]:
+        """(input, output) arguments that add the captions as a second input and a soft track."""
+        if self.subtitles is None:
+            return [], []
+        return (["-f", "webvtt", "-i", str(self.subtitles)],
+                ["-map", "0:v", "-map", "1:s", "-c:s", self.subtitle_codec,
+                 "-metadata:s:s:0", "language=eng", "-metadata:s:s:0", "title=Captions"])
+
     def command(self) -> list[str]:
+        sub_in, sub_out = self.subtitle_args()
         return [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-                *self.input_args(), *self.output_args(), *self.extra_args, str(self.path)]
+                *self.input_args(), *sub_in, *self.output_args(), *sub_out, *self.extra_args, str(self.path)]
 
     def setup(self, path: Path, size: tuple[int, int], fps: int) -> None:
         super().setup(path, size, fps)
@@ -178,10 +193,11 @@ class MP4Writer(FFmpegWriter):
 
     suffix = ".mp4"
     encoder = "libx264"
+    subtitle_codec = "mov_text"
 
     def __init__(self, crf: int = 20, preset: str = "veryfast", extra_args: Sequence[str] = (),
-                 channels: int = 4):
-        super().__init__(extra_args, channels)
+                 channels: int = 4, subtitles: str | Path | None = None):
+        super().__init__(extra_args, channels, subtitles)
         self.crf, self.preset = crf, preset
 
     def setup(self, path: Path, size: tuple[int, int], fps: int) -> None:
@@ -219,10 +235,11 @@ class WebMWriter(FFmpegWriter):
 
     suffix = ".webm"
     encoder = "libvpx-vp9"
+    subtitle_codec = "webvtt"
 
     def __init__(self, crf: int = 33, cpu_used: int = 5, deadline: str = "realtime",
-                 extra_args: Sequence[str] = (), channels: int = 4):
-        super().__init__(extra_args, channels)
+                 extra_args: Sequence[str] = (), channels: int = 4, subtitles: str | Path | None = None):
+        super().__init__(extra_args, channels, subtitles)
         self.crf, self.cpu_used, self.deadline = crf, cpu_used, deadline
 
     def output_args(self) -> list[str]:
