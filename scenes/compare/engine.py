@@ -9,6 +9,7 @@ its label while the others finish.
 """
 from __future__ import annotations
 
+import io
 import os
 import socket
 import tempfile
@@ -55,9 +56,9 @@ def record_task(task: RecordTask) -> bytes:
 
 
 def _trace_bytes(trace) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="sgd-anim-task-") as tmp:
-        path = trace.to_file(Path(tmp) / "run.sgdtrace")
-        return path.read_bytes()
+    buf = io.BytesIO()
+    trace._write_binary(buf)  # what Trace.to_file writes to a *.sgdtrace file, kept in memory
+    return buf.getvalue()
 
 
 @dataclass(frozen=True)
