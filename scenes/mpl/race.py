@@ -101,15 +101,29 @@ class RaceScene:
             self.path_axes = self._path_grid((58 * s, 48 * s, W - lead_w - 90 * s, top - 90 * s))
             self.loss_ax = self.fit_axes = None
         else:
-            side = min(top - 108 * s, 0.39 * W)
-            self.path_axes = [self._path_view(fig.add_axes(px(74 * s, 60 * s, side, top - 108 * s)), None)]
-            x0 = 74 * s + side + 80 * s
-            w = W - lead_w - x0 - 56 * s
-            mb, mt = 58 * s, 42 * s  # room for the x labels below and the titles above each plot
-            h = (top - 2 * mb - 2 * mt) / 2
-            self.loss_ax = self._loss_view(fig.add_axes(px(x0, 2 * mb + h + mt, w, h)))
-            self.fit_axes = self._fit_views((x0, mb, w, h))
+            # Cells: the parameter view on the left, loss over fit in the middle, then the
+            # leaderboard. Each plot is then fitted into its cell, its ticks and titles measured.
+            xm, xl, ym, g = 0.42 * W, self.leader_box[0] - 20 * s, top / 2, 6 * s
+            view = self._path_view(fig.add_axes(px(80 * s, 60 * s, xm - 120 * s, top - 110 * s)), None)
+            self._fit(view["ax"], (g, g, xm, top - g))
+            self._measure_labels(view)
+            self.path_axes = [view]
+            self.loss_ax = self._loss_view(fig.add_axes(px(xm + 80 * s, ym + 60 * s, xl - xm - 100 * s,
+                                                           top - ym - 110 * s)))
+            self._fit(self.loss_ax, (xm + g, ym + g, xl, top - g))
+            self.fit_axes = self._fit_views((xm + g, g, xl, ym - g))
         self._leaderboard()
+
+    def _fit(self, ax, cell: tuple[float, float, float, float]) -> None:
+        """Move ``ax`` so that it, its title, tick labels and axis labels fill ``cell``
+        (x0, y0, x1, y1 in pixels): measured, not guessed, so any size and font fits."""
+        W, H = self.width, self.height
+        x0, y0, x1, y1 = cell
+        for _ in range(3):  # tick labels change as the axes does: settle in a few rounds
+            tb = ax.get_tightbbox(self.renderer, bbox_extra_artists=[])
+            pos = ax.get_window_extent(self.renderer)
+            new = (x0 + (pos.x0 - tb.x0), y0 + (pos.y0 - tb.y0), x1 - (tb.x1 - pos.x1), y1 - (tb.y1 - pos.y1))
+            ax.set_position((new[0] / W, new[1] / H, max(new[2] - new[0], 10) / W, max(new[3] - new[1], 10) / H))
 
     # ------------------------------------------------------------------ helpers
     def sz(self, key: str) -> float:
@@ -170,10 +184,12 @@ class RaceScene:
         small = only is not None
         if small:
             self.style(ax, race.runs[only].label, small=True)
+            self._shrink_title(ax, ax.get_window_extent(self.renderer).width + 6 * s)
             ax.tick_params(labelbottom=False, labelleft=False, length=0)
         else:
             title = "Paths on the exact loss contours"
             self.style(ax, title, "a (slope)", "b (intercept)")
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=7, prune="lower"))  # clear of the x ticks' corner
             if race.contour_note:
                 ax.text(0.01, 0.01, race.contour_note, transform=ax.transAxes, fontsize=self.sz("tick"),
                         color=self.col("text"), ha="left", va="bottom", zorder=5)
@@ -199,15 +215,22 @@ class RaceScene:
                 view["labels"].append(self.anim(t, 4))
                 leader, = ax.plot([], [], color=c, lw=0.9 * s, clip_on=False)
                 view.setdefault("leaders", []).append(self.anim(leader, 1))
-        if not small:
-            # The label size in view fractions, for the story's placement: the text's extent
-            # plus its box's padding (0.15 of the font size each side), and a little air.
-            ext = [t.get_window_extent(self.renderer) for t in view["labels"]]
-            pad = 2 * 0.15 * self.sz("tick") * self.dpi / 72
-            bb = ax.get_window_extent(self.renderer)
-            view["label_wh"] = ((max(e.width for e in ext) + pad) / bb.width + 0.01,
-                                (max(e.height for e in ext) + pad) / bb.height + 0.006)
         return view
+
+    def _shrink_title(self, ax, width: float) -> None:
+        """A small multiple's title (a run's label) no wider than its cell: smaller type if need be."""
+        e = ax.title.get_window_extent(self.renderer)
+        if e.width > width:
+            ax.title.set_fontsize(ax.title.get_fontsize() * width / e.width * 0.97)
+
+    def _measure_labels(self, view) -> None:
+        """The label size in view fractions, for the story's placement: the text's extent plus
+        its box's padding (0.15 of the font size each side), and a little air."""
+        ext = [t.get_window_extent(self.renderer) for t in view["labels"]]
+        pad = 2 * 0.15 * self.sz("tick") * self.dpi / 72
+        bb = view["ax"].get_window_extent(self.renderer)
+        view["label_wh"] = ((max(e.width for e in ext) + pad) / bb.width + 0.01,
+                            (max(e.height for e in ext) + pad) / bb.height + 0.006)
 
     def _path_grid(self, box):
         x0, y0, w, h = box
@@ -251,28 +274,33 @@ class RaceScene:
     def _fit_views(self, box):
         race, s = self.race, self.s
         f = race.fit
-        x0, y0, w, h = box
+        x0, y0, x1, y1 = box
+        w, h = x1 - x0, y1 - y0
         xs = np.array([f.x0, f.x1])
         lw = self.sz("line_width") * 0.8
         ps = self.sz("point_size")
         views = []
         if not race.fit_multiples:
-            ax = self.fig.add_axes((x0 / self.width, y0 / self.height, w / self.width, h / self.height))
+            ax = self.fig.add_axes(((x0 + 60 * s) / self.width, (y0 + 60 * s) / self.height,
+                                    (w - 80 * s) / self.width, (h - 110 * s) / self.height))
             ax.set_xlim(f.x0, f.x1)
             ax.set_ylim(f.y0, f.y1)
             self.style(ax, "Fit: each run's line", "x", "y")
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=5, prune="lower"))
             t = race.traces[0]
             ax.scatter(t.x, t.y, s=ps * min(1.0, (30 / max(len(t.x), 1)) ** 0.5), color=self.col("muted"),
                        edgecolors="none", zorder=3, alpha=1.0 if len(t.x) <= 100 else 0.6)
             for r in range(race.n):
                 line, = ax.plot(xs, xs, color=self.colours[r], lw=lw)
                 views.append((r, self.anim(line, r * 0.01), None))
+            self._fit(ax, box)
             return views
+        head = self.fig.text(x0 / self.width, y1 / self.height, "Fit: each run's line", fontsize=self.sz("title"),
+                             fontweight="bold", color=self.col("text"), ha="left", va="top")
+        h -= head.get_window_extent(self.renderer).height * 1.25
         rows, cols = _grid_shape(race.n, w / h * 1.3)
         title_h = self.sz("tick") * self.dpi / 72 * 1.6
-        self.fig.text(x0 / self.width, (y0 + h + title_h * 0.9) / self.height, "Fit: each run's line",
-                      fontsize=self.sz("title"), fontweight="bold", color=self.col("text"), ha="left", va="bottom")
-        cw, ch = w / cols, (h + title_h * 0.3) / rows
+        cw, ch = w / cols, h / rows
         for r in range(race.n):
             i, j = divmod(r, cols)
             ax = self.fig.add_axes(((x0 + j * cw) / self.width, (y0 + (rows - 1 - i) * ch) / self.height,
@@ -281,6 +309,7 @@ class RaceScene:
             ax.set_ylim(f.y0, f.y1)
             self.style(ax, race.runs[r].label, small=True)
             ax.title.set_fontsize(self.sz("tick"))
+            self._shrink_title(ax, cw - 6 * s)
             ax.tick_params(labelbottom=False, labelleft=False, length=0)
             t = race.traces[r]
             ax.scatter(t.x, t.y, s=ps * 0.3 * min(1.0, (30 / max(len(t.x), 1)) ** 0.5),
@@ -292,10 +321,31 @@ class RaceScene:
         return views
 
     # ------------------------------------------------------------------ leaderboard
+    def _width(self, text: str, fs: float, bold: bool = False) -> float:
+        probe = self.fig.text(0, 0, text, fontsize=fs, fontweight="bold" if bold else "normal")
+        w = probe.get_window_extent(self.renderer).width
+        probe.remove()
+        return w
+
+    def _leader_sizes(self, w: float) -> tuple[float, float]:
+        """Type sizes of the rows (name and loss; epoch and status) that fit the column for the
+        widest text any row can show."""
+        race, s = self.race, self.s
+        fs, fi = self.sz("table"), self.sz("tick")
+        room = w - 30 * s
+        name = max(self._width(r.label, fs, bold=True) for r in race.runs) + self._width("  8.88e−88", fs)
+        infos = []
+        for r, run in enumerate(race.runs):
+            last = run.n_points - 1
+            for status in {race.status(r, last), "left the view", "running"}:
+                infos.append(f"epoch {race.epoch(r, last):.1f} · {status}")
+        info = max(self._width(t, fi) for t in infos)
+        return fs * min(1.0, room / name), fi * min(1.0, room / info)
+
     def _leaderboard(self) -> None:
         x0, y0, w, h = self.leader_box
         W, H, s = self.width, self.height, self.s
-        fs = self.sz("table")
+        fs, fi = self._leader_sizes(w)
         line = fs * self.dpi / 72 * 1.35
         self.fig.text(x0 / W, (y0 + h) / H, "Leaderboard", fontsize=self.sz("title"), fontweight="bold",
                       color=self.col("text"), ha="left", va="top")
@@ -316,7 +366,7 @@ class RaceScene:
             name = self.fig.text((x0 + 30 * s) / W, y / H, "", fontsize=fs, fontweight="bold", ha="left", va="top",
                                  bbox={"boxstyle": "round,pad=0.12", "fc": "none", "ec": "none"})
             loss = self.fig.text((x0 + w) / W, y / H, "", fontsize=fs, color=self.col("text"), ha="right", va="top")
-            info = self.fig.text((x0 + 30 * s) / W, (y - line) / H, "", fontsize=self.sz("tick"),
+            info = self.fig.text((x0 + 30 * s) / W, (y - line) / H, "", fontsize=fi,
                                  color=self.col("muted"), ha="left", va="top")
             self.leader_rows.append(tuple(self.anim(a, 0, leader=True) for a in (rank, name, loss, info)))
         if shown < self.race.n:
@@ -469,6 +519,21 @@ class RaceRenderer:
             if a.get_visible():
                 draw(a)
         return np.asarray(self.canvas.buffer_rgba())
+
+    def frame_full(self, i: int) -> np.ndarray:
+        """The same frame by a full redraw of the figure, as FuncAnimation.save makes it (tests)."""
+        sc = self.scene
+        sc.update(self.plan, i, int(self.text_frames[i]))
+        arts = (*sc.artists, *sc.leader_artists)
+        for a in arts:
+            a.set_animated(False)
+        try:
+            self.canvas.draw()
+            return np.asarray(self.canvas.buffer_rgba()).copy()
+        finally:
+            for a in arts:
+                a.set_animated(True)
+            self._bg = self._lead = None
 
     def frames(self):
         for i in range(len(self.plan)):
