@@ -205,3 +205,19 @@ def test_bad_input_is_one_line(lr_runs, tmp_path, one_line):
         render_race([], tmp_path, varied=["lr"], formats=("mp4",))
     assert list(tmp_path.iterdir()) == []  # nothing written before the checks
     assert "html" not in RACE_FORMATS and {"mp4", "png"} <= set(RACE_FORMATS)
+
+
+def test_tags_for_low_contrast_colours(lr_runs):
+    from scenes.story.race import contrast
+    from scenes.story.theme import load_theme
+
+    assert contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast("#FFFFFF", "#FFFFFF") == pytest.approx(1.0)
+    many = [(f"run {i}", lr_runs[i % 3][1]) for i in range(8)]
+    race = RaceStory(many, ["seed"])
+    light = load_theme("light")
+    tags = race.tags(light)
+    colours = race.colours(light)
+    assert colours[6] == light.color("text")  # the black slot follows the theme
+    assert tags[7] == "#000000" and tags[4] == "#000000"  # yellow and orange on white: dark text on a tag
+    assert tags[0] is None and tags[1] is None  # blue and vermillion read on white

@@ -39,21 +39,6 @@ def _fmt_loss(v: float) -> str:
     return f"{v:.4f}" if abs(v) < 10 else f"{v:.1f}"
 
 
-def _luminance(hex_colour: str) -> float:
-    h = hex_colour.lstrip("#")[:6]
-    if len(h) == 3:
-        h = "".join(c * 2 for c in h)
-    c = np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)]) / 255
-    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    return float(c @ [0.2126, 0.7152, 0.0722])
-
-
-def _contrast(c1: str, c2: str) -> float:
-    """WCAG contrast ratio of two colours (1 to 21)."""
-    l1, l2 = sorted((_luminance(c1), _luminance(c2)), reverse=True)
-    return (l1 + 0.05) / (l2 + 0.05)
-
-
 def _grid_shape(n: int, aspect: float) -> tuple[int, int]:
     """Rows and columns for n small multiples in a box of width/height ``aspect``."""
     best = None
@@ -83,12 +68,8 @@ class RaceScene:
         self.s = min(self.height / 720, self.width / 1280)
         self.artists: list[Artist] = []
         self.leader_artists: list[Artist] = []
-        self.colours = [theme.color(c) if not c.startswith("#") else c for c in (r.colour for r in race.runs)]
-        # Text in a run's colour must stay readable on the panel (yellow on white, blue on a dark
-        # panel are not): such a run's name is set as a tag, dark or light text on its colour.
-        panel = theme.color("panel")
-        self.tags = [None if _contrast(c, panel) >= 3.0 else ("#000000" if _luminance(c) > 0.3 else "#FFFFFF")
-                     for c in self.colours]
+        self.colours = race.colours(theme)
+        self.tags = race.tags(theme)  # low-contrast colours: names set as tags on their colour
         W, H = self.width, self.height
         px = lambda x, y, w, h: (x / W, y / H, w / W, h / H)  # noqa: E731  pixels to figure fractions
         s = self.s

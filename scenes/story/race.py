@@ -28,7 +28,7 @@ from scenes.story.story import CONTOUR_LEVELS, Story
 from training.errors import InputError
 from training.trace import Trace
 
-__all__ = ["OKABE_ITO", "MAX_OVERLAID", "MAX_FIT_OVERLAID", "CLOCK_LABEL", "RaceRun", "RacePlan",
+__all__ = ["contrast", "OKABE_ITO", "MAX_OVERLAID", "MAX_FIT_OVERLAID", "CLOCK_LABEL", "RaceRun", "RacePlan",
            "Row", "RaceStory", "race_plan", "spread_labels", "fmt_samples"]
 
 # Okabe & Ito (2008). Black is the theme's text colour (so it reads on a dark theme too), and
@@ -39,6 +39,21 @@ MAX_FIT_OVERLAID = 4  # more lines than this on one fit chart hide the data: sma
 CLOCK_LABEL = "samples seen"
 INTRO, RACE, HOLD = 0, 1, 2
 RACE_FACTOR = 2.0     # the race plays for this many times the plan's fast-forward seconds
+
+
+def _luminance(hex_colour: str) -> float:
+    h = hex_colour.lstrip("#")[:6]
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    c = np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)]) / 255
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(c @ [0.2126, 0.7152, 0.0722])
+
+
+def contrast(c1: str, c2: str) -> float:
+    """WCAG contrast ratio of two hex colours (1 to 21)."""
+    l1, l2 = sorted((_luminance(c1), _luminance(c2)), reverse=True)
+    return (l1 + 0.05) / (l2 + 0.05)
 
 
 def fmt_samples(n: float) -> str:
@@ -282,6 +297,18 @@ class RaceStory:
         top = self.loss_range[1]
         bad = np.flatnonzero(~(self.runs[r].path_loss <= top))
         return int(bad[0]) if len(bad) else None
+
+    def colours(self, theme) -> list[str]:
+        """Each run's colour as hex, in ``theme`` (the black slot is the theme's text colour)."""
+        return [r.colour if r.colour.startswith("#") else theme.color(r.colour) for r in self.runs]
+
+    def tags(self, theme) -> list[str | None]:
+        """Per run: None when text in its colour reads on the panel (contrast >= 3), else the
+        ink for a tag (black or white text on a patch of the run's colour): yellow on white
+        and blue on a dark panel are set that way."""
+        panel = theme.color("panel")
+        return [None if contrast(c, panel) >= 3.0 else ("#000000" if _luminance(c) > 0.3 else "#FFFFFF")
+                for c in self.colours(theme)]
 
     def plan(self, settings: PlanSettings | None = None) -> RacePlan:
         return race_plan(self.runs, settings)
