@@ -221,3 +221,26 @@ def test_tags_for_low_contrast_colours(lr_runs):
     assert colours[6] == light.color("text")  # the black slot follows the theme
     assert tags[7] == "#000000" and tags[4] == "#000000"  # yellow and orange on white: dark text on a tag
     assert tags[0] is None and tags[1] is None  # blue and vermillion read on white
+
+
+def test_long_paths_are_bounded_and_end_at_the_point_shown():
+    import scenes.story.race as race_mod
+
+    runs = [("lr=0.1", record(TrainConfig(epochs=400))), ("lr=0.3", record(TrainConfig(lr=0.3, epochs=400)))]
+    race = RaceStory(runs, ["lr"])
+    run = race.runs[0]
+    assert run.n_points == 1201 and len(run.keep) == 1201  # under the cap: every point
+    old = race_mod.POINTS_CAP
+    race_mod.POINTS_CAP = 100
+    try:
+        small = RaceStory(runs, ["lr"])
+    finally:
+        race_mod.POINTS_CAP = old
+    st = small.runs[0].story
+    for k in (0, 1, 57, 600, 1200):
+        a, b, left = small.path(0, k)
+        assert not left and len(a) <= 101
+        assert (a[-1], b[-1]) == (st.path_a[k], st.path_b[k])
+        assert np.all(np.isin(a, st.path_a[:k + 1]))
+        xs, ys = small.loss_curve(0, k)
+        assert xs[-1] == small.runs[0].samples[k] and ys[-1] == small.runs[0].path_loss[k]

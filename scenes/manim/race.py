@@ -30,7 +30,6 @@ __all__ = ["RaceScene", "render_manim_race"]
 
 HALF_W, HALF_H = 8.0 * 16 / 9 / 2, 4.0
 LEADER_HZ = 4
-PATH_CAP = 1500  # vertices per path or loss curve: a 100k-step run costs what a 1k one does
 
 
 def _fmt_loss(v: float) -> str:
@@ -40,10 +39,6 @@ def _fmt_loss(v: float) -> str:
         mant, exp = f"{v:.2e}".split("e")
         return f"{mant}e{int(exp)}".replace("-", "−")
     return f"{v:.4f}" if abs(v) < 10 else f"{v:.1f}"
-
-
-def _bounded(n: int) -> np.ndarray:
-    return np.arange(n) if n <= PATH_CAP else np.unique(np.linspace(0, n - 1, PATH_CAP).round().astype(int))
 
 
 class RaceScene(Scene):
@@ -221,11 +216,7 @@ class RaceScene(Scene):
             line = VMobject(stroke_color=c, stroke_width=3)
             cross = VGroup(Line(0.09 * (UP + LEFT), 0.09 * (DOWN + RIGHT)), Line(0.09 * (UP + RIGHT), 0.09 * (DOWN + LEFT))
                            ).set_stroke(c, width=5)
-            keep = _bounded(run.n_points)
-            e = race.loss_exit(r)
-            stop = run.n_points if e is None else e
-            pts = P.p(run.samples[keep], np.clip(run.path_loss[keep], lo, hi))
-            curves.append((r, line, cross, keep, pts, stop))
+            curves.append((r, line, cross))
             self.dynamic += [line, cross]
         return {"P": P, "curves": curves}
 
@@ -304,8 +295,7 @@ class RaceScene(Scene):
             for r, path, head, cross in view["runs"]:
                 k = int(idx[r])
                 a, b, left = race.path(r, k)
-                keep = _bounded(len(a))
-                set_polyline(path, P.p(a[keep], b[keep]))
+                set_polyline(path, P.p(a, b))
                 q = P.p(a[-1], b[-1])
                 head.move_to(q)
                 head.set_opacity(0 if left else 1)
@@ -322,11 +312,11 @@ class RaceScene(Scene):
         if self.loss is not None:
             P = self.loss["P"]
             lo, hi = race.loss_range
-            for r, line, cross, keep, pts, stop in self.loss["curves"]:
+            for r, line, cross in self.loss["curves"]:
                 k = int(idx[r])
                 run = race.runs[r]
-                n = int(np.searchsorted(keep, min(k, stop - 1), side="right"))
-                set_polyline(line, pts[:max(n, 1)])
+                xs, ys = race.loss_curve(r, k)
+                set_polyline(line, P.p(xs, np.clip(ys, lo, hi)))
                 e = race.loss_exit(r)
                 if e is not None and k >= e:
                     cross.move_to(P.p(run.samples[e], hi))

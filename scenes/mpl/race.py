@@ -405,8 +405,7 @@ class RaceScene:
                 k = int(idx[r])
                 run = race.runs[r]
                 e = race.loss_exit(r)
-                stop = k + 1 if e is None else min(k + 1, e)
-                line.set_data(run.samples[:stop], run.path_loss[:stop])
+                line.set_data(*race.loss_curve(r, k))
                 if e is not None and k >= e:  # it left through the top: the mark sits there
                     mark.set_data([run.samples[e]], [hi])
                     mark.set_visible(True)

@@ -39,6 +39,7 @@ MAX_FIT_OVERLAID = 4  # more lines than this on one fit chart hide the data: sma
 CLOCK_LABEL = "samples seen"
 INTRO, RACE, HOLD = 0, 1, 2
 RACE_FACTOR = 2.0     # the race plays for this many times the plan's fast-forward seconds
+POINTS_CAP = 2000     # vertices per drawn path or loss curve: a 100k-step run costs what a 2k one does
 
 
 def _luminance(hex_colour: str) -> float:
@@ -76,6 +77,7 @@ class RaceRun:
     path_loss: np.ndarray      # full-data loss (float64) at each path point
     exit_index: int | None     # first path point outside the parameter view (None: never leaves)
     exit_point: tuple[float, float] | None  # where the path crosses the view's edge
+    keep: np.ndarray           # the path points drawn (at most POINTS_CAP, evenly spread)
 
     @property
     def diverged(self) -> bool:
@@ -240,7 +242,9 @@ class RaceStory:
             samples = np.concatenate([[0], np.cumsum(lengths)]).astype(np.float64)
             loss = np.asarray(trace.full_loss_at(story.path_a, story.path_b), dtype=np.float64)
             k, point = _exit(story.path_a, story.path_b, self.params)
-            out.append(RaceRun(label, story, OKABE_ITO[r % len(OKABE_ITO)], samples, loss, k, point))
+            n = len(samples)
+            keep = np.arange(n) if n <= POINTS_CAP else np.unique(np.linspace(0, n - 1, POINTS_CAP).round().astype(np.int64))
+            out.append(RaceRun(label, story, OKABE_ITO[r % len(OKABE_ITO)], samples, loss, k, point, keep))
         self.runs = out
         self.n = len(out)
 
@@ -286,7 +290,7 @@ class RaceStory:
             fin = r.path_loss[np.isfinite(r.path_loss)]
             if len(fin):
                 lo = min(lo, float(fin.min()))
-                ok = fin[: (r.exit_index or len(fin))]  # the climb inside the view counts
+                ok = fin[: len(fin) if r.exit_index is None else r.exit_index]  # the climb inside the view counts
                 hi = max(hi, float(ok.max()) if len(ok) else float(fin[0]))
         lo = max(lo if math.isfinite(lo) else 1e-6, 1e-12, hi * 1e-12)
         hi = max(hi, lo * 10)
@@ -314,16 +318,35 @@ class RaceStory:
         return race_plan(self.runs, settings)
 
     # ------------------------------------------------------------------ per frame
+    def upto(self, r: int, k: int) -> np.ndarray:
+        """The path points drawn up to point k: the kept ones (``RaceRun.keep``), then k."""
+        keep = self.runs[r].keep
+        idx = keep[:np.searchsorted(keep, k, side="right")]
+        return idx if len(idx) and idx[-1] == k else np.append(idx, k).astype(np.int64)
+
     def path(self, r: int, k: int) -> tuple[np.ndarray, np.ndarray, bool]:
-        """Run r's path up to point k inside the view, and whether it has left (then it
-        ends at the crossing point, where its mark goes)."""
+        """Run r's path up to point k inside the view (at most POINTS_CAP + 1 vertices), and
+        whether it has left (then it ends at the crossing point, where its mark goes)."""
         run = self.runs[r]
         st = run.story
         if run.exit_index is not None and k >= run.exit_index:
             e = run.exit_index
-            return (np.append(st.path_a[:e], run.exit_point[0]),
-                    np.append(st.path_b[:e], run.exit_point[1]), True)
-        return st.path_a[:k + 1], st.path_b[:k + 1], False
+            idx = self.upto(r, e - 1) if e > 0 else np.zeros(0, dtype=np.int64)
+            return (np.append(st.path_a[idx], run.exit_point[0]),
+                    np.append(st.path_b[idx], run.exit_point[1]), True)
+        idx = self.upto(r, k)
+        return st.path_a[idx], st.path_b[idx], False
+
+    def loss_curve(self, r: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Run r's full-data loss against samples seen up to point k, bounded like the path,
+        and cut where it leaves the loss axis through the top."""
+        run = self.runs[r]
+        e = self.loss_exit(r)
+        stop = k if e is None else min(k, e - 1)
+        if stop < 0:
+            return np.zeros(0), np.zeros(0)
+        idx = self.upto(r, stop)
+        return run.samples[idx], run.path_loss[idx]
 
     def head(self, r: int, k: int) -> tuple[float, float, bool]:
         """Where run r's head is drawn at point k: the point, or where it left the view."""
