@@ -100,8 +100,11 @@ class RaceScene(Scene):
                     g.add(m)
         return g
 
-    def title(self, s: str, at: np.ndarray, key: str = "label"):
+    def title(self, s: str, at: np.ndarray, key: str = "label", width: float | None = None):
+        """A panel's title, its lower left corner at ``at``, no wider than ``width``."""
         t = self.st.text(s, key, weight="BOLD")
+        if width is not None and t.width > width:
+            t.scale_to_fit_width(width)
         return t.move_to(at, aligned_edge=LEFT + DOWN)
 
     # ------------------------------------------------------------------ layout
@@ -155,7 +158,8 @@ class RaceScene(Scene):
             statics.append(lab.next_to(P.p(race.params.x0, race.params.y1), UP, buff=0.06, aligned_edge=LEFT))
         else:
             statics.append(P.frame("a", "b"))
-            statics.append(self.title("Paths on the exact loss contours", P.p(race.params.x0, race.params.y1) + UP * 0.12))
+            statics.append(self.title("Paths on the exact loss contours", P.p(race.params.x0, race.params.y1) + UP * 0.12,
+                                      width=box.x1 + 0.6 - P.x0))
             if race.contour_note:
                 note = self.text(race.contour_note, "tick")
                 if note.width > P.w - 0.16:
