@@ -59,6 +59,21 @@ def test_unreachable_scheduler_fails_fast(tmp_path, capsys):
     assert code == 2 and "cannot reach" in err and time.perf_counter() - t0 < 10
 
 
+@pytest.mark.slow
+def test_a_server_that_never_answers_fails_within_10_seconds(tmp_path, capsys):
+    import socket
+    import time
+    with socket.socket() as s:  # listening, so connections are accepted by the kernel, never answered
+        s.bind(("127.0.0.1", 0))
+        s.listen(8)
+        t0 = time.perf_counter()
+        code, _, err = _main(capsys, "--compare", "lr=0.1,0.2", "--scheduler", f"tcp://127.0.0.1:{s.getsockname()[1]}",
+                             "--out", tmp_path / "o")
+        took = time.perf_counter() - t0
+    assert code == 2 and "no answer within" in err and len(err.splitlines()) == 1, err
+    assert took < 10 and not (tmp_path / "o").exists()
+
+
 def test_bad_compare_table_in_a_config_file(tmp_path, capsys):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[compare]\nlr = [0.1, 'fast']\n")

@@ -13,6 +13,7 @@ import io
 import os
 import socket
 import tempfile
+import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from training.errors import InputError
 __all__ = ["SCHEDULER_TIMEOUT", "default_jobs", "Engine", "RecordTask", "RenderTask", "record_task", "render_task",
            "Outcome", "time_tasks"]
 
-SCHEDULER_TIMEOUT = 8.0  # seconds to reach a scheduler; with the socket check, a bad one fails within 10 s
+SCHEDULER_TIMEOUT = 5.0  # seconds to wait for a scheduler: with start-up and the socket check, under 10 s
 
 
 def default_jobs() -> int:
@@ -121,7 +122,7 @@ def _check_reachable(address: str) -> tuple[str, int]:
     if parts.scheme not in ("tcp", "tls") or not parts.hostname or parts.port is None:
         raise InputError(f"--scheduler must look like tcp://HOST:PORT, got {address!r}")
     try:
-        with socket.create_connection((parts.hostname, parts.port), timeout=SCHEDULER_TIMEOUT / 2):
+        with socket.create_connection((parts.hostname, parts.port), timeout=2.0):
             pass
     except OSError as e:
         why = e.strerror or type(e).__name__.replace("Error", " error").lower().strip()
@@ -150,10 +151,27 @@ class Engine:
         except ImportError:
             raise InputError("--scheduler needs Dask's distributed: pip install 'sgd-anim[cluster]'") from None
         _check_reachable(address)
-        try:
-            self._client = Client(address, timeout=SCHEDULER_TIMEOUT, set_as_default=False)
-        except (OSError, TimeoutError) as e:
+        # Client's own timeout does not cover a server that accepts the connection and never
+        # answers the handshake (not a Dask scheduler): wait for it in a thread, at most so long.
+        box: dict = {}
+
+        def connect() -> None:
+            try:
+                box["client"] = Client(address, timeout=SCHEDULER_TIMEOUT, set_as_default=False)
+            except BaseException as e:  # noqa: BLE001 - handed to the caller below
+                box["error"] = e
+        thread = threading.Thread(target=connect, name="sgd-anim-dask-connect", daemon=True)
+        thread.start()
+        thread.join(SCHEDULER_TIMEOUT + 0.5)
+        if thread.is_alive():
+            raise InputError(f"cannot reach the Dask scheduler at {address}: no answer within "
+                             f"{SCHEDULER_TIMEOUT:g} s (is a Dask scheduler listening there?)")
+        if "error" in box:
+            e = box["error"]
+            if not isinstance(e, (OSError, TimeoutError)):
+                raise e
             raise InputError(f"cannot reach the Dask scheduler at {address}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+        self._client = box["client"]
 
     @property
     def where(self) -> str:
