@@ -23,9 +23,6 @@ from training.errors import InputError
 
 __all__ = ["Request", "Prepared", "RunsFailed", "prepare", "execute", "labels_of_traces", "compare_toml"]
 
-COMPARE_FORMATS = ("mp4", "webm", "gif", "png", "html")
-
-
 class RunsFailed(RuntimeError):
     """Some runs failed (each was reported with its label); the others were written."""
 
@@ -76,9 +73,10 @@ def labels_of_traces(traces: Sequence, paths: Sequence[Path]) -> tuple[list[str]
 
 def prepare(job, request: Request) -> Prepared:
     """Everything that can be refused, refused now: nothing is recorded or written."""
-    bad = [f for f in job.render.formats if f not in COMPARE_FORMATS]
+    from scenes.compare.race import RACE_FORMATS  # what the race writes: compare.mp4, ...
+    bad = [f for f in job.render.formats if f not in RACE_FORMATS]
     if bad and not request.record_only:
-        raise InputError(f"--format {', '.join(bad)} does not apply to a comparison; it writes: {', '.join(COMPARE_FORMATS)}")
+        raise InputError(f"--format {', '.join(bad)} does not apply to a comparison; it writes: {', '.join(RACE_FORMATS)}")
     if job.render.explore:
         raise InputError("--explore writes the html explorer of one run; it does not apply to a comparison")
     if request.traces:
@@ -142,7 +140,10 @@ def execute(prep: Prepared, engine: Engine, out: Path, *, say: Callable[[str], N
 
 def _trace_axes(prep: Prepared) -> list[Axis]:
     """The varied settings of saved runs, as axes when they form a full grid of one or two."""
-    axes = [Axis(k, tuple(dict.fromkeys(r.values[k] for r in prep.runs))) for k in prep.varied]
+    def ordered(values: list) -> tuple:  # numbers in order; names as the runs came
+        unique = list(dict.fromkeys(values))
+        return tuple(sorted(unique)) if all(isinstance(v, (int, float)) for v in unique) else tuple(unique)
+    axes = [Axis(k, ordered([r.values[k] for r in prep.runs])) for k in prep.varied]
     size = 1
     for a in axes:
         size *= len(a.values)
