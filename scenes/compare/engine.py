@@ -14,7 +14,6 @@ import os
 import socket
 import tempfile
 import threading
-import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from training.config import TrainConfig
 from training.errors import InputError
 
 __all__ = ["SCHEDULER_TIMEOUT", "default_jobs", "Engine", "RecordTask", "RenderTask", "record_task", "render_task",
-           "Outcome", "time_tasks"]
+           "Outcome"]
 
 SCHEDULER_TIMEOUT = 5.0  # seconds to wait for a scheduler: with start-up and the socket check, under 10 s
 
@@ -221,14 +220,3 @@ class Engine:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def time_tasks(engine: Engine, fn: Callable, tasks: list[tuple[str, object]]) -> float:
-    """Seconds to run every task (benchmarks)."""
-    t0 = time.perf_counter()
-    for out in engine.run(fn, tasks):
-        if out.error is not None:
-            raise out.error
-    return time.perf_counter() - t0
-
-

@@ -158,7 +158,6 @@ def _rows(prep: Prepared, traces: dict):
 def _record_all(prep: Prepared, engine: Engine, out: Path, say, warn, progress) -> tuple[dict, list[Path]]:
     from training import cache
     from training.data import load_data
-    from training.trace import Trace
 
     runs, total = prep.runs, len(prep.runs)
     traces: dict = {}
@@ -267,16 +266,6 @@ def _first_line(err: BaseException) -> str:
     return text or type(err).__name__
 
 
-def _toml_value(key: str, value):
-    if key == "data":
-        return _data_text(value)
-    return value
-
-
-def _data_text(spec) -> str:
-    return format_value("data", spec)
-
-
 def compare_toml(prep: Prepared, out: Path) -> str:
     """config.toml: the base job, and a [compare] table (the varied settings, or the saved
     runs' trace files), so that ``--config config.toml`` repeats the whole comparison."""
@@ -296,7 +285,7 @@ def compare_toml(prep: Prepared, out: Path) -> str:
                     path = path if path.is_absolute() else (prep.job.base_dir / path).resolve()
                     vals.append(Path(os.path.relpath(path, out.resolve())).as_posix())
                 else:
-                    vals.append(_toml_value(axis.key, v))
+                    vals.append(format_value("data", v) if axis.key == "data" else v)
             table[axis.key] = vals
     if prep.request.each:
         table["each"] = True
