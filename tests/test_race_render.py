@@ -103,9 +103,17 @@ def test_four_runs_low_res_texts(four):
         check_texts(r, i)
 
 
-def test_twelve_runs_are_small_multiples(four, eight):
-    runs = [(f"run{i}", t) for i, (_, t) in enumerate(eight + four)]
-    r = make(runs, (960, 540))
+@pytest.mark.parametrize("size", [(540, 960), (720, 720)])
+def test_tall_and_square_frames(eight, size):
+    r = make(eight, size)
+    for i in (0, len(r.plan) - 1):
+        check_texts(r, i)
+
+
+@pytest.mark.parametrize("size", [(960, 540), (720, 1280)])
+def test_twelve_runs_are_small_multiples(four, eight, size):
+    runs = [(f"lr=0.{i},bs={i % 3 + 1}", t) for i, (_, t) in enumerate(eight + four)]
+    r = make(runs, size)
     assert r.scene.race.grid and len(r.scene.path_axes) == 12 and r.scene.loss_ax is None
     check_texts(r, len(r.plan) - 1)
     assert r.scene.leader_more is not None and "more runs" in r.scene.leader_more.get_text()

@@ -65,7 +65,10 @@ class RaceScene:
         self.fig = fig
         fig.set_facecolor(theme.color("background"))
         self.renderer = fig.canvas.get_renderer()
-        self.s = min(self.height / 720, self.width / 1280)
+        # Sizes are designed at 1280x720; a tall frame (9:16) is designed at 720x1280.
+        self.tall = self.width / self.height < 0.8
+        self.s = (min(self.height / 1280, self.width / 720) if self.tall
+                  else min(self.height / 720, self.width / 1280))
         self.artists: list[Artist] = []
         self.leader_artists: list[Artist] = []
         self.colours = race.colours(theme)
@@ -74,13 +77,29 @@ class RaceScene:
         px = lambda x, y, w, h: (x / W, y / H, w / W, h / H)  # noqa: E731  pixels to figure fractions
         s = self.s
         head = 44 * s
-        top = H - head
+        top = self.top = H - head
         self._header(top)
         lead_w = 300 * s
-        self.leader_box = (W - lead_w - 10 * s, 16 * s, lead_w, top - 24 * s)
+        if self.tall:  # the leaderboard across the bottom, the plots above it
+            self.leader_box = (14 * s, 16 * s, W - 28 * s, 0.30 * top - 24 * s)
+        else:
+            self.leader_box = (W - lead_w - 10 * s, 16 * s, lead_w, top - 24 * s)
         if race.grid:
-            self.path_axes = self._path_grid((58 * s, 48 * s, W - lead_w - 90 * s, top - 90 * s))
+            if self.tall:
+                self.path_axes = self._path_grid((20 * s, 0.30 * top + 40 * s, W - 40 * s, 0.70 * top - 90 * s))
+            else:
+                self.path_axes = self._path_grid((58 * s, 48 * s, W - lead_w - 90 * s, top - 90 * s))
             self.loss_ax = self.fit_axes = None
+        elif self.tall:
+            # Cells: the parameter view on top, loss and fit side by side, the leaderboard below.
+            g, y_mid, y_top = 6 * s, 0.30 * top, 0.58 * top
+            view = self._path_view(fig.add_axes(px(80 * s, y_top + 60 * s, W - 120 * s, top - y_top - 110 * s)), None)
+            self._fit(view["ax"], (g, y_top + g, W - g, top - g))
+            self._measure_labels(view)
+            self.path_axes = [view]
+            self.loss_ax = self._loss_view(fig.add_axes(px(80 * s, y_mid + 60 * s, W / 2 - 120 * s, y_top - y_mid - 110 * s)))
+            self._fit(self.loss_ax, (g, y_mid + g, W / 2 - g, y_top - g))
+            self.fit_axes = self._fit_views((W / 2 + g, y_mid + g, W - g, y_top - g))
         else:
             # Cells: the parameter view on the left, loss over fit in the middle, then the
             # leaderboard. Each plot is then fitted into its cell, its ticks and titles measured.
@@ -145,10 +164,18 @@ class RaceScene:
     def _header(self, top: float) -> None:
         s, H = self.s, self.height
         y = (top + (H - top) / 2) / H
-        self.fig.text(14 * s / self.width, y, self.race.title, ha="left", va="center",
-                      fontsize=self.sz("title"), fontweight="bold", color=self.col("text"))
+        title = self.fig.text(14 * s / self.width, y, self.race.title, ha="left", va="center",
+                              fontsize=self.sz("title"), fontweight="bold", color=self.col("text"))
         self.clock = self.anim(self.fig.text(1 - 14 * s / self.width, y, "", ha="right", va="center",
                                              fontsize=self.sz("text"), color=self.col("text")), 0, leader=True)
+        # The title and the widest clock side by side: smaller type if they would meet.
+        end = fmt_samples(self.race.end_clock)
+        widest = self._width(f"{CLOCK_LABEL}: {end} of {end}  (finish)", self.sz("text"))
+        room = self.width - 28 * s - 24 * s
+        need = title.get_window_extent(self.renderer).width + widest
+        if need > room:
+            title.set_fontsize(self.sz("title") * room / need)
+            self.clock.set_fontsize(self.sz("text") * room / need)
 
     # ------------------------------------------------------------------ parameter view
     def _contours(self, ax, run: int) -> None:
@@ -326,6 +353,9 @@ class RaceScene:
     def _leaderboard(self) -> None:
         x0, y0, w, h = self.leader_box
         W, H, s = self.width, self.height, self.s
+        full_w = w
+        if self.tall:
+            w = w / 2 - 10 * s  # the rows' column
         fs, fi = self._leader_sizes(w)
         line = fs * self.dpi / 72 * 1.35
         self.fig.text(x0 / W, (y0 + h) / H, "Leaderboard", fontsize=self.sz("title"), fontweight="bold",
@@ -334,8 +364,12 @@ class RaceScene:
                       "full-data loss now, lowest first", fontsize=self.sz("tick"),
                       color=self.col("muted"), ha="left", va="top")
         top = y0 + h - self.sz("title") * self.dpi / 72 * 1.5 - line * 1.6
-        key_h = self._key(x0, y0, w)
-        room = int(max(1, (top - y0 - key_h) // (2 * line + 4 * s)))
+        if self.tall:  # rows in the left half, the key in the right one
+            self._key(x0 + full_w / 2 + 10 * s, y0, full_w / 2 - 10 * s)
+            room = int(max(1, (top - y0) // (2 * line + 4 * s)))
+        else:
+            key_h = self._key(x0, y0, w)
+            room = int(max(1, (top - y0 - key_h) // (2 * line + 4 * s)))
         self.leader_rows = []
         shown = min(self.race.n, room)
         self.leader_more = None
@@ -477,7 +511,7 @@ class RaceRenderer:
         sc = self.scene
         x0, y0, w, h = sc.leader_box
         return [Bbox.from_extents(x0 - 4 * sc.s, 0, sc.width, y0 + h + 2 * sc.s),
-                Bbox.from_extents(sc.width / 2, y0 + h + 2 * sc.s, sc.width, sc.height)]
+                Bbox.from_extents(sc.width / 2, sc.top, sc.width, sc.height)]
 
     def frame(self, i: int) -> np.ndarray:
         """Frame i as an (H, W, 4) uint8 view of the canvas (valid until the next frame)."""
