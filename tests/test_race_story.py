@@ -197,7 +197,8 @@ def test_bad_input_is_one_line(lr_runs, tmp_path, one_line):
         RaceStory([("x", lr_runs[0][1]), ("x", lr_runs[1][1])])
     one_line(e.value, "distinct")
     for kwargs, word in (({"formats": ("html",)}, "html"), ({"formats": ("mp4",), "backend": "povray"}, "povray"),
-                         ({"formats": ("mp4",), "fps": 0}, "fps"), ({"formats": ("mp4",), "size": (100, 10)}, "size")):
+                         ({"formats": ("mp4",), "fps": 0}, "fps"), ({"formats": ("mp4",), "size": (100, 10)}, "size"),
+                         ({"formats": ("mp4",), "backend": "manim", "size": (720, 720)}, "16:9")):
         with pytest.raises(InputError) as e:
             render_race(lr_runs, tmp_path, varied=["lr"], **kwargs)
         one_line(e.value, word)

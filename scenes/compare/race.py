@@ -58,6 +58,9 @@ def render_race(runs: list[tuple[str, Trace]], out_dir: Path, *, varied: list[st
 
     formats = _check(runs, formats, backend, fps, plan)
     size = check_size(size)
+    if backend == "manim" and abs(size[0] / size[1] - 16 / 9) > 0.02:
+        raise InputError(f"the Manim race is laid out for 16:9 frames (1280x720, 854x480, ...), got "
+                         f"{size[0]}x{size[1]}; the matplotlib race takes any shape")
     th = theme if isinstance(theme, Theme) else load_theme(theme)
     settings = dataclasses.replace(plan or PlanSettings(), fps=fps)
     race = RaceStory(list(runs), list(varied))
