@@ -6,8 +6,9 @@
      per task that the cluster costs.
 
 Each configuration is timed "cold" (a fresh pool: the workers start and import torch, what a
-user's first sweep pays) and "warm" (the same pool again, best of --repeat: the throughput
-of the tasks themselves). The tasks are scenes.compare.engine.record_task, the ones
+user's first sweep pays) and "warm" (the same pool again: the throughput of the tasks
+themselves), in rounds that time every engine in turn (the machine is shared: a change of
+load then hits all alike); warm figures are medians over --repeat rounds. The tasks are scenes.compare.engine.record_task, the ones
 ``render.py --compare`` submits; the cache is not used.
 
     .venv/bin/python benchmarks/bench_sweep.py                 # prints a table, writes JSON
@@ -16,8 +17,10 @@ of the tasks themselves). The tasks are scenes.compare.engine.record_task, the o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,11 +48,22 @@ def _time(engine: Engine, tasks) -> float:
     return time.perf_counter() - t0
 
 
-def _measure(make_engine, n: int, repeat: int) -> dict:
-    with make_engine() as engine:
-        cold = _time(engine, _tasks(n))
-        warm = min(_time(engine, _tasks(n)) for _ in range(repeat))
-    return {"cold_s": cold, "warm_s": warm}
+def _rounds(engines: dict, n: int, repeat: int) -> dict:
+    """Cold: each engine's first batch (its workers start). Warm: ``repeat`` rounds, each
+    timing every engine in turn, so that a change in the machine's load (it is shared) hits
+    all of them alike; the figures are medians over the rounds, ratios taken round by round."""
+    res: dict = {k: {"cold_s": _time(e, _tasks(n)), "warm_rounds_s": []} for k, e in engines.items()}
+    for _ in range(repeat):
+        for k, e in engines.items():
+            res[k]["warm_rounds_s"].append(_time(e, _tasks(n)))
+    for k in engines:
+        res[k]["warm_s"] = statistics.median(res[k]["warm_rounds_s"])
+    return res
+
+
+def _ratio(res: dict, a: str, b: str) -> float:
+    """Median over rounds of a's time / b's time."""
+    return statistics.median(x / y for x, y in zip(res[a]["warm_rounds_s"], res[b]["warm_rounds_s"]))
 
 
 class _Cluster:
@@ -90,21 +104,22 @@ class _Cluster:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=48)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "out" / "bench_sweep.json")
     ap.add_argument("--no-dask", action="store_true")
     args = ap.parse_args()
     n = args.runs
     res: dict = {"runs": n, "cores": len(os.sched_getaffinity(0)), "load_avg_before": os.getloadavg()}
-    res["local_1"] = _measure(lambda: Engine(jobs=1), n, args.repeat)
-    res["local_2"] = _measure(lambda: Engine(jobs=2), n, args.repeat)
-    if not args.no_dask:
-        with _Cluster() as address:
-            res["dask_2"] = _measure(lambda: Engine(scheduler=address), n, args.repeat)
+    with contextlib.ExitStack() as stack:
+        engines = {"local_1": stack.enter_context(Engine(jobs=1)), "local_2": stack.enter_context(Engine(jobs=2))}
+        if not args.no_dask:
+            address = stack.enter_context(_Cluster())
+            engines["dask_2"] = stack.enter_context(Engine(scheduler=address))
+        res.update(_rounds(engines, n, args.repeat))
     res["load_avg_after"] = os.getloadavg()
 
-    print(f"{n} recordings of the default run (300 steps each), {res['cores']} cores, "
-          f"load average {res['load_avg_before'][0]:.1f} before")
+    print(f"{n} recordings of the default run (300 steps each), {res['cores']} cores, load average "
+          f"{res['load_avg_before'][0]:.1f} before, {res['load_avg_after'][0]:.1f} after; warm: median of {args.repeat} rounds")
     print(f"{'engine':<24}{'cold s':>9}{'warm s':>9}{'warm ms/run':>13}")
     for key, name in (("local_1", "local pool, 1 worker"), ("local_2", "local pool, 2 workers"),
                       ("dask_2", "Dask, 2 workers")):
@@ -112,14 +127,15 @@ def main() -> None:
             r = res[key]
             print(f"{name:<24}{r['cold_s']:>9.2f}{r['warm_s']:>9.2f}{1000 * r['warm_s'] / n:>13.1f}")
     speed_cold = res["local_1"]["cold_s"] / res["local_2"]["cold_s"]
-    speed_warm = res["local_1"]["warm_s"] / res["local_2"]["warm_s"]
+    speed_warm = _ratio(res, "local_1", "local_2")
     res["speedup_2_vs_1"] = {"cold": speed_cold, "warm": speed_warm}
     print(f"2 workers vs 1: {speed_warm:.2f}x warm, {speed_cold:.2f}x cold (goal: at least {GOAL}x)")
     if "dask_2" in res:
-        over = {k: 1000 * (res["dask_2"][k] - res["local_2"][k]) / n for k in ("cold_s", "warm_s")}
-        res["dask_overhead_ms_per_task"] = {"cold": over["cold_s"], "warm": over["warm_s"]}
-        print(f"Dask vs local pool (2 workers each): {over['warm_s']:+.1f} ms per task warm, "
-              f"{over['cold_s']:+.1f} ms cold")
+        warm = 1000 * statistics.median(d - l for d, l in zip(res["dask_2"]["warm_rounds_s"],
+                                                              res["local_2"]["warm_rounds_s"])) / n
+        cold = 1000 * (res["dask_2"]["cold_s"] - res["local_2"]["cold_s"]) / n
+        res["dask_overhead_ms_per_task"] = {"cold": cold, "warm": warm}
+        print(f"Dask vs local pool (2 workers each): {warm:+.1f} ms per task warm, {cold:+.1f} ms cold")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, indent=2) + "\n")
     print(f"wrote {args.json}")
