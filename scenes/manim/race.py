@@ -220,8 +220,9 @@ class RaceScene(Scene):
             line = VMobject(stroke_color=c, stroke_width=3)
             cross = VGroup(Line(0.09 * (UP + LEFT), 0.09 * (DOWN + RIGHT)), Line(0.09 * (UP + RIGHT), 0.09 * (DOWN + LEFT))
                            ).set_stroke(c, width=5)
-            curves.append((r, line, cross))
-            self.dynamic += [line, cross]
+            head = Dot(radius=0.05, color=c).set_stroke(self.st.c("panel"), width=1.5)
+            curves.append((r, line, cross, head))
+            self.dynamic += [line, head, cross]
         return {"P": P, "curves": curves}
 
     def _fit_views(self, statics, box: Limits):
@@ -316,11 +317,14 @@ class RaceScene(Scene):
         if self.loss is not None:
             P = self.loss["P"]
             lo, hi = race.loss_range
-            for r, line, cross in self.loss["curves"]:
+            for r, line, cross, head in self.loss["curves"]:
                 k = int(idx[r])
                 run = race.runs[r]
                 xs, ys = race.loss_curve(r, k)
-                set_polyline(line, P.p(xs, np.clip(ys, lo, hi)))
+                pts = P.p(xs, np.clip(ys, lo, hi))
+                set_polyline(line, pts)
+                if len(pts):
+                    head.move_to(pts[-1])
                 e = race.loss_exit(r)
                 if e is not None and k >= e:
                     cross.move_to(P.p(run.samples[e], hi))
@@ -330,6 +334,8 @@ class RaceScene(Scene):
                     cross.set_stroke(opacity=1)
                 else:
                     cross.set_stroke(opacity=0)
+                # The head dot shows while the run is on the chart; the cross takes its place.
+                head.set_opacity(1 if len(pts) and cross.get_stroke_opacity() == 0 else 0)
         if self.fits:
             f = race.fit
             for r, P, line in self.fits:

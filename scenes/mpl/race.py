@@ -272,7 +272,9 @@ class RaceScene:
         self.loss_lines = []
         for r in range(race.n):
             c = self.colours[r]
-            line, = ax.plot([], [], color=c, lw=lw)
+            # A dot on each curve's head: the runs are seen at the start, and race as they go.
+            line, = ax.plot([], [], color=c, lw=lw, marker="o", ms=lw * 2.6, markevery=[0],
+                            markeredgecolor=self.col("panel"), markeredgewidth=lw * 0.35)
             mark, = ax.plot([], [], "X", color=c, ms=lw * 5.5, markeredgecolor=self.col("panel"),
                             markeredgewidth=lw * 0.45, clip_on=False)
             self.loss_lines.append((self.anim(line, 0), self.anim(mark, 3)))
@@ -439,7 +441,9 @@ class RaceScene:
                 k = int(idx[r])
                 run = race.runs[r]
                 e = race.loss_exit(r)
-                line.set_data(*race.loss_curve(r, k))
+                xs, ys = race.loss_curve(r, k)
+                line.set_data(xs, ys)
+                line.set_markevery([len(xs) - 1] if len(xs) else [])
                 if e is not None and k >= e:  # it left through the top: the mark sits there
                     mark.set_data([run.samples[e]], [hi])
                     mark.set_visible(True)
@@ -448,6 +452,8 @@ class RaceScene:
                     mark.set_visible(True)
                 else:
                     mark.set_visible(False)
+                if mark.get_visible():  # the cross takes the head's place
+                    line.set_markevery([])
         if self.fit_axes:
             f = race.fit
             for r, line, note in self.fit_axes:
