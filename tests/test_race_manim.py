@@ -60,8 +60,8 @@ def _text_boxes(scene):
     return out
 
 
-@pytest.mark.parametrize("n_runs", [4, 8, 10])
-def test_manim_race_texts_inside_and_apart(n_runs):
+@pytest.mark.parametrize("n_runs,theme", [(4, "dark"), (8, "light"), (10, "light")])
+def test_manim_race_texts_inside_and_apart(n_runs, theme):
     from manim import tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
@@ -71,12 +71,13 @@ def test_manim_race_texts_inside_and_apart(n_runs):
     from scenes.story.theme import load_theme
 
     lrs = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 1.2, 0.03, 0.15)[:n_runs]
-    runs = [(f"lr={lr}", record(TrainConfig(lr=lr, epochs=4))) for lr in lrs]
+    runs = [(f"lr={lr}" if n_runs > 4 else f"batch_size={i + 1},lr={lr}", record(TrainConfig(lr=lr, epochs=4)))
+            for i, lr in enumerate(lrs)]
     race = RaceStory(runs, ["lr"])
     plan = race.plan(PlanSettings(fps=5, intro=0.4, fast_forward=0.5, hold=0.4))
     with tempconfig(_manim_config(854, 480, 5)):
         renderer = CairoRenderer(file_writer_class=file_writer_for(lambda f, n: None), skip_animations=True)
-        sc = RaceScene(race, load_theme("light"), plan, renderer=renderer)
+        sc = RaceScene(race, load_theme(theme), plan, renderer=renderer)
         sc.render()
         half_w = 8.0 * 854 / 480 / 2
         for i in (0, len(plan) // 2, len(plan) - 1):

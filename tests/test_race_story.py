@@ -186,10 +186,18 @@ def test_spread_labels_leaves_separate_labels_alone():
 def test_label_positions_stay_in_the_view(lr_runs):
     race = RaceStory(lr_runs, ["lr"])
     plan = race.plan(PlanSettings(fps=10))
-    for i in range(0, len(plan), 11):
-        for u, v, ha in race.label_positions(plan.index[:, i], 0.18, 0.05):
-            assert -1e-9 <= u <= 1 + 1e-9 and 0.025 - 1e-9 <= v <= 0.975 + 1e-9
-            assert ha == ("right" if u > 1 - 0.18 - 0.03 else "left")
+    from scenes.story.race import LABEL_GAP
+
+    for width in (0.18, 0.7):  # short labels, and labels too long for either side of a head
+        for i in range(0, len(plan), 11):
+            for r, (u, v, ha) in enumerate(race.label_positions(plan.index[:, i], width, 0.05)):
+                assert 0.025 - 1e-9 <= v <= 0.975 + 1e-9
+                lo, hi = (u, u + LABEL_GAP + width) if ha == "left" else (u - LABEL_GAP - width, u)
+                assert lo >= -1e-9 and hi <= 1 + 1e-9, (width, u, ha)  # the text stays in the view
+                a, b, _ = race.head(r, int(plan.index[r, i]))
+                head_u = (a - race.params.x0) / (race.params.x1 - race.params.x0)
+                if width == 0.18:  # short labels sit at their heads
+                    assert u == pytest.approx(head_u)
 
 
 def test_bad_input_is_one_line(lr_runs, tmp_path, one_line):

@@ -269,8 +269,14 @@ class RaceScene(Scene):
         st = self.st
         head = self.title("Leaderboard", np.array([x0, top - 0.35, 0]), "title")
         statics.append(head)
-        statics.append(self.text("full-data loss now, lowest first", "tick", muted=True)
-                       .next_to(head, DOWN, buff=0.1, aligned_edge=LEFT))
+        room = HALF_W - x0 - 0.15
+        sub = self.text("full-data loss now, lowest first", "tick", muted=True)
+        if sub.width > room:
+            sub.scale_to_fit_width(room)
+        statics.append(sub.next_to(head, DOWN, buff=0.1, aligned_edge=LEFT))
+        # Row type no larger than lets the longest name and the widest loss share a row.
+        widest = max(self.label(r, "table").width for r in range(self.race.n)) + self.text("8.88e−88", "table").width
+        self.row_scale = min(1.0, (room - 0.42 - 0.2) / widest)
         key = VGroup(*[self.text(s, "tick", muted=True) for s in
                        ("★  least-squares optimum", "✕  left the view / diverged", f"clock: {CLOCK_LABEL}", "  = steps × batch size,",
                         "  fair across batch sizes")]).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
@@ -377,9 +383,11 @@ class RaceScene(Scene):
             text = f"{n}|{row.label}|{_fmt_loss(row.loss)}|{row.epoch:.1f}|{row.status}"
 
             def build(n=n, row=row, at=at):
-                rank = self.text(f"{n + 1}.", "table", muted=True).move_to(at, aligned_edge=LEFT + UP)
-                name = self.label(row.run, "table").move_to(at + RIGHT * 0.42, aligned_edge=LEFT + UP)
-                loss = self.text(_fmt_loss(row.loss), "table").move_to([self.lead_x1, at[1], 0], aligned_edge=RIGHT + UP)
+                k = self.row_scale
+                rank = self.text(f"{n + 1}.", "table", muted=True).scale(k).move_to(at, aligned_edge=LEFT + UP)
+                name = self.label(row.run, "table").scale(k).move_to(at + RIGHT * 0.42, aligned_edge=LEFT + UP)
+                loss = self.text(_fmt_loss(row.loss), "table").scale(k).move_to([self.lead_x1, at[1], 0],
+                                                                               aligned_edge=RIGHT + UP)
                 info = self.text(f"epoch {row.epoch:.1f} · {row.status}", "tick", muted=True)
                 width = self.lead_x1 - at[0] - 0.42
                 if info.width > width:

@@ -432,7 +432,8 @@ class RaceScene:
                     t.set_ha(ha)
                     # A label pushed away from its head is tied to it by a thin line.
                     ha_, hb_, _ = race.head(r, int(idx[r]))
-                    moved = abs((hb_ - p.y0) / (p.y1 - p.y0) - v) > lh * 0.6
+                    moved = (abs((hb_ - p.y0) / (p.y1 - p.y0) - v) > lh * 0.6
+                             or abs((ha_ - p.x0) / (p.x1 - p.x0) - u) > 1e-9)
                     leader.set_data([ha_, x], [hb_, y])
                     leader.set_visible(moved)
         if self.loss_ax is not None:

@@ -39,6 +39,7 @@ MAX_FIT_OVERLAID = 4  # more lines than this on one fit chart hide the data: sma
 CLOCK_LABEL = "samples seen"
 INTRO, RACE, HOLD = 0, 1, 2
 RACE_FACTOR = 2.0     # the race plays for this many times the plan's fast-forward seconds
+LABEL_GAP = 0.03      # the room (view fraction) kept between a head and its label's text
 POINTS_CAP = 2000     # vertices per drawn path or loss curve: a 100k-step run costs what a 2k one does
 
 
@@ -383,18 +384,24 @@ class RaceStory:
         return sorted(rows, key=lambda row: (row.loss, row.run))
 
     def label_positions(self, index: np.ndarray, width: float, height: float) -> list[tuple[float, float, str]]:
-        """Direct labels at the path heads, in fractions of the parameter view: ``(u, v, ha)``
-        with ``ha`` the side of the text anchored at the head (labels near the right edge sit to
-        the left of their head). ``width`` and ``height`` are a label's size (view fractions)."""
+        """Direct labels at the path heads, in fractions of the parameter view: ``(u, v, ha)``,
+        the point the label is anchored at and ``ha`` the side of the text there (``left``: the
+        text runs right from u). A label goes right of its head if it fits there, else left of
+        it; a label too long for either side slides into the view (then u is not the head's,
+        and a backend ties it to its head). Backends leave a gap under LABEL_GAP between anchor
+        and text. ``width`` and ``height`` are a label's size (view fractions)."""
         p = self.params
         heads = [self.head(r, int(k))[:2] for r, k in enumerate(index)]
         u = np.array([(a - p.x0) / (p.x1 - p.x0) for a, _ in heads])
         v = np.array([(b - p.y0) / (p.y1 - p.y0) for _, b in heads])
-        left = u > 1.0 - width - 0.03
-        # The column a label occupies: to the right of its head, or to its left.
-        col = np.where(left, u - width / 2 - 0.02, u + width / 2 + 0.02)
+        g = LABEL_GAP
+        right_fits, left_fits = u + g + width <= 1.0, u - g - width >= 0.0
+        text_right = right_fits | ~left_fits
+        anchor = np.where(right_fits | left_fits, u, np.clip(u, 0.0, max(1.0 - width - g, 0.0)))
+        # The column a label occupies: to the right of its anchor, or to its left.
+        col = np.where(text_right, anchor + width / 2 + g, anchor - width / 2 - g)
         vv = spread_labels(col, v, width, height)
-        return [(float(a), float(b), "right" if lf else "left") for a, b, lf in zip(u, vv, left)]
+        return [(float(a), float(b), "left" if tr else "right") for a, b, tr in zip(anchor, vv, text_right)]
 
     def optimum(self, run: int = 0) -> tuple[float, float]:
         return self.optima[run]
