@@ -182,7 +182,8 @@ class RaceScene(Scene):
             self.dynamic += [path, head, cross]
             if not small:
                 view["labels"].append(self.label(r, backed=True))
-        self.dynamic += view["labels"]  # above every path, as in matplotlib
+                view.setdefault("leaders", []).append(Line(stroke_color=c, stroke_width=1.5))
+        self.dynamic += view.get("leaders", []) + view["labels"]  # above every path, as in matplotlib
         if not small:
             view["label_wh"] = (max(m.width for m in view["labels"]) / P.w + 0.02,
                                 max(m.height for m in view["labels"]) / P.h + 0.012)
@@ -316,10 +317,17 @@ class RaceScene(Scene):
             if view["labels"]:
                 lw, lh = view["label_wh"]
                 L = race.params
-                for r, (lab, (u, v, ha)) in enumerate(zip(view["labels"], race.label_positions(idx, lw, lh))):
+                places = race.label_positions(idx, lw, lh)
+                for r, (lab, leader, (u, v, ha)) in enumerate(zip(view["labels"], view["leaders"], places)):
                     anchor = P.p(L.x0 + u * (L.x1 - L.x0), L.y0 + v * (L.y1 - L.y0))
                     side = LEFT if ha == "left" else RIGHT
                     lab.move_to(anchor + (RIGHT if ha == "left" else LEFT) * 0.1, aligned_edge=side)
+                    # A label pushed away from its head is tied to it by a thin line.
+                    ha_, hb_, _ = race.head(r, int(idx[r]))
+                    moved = (abs((hb_ - L.y0) / (L.y1 - L.y0) - v) > lh * 0.6
+                             or abs((ha_ - L.x0) / (L.x1 - L.x0) - u) > 1e-9)
+                    leader.put_start_and_end_on(P.p(ha_, hb_), anchor + 1e-4 * RIGHT)
+                    leader.set_stroke(opacity=1 if moved else 0)
         if self.loss is not None:
             P = self.loss["P"]
             lo, hi = race.loss_range
