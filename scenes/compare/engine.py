@@ -10,6 +10,7 @@ its label while the others finish.
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import socket
 import tempfile
@@ -182,6 +183,11 @@ class Engine:
         if self._client is not None:
             return self._client.get_executor(pure=False)  # the same settings twice are two runs, not one
         if self._pool is None:
+            if multiprocessing.get_start_method() == "fork":
+                # Forked workers inherit an imported torch: it is imported once here, not once per
+                # worker at the same time (seconds of CPU each). Safe: this process runs no torch op,
+                # so no thread pool of torch's exists to be forked.
+                import torch  # noqa: F401
             self._pool = ProcessPoolExecutor(max_workers=max(1, min(self.jobs or default_jobs(), n_tasks)))
         return self._pool
 
