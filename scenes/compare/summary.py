@@ -83,7 +83,7 @@ def _dots(ax, rows: Sequence[RunRow], axis: Axis | None, th) -> None:
         ax.minorticks_off()
         ax.set_xlabel(axis.key)
         what = axis.key
-    ok = [(x, r) for x, r in zip(xs, rows) if not r.diverged]
+    ok = sorted(((x, r) for x, r in zip(xs, rows) if not r.diverged), key=lambda xr: xr[0])  # the line runs left to right
     bad = [(x, r) for x, r in zip(xs, rows) if r.diverged]
     ys = [r.final_loss for _, r in ok]
     log_y = uses_log(ys + [r.least_squares_loss for r in rows if r.least_squares_loss > 0]) and all(y > 0 for y in ys)
