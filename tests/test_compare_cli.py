@@ -35,6 +35,7 @@ def _main(capsys, *argv) -> tuple[int, str, str]:
     (["--compare", "lr=0.1,0.2", "--format", "png,html"], ["html", "comparison", "mp4, webm, gif, png"]),
     (["--compare", "lr=0.1,0.2", "--trace", "x.json"], ["one or the other"]),
     (["--jobs", "2"], ["--jobs only applies to a comparison"]),
+    (["--compare", "lr=0.1,0.2", "--backend", "manim", "--size", "480x480"], ["16:9", "480x480"]),
     (["--each"], ["--each only applies"]),
 ])
 def test_bad_input_is_one_line_before_any_run(tmp_path, capsys, argv, names):

@@ -77,6 +77,11 @@ def prepare(job, request: Request) -> Prepared:
     bad = [f for f in job.render.formats if f not in RACE_FORMATS]
     if bad and not request.record_only:
         raise InputError(f"--format {', '.join(bad)} does not apply to a comparison; it writes: {', '.join(RACE_FORMATS)}")
+    w, h = job.render.size
+    if job.render.backend == "manim" and abs(w / h - 16 / 9) > 0.02 and not request.record_only:
+        # render_race refuses it too, but only after every run is recorded: refused here first.
+        raise InputError(f"the Manim race is laid out for 16:9 frames (1280x720, 854x480, ...), got {w}x{h}; "
+                         "the matplotlib race takes any shape")
     if job.render.explore:
         raise InputError("--explore writes the html explorer of one run; it does not apply to a comparison")
     if request.traces:
