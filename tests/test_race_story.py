@@ -253,3 +253,8 @@ def test_long_paths_are_bounded_and_end_at_the_point_shown():
         assert np.all(np.isin(a, st.path_a[:k + 1]))
         xs, ys = small.loss_curve(0, k)
         assert xs[-1] == small.runs[0].samples[k] and ys[-1] == small.runs[0].path_loss[k]
+
+
+def test_epochs_read_as_tenths_and_whole_numbers_without_a_point():
+    from scenes.story.race import fmt_epoch
+    assert [fmt_epoch(e) for e in (0, 3.66, 7.25, 99.96, 100.0, 2 / 3)] == ["0", "3.7", "7.2", "100", "100", "0.7"]

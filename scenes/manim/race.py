@@ -23,7 +23,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Dot, Line, ManimColor, Mobject, Rectan
 from scenes.manim.parts import Panel, Style, register_font, set_children, set_polyline
 from scenes.story.geometry import Limits
 from scenes.story.palette import band_colors
-from scenes.story.race import CLOCK_LABEL, HOLD, INTRO, RacePlan, RaceStory, fmt_samples
+from scenes.story.race import CLOCK_LABEL, HOLD, INTRO, RacePlan, RaceStory, fmt_epoch, fmt_samples
 from scenes.story.theme import Theme
 
 __all__ = ["RaceScene", "render_manim_race"]
@@ -388,7 +388,7 @@ class RaceScene(Scene):
             [HALF_W - 0.25, HALF_H - 0.32, 0], aligned_edge=RIGHT)])
         rows = race.leaderboard(plan.index[:, i])
         for n, ((g, at), row) in enumerate(zip(self.rows, rows)):
-            text = f"{n}|{row.label}|{_fmt_loss(row.loss)}|{row.epoch:.1f}|{row.status}"
+            text = f"{n}|{row.label}|{_fmt_loss(row.loss)}|{fmt_epoch(row.epoch)}|{row.status}"
 
             def build(n=n, row=row, at=at):
                 k = self.row_scale
@@ -396,7 +396,7 @@ class RaceScene(Scene):
                 name = self.label(row.run, "table").scale(k).move_to(at + RIGHT * 0.42, aligned_edge=LEFT + UP)
                 loss = self.text(_fmt_loss(row.loss), "table").scale(k).move_to([self.lead_x1, at[1], 0],
                                                                                aligned_edge=RIGHT + UP)
-                info = self.text(f"epoch {row.epoch:.1f} · {row.status}", "tick", muted=True)
+                info = self.text(f"epoch {fmt_epoch(row.epoch)} · {row.status}", "tick", muted=True)
                 width = self.lead_x1 - at[0] - 0.42
                 if info.width > width:
                     info.scale_to_fit_width(width)

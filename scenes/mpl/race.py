@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from scenes.story.palette import band_colors
-from scenes.story.race import CLOCK_LABEL, HOLD, INTRO, RacePlan, RaceStory, fmt_samples
+from scenes.story.race import CLOCK_LABEL, HOLD, INTRO, RacePlan, RaceStory, fmt_epoch, fmt_samples
 from scenes.story.theme import Theme
 
 __all__ = ["RaceScene", "RaceRenderer"]
@@ -348,7 +348,7 @@ class RaceScene:
         for r, run in enumerate(race.runs):
             last = run.n_points - 1
             for status in {race.status(r, last), "left the view", "running"}:
-                infos.append(f"epoch {race.epoch(r, last):.1f} · {status}")
+                infos.append(f"epoch {fmt_epoch(race.epoch(r, last))} · {status}")
         info = max(self._width(t, fi) for t in infos)
         return fs * min(1.0, room / name), fi * min(1.0, room / info)
 
@@ -481,7 +481,7 @@ class RaceScene:
             name.set_color(self.colours[row.run] if tag is None else tag)
             name.get_bbox_patch().set_facecolor("none" if tag is None else self.colours[row.run])
             loss.set_text(_fmt_loss(row.loss))
-            info.set_text(f"epoch {row.epoch:.1f} · {row.status}")
+            info.set_text(f"epoch {fmt_epoch(row.epoch)} · {row.status}")
         if self.leader_more is not None:
             self.leader_more.set_text(f"+ {len(rows) - len(self.leader_rows)} more runs")
 

@@ -29,7 +29,7 @@ from training.errors import InputError
 from training.trace import Trace
 
 __all__ = ["contrast", "OKABE_ITO", "MAX_OVERLAID", "MAX_FIT_OVERLAID", "CLOCK_LABEL", "RaceRun", "RacePlan",
-           "Row", "RaceStory", "race_plan", "spread_labels", "fmt_samples"]
+           "Row", "RaceStory", "race_plan", "spread_labels", "fmt_samples", "fmt_epoch"]
 
 # Okabe & Ito (2008). Black is the theme's text colour (so it reads on a dark theme too), and
 # yellow comes last: it is the one colour that is faint on white.
@@ -65,6 +65,13 @@ def fmt_samples(n: float) -> str:
         if n >= div:
             return f"{n / div:.3g}{unit}"
     return f"{n:.0f}"
+
+
+def fmt_epoch(e: float) -> str:
+    """Epochs done, to a tenth (runs of other batch sizes stand between two epochs on the
+    shared clock); a whole number without its ".0" (a finished run: "epoch 100")."""
+    text = f"{float(e):.1f}"
+    return text[:-2] if text.endswith(".0") else text
 
 
 @dataclass(frozen=True)
