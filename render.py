@@ -38,6 +38,9 @@ examples:
   python render.py --serve --open                   a local web app: move a slider, a fresh PyTorch run is drawn
   python render.py --format slides                  out/sgd.slides.html: presenter mode, one beat per key press
   python render.py --format svg,pdf                 the final-fit poster as vector files (text stays text)
+  python render.py --compare lr=0.03,0.1,0.3,1      four runs raced in out/compare.mp4, plus summary.png and runs.csv
+  python render.py --compare lr=0.1,0.3 --compare batch_size=1,2,6 --format png   a grid of six runs
+  python render.py --trace a/trace.json --trace b/trace.json   compare saved runs, no training
 """
 
 
@@ -56,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--config", metavar="FILE", help="TOML file with [data], [training] and [render] sections; flags override it. "
                    f"A bare name picks a bundled example: {', '.join(example_config_names())}")
     g.add_argument("--preset", metavar="NAME", help=f"one of: {', '.join(preset_names())} (a config file and flags override it)")
-    g.add_argument("--trace", metavar="FILE", help="re-render a saved trace.json without training (torch is not imported)")
+    g.add_argument("--trace", metavar="FILE", action="append",
+                   help="re-render a saved trace.json without training (torch is not imported); "
+                        "repeat it to compare saved runs")
 
     g = p.add_argument_group("data")
     g.add_argument("--data", metavar="SPEC", help="'article' (default: the article's six points), a CSV file with "
@@ -92,6 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--explore", action="store_true",
                    help="with --format html: record a grid of runs (learning rate x batch size x momentum) and "
                         "write a player whose sliders switch between them")
+
+    g = p.add_argument_group("many runs")
+    g.add_argument("--compare", metavar="KEY=V1,V2,...", action="append",
+                   help="record one run per value and compare them (OUT/compare.*, summary.png, runs.csv, "
+                        "runs/<label>/trace.json); repeat it for a grid. KEY is one of: "
+                        "lr, batch_size, epochs, optimizer, momentum, nesterov, shuffle, seed, init_a, init_b, data")
+    g.add_argument("--each", action="store_true", help="also render each run's own video into OUT/runs/<label>/")
+    g.add_argument("--jobs", type=int, help="runs recorded at once on this machine (default: the cores available)")
+    g.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the tasks on this Dask cluster instead (pip install 'sgd-anim[cluster]')")
+    g.add_argument("--yes", action="store_true", help=f"allow more than 256 runs")
 
     g = p.add_argument_group("serve")
     g.add_argument("--serve", action="store_true",
@@ -170,7 +186,7 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
 
 
 def _run(args: dict) -> int:
-    from scenes.job import build_job, load_config_file, load_preset, job_to_toml
+    from scenes.job import build_job, load_config_file, job_to_toml
     from training.errors import InputError
 
     quiet = args.pop("quiet", False)
@@ -180,8 +196,19 @@ def _run(args: dict) -> int:
         return _serve(args, serve_flags, quiet)
     record_only = args.pop("record_only", False)
     no_cache = args.pop("no_cache", False)
-    trace_file = args.pop("trace", None)
+    trace_files = args.pop("trace", None) or []
+    compare_flags = args.pop("compare", None) or []
+    sweep = {k: args.pop(k) for k in ("each", "jobs", "scheduler", "yes") if k in args}
     config_file = args.pop("config", None)
+    config_layer: dict = load_config_file(config_file) if config_file else {}
+    file_compare = config_layer.pop("compare", None)
+    if compare_flags or file_compare or len(trace_files) > 1:
+        return _compare(args, config_layer, compare_flags, file_compare, trace_files, sweep,
+                        record_only=record_only, use_cache=not no_cache, quiet=quiet)
+    if sweep:
+        raise InputError(f"{', '.join('--' + k for k in sweep)} only {'applies' if len(sweep) == 1 else 'apply'} to a comparison "
+                         "(--compare KEY=V1,V2,... or several --trace)")
+    trace_file = trace_files[0] if trace_files else None
     if trace_file:
         from scenes.job import TRAIN_KEYS
         given = [k for k in (*TRAIN_KEYS, "data") if k in args]
@@ -194,18 +221,7 @@ def _run(args: dict) -> int:
     if record_only and args.get("explore"):
         raise InputError("--explore writes the html explorer; it does not apply with --record-only")
 
-    layers: list[dict] = []
-    preset = args.get("preset")
-    config_layer: dict = {}
-    base_dir = Path.cwd()
-    if config_file:
-        config_layer = load_config_file(config_file)
-        preset = args.get("preset", config_layer.pop("preset", None))
-    if preset is not None:
-        layers.append({**load_preset(preset), "preset": preset})
-    layers.append(config_layer)
-    layers.append(args)
-    job = build_job(layers, base_dir)
+    job = build_job(_layers(args, config_layer), Path.cwd())
     if job.render.explore:
         if trace_file:  # explore = true from a config file
             raise InputError("--explore records a grid of new runs; it does not apply with --trace")
@@ -251,6 +267,77 @@ def _run(args: dict) -> int:
                 print(path)
             sys.stdout.flush()
         except BrokenPipeError:  # `render.py | head -1`: the reader left; the files are written
+            sys.stdout = open(os.devnull, "w")
+    return 0
+
+
+def _layers(args: dict, config_layer: dict) -> list[dict]:
+    """Settings, weakest first: a preset (named by a flag, else by the config file), the
+    config file, flags."""
+    from scenes.job import load_preset
+    layers: list[dict] = []
+    preset = args.get("preset", config_layer.pop("preset", None))
+    if preset is not None:
+        layers.append({**load_preset(preset), "preset": preset})
+    layers.append(config_layer)
+    layers.append(args)
+    return layers
+
+
+def _compare(args: dict, config_layer: dict, flags: list[str], file_compare: dict | None, trace_files: list[str],
+             sweep: dict, *, record_only: bool, use_cache: bool, quiet: bool) -> int:
+    """--compare / several --trace / a [compare] table: many runs, delegated to scenes.compare."""
+    from scenes.compare.engine import Engine
+    from scenes.compare.run import Request, execute, output_names, prepare
+    from scenes.compare.spec import parse_compare_flag
+    from scenes.job import TRAIN_KEYS, build_job
+    from training.errors import InputError
+
+    if flags and trace_files:
+        raise InputError("--compare records new runs and --trace re-renders saved ones; use one or the other")
+    if args.get("explore"):
+        raise InputError("--explore writes the html explorer of one run; it does not apply to a comparison")
+    file_compare = file_compare or {}
+    if flags:
+        axes, traces = tuple(parse_compare_flag(f) for f in flags), ()
+    elif trace_files:
+        axes, traces = (), tuple(Path(t) for t in trace_files)
+    else:
+        axes = tuple(file_compare.get("axes", ()))
+        traces = tuple(Path(t) for t in file_compare.get("traces", ()))
+    if traces:
+        given = [k for k in (*TRAIN_KEYS, "data") if k in args]
+        if given:
+            names = ", ".join("--keep-last" if k == "drop_last" else "--" + k.replace("_", "-") for k in given)
+            raise InputError(f"{names}: training settings do not apply with --trace, which re-renders saved runs")
+        config_layer = {k: v for k, v in config_layer.items() if k not in (*TRAIN_KEYS, "data")}
+    job = build_job(_layers(args, config_layer), Path.cwd())
+    request = Request(axes=axes, traces=traces, each=sweep.get("each", file_compare.get("each", False)),
+                      yes=sweep.get("yes", False), jobs=sweep.get("jobs"), scheduler=sweep.get("scheduler"),
+                      record_only=record_only, use_cache=use_cache)
+    prep = prepare(job, request)
+    out = _prepare_out_dir(job.out)
+    for name in output_names(prep):
+        if (out / name).is_dir():
+            raise InputError(f"output file {out / name} is an existing folder; remove it or choose another --out")
+    if (out / "runs").exists() and not (out / "runs").is_dir():
+        raise InputError(f"{out / 'runs'} is an existing file; remove it or choose another --out")
+    progress = _Progress(enabled=not quiet)
+    say = (lambda msg: None) if quiet or progress.active else _say
+    with Engine(jobs=request.jobs, scheduler=request.scheduler) as engine:  # a bad scheduler is refused here
+        _make_out_dir(out)
+        if not quiet:
+            _say(f"{len(prep.runs)} runs on {engine.where}")
+        try:
+            written = execute(prep, engine, out, say=say, warn=_say, bar=progress.task)
+        finally:
+            progress.close()
+    if not quiet:
+        try:
+            for path in written:
+                print(path)
+            sys.stdout.flush()
+        except BrokenPipeError:
             sys.stdout = open(os.devnull, "w")
     return 0
 
@@ -455,6 +542,10 @@ class _Progress:
             self._bar = Progress(TextColumn("{task.description:>10}"), BarColumn(), TaskProgressColumn(),
                                  TimeRemainingColumn(), console=Console(stderr=True), transient=True)
             self._bar.start()
+
+    @property
+    def active(self) -> bool:
+        return self._bar is not None
 
     def task(self, name: str):
         if self._bar is None:

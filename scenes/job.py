@@ -214,14 +214,18 @@ def load_config_file(path: str | Path) -> dict:
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"config file {path} is not valid TOML: {e}") from None
     flat: dict[str, Any] = {}
-    sections = {"data": None, "training": TRAIN_KEYS, "render": RENDER_KEYS + ("formats", "preset", "out")}
+    sections = {"data": None, "training": TRAIN_KEYS, "render": RENDER_KEYS + ("formats", "preset", "out"),
+                "compare": None}
     for key, value in doc.items():
         if key not in sections:
-            raise InputError(f"config file {path}: unknown section or key {key!r}; accepted sections: [data], [training], [render]")
+            raise InputError(f"config file {path}: unknown section or key {key!r}; accepted sections: [data], [training], [render], [compare]")
         if not isinstance(value, dict):
             raise InputError(f"config file {path}: {key!r} must be a [{key}] section")
         if key == "data":
             flat["data"] = _data_from_toml(value, p)
+            continue
+        if key == "compare":
+            flat["compare"] = _compare_from_toml(value, p, str(path))
             continue
         for k, v in value.items():
             if k not in sections[key]:
@@ -234,6 +238,32 @@ def load_config_file(path: str | Path) -> dict:
         theme = Path(flat["theme"])
         flat["theme"] = str(theme if theme.is_absolute() else (p.parent / theme).resolve())
     return flat
+
+
+def _compare_from_toml(section: dict, config_path: Path, name: str) -> dict:
+    """The [compare] table: varied settings (``lr = [0.03, 0.1]``), or ``traces = [...]`` (saved
+    runs), and ``each = true``. Paths (traces, CSV data) are relative to the config file."""
+    from scenes.compare.spec import axes_from_table
+    table = dict(section)
+    where = f"config file {name}: [compare]"
+    result: dict[str, Any] = {"each": _expect(table.pop("each", False), bool, f"{where} each")}
+    traces = table.pop("traces", None)
+    if traces is not None:
+        if not isinstance(traces, list) or not traces or not all(isinstance(t, str) and t for t in traces):
+            raise InputError(f"{where} traces must be a non-empty list of trace file paths")
+        if table:
+            raise InputError(f"{where} traces re-renders saved runs; it cannot be combined with {', '.join(table)}")
+        result["traces"] = [str(t if Path(t).is_absolute() else (config_path.parent / t).resolve()) for t in traces]
+        return result
+    data = table.get("data")
+    if isinstance(data, list):  # a CSV path is relative to the config file, like [data] source
+        table["data"] = [str((config_path.parent / d).resolve()) if isinstance(d, str) and d.strip()
+                         and d.strip() != "article" and not d.strip().startswith("synthetic")
+                         and not Path(d).is_absolute() else d for d in data]
+    if not table:
+        raise InputError(f"{where} is empty; give the settings to vary, for example lr = [0.03, 0.1, 0.3]")
+    result["axes"] = axes_from_table(table, where)
+    return result
 
 
 def _data_from_toml(section: dict, config_path: Path) -> DataSpec:

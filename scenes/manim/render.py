@@ -39,7 +39,12 @@ SCENE_NAMES = ("walkthrough", "fit", "loss", "params")
 
 
 def manim_cache_dir() -> Path:
-    """Where typeset math and text SVGs are kept between renders (same root as the trace cache)."""
+    """Where typeset math and text SVGs are kept between renders (same root as the trace cache).
+
+    ``$SGD_ANIM_MANIM_CACHE`` overrides it: each task of a sweep (``--each``) gets its own,
+    since Manim's caches are not safe to share between processes writing at once."""
+    if os.environ.get("SGD_ANIM_MANIM_CACHE"):
+        return Path(os.environ["SGD_ANIM_MANIM_CACHE"])
     if os.environ.get("SGD_ANIM_CACHE"):
         base = Path(os.environ["SGD_ANIM_CACHE"])
     else:

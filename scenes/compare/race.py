@@ -1,0 +1,106 @@
+"""The race video of a comparison: every run on one clock, in one picture.
+
+:func:`render_race` checks its input, builds the :class:`~scenes.story.race.RaceStory`
+(everything the race shows), and draws it with matplotlib (:mod:`scenes.mpl.race`) or Manim
+(:mod:`scenes.manim.race`). Each frame is drawn once and handed to every requested writer;
+every file is written through the writers' atomic rename (no partial output).
+"""
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Callable, Sequence
+
+from scenes.story.plan import PlanSettings
+from training.errors import InputError
+from training.trace import Trace
+
+__all__ = ["RACE_FORMATS", "RACE_BACKENDS", "render_race"]
+
+RACE_FORMATS = ("mp4", "webm", "gif", "png")
+RACE_BACKENDS = ("matplotlib", "manim")
+
+
+def _check(runs, formats, backend, fps, plan) -> tuple[str, ...]:
+    if not runs:
+        raise InputError("a race needs at least one run")
+    for item in runs:
+        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Trace)):
+            raise InputError("a race takes (label, trace) pairs")
+    formats = tuple(dict.fromkeys(formats))
+    bad = [f for f in formats if f not in RACE_FORMATS]
+    if bad or not formats:
+        what = f"format {bad[0]!r} is not supported for a race" if bad else "no format asked for"
+        raise InputError(f"{what}; accepted: {', '.join(RACE_FORMATS)}")
+    if backend not in RACE_BACKENDS:
+        raise InputError(f"unknown race backend {backend!r}; accepted: {', '.join(RACE_BACKENDS)}")
+    if isinstance(fps, bool) or not isinstance(fps, int) or not 1 <= fps <= 120:
+        raise InputError(f"fps must be a whole number between 1 and 120, got {fps!r}")
+    if plan is not None:
+        plan.validate()
+    return formats
+
+
+def render_race(runs: list[tuple[str, Trace]], out_dir: Path, *, varied: list[str], formats: Sequence[str],
+                stem: str = "compare", backend: str = "matplotlib", size=(1280, 720), fps: int = 30,
+                theme="light", plan: PlanSettings | None = None,
+                progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """Draw the race of ``runs`` (``(label, trace)`` pairs, in order) and write ``{stem}.{fmt}``
+    for each of ``formats`` (a subset of :data:`RACE_FORMATS`; ``png`` is the finish). ``varied``
+    names the settings the comparison varies (the title says them). ``plan`` gives the timing
+    (intro, race = 2 x fast_forward, hold; ``target_duration``); ``fps`` overrides its fps.
+    Returns the paths written."""
+    import dataclasses
+
+    from scenes.job import check_size
+    from scenes.story.race import RaceStory
+    from scenes.story.theme import Theme, load_theme
+
+    formats = _check(runs, formats, backend, fps, plan)
+    size = check_size(size)
+    if backend == "manim" and abs(size[0] / size[1] - 16 / 9) > 0.02:
+        raise InputError(f"the Manim race is laid out for 16:9 frames (1280x720, 854x480, ...), got "
+                         f"{size[0]}x{size[1]}; the matplotlib race takes any shape")
+    th = theme if isinstance(theme, Theme) else load_theme(theme)
+    settings = dataclasses.replace(plan or PlanSettings(), fps=fps)
+    race = RaceStory(list(runs), list(varied))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if backend == "manim":
+        from scenes.manim.race import render_manim_race
+
+        return render_manim_race(race, out_dir, formats=formats, stem=stem, size=size, fps=fps, theme=th,
+                                 plan=settings, progress=progress)
+    import matplotlib
+
+    with matplotlib.rc_context({"text.hinting": "none"}):  # as scenes.mpl.render: faster, same look
+        return _render_mpl(race, out_dir, formats, stem, size, th, settings, progress)
+
+
+def _render_mpl(race, out_dir: Path, formats, stem, size, theme, settings, progress) -> list[Path]:
+    from scenes.mpl.race import RaceRenderer, RaceScene
+    from scenes.writers import get_writer, write_png
+
+    frame_plan = race.plan(settings)
+    renderer = RaceRenderer(RaceScene(race, theme, size), frame_plan)
+    written: list[Path] = []
+    videos = [f for f in formats if f != "png"]
+    if videos:
+        n = len(frame_plan)
+        opts: dict[str, dict] = {f: {} for f in videos}
+        if "gif" in videos:  # the GIF palette from frames across the whole race
+            picks = sorted({int(j) for j in (0, n // 4, n // 2, 3 * n // 4, n - 1)})
+            opts["gif"]["palette_frames"] = [renderer.frame(j).copy() for j in picks]
+        targets = {f: out_dir / f"{stem}.{f}" for f in videos}
+        with ExitStack() as stack:
+            ws = [stack.enter_context(get_writer(f, **opts[f]).saving(targets[f], size, settings.fps))
+                  for f in videos]
+            for done, frame in enumerate(renderer.frames(), start=1):
+                for w in ws:
+                    w.grab_frame(frame)
+                if progress is not None and (done % 30 == 0 or done == n):
+                    progress(done, n)
+        written += [targets[f] for f in videos]
+    if "png" in formats:
+        written.append(write_png(out_dir / f"{stem}.png", renderer.frame(len(frame_plan) - 1).copy()))
+    return written
