@@ -105,10 +105,13 @@ for (var n = walk.nextNode(); n; n = walk.nextNode()) {
   var cell = cellOf(el);
   if (cell) out.texts.push({ name: n.nodeValue.trim(), panel: cell, box: rectOf(r) });
 }
-['sgd-fit', 'sgd-loss', 'sgd-params'].forEach(function (id) {
-  var c = document.getElementById(id);
-  if (!c) return;
-  var r = c.getBoundingClientRect(), kx = r.width / c.width, ky = r.height / c.height;
+// Every canvas the page shows (the run's views, or a race's).
+Array.prototype.forEach.call(root.querySelectorAll('canvas[id]'), function (c) {
+  var id = c.id;
+  if (c.closest('[hidden]')) return;
+  var r = c.getBoundingClientRect();
+  if (r.width < 1 || r.height < 1 || !c.width || !c.height) return;
+  var kx = r.width / c.width, ky = r.height / c.height;
   out.cells[id] = rectOf(r);
   var e = window.__sgdProbe && window.__sgdProbe.boxes.get(c);
   ((e && e.w === c.width && e.h === c.height) ? e.l : []).forEach(function (e) {
