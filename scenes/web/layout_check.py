@@ -3,10 +3,12 @@
 
 Two kinds of text make up the page:
 
-- DOM text (the title, the caption, the values, the panel titles, the table, the controls):
+- DOM text (the title, the caption, the values, the panel titles, the table, a race's
+  leaderboard, the controls):
   each text node's rendered box (``Range.getBoundingClientRect``: the glyphs' line box, not
   the element's full-width block), checked inside its section and the page;
-- canvas text (tick and axis labels, legends, notes on the plots): the player draws it with
+- canvas text (tick and axis labels, legends, a race's direct labels, notes on the plots) on
+  every canvas the page shows: the player draws it with
   ``fillText``, which leaves no box behind. :data:`PROBE_JS`, run before the page's script,
   wraps the 2D context: every ``fillText`` records the text's box (``measureText``'s actual bounding box,
   through the context's transform), a ``drawImage`` of a layer canvas carries the layer's

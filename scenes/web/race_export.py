@@ -30,7 +30,7 @@ KIND = "race"
 # The parameter view's plot is this many label font sizes wide and high at the size the
 # labels are laid out for; the player draws labels at most that large (smaller plots: smaller
 # type), so a label always fits the box the story placed it in.
-LABEL_EM = (40.0, 27.0)
+LABEL_EM = (30.0, 20.0)
 LABEL_PAD = 0.15       # a label's patch around its text, in font sizes (as the matplotlib race's)
 LABEL_OFFSET = 0.018   # text starts this far (view fraction) from its anchor (as matplotlib's)
 LEADER_HZ = 4          # while playing the race, the leaderboard's numbers refresh this often
