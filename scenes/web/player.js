@@ -1482,13 +1482,22 @@
     var P = this, pn = this.panels.params, ctx = pn.bctx, th = this.theme.colors, R = this.R, raw = R.raw, L = raw.limits.params;
     pn.begin(ctx);
     ctx.fillStyle = th.background; ctx.fillRect(0, 0, pn.w, pn.h);
+    // The grid's shape for the design's 16:9 box (so it depends on the width alone), then the
+    // canvas as tall as its rows need: no empty band between them.
     var tick = this.theme.sizes.tick * this.u, gap = 10 * this.u, titleH = tick * 1.6;
-    var shape = gridShape(R.n, pn.w / pn.h), cw = pn.w / shape.cols, ch = pn.h / shape.rows;
-    var side = Math.max(10, Math.min(cw - gap, ch - titleH - gap));
+    var shape = gridShape(R.n, 16 / 9), cw = pn.w / shape.cols, ch = pn.w * 9 / 16 / shape.rows;
+    var side = Math.max(10, Math.min(cw - gap, ch - titleH - gap)), rowH = side + titleH + gap;
+    var want = Math.ceil(shape.rows * rowH);
+    if (Math.abs(want - pn.h) > 1) {
+      pn.canvas.style.aspectRatio = pn.w + " / " + want;
+      if (pn.resize(P)) ctx = pn.bctx; // (the ResizeObserver then redraws once more, unchanged)
+    }
+    pn.begin(ctx);
+    ctx.fillStyle = th.background; ctx.fillRect(0, 0, pn.w, pn.h);
     pn.fontTick = tick;
     this.cells = [];
     for (var r = 0; r < R.n; r++) {
-      var i = Math.floor(r / shape.cols), j = r % shape.cols, x0 = j * cw + (cw - side) / 2, y0 = i * ch + titleH;
+      var i = Math.floor(r / shape.cols), j = r % shape.cols, x0 = j * cw + (cw - side) / 2, y0 = i * rowH + titleH;
       var c = cellPanel(pn, x0, y0, x0 + side, y0 + side, [L[0], L[1]], [L[2], L[3]]);
       ctx.fillStyle = th.panel; ctx.fillRect(c.x0, c.y0, side, side);
       ctx.save(); c.clipPlot(ctx);
