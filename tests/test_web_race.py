@@ -55,13 +55,22 @@ def frames_of(doc: dict) -> dict[str, np.ndarray]:
     return {k: decode(v).reshape(race["plan"]["frames"], n) for k, v in race["frames"].items()}
 
 
-def lookup(keep_x, keep_y, count: int, mid: tuple[float, float], head: tuple[float, float]):
+def lookup(keep_x, keep_y, count: int, mid, head):
     """The player's documented lookup: the first ``count`` kept vertices, then mid (if any), the head."""
     xs, ys = list(keep_x[:count]), list(keep_y[:count])
-    if not math.isnan(mid[0]):
+    if mid is not None:
         xs.append(mid[0])
         ys.append(mid[1])
     return np.array(xs + [head[0]], dtype=np.float64), np.array(ys + [head[1]], dtype=np.float64)
+
+
+def path_of(run: dict, fr: dict, i: int, r: int):
+    """A run's path at frame i, read from the document as the player reads it."""
+    if fr["left"][i, r]:
+        ex = run["exit"]
+        return lookup(decode(run["keep_a"]), decode(run["keep_b"]), ex["n"], ex["mid"], ex["point"])
+    return lookup(decode(run["keep_a"]), decode(run["keep_b"]), fr["path_n"][i, r], None,
+                  (fr["line_a"][i, r], fr["line_b"][i, r]))
 
 
 # ------------------------------------------------------------------ the document
@@ -75,14 +84,13 @@ def test_paths_and_loss_curves_are_the_storys(four):
         for r, run in enumerate(runs):
             k = int(plan.index[r, i])
             a, b, left = race.path(r, k)
-            xs, ys = lookup(decode(run["keep_a"]), decode(run["keep_b"]), fr["path_n"][i, r],
-                            (fr["mid_a"][i, r], fr["mid_b"][i, r]), (fr["head_a"][i, r], fr["head_b"][i, r]))
+            xs, ys = path_of(run, fr, i, r)
             assert np.array_equal(xs, a.astype(np.float64)) and np.array_equal(ys, b.astype(np.float64)), (i, r)
             assert bool(fr["left"][i, r]) == left
             sx, sy = race.loss_curve(r, k)
             if len(sx):
                 lx, ly = lookup(decode(run["keep_samples"]), decode(run["keep_loss"]), fr["loss_n"][i, r],
-                                (math.nan, math.nan), (fr["loss_head_x"][i, r], fr["loss_head_y"][i, r]))
+                                None, (fr["loss_head_x"][i, r], fr["loss_head_y"][i, r]))
                 assert np.array_equal(lx, sx) and np.array_equal(ly, sy), (i, r)
             else:
                 assert math.isnan(fr["loss_head_x"][i, r])
@@ -99,7 +107,7 @@ def test_the_diverged_run_ends_with_a_mark_where_it_left(four):
     p = race.params
     # Independently: the exported head at the end lies on the view's edge, on the segment from
     # the last point inside to the first outside.
-    ha, hb = fr["head_a"][-1, r], fr["head_b"][-1, r]
+    ha, hb = doc["race"]["runs"][r]["exit"]["point"]
     on_edge = min(abs(ha - p.x0), abs(ha - p.x1), abs(hb - p.y0), abs(hb - p.y1))
     assert on_edge < 1e-9 * max(1.0, abs(p.x1) + abs(p.y1))
     e = run.exit_index
@@ -113,7 +121,11 @@ def test_the_diverged_run_ends_with_a_mark_where_it_left(four):
     calm = [i for i, rr in enumerate(race.runs) if not rr.diverged and rr.exit_index is None]
     assert calm and not fr["mark"][:, calm].any()
     # Its loss leaves the axis through the top: the cross sits there.
-    assert fr["loss_mark_y"][-1, r] == race.loss_range[1]
+    assert fr["loss_mark"][-1, r] == 1 and doc["race"]["runs"][r]["loss_mark"][1] == race.loss_range[1]
+    assert not fr["loss_mark"][:, calm].any() and all(doc["race"]["runs"][c]["loss_mark"] is None for c in calm)
+    xs, ys = path_of(doc["race"]["runs"][r], fr, len(fr["left"]) - 1, r)
+    a, b, left = race.path(r, run.n_points - 1)
+    assert left and np.array_equal(xs, a) and np.array_equal(ys, b)
 
 
 def test_leaderboard_at_frames_is_the_storys(four):

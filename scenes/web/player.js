@@ -1337,8 +1337,9 @@
 
   // ================================================================== the race (kind "race")
   // A comparison's runs on one clock (scenes/web/race_export.py). Everything per frame comes
-  // from the document: a run's path is its first path_n kept vertices, then mid (when there is
-  // one) and the head (RaceStory.path); its loss curve the same way (RaceStory.loss_curve);
+  // from the document: a run's path (RaceStory.path) is its first path_n kept vertices and the
+  // point shown (line_a, line_b), or, once it has left the view, its exit's kept vertices, mid
+  // (when there is one) and exit point; its loss curve the same way (RaceStory.loss_curve);
   // the labels' places (RaceStory.label_positions); the leaderboard's rows, in order.
   function prepareRace(raw) {
     var R = { raw: raw, n: raw.n, frames: raw.plan.frames, fps: raw.plan.fps, grid: raw.grid,
@@ -1347,7 +1348,8 @@
     Object.keys(raw.frames).forEach(function (k) { R.fr[k] = decode(raw.frames[k]); });
     R.runs = raw.runs.map(function (u) {
       return { label: u.label, colour: u.colour, tag: u.tag, diverged: u.diverged, optimum: u.optimum,
-               ka: decode(u.keep_a), kb: decode(u.keep_b), ks: decode(u.keep_samples), kl: decode(u.keep_loss) };
+               ka: decode(u.keep_a), kb: decode(u.keep_b), ks: decode(u.keep_samples), kl: decode(u.keep_loss),
+               exit: u.exit, lossMark: u.loss_mark };
     });
     R.data = raw.data.map(function (d) { return { x: decode(d.x), y: decode(d.y) }; });
     return R;
@@ -1560,20 +1562,27 @@
   };
 
   // ---------------------------------------------------------------- per frame
-  // Run r's path at frame i, in pixels of panel c: the kept vertices, then mid and head.
+  // Run r's path at frame i (RaceStory.path, as the document's lookup): kept vertices, then
+  // (a vertex and) the head. Returns the head [a, b].
+  RacePlayer.prototype.pathOf = function (r, i) {
+    var R = this.R, F = R.fr, run = R.runs[r], at = i * R.n + r;
+    if (F.left[at]) return { n: run.exit.n, mid: run.exit.mid, head: run.exit.point };
+    return { n: F.path_n[at], mid: null, head: [F.line_a[at], F.line_b[at]] };
+  };
+
   RacePlayer.prototype.strokePath = function (ctx, c, r, i) {
-    var R = this.R, F = R.fr, run = R.runs[r], at = i * R.n + r, m = F.path_n[at], pen = Pen(ctx, c);
+    var run = this.R.runs[r], p = this.pathOf(r, i), pen = Pen(ctx, c);
     ctx.beginPath();
-    for (var j = 0; j < m; j++) pen(c.px(run.ka[j]), c.py(run.kb[j]));
-    if (!Number.isNaN(F.mid_a[at])) pen(c.px(F.mid_a[at]), c.py(F.mid_b[at]));
-    pen(c.px(F.head_a[at]), c.py(F.head_b[at]));
-    if (m === 0 && Number.isNaN(F.mid_a[at])) { var hx = c.px(F.head_a[at]), hy = c.py(F.head_b[at]); ctx.moveTo(hx, hy); ctx.lineTo(hx, hy); }
+    for (var j = 0; j < p.n; j++) pen(c.px(run.ka[j]), c.py(run.kb[j]));
+    if (p.mid) pen(c.px(p.mid[0]), c.py(p.mid[1]));
+    pen(c.px(p.head[0]), c.py(p.head[1]));
+    if (p.n === 0 && !p.mid) { var hx = c.px(p.head[0]), hy = c.py(p.head[1]); ctx.moveTo(hx, hy); ctx.lineTo(hx, hy); }
     ctx.stroke();
   };
 
   RacePlayer.prototype.drawHeads = function (ctx, c, r, i, scale) {
     var R = this.R, F = R.fr, at = i * R.n + r, th = this.theme.colors, lw = this.lw * scale, col = R.runs[r].colour;
-    var x = c.px(F.head_a[at]), y = c.py(F.head_b[at]);
+    var head = this.pathOf(r, i).head, x = c.px(head[0]), y = c.py(head[1]);
     if (!F.left[at]) dot(ctx, x, y, lw * 1.5, col, th.panel, lw * 0.45);
     if (F.mark[at]) crossMark(ctx, x, y, lw * 3.4, col, th.panel, lw * 0.45);
   };
@@ -1609,8 +1618,9 @@
       var u = F.label_u[at] + (right ? lab.offset : -lab.offset), v = F.label_v[at];
       var x = pn.px(L[0] + u * (L[1] - L[0])), y = pn.py(L[2] + v * (L[3] - L[2]));
       if (F.label_leader[at]) {
+        var head = this.pathOf(r, i).head;
         ctx.strokeStyle = run.colour; ctx.lineWidth = Math.max(1, 0.9 * this.u);
-        ctx.beginPath(); ctx.moveTo(pn.px(F.head_a[at]), pn.py(F.head_b[at])); ctx.lineTo(x, y); ctx.stroke();
+        ctx.beginPath(); ctx.moveTo(pn.px(head[0]), pn.py(head[1])); ctx.lineTo(x, y); ctx.stroke();
       }
       var w = ctx.measureText(run.label).width, bx = right ? x - pad : x - w - pad;
       ctx.globalAlpha = run.tag ? 1 : 0.8;
@@ -1636,11 +1646,12 @@
       pen(pn.px(hx), pn.py(F.loss_head_y[at]));
       ctx.stroke();
       ctx.restore();
-      if (Number.isNaN(F.loss_mark_x[at])) dot(ctx, pn.px(hx), clamp(pn.py(F.loss_head_y[at]), pn.y0, pn.y1), lw * 1.3, run.colour, th.panel, lw * 0.35);
+      if (!F.loss_mark[at]) dot(ctx, pn.px(hx), clamp(pn.py(F.loss_head_y[at]), pn.y0, pn.y1), lw * 1.3, run.colour, th.panel, lw * 0.35);
     }
     for (r = 0; r < R.n; r++) { // the crosses over every curve
       at = i * R.n + r;
-      if (!Number.isNaN(F.loss_mark_x[at])) crossMark(ctx, pn.px(F.loss_mark_x[at]), pn.py(F.loss_mark_y[at]), lw * 3.6, R.runs[r].colour, th.panel, lw * 0.45);
+      var lm = R.runs[r].lossMark;
+      if (F.loss_mark[at]) crossMark(ctx, pn.px(lm[0]), pn.py(lm[1]), lw * 3.6, R.runs[r].colour, th.panel, lw * 0.45);
     }
   };
 
@@ -1767,8 +1778,7 @@
       this.frame = f;
       // During the race the numbers refresh text_hz times a second (readable), as the video's.
       var every = Math.max(1, Math.round(R.fps / R.raw.plan.text_hz));
-      this.textFrame = R.phase[f] === 1 ? Math.max(f - f % every, 0) : null;
-      if (this.textFrame !== null && R.phase[this.textFrame] !== 1) this.textFrame = f;
+      this.textFrame = R.phase[f] === 1 ? f - f % every : null; // (scenes.mpl.race.RaceRenderer.text_frames)
       this.render();
     }
     var self = this;

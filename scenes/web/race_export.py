@@ -1,10 +1,12 @@
 """A race as data for the web player: everything :class:`~scenes.story.race.RaceStory` derives,
 per frame, in a document of kind ``"race"`` (the player's ``kind`` field says how to read it).
 
-The player derives nothing: per frame and run it gets the path as a lookup (the first
-``path_n`` kept vertices, then an optional vertex and the head, exactly
-:meth:`RaceStory.path`), the loss curve the same way (:meth:`RaceStory.loss_curve`), each
-run's fit line, where the direct labels go (:meth:`RaceStory.label_positions`, for a label
+The player derives nothing: per frame and run it gets the path as a lookup, exactly
+:meth:`RaceStory.path`: while the run is in the view, its first ``path_n`` kept vertices and
+then the point shown (``line_a``, ``line_b``: also its fit line); once it has ``left``, the
+run's own ``exit_n`` kept vertices, its ``exit_mid`` vertex (if any) and ``exit`` point. The
+loss curve the same way (:meth:`RaceStory.loss_curve`: ``loss_n`` kept vertices, then the
+head), its cross at the run's ``loss_mark`` where ``loss_mark`` is set; where the direct labels go (:meth:`RaceStory.label_positions`, for a label
 box given in view fractions; the player sizes its type to fit that box), and the leaderboard's
 rows in order (:meth:`RaceStory.leaderboard`). Numbers shown are exported exactly (float32
 only when it holds them without loss, as :func:`scenes.web.export.encode` does).
@@ -101,10 +103,12 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
     colours, tags = race.colours(theme), race.tags(theme)
     shape = (F, n)
     path_n = np.zeros(shape, np.int64)
-    mid_a, mid_b, head_a, head_b = (np.full(shape, np.nan) for _ in range(4))
-    left, mark = np.zeros(shape, np.uint8), np.zeros(shape, np.uint8)
+    head_a, head_b = np.full(shape, np.nan), np.full(shape, np.nan)  # (for the labels' leader lines)
+    left, mark, lmark = (np.zeros(shape, np.uint8) for _ in range(3))
     loss_n = np.zeros(shape, np.int64)
-    lhead_x, lhead_y, lmark_x, lmark_y = (np.full(shape, np.nan) for _ in range(4))
+    lhead_x, lhead_y = np.full(shape, np.nan), np.full(shape, np.nan)
+    exits: list[dict | None] = [None] * n   # per run: where it left the view, as a lookup
+    loss_marks: list[list[float] | None] = [None] * n
     line_a, line_b = np.zeros(shape), np.zeros(shape)
     off = np.zeros(shape, np.uint8)
     rank_run, rank_status = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
@@ -123,9 +127,8 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
             if run.exit_index is not None and k >= run.exit_index:
                 e = run.exit_index
                 c, extra = _split(race, r, race.upto(r, e - 1)) if e > 0 else (0, None)
-                path_n[i, r] = c
-                if extra is not None:
-                    mid_a[i, r], mid_b[i, r] = st.path_a[extra], st.path_b[extra]
+                exits[r] = {"n": c, "point": [float(v) for v in run.exit_point],
+                            "mid": None if extra is None else [float(st.path_a[extra]), float(st.path_b[extra])]}
                 head_a[i, r], head_b[i, r] = run.exit_point
                 left[i, r] = 1
             else:
@@ -143,8 +146,9 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
                 loss_n[i, r] = c if extra is not None else c - 1
                 lhead_x[i, r], lhead_y[i, r] = run.samples[stop], run.path_loss[stop]
             m = loss_mark(race, r, k)
-            if m is not None:
-                lmark_x[i, r], lmark_y[i, r] = m
+            if m is not None:  # one place per run (where it left the axis, or its last point)
+                assert loss_marks[r] in (None, list(m))
+                loss_marks[r], lmark[i, r] = list(m), 1
             a, b = race.line(r, k)
             line_a[i, r], line_b[i, r] = a, b
             ys = (a * f.x0 + b, a * f.x1 + b)
@@ -160,12 +164,9 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
                 hu = (head_a[i, r] - p.x0) / (p.x1 - p.x0)
                 hv = (head_b[i, r] - p.y0) / (p.y1 - p.y0)
                 lab_leader[i, r] = abs(hv - v) > lh * 0.6 or abs(hu - u) > 1e-9  # tied to its head by a line
-    frames = {"path_n": encode(path_n, "i32"), "mid_a": encode(mid_a, "exact"), "mid_b": encode(mid_b, "exact"),
-              "head_a": encode(head_a, "exact"), "head_b": encode(head_b, "exact"),
-              "left": encode(left, "u8"), "mark": encode(mark, "u8"),
+    frames = {"path_n": encode(path_n, "i32"), "left": encode(left, "u8"), "mark": encode(mark, "u8"),
               "loss_n": encode(loss_n, "i32"), "loss_head_x": encode(lhead_x, "exact"),
-              "loss_head_y": encode(lhead_y, "exact"), "loss_mark_x": encode(lmark_x, "exact"),
-              "loss_mark_y": encode(lmark_y, "exact"),
+              "loss_head_y": encode(lhead_y, "exact"), "loss_mark": encode(lmark, "u8"),
               "line_a": encode(line_a, "exact"), "line_b": encode(line_b, "exact"), "off": encode(off, "u8"),
               "rank_run": encode(rank_run, "i32"), "rank_loss": encode(rank_loss, "exact"),
               "rank_epoch": encode(rank_epoch, "exact"), "rank_status": encode(rank_status, "i32")}
@@ -179,7 +180,8 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
                      "optimum": [float(v) for v in race.optimum(r)], "n_points": run.n_points,
                      "keep_a": encode(st.path_a[keep], "exact"), "keep_b": encode(st.path_b[keep], "exact"),
                      "keep_samples": encode(run.samples[keep], "exact"),
-                     "keep_loss": encode(run.path_loss[keep], "exact")})
+                     "keep_loss": encode(run.path_loss[keep], "exact"), "exit": exits[r],
+                     "loss_mark": loss_marks[r]})
     own = range(n) if not race.shared_data else range(1)
     contours = []
     for r in own:
