@@ -371,3 +371,15 @@ def test_layout_check_passes_over_sizes_and_themes(driver, pages, n):
         assert_clean(driver, path)
     driver.set_window_size(1280, 720)
     assert problems == []
+
+
+def test_the_cli_writes_the_race_page(tmp_path, capsys):
+    import render
+
+    out = tmp_path / "out"
+    code = render.main(["--compare", "lr=0.05,1.5", "--epochs", "3", "--format", "html", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert (out / "compare.html").is_file() and not (out / "compare.mp4").exists()
+    text = (out / "compare.html").read_text(encoding="utf-8")
+    assert '"kind":"race"' in text and "Race: lr, 2 runs" in text

@@ -1482,8 +1482,6 @@
 
   RacePlayer.prototype.gridStatic = function () {
     var P = this, pn = this.panels.params, ctx = pn.bctx, th = this.theme.colors, R = this.R, raw = R.raw, L = raw.limits.params;
-    pn.begin(ctx);
-    ctx.fillStyle = th.background; ctx.fillRect(0, 0, pn.w, pn.h);
     // The grid's shape for the design's 16:9 box (so it depends on the width alone), then the
     // canvas as tall as its rows need: no empty band between them.
     var tick = this.theme.sizes.tick * this.u, gap = 10 * this.u, titleH = tick * 1.6;
@@ -1492,7 +1490,7 @@
     var want = Math.ceil(shape.rows * rowH);
     if (Math.abs(want - pn.h) > 1) {
       pn.canvas.style.aspectRatio = pn.w + " / " + want;
-      if (pn.resize(P)) ctx = pn.bctx; // (the ResizeObserver then redraws once more, unchanged)
+      pn.resize(P); // (the ResizeObserver then redraws once more, unchanged)
     }
     pn.begin(ctx);
     ctx.fillStyle = th.background; ctx.fillRect(0, 0, pn.w, pn.h);
