@@ -352,8 +352,7 @@ SIZES = [(960, 540), (1280, 720), (1920, 1080), (1080, 1080)]
 
 
 @needs_browser
-@pytest.mark.slow
-@pytest.mark.parametrize("n", [2, 4, 8, 12])
+@pytest.mark.parametrize("n", [2, 4, 8, 12])  # ~2 s each
 def test_layout_check_passes_over_sizes_and_themes(driver, pages, n):
     from scenes.web.layout_check import check_page, show_frame
 
