@@ -382,3 +382,22 @@ def test_the_cli_writes_the_race_page(tmp_path, capsys):
     assert (out / "compare.html").is_file() and not (out / "compare.mp4").exists()
     text = (out / "compare.html").read_text(encoding="utf-8")
     assert '"kind":"race"' in text and "Race: lr, 2 runs" in text
+
+
+@needs_browser
+@pytest.mark.parametrize("frame", [7, 10_000])
+def test_the_page_and_the_video_show_the_same_leaderboard_and_clock(driver, pages, frame):
+    """The browser and the matplotlib race draw one story: at a frame, the same rows (name,
+    loss, epoch and status) and the same clock."""
+    from scenes.mpl.race import RaceScene
+
+    path, race = pages[4, "light"]
+    plan = race.plan(PLAN)
+    i = min(frame, len(plan) - 1)
+    scene = RaceScene(race, load_theme("light"), (1280, 720))
+    scene.update(plan, i, i)
+    video = [(name.get_text(), loss.get_text(), info.get_text()) for _, name, loss, info in scene.leader_rows]
+    load(driver, path, f"frame={i}")
+    page = [(row["name"], row["loss"], row["info"]) for row in driver.execute_script(LEADERBOARD)]
+    assert len(video) == race.n and page == video
+    assert driver.find_element("id", "sgd-caption").get_attribute("textContent") == scene.clock.get_text()
