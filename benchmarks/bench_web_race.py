@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             page = Path(tmp) / f"{len(rows)}.html"
             page.write_text(text, encoding="utf-8")
             rows.append((name, export, page.stat().st_size, measure(d, page)))
-    print(f"{'page':<16}{'export s':>10}{'kB':>8}{'ready s':>9}{'frames':>8}{'median ms':>11}{'p95 ms':>8}{'errors':>8}")
+    print(f"{'page':<16}{'export s':>10}{'kB':>8}{'ready s':>9}{'frames':>8}{'median ms':>11}{'p95 ms':>8}"
+          f"{'errors':>8}")
     for name, export, size, m in rows:
         print(f"{name:<16}{export:>10.2f}{size / 1000:>8.0f}{m['ready_s']:>9.2f}{m['frames']:>8}"
               f"{m['median_ms']:>11.2f}{m['p95_ms']:>8.2f}{m['console_errors']:>8}")

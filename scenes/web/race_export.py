@@ -1,15 +1,20 @@
 """A race as data for the web player: everything :class:`~scenes.story.race.RaceStory` derives,
 per frame, in a document of kind ``"race"`` (the player's ``kind`` field says how to read it).
 
-The player derives nothing: per frame and run it gets the path as a lookup, exactly
-:meth:`RaceStory.path`: while the run is in the view, its first ``path_n`` kept vertices and
-then the point shown (``line_a``, ``line_b``: also its fit line); once it has ``left``, the
-run's own ``exit_n`` kept vertices, its ``exit_mid`` vertex (if any) and ``exit`` point. The
-loss curve the same way (:meth:`RaceStory.loss_curve`: ``loss_n`` kept vertices, then the
-head), its cross at the run's ``loss_mark`` where ``loss_mark`` is set; where the direct labels go (:meth:`RaceStory.label_positions`, for a label
-box given in view fractions; the player sizes its type to fit that box), and the leaderboard's
-rows in order (:meth:`RaceStory.leaderboard`). Numbers shown are exported exactly (float32
-only when it holds them without loss, as :func:`scenes.web.export.encode` does).
+The player derives nothing. Per frame and run it reads, as a lookup:
+
+- the path, exactly :meth:`RaceStory.path`: while the run is in the view, its first
+  ``path_n`` kept vertices, then the point shown (``line_a``, ``line_b``, which is also its
+  fit line); once it has ``left``, the run's ``exit``: ``n`` kept vertices, its ``mid``
+  vertex (if any) and the ``point`` where it crossed the edge;
+- the loss curve the same way (:meth:`RaceStory.loss_curve`): ``loss_n`` kept vertices, then
+  the head; the cross at the run's ``loss_mark`` on the frames whose ``loss_mark`` is set;
+- where the direct labels go (:meth:`RaceStory.label_positions`, for a label box given in
+  view fractions; the player sizes its type to fit that box);
+- the leaderboard's rows in order (:meth:`RaceStory.leaderboard`).
+
+Numbers shown are exported exactly (float32 only when it holds them without loss, as
+:func:`scenes.web.export.encode` does).
 
 Frame arrays are frame-major: the value of run ``r`` at frame ``i`` is at ``i * n + r``.
 """
