@@ -32,7 +32,7 @@ def _main(capsys, *argv) -> tuple[int, str, str]:
     (["--compare", "lr=0.1,0.2", "--scheduler", "localhost"], ["tcp://HOST:PORT"]),
     (["--compare", "lr=0.1,0.2", "--jobs", "0"], ["--jobs must be >= 1"]),
     (["--compare", "lr=0.1,0.2", "--format", "frames"], ["frames", "comparison"]),
-    (["--compare", "lr=0.1,0.2", "--format", "png,html"], ["html", "comparison", "mp4, webm, gif, png"]),
+    (["--compare", "lr=0.1,0.2", "--format", "png,pptx"], ["pptx", "comparison", "mp4, webm, gif, png, html"]),
     (["--compare", "lr=0.1,0.2", "--trace", "x.json"], ["one or the other"]),
     (["--jobs", "2"], ["--jobs only applies to a comparison"]),
     (["--compare", "lr=0.1,0.2", "--backend", "manim", "--size", "480x480"], ["16:9", "480x480"]),

@@ -2,8 +2,9 @@
 
 :func:`render_race` checks its input, builds the :class:`~scenes.story.race.RaceStory`
 (everything the race shows), and draws it with matplotlib (:mod:`scenes.mpl.race`) or Manim
-(:mod:`scenes.manim.race`). Each frame is drawn once and handed to every requested writer;
-every file is written through the writers' atomic rename (no partial output).
+(:mod:`scenes.manim.race`), or writes it as the browser player's page (``html``: the story as
+data, :mod:`scenes.web.race_export`). Each frame is drawn once and handed to every requested
+writer; every file is written through an atomic rename (no partial output).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from training.trace import Trace
 
 __all__ = ["RACE_FORMATS", "RACE_BACKENDS", "render_race"]
 
-RACE_FORMATS = ("mp4", "webm", "gif", "png")
+RACE_FORMATS = ("mp4", "webm", "gif", "png", "html")
 RACE_BACKENDS = ("matplotlib", "manim")
 
 
@@ -46,7 +47,8 @@ def render_race(runs: list[tuple[str, Trace]], out_dir: Path, *, varied: list[st
                 theme="light", plan: PlanSettings | None = None,
                 progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Draw the race of ``runs`` (``(label, trace)`` pairs, in order) and write ``{stem}.{fmt}``
-    for each of ``formats`` (a subset of :data:`RACE_FORMATS`; ``png`` is the finish). ``varied``
+    for each of ``formats`` (a subset of :data:`RACE_FORMATS`; ``png`` is the finish, ``html`` the
+    player's page, whatever the backend). ``varied``
     names the settings the comparison varies (the title says them). ``plan`` gives the timing
     (intro, race = 2 x fast_forward, hold; ``target_duration``); ``fps`` overrides its fps.
     Returns the paths written."""
@@ -66,15 +68,24 @@ def render_race(runs: list[tuple[str, Trace]], out_dir: Path, *, varied: list[st
     race = RaceStory(list(runs), list(varied))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if "html" in formats:
+        from scenes.web.page import write_page
+        from scenes.web.race_export import race_page
+
+        written.append(write_page(race_page(race, th, settings), out_dir / f"{stem}.html"))
+        formats = tuple(f for f in formats if f != "html")
+        if not formats:
+            return written
     if backend == "manim":
         from scenes.manim.race import render_manim_race
 
-        return render_manim_race(race, out_dir, formats=formats, stem=stem, size=size, fps=fps, theme=th,
-                                 plan=settings, progress=progress)
+        return written + render_manim_race(race, out_dir, formats=formats, stem=stem, size=size, fps=fps, theme=th,
+                                           plan=settings, progress=progress)
     import matplotlib
 
     with matplotlib.rc_context({"text.hinting": "none"}):  # as scenes.mpl.render: faster, same look
-        return _render_mpl(race, out_dir, formats, stem, size, th, settings, progress)
+        return written + _render_mpl(race, out_dir, formats, stem, size, th, settings, progress)
 
 
 def _render_mpl(race, out_dir: Path, formats, stem, size, theme, settings, progress) -> list[Path]:

@@ -27,7 +27,7 @@ from scenes.story.story import HIDDEN_ARROW, Story  # Story.arrows leaves shorte
 from scenes.story.theme import COLOR_KEYS, SIZE_KEYS, Theme
 
 __all__ = ["FORMAT", "VERSION", "ARROW_KEYS", "HIDDEN_ARROW", "MAX_ROWS", "encode", "decode",
-           "export_story", "export_contours", "export_theme", "document", "loss_axis", "arrow_table"]
+           "export_story", "export_contours", "contour_layers", "export_theme", "document", "loss_axis", "arrow_table"]
 
 FORMAT = "sgd-anim-player"
 VERSION = 1
@@ -120,12 +120,18 @@ def export_contours(story: Story, theme: Theme) -> dict:
     """The exact loss contours of the parameter view, as matplotlib draws them (filled bands
     in the story's band colours, scenes.story.palette, then the level lines), as polylines in
     view steps (uint16)."""
+    A, B, L, levels = story.contours()
+    return contour_layers(A, B, L, levels, story.geom.params, theme)
+
+
+def contour_layers(A: np.ndarray, B: np.ndarray, L: np.ndarray, levels: np.ndarray, g: Limits,
+                   theme: Theme) -> dict:
+    """Filled bands and level lines of the loss grid ``L`` over (A, B) in the view ``g``, as
+    :func:`export_contours` exports them (a race exports its shared contours with it)."""
     from matplotlib.figure import Figure
 
     from scenes.story.palette import band_colors
 
-    A, B, L, levels = story.contours()
-    g = story.geom.params
     fig = Figure()
     ax = fig.add_axes((0, 0, 1, 1))
     colours, over = band_colors(theme, levels, float(L.max()))  # the same bands as the videos'

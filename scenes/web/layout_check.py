@@ -3,10 +3,12 @@
 
 Two kinds of text make up the page:
 
-- DOM text (the title, the caption, the values, the panel titles, the table, the controls):
+- DOM text (the title, the caption, the values, the panel titles, the table, a race's
+  leaderboard, the controls):
   each text node's rendered box (``Range.getBoundingClientRect``: the glyphs' line box, not
   the element's full-width block), checked inside its section and the page;
-- canvas text (tick and axis labels, legends, notes on the plots): the player draws it with
+- canvas text (tick and axis labels, legends, a race's direct labels, notes on the plots) on
+  every canvas the page shows: the player draws it with
   ``fillText``, which leaves no box behind. :data:`PROBE_JS`, run before the page's script,
   wraps the 2D context: every ``fillText`` records the text's box (``measureText``'s actual bounding box,
   through the context's transform), a ``drawImage`` of a layer canvas carries the layer's
@@ -105,10 +107,13 @@ for (var n = walk.nextNode(); n; n = walk.nextNode()) {
   var cell = cellOf(el);
   if (cell) out.texts.push({ name: n.nodeValue.trim(), panel: cell, box: rectOf(r) });
 }
-['sgd-fit', 'sgd-loss', 'sgd-params'].forEach(function (id) {
-  var c = document.getElementById(id);
-  if (!c) return;
-  var r = c.getBoundingClientRect(), kx = r.width / c.width, ky = r.height / c.height;
+// Every canvas the page shows (the run's views, or a race's).
+Array.prototype.forEach.call(root.querySelectorAll('canvas[id]'), function (c) {
+  var id = c.id;
+  if (c.closest('[hidden]')) return;
+  var r = c.getBoundingClientRect();
+  if (r.width < 1 || r.height < 1 || !c.width || !c.height) return;
+  var kx = r.width / c.width, ky = r.height / c.height;
   out.cells[id] = rectOf(r);
   var e = window.__sgdProbe && window.__sgdProbe.boxes.get(c);
   ((e && e.w === c.width && e.h === c.height) ? e.l : []).forEach(function (e) {

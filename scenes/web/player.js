@@ -322,7 +322,8 @@
   Panel.prototype.axes = function (P, ctx, xlabel, ylabel, grid) {
     var th = P.theme.colors, self = this, font = P.font;
     ctx.fillStyle = th.panel; ctx.fillRect(this.x0, this.y0, this.x1 - this.x0, this.y1 - this.y0);
-    var xt = linearTicks(this.xLim[0], this.xLim[1], Math.max(3, Math.floor((this.x1 - this.x0) / (this.fontTick * 5.5))));
+    // Ticks given by the document (a race's samples-seen axis: its values and their text) win.
+    var xt = this.xTicks || linearTicks(this.xLim[0], this.xLim[1], Math.max(3, Math.floor((this.x1 - this.x0) / (this.fontTick * 5.5))));
     var target = Math.max(3, Math.floor((this.y1 - this.y0) / (this.fontTick * 3.4)));
     var yt = this.log ? logTicks(this.yLim[0], this.yLim[1], target) : linearTicks(this.yLim[0], this.yLim[1], target);
     ctx.lineWidth = Math.max(1, 0.8 * P.u);
@@ -605,6 +606,31 @@
   }
 
   // ------------------------------------------------------------------ parameter view
+  // The exported contours (filled bands, then the level lines) in a panel's plot.
+  function drawContours(P, ctx, pn, C) {
+    var th = P.theme.colors, CL = C.limits, q = C.quant;
+    var mapX = function (v) { return pn.px(CL[0] + v / q * (CL[1] - CL[0])); };
+    var mapY = function (v) { return pn.py(CL[2] + v / q * (CL[3] - CL[2])); };
+    var trace = function (pts) {
+      ctx.beginPath();
+      var start = true;
+      for (var i = 0; i + 1 < pts.length; ) {
+        if (pts[i] === 65535) { start = true; i += 1; continue; }
+        var x = mapX(pts[i]), y = mapY(pts[i + 1]);
+        if (start) { ctx.moveTo(x, y); start = false; } else ctx.lineTo(x, y);
+        i += 2;
+      }
+    };
+    C.decoded = C.decoded || { bands: C.bands.map(function (b) { return decode(b.path); }), lines: decode(C.lines) };
+    C.bands.forEach(function (b, i) {
+      trace(C.decoded.bands[i]);
+      ctx.fillStyle = b.color; ctx.fill("evenodd");
+    });
+    trace(C.decoded.lines);
+    ctx.globalAlpha = 0.6; ctx.strokeStyle = th.muted; ctx.lineWidth = Math.max(0.6, 0.6 * P.u); ctx.stroke();
+    ctx.globalAlpha = 1;
+  }
+
   function drawParamsStatic(P, pn, S, ghostRun) {
     var ctx = pn.bctx, th = P.theme.colors, L = S.lim.params, C = P.contours || S.raw.contours;
     pn.pathLayer = pathLayer(pn, S);
@@ -613,29 +639,7 @@
     pn.layout(P, [L[0], L[1]], [L[2], L[3]], false);
     pn.axes(P, ctx, "a (weight)", "b (bias)", false);
     ctx.save(); pn.clipPlot(ctx);
-    if (C) {
-      var CL = C.limits, q = C.quant;
-      var mapX = function (v) { return pn.px(CL[0] + v / q * (CL[1] - CL[0])); };
-      var mapY = function (v) { return pn.py(CL[2] + v / q * (CL[3] - CL[2])); };
-      var trace = function (pts) {
-        ctx.beginPath();
-        var start = true;
-        for (var i = 0; i + 1 < pts.length; ) {
-          if (pts[i] === 65535) { start = true; i += 1; continue; }
-          var x = mapX(pts[i]), y = mapY(pts[i + 1]);
-          if (start) { ctx.moveTo(x, y); start = false; } else ctx.lineTo(x, y);
-          i += 2;
-        }
-      };
-      C.decoded = C.decoded || { bands: C.bands.map(function (b) { return decode(b.path); }), lines: decode(C.lines) };
-      C.bands.forEach(function (b, i) {
-        trace(C.decoded.bands[i]);
-        ctx.fillStyle = b.color; ctx.fill("evenodd");
-      });
-      trace(C.decoded.lines);
-      ctx.globalAlpha = 0.6; ctx.strokeStyle = th.muted; ctx.lineWidth = Math.max(0.6, 0.6 * P.u); ctx.stroke();
-      ctx.globalAlpha = 1;
-    }
+    if (C) drawContours(P, ctx, pn, C);
     if (ghostRun) { // the previous run's path, faint: for comparison in the explorer
       ctx.globalAlpha = 0.35; ctx.strokeStyle = th.muted; ctx.lineWidth = P.lw * 0.6; ctx.setLineDash([P.lw * 2, P.lw * 1.5]);
       drawPath(ctx, pn, ghostRun, ghostRun.pathLen, null, PATH_POINTS);
@@ -1296,6 +1300,7 @@
   function checkDoc(doc) {
     if (!doc || doc.format !== FORMAT) throw new Error("not an sgd-anim story");
     if (doc.version !== VERSION) throw new Error("a version " + String(doc.version) + " story; this player reads version " + VERSION);
+    if (doc.kind !== undefined && doc.kind !== "story") throw new Error("a " + String(doc.kind) + " cannot be loaded in place of a run");
     if (!Array.isArray(doc.stories) || !doc.stories.length) throw new Error("no run to play");
     if (doc.explore) throw new Error("an explorer cannot be loaded in place of a run");
   }
@@ -1330,6 +1335,530 @@
     $("sgd-title").textContent = S.title;
   };
 
+  // ================================================================== the race (kind "race")
+  // A comparison's runs on one clock (scenes/web/race_export.py). Everything per frame comes
+  // from the document: a run's path (RaceStory.path) is its first path_n kept vertices and the
+  // point shown (line_a, line_b), or, once it has left the view, its exit's kept vertices, mid
+  // (when there is one) and exit point; its loss curve the same way (RaceStory.loss_curve);
+  // the labels' places (RaceStory.label_positions); the leaderboard's rows, in order.
+  function prepareRace(raw) {
+    var R = { raw: raw, n: raw.n, frames: raw.plan.frames, fps: raw.plan.fps, grid: raw.grid,
+              multi: raw.fit_multiples, fr: {} };
+    R.phase = decode(raw.plan.phase);
+    Object.keys(raw.frames).forEach(function (k) { R.fr[k] = decode(raw.frames[k]); });
+    R.runs = raw.runs.map(function (u) {
+      return { label: u.label, colour: u.colour, tag: u.tag, diverged: u.diverged, optimum: u.optimum,
+               ka: decode(u.keep_a), kb: decode(u.keep_b), ks: decode(u.keep_samples), kl: decode(u.keep_loss),
+               exit: u.exit, lossMark: u.loss_mark };
+    });
+    R.data = raw.data.map(function (d) { return { x: decode(d.x), y: decode(d.y) }; });
+    return R;
+  }
+
+  // Rows and columns for n small multiples in a box of width/height `aspect` (the largest
+  // square cell wins), as the matplotlib race lays out its grids.
+  function gridShape(n, aspect) {
+    var best = null;
+    for (var cols = 1; cols <= n; cols++) {
+      var rows = Math.ceil(n / cols), cell = Math.min(aspect / cols, 1 / rows);
+      if (best === null || cell > best[0] + 1e-9) best = [cell, rows, cols];
+    }
+    return { rows: best[1], cols: best[2] };
+  }
+
+  // A panel's part: a plot rectangle of its own in the same canvas (a small multiple).
+  function cellPanel(pn, x0, y0, x1, y1, xLim, yLim) {
+    var c = Object.create(Panel.prototype);
+    c.canvas = pn.canvas; c.ctx = pn.ctx; c.bctx = pn.bctx; c.dpr = pn.dpr; c.w = pn.w; c.h = pn.h;
+    c.x0 = x0; c.y0 = y0; c.x1 = x1; c.y1 = y1; c.xLim = xLim; c.yLim = yLim; c.log = false;
+    return c;
+  }
+
+  function crossMark(ctx, x, y, r, fill, edge, lw) {
+    var d = r * 0.75, t = r * 0.32;
+    ctx.save(); ctx.translate(x, y); ctx.rotate(Math.PI / 4);
+    ctx.beginPath();
+    ctx.moveTo(-t, -d); ctx.lineTo(t, -d); ctx.lineTo(t, -t); ctx.lineTo(d, -t); ctx.lineTo(d, t); ctx.lineTo(t, t);
+    ctx.lineTo(t, d); ctx.lineTo(-t, d); ctx.lineTo(-t, t); ctx.lineTo(-d, t); ctx.lineTo(-d, -t); ctx.lineTo(-t, -t);
+    ctx.closePath();
+    ctx.fillStyle = fill; ctx.fill();
+    if (edge) { ctx.strokeStyle = edge; ctx.lineWidth = lw; ctx.stroke(); }
+    ctx.restore();
+  }
+
+  // A title that fits its width: the font shrinks (never below 6 px) until it does.
+  function fitFont(ctx, text, px, font, width, bold) {
+    var f = px;
+    ctx.font = (bold ? "bold " : "") + f + "px " + font;
+    var w = ctx.measureText(text).width;
+    if (w > width && w > 0) { f = Math.max(6, f * width / w * 0.97); ctx.font = (bold ? "bold " : "") + f + "px " + font; }
+    return f;
+  }
+
+  function RacePlayer(doc) {
+    this.doc = doc;
+    this.theme = doc.theme;
+    this.R = prepareRace(doc.race);
+    this.frame = 0;
+    this.textFrame = null;
+    this.playing = false;
+    this.speed = 1;
+    this.loop = false;
+    this.drawTimes = [];
+    this.lastKey = "";
+  }
+
+  RacePlayer.prototype.init = function () {
+    var self = this, th = this.theme, root = document.documentElement.style, R = this.R;
+    Object.keys(th.colors).forEach(function (k) { root.setProperty("--" + k.replace(/_/g, "-"), th.colors[k]); });
+    this.font = '"' + String(th.font_family).replace(/["\\;{}<>]/g, "") + '", "DejaVu Sans", Verdana, system-ui, sans-serif';
+    root.setProperty("--font", this.font);
+    ["sgd-views"].forEach(function (id) { $(id).hidden = true; });
+    document.querySelector(".sgd-values").hidden = true;
+    ["sgd-beat-back", "sgd-beat-fwd"].forEach(function (id) { $(id).hidden = true; });
+    $("sgd-step-back").title = "Previous frame (\u2190; Shift: a second)";
+    $("sgd-step-fwd").title = "Next frame (\u2192; Shift: a second)";
+    $("sgd-step-back").setAttribute("aria-label", "Previous frame");
+    $("sgd-step-fwd").setAttribute("aria-label", "Next frame");
+    $("sgd-keys").textContent = "Space: play or pause \u00b7 \u2190 \u2192: a frame (Shift: a second) \u00b7 Home, End \u00b7 a link to this moment: the address's #frame=";
+    var box = $("sgd-race");
+    box.hidden = false;
+    box.classList.toggle("grid", R.grid);
+    $("sgd-race-params-title").textContent = R.grid ? "Each run on the same exact loss contours" : "Paths on the exact loss contours";
+    $("sgd-title").textContent = R.raw.title;
+    this.panels = { params: new Panel($("sgd-race-params"), "params") };
+    if (!R.grid) { this.panels.loss = new Panel($("sgd-race-loss"), "loss"); this.panels.fit = new Panel($("sgd-race-fit"), "fit"); }
+    this.buildLeaderboard();
+    this.readHash();
+    this.bindControls();
+    this.resize(true);
+    if (window.ResizeObserver) new ResizeObserver(function () { self.resize(false); }).observe(box);
+    window.addEventListener("resize", function () { self.resize(false); });
+  };
+
+  RacePlayer.prototype.resize = function (force) {
+    var width = $("sgd-player").getBoundingClientRect().width || 800;
+    this.u = width < 720 ? clamp(width / 680, 0.84, 1) : clamp(width / 1280, 0.75, 1.15);
+    var sz = this.theme.sizes, root = document.documentElement.style, u = this.u;
+    ["title", "label", "tick", "text", "table"].forEach(function (k) { root.setProperty("--fs-" + k, (sz[k] * u).toFixed(2) + "px"); });
+    this.lw = sz.line_width * u;
+    this.pointR = Math.sqrt(sz.point_size) / 2 * u * 1.05;
+    var changed = false, self = this;
+    Object.keys(this.panels).forEach(function (k) { changed = self.panels[k].resize(self) || changed; });
+    if (changed || force) { this.drawStatic(); this.render(true); }
+  };
+
+  // ---------------------------------------------------------------- static layers
+  RacePlayer.prototype.drawStatic = function () {
+    var R = this.R;
+    if (R.grid) this.gridStatic(); else this.paramsStatic();
+    if (!R.grid) { this.lossStatic(); this.fitStatic(); }
+  };
+
+  RacePlayer.prototype.paramsStatic = function () {
+    var P = this, pn = this.panels.params, ctx = pn.bctx, th = this.theme.colors, raw = this.R.raw, L = raw.limits.params;
+    pn.begin(ctx);
+    ctx.fillStyle = th.background; ctx.fillRect(0, 0, pn.w, pn.h);
+    pn.layout(P, [L[0], L[1]], [L[2], L[3]], false);
+    pn.axes(P, ctx, "a (slope)", "b (intercept)", true);
+    ctx.save(); pn.clipPlot(ctx);
+    drawContours(P, ctx, pn, raw.contours[0]);
+    var o = this.R.runs[0].optimum;
+    star(ctx, pn.px(o[0]), pn.py(o[1]), P.lw * 3.3, th.text, th.panel);
+    ctx.restore();
+    if (raw.contour_note) {
+      ctx.fillStyle = th.text; ctx.font = pn.fontTick + "px " + P.font; ctx.textAlign = "left"; ctx.textBaseline = "bottom";
+      ctx.fillText(raw.contour_note, pn.x0 + 4, pn.y1 - 3);
+    }
+    // The labels' type: as large as the tick labels, and no larger than the box the story
+    // placed each label in (its size is given in view fractions at LABEL_EM font sizes).
+    var lab = raw.labels, fs = Math.min(pn.fontTick, (pn.x1 - pn.x0) / lab.em[0], (pn.y1 - pn.y0) / lab.em[1]), wmax = 0;
+    ctx.font = "bold " + fs + "px " + P.font;
+    this.R.runs.forEach(function (r) { wmax = Math.max(wmax, ctx.measureText(r.label).width); });
+    var room = (lab.width - 0.01) * (pn.x1 - pn.x0) - 2 * lab.pad * fs;
+    if (wmax > room && wmax > 0) fs *= room / wmax;
+    this.labelFont = fs;
+  };
+
+  RacePlayer.prototype.gridStatic = function () {
+    var P = this, pn = this.panels.params, ctx = pn.bctx, th = this.theme.colors, R = this.R, raw = R.raw, L = raw.limits.params;
+    // The grid's shape for the design's 16:9 box (so it depends on the width alone), then the
+    // canvas as tall as its rows need: no empty band between them.
+    var tick = this.theme.sizes.tick * this.u, gap = 10 * this.u, titleH = tick * 1.6;
+    var shape = gridShape(R.n, 16 / 9), cw = pn.w / shape.cols, ch = pn.w * 9 / 16 / shape.rows;
+    var side = Math.max(10, Math.min(cw - gap, ch - titleH - gap)), rowH = side + titleH + gap;
+    var want = Math.ceil(shape.rows * rowH);
+    if (Math.abs(want - pn.h) > 1) {
+      pn.canvas.style.aspectRatio = pn.w + " / " + want;
+      pn.resize(P); // (the ResizeObserver then redraws once more, unchanged)
+    }
+    pn.begin(ctx);
+    ctx.fillStyle = th.background; ctx.fillRect(0, 0, pn.w, pn.h);
+    pn.fontTick = tick;
+    this.cells = [];
+    for (var r = 0; r < R.n; r++) {
+      var i = Math.floor(r / shape.cols), j = r % shape.cols, x0 = j * cw + (cw - side) / 2, y0 = i * rowH + titleH;
+      var c = cellPanel(pn, x0, y0, x0 + side, y0 + side, [L[0], L[1]], [L[2], L[3]]);
+      ctx.fillStyle = th.panel; ctx.fillRect(c.x0, c.y0, side, side);
+      ctx.save(); c.clipPlot(ctx);
+      drawContours(P, ctx, c, raw.contours[raw.shared_data ? 0 : r]);
+      var o = R.runs[r].optimum;
+      star(ctx, c.px(o[0]), c.py(o[1]), P.lw * 2.6, th.text, th.panel);
+      ctx.restore();
+      ctx.strokeStyle = th.muted; ctx.lineWidth = 1;
+      ctx.beginPath(); ctx.moveTo(c.x0 - 0.5, c.y0); ctx.lineTo(c.x0 - 0.5, c.y1 + 0.5); ctx.lineTo(c.x1, c.y1 + 0.5); ctx.stroke();
+      fitFont(ctx, R.runs[r].label, tick, P.font, side, false);
+      ctx.fillStyle = th.text; ctx.textAlign = "left"; ctx.textBaseline = "bottom";
+      ctx.fillText(R.runs[r].label, c.x0, c.y0 - tick * 0.3);
+      this.cells.push(c);
+    }
+  };
+
+  RacePlayer.prototype.lossStatic = function () {
+    var P = this, pn = this.panels.loss, ctx = pn.bctx, th = this.theme.colors, ax = this.R.raw.loss_axis;
+    pn.begin(ctx);
+    ctx.fillStyle = th.background; ctx.fillRect(0, 0, pn.w, pn.h);
+    pn.xTicks = ax.ticks.map(function (t) { return { v: t[0], text: t[1] }; });
+    pn.layout(P, ax.x, ax.y, true);
+    pn.axes(P, ctx, this.R.raw.clock_label, "MSE (log)", true);
+  };
+
+  RacePlayer.prototype.fitStatic = function () {
+    var P = this, pn = this.panels.fit, ctx = pn.bctx, th = this.theme.colors, R = this.R, L = R.raw.limits.fit;
+    pn.begin(ctx);
+    ctx.fillStyle = th.background; ctx.fillRect(0, 0, pn.w, pn.h);
+    var points = function (c, d, scale) {
+      var n = d.x.length, r = P.pointR * scale * Math.min(1, Math.pow(30 / Math.max(n, 1), 0.25));
+      ctx.save(); c.clipPlot(ctx);
+      ctx.globalAlpha = n <= 100 ? 1 : 0.6; ctx.fillStyle = th.points; ctx.beginPath();
+      for (var i = 0; i < n; i++) { var x = c.px(d.x[i]), y = c.py(d.y[i]); ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, 2 * Math.PI); }
+      ctx.fill(); ctx.restore();
+    };
+    this.fitCells = null;
+    if (!R.multi) {
+      pn.layout(P, [L[0], L[1]], [L[2], L[3]], false);
+      pn.axes(P, ctx, "x", "y", true);
+      points(pn, R.data[0], 1);
+      return;
+    }
+    var tick = this.theme.sizes.tick * this.u, gap = 6 * this.u, titleH = tick * 1.5;
+    var shape = gridShape(R.n, pn.w / pn.h * 1.3), cw = pn.w / shape.cols, ch = pn.h / shape.rows;
+    pn.fontTick = tick;
+    this.fitCells = [];
+    for (var r = 0; r < R.n; r++) {
+      var i = Math.floor(r / shape.cols), j = r % shape.cols;
+      var c = cellPanel(pn, j * cw + 1, i * ch + titleH, (j + 1) * cw - gap, (i + 1) * ch - gap, [L[0], L[1]], [L[2], L[3]]);
+      ctx.fillStyle = th.panel; ctx.fillRect(c.x0, c.y0, c.x1 - c.x0, c.y1 - c.y0);
+      ctx.strokeStyle = th.muted; ctx.lineWidth = 1;
+      ctx.beginPath(); ctx.moveTo(c.x0 - 0.5, c.y0); ctx.lineTo(c.x0 - 0.5, c.y1 + 0.5); ctx.lineTo(c.x1, c.y1 + 0.5); ctx.stroke();
+      points(c, R.data[R.raw.shared_data ? 0 : r], 0.6);
+      c.titleFont = fitFont(ctx, R.runs[r].label, tick, P.font, c.x1 - c.x0, false);
+      ctx.fillStyle = th.text; ctx.textAlign = "left"; ctx.textBaseline = "bottom";
+      ctx.fillText(R.runs[r].label, c.x0, c.y0 - tick * 0.2);
+      this.fitCells.push(c);
+    }
+  };
+
+  // ---------------------------------------------------------------- per frame
+  // Run r's path at frame i (RaceStory.path, as the document's lookup): kept vertices, then
+  // (a vertex and) the head. Returns the head [a, b].
+  RacePlayer.prototype.pathOf = function (r, i) {
+    var R = this.R, F = R.fr, run = R.runs[r], at = i * R.n + r;
+    if (F.left[at]) return { n: run.exit.n, mid: run.exit.mid, head: run.exit.point };
+    return { n: F.path_n[at], mid: null, head: [F.line_a[at], F.line_b[at]] };
+  };
+
+  RacePlayer.prototype.strokePath = function (ctx, c, r, i) {
+    var run = this.R.runs[r], p = this.pathOf(r, i), pen = Pen(ctx, c);
+    ctx.beginPath();
+    for (var j = 0; j < p.n; j++) pen(c.px(run.ka[j]), c.py(run.kb[j]));
+    if (p.mid) pen(c.px(p.mid[0]), c.py(p.mid[1]));
+    pen(c.px(p.head[0]), c.py(p.head[1]));
+    if (p.n === 0 && !p.mid) { var hx = c.px(p.head[0]), hy = c.py(p.head[1]); ctx.moveTo(hx, hy); ctx.lineTo(hx, hy); }
+    ctx.stroke();
+  };
+
+  RacePlayer.prototype.drawHeads = function (ctx, c, r, i, scale) {
+    var R = this.R, F = R.fr, at = i * R.n + r, th = this.theme.colors, lw = this.lw * scale, col = R.runs[r].colour;
+    var head = this.pathOf(r, i).head, x = c.px(head[0]), y = c.py(head[1]);
+    if (!F.left[at]) dot(ctx, x, y, lw * 1.5, col, th.panel, lw * 0.45);
+    if (F.mark[at]) crossMark(ctx, x, y, lw * 3.4, col, th.panel, lw * 0.45);
+  };
+
+  RacePlayer.prototype.drawParams = function (i) {
+    var R = this.R, pn = this.panels.params, ctx = pn.ctx, self = this, lw = this.lw;
+    ctx.lineJoin = "round"; ctx.lineCap = "round";
+    if (R.grid) {
+      this.cells.forEach(function (c, r) {
+        ctx.save(); c.clipPlot(ctx);
+        ctx.strokeStyle = R.runs[r].colour; ctx.lineWidth = lw * 0.8;
+        self.strokePath(ctx, c, r, i);
+        ctx.restore();
+        self.drawHeads(ctx, c, r, i, 0.8);
+      });
+      return;
+    }
+    ctx.save(); pn.clipPlot(ctx);
+    for (var r = 0; r < R.n; r++) { ctx.strokeStyle = R.runs[r].colour; ctx.lineWidth = lw; this.strokePath(ctx, pn, r, i); }
+    ctx.restore();
+    for (r = 0; r < R.n; r++) this.drawHeads(ctx, pn, r, i, 1);
+    this.drawLabels(i);
+  };
+
+  // The direct labels where the story placed them (a view fraction u, v: the anchor; the text
+  // runs right of it or left), a label away from its head tied to it by a thin line.
+  RacePlayer.prototype.drawLabels = function (i) {
+    var R = this.R, F = R.fr, pn = this.panels.params, ctx = pn.ctx, th = this.theme.colors, lab = R.raw.labels;
+    var L = R.raw.limits.params, fs = this.labelFont, pad = lab.pad * fs;
+    ctx.font = "bold " + fs + "px " + this.font; ctx.textBaseline = "middle";
+    for (var r = 0; r < R.n; r++) {
+      var at = i * R.n + r, run = R.runs[r], right = !!F.label_right[at];
+      var u = F.label_u[at] + (right ? lab.offset : -lab.offset), v = F.label_v[at];
+      var x = pn.px(L[0] + u * (L[1] - L[0])), y = pn.py(L[2] + v * (L[3] - L[2]));
+      if (F.label_leader[at]) {
+        var head = this.pathOf(r, i).head;
+        ctx.strokeStyle = run.colour; ctx.lineWidth = Math.max(1, 0.9 * this.u);
+        ctx.beginPath(); ctx.moveTo(pn.px(head[0]), pn.py(head[1])); ctx.lineTo(x, y); ctx.stroke();
+      }
+      var w = ctx.measureText(run.label).width, bx = right ? x - pad : x - w - pad;
+      ctx.globalAlpha = run.tag ? 1 : 0.8;
+      ctx.fillStyle = run.tag ? run.colour : th.panel;
+      ctx.fillRect(bx, y - fs * 0.6 - pad, w + 2 * pad, fs * 1.2 + 2 * pad);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = run.tag || run.colour; ctx.textAlign = right ? "left" : "right";
+      ctx.fillText(run.label, x, y);
+    }
+  };
+
+  RacePlayer.prototype.drawLoss = function (i) {
+    var R = this.R, F = R.fr, pn = this.panels.loss, ctx = pn.ctx, th = this.theme.colors, lw = this.lw * 0.8;
+    ctx.lineJoin = "round"; ctx.lineCap = "round";
+    for (var r = 0; r < R.n; r++) {
+      var at = i * R.n + r, run = R.runs[r], m = F.loss_n[at], hx = F.loss_head_x[at];
+      if (Number.isNaN(hx)) continue;
+      ctx.save(); pn.clipPlot(ctx);
+      ctx.strokeStyle = run.colour; ctx.lineWidth = lw;
+      var pen = Pen(ctx, pn);
+      ctx.beginPath();
+      for (var j = 0; j < m; j++) pen(pn.px(run.ks[j]), pn.py(run.kl[j]));
+      pen(pn.px(hx), pn.py(F.loss_head_y[at]));
+      ctx.stroke();
+      ctx.restore();
+      if (!F.loss_mark[at]) dot(ctx, pn.px(hx), clamp(pn.py(F.loss_head_y[at]), pn.y0, pn.y1), lw * 1.3, run.colour, th.panel, lw * 0.35);
+    }
+    for (r = 0; r < R.n; r++) { // the crosses over every curve
+      at = i * R.n + r;
+      var lm = R.runs[r].lossMark;
+      if (F.loss_mark[at]) crossMark(ctx, pn.px(lm[0]), pn.py(lm[1]), lw * 3.6, R.runs[r].colour, th.panel, lw * 0.45);
+    }
+  };
+
+  RacePlayer.prototype.drawFit = function (i) {
+    var R = this.R, F = R.fr, pn = this.panels.fit, ctx = pn.ctx, th = this.theme.colors, L = R.raw.limits.fit, lw = this.lw * 0.8;
+    var cells = this.fitCells;
+    for (var r = 0; r < R.n; r++) {
+      var at = i * R.n + r, c = cells ? cells[r] : pn, a = F.line_a[at], b = F.line_b[at];
+      ctx.save(); c.clipPlot(ctx);
+      ctx.strokeStyle = R.runs[r].colour; ctx.lineWidth = lw; ctx.lineCap = "round";
+      ctx.beginPath(); segment(ctx, c, c.px(L[0]), c.py(a * L[0] + b), c.px(L[1]), c.py(a * L[1] + b)); ctx.stroke();
+      ctx.restore();
+      if (cells && F.off[at]) {
+        ctx.font = c.titleFont * 0.85 + "px " + this.font; ctx.fillStyle = th.text; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        ctx.fillText("off the chart", (c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2);
+      }
+    }
+  };
+
+  // ---------------------------------------------------------------- leaderboard (DOM)
+  RacePlayer.prototype.buildLeaderboard = function () {
+    var R = this.R, list = $("sgd-leader-rows"), key = $("sgd-race-key");
+    while (list.firstChild) list.removeChild(list.firstChild);
+    this.rows = [];
+    for (var j = 0; j < R.n; j++) {
+      var li = document.createElement("li"), parts = {};
+      ["rank", "name", "loss", "info"].forEach(function (k) {
+        var el = document.createElement(k === "name" ? "b" : "span"); el.className = k; li.appendChild(el); parts[k] = el;
+      });
+      list.appendChild(li);
+      parts.li = li;
+      this.rows.push(parts);
+    }
+    while (key.firstChild) key.removeChild(key.firstChild);
+    R.raw.key.forEach(function (line) { var li = document.createElement("li"); li.textContent = line; key.appendChild(li); });
+  };
+
+  // The rows at frame i (RaceStory.leaderboard), formatted as the matplotlib race does.
+  RacePlayer.prototype.fillLeaderboard = function (i) {
+    var R = this.R, F = R.fr;
+    for (var j = 0; j < R.n; j++) {
+      var at = i * R.n + j, r = F.rank_run[at], run = R.runs[r], row = this.rows[j], loss = F.rank_loss[at];
+      setText(row.rank, (j + 1) + ".");
+      setText(row.name, run.label);
+      if (row.li.getAttribute("data-run") !== String(r)) {
+        row.li.setAttribute("data-run", String(r));
+        row.name.style.color = run.tag || run.colour;
+        row.name.style.background = run.tag ? run.colour : "none";
+      }
+      setText(row.loss, fmtLoss(loss), Number.isFinite(loss) ? loss : "inf");
+      setText(row.info, "epoch " + fixedPy(F.rank_epoch[at], 1) + " \u00b7 " + R.raw.statuses[F.rank_status[at]], F.rank_epoch[at]);
+    }
+  };
+
+  // scenes.mpl.race._fmt_loss
+  function fmtLoss(v) {
+    if (!Number.isFinite(v)) return "\u2014";
+    var av = Math.abs(v), out;
+    if (v !== 0 && (av >= 1e4 || av < 1e-3)) out = expPy(v, 2);
+    else out = fixedPy(v, av < 10 ? 4 : 1);
+    return out.replace(/-/g, "\u2212");
+  }
+
+  RacePlayer.prototype.render = function (force) {
+    var t0 = performance.now(), i = this.frame, R = this.R;
+    var text = this.textFrame === null ? i : this.textFrame;
+    var key = i + "|" + text;
+    if (!force && key === this.lastKey) return;
+    this.lastKey = key;
+    var P = this.panels;
+    Object.keys(P).forEach(function (name) {
+      var pn = P[name];
+      pn.ctx.setTransform(1, 0, 0, 1, 0, 0);
+      pn.ctx.drawImage(pn.bg, 0, 0);
+      pn.begin(pn.ctx);
+    });
+    this.drawParams(i);
+    if (!R.grid) { this.drawLoss(i); this.drawFit(i); }
+    this.fillLeaderboard(text);
+    setText($("sgd-caption"), R.raw.plan.clock_text[text]);
+    var scrub = $("sgd-scrub");
+    if (String(scrub.value) !== String(i)) scrub.value = String(i);
+    setText($("sgd-where"), "frame " + (i + 1) + " / " + R.frames);
+    $("sgd-player").setAttribute("data-frame", String(i));
+    this.drawTimes.push(performance.now() - t0);
+    if (this.drawTimes.length > 20000) this.drawTimes.splice(0, 10000);
+  };
+
+  // ---------------------------------------------------------------- moving, playing, the hash
+  RacePlayer.prototype.goFrame = function (i) {
+    this.frame = clamp(i | 0, 0, this.R.frames - 1);
+    this.textFrame = null;
+    this.render();
+    this.writeHash();
+  };
+
+  RacePlayer.prototype.play = function () {
+    if (this.playing) return;
+    if (this.frame >= this.R.frames - 1) this.frame = 0;
+    this.playing = true;
+    this.clock = { t0: performance.now(), f0: this.frame };
+    this.syncButtons();
+    var self = this;
+    requestAnimationFrame(function (t) { self.tick(t); });
+  };
+
+  RacePlayer.prototype.pause = function () {
+    if (!this.playing) return;
+    this.playing = false;
+    this.textFrame = null;
+    this.syncButtons();
+    this.render();
+    this.writeHash();
+  };
+
+  RacePlayer.prototype.tick = function (now) {
+    if (!this.playing) return;
+    var R = this.R, f = this.clock.f0 + Math.floor(Math.max(0, now - this.clock.t0) / 1000 * R.fps * this.speed);
+    if (f >= R.frames) {
+      if (this.loop) { this.clock = { t0: now, f0: 0 }; f = 0; }
+      else { this.frame = R.frames - 1; this.pause(); return; }
+    }
+    if (f !== this.frame) {
+      this.frame = f;
+      // During the race the numbers refresh text_hz times a second (readable), as the video's.
+      var every = Math.max(1, Math.round(R.fps / R.raw.plan.text_hz));
+      this.textFrame = R.phase[f] === 1 ? f - f % every : null; // (scenes.mpl.race.RaceRenderer.text_frames)
+      this.render();
+    }
+    var self = this;
+    requestAnimationFrame(function (t) { self.tick(t); });
+  };
+
+  RacePlayer.prototype.syncButtons = Player.prototype.syncButtons;
+
+  RacePlayer.prototype.readHash = function () {
+    var h = "";
+    try { h = (window.location.hash || "").replace(/^#/, ""); } catch (e) { h = ""; }
+    var m = /(?:^|&)frame=(\d+)(?:&|$)/.exec(h);
+    if (!m) return false;
+    this.frame = clamp(parseInt(m[1], 10), 0, this.R.frames - 1);
+    this.textFrame = null;
+    return true;
+  };
+
+  RacePlayer.prototype.writeHash = Player.prototype.writeHash;
+
+  RacePlayer.prototype.writeHashNow = function () {
+    if (this.playing) return;
+    try { history.replaceState(null, "", "#frame=" + this.frame); } catch (e) { /* a sandboxed frame: no hash */ }
+  };
+
+  RacePlayer.prototype.bindControls = function () {
+    var self = this, R = this.R, scrub = $("sgd-scrub");
+    scrub.max = String(R.frames - 1);
+    $("sgd-play").addEventListener("click", function () { self.playing ? self.pause() : self.play(); });
+    $("sgd-step-back").addEventListener("click", function () { self.pause(); self.goFrame(self.frame - 1); });
+    $("sgd-step-fwd").addEventListener("click", function () { self.pause(); self.goFrame(self.frame + 1); });
+    scrub.addEventListener("input", function () {
+      var f = parseInt(scrub.value, 10);
+      if (self.playing) { self.clock = { t0: performance.now(), f0: f }; self.frame = f; self.render(); }
+      else self.goFrame(f);
+    });
+    $("sgd-speed").addEventListener("change", function () {
+      var v = parseFloat($("sgd-speed").value);
+      if (self.playing) self.clock = { t0: performance.now(), f0: self.frame };
+      self.speed = v > 0 ? v : 1;
+    });
+    $("sgd-loop").addEventListener("change", function () { self.loop = $("sgd-loop").checked; });
+    window.addEventListener("hashchange", function () { if (self.readHash()) self.render(); });
+    document.addEventListener("keydown", function (e) {
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      var tag = e.target && e.target.tagName;
+      if (tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && e.target.type !== "checkbox" && e.target.id !== "sgd-scrub")) return;
+      var handled = true, d = e.shiftKey ? R.fps : 1;
+      switch (e.key) {
+        case " ": case "Spacebar": if (tag === "BUTTON") { handled = false; break; } self.playing ? self.pause() : self.play(); break;
+        case "ArrowRight": case "ArrowUp": self.pause(); self.goFrame(self.frame + d); break;
+        case "ArrowLeft": case "ArrowDown": self.pause(); self.goFrame(self.frame - d); break;
+        case "Home": self.pause(); self.goFrame(0); break;
+        case "End": self.pause(); self.goFrame(R.frames - 1); break;
+        default: handled = false;
+      }
+      if (handled) e.preventDefault();
+    });
+  };
+
+  function startRace(doc) {
+    if (!doc.race || !Array.isArray(doc.race.runs) || !doc.race.runs.length) { showError("This page holds no race to play."); return; }
+    var player = new RacePlayer(doc);
+    try {
+      player.init();
+    } catch (e) {
+      showError("This page's race could not be drawn (" + e.message + ").");
+      throw e;
+    }
+    window.sgdPlayer = {
+      version: VERSION, kind: "race", fmt: fmt, fmtLoss: fmtLoss,
+      play: function () { player.play(); },
+      pause: function () { player.pause(); },
+      goFrame: function (i) { player.pause(); player.goFrame(i); },
+      frames: function () { return player.R.frames; },
+      state: function () { return { frame: player.frame, playing: player.playing, text_frame: player.textFrame }; },
+      drawTimes: function () { return player.drawTimes.slice(); },
+      resetTimes: function () { player.drawTimes = []; }
+    };
+    document.documentElement.setAttribute("data-ready", "1");
+  }
+
   // ---------------------------------------------------------------- start
   function start() {
     var doc;
@@ -1345,6 +1874,10 @@
                 ". Export it again with the sgd-anim that made this player.");
       return;
     }
+    // The kind of document: one run's story (no kind: the first documents), or a race.
+    var kind = doc.kind === undefined ? "story" : doc.kind;
+    if (kind === "race") { startRace(doc); return; }
+    if (kind !== "story") { showError("This page holds a document of kind " + String(kind) + "; this player reads a story or a race."); return; }
     if (!Array.isArray(doc.stories) || !doc.stories.length) { showError("This page holds no run to play."); return; }
     var player = new Player(doc);
     try {
