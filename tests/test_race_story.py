@@ -258,3 +258,23 @@ def test_long_paths_are_bounded_and_end_at_the_point_shown():
 def test_epochs_read_as_tenths_and_whole_numbers_without_a_point():
     from scenes.story.race import fmt_epoch
     assert [fmt_epoch(e) for e in (0, 3.66, 7.25, 99.96, 100.0, 2 / 3)] == ["0", "3.7", "7.2", "100", "100", "0.7"]
+
+
+def test_the_loss_cross_sits_where_a_run_leaves_the_axis_or_diverges():
+    """Every backend puts the loss view's cross where RaceStory.loss_mark says: checked here
+    against the curve itself, point by point."""
+    from scenes.story.race import RaceStory
+    from training.config import TrainConfig
+    from training.recorder import record
+    race = RaceStory([("lr=0.1", record(TrainConfig(epochs=5))), ("lr=1.5", record(TrainConfig(lr=1.5, epochs=5)))])
+    top = race.loss_range[1]
+    calm, wild = race.runs
+    assert all(race.loss_mark(0, k) is None for k in range(calm.n_points))
+    above = [k for k in range(wild.n_points) if not wild.path_loss[k] <= top]
+    assert wild.diverged and above
+    for k in range(wild.n_points):
+        mark = race.loss_mark(1, k)
+        if k < above[0]:
+            assert mark is None
+        else:
+            assert mark == (float(wild.samples[above[0]]), top)

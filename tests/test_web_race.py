@@ -13,7 +13,7 @@ import pytest
 from scenes.compare.race import render_race
 from scenes.mpl.race import _fmt_loss
 from scenes.story.plan import PlanSettings
-from scenes.story.race import CLOCK_LABEL, RaceStory, fmt_samples
+from scenes.story.race import CLOCK_LABEL, RaceStory, fmt_epoch, fmt_samples
 from scenes.story.theme import load_theme
 from scenes.web.export import decode
 from scenes.web.race_export import KIND, race_document, race_page
@@ -278,7 +278,7 @@ def test_the_leaderboard_of_a_frame_is_the_storys(driver, pages, frame):
         assert got["rank"] == f"{j + 1}." and got["run"] == str(row.run) and got["name"] == row.label
         assert got["loss"] == _fmt_loss(row.loss)
         assert (got["value"] == "inf") if math.isinf(row.loss) else float(got["value"]) == row.loss
-        assert got["info"] == f"epoch {row.epoch:.1f} · {row.status}"
+        assert got["info"] == f"epoch {fmt_epoch(row.epoch)} · {row.status}"
     clock = driver.find_element("id", "sgd-caption").text
     assert clock.startswith("samples seen: ")
 

@@ -23,7 +23,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Dot, Line, ManimColor, Mobject, Rectan
 from scenes.manim.parts import Panel, Style, register_font, set_children, set_polyline
 from scenes.story.geometry import Limits
 from scenes.story.palette import band_colors
-from scenes.story.race import CLOCK_LABEL, HOLD, INTRO, RacePlan, RaceStory, fmt_epoch, fmt_samples
+from scenes.story.race import CLOCK_LABEL, RacePlan, RaceStory, fmt_epoch
 from scenes.story.theme import Theme
 
 __all__ = ["RaceScene", "render_manim_race"]
@@ -267,7 +267,6 @@ class RaceScene(Scene):
         return views
 
     def _leaderboard(self, statics, x0: float, top: float) -> None:
-        st = self.st
         head = self.title("Leaderboard", np.array([x0, top - 0.35, 0]), "title")
         statics.append(head)
         room = HALF_W - x0 - 0.15
@@ -333,28 +332,21 @@ class RaceScene(Scene):
             lo, hi = race.loss_range
             for r, line, cross, head in self.loss["curves"]:
                 k = int(idx[r])
-                run = race.runs[r]
                 xs, ys = race.loss_curve(r, k)
                 pts = P.p(xs, np.clip(ys, lo, hi))
                 set_polyline(line, pts)
                 if len(pts):
                     head.move_to(pts[-1])
-                e = race.loss_exit(r)
-                if e is not None and k >= e:
-                    cross.move_to(P.p(run.samples[e], hi))
-                    cross.set_stroke(opacity=1)
-                elif run.diverged and k >= run.n_points - 1:
-                    cross.move_to(P.p(run.samples[k], run.path_loss[k]))
-                    cross.set_stroke(opacity=1)
-                else:
-                    cross.set_stroke(opacity=0)
+                where = race.loss_mark(r, k)  # left through the top, or diverged: a cross there
+                if where is not None:
+                    cross.move_to(P.p(*where))
+                cross.set_stroke(opacity=0 if where is None else 1)
                 # The head dot shows while the run is on the chart; the cross takes its place.
                 head.set_opacity(1 if len(pts) and cross.get_stroke_opacity() == 0 else 0)
         if self.fits:
             f = race.fit
             for r, P, line in self.fits:
                 a, b = race.line(r, int(idx[r]))
-                ya, yb = a * f.x0 + b, a * f.x1 + b
                 # Cut to the panel: x where the line crosses its top and bottom.
                 xs = np.array([f.x0, f.x1])
                 if a != 0 and np.isfinite(a) and np.isfinite(b):
@@ -380,10 +372,7 @@ class RaceScene(Scene):
 
     def _texts_at(self, i: int) -> None:
         race, plan = self.race, self.plan
-        phase = int(plan.phase[i])
-        state = "start" if phase == INTRO else ("finish" if phase == HOLD else "")
-        clock = f"{CLOCK_LABEL}: {fmt_samples(plan.clock[i])} of {fmt_samples(race.end_clock)}" + (
-            f"  ({state})" if state else "")
+        clock = race.clock_text(plan, i)
         self._set(-1, self.clock, clock, lambda: [self.text(clock, "text").move_to(
             [HALF_W - 0.25, HALF_H - 0.32, 0], aligned_edge=RIGHT)])
         rows = race.leaderboard(plan.index[:, i])

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from scenes.story.palette import band_colors
-from scenes.story.race import CLOCK_LABEL, HOLD, INTRO, RacePlan, RaceStory, fmt_epoch, fmt_samples
+from scenes.story.race import CLOCK_LABEL, HOLD, RacePlan, RaceStory, fmt_epoch, fmt_samples
 from scenes.story.theme import Theme
 
 __all__ = ["RaceScene", "RaceRenderer"]
@@ -260,7 +260,7 @@ class RaceScene:
 
     # ------------------------------------------------------------------ loss view
     def _loss_view(self, ax):
-        race, s = self.race, self.s
+        race = self.race
         lo, hi = race.loss_range
         self.style(ax, "Full-data loss", CLOCK_LABEL, "MSE (log)")
         ax.set_yscale("log")
@@ -440,19 +440,13 @@ class RaceScene:
             lo, hi = race.loss_range
             for r, (line, mark) in enumerate(self.loss_lines):
                 k = int(idx[r])
-                run = race.runs[r]
-                e = race.loss_exit(r)
                 xs, ys = race.loss_curve(r, k)
                 line.set_data(xs, ys)
                 line.set_markevery([len(xs) - 1] if len(xs) else [])
-                if e is not None and k >= e:  # it left through the top: the mark sits there
-                    mark.set_data([run.samples[e]], [hi])
-                    mark.set_visible(True)
-                elif run.diverged and k >= run.n_points - 1:
-                    mark.set_data([run.samples[k]], [run.path_loss[k]])
-                    mark.set_visible(True)
-                else:
-                    mark.set_visible(False)
+                where = race.loss_mark(r, k)  # left through the top, or diverged: a cross there
+                if where is not None:
+                    mark.set_data([where[0]], [where[1]])
+                mark.set_visible(where is not None)
                 if mark.get_visible():  # the cross takes the head's place
                     line.set_markevery([])
         if self.fit_axes:
@@ -467,11 +461,7 @@ class RaceScene:
 
     def _update_leaderboard(self, plan: RacePlan, i: int) -> None:
         race = self.race
-        clock = plan.clock[i]
-        phase = int(plan.phase[i])
-        state = "start" if phase == INTRO else ("finish" if phase == HOLD else "")
-        self.clock.set_text(f"{CLOCK_LABEL}: {fmt_samples(clock)} of {fmt_samples(race.end_clock)}"
-                            + (f"  ({state})" if state else ""))
+        self.clock.set_text(race.clock_text(plan, i))
         rows = race.leaderboard(plan.index[:, i])
         for n, (slot, row) in enumerate(zip(self.leader_rows, rows)):
             rank, name, loss, info = slot

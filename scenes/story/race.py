@@ -310,6 +310,24 @@ class RaceStory:
         bad = np.flatnonzero(~(self.runs[r].path_loss <= top))
         return int(bad[0]) if len(bad) else None
 
+    def loss_mark(self, r: int, k: int) -> tuple[float, float] | None:
+        """Where run r's cross sits on the loss view at point k, in (samples seen, loss): where
+        its curve left through the top of the axis, or on a diverged run's last point; None
+        while the run is on the chart (its head dot shows instead)."""
+        run, e = self.runs[r], self.loss_exit(r)
+        if e is not None and k >= e:
+            return float(run.samples[e]), self.loss_range[1]
+        if run.diverged and k >= run.n_points - 1:
+            return float(run.samples[k]), float(run.path_loss[k])
+        return None
+
+    def clock_text(self, plan: "RacePlan", i: int) -> str:
+        """The header's clock at frame i: samples seen of the end, and at the start and finish."""
+        phase = int(plan.phase[i])
+        state = "start" if phase == INTRO else ("finish" if phase == HOLD else "")
+        return (f"{CLOCK_LABEL}: {fmt_samples(plan.clock[i])} of {fmt_samples(self.end_clock)}"
+                + (f"  ({state})" if state else ""))
+
     def colours(self, theme) -> list[str]:
         """Each run's colour as hex, in ``theme`` (the black slot is the theme's text colour)."""
         return [r.colour if r.colour.startswith("#") else theme.color(r.colour) for r in self.runs]

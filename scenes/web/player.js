@@ -50,6 +50,11 @@
     return (neg ? "-" : "") + s;
   }
 
+  function fmtEpoch(e) { // scenes.story.race.fmt_epoch: a tenth, a whole number without ".0"
+    var s = fixedPy(e, 1);
+    return s.slice(-2) === ".0" ? s.slice(0, -2) : s;
+  }
+
   function expPy(x, d) { // Python's f"{x:.{d}e}" with the exponent as a plain integer: 3.46e-4
     var p = Math.floor(Math.log10(Math.abs(x)));
     var low = 10n ** BigInt(d), high = low * 10n;
@@ -1700,7 +1705,7 @@
         row.name.style.background = run.tag ? run.colour : "none";
       }
       setText(row.loss, fmtLoss(loss), Number.isFinite(loss) ? loss : "inf");
-      setText(row.info, "epoch " + fixedPy(F.rank_epoch[at], 1) + " \u00b7 " + R.raw.statuses[F.rank_status[at]], F.rank_epoch[at]);
+      setText(row.info, "epoch " + fmtEpoch(F.rank_epoch[at]) + " \u00b7 " + R.raw.statuses[F.rank_status[at]], F.rank_epoch[at]);
     }
   };
 

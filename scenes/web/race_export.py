@@ -26,12 +26,12 @@ from functools import lru_cache
 import numpy as np
 
 from scenes.story.plan import PlanSettings
-from scenes.story.race import CLOCK_LABEL, HOLD, INTRO, LABEL_GAP, RacePlan, RaceStory, fmt_samples
+from scenes.story.race import CLOCK_LABEL, LABEL_GAP, RaceStory, fmt_samples
 from scenes.story.theme import Theme
 from scenes.web.export import FORMAT, VERSION, contour_layers, encode, export_theme
 
 __all__ = ["KIND", "LABEL_EM", "LABEL_PAD", "LEADER_HZ", "export_race", "race_document", "race_page",
-           "label_box", "loss_mark", "clock_text", "KEY_LINES"]
+           "label_box", "KEY_LINES"]
 
 KIND = "race"
 # The parameter view's plot is this many label font sizes wide and high at the size the
@@ -62,25 +62,6 @@ def label_box(race: RaceStory, theme: Theme) -> tuple[float, float]:
     as the matplotlib race measures its own."""
     widest = max(_text_width(r.label, theme.font_family) for r in race.runs) * 1.08
     return ((widest + 2 * LABEL_PAD) / LABEL_EM[0] + 0.01, (1.2 + 2 * LABEL_PAD) / LABEL_EM[1] + 0.006)
-
-
-def loss_mark(race: RaceStory, r: int, k: int) -> tuple[float, float] | None:
-    """Where run r's cross sits on the loss view at point k (as the matplotlib race puts it):
-    where the curve left through the top of the axis, or on a diverged run's last point."""
-    run, e = race.runs[r], race.loss_exit(r)
-    if e is not None and k >= e:
-        return float(run.samples[e]), race.loss_range[1]
-    if run.diverged and k >= run.n_points - 1:
-        return float(run.samples[k]), float(run.path_loss[k])
-    return None
-
-
-def clock_text(race: RaceStory, plan: RacePlan, i: int) -> str:
-    """The header's clock at frame i, as the matplotlib race writes it."""
-    phase = int(plan.phase[i])
-    state = "start" if phase == INTRO else ("finish" if phase == HOLD else "")
-    return (f"{CLOCK_LABEL}: {fmt_samples(plan.clock[i])} of {fmt_samples(race.end_clock)}"
-            + (f"  ({state})" if state else ""))
 
 
 def _split(race: RaceStory, r: int, idx: np.ndarray) -> tuple[int, int | None]:
@@ -150,7 +131,7 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
                 c, extra = _split(race, r, race.upto(r, stop))
                 loss_n[i, r] = c if extra is not None else c - 1
                 lhead_x[i, r], lhead_y[i, r] = run.samples[stop], run.path_loss[stop]
-            m = loss_mark(race, r, k)
+            m = race.loss_mark(r, k)
             if m is not None:  # one place per run (where it left the axis, or its last point)
                 assert loss_marks[r] in (None, list(m))
                 loss_marks[r], lmark[i, r] = list(m), 1
@@ -199,7 +180,7 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
         "contour_note": race.contour_note, "clock_label": CLOCK_LABEL, "end_clock": race.end_clock,
         "plan": {"fps": plan.fps, "frames": F, "phase": encode(plan.phase, "u8"),
                  "clock": encode(plan.clock, "exact"),
-                 "clock_text": [clock_text(race, plan, i) for i in range(F)], "text_hz": LEADER_HZ},
+                 "clock_text": [race.clock_text(plan, i) for i in range(F)], "text_hz": LEADER_HZ},
         "limits": {"params": [p.x0, p.x1, p.y0, p.y1], "fit": [f.x0, f.x1, f.y0, f.y1]},
         "loss_axis": {"x": [0.0, race.end_clock * 1.02], "y": [lo, hi], "ticks": _loss_ticks(race)},
         "labels": {"width": lw, "height": lh, "em": list(LABEL_EM), "pad": LABEL_PAD, "offset": LABEL_OFFSET,
