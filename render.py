@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, help="runs recorded at once on this machine (default: the cores available)")
     g.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help="run the tasks on this Dask cluster instead (pip install 'sgd-anim[cluster]')")
-    g.add_argument("--yes", action="store_true", help=f"allow more than 256 runs")
+    g.add_argument("--yes", action="store_true", help="allow more than 256 runs")
 
     g = p.add_argument_group("serve")
     g.add_argument("--serve", action="store_true",

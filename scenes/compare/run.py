@@ -125,7 +125,7 @@ def execute(prep: Prepared, engine: Engine, out: Path, *, say: Callable[[str], N
     if prep.request.record_only:
         return written
     from scenes.compare.summary import write_summary
-    job, r = prep.job, prep.job.render
+    r = prep.job.render
     written += write_summary(rows, prep.request.axes if not prep.request.traces else _trace_axes(prep), out,
                              theme=r.theme)
     if r.formats:

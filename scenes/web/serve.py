@@ -38,7 +38,6 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, replace
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
