@@ -30,8 +30,15 @@ def eight():
             for lr in (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 1.2)]
 
 
-def make(runs, size, theme="light"):
-    race = RaceStory(runs, ["lr"])
+@pytest.fixture(scope="module")
+def grid_of_six():
+    """A grid's labels are long: optimizer=momentum,lr=0.05."""
+    return [(f"optimizer={opt},lr={lr}", record(TrainConfig(optimizer=opt, lr=lr, epochs=6)))
+            for opt in ("sgd", "momentum", "adam") for lr in (0.05, 0.2)]
+
+
+def make(runs, size, theme="light", varied=("lr",)):
+    race = RaceStory(runs, list(varied))
     plan = race.plan(PLAN)
     return RaceRenderer(RaceScene(race, load_theme(theme), size), plan)
 
@@ -46,7 +53,8 @@ def text_boxes(fig, renderer):
     out = []
     texts = list(fig.texts)
     for ax in fig.axes:
-        texts += [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        # Titles set with loc="left" or "right" are other Text objects than ax.title.
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
         # Tick labels as drawn: matplotlib keeps labels of ticks outside the limits, undrawn.
         x0, x1 = sorted(ax.get_xlim())
         y0, y1 = sorted(ax.get_ylim())
@@ -136,3 +144,11 @@ def test_render_race_writes_video_gif_and_finish(four, tmp_path):
     with Image.open(tmp_path / "compare.png") as p:
         assert p.size == (480, 270)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (960, 540)])
+def test_a_grids_long_labels_stay_apart(grid_of_six, size):
+    """Small-multiple titles and leaderboard names of a two-setting grid: each in its own room."""
+    r = make(grid_of_six, size, varied=("optimizer", "lr"))
+    for i in (0, len(r.plan) - 1):
+        check_texts(r, i)

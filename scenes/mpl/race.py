@@ -138,7 +138,8 @@ class RaceScene:
         (self.leader_artists if leader else self.artists).append(a)
         return a
 
-    def style(self, ax, title: str, xlabel: str = "", ylabel: str = "", small: bool = False) -> None:
+    def style(self, ax, title: str, xlabel: str = "", ylabel: str = "", small: bool = False):
+        """Theme the axes; returns the title's Text (set at the left: not ``ax.title``)."""
         th = self.theme
         ax.set_facecolor(th.color("panel"))
         for side in ("top", "right"):
@@ -147,8 +148,8 @@ class RaceScene:
             ax.spines[side].set_color(th.color("muted"))
         ax.tick_params(colors=th.color("muted"), labelcolor=th.color("text"), labelsize=self.sz("tick"))
         fs = self.sz("table") if small else self.sz("title")
-        ax.set_title(title, loc="left", color=th.color("text"), fontsize=fs,
-                     fontweight="normal" if small else "bold", pad=fs * 0.4)
+        head = ax.set_title(title, loc="left", color=th.color("text"), fontsize=fs,
+                            fontweight="normal" if small else "bold", pad=fs * 0.4)
         if xlabel:
             ax.set_xlabel(xlabel, color=th.color("text"), fontsize=self.sz("label"), labelpad=2)
         if ylabel:
@@ -158,6 +159,7 @@ class RaceScene:
         else:
             ax.grid(True, color=th.color("grid"), linewidth=0.8 * self.s)
         ax.set_axisbelow(True)
+        return head
         ax.set_autoscale_on(False)
 
     # ------------------------------------------------------------------ header
@@ -191,8 +193,8 @@ class RaceScene:
         ax.set_ylim(p.y0, p.y1)
         small = only is not None
         if small:
-            self.style(ax, race.runs[only].label, small=True)
-            self._shrink_title(ax, ax.get_window_extent(self.renderer).width + 6 * s)
+            head = self.style(ax, race.runs[only].label, small=True)
+            self._shrink_title(head, ax.get_window_extent(self.renderer).width + 6 * s)
             ax.tick_params(labelbottom=False, labelleft=False, length=0)
         else:
             title = "Paths on the exact loss contours"
@@ -225,11 +227,11 @@ class RaceScene:
                 view.setdefault("leaders", []).append(self.anim(leader, 1))
         return view
 
-    def _shrink_title(self, ax, width: float) -> None:
+    def _shrink_title(self, title, width: float) -> None:
         """A small multiple's title (a run's label) no wider than its cell: smaller type if need be."""
-        e = ax.title.get_window_extent(self.renderer)
+        e = title.get_window_extent(self.renderer)
         if e.width > width:
-            ax.title.set_fontsize(ax.title.get_fontsize() * width / e.width * 0.97)
+            title.set_fontsize(title.get_fontsize() * width / e.width * 0.97)
 
     def _measure_labels(self, view) -> None:
         """The label size in view fractions, for the story's placement: the text's extent plus
@@ -317,9 +319,9 @@ class RaceScene:
                                     (cw - 6 * s) / self.width, (ch - title_h) / self.height))
             ax.set_xlim(f.x0, f.x1)
             ax.set_ylim(f.y0, f.y1)
-            self.style(ax, race.runs[r].label, small=True)
-            ax.title.set_fontsize(self.sz("tick"))
-            self._shrink_title(ax, cw - 6 * s)
+            head = self.style(ax, race.runs[r].label, small=True)
+            head.set_fontsize(self.sz("tick"))
+            self._shrink_title(head, cw - 6 * s)
             ax.tick_params(labelbottom=False, labelleft=False, length=0)
             t = race.traces[r]
             ax.scatter(t.x, t.y, s=ps * 0.3 * min(1.0, (30 / max(len(t.x), 1)) ** 0.5),
@@ -338,18 +340,19 @@ class RaceScene:
         return w
 
     def _leader_sizes(self, w: float) -> tuple[float, float]:
-        """Type sizes of the rows (name and loss; epoch and status) that fit the column for the
-        widest text any row can show."""
+        """Type sizes of the rows that fit the column for the widest text any row can show: the
+        name has a line to itself (labels of a grid are long); the loss, right-aligned, shares
+        the second line with the epoch and status."""
         race, s = self.race, self.s
         fs, fi = self.sz("table"), self.sz("tick")
         room = w - 30 * s
-        name = max(self._width(r.label, fs, bold=True) for r in race.runs) + self._width("  8.88e−88", fs)
+        name = max(self._width(r.label, fs, bold=True) for r in race.runs)
         infos = []
         for r, run in enumerate(race.runs):
             last = run.n_points - 1
             for status in {race.status(r, last), "left the view", "running"}:
                 infos.append(f"epoch {fmt_epoch(race.epoch(r, last))} · {status}")
-        info = max(self._width(t, fi) for t in infos)
+        info = max(self._width(t, fi) for t in infos) + self._width("  8.88e−88", fs)
         return fs * min(1.0, room / name), fi * min(1.0, room / info)
 
     def _leaderboard(self) -> None:
@@ -382,7 +385,8 @@ class RaceScene:
             rank = self.fig.text(x0 / W, y / H, "", fontsize=fs, color=self.col("muted"), ha="left", va="top")
             name = self.fig.text((x0 + 30 * s) / W, y / H, "", fontsize=fs, fontweight="bold", ha="left", va="top",
                                  bbox={"boxstyle": "round,pad=0.12", "fc": "none", "ec": "none"})
-            loss = self.fig.text((x0 + w) / W, y / H, "", fontsize=fs, color=self.col("text"), ha="right", va="top")
+            loss = self.fig.text((x0 + w) / W, (y - line) / H, "", fontsize=max(fi, fs * 0.85), color=self.col("text"),
+                                 ha="right", va="top")
             info = self.fig.text((x0 + 30 * s) / W, (y - line) / H, "", fontsize=fi,
                                  color=self.col("muted"), ha="left", va="top")
             self.leader_rows.append(tuple(self.anim(a, 0, leader=True) for a in (rank, name, loss, info)))
