@@ -274,9 +274,10 @@ class RaceScene(Scene):
         if sub.width > room:
             sub.scale_to_fit_width(room)
         statics.append(sub.next_to(head, DOWN, buff=0.1, aligned_edge=LEFT))
-        # Row type no larger than lets the longest name and the widest loss share a row.
-        widest = max(self.label(r, "table").width for r in range(self.race.n)) + self.text("8.88e−88", "table").width
-        self.row_scale = min(1.0, (room - 0.42 - 0.2) / widest)
+        # A name has the row's first line to itself (a grid's labels are long); the loss sits
+        # right-aligned on the second, after the epoch and status. Type no larger than fits.
+        widest = max(self.label(r, "table").width for r in range(self.race.n))
+        self.row_scale = min(1.0, (room - 0.42 - 0.05) / widest)
         key = VGroup(*[self.text(s, "tick", muted=True) for s in
                        ("★  least-squares optimum", "✕  left the view / diverged", f"clock: {CLOCK_LABEL}", "  = steps × batch size,",
                         "  fair across batch sizes")]).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
@@ -383,13 +384,13 @@ class RaceScene(Scene):
                 k = self.row_scale
                 rank = self.text(f"{n + 1}.", "table", muted=True).scale(k).move_to(at, aligned_edge=LEFT + UP)
                 name = self.label(row.run, "table").scale(k).move_to(at + RIGHT * 0.42, aligned_edge=LEFT + UP)
-                loss = self.text(_fmt_loss(row.loss), "table").scale(k).move_to([self.lead_x1, at[1], 0],
-                                                                               aligned_edge=RIGHT + UP)
+                loss = self.text(_fmt_loss(row.loss), "tick")
                 info = self.text(f"epoch {fmt_epoch(row.epoch)} · {row.status}", "tick", muted=True)
-                width = self.lead_x1 - at[0] - 0.42
+                width = self.lead_x1 - at[0] - 0.42 - loss.width - 0.2
                 if info.width > width:
                     info.scale_to_fit_width(width)
                 info.next_to(name, DOWN, buff=0.07, aligned_edge=LEFT)
+                loss.move_to([self.lead_x1, info.get_center()[1], 0], aligned_edge=RIGHT)
                 return [rank, name, loss, info]
             self._set(n, g, text, build)
         extra = len(rows) - len(self.rows)
