@@ -40,15 +40,32 @@ def _shown(a) -> bool:
     return alpha is None or alpha > 0.02
 
 
-def _texts_of(ax) -> list[Text]:
+def _frame_texts_of(ax) -> list[Text]:
     """The texts an axes draws: its own, titles, axis labels, offset texts, tick labels."""
-    out = list(ax.texts) + [ax.title, ax._left_title, ax._right_title]
+    out = [ax.title, ax._left_title, ax._right_title]
     for axis in (ax.xaxis, ax.yaxis):
         out += [axis.label, axis.offsetText]
         if axis.get_visible() and ax.axison:
             for tick in axis._update_ticks():  # the ticks inside the view, as drawn
                 out += [t for t in (tick.label1, tick.label2) if t.get_visible()]
     return out
+
+
+def _frame_text_items(ax, name: str, renderer, cache: dict) -> list[Item]:
+    """The items of an axes' titles, axis labels and tick labels. They change only with the
+    axes' limits, place and titles, not from frame to frame: measured once per such state
+    (laying out the tick labels is most of the check's time)."""
+    key = (tuple(ax.get_xlim()), tuple(ax.get_ylim()), tuple(ax.bbox.bounds),
+           ax.title.get_text(), ax._left_title.get_text(), ax._right_title.get_text(),
+           ax.xaxis.label.get_text(), ax.yaxis.label.get_text())
+    hit = cache.get(id(ax))
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    ax.get_tightbbox(renderer)  # puts the axis labels where a draw would (beside the tick labels)
+    items = [Item(TEXT, t.get_text(), name, _box(t.get_window_extent(renderer)))
+             for t in _frame_texts_of(ax) if _shown(t) and t.get_text().strip()]
+    cache[id(ax)] = (key, items)
+    return items
 
 
 def _line_item(line: Line2D, panel: str, area: Box) -> list[Item]:
@@ -81,10 +98,11 @@ def scene_items(scene) -> tuple[list[Item], Box, dict[str, Box]]:
     frame = Box(0.0, 0.0, float(scene.width), float(scene.height))
     cells = {k: _box(b) for k, b in scene.cells.items()}
     items: list[Item] = []
+    cache = scene.__dict__.setdefault("_layout_text_cache", {})
     for name, ax in scene.axes.items():
-        ax.get_tightbbox(r)  # puts the axis labels where a draw would (beside the tick labels)
         area = _box(ax.bbox)
-        for t in _texts_of(ax):
+        items += _frame_text_items(ax, name, r, cache)
+        for t in ax.texts:  # notes on the plot: they may change every frame
             if _shown(t) and t.get_text().strip():
                 items.append(Item(TEXT, t.get_text(), name, _box(t.get_window_extent(r))))
         for leg in [c for c in ax.get_children() if isinstance(c, Legend)]:
