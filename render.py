@@ -262,13 +262,18 @@ def _run(args: dict) -> int:
     finally:
         progress.close()
     if not quiet:
-        try:
-            for path in written:
-                print(path)
-            sys.stdout.flush()
-        except BrokenPipeError:  # `render.py | head -1`: the reader left; the files are written
-            sys.stdout = open(os.devnull, "w")
+        _print_paths(written)
     return 0
+
+
+def _print_paths(written) -> None:
+    """The files written, one a line on stdout."""
+    try:
+        for path in written:
+            print(path)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `render.py | head -1`: the reader left; the files are written
+        sys.stdout = open(os.devnull, "w")
 
 
 def _layers(args: dict, config_layer: dict) -> list[dict]:
@@ -333,12 +338,7 @@ def _compare(args: dict, config_layer: dict, flags: list[str], file_compare: dic
         finally:
             progress.close()
     if not quiet:
-        try:
-            for path in written:
-                print(path)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            sys.stdout = open(os.devnull, "w")
+        _print_paths(written)
     return 0
 
 

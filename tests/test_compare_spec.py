@@ -75,3 +75,10 @@ def test_toml_table_takes_native_values(one_line):
         with pytest.raises(InputError) as e:
             axes_from_table(table)
         one_line(e.value, *names)
+
+
+def test_true_and_false_read_as_the_server_reads_them():
+    """--compare and --serve share one reading of true/false words (training.config.parse_bool)."""
+    from training.config import parse_bool
+    assert [parse_bool(t) for t in ("true", " Yes", "ON", "1", "false", "no", "Off", "0", "maybe", "")] == \
+        [True, True, True, True, False, False, False, False, None, None]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from scenes.compare.race import render_race
-from scenes.mpl.race import _fmt_loss
+from scenes.story.race import fmt_loss
 from scenes.story.plan import PlanSettings
 from scenes.story.race import CLOCK_LABEL, RaceStory, fmt_epoch, fmt_samples
 from scenes.story.theme import load_theme
@@ -276,7 +276,7 @@ def test_the_leaderboard_of_a_frame_is_the_storys(driver, pages, frame):
     assert len(shown) == len(rows)
     for j, (got, row) in enumerate(zip(shown, rows)):
         assert got["rank"] == f"{j + 1}." and got["run"] == str(row.run) and got["name"] == row.label
-        assert got["loss"] == _fmt_loss(row.loss)
+        assert got["loss"] == fmt_loss(row.loss)
         assert (got["value"] == "inf") if math.isinf(row.loss) else float(got["value"]) == row.loss
         assert got["info"] == f"epoch {fmt_epoch(row.epoch)} · {row.status}"
     clock = driver.find_element("id", "sgd-caption").text

@@ -7,9 +7,16 @@ from dataclasses import asdict, dataclass, field, fields
 from training.data import DataSpec
 from training.errors import InputError
 
-__all__ = ["OPTIMIZERS", "MAX_STEPS", "MAX_SAMPLES", "TrainConfig"]
+__all__ = ["OPTIMIZERS", "MAX_STEPS", "MAX_SAMPLES", "TrainConfig", "parse_bool"]
 
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
+
+
+def parse_bool(text: str) -> bool | None:
+    """A true/false setting written as text (a query string, a --compare value): True, False,
+    or None when the text is neither."""
+    word = text.strip().lower()
+    return True if word in ("true", "yes", "on", "1") else False if word in ("false", "no", "off", "0") else None
 # How long a run may be, so that every allowed run fits in 4 GB of memory, recorded, loaded or
 # rendered. A trace holds 8 bytes a number: per step 14 numbers and an offset (120 bytes), per
 # sample (one per point of each batch) an index, a prediction and a residual (24 bytes).

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from training.config import TrainConfig
+from training.config import TrainConfig, parse_bool
 from training.data import DataSpec, load_data
 from training.errors import InputError
 
@@ -26,7 +26,6 @@ COMPARE_KEYS = ("lr", "batch_size", "epochs", "optimizer", "momentum", "nesterov
 MAX_RUNS = 256  # more than this needs --yes: a typo in a grid should not start hours of work
 _TYPES = {"lr": float, "batch_size": int, "epochs": int, "optimizer": str, "momentum": float, "nesterov": bool,
           "shuffle": bool, "seed": int, "init_a": float, "init_b": float, "data": DataSpec}
-_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
 @dataclass(frozen=True)
@@ -82,11 +81,10 @@ def _parse_value(key: str, value: Any, where: str) -> Any:
     if isinstance(value, str):
         text = value.strip()
         if kind is bool:
-            if text.lower() in _TRUE:
-                return True
-            if text.lower() in _FALSE:
-                return False
-            raise bad
+            flag = parse_bool(text)
+            if flag is None:
+                raise bad
+            return flag
         if kind is str:
             if not text:
                 raise bad

@@ -23,22 +23,14 @@ from manim import (DOWN, LEFT, RIGHT, UP, Dot, Line, ManimColor, Mobject, Rectan
 from scenes.manim.parts import Panel, Style, register_font, set_children, set_polyline
 from scenes.story.geometry import Limits
 from scenes.story.palette import band_colors
-from scenes.story.race import CLOCK_LABEL, RacePlan, RaceStory, fmt_epoch
+from scenes.story.race import CLOCK_LABEL, LEADER_HZ, RacePlan, RaceStory, fmt_epoch, fmt_loss
 from scenes.story.theme import Theme
 
 __all__ = ["RaceScene", "render_manim_race"]
 
 HALF_W, HALF_H = 8.0 * 16 / 9 / 2, 4.0
-LEADER_HZ = 4
 
 
-def _fmt_loss(v: float) -> str:
-    if not np.isfinite(v):
-        return "—"
-    if v != 0 and (abs(v) >= 1e4 or abs(v) < 1e-3):
-        mant, exp = f"{v:.2e}".split("e")
-        return f"{mant}e{int(exp)}".replace("-", "−")
-    return f"{v:.4f}" if abs(v) < 10 else f"{v:.1f}"
 
 
 class RaceScene(Scene):
@@ -378,13 +370,13 @@ class RaceScene(Scene):
             [HALF_W - 0.25, HALF_H - 0.32, 0], aligned_edge=RIGHT)])
         rows = race.leaderboard(plan.index[:, i])
         for n, ((g, at), row) in enumerate(zip(self.rows, rows)):
-            text = f"{n}|{row.label}|{_fmt_loss(row.loss)}|{fmt_epoch(row.epoch)}|{row.status}"
+            text = f"{n}|{row.label}|{fmt_loss(row.loss)}|{fmt_epoch(row.epoch)}|{row.status}"
 
             def build(n=n, row=row, at=at):
                 k = self.row_scale
                 rank = self.text(f"{n + 1}.", "table", muted=True).scale(k).move_to(at, aligned_edge=LEFT + UP)
                 name = self.label(row.run, "table").scale(k).move_to(at + RIGHT * 0.42, aligned_edge=LEFT + UP)
-                loss = self.text(_fmt_loss(row.loss), "tick")
+                loss = self.text(fmt_loss(row.loss), "tick")
                 info = self.text(f"epoch {fmt_epoch(row.epoch)} · {row.status}", "tick", muted=True)
                 width = self.lead_x1 - at[0] - 0.42 - loss.width - 0.2
                 if info.width > width:

@@ -20,23 +20,16 @@ from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from scenes.mpl.views import theme_axes
 from scenes.story.palette import band_colors
-from scenes.story.race import CLOCK_LABEL, HOLD, RacePlan, RaceStory, fmt_epoch, fmt_samples
+from scenes.story.race import CLOCK_LABEL, HOLD, LEADER_HZ, RacePlan, RaceStory, fmt_epoch, fmt_loss, fmt_samples
 from scenes.story.theme import Theme
 
 __all__ = ["RaceScene", "RaceRenderer"]
 
 ANIM_Z = 10
-LEADER_HZ = 4  # the leaderboard's numbers refresh this often during the race (readable)
 
 
-def _fmt_loss(v: float) -> str:
-    if not math.isfinite(v):
-        return "—"
-    if v != 0 and (abs(v) >= 1e4 or abs(v) < 1e-3):
-        mant, exp = f"{v:.2e}".split("e")
-        return f"{mant}e{int(exp)}".replace("-", "−")
-    return f"{v:.4f}" if abs(v) < 10 else f"{v:.1f}"
 
 
 def _grid_shape(n: int, aspect: float) -> tuple[int, int]:
@@ -141,12 +134,7 @@ class RaceScene:
     def style(self, ax, title: str, xlabel: str = "", ylabel: str = "", small: bool = False):
         """Theme the axes; returns the title's Text (set at the left: not ``ax.title``)."""
         th = self.theme
-        ax.set_facecolor(th.color("panel"))
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        for side in ("left", "bottom"):
-            ax.spines[side].set_color(th.color("muted"))
-        ax.tick_params(colors=th.color("muted"), labelcolor=th.color("text"), labelsize=self.sz("tick"))
+        theme_axes(ax, th, self.sz("tick"))
         fs = self.sz("table") if small else self.sz("title")
         head = ax.set_title(title, loc="left", color=th.color("text"), fontsize=fs,
                             fontweight="normal" if small else "bold", pad=fs * 0.4)
@@ -474,7 +462,7 @@ class RaceScene:
             tag = self.tags[row.run]
             name.set_color(self.colours[row.run] if tag is None else tag)
             name.get_bbox_patch().set_facecolor("none" if tag is None else self.colours[row.run])
-            loss.set_text(_fmt_loss(row.loss))
+            loss.set_text(fmt_loss(row.loss))
             info.set_text(f"epoch {fmt_epoch(row.epoch)} · {row.status}")
         if self.leader_more is not None:
             self.leader_more.set_text(f"+ {len(rows) - len(self.leader_rows)} more runs")

@@ -32,7 +32,7 @@ from scenes.story.theme import Theme
 from training.errors import InputError
 from training.trace import Trace
 
-__all__ = ["VIEWS", "Scene", "build_scene", "check_views", "arrangement"]
+__all__ = ["VIEWS", "Scene", "build_scene", "check_views", "arrangement", "theme_axes"]
 
 VIEWS = ("fit", "loss", "params", "numbers")
 ANIM_Z = 10  # animated artists sit above everything static, so blitting matches a full draw
@@ -51,6 +51,17 @@ def arrangement(width: int, height: int) -> str:
     """``wide`` (16:9 and the like), ``square`` (about 1:1) or ``tall`` (9:16)."""
     r = width / height
     return "wide" if r >= 1.25 else ("square" if r >= 0.8 else "tall")
+
+
+def theme_axes(ax, theme: Theme, tick_size: float) -> None:
+    """The theme's panel, two spines in its muted colour, ticks labelled in its text colour
+    (the single-run views and the race share the look)."""
+    ax.set_facecolor(theme.color("panel"))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(theme.color("muted"))
+    ax.tick_params(colors=theme.color("muted"), labelcolor=theme.color("text"), labelsize=tick_size)
 
 
 def _fmt(v: float, digits: int = 4) -> str:
@@ -91,12 +102,7 @@ class _Base:
 
     def style_axes(self, ax, title: str, xlabel: str, ylabel: str) -> None:
         th = self.theme
-        ax.set_facecolor(th.color("panel"))
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        for side in ("left", "bottom"):
-            ax.spines[side].set_color(th.color("muted"))
-        ax.tick_params(colors=th.color("muted"), labelcolor=th.color("text"), labelsize=self.sz("tick"))
+        theme_axes(ax, th, self.sz("tick"))
         ax.set_title(title, loc="left", color=th.color("text"), fontsize=self.sz("title"),
                      fontweight="bold", pad=self.sz("title") * 0.5)
         ax.set_xlabel(xlabel, color=th.color("text"), fontsize=self.sz("label"), labelpad=2)

@@ -29,7 +29,9 @@ from training.errors import InputError
 from training.trace import Trace
 
 __all__ = ["contrast", "OKABE_ITO", "MAX_OVERLAID", "MAX_FIT_OVERLAID", "CLOCK_LABEL", "RaceRun", "RacePlan",
-           "Row", "RaceStory", "race_plan", "spread_labels", "fmt_samples", "fmt_epoch"]
+           "Row", "RaceStory", "race_plan", "spread_labels", "fmt_samples", "fmt_epoch", "fmt_loss", "LEADER_HZ"]
+
+LEADER_HZ = 4  # while the race plays, the leaderboard's numbers refresh this often (readable)
 
 # Okabe & Ito (2008). Black is the theme's text colour (so it reads on a dark theme too), and
 # yellow comes last: it is the one colour that is faint on white.
@@ -65,6 +67,17 @@ def fmt_samples(n: float) -> str:
         if n >= div:
             return f"{n / div:.3g}{unit}"
     return f"{n:.0f}"
+
+
+def fmt_loss(v: float) -> str:
+    """A loss as the leaderboard writes it: 4 decimals, 1 past 10, scientific when tiny or
+    huge (a true minus sign), a dash when not finite."""
+    if not math.isfinite(v):
+        return "—"
+    if v != 0 and (abs(v) >= 1e4 or abs(v) < 1e-3):
+        mant, exp = f"{v:.2e}".split("e")
+        return f"{mant}e{int(exp)}".replace("-", "−")
+    return f"{v:.4f}" if abs(v) < 10 else f"{v:.1f}"
 
 
 def fmt_epoch(e: float) -> str:

@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from scenes.story.plan import PlanSettings
-from scenes.story.race import CLOCK_LABEL, LABEL_GAP, RaceStory, fmt_samples
+from scenes.story.race import CLOCK_LABEL, LABEL_GAP, LEADER_HZ, RaceStory, fmt_samples
 from scenes.story.theme import Theme
 from scenes.web.export import FORMAT, VERSION, contour_layers, encode, export_theme
 
@@ -40,7 +40,6 @@ KIND = "race"
 LABEL_EM = (30.0, 20.0)
 LABEL_PAD = 0.15       # a label's patch around its text, in font sizes (as the matplotlib race's)
 LABEL_OFFSET = 0.018   # text starts this far (view fraction) from its anchor (as matplotlib's)
-LEADER_HZ = 4          # while playing the race, the leaderboard's numbers refresh this often
 KEY_LINES = ("★  least-squares optimum", "✕  left the view / diverged",
              f"clock: {CLOCK_LABEL} = steps × batch size, fair across batch sizes")
 

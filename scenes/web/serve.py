@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
+from training.config import parse_bool
 from training.errors import InputError
 
 __all__ = ["MAX_BODY", "MAX_POINTS", "MAX_SERVE_STEPS", "RENDER_FORMATS", "Settings", "App", "make_server",
@@ -69,9 +70,6 @@ class Settings:
     key: str
 
 
-_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
-
-
 def _typed(key: str, value: Any, kind: type) -> Any:
     """A query or form value (text) as the type the CLI's flag has; typed JSON passes through
     to build_job, which checks it with the config file's messages."""
@@ -80,11 +78,10 @@ def _typed(key: str, value: Any, kind: type) -> Any:
     name = key.replace("_", " ")
     text = value.strip()
     if kind is bool:
-        if text.lower() in _TRUE:
-            return True
-        if text.lower() in _FALSE:
-            return False
-        raise InputError(f"{name} must be true or false, got {value!r}")
+        flag = parse_bool(text)
+        if flag is None:
+            raise InputError(f"{name} must be true or false, got {value!r}")
+        return flag
     try:
         return int(text) if kind is int else float(text)
     except ValueError:
