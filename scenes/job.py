@@ -357,17 +357,23 @@ def build_job(layers: list[dict], base_dir: Path | None = None) -> Job:
 
 
 
+def toml_path(path: str | Path, base_dir: Path, relative_to: Path | None = None) -> str:
+    """A file a config names (a CSV, a theme), as a config file written to ``relative_to``
+    names it: relative to that folder (paths in a config file are relative to the file)."""
+    path = Path(path)
+    if not path.is_absolute():
+        path = (base_dir / path).resolve()
+    if relative_to is not None:
+        path = Path(os.path.relpath(path, relative_to.resolve()))
+    return path.as_posix()
+
+
 def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
     """The effective configuration, as a config file that regenerates the same outputs."""
     t = job.train
     data: dict[str, Any]
     if t.data.kind == "csv":
-        path = Path(t.data.path or "")
-        if not path.is_absolute():
-            path = (job.base_dir / path).resolve()
-        if relative_to is not None:
-            path = Path(os.path.relpath(path, relative_to.resolve()))
-        data = {"source": path.as_posix()}
+        data = {"source": toml_path(t.data.path or "", job.base_dir, relative_to)}
     elif t.data.kind == "synthetic":
         data = {"source": "synthetic", **{k: getattr(t.data, k) for k in _SYNTHETIC_FIELDS}}
     else:
@@ -377,9 +383,7 @@ def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
     r = job.render
     theme = r.theme
     if theme.endswith(".toml"):  # a theme file: written relative to the config file, as data paths are
-        theme_path = Path(theme) if Path(theme).is_absolute() else (job.base_dir / theme).resolve()
-        theme = (Path(os.path.relpath(theme_path, relative_to.resolve())) if relative_to is not None
-                 else theme_path).as_posix()
+        theme = toml_path(theme, job.base_dir, relative_to)
     render: dict[str, Any] = {
         "backend": r.backend, "formats": list(r.formats), "fps": r.fps, "size": f"{r.size[0]}x{r.size[1]}",
         "theme": theme, "views": list(r.views), "scene": r.scene, "quality": r.quality, "stem": r.stem,

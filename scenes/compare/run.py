@@ -7,7 +7,6 @@ missing runs on the engine, writes each ``runs/<label>/trace.json`` as it arrive
 """
 from __future__ import annotations
 
-import os
 import tempfile
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -176,10 +175,12 @@ def _record_all(prep: Prepared, engine: Engine, out: Path, say, warn, progress) 
             progress(done, total)
         say(f"runs {done}/{total}: {label} {how}")
 
+    source = dict(zip(prep.traces, prep.request.traces))  # label -> the saved trace's file
+
     def save(run: Run, trace) -> None:
         traces[run.label] = trace
         target = out / "runs" / run.folder / "trace.json"
-        if run.label in prep.traces and Path(prep.request.traces[list(prep.traces).index(run.label)]).resolve() == target.resolve():
+        if run.label in source and Path(source[run.label]).resolve() == target.resolve():
             return  # re-rendering the comparison's own saved runs: the file is already there
         written.append(trace.to_file(target))
 
@@ -274,7 +275,7 @@ def _first_line(err: BaseException) -> str:
 def compare_toml(prep: Prepared, out: Path) -> str:
     """config.toml: the base job, and a [compare] table (the varied settings, or the saved
     runs' trace files), so that ``--config config.toml`` repeats the whole comparison."""
-    from scenes.job import job_to_toml
+    from scenes.job import job_to_toml, toml_path
     base = tomllib.loads(job_to_toml(prep.job, relative_to=out))
     table: dict = {}
     if prep.request.traces:
@@ -286,9 +287,7 @@ def compare_toml(prep: Prepared, out: Path) -> str:
             vals = []
             for v in axis.values:
                 if axis.key == "data" and v.kind == "csv":
-                    path = Path(v.path or "")
-                    path = path if path.is_absolute() else (prep.job.base_dir / path).resolve()
-                    vals.append(Path(os.path.relpath(path, out.resolve())).as_posix())
+                    vals.append(toml_path(v.path or "", prep.job.base_dir, out))
                 else:
                     vals.append(format_value("data", v) if axis.key == "data" else v)
             table[axis.key] = vals

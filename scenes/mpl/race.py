@@ -20,6 +20,7 @@ from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from scenes.mpl.render import full_redraw
 from scenes.mpl.views import theme_axes
 from scenes.story.palette import band_colors
 from scenes.story.race import CLOCK_LABEL, HOLD, LEADER_HZ, RacePlan, RaceStory, fmt_epoch, fmt_loss, fmt_samples
@@ -527,15 +528,9 @@ class RaceRenderer:
         """The same frame by a full redraw of the figure, as FuncAnimation.save makes it (tests)."""
         sc = self.scene
         sc.update(self.plan, i, int(self.text_frames[i]))
-        arts = (*sc.artists, *sc.leader_artists)
-        for a in arts:
-            a.set_animated(False)
         try:
-            self.canvas.draw()
-            return np.asarray(self.canvas.buffer_rgba()).copy()
+            return full_redraw(self.canvas, (*sc.artists, *sc.leader_artists))
         finally:
-            for a in arts:
-                a.set_animated(True)
             self._bg = self._lead = None
 
     def frames(self):

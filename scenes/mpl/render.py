@@ -118,14 +118,9 @@ class FrameRenderer:
     def frame_full(self, i: int) -> np.ndarray:
         """The same frame by a full redraw, as FuncAnimation.save makes it (for tests)."""
         arts = self.scene.update(*self.plan.frame(i), int(self.text_steps[i]))
-        for a in arts:
-            a.set_animated(False)
         try:
-            self.canvas.draw()
-            return np.asarray(self.canvas.buffer_rgba()).copy()
+            return full_redraw(self.canvas, arts)
         finally:
-            for a in arts:
-                a.set_animated(True)
             self._bg = None
             self._groups = None
 
@@ -185,6 +180,19 @@ class FrameRenderer:
 
 _RENDERER: FrameRenderer | None = None
 _SHARED: mmap.mmap | None = None
+
+
+def full_redraw(canvas, artists) -> np.ndarray:
+    """The figure drawn whole, its animated ``artists`` included, as FuncAnimation.save draws
+    a frame without blitting (the tests' reference for a blitted frame); they stay animated."""
+    for a in artists:
+        a.set_animated(False)
+    try:
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+    finally:
+        for a in artists:
+            a.set_animated(True)
 
 
 def _render_chunk(i0: int, i1: int, slot: int) -> int:

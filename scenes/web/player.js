@@ -803,22 +803,23 @@
     window.addEventListener("resize", function () { self.resize(false); }); // zoom: a new pixel ratio
   };
 
-  Player.prototype.resize = function (force) {
+  // The theme's sizes, designed for 1280 pixels, scaled to the page's width (one column, a
+  // phone, reads at 680; ``least``: the smallest scale a wide page may take); the panels follow
+  // and, when one changed size (or ``force``), everything is drawn again. The single-run
+  // player and the race share it.
+  function resizeViews(P, force, least) {
     var width = $("sgd-player").getBoundingClientRect().width || 800;
-    // Sizes are the theme's, designed for 1280 pixels; one column (a phone) reads at 680.
-    this.u = width < 720 ? clamp(width / 680, 0.84, 1) : clamp(width / 1280, 0.84, 1.15);
-    var sz = this.theme.sizes, root = document.documentElement.style, u = this.u;
-    root.setProperty("--fs-title", (sz.title * u).toFixed(2) + "px");
-    root.setProperty("--fs-label", (sz.label * u).toFixed(2) + "px");
-    root.setProperty("--fs-tick", (sz.tick * u).toFixed(2) + "px");
-    root.setProperty("--fs-text", (sz.text * u).toFixed(2) + "px");
-    root.setProperty("--fs-table", (sz.table * u).toFixed(2) + "px");
-    this.lw = sz.line_width * u;
-    this.pointR = Math.sqrt(sz.point_size) / 2 * u * 1.05;
-    var changed = false, self = this;
-    Object.keys(this.panels).forEach(function (k) { changed = self.panels[k].resize(self) || changed; });
-    if (changed || force) { this.drawStatic(); this.render(true); }
-  };
+    P.u = width < 720 ? clamp(width / 680, 0.84, 1) : clamp(width / 1280, least, 1.15);
+    var sz = P.theme.sizes, root = document.documentElement.style, u = P.u;
+    ["title", "label", "tick", "text", "table"].forEach(function (k) { root.setProperty("--fs-" + k, (sz[k] * u).toFixed(2) + "px"); });
+    P.lw = sz.line_width * u;
+    P.pointR = Math.sqrt(sz.point_size) / 2 * u * 1.05;
+    var changed = false;
+    Object.keys(P.panels).forEach(function (k) { changed = P.panels[k].resize(P) || changed; });
+    if (changed || force) { P.drawStatic(); P.render(true); }
+  }
+
+  Player.prototype.resize = function (force) { resizeViews(this, force, 0.84); };
 
   Player.prototype.drawStatic = function () {
     var S = this.S;
@@ -1441,17 +1442,7 @@
     window.addEventListener("resize", function () { self.resize(false); });
   };
 
-  RacePlayer.prototype.resize = function (force) {
-    var width = $("sgd-player").getBoundingClientRect().width || 800;
-    this.u = width < 720 ? clamp(width / 680, 0.84, 1) : clamp(width / 1280, 0.75, 1.15);
-    var sz = this.theme.sizes, root = document.documentElement.style, u = this.u;
-    ["title", "label", "tick", "text", "table"].forEach(function (k) { root.setProperty("--fs-" + k, (sz[k] * u).toFixed(2) + "px"); });
-    this.lw = sz.line_width * u;
-    this.pointR = Math.sqrt(sz.point_size) / 2 * u * 1.05;
-    var changed = false, self = this;
-    Object.keys(this.panels).forEach(function (k) { changed = self.panels[k].resize(self) || changed; });
-    if (changed || force) { this.drawStatic(); this.render(true); }
-  };
+  RacePlayer.prototype.resize = function (force) { resizeViews(this, force, 0.75); };
 
   // ---------------------------------------------------------------- static layers
   RacePlayer.prototype.drawStatic = function () {
