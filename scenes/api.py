@@ -62,7 +62,8 @@ def render(trace: Trace | str | Path, out_dir: str | Path = "out", *, backend: s
     >>> import scenes
     >>> scenes.render(record(lr=0.3), "out", formats=["mp4"], theme="dark")
     """
-    from scenes.job import check_backend, check_formats
+    from scenes import pipeline
+    from scenes.job import check_backend, check_formats, split_formats
 
     # The same check as the command line's (build_job): one function, before any work.
     backend = check_backend(backend)
@@ -71,32 +72,25 @@ def render(trace: Trace | str | Path, out_dir: str | Path = "out", *, backend: s
     if not isinstance(trace, Trace):
         trace = Trace.from_file(trace)
     out = Path(out_dir)
-    if "formats" in options:
-        from scenes.job import split_formats
-        drawn, from_story = split_formats(options["formats"])
-        if from_story:
-            pages = [_render_html(trace, out, options, presenter=f == "slides") for f in from_story]
-            if not drawn:
-                return Rendered(pages)
-            options["formats"] = drawn
-            return Rendered([*render(trace, out, backend=backend, progress=progress, **options), *pages])
-    if backend == "manim":
-        from scenes.manim.render import render_manim
-        return Rendered(render_manim(trace, out, progress=progress, **options))
-    from scenes.mpl.render import render_matplotlib
-    return Rendered(render_matplotlib(trace, out, progress=progress, **options))
+    drawn, from_story = split_formats(options["formats"]) if "formats" in options else (None, ())
+    pages = pipeline.write_story_outputs(trace, out, from_story, stem=options.get("stem", "sgd"),
+                                         theme=options.get("theme", "light"), plan=_page_plan(options))
+    if drawn == ():
+        return Rendered(pages)
+    if drawn is not None:
+        options["formats"] = drawn
+    return Rendered([*pipeline.draw(backend, trace, out, progress=progress, **options), *pages])
 
 
-def _render_html(trace: Trace, out: Path, options: dict, presenter: bool = False) -> Path:
+def _page_plan(options: dict):
+    """The page's timing: the plan given, its fps replaced by ``fps`` as the matplotlib backend does."""
     from dataclasses import replace
 
     from scenes.story.plan import PlanSettings
-    from scenes.web.page import render_html, render_slides
     plan = options.get("plan")
-    if options.get("fps") is not None:  # as the matplotlib backend: fps overrides the plan's
+    if options.get("fps") is not None:
         plan = replace(plan or PlanSettings(), fps=int(options["fps"]))
-    write = render_slides if presenter else render_html  # slides: the player in presenter mode
-    return write(trace, out, stem=options.get("stem", "sgd"), theme=options.get("theme", "light"), plan=plan)
+    return plan
 
 
 def player(trace: Trace | str | Path, *, theme: str = "light", plan=None, height: int | None = None):

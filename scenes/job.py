@@ -16,36 +16,18 @@ import tomli_w
 
 from scenes import resources
 from scenes.story.theme import load_theme
-from training.config import TrainConfig
+from scenes.outputs import (BACKEND_FORMATS, BACKENDS, FORMATS, POSTER_FORMATS, QUALITIES, SCENES, STORY_FORMATS,
+                            VIEWS, output_file_name)
+from training.config import SETTINGS, TRAIN_KEYS, TrainConfig
 from training.data import DataSpec, _SYNTHETIC_FIELDS
 from training.errors import InputError
 
 __all__ = ["BACKENDS", "FORMATS", "STORY_FORMATS", "BACKEND_FORMATS", "check_backend", "check_formats",
            "split_formats", "output_file_name", "POSTER_FORMATS", "VIEWS", "SCENES",
            "QUALITIES", "RenderSettings", "Job", "preset_names",
-           "load_preset", "example_config_names", "load_config_file", "build_job", "job_to_toml"]
+           "load_preset", "example_config_names", "load_config_file", "build_job", "job_to_toml", "layers",
+           "TRAIN_KEYS"]
 
-BACKENDS = ("matplotlib", "manim")
-FORMATS = ("mp4", "webm", "gif", "png", "svg", "pdf", "frames", "html", "slides", "pptx")
-# Formats drawn from the story by the browser (scenes.web), not by a backend: the same page
-# whatever the backend, so every backend "writes" them; the backend itself never sees them
-# (split_formats hands them to scenes.web). "slides" is the player's presenter mode.
-STORY_FORMATS = ("html", "slides")
-# The final-fit poster: a PNG from either backend; as vector files (text kept as text) only
-# from matplotlib, which draws vectors. Manim's Cairo renderer rasterises every frame, and a
-# vector poster drawn by matplotlib instead would not be the picture its video ends on.
-POSTER_FORMATS = ("png", "svg", "pdf")
-# What each backend writes. Both hand their frames to the same writers (scenes.writers), so
-# both write every format but the vector posters. This table is the one place to say so, and
-# check_formats the one function that reads it: build_job (the CLI, config files) and scenes.api.render call it,
-# and the backends trust what they are given.
-BACKEND_FORMATS: dict[str, tuple[str, ...]] = {
-    "matplotlib": FORMATS, "manim": tuple(f for f in FORMATS if f not in ("svg", "pdf"))}
-VIEWS = ("fit", "loss", "params", "numbers")
-SCENES = ("walkthrough", "fit", "loss", "params")
-QUALITIES = ("low", "medium", "high", "4k")
-
-TRAIN_KEYS = tuple(f.name for f in fields(TrainConfig) if f.name != "data")
 
 
 @dataclass(frozen=True)
@@ -117,11 +99,6 @@ def split_formats(formats: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return (tuple(f for f in items if f not in STORY_FORMATS), tuple(f for f in items if f in STORY_FORMATS))
 
 
-def output_file_name(stem: str, fmt: str) -> str:
-    """The file a format writes in the output folder (the frames folder for ``frames``)."""
-    return {"frames": f"{stem}_frames", "slides": f"{stem}.slides.html"}.get(fmt, f"{stem}.{fmt}")
-
-
 def check_captions(value: Any) -> bool:
     """``on``/``off`` (the command line) or true/false (a config file)."""
     if isinstance(value, str) and value.strip().lower() in ("on", "off"):
@@ -165,10 +142,8 @@ def _expect(value: Any, kind: type | tuple, name: str) -> Any:
     return value
 
 
-_TRAIN_TYPES = {"lr": float, "batch_size": int, "epochs": int, "optimizer": str, "momentum": float,
-                "nesterov": bool, "beta1": float, "beta2": float, "eps": float, "alpha": float,
-                "weight_decay": float, "shuffle": bool, "seed": int, "init_a": float, "init_b": float,
-                "drop_last": bool}
+# Each training setting's type, from the one table (training.config.SETTINGS).
+_TRAIN_TYPES = {s.name: s.kind for s in SETTINGS if s.name != "data"}
 
 
 # ------------------------------------------------------------------ layers
@@ -287,6 +262,18 @@ def _data_from_toml(section: dict, config_path: Path) -> DataSpec:
         return DataSpec()
     csv = Path(source)
     return DataSpec(kind="csv", path=str(csv if csv.is_absolute() else (config_path.parent / csv).resolve()))
+
+
+def layers(args: dict, config_layer: dict) -> list[dict]:
+    """Settings, weakest first: a preset (named by a flag, else by the config file), the
+    config file, flags."""
+    out: list[dict] = []
+    preset = args.get("preset", config_layer.pop("preset", None))
+    if preset is not None:
+        out.append({**load_preset(preset), "preset": preset})
+    out.append(config_layer)
+    out.append(args)
+    return out
 
 
 # ------------------------------------------------------------------ merging

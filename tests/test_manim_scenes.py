@@ -150,12 +150,13 @@ def test_low_render_writes_every_format_through_the_shared_writers(traces, tmp_p
 
     monkeypatch.chdir(tmp_path)
     asked: dict[str, dict] = {}
-    real_get_writer = manim_render.get_writer
+    from scenes import encode
+    real_get_writer = encode.get_writer
 
     def spy(name, **options):
         asked[name] = options
         return real_get_writer(name, **options)
-    monkeypatch.setattr(manim_render, "get_writer", spy)
+    monkeypatch.setattr(encode, "get_writer", spy)
     out = tmp_path / "out"
     tr = traces["default"]
     done = []

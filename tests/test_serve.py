@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 import render
+from scenes.pipeline import render_outputs
 from scenes.web.serve import MAX_BODY, App, Busy, make_server, parse_settings
 from training.config import TrainConfig
 from training.data import ARTICLE_X, ARTICLE_Y
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _render(job, trace, out):
-    return render._render(job, trace, out, render._Progress(enabled=False), quiet=True, use_cache=False)
+    return render_outputs(job, trace, out, use_cache=False)
 
 
 @contextlib.contextmanager

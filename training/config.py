@@ -1,15 +1,21 @@
-"""Training settings as one dataclass: what produced a trace, validated with clear messages."""
+"""Training settings as one dataclass: what produced a trace, validated with clear messages.
+
+The class body is the settings table (:mod:`training.settings`): each field declares its
+type, default, range, flag, help and page control once; :data:`SETTINGS` lists them.
+"""
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 
 from training.data import DataSpec
 from training.errors import InputError
+from training.optimizers import NAMES as OPTIMIZERS
+from training.optimizers import OPTIMIZERS as _SPECS
+from training.optimizers import takes_momentum_names
+from training.settings import MAX_SEED, Setting, setting, settings_of
 
-__all__ = ["OPTIMIZERS", "MAX_STEPS", "MAX_SAMPLES", "TrainConfig", "parse_bool"]
-
-OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
+__all__ = ["OPTIMIZERS", "MAX_STEPS", "MAX_SAMPLES", "MAX_SEED", "TrainConfig", "SETTINGS", "TRAIN_KEYS",
+           "COMPARE_KEYS", "setting_named", "parse_bool", "steps_per_epoch"]
 
 
 def parse_bool(text: str) -> bool | None:
@@ -17,6 +23,8 @@ def parse_bool(text: str) -> bool | None:
     or None when the text is neither."""
     word = text.strip().lower()
     return True if word in ("true", "yes", "on", "1") else False if word in ("false", "no", "off", "0") else None
+
+
 # How long a run may be, so that every allowed run fits in 4 GB of memory, recorded, loaded or
 # rendered. A trace holds 8 bytes a number: per step 14 numbers and an offset (120 bytes), per
 # sample (one per point of each batch) an index, a prediction and a residual (24 bytes).
@@ -25,97 +33,102 @@ def parse_bool(text: str) -> bool | None:
 # 0.51 GB (torch alone takes 0.38), so the caps record in about 2 GB.
 MAX_STEPS = 10_000_000
 MAX_SAMPLES = 20_000_000
-FLOAT32_MAX = 3.4028234663852886e38  # training runs in float32: larger settings overflow in torch
-MAX_SEED = 2**64 - 1  # torch.manual_seed accepts 0 .. 2**64 - 1
+
+
+def steps_per_epoch(n_points: int, batch_size: int, drop_last: bool) -> int:
+    """Batches in one epoch: a short last batch is dropped (the article's len(X) // batch_size) or kept."""
+    return n_points // batch_size if drop_last else -(-n_points // batch_size)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that determines a recorded run. Defaults are the article's run."""
 
-    data: DataSpec = field(default_factory=DataSpec)
-    lr: float = 0.1
-    batch_size: int = 2
-    epochs: int = 100
-    optimizer: str = "sgd"
-    momentum: float | None = None  # None: 0.9 for "momentum", 0 for "sgd", 0 for "rmsprop"
-    nesterov: bool = False
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
-    alpha: float = 0.99  # RMSprop smoothing constant
-    weight_decay: float = 0.0
-    shuffle: bool = False
-    seed: int = 0
-    init_a: float = 1.0
-    init_b: float = 1.0
-    drop_last: bool = True  # the article's len(X) // batch_size drops a short last batch
+    data: DataSpec = setting(DataSpec, default_factory=DataSpec, compare=True,
+                             help="'article' (default: the article's six points), a CSV file with columns x,y, "
+                                  "or 'synthetic[:n=1000,slope=0.5,intercept=0.1,noise=0.05,outliers=0,seed=0]'")
+    lr: float = setting(float, 0.1, label="learning rate", low=0, low_open=True, compare=True,
+                        help="learning rate (default: 0.1)",
+                        page={"min": 0.001, "max": 3.16, "log": True, "digits": 3})
+    batch_size: int = setting(int, 2, low=1, label="batch size", compare=True,
+                              help="samples per batch (default: 2)", page={"min": 1, "max": 64, "step": 1})
+    epochs: int = setting(int, 100, low=1, compare=True, help="passes over the data (default: 100)",
+                          page={"min": 1, "max": 300, "step": 1})
+    optimizer: str = setting(str, "sgd", compare=True, help=f"one of: {', '.join(OPTIMIZERS)} (default: sgd)",
+                             page={"choices": list(OPTIMIZERS)})
+    # None: the optimizer's own default (0.9 for "momentum", else 0), see training.optimizers.
+    momentum: float | None = setting(float, None, low=0, high=1, high_open=True, compare=True,
+                                     help="momentum in [0, 1) (default: 0.9 for 'momentum', else 0)",
+                                     page={"min": 0, "max": 0.99, "step": 0.01, "digits": 2})
+    nesterov: bool = setting(bool, False, compare=True, help="Nesterov momentum (SGD with momentum only)",
+                             page={})
+    beta1: float = setting(float, 0.9, low=0, high=1, high_open=True,
+                           help="Adam's first-moment decay (default: 0.9)")
+    beta2: float = setting(float, 0.999, low=0, high=1, high_open=True,
+                           help="Adam's second-moment decay (default: 0.999)")
+    eps: float = setting(float, 1e-8, low=0, low_open=True, help="Adam/RMSprop/Adagrad epsilon (default: 1e-8)")
+    alpha: float = setting(float, 0.99, low=0, high=1, high_open=True,
+                           help="RMSprop smoothing constant (default: 0.99)")
+    weight_decay: float = setting(float, 0.0, low=0, label="weight decay", help="L2 weight decay (default: 0)")
+    shuffle: bool = setting(bool, False, compare=True,
+                            help="shuffle the samples every epoch (default: off, as in the article)", page={})
+    seed: int = setting(int, 0, low=0, high=MAX_SEED, compare=True,
+                        help="seed for shuffling and synthetic data (default: 0)", page={"min": 0, "step": 1})
+    init_a: float = setting(float, 1.0, compare=True, help="starting slope a (default: 1.0)")
+    init_b: float = setting(float, 1.0, compare=True, help="starting intercept b (default: 1.0)")
+    # The article's len(X) // batch_size drops a short last batch.
+    drop_last: bool = setting(bool, True, flag="--keep-last", flag_inverts=True,
+                              help="keep a short last batch (default: drop it, as the article's "
+                                   "len(X) // batch_size does)", page={"label": "drop last"})
 
     @property
     def effective_momentum(self) -> float:
-        if self.momentum is not None:
-            return self.momentum
-        return 0.9 if self.optimizer == "momentum" else 0.0
+        return _SPECS[self.optimizer].momentum(self) if self.optimizer in _SPECS else (self.momentum or 0.0)
 
     def validate(self, n_points: int | None = None) -> "TrainConfig":
         """Raise :class:`InputError` for the first setting that is out of range."""
-        def finite(name: str, value: float) -> None:
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-                raise InputError(f"{name} must be a finite number, got {value!r}")
-            if abs(value) > FLOAT32_MAX:
-                raise InputError(f"{name} must be a finite number within +-3.4e38 (training runs in float32), got {value:g}")
-
-        for name in ("lr", "beta1", "beta2", "eps", "alpha", "weight_decay", "init_a", "init_b"):
-            finite(name, getattr(self, name))
-        if self.lr <= 0:
-            raise InputError(f"learning rate must be > 0, got {self.lr:g}")
-        for name in ("batch_size", "epochs", "seed"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise InputError(f"{name.replace('_', ' ')} must be a whole number, got {value!r}")
-        if not 0 <= self.seed <= MAX_SEED:
-            raise InputError(f"seed must be a whole number from 0 to {MAX_SEED}, got {self.seed}")
-        if self.batch_size < 1:
-            raise InputError(f"batch size must be >= 1, got {self.batch_size}")
-        if self.epochs < 1:
-            raise InputError(f"epochs must be >= 1, got {self.epochs}")
+        table = [s for s in SETTINGS if s.kind in (float, int)]
+        for s in table:  # types first: a range check needs a number
+            value = getattr(self, s.name)
+            if value is not None:
+                s.check_type(value)
+        for s in table:
+            value = getattr(self, s.name)
+            if value is not None:
+                s.check_range(value)
         if self.optimizer not in OPTIMIZERS:
             raise InputError(f"unknown optimizer {self.optimizer!r}; accepted: {', '.join(OPTIMIZERS)}")
-        if self.momentum is not None:
-            finite("momentum", self.momentum)
-            if not 0 <= self.momentum < 1:
-                raise InputError(f"momentum must be in [0, 1), got {self.momentum:g}")
-            if self.optimizer in ("adam", "adagrad"):
-                raise InputError(f"--momentum does not apply to {self.optimizer}; use it with sgd, momentum or rmsprop")
-        if self.nesterov and (self.optimizer not in ("sgd", "momentum") or self.effective_momentum <= 0):
+        spec = _SPECS[self.optimizer]
+        if self.momentum is not None and not spec.takes_momentum:
+            names = takes_momentum_names()
+            raise InputError(f"--momentum does not apply to {self.optimizer}; use it with "
+                             f"{', '.join(names[:-1])} or {names[-1]}")
+        if self.nesterov and (not spec.nesterov or self.effective_momentum <= 0):
             raise InputError("nesterov needs SGD with momentum > 0 (for example --optimizer momentum)")
-        for name in ("beta1", "beta2", "alpha"):
-            if not 0 <= getattr(self, name) < 1:
-                raise InputError(f"{name} must be in [0, 1), got {getattr(self, name):g}")
-        if self.eps <= 0:
-            raise InputError(f"eps must be > 0, got {self.eps:g}")
-        if self.weight_decay < 0:
-            raise InputError(f"weight decay must be >= 0, got {self.weight_decay:g}")
         if n_points is not None:
-            if self.batch_size > n_points:
-                raise InputError(f"batch size {self.batch_size} is larger than the data ({n_points} points)")
-            per_epoch = n_points // self.batch_size if self.drop_last else -(-n_points // self.batch_size)
-            if per_epoch * self.epochs > MAX_STEPS:
-                raise InputError(
-                    f"{self.epochs} epochs of {per_epoch} batches is {per_epoch * self.epochs:,} steps; "
-                    f"at most {MAX_STEPS:,} are allowed (so that a run fits in 4 GB of memory)")
-            samples = (per_epoch * self.batch_size if self.drop_last else n_points) * self.epochs
-            if samples > MAX_SAMPLES:
-                raise InputError(
-                    f"{self.epochs} epochs of {samples // self.epochs:,} samples records {samples:,} samples "
-                    f"(a prediction and a residual each); at most {MAX_SAMPLES:,} are allowed "
-                    "(so that a run fits in 4 GB of memory): use fewer epochs, points or a smaller batch")
+            self._check_size(n_points)
         return self
+
+    def _check_size(self, n_points: int) -> None:
+        """The run fits the data and the memory caps."""
+        if self.batch_size > n_points:
+            raise InputError(f"batch size {self.batch_size} is larger than the data ({n_points} points)")
+        per_epoch = steps_per_epoch(n_points, self.batch_size, self.drop_last)
+        if per_epoch * self.epochs > MAX_STEPS:
+            raise InputError(
+                f"{self.epochs} epochs of {per_epoch} batches is {per_epoch * self.epochs:,} steps; "
+                f"at most {MAX_STEPS:,} are allowed (so that a run fits in 4 GB of memory)")
+        samples = (per_epoch * self.batch_size if self.drop_last else n_points) * self.epochs
+        if samples > MAX_SAMPLES:
+            raise InputError(
+                f"{self.epochs} epochs of {samples // self.epochs:,} samples records {samples:,} samples "
+                f"(a prediction and a residual each); at most {MAX_SAMPLES:,} are allowed "
+                "(so that a run fits in 4 GB of memory): use fewer epochs, points or a smaller batch")
 
     @property
     def has_momentum(self) -> bool:
         """Adam and Adagrad take no momentum setting (Adam's first moment is its own)."""
-        return self.optimizer not in ("adam", "adagrad")
+        return _SPECS[self.optimizer].takes_momentum
 
     def to_dict(self) -> dict:
         """As stored in a trace: the momentum actually used, and none for Adam and Adagrad."""
@@ -138,3 +151,14 @@ class TrainConfig:
         if isinstance(data, dict):
             kwargs["data"] = DataSpec(**data)
         return cls(**kwargs)
+
+
+SETTINGS: tuple[Setting, ...] = settings_of(TrainConfig)
+_BY_NAME = {s.name: s for s in SETTINGS}
+TRAIN_KEYS: tuple[str, ...] = tuple(s.name for s in SETTINGS if s.name != "data")  # the [training] table
+# What --compare may vary, in the order of runs.csv's columns: the numbers, then the data.
+COMPARE_KEYS: tuple[str, ...] = tuple(s.name for s in SETTINGS if s.compare and s.name != "data") + ("data",)
+
+
+def setting_named(name: str) -> Setting:
+    return _BY_NAME[name]

@@ -11,17 +11,22 @@ import math
 from dataclasses import fields
 from typing import Any, Callable
 
-from training.config import TrainConfig
+from training.config import SETTINGS, TrainConfig
 from training.data import _SYNTHETIC_FIELDS, DataSpec
 from training.errors import InputError
+from training.numbers import FLOAT32_MAX
 
 __all__ = ["settings_from_config"]
 
-FLOAT32_MAX = 3.4028234663852886e38
-_KINDS = {"lr": "number", "momentum": "number", "weight_decay": "number", "beta1": "number",
-          "beta2": "number", "eps": "number", "alpha": "number", "init_a": "number",
-          "init_b": "number", "epochs": "count", "batch_size": "count", "seed": "whole",
-          "optimizer": "text", "nesterov": "bool", "shuffle": "bool", "drop_last": "bool"}
+
+def _kind(kind: type, low: float | None) -> str:
+    if kind is int:
+        return "count" if low == 1 else "whole"
+    return {float: "number", str: "text", bool: "bool"}[kind]
+
+
+# How each setting of the table is checked when read back from a trace's config.
+_KINDS = {s.name: _kind(s.kind, s.low) for s in SETTINGS if s.name != "data"}
 _WHAT = {"number": "a finite number", "count": "a whole number >= 1", "whole": "a whole number >= 0",
          "text": "text", "bool": "true or false"}
 

@@ -76,21 +76,14 @@ def render_task(task: RenderTask) -> list[tuple[str, bytes]]:
     """Render into a private temporary folder (and, for Manim, a private media and cache
     folder: Manim's caches are not safe to share between processes writing at once); return
     each file as (relative name, bytes) for the parent to write."""
-    import render as cli  # the one render pipeline every run goes through
-    from training import cache
-    from training.data import load_data
+    from scenes.pipeline import obtain_trace, render_outputs  # the one pipeline every run goes through
     from training.trace import Trace
 
     job = task.job
     if task.trace_file:
         trace = Trace.from_file(task.trace_file)
-    else:
-        data = load_data(job.train.data, job.base_dir)
-        key = cache.cache_key(job.train, data)
-        trace = cache.load_cached(key)
-        if trace is None:
-            from training.recorder import record
-            trace = record(job.train, data)
+    else:  # from the cache, or recorded again (deterministically)
+        trace = obtain_trace(job.train, job.base_dir)
     with tempfile.TemporaryDirectory(prefix="sgd-anim-render-") as tmp:
         media = Path(tmp) / "manim"
         out = Path(tmp) / "out"
@@ -98,7 +91,7 @@ def render_task(task: RenderTask) -> list[tuple[str, bytes]]:
         before = os.environ.get("SGD_ANIM_MANIM_CACHE")
         os.environ["SGD_ANIM_MANIM_CACHE"] = str(media)
         try:
-            cli._render(job, trace, out, cli._Progress(enabled=False), quiet=True, use_cache=True)
+            render_outputs(job, trace, out)
         finally:
             if before is None:
                 os.environ.pop("SGD_ANIM_MANIM_CACHE", None)

@@ -8,18 +8,17 @@ writer; every file is written through an atomic rename (no partial output).
 """
 from __future__ import annotations
 
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Sequence
 
+from scenes.outputs import BACKENDS, RACE_FORMATS
 from scenes.story.plan import PlanSettings
 from training.errors import InputError
 from training.trace import Trace
 
 __all__ = ["RACE_FORMATS", "RACE_BACKENDS", "render_race"]
 
-RACE_FORMATS = ("mp4", "webm", "gif", "png", "html")
-RACE_BACKENDS = ("matplotlib", "manim")
+RACE_BACKENDS = BACKENDS
 
 
 def _check(runs, formats, backend, fps, plan) -> tuple[str, ...]:
@@ -77,41 +76,6 @@ def render_race(runs: list[tuple[str, Trace]], out_dir: Path, *, varied: list[st
         formats = tuple(f for f in formats if f != "html")
         if not formats:
             return written
-    if backend == "manim":
-        from scenes.manim.race import render_manim_race
-
-        return written + render_manim_race(race, out_dir, formats=formats, stem=stem, size=size, fps=fps, theme=th,
-                                           plan=settings, progress=progress)
-    import matplotlib
-
-    with matplotlib.rc_context({"text.hinting": "none"}):  # as scenes.mpl.render: faster, same look
-        return written + _render_mpl(race, out_dir, formats, stem, size, th, settings, progress)
-
-
-def _render_mpl(race, out_dir: Path, formats, stem, size, theme, settings, progress) -> list[Path]:
-    from scenes.mpl.race import RaceRenderer, RaceScene
-    from scenes.writers import get_writer, write_png
-
-    frame_plan = race.plan(settings)
-    renderer = RaceRenderer(RaceScene(race, theme, size), frame_plan)
-    written: list[Path] = []
-    videos = [f for f in formats if f != "png"]
-    if videos:
-        n = len(frame_plan)
-        opts: dict[str, dict] = {f: {} for f in videos}
-        if "gif" in videos:  # the GIF palette from frames across the whole race
-            picks = sorted({int(j) for j in (0, n // 4, n // 2, 3 * n // 4, n - 1)})
-            opts["gif"]["palette_frames"] = [renderer.frame(j).copy() for j in picks]
-        targets = {f: out_dir / f"{stem}.{f}" for f in videos}
-        with ExitStack() as stack:
-            ws = [stack.enter_context(get_writer(f, **opts[f]).saving(targets[f], size, settings.fps))
-                  for f in videos]
-            for done, frame in enumerate(renderer.frames(), start=1):
-                for w in ws:
-                    w.grab_frame(frame)
-                if progress is not None and (done % 30 == 0 or done == n):
-                    progress(done, n)
-        written += [targets[f] for f in videos]
-    if "png" in formats:
-        written.append(write_png(out_dir / f"{stem}.png", renderer.frame(len(frame_plan) - 1).copy()))
-    return written
+    from scenes.backends import backend as backend_named
+    return written + backend_named(backend).race(race, out_dir, formats=formats, stem=stem, size=size, fps=fps,
+                                                 theme=th, plan=settings, progress=progress)

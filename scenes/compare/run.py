@@ -20,7 +20,8 @@ from scenes.compare.spec import COMPARE_KEYS, Axis, Run, check_run_count, folder
 from training.atomic import atomic_path
 from training.errors import InputError
 
-__all__ = ["Request", "Prepared", "RunsFailed", "prepare", "execute", "labels_of_traces", "compare_toml"]
+__all__ = ["Request", "Prepared", "RunsFailed", "prepare", "execute", "labels_of_traces", "compare_toml",
+           "run_comparison"]
 
 class RunsFailed(RuntimeError):
     """Some runs failed (each was reported with its label); the others were written."""
@@ -160,7 +161,7 @@ def _rows(prep: Prepared, traces: dict):
 
 
 def _record_all(prep: Prepared, engine: Engine, out: Path, say, warn, progress) -> tuple[dict, list[Path]]:
-    from training import cache
+    from scenes.pipeline import cached_trace
     from training.data import load_data
 
     runs, total = prep.runs, len(prep.runs)
@@ -196,8 +197,7 @@ def _record_all(prep: Prepared, engine: Engine, out: Path, say, warn, progress) 
     for run in runs:
         if run.config.data not in data_of:
             data_of[run.config.data] = load_data(run.config.data, prep.job.base_dir)
-        keys[run.label] = cache.cache_key(run.config, data_of[run.config.data])
-        cached = cache.load_cached(keys[run.label]) if prep.request.use_cache else None
+        keys[run.label], cached = cached_trace(run.config, data_of[run.config.data], use_cache=prep.request.use_cache)
         if cached is not None:  # a rerun resumes: what was recorded before is not recorded again
             save(run, cached)
             tick(run.label, "from the cache")
@@ -296,3 +296,58 @@ def compare_toml(prep: Prepared, out: Path) -> str:
     header = ("# The effective configuration of this comparison. Repeat it with:\n"
               "#   python render.py --config config.toml\n")
     return header + tomli_w.dumps({**base, "compare": table})
+
+
+def run_comparison(args: dict, config_layer: dict, flags: list[str], file_compare: dict | None,
+                   trace_files: list[str], sweep: dict, *, record_only: bool, use_cache: bool,
+                   say: Callable[[str], None] | None, warn: Callable[[str], None],
+                   bars: bool = False) -> list[Path]:
+    """--compare / several --trace / a [compare] table, from the command line's flags: check
+    everything, then record (or load) the runs on the engine and write every output.
+    ``say`` gets progress lines (None: quiet), ``warn`` failures; ``bars``: progress bars on a terminal."""
+    from scenes.compare.spec import parse_compare_flag
+    from scenes.flags import flag_names
+    from scenes.job import build_job, layers
+    from scenes.pipeline import check_out_dir, make_out_dir
+    from scenes.progress import ProgressBars
+    from training.config import TRAIN_KEYS
+
+    if flags and trace_files:
+        raise InputError("--compare records new runs and --trace re-renders saved ones; use one or the other")
+    if args.get("explore"):
+        raise InputError("--explore writes the html explorer of one run; it does not apply to a comparison")
+    file_compare = file_compare or {}
+    if flags:
+        axes, traces = tuple(parse_compare_flag(f) for f in flags), ()
+    elif trace_files:
+        axes, traces = (), tuple(Path(t) for t in trace_files)
+    else:
+        axes = tuple(file_compare.get("axes", ()))
+        traces = tuple(Path(t) for t in file_compare.get("traces", ()))
+    if traces:
+        given = [k for k in (*TRAIN_KEYS, "data") if k in args]
+        if given:
+            raise InputError(f"{flag_names(given)}: training settings do not apply with --trace, which re-renders "
+                             "saved runs")
+        config_layer = {k: v for k, v in config_layer.items() if k not in (*TRAIN_KEYS, "data")}
+    job = build_job(layers(args, config_layer), Path.cwd())
+    request = Request(axes=axes, traces=traces, each=sweep.get("each", file_compare.get("each", False)),
+                      yes=sweep.get("yes", False), jobs=sweep.get("jobs"), scheduler=sweep.get("scheduler"),
+                      record_only=record_only, use_cache=use_cache)
+    prep = prepare(job, request)
+    out = check_out_dir(job.out)
+    for name in output_names(prep):
+        if (out / name).is_dir():
+            raise InputError(f"output file {out / name} is an existing folder; remove it or choose another --out")
+    if (out / "runs").exists() and not (out / "runs").is_dir():
+        raise InputError(f"{out / 'runs'} is an existing file; remove it or choose another --out")
+    progress = ProgressBars(enabled=bars)
+    lines = (lambda msg: None) if say is None or progress.active else say
+    with Engine(jobs=request.jobs, scheduler=request.scheduler) as engine:  # a bad scheduler is refused here
+        make_out_dir(out)
+        if say is not None:
+            say(f"{len(prep.runs)} runs on {engine.where}")
+        try:
+            return execute(prep, engine, out, say=lines, warn=warn, bar=progress.task)
+        finally:
+            progress.close()

@@ -14,18 +14,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from training.config import TrainConfig, parse_bool
+from training.config import COMPARE_KEYS, TrainConfig, parse_bool, setting_named
 from training.data import DataSpec, load_data
 from training.errors import InputError
 
 __all__ = ["COMPARE_KEYS", "MAX_RUNS", "Axis", "Run", "parse_compare_flag", "axes_from_table", "plan_runs",
            "format_value", "make_label", "folder_names", "check_run_count"]
 
-COMPARE_KEYS = ("lr", "batch_size", "epochs", "optimizer", "momentum", "nesterov", "shuffle", "seed",
-                "init_a", "init_b", "data")
 MAX_RUNS = 256  # more than this needs --yes: a typo in a grid should not start hours of work
-_TYPES = {"lr": float, "batch_size": int, "epochs": int, "optimizer": str, "momentum": float, "nesterov": bool,
-          "shuffle": bool, "seed": int, "init_a": float, "init_b": float, "data": DataSpec}
+_TYPES = {key: setting_named(key).kind for key in COMPARE_KEYS}  # from the one settings table
 
 
 @dataclass(frozen=True)

@@ -17,25 +17,23 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
+from scenes.outputs import QUALITIES, SCENES
 from scenes.story.plan import PlanSettings
 from scenes.story.theme import Theme, load_theme
-from scenes.writers import SLIDE_MAX_FPS, SLIDE_MAX_WIDTH, get_writer, write_png
-from scenes.writers.vtt import SUBTITLE_FORMATS, VIDEO_FORMATS, vtt_file
+from scenes.writers import SLIDE_MAX_FPS, SLIDE_MAX_WIDTH, write_png
+from scenes.writers.vtt import VIDEO_FORMATS
 from training.errors import InputError
 from training.trace import Trace
 
 __all__ = ["QUALITIES", "SCENE_NAMES", "render_manim", "output_name", "manim_cache_dir", "run_scene",
            "final_frame"]
 
-QUALITIES = {"low": (854, 480, 15), "medium": (1280, 720, 30), "high": (1920, 1080, 60),
-             "4k": (3840, 2160, 60)}
-SCENE_NAMES = ("walkthrough", "fit", "loss", "params")
+SCENE_NAMES = SCENES
 
 
 def manim_cache_dir() -> Path:
@@ -158,7 +156,7 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
         Every segment of the plan is played in exactly its frame count (``TraceScene.frames``)
         and its caption set at its first frame, so the cues are the plan's segments.
     """
-    from scenes.manim.file_writer import FrameRouter
+    from scenes.encode import Encoders
     from scenes.story.story import Story
     from scenes.manim.scenes import plan_for
 
@@ -188,18 +186,12 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
 
     out_dir.mkdir(parents=True, exist_ok=True)
     vtt = out_dir / output_name(stem, scene, "vtt") if captions and any(f in VIDEO_FORMATS for f in videos) else None
-    with ExitStack() as stack:  # each writer renames its file into place when it finishes
-        if vtt is not None:  # entered first, renamed last: a failed video leaves no .vtt either
-            sub = stack.enter_context(vtt_file(vtt, Story(trace).captions(frame_plan), fps))
-            for f in SUBTITLE_FORMATS:
-                if f in options:
-                    options[f].setdefault("subtitles", sub)
-        writers = [stack.enter_context(get_writer(f, **options[f]).saving(targets[f], (width, height), fps))
-                   for f in videos]
-        router = FrameRouter(writers, total, progress=progress, frame_times=frame_times)
+    cues = (vtt, Story(trace).captions(frame_plan)) if vtt is not None else None
+    with Encoders({f: targets[f] for f in videos}, (width, height), fps, options=options, captions=cues,
+                  total=total, progress=progress, frame_times=frame_times) as sink:
         # Only a poster: no frame is drawn but the last one, from the final state.
         sc = run_scene(trace, scene=scene, quality=quality, theme=th, plan=plan,
-                       skip_animations=not videos, on_frame=router, final=not videos)
+                       skip_animations=not videos, on_frame=sink, final=not videos)
     if "png" in formats:
-        write_png(targets["png"], router.last if router.last is not None else sc.final_frame)
+        write_png(targets["png"], sink.last if sink.last is not None else sc.final_frame)
     return [targets[f] for f in formats] + ([vtt] if vtt is not None else [])

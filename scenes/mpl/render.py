@@ -15,19 +15,20 @@ import dataclasses
 import multiprocessing as mp
 import os
 import re
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from scenes.job import POSTER_FORMATS, check_size
+from scenes.encode import Encoders
+from scenes.job import check_size
+from scenes.outputs import POSTER_FORMATS, output_file_name
 from scenes.mpl.views import VIEWS, Scene, check_views
 from scenes.story.plan import FAST, HOLD, FramePlan, PlanSettings
 from scenes.story.story import plan_of
 from scenes.story.theme import Theme, load_theme
-from scenes.writers import get_writer, write_png
-from scenes.writers.vtt import SUBTITLE_FORMATS, VIDEO_FORMATS, vtt_file
+from scenes.writers import write_png
+from scenes.writers.vtt import VIDEO_FORMATS
 from training.errors import InputError
 from training.trace import Trace
 
@@ -290,31 +291,17 @@ def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, vie
         if "gif" in videos and "palette_frames" not in writer_opts["gif"]:
             writer_opts["gif"]["palette_frames"] = [renderer.frame(i).copy()
                                                     for i in _palette_sample(frame_plan)]
-        targets = {f: out_dir / (f"{stem}_frames" if f == "frames" else f"{stem}.{f}") for f in videos}
+        targets = {f: out_dir / output_file_name(stem, f) for f in videos}
+        if captions and any(f in VIDEO_FORMATS for f in videos):
+            captions_file = out_dir / f"{stem}.vtt"
+        cues = (captions_file, scene.story.captions(frame_plan)) if captions_file else None
         # Pull the first frame before any encoder starts: the workers fork then, and so never
         # inherit (and hold open) an encoder's stdin pipe.
         stream = renderer.frames(workers)
         first = next(stream, None)
-        with ExitStack() as stack:
-            if captions and any(f in VIDEO_FORMATS for f in videos):
-                # Entered first, so renamed into place last: a failed video leaves no .vtt either.
-                vtt = out_dir / f"{stem}.vtt"
-                sub = stack.enter_context(vtt_file(vtt, scene.story.captions(frame_plan), fps))
-                for f in SUBTITLE_FORMATS:
-                    if f in writer_opts:
-                        writer_opts[f].setdefault("subtitles", sub)
-                captions_file = vtt
-            ws = [stack.enter_context(get_writer(f, **writer_opts[f]).saving(targets[f], size, fps))
-                  for f in videos]
-            done = 0
-            frames = stream if first is None else _chain(first, stream)
-            for frame in frames:
-                for w in ws:
-                    w.grab_frame(frame)
-                done += 1
-                if progress is not None and (done % 30 == 0 or done == n):
-                    progress(done, n)
-        written += [targets[f] for f in videos]
+        with Encoders(targets, size, fps, options=writer_opts, captions=cues, total=n, progress=progress) as enc:
+            enc.feed(stream if first is None else _chain(first, stream))
+        written += enc.paths
     if "png" in formats:
         written.append(write_png(out_dir / f"{stem}.png", renderer.final_frame()))
     for fmt in ("svg", "pdf"):

@@ -3,7 +3,7 @@ from a Trace (the plan, beats and captions, the full-batch step, what the optimi
 over, gradient shares, the loss grid, view limits). Every backend draws from it."""
 from __future__ import annotations
 
-from scenes.story.carry import Carry, carry_of
+from training.optimizers import Carry, carry_of
 from scenes.story.frames import FrameState, Reveal, ease, reveal
 from scenes.story.plan import FramePlan, PlanSettings, make_plan
 from scenes.story.story import Arrow, Story

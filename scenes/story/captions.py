@@ -4,14 +4,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan
+from training.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
     from scenes.story.story import Story
 
 __all__ = ["OPTIMIZER_NAMES", "caption", "segment_captions"]
 
-OPTIMIZER_NAMES = {"sgd": "mini-batch SGD", "momentum": "SGD with momentum", "adam": "Adam",
-                   "rmsprop": "RMSprop", "adagrad": "Adagrad"}
+# The captions' words for each optimizer, from its registry entry.
+OPTIMIZER_NAMES = {name: spec.title for name, spec in OPTIMIZERS.items()}
 
 
 def _signed(v: float) -> str:

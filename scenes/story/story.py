@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from scenes.story.captions import caption, segment_captions
-from scenes.story.carry import Carry, carry_of
+from training.optimizers import Carry, carry_of, spec_of
 from scenes.story.frames import FrameState, frame_state
 from scenes.story.geometry import Geometry, loss_grid, sample_shares
 from scenes.story.notes import BeatNumbers, beat_numbers, segment_notes
@@ -99,8 +99,7 @@ class Story:
     @property
     def plain_sgd(self) -> bool:
         """The update is exactly −lr·g: the article's rule."""
-        s = self.settings
-        return s.optimizer in ("sgd", "momentum") and s.effective_momentum == 0 and s.weight_decay == 0
+        return spec_of(self.settings).plain(self.settings)
 
     @cached_property
     def steps_per_epoch(self) -> int:

@@ -93,7 +93,8 @@ def parse_settings(params: dict[str, Any], points: str | None = None) -> Setting
     """Query parameters or a JSON ``settings`` object to a validated run, exactly as the CLI
     validates it (:func:`scenes.job.build_job`, then ``TrainConfig.validate(n_points)``), plus
     the server's own bounds. Every refusal is an :class:`InputError` with a one-line message."""
-    from scenes.job import TRAIN_KEYS, _TRAIN_TYPES, build_job
+    from scenes.job import build_job
+    from training.config import TRAIN_KEYS, setting_named, steps_per_epoch
     from training import cache
     from training.data import DataSpec, load_data, parse_csv_text
 
@@ -103,7 +104,7 @@ def parse_settings(params: dict[str, Any], points: str | None = None) -> Setting
     unknown = sorted(k for k in params if k not in accepted)
     if unknown:
         raise InputError(f"unknown setting(s) {', '.join(map(repr, unknown))}; accepted: {', '.join(accepted)}")
-    layer: dict[str, Any] = {k: _typed(k, v, _TRAIN_TYPES[k]) for k, v in params.items() if k in TRAIN_KEYS}
+    layer: dict[str, Any] = {k: _typed(k, v, setting_named(k).kind) for k, v in params.items() if k in TRAIN_KEYS}
     source = params.get("data", "article")
     if not isinstance(source, str):
         raise InputError(f"data must be text ('article', 'synthetic[:n=...]' or 'pasted'), got {source!r}")
@@ -133,7 +134,7 @@ def parse_settings(params: dict[str, Any], points: str | None = None) -> Setting
     else:
         data = load_data(spec)
     train = job.train.validate(len(data))
-    per_epoch = len(data) // train.batch_size if train.drop_last else -(-len(data) // train.batch_size)
+    per_epoch = steps_per_epoch(len(data), train.batch_size, train.drop_last)
     steps = per_epoch * train.epochs
     if steps > MAX_SERVE_STEPS:
         raise InputError(f"{train.epochs} epochs of {per_epoch} batches is {steps:,} steps; the server records "
@@ -493,3 +494,28 @@ def warm(app: App) -> float:
     app.story_json(parse_settings({}))
     return time.perf_counter() - t0
 
+
+
+def run_server(*, theme: str = "light", host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False,
+               say: Callable[[str], None] = print) -> None:
+    """--serve: the live web app until Ctrl-C. It records and renders through the one
+    pipeline (:mod:`scenes.pipeline`), as every other run does."""
+    from scenes.pipeline import render_outputs
+
+    def record(cfg, data):
+        from training.recorder import record as record_run
+        return record_run(cfg, data)
+
+    def render(job, trace, out: Path) -> list[Path]:
+        return render_outputs(job, trace, out, use_cache=False)
+
+    app = App(record, render, theme=theme)
+    say(f"recording the default run (torch starts) ... {warm(app):.1f} s")
+    try:
+        serve(app, host, port, open_browser=open_browser, say=say)
+    except KeyboardInterrupt:  # the way to stop it: the socket is closed, no file is left behind
+        say("stopped")
+    except OSError as e:
+        if e.errno is not None and e.filename is None:
+            raise InputError(f"cannot serve on {host}:{port}: {e.strerror}") from None
+        raise

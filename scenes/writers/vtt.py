@@ -17,8 +17,7 @@ from training.atomic import atomic_path
 __all__ = ["VIDEO_FORMATS", "SUBTITLE_FORMATS", "cue_ms", "timestamp", "frame_at", "vtt_text",
            "vtt_file", "parse_vtt"]
 
-VIDEO_FORMATS = ("mp4", "webm", "gif")  # the formats that get a STEM.vtt beside them
-SUBTITLE_FORMATS = ("mp4", "webm")      # the containers that also carry the captions as a soft track
+from scenes.outputs import SUBTITLE_FORMATS, VIDEO_FORMATS  # noqa: E402  (declared once there)
 
 
 def cue_ms(frame: int, fps: int) -> int:

@@ -1,0 +1,106 @@
+"""The training settings, declared once: one :class:`Setting` per field of TrainConfig.
+
+Each setting says its name (the TrainConfig field and the TOML key of ``[training]``), its
+type, its default, its range, its command-line flag and help, whether ``--compare`` may vary
+it, and how the live page shows it. Everything that reads settings is driven by this table
+(as TensorFlow Playground's ``state.ts`` drives its URL state): the command-line flags, the
+config file reader, the validation and its messages, settings read back from a trace, the
+compare spec, serve's query parser and the page's form (:func:`page_table`, as JSON).
+
+:func:`setting` declares a dataclass field with its :class:`Setting` as metadata, so the
+TrainConfig class body *is* the table; :data:`SETTINGS` lists it in field order.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import MISSING, dataclass, field
+from typing import Any
+
+from training.numbers import FLOAT32_MAX
+
+__all__ = ["Setting", "setting", "settings_of", "MAX_SEED"]
+
+MAX_SEED = 2**64 - 1  # torch.manual_seed accepts 0 .. 2**64 - 1
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One training setting: what it is, where it comes from, what values it takes."""
+
+    name: str
+    kind: type                      # float, int, bool, str, or DataSpec for ``data``
+    default: Any
+    help: str = ""
+    label: str = ""                 # the words error messages use ("learning rate"); default: the name
+    flag: str | None = None         # the command line's flag; None: the name, dashed
+    flag_inverts: bool = False      # a bool flag that sets False (--keep-last sets drop_last = false)
+    low: float | None = None        # the range, when it has one
+    high: float | None = None
+    low_open: bool = False          # > low rather than >= low
+    high_open: bool = False
+    compare: bool = False           # --compare KEY=... may vary it
+    page: dict | None = None        # the live page's control: {"min", "max", "step", "log", ...}
+
+    @property
+    def words(self) -> str:
+        return self.label or self.name
+
+    @property
+    def cli_flag(self) -> str:
+        return self.flag or "--" + self.name.replace("_", "-")
+
+    # ---------------------------------------------------------------- checks
+    def check_type(self, value: Any) -> None:
+        """The value's type: a finite float32 number, a whole number, ... (a one-line InputError)."""
+        from training.errors import InputError
+        if self.kind is float:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+                raise InputError(f"{self.name} must be a finite number, got {value!r}")
+            if abs(value) > FLOAT32_MAX:
+                raise InputError(f"{self.name} must be a finite number within +-3.4e38 "
+                                 f"(training runs in float32), got {value:g}")
+        elif self.kind is int:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InputError(f"{self.name.replace('_', ' ')} must be a whole number, got {value!r}")
+
+    def check_range(self, value: Any) -> None:
+        """The value within the setting's range, or a one-line InputError that states the range."""
+        from training.errors import InputError
+        if self.low is None and self.high is None:
+            return
+        below = value <= self.low if self.low_open else value < self.low
+        above = self.high is not None and (value >= self.high if self.high_open else value > self.high)
+        if not (below or above):
+            return
+        shown = f"{value:g}" if self.kind is float else f"{value}"
+        lo, hi = _num(self.low), _num(self.high)
+        if self.high is None:
+            raise InputError(f"{self.words} must be {'>' if self.low_open else '>='} {lo}, got {shown}")
+        if self.kind is int:
+            raise InputError(f"{self.words} must be a whole number from {lo} to {hi}, got {shown}")
+        raise InputError(f"{self.words} must be in {'(' if self.low_open else '['}{lo}, {hi}"
+                         f"{')' if self.high_open else ']'}, got {shown}")
+
+    # ---------------------------------------------------------------- views of the table
+    def page_entry(self) -> dict:
+        """What the live page needs to show this setting (JSON)."""
+        kind = {float: "number", int: "whole", bool: "bool", str: "choice"}.get(self.kind, "text")
+        return {"name": self.name, "kind": kind, "label": self.words, "default": self.default, **(self.page or {})}
+
+
+def _num(v: float | None) -> str:
+    return "" if v is None else (str(int(v)) if float(v).is_integer() else f"{v:g}")
+
+
+def setting(kind: type, default: Any = MISSING, *, default_factory: Any = MISSING, **facts: Any):
+    """A TrainConfig field declared with its :class:`Setting` (name filled in by :func:`settings_of`)."""
+    meta = {"setting": dict(kind=kind, default=default if default is not MISSING else None, **facts)}
+    if default_factory is not MISSING:
+        return field(default_factory=default_factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def settings_of(cls) -> tuple[Setting, ...]:
+    """The table of a dataclass declared with :func:`setting`, in field order."""
+    from dataclasses import fields
+    return tuple(Setting(name=f.name, **f.metadata["setting"]) for f in fields(cls) if "setting" in f.metadata)
