@@ -4,8 +4,10 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields
 
+from training.batches import batches_per_epoch
 from training.data import DataSpec
 from training.errors import InputError
+from training.numbers import FLOAT32_MAX  # training runs in float32: larger settings overflow in torch
 
 __all__ = ["OPTIMIZERS", "MAX_STEPS", "MAX_SAMPLES", "TrainConfig", "parse_bool"]
 
@@ -25,7 +27,6 @@ def parse_bool(text: str) -> bool | None:
 # 0.51 GB (torch alone takes 0.38), so the caps record in about 2 GB.
 MAX_STEPS = 10_000_000
 MAX_SAMPLES = 20_000_000
-FLOAT32_MAX = 3.4028234663852886e38  # training runs in float32: larger settings overflow in torch
 MAX_SEED = 2**64 - 1  # torch.manual_seed accepts 0 .. 2**64 - 1
 
 
@@ -99,7 +100,7 @@ class TrainConfig:
         if n_points is not None:
             if self.batch_size > n_points:
                 raise InputError(f"batch size {self.batch_size} is larger than the data ({n_points} points)")
-            per_epoch = n_points // self.batch_size if self.drop_last else -(-n_points // self.batch_size)
+            per_epoch = batches_per_epoch(n_points, self.batch_size, self.drop_last)
             if per_epoch * self.epochs > MAX_STEPS:
                 raise InputError(
                     f"{self.epochs} epochs of {per_epoch} batches is {per_epoch * self.epochs:,} steps; "

@@ -14,10 +14,10 @@ from typing import Any, Callable
 from training.config import TrainConfig
 from training.data import _SYNTHETIC_FIELDS, DataSpec
 from training.errors import InputError
+from training.numbers import FLOAT32_MAX
 
 __all__ = ["settings_from_config"]
 
-FLOAT32_MAX = 3.4028234663852886e38
 _KINDS = {"lr": "number", "momentum": "number", "weight_decay": "number", "beta1": "number",
           "beta2": "number", "eps": "number", "alpha": "number", "init_a": "number",
           "init_b": "number", "epochs": "count", "batch_size": "count", "seed": "whole",

@@ -43,8 +43,10 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
+from training.batches import batches_per_epoch
 from training.config import parse_bool
 from training.errors import InputError
+from training.numbers import refuse_json_constant
 
 __all__ = ["MAX_BODY", "MAX_POINTS", "MAX_SERVE_STEPS", "RENDER_FORMATS", "Settings", "App", "make_server",
            "parse_settings", "serve"]
@@ -133,7 +135,7 @@ def parse_settings(params: dict[str, Any], points: str | None = None) -> Setting
     else:
         data = load_data(spec)
     train = job.train.validate(len(data))
-    per_epoch = len(data) // train.batch_size if train.drop_last else -(-len(data) // train.batch_size)
+    per_epoch = batches_per_epoch(len(data), train.batch_size, train.drop_last)
     steps = per_epoch * train.epochs
     if steps > MAX_SERVE_STEPS:
         raise InputError(f"{train.epochs} epochs of {per_epoch} batches is {steps:,} steps; the server records "
@@ -343,7 +345,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         raw = self.rfile.read(n)
         try:
-            body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+            body = json.loads(raw.decode("utf-8"), parse_constant=refuse_json_constant)
         except (UnicodeDecodeError, ValueError):
             self._error(400, "the request body must be a JSON object")
             return None
@@ -433,10 +435,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:  # noqa: N802
         self._dispatch("DELETE")
-
-
-def _no_constant(token: str) -> float:
-    raise ValueError(f"{token} is not a JSON number")
 
 
 class _Server(ThreadingHTTPServer):
