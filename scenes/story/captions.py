@@ -1,12 +1,8 @@
 """The caption of each beat: one text per plan segment, the same in every backend."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan
-
-if TYPE_CHECKING:
-    from scenes.story.story import Story
+from scenes.story.protocol import StoryLike
 
 __all__ = ["OPTIMIZER_NAMES", "caption", "segment_captions"]
 
@@ -18,7 +14,7 @@ def _signed(v: float) -> str:
     return f"{'+' if v >= 0 else '−'} {abs(v):.3f}"
 
 
-def caption(story: "Story", beat: int, first: int, last: int | None = None) -> str:
+def caption(story: StoryLike, beat: int, first: int, last: int | None = None) -> str:
     """The caption of a segment of ``beat`` showing steps ``first`` .. ``last``."""
     s, tr = story, story.trace
     k = first + 1
@@ -46,7 +42,7 @@ def caption(story: "Story", beat: int, first: int, last: int | None = None) -> s
     raise ValueError(f"unknown beat {beat}")
 
 
-def segment_captions(story: "Story", plan: FramePlan) -> list[tuple[int, int, str]]:
+def segment_captions(story: StoryLike, plan: FramePlan) -> list[tuple[int, int, str]]:
     """``(start_frame, stop_frame, caption)`` for every segment of the plan: the beat boundaries."""
     out = []
     for seg in plan.segments():
