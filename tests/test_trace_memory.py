@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from training import trace as trace_module  # noqa: E402
-from training import tracebin, tracejson  # noqa: E402
+from training import tracebin, tracedump, tracejson, tracevalidate  # noqa: E402
 from training.config import MAX_SAMPLES, MAX_STEPS, TrainConfig  # noqa: E402
 from training.data import DataSpec  # noqa: E402
 from training.errors import InputError  # noqa: E402
@@ -179,12 +179,12 @@ def test_a_trace_at_the_caps_fits_in_4_gb():
 
 def test_a_trace_longer_than_the_cap_is_refused(monkeypatch, one_line):
     text = synthetic_trace(12).to_json()
-    monkeypatch.setattr(trace_module, "MAX_STEPS", 10)
+    monkeypatch.setattr(tracevalidate, "MAX_STEPS", 10)
     with pytest.raises(InputError) as e:
         Trace.from_json(text, "long.json")
     one_line(e.value, "long.json", "more than 10 steps")
-    monkeypatch.setattr(trace_module, "MAX_STEPS", 100)
-    monkeypatch.setattr(trace_module, "MAX_SAMPLES", 20)
+    monkeypatch.setattr(tracevalidate, "MAX_STEPS", 100)
+    monkeypatch.setattr(tracevalidate, "MAX_SAMPLES", 20)
     with pytest.raises(InputError) as e:
         Trace.from_json(synthetic_trace(12, batch=2).to_json(), "wide.json")
     one_line(e.value, "wide.json", "more than 20 samples")
@@ -210,9 +210,9 @@ def test_the_largest_trace_the_recorder_writes_can_be_read():
 @pytest.mark.parametrize("write_steps", [1, 3, 7, 1 << 16])
 def test_json_text_does_not_depend_on_the_write_chunks(write_steps, monkeypatch):
     tr = synthetic_trace(40, batch=3, velocity=True)
-    with mock.patch.object(tracejson, "WRITE_STEPS", 1 << 20):
+    with mock.patch.object(tracedump, "WRITE_STEPS", 1 << 20):
         whole = tr.to_json()
-    monkeypatch.setattr(tracejson, "WRITE_STEPS", write_steps)
+    monkeypatch.setattr(tracedump, "WRITE_STEPS", write_steps)
     assert tr.to_json() == whole
     # and it is json.dumps' own text for the columns
     doc = json.loads(whole)
@@ -222,10 +222,10 @@ def test_json_text_does_not_depend_on_the_write_chunks(write_steps, monkeypatch)
 
 
 def test_ragged_batches_write_like_lists(monkeypatch):
-    monkeypatch.setattr(tracejson, "WRITE_STEPS", 2)
+    monkeypatch.setattr(tracedump, "WRITE_STEPS", 2)
     rows = Ragged.from_rows([[0, 1, 2], [3], [4, 5], [], [6]], np.int64)
-    assert "".join(tracejson.column_parts(rows)) == "[[0, 1, 2], [3], [4, 5], [], [6]]"
-    assert "".join(tracejson.column_parts(np.array([0.1, 2.0, -3e-300]))) == "[0.1, 2.0, -3e-300]"
+    assert "".join(tracedump.column_parts(rows)) == "[[0, 1, 2], [3], [4, 5], [], [6]]"
+    assert "".join(tracedump.column_parts(np.array([0.1, 2.0, -3e-300]))) == "[0.1, 2.0, -3e-300]"
 
 
 # =========================================================================== the streaming parser

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from training.batches import batches_per_epoch
 from training.data import DataSpec
 from training.errors import InputError
+from training.batches import batches_per_epoch
 from training.optimizers import NAMES as OPTIMIZERS
 from training.optimizers import OPTIMIZERS as _SPECS
 from training.optimizers import takes_momentum_names
 from training.settings import MAX_SEED, Setting, setting, settings_of
 
 __all__ = ["OPTIMIZERS", "MAX_STEPS", "MAX_SAMPLES", "MAX_SEED", "TrainConfig", "SETTINGS", "TRAIN_KEYS",
-           "COMPARE_KEYS", "setting_named", "parse_bool", "steps_per_epoch"]
+           "COMPARE_KEYS", "setting_named", "parse_bool"]
 
 
 def parse_bool(text: str) -> bool | None:
@@ -33,11 +35,6 @@ def parse_bool(text: str) -> bool | None:
 # 0.51 GB (torch alone takes 0.38), so the caps record in about 2 GB.
 MAX_STEPS = 10_000_000
 MAX_SAMPLES = 20_000_000
-
-
-def steps_per_epoch(n_points: int, batch_size: int, drop_last: bool) -> int:
-    """Batches in one epoch: a short last batch is dropped (the article's len(X) // batch_size) or kept."""
-    return n_points // batch_size if drop_last else -(-n_points // batch_size)
 
 
 @dataclass(frozen=True)
@@ -113,7 +110,7 @@ class TrainConfig:
         """The run fits the data and the memory caps."""
         if self.batch_size > n_points:
             raise InputError(f"batch size {self.batch_size} is larger than the data ({n_points} points)")
-        per_epoch = steps_per_epoch(n_points, self.batch_size, self.drop_last)
+        per_epoch = batches_per_epoch(n_points, self.batch_size, self.drop_last)
         if per_epoch * self.epochs > MAX_STEPS:
             raise InputError(
                 f"{self.epochs} epochs of {per_epoch} batches is {per_epoch * self.epochs:,} steps; "

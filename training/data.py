@@ -7,13 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from training.errors import InputError
 from training.files import read_limited
+from training.numbers import finite_float32, within_float32
 
 __all__ = ["ARTICLE_X", "ARTICLE_Y", "Dataset", "DataSpec", "load_csv", "synthetic", "load_data"]
 
@@ -24,7 +25,6 @@ ARTICLE_Y = (0.18, 0.32, 0.42, 0.48, 0.58, 0.72)
 MIN_POINTS = 2
 MAX_CSV_BYTES = 50_000_000
 MAX_POINTS = MAX_CSV_BYTES // 4 + 1  # the most rows a CSV file within the limit can hold ("0,0\n")
-FLOAT32_MAX = 3.4028234663852886e38  # training runs in float32: larger values overflow to inf
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def parse_csv_text(text: str, name: str = "<csv>") -> Dataset:
             if i == 0 and not any(_is_number(c) for c in cells):  # a header row such as "x,y"
                 continue
             raise InputError(f"data file {name}, row {lineno}: {_show(cells)} is not two numbers") from None
-        if not (math.isfinite(x) and math.isfinite(y) and abs(x) <= FLOAT32_MAX and abs(y) <= FLOAT32_MAX):
+        if not (finite_float32(x) and finite_float32(y)):  # training runs in float32: larger values overflow
             raise InputError(f"data file {name}, row {lineno}: values must be finite numbers "
                              f"(within +-3.4e38, training runs in float32), got {_show(cells)}")
         xs.append(x)
@@ -179,7 +179,7 @@ def synthetic(spec: DataSpec) -> Dataset:
             which = rng.choice(spec.n, spec.outliers, replace=False)
             spread = max(spec.noise, 0.05) * 8 + 0.1 * abs(spec.slope) * (spec.x_max - spec.x_min)
             y[which] += rng.choice([-1.0, 1.0], spec.outliers) * spread
-    if not (np.all(np.abs(x) <= FLOAT32_MAX) and np.all(np.abs(y) <= FLOAT32_MAX)):  # also catches inf, nan
+    if not (within_float32(x) and within_float32(y)):  # also catches inf, nan
         raise overflow
     return Dataset(x, y, f"synthetic:n={spec.n},seed={spec.seed}")
 

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from training.config import TrainConfig, steps_per_epoch
+from training.batches import batches_per_epoch
+from training.config import TrainConfig
 from training.data import Dataset, load_data
 from training.optimizers import has_velocity, make_optimizer, velocity_of
 from training.ragged import Ragged
@@ -73,7 +74,7 @@ def _run(cfg: TrainConfig, data: Dataset, n: int, progress) -> Trace:
     Y = torch.tensor(data.y, dtype=torch.float32).unsqueeze(1)
     gen = np.random.default_rng(cfg.seed)  # numpy, so the order does not depend on torch's RNG
 
-    per_epoch = steps_per_epoch(n, cfg.batch_size, cfg.drop_last)
+    per_epoch = batches_per_epoch(n, cfg.batch_size, cfg.drop_last)
     total = per_epoch * cfg.epochs
     samples = (per_epoch * cfg.batch_size if cfg.drop_last else n) * cfg.epochs
     # Compact columns, 8 bytes a number (a list of floats costs 32, and a list per step ~90

@@ -33,6 +33,7 @@ from typing import Any, Callable
 import numpy as np
 
 from training.errors import InputError
+from training.numbers import refuse_json_constant
 
 __all__ = ["MAGIC", "FORMAT_VERSION", "SUFFIX", "write_binary", "read_binary"]
 
@@ -42,10 +43,6 @@ SUFFIX = ".sgdtrace"
 MAX_HEADER_BYTES = 16 << 20
 _HEADER_KEYS = {"format_version", "schema_version", "config", "versions", "status", "final", "n_steps", "columns"}
 _INT, _FLOAT = "<i8", "<f8"
-
-
-def _refuse_constant(token: str) -> float:
-    raise ValueError(f"non-finite number {token} is not allowed")
 
 
 def _layout(int_columns, float_columns, optional_columns, ragged_columns, has_optional: bool):
@@ -100,7 +97,7 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limi
     if length > MAX_HEADER_BYTES:
         raise bad(f"the header claims {length:,} bytes; at most {MAX_HEADER_BYTES:,} are read")
     try:
-        header = json.loads(read_exact(length).decode("utf-8"), parse_constant=_refuse_constant)
+        header = json.loads(read_exact(length).decode("utf-8"), parse_constant=refuse_json_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise bad("the header is not valid JSON") from None
     if not isinstance(header, dict):

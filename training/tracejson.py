@@ -1,45 +1,44 @@
-"""The trace's JSON text, read and written a piece at a time.
+"""The trace's JSON text, read a piece at a time.
 
-Reading: a streaming parser for any valid JSON text (any layout, any key order), which parses
-the large arrays (``data.x``, ``data.y`` and every ``steps`` column) straight into numpy
-arrays, a few megabytes at a time, and every other value with :func:`json.loads`. Memory
-grows with the number of values kept, never with the size of the text: the text is never
-held whole, and no Python object per value outlives its chunk. Syntax errors, non-finite
-constants and text that is not UTF-8 are raised at once, as :func:`json.loads` would (the
-message names the line); what is wrong with a well-formed value (a string among numbers, a
-number too large) is kept with its column and raised by the validation in
-:mod:`training.trace`, in the order it checks things, so every message is the one a file
-parsed whole would get.
+A streaming parser for any valid JSON text (any layout, any key order), which parses the
+large arrays (``data.x``, ``data.y`` and every ``steps`` column) straight into numpy arrays,
+a few megabytes at a time, and every other value with :func:`json.loads`. Memory grows with
+the number of values kept, never with the size of the text: the text is never held whole,
+and no Python object per value outlives its chunk. Syntax errors, non-finite constants and
+text that is not UTF-8 are raised at once, as :func:`json.loads` would (the message names
+the line); what is wrong with a well-formed value (a string among numbers, a number too
+large) is kept with its column (:mod:`training.tracecolumns`) and raised by the validation
+in :mod:`training.tracevalidate`, in the order it checks things, so every message is the one
+a file parsed whole would get.
 
-Writing: :func:`json_parts` yields the text in pieces of at most a few megabytes, byte for
-byte what ``json.dumps`` writes for the same values (floats as the repr of float64).
-
-Nothing here executes code: plain :mod:`json` and numpy only.
+The text is written by :mod:`training.tracedump`. Nothing here executes code: plain
+:mod:`json` and numpy only.
 """
 from __future__ import annotations
 
 import codecs
 import json
 import re
-from itertools import chain
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
 from training.errors import InputError
-from training.ragged import Ragged
+# FLOAT32_MAX, within_float32, Floats, Ints, Rows and column_parts lived here before the
+# trace's I/O was split into files of one job each: still importable from here.
+from training.numbers import FLOAT32_MAX, refuse_json_constant, within_float32
+from training.tracecolumns import Column, Floats, Ints, Rows
+from training.tracedump import column_parts
 
-__all__ = ["Floats", "Ints", "Rows", "parse_json", "json_parts", "FLOAT32_MAX"]
+__all__ = ["CHUNK", "SCAN", "MAX_VALUE_BYTES", "parse_json",
+           "Floats", "Ints", "Rows", "column_parts", "FLOAT32_MAX", "within_float32"]
 
-FLOAT32_MAX = 3.4028234663852886e38
+_refuse_constant = refuse_json_constant  # its old private name (tests parse with it)
+
 CHUNK = 1 << 20               # bytes read at a time
 SCAN = 1 << 18                # bytes looked at for where an array's elements can be cut
 MAX_VALUE_BYTES = 64 << 20    # one value parsed whole (config, status, a stray string): at most this
-WRITE_STEPS = 1 << 14         # steps per piece when writing
 
-_NUMBER_TYPES = frozenset((int, float))
-_INT_TYPES = frozenset((int,))
-_LIST_TYPES = frozenset((list,))
 _WS = re.compile(rb"[ \t\n\r]*")
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _SCALAR = re.compile(rb'[^ \t\n\r,:\[\]{}"]+')
@@ -47,250 +46,7 @@ _STRUCTURE = re.compile(rb'[\[\]{}"]')
 _OPEN, _CLOSE, _OPEN_BRACE, _CLOSE_BRACE, _COMMA, _QUOTE, _COLON = 91, 93, 123, 125, 44, 34, 58
 
 
-def _refuse_constant(token: str) -> float:
-    raise ValueError(f"non-finite number {token} is not allowed")
-
-
-# =========================================================================== column accumulators
-def within_float32(arr: np.ndarray) -> bool:
-    """Every value finite and within +-FLOAT32_MAX (min and max: no temporary array; a NaN
-    makes both comparisons false)."""
-    return len(arr) == 0 or bool(arr.min() >= -FLOAT32_MAX and arr.max() <= FLOAT32_MAX)
-
-
-class _Growing:
-    """A 1-D array built by appending chunks. Its capacity doubles in place (``resize``: a
-    realloc, which moves a large block by remapping its pages, not by copying them), and the
-    result is trimmed the same way: a column is never held twice while it is built."""
-
-    def __init__(self, dtype):
-        self.dtype = dtype
-        self.arr: np.ndarray | None = None
-        self.n = 0
-
-    def append(self, chunk: np.ndarray) -> None:
-        m = len(chunk)
-        if self.arr is None:
-            self.arr = np.empty(max(m, 1 << 12), dtype=self.dtype)
-        elif self.n + m > len(self.arr):
-            self.arr.resize(max(2 * len(self.arr), self.n + m), refcheck=False)
-        self.arr[self.n:self.n + m] = chunk
-        self.n += m
-
-    def adopt(self, arr: np.ndarray) -> None:
-        """A whole column at once (the binary trace): kept as it is when it is the first."""
-        if self.arr is None and arr.dtype == self.dtype:
-            self.arr, self.n = arr, len(arr)
-        else:
-            self.append(arr)
-
-    def take(self) -> np.ndarray:
-        arr, self.arr = self.arr, None
-        if arr is None:
-            return np.zeros(0, dtype=self.dtype)
-        if len(arr) != self.n:
-            arr.resize(self.n, refcheck=False)
-        return arr
-
-
-class _Column:
-    """A JSON array of a known kind, parsed a chunk of elements at a time.
-
-    ``add`` takes each chunk's elements (plain Python values from json); ``result`` returns
-    the array, or raises the message for the worst problem seen anywhere in the column.
-    ``limit`` bounds how many elements are kept (the memory a trace may take).
-    """
-
-    DTYPE: Any = np.float64
-
-    def __init__(self, limit: int | None = None, too_many: str = ""):
-        self.limit = limit
-        self.too_many = too_many  # the message when there are more than ``limit`` elements
-        self.count = 0
-        self.problem = 0   # 0: none; larger numbers are checked first, as the list checks do
-        self.data = _Growing(self.DTYPE)
-
-    def _drop(self) -> None:
-        self.data = _Growing(self.DTYPE)
-
-    def _flag(self, level: int) -> None:
-        if level > self.problem:
-            self.problem = level
-            self._drop()  # nothing more is kept once the column is known to be bad
-
-    def _counted(self, n: int) -> bool:
-        """Count ``n`` more elements; False (and nothing kept) once over the limit."""
-        self.count += n
-        if self.over_limit():
-            self._drop()
-            return False
-        return True
-
-    def over_limit(self) -> bool:
-        return self.limit is not None and self.count > self.limit
-
-    def check_limit(self, bad: Callable[[str], InputError]) -> None:
-        if self.over_limit():
-            raise bad(self.too_many)
-
-
-class Floats(_Column):
-    """A flat list of finite numbers (within +-FLOAT32_MAX) -> float64 array."""
-
-    NOT_NUMBERS, NOT_FINITE = 2, 1
-
-    def add(self, items: list) -> None:
-        if not self._counted(len(items)) or self.problem == self.NOT_NUMBERS:
-            return
-        if not set(map(type, items)) <= _NUMBER_TYPES:
-            return self._flag(self.NOT_NUMBERS)
-        if self.problem:
-            return
-        try:
-            arr = np.array(items, dtype=np.float64)
-        except OverflowError:  # an integer too large for a float
-            return self._flag(self.NOT_FINITE)
-        if not within_float32(arr):  # also false for inf and nan
-            return self._flag(self.NOT_FINITE)
-        self.data.append(arr)
-
-    def add_array(self, arr: np.ndarray) -> None:
-        """Numbers already in an array (the binary trace)."""
-        if not self._counted(len(arr)) or self.problem:
-            return
-        if not within_float32(arr):
-            return self._flag(self.NOT_FINITE)
-        self.data.adopt(arr)
-
-    def result(self, what: str, bad: Callable[[str], InputError]) -> np.ndarray:
-        self.check_limit(bad)
-        if self.problem == self.NOT_NUMBERS:
-            raise bad(f"{what} must be a flat list of numbers (no strings, booleans, null or nested lists)")
-        if self.problem == self.NOT_FINITE:
-            raise bad(f"{what} holds a value that is not a finite number (within +-3.4e38)")
-        return self.data.take()
-
-
-class Ints(_Column):
-    """A flat list of whole numbers -> int64 array."""
-
-    DTYPE = np.int64
-    NOT_WHOLE, OUT_OF_RANGE = 2, 1
-
-    def add(self, items: list) -> None:
-        if not self._counted(len(items)) or self.problem == self.NOT_WHOLE:
-            return
-        if not set(map(type, items)) <= _INT_TYPES:
-            return self._flag(self.NOT_WHOLE)
-        if self.problem:
-            return
-        try:
-            self.data.append(np.array(items, dtype=np.int64))
-        except OverflowError:
-            self._flag(self.OUT_OF_RANGE)
-
-    def add_array(self, arr: np.ndarray) -> None:
-        if self._counted(len(arr)) and not self.problem:
-            self.data.adopt(arr)
-
-    def result(self, what: str, bad: Callable[[str], InputError]) -> np.ndarray:
-        self.check_limit(bad)
-        if self.problem == self.NOT_WHOLE:
-            raise bad(f"{what} must be a list of whole numbers")
-        if self.problem == self.OUT_OF_RANGE:
-            raise bad(f"{what} holds a number that is out of range")
-        return self.data.take()
-
-
-class Rows(_Column):
-    """One list of numbers per step -> :class:`Ragged` (int64 for indices, else float64).
-
-    ``limit`` bounds the steps; ``value_limit`` the values in all rows together.
-    """
-
-    NOT_ROWS, NOT_WHOLE, NOT_FINITE = 3, 2, 1
-
-    def __init__(self, integer: bool, limit: int | None = None, too_many: str = "",
-                 value_limit: int | None = None, too_many_values: str = ""):
-        self.DTYPE = np.int64 if integer else np.float64
-        super().__init__(limit, too_many)
-        self.integer = integer
-        self.value_limit = value_limit
-        self.too_many_values = too_many_values
-        self.values = 0
-        self.lengths = _Growing(np.int64)
-
-    def _drop(self) -> None:
-        super()._drop()
-        self.lengths = _Growing(np.int64)
-
-    def over_limit(self) -> bool:
-        return super().over_limit() or (self.value_limit is not None and self.values > self.value_limit)
-
-    def check_limit(self, bad: Callable[[str], InputError]) -> None:
-        if self.limit is not None and self.count > self.limit:
-            raise bad(self.too_many)
-        if self.value_limit is not None and self.values > self.value_limit:
-            raise bad(self.too_many_values)
-
-    def add(self, items: list) -> None:
-        if not self._counted(len(items)) or self.problem == self.NOT_ROWS:
-            return
-        if not set(map(type, items)) <= _LIST_TYPES:
-            return self._flag(self.NOT_ROWS)
-        lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
-        self.values += int(lengths.sum())
-        if self.over_limit():
-            return self._drop()
-        flat = list(chain.from_iterable(items))
-        types = set(map(type, flat))
-        if not types <= _NUMBER_TYPES:
-            return self._flag(self.NOT_ROWS)
-        if self.problem:
-            return
-        if self.integer:
-            if not types <= _INT_TYPES:
-                return self._flag(self.NOT_WHOLE)
-            try:
-                values = np.array(flat, dtype=np.int64)
-            except OverflowError:  # outside int64, so outside the data: the range check says where
-                values = np.array([v if -2**63 <= v < 2**63 else -1 for v in flat], dtype=np.int64)
-        else:
-            try:
-                values = np.array(flat, dtype=np.float64)
-            except OverflowError:
-                return self._flag(self.NOT_FINITE)
-            if not within_float32(values):
-                return self._flag(self.NOT_FINITE)
-        self.data.append(values)
-        self.lengths.append(lengths)
-
-    def add_arrays(self, values: np.ndarray, lengths: np.ndarray) -> None:
-        """Rows already as flat values and row lengths (the binary trace)."""
-        if not self._counted(len(lengths)):
-            return
-        self.values += len(values)
-        if self.over_limit():
-            return self._drop()
-        if (len(lengths) and lengths.min() < 0) or int(lengths.sum()) != len(values):
-            return self._flag(self.NOT_ROWS)
-        if not self.integer and not within_float32(values):
-            return self._flag(self.NOT_FINITE)
-        self.data.adopt(values)
-        self.lengths.adopt(lengths)
-
-    def result(self, what: str, bad: Callable[[str], InputError]) -> Ragged:
-        self.check_limit(bad)
-        if self.problem == self.NOT_ROWS:
-            raise bad(f"{what} must hold one list of numbers per step")
-        if self.problem == self.NOT_WHOLE:
-            raise bad(f"{what} must hold whole numbers")
-        if self.problem == self.NOT_FINITE:
-            raise bad(f"{what} holds a value that is not a finite number")
-        return Ragged.from_lengths(self.data.take(), self.lengths.take())
-
-
-class _Skip(_Column):
+class _Skip(Column):
     """An array nobody reads (an unknown key): checked for syntax, then dropped."""
 
     def add(self, items: list) -> None:
@@ -366,7 +122,7 @@ class _Parser:
         except UnicodeDecodeError:  # cannot happen after the stream check; kept for safety
             raise self.not_text() from None
         try:
-            return json.loads(prefix + text + ("]" if prefix else ""), parse_constant=_refuse_constant)
+            return json.loads(prefix + text + ("]" if prefix else ""), parse_constant=refuse_json_constant)
         except json.JSONDecodeError as e:
             line = self.line + self.buf.count(b"\n", 0, at) + e.lineno - 1
             raise InputError(f"trace file {self.name} is not valid JSON (line {line}: {e.msg}); "
@@ -498,7 +254,7 @@ class _Parser:
             self.value()
 
     # ------------------------------------------------------------------ arrays, streamed
-    def array(self, column: _Column) -> Any:
+    def array(self, column: Column) -> Any:
         """The array at ``pos`` fed to ``column`` in chunks; any other value is returned as is."""
         if self.peek() != _OPEN:
             return self.value()
@@ -582,8 +338,8 @@ class _Parser:
 _TOP_SMALL = ("schema_version", "config", "versions", "status", "final", "n_steps")
 
 
-def parse_json(read: Callable[[int], bytes], name: str, columns: dict[str, Callable[[], _Column]],
-               data_columns: dict[str, Callable[[], _Column]]) -> Any:
+def parse_json(read: Callable[[int], bytes], name: str, columns: dict[str, Callable[[], Column]],
+               data_columns: dict[str, Callable[[], Column]]) -> Any:
     """Parse a trace's JSON text from ``read`` (called with a byte count, returns b"" at the end).
 
     Returns the document as json.loads would, except that ``data.<key>`` and ``steps.<key>``
@@ -595,7 +351,7 @@ def parse_json(read: Callable[[int], bytes], name: str, columns: dict[str, Calla
     if c is None:
         raise p.syntax("Expecting value")
 
-    def section(make: dict[str, Callable[[], _Column]]) -> Callable[[], Any]:
+    def section(make: dict[str, Callable[[], Column]]) -> Callable[[], Any]:
         def parse() -> Any:
             if p.peek() != _OPEN_BRACE:
                 return p.value()
@@ -610,22 +366,3 @@ def parse_json(read: Callable[[int], bytes], name: str, columns: dict[str, Calla
     if p.peek() is not None:
         raise p.syntax("Extra data")
     return doc
-
-
-# =========================================================================== writing
-def _dump(value: Any) -> str:
-    return json.dumps(value, allow_nan=False, separators=(", ", ": "))
-
-
-def column_parts(values: Any) -> Iterator[str]:
-    """A column as json.dumps writes it (``[1.0, 2.5]``, ``[[0, 1], [2]]``), in pieces."""
-    n = len(values)
-    if n <= WRITE_STEPS:
-        yield _dump(values.tolist() if hasattr(values, "tolist") else list(values))
-        return
-    yield "["
-    for i in range(0, n, WRITE_STEPS):
-        chunk = values[i:i + WRITE_STEPS]
-        text = _dump(chunk.tolist() if hasattr(chunk, "tolist") else list(chunk))
-        yield (", " if i else "") + text[1:-1]
-    yield "]"

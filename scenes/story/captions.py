@@ -1,13 +1,9 @@
 """The caption of each beat: one text per plan segment, the same in every backend."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan
+from scenes.story.protocol import StoryLike
 from training.optimizers import OPTIMIZERS
-
-if TYPE_CHECKING:
-    from scenes.story.story import Story
 
 __all__ = ["OPTIMIZER_NAMES", "caption", "segment_captions"]
 
@@ -19,7 +15,7 @@ def _signed(v: float) -> str:
     return f"{'+' if v >= 0 else '−'} {abs(v):.3f}"
 
 
-def caption(story: "Story", beat: int, first: int, last: int | None = None) -> str:
+def caption(story: StoryLike, beat: int, first: int, last: int | None = None) -> str:
     """The caption of a segment of ``beat`` showing steps ``first`` .. ``last``."""
     s, tr = story, story.trace
     k = first + 1
@@ -47,7 +43,7 @@ def caption(story: "Story", beat: int, first: int, last: int | None = None) -> s
     raise ValueError(f"unknown beat {beat}")
 
 
-def segment_captions(story: "Story", plan: FramePlan) -> list[tuple[int, int, str]]:
+def segment_captions(story: StoryLike, plan: FramePlan) -> list[tuple[int, int, str]]:
     """``(start_frame, stop_frame, caption)`` for every segment of the plan: the beat boundaries."""
     out = []
     for seg in plan.segments():

@@ -10,12 +10,9 @@ player cannot disagree on what a beat reveals. No drawing and no torch here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
-
-if TYPE_CHECKING:
-    from scenes.story.story import Story
+from scenes.story.protocol import StoryLike
 
 __all__ = ["FrameState", "Reveal", "frame_state", "reveal", "apply_reveal", "ease"]
 
@@ -100,7 +97,7 @@ def reveal(beat: int, t: float) -> Reveal:
     raise ValueError(f"unknown beat {beat}")
 
 
-def apply_reveal(story: "Story", k: int, beat: int, t: float, r: Reveal) -> FrameState:
+def apply_reveal(story: StoryLike, k: int, beat: int, t: float, r: Reveal) -> FrameState:
     """The rule ``r`` applied to step k of ``story``."""
     s = story
     if s.n == 0:
@@ -132,6 +129,6 @@ def apply_reveal(story: "Story", k: int, beat: int, t: float, r: Reveal) -> Fram
                       show_update=r.show_update)
 
 
-def frame_state(story: "Story", k: int, beat: int, t: float) -> FrameState:
+def frame_state(story: StoryLike, k: int, beat: int, t: float) -> FrameState:
     """What frame (step k, beat, t) shows."""
     return apply_reveal(story, k, beat, t, reveal(beat, t))

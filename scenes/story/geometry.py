@@ -1,5 +1,7 @@
 """Numbers every view needs, computed once from a Trace in float64: axis limits (clipped
-for diverged runs), the exact loss surface, the full-batch gradient, per-sample shares.
+for diverged runs), the exact loss surface and where a legend covers nothing. The model's
+maths (the loss, the full-batch gradient, least squares, per-sample shares) lives in
+:mod:`training.linear_model`; its names are re-exported here for the views.
 
 Both backends use these, so the matplotlib and Manim pictures agree to the pixel's worth.
 No torch here.
@@ -10,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from training.linear_model import full_gradient_at as full_gradient
+from training.linear_model import least_squares, sample_shares
+from training.linear_model import mse_at as mse
 from training.trace import Trace
-from training.trace import full_gradient_at as full_gradient
-from training.trace import mse_at as mse
 
 __all__ = ["Limits", "Geometry", "least_squares", "mse", "full_gradient", "sample_shares",
            "loss_grid", "free_corner"]
@@ -27,21 +30,6 @@ class Limits:
 
     def contains(self, x: float, y: float) -> bool:
         return self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1
-
-
-def least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """The a, b that minimise the MSE: where every optimizer is heading."""
-    xm, ym = x.mean(), y.mean()
-    sxx = np.sum((x - xm) ** 2)
-    a = float(np.sum((x - xm) * (y - ym)) / sxx) if sxx > 0 else 0.0
-    return a, float(ym - a * xm)
-
-
-def sample_shares(xb: np.ndarray, residual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each sample's share of dL/da and dL/db in its batch: 2/n·r·x and 2/n·r (they sum to the gradient)."""
-    n = len(residual)
-    r = np.asarray(residual, dtype=np.float64)
-    return 2.0 / n * r * np.asarray(xb, dtype=np.float64), 2.0 / n * r
 
 
 def loss_grid(limits: Limits, x: np.ndarray, y: np.ndarray, n: int = 160):

@@ -10,26 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from scenes.story.captions import OPTIMIZER_NAMES, caption
 from scenes.story.geometry import least_squares
+from scenes.story.numbers import fmt_note as num  # a number as the notes print it
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan
-
-if TYPE_CHECKING:
-    from scenes.story.story import Story
+from scenes.story.protocol import StoryLike
 
 __all__ = ["BeatNumbers", "beat_numbers", "num", "settings_lines", "summary_lines", "notes", "slide_notes",
            "segment_notes", "NOTE_ROWS"]
 
 NOTE_ROWS = 12  # a batch of thousands is summarised: its first rows, then the sums
-
-
-def num(v: float) -> str:
-    """A number as the notes print it: five significant digits, a true minus sign."""
-    return f"{float(v):.5g}".replace("-", "−")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,7 +49,7 @@ class BeatNumbers:
     b_after: float
 
 
-def beat_numbers(story: "Story", k: int) -> BeatNumbers:
+def beat_numbers(story: StoryLike, k: int) -> BeatNumbers:
     """The numbers of step ``k`` (0-based) of ``story``."""
     x, y, pred, res = story.batch(k)
     sa, sb = story.shares(k)
@@ -84,7 +77,7 @@ def _table(n: BeatNumbers) -> list[str]:
     return lines
 
 
-def batch_lines(story: "Story", k: int) -> list[str]:
+def batch_lines(story: StoryLike, k: int) -> list[str]:
     """Step k's batch as text: where it is in the run, the table, L, the gradient, the update."""
     n = beat_numbers(story, k)
     rule = (f"update = −lr·∂L/∂(a, b) with lr = {story.lr:g}" if story.plain_sgd
@@ -98,7 +91,7 @@ def batch_lines(story: "Story", k: int) -> list[str]:
             f"after the step a = {num(n.a_after)}, b = {num(n.b_after)}"]
 
 
-def settings_lines(story: "Story") -> list[str]:
+def settings_lines(story: StoryLike) -> list[str]:
     """The run's settings, one per line (the title slide)."""
     s, tr = story.settings, story.trace
     data = {"article": "the article's six points", "csv": f"{Path(s.data.path or '').name}, {len(tr.x)} points",
@@ -116,7 +109,7 @@ def settings_lines(story: "Story") -> list[str]:
     return lines
 
 
-def summary_lines(story: "Story") -> list[str]:
+def summary_lines(story: StoryLike) -> list[str]:
     """The final fit and the least-squares reference it heads for (the final slide)."""
     tr = story.trace
     a_ls, b_ls = least_squares(tr.x, tr.y)
@@ -132,7 +125,7 @@ def summary_lines(story: "Story") -> list[str]:
     return lines
 
 
-def notes(story: "Story", beat: int, first: int, last: int | None = None) -> list[str]:
+def notes(story: StoryLike, beat: int, first: int, last: int | None = None) -> list[str]:
     """The lines of the note of a segment of ``beat`` showing steps ``first`` .. ``last``."""
     if beat == INTRO:
         return [*settings_lines(story), f"full-data loss at the start: {num(story.start_full_loss)}"]
@@ -149,11 +142,11 @@ def notes(story: "Story", beat: int, first: int, last: int | None = None) -> lis
     raise ValueError(f"unknown beat {beat}")
 
 
-def slide_notes(story: "Story", beat: int, first: int, last: int | None = None) -> str:
+def slide_notes(story: StoryLike, beat: int, first: int, last: int | None = None) -> str:
     """The speaker notes of a slide (deck, manim-slides): the caption, then the note's lines."""
     return "\n".join([caption(story, beat, first, last), "", *notes(story, beat, first, last)])
 
 
-def segment_notes(story: "Story", plan: FramePlan) -> list[list[str]]:
+def segment_notes(story: StoryLike, plan: FramePlan) -> list[list[str]]:
     """The note of every segment of the plan, in the plan's order (as the captions)."""
     return [notes(story, seg.beat, int(seg.steps[0]), int(seg.steps[-1])) for seg in plan.segments()]

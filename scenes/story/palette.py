@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from scenes.colour import hex_rgb
 from scenes.story.theme import Theme
 
 __all__ = ["band_colors", "mix_of"]
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
-    h = hex_colour.lstrip("#")
-    if len(h) == 3:
-        h = "".join(c * 2 for c in h)
-    return np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)], dtype=float) / 255
+    return np.array(hex_rgb(hex_colour), dtype=float) / 255
 
 
 def mix_of(theme: Theme) -> float:

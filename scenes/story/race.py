@@ -22,7 +22,9 @@ from functools import cached_property
 
 import numpy as np
 
+from scenes.colour import hex_rgb
 from scenes.story.geometry import Geometry, Limits, loss_grid
+from scenes.story.numbers import fmt_loss  # the leaderboard's loss; importers take it from here too
 from scenes.story.plan import PlanSettings
 from scenes.story.story import CONTOUR_LEVELS, Story
 from training.errors import InputError
@@ -46,10 +48,7 @@ POINTS_CAP = 2000     # vertices per drawn path or loss curve: a 100k-step run c
 
 
 def _luminance(hex_colour: str) -> float:
-    h = hex_colour.lstrip("#")[:6]
-    if len(h) == 3:
-        h = "".join(c * 2 for c in h)
-    c = np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)]) / 255
+    c = np.array(hex_rgb(hex_colour)) / 255
     c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     return float(c @ [0.2126, 0.7152, 0.0722])
 
@@ -67,17 +66,6 @@ def fmt_samples(n: float) -> str:
         if n >= div:
             return f"{n / div:.3g}{unit}"
     return f"{n:.0f}"
-
-
-def fmt_loss(v: float) -> str:
-    """A loss as the leaderboard writes it: 4 decimals, 1 past 10, scientific when tiny or
-    huge (a true minus sign), a dash when not finite."""
-    if not math.isfinite(v):
-        return "—"
-    if v != 0 and (abs(v) >= 1e4 or abs(v) < 1e-3):
-        mant, exp = f"{v:.2e}".split("e")
-        return f"{mant}e{int(exp)}".replace("-", "−")
-    return f"{v:.4f}" if abs(v) < 10 else f"{v:.1f}"
 
 
 def fmt_epoch(e: float) -> str:

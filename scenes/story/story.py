@@ -18,7 +18,9 @@ from scenes.story.frames import FrameState, frame_state
 from scenes.story.geometry import Geometry, loss_grid, sample_shares
 from scenes.story.notes import BeatNumbers, beat_numbers, segment_notes
 from scenes.story.plan import FramePlan, PlanSettings, make_plan
-from training.trace import Trace, full_gradient_at
+from training.batches import batches_per_epoch
+from training.linear_model import full_gradient_at
+from training.trace import Trace
 
 __all__ = ["Arrow", "Story", "nice_scale", "nice_floor", "plan_of", "steps_per_epoch"]
 
@@ -52,8 +54,7 @@ def nice_scale(x: float) -> float:
 
 def steps_per_epoch(trace: Trace) -> int:
     """Batches per epoch, from the data size and the settings (never fewer than recorded)."""
-    n, bs = len(trace.x), trace.settings.batch_size
-    per = n // bs if trace.settings.drop_last else -(-n // bs)
+    per = batches_per_epoch(len(trace.x), trace.settings.batch_size, trace.settings.drop_last)
     recorded = int(trace.steps["batch"].max()) + 1 if trace.n_steps else 1
     return max(per, recorded, 1)
 

@@ -43,8 +43,10 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
+from training.batches import batches_per_epoch
 from training.config import parse_bool
 from training.errors import InputError
+from training.numbers import refuse_json_constant
 
 __all__ = ["MAX_BODY", "MAX_POINTS", "MAX_SERVE_STEPS", "RENDER_FORMATS", "Settings", "App", "make_server",
            "parse_settings", "serve"]
@@ -94,7 +96,7 @@ def parse_settings(params: dict[str, Any], points: str | None = None) -> Setting
     validates it (:func:`scenes.job.build_job`, then ``TrainConfig.validate(n_points)``), plus
     the server's own bounds. Every refusal is an :class:`InputError` with a one-line message."""
     from scenes.job import build_job
-    from training.config import TRAIN_KEYS, setting_named, steps_per_epoch
+    from training.config import TRAIN_KEYS, setting_named
     from training import cache
     from training.data import DataSpec, load_data, parse_csv_text
 
@@ -134,7 +136,7 @@ def parse_settings(params: dict[str, Any], points: str | None = None) -> Setting
     else:
         data = load_data(spec)
     train = job.train.validate(len(data))
-    per_epoch = steps_per_epoch(len(data), train.batch_size, train.drop_last)
+    per_epoch = batches_per_epoch(len(data), train.batch_size, train.drop_last)
     steps = per_epoch * train.epochs
     if steps > MAX_SERVE_STEPS:
         raise InputError(f"{train.epochs} epochs of {per_epoch} batches is {steps:,} steps; the server records "
@@ -344,7 +346,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         raw = self.rfile.read(n)
         try:
-            body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+            body = json.loads(raw.decode("utf-8"), parse_constant=refuse_json_constant)
         except (UnicodeDecodeError, ValueError):
             self._error(400, "the request body must be a JSON object")
             return None
@@ -434,10 +436,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:  # noqa: N802
         self._dispatch("DELETE")
-
-
-def _no_constant(token: str) -> float:
-    raise ValueError(f"{token} is not a JSON number")
 
 
 class _Server(ThreadingHTTPServer):

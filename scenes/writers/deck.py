@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from scenes.colour import hex_rgb
 from scenes.story.theme import Theme
 from training.errors import InputError
 
@@ -67,7 +68,7 @@ def check_deck_size(size_bytes: int, detail_steps: int, max_mb: float = MAX_DECK
 
 def _rgb(hex_colour: str):
     from pptx.dml.color import RGBColor
-    return RGBColor.from_string(hex_colour.lstrip("#")[:6].upper())
+    return RGBColor(*hex_rgb(hex_colour))
 
 
 def build_deck(path: Path, slides: Sequence[DeckSlide], *, frame_size: tuple[int, int], theme: Theme,

@@ -11,6 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
+from scenes.colour import hex_rgb
 from scenes.writers.ffmpeg import FFmpegWriter, ffmpeg_exe
 from scenes.writers.registry import register
 
@@ -25,14 +26,9 @@ SLIDE_MAX_FPS = 15
 
 
 def _rgb(colour: str | Sequence[int]) -> tuple[int, int, int]:
-    """``"#RGB"``, ``"#RRGGBB"``, ``"#RRGGBBAA"`` (alpha ignored) or an (r, g, b) triple."""
+    """A hex colour (:func:`scenes.colour.hex_rgb`) or an (r, g, b) triple."""
     if isinstance(colour, str):
-        hx = colour.lstrip("#")
-        if len(hx) in (3, 4):
-            hx = "".join(ch * 2 for ch in hx)
-        if len(hx) not in (6, 8):
-            raise ValueError(f"not a colour: {colour!r}")
-        return int(hx[0:2], 16), int(hx[2:4], 16), int(hx[4:6], 16)
+        return hex_rgb(colour)
     r, g, b = (int(v) for v in colour)
     return r, g, b
 

@@ -1,0 +1,86 @@
+"""The trace's JSON text, written a piece at a time.
+
+:func:`document_parts` yields a trace.json in pieces of at most a few megabytes (a long
+column is written a slice at a time), so that writing a large trace never holds its text
+whole. The text is byte for byte what ``json.dumps`` writes for the same values (floats as
+the repr of float64): sections indented, each column on one line, deterministic. It is read
+back by :mod:`training.tracejson`.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+import numpy as np
+
+from training.ragged import Ragged
+from training.traceschema import (SCHEMA_VERSION, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS, STEP_OPTIONAL_COLUMNS,
+                                  STEP_RAGGED_COLUMNS)
+
+__all__ = ["WRITE_STEPS", "column_parts", "document_parts", "plain"]
+
+WRITE_STEPS = 1 << 14         # steps per piece when writing
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, allow_nan=False, separators=(", ", ": "))
+
+
+def column_parts(values: Any) -> Iterator[str]:
+    """A column as json.dumps writes it (``[1.0, 2.5]``, ``[[0, 1], [2]]``), in pieces."""
+    n = len(values)
+    if n <= WRITE_STEPS:
+        yield _dump(values.tolist() if hasattr(values, "tolist") else list(values))
+        return
+    yield "["
+    for i in range(0, n, WRITE_STEPS):
+        chunk = values[i:i + WRITE_STEPS]
+        text = _dump(chunk.tolist() if hasattr(chunk, "tolist") else list(chunk))
+        yield (", " if i else "") + text[1:-1]
+    yield "]"
+
+
+def document_parts(*, config: dict, versions: dict, status: dict, final_a: float, final_b: float,
+                   n_steps: int, x: np.ndarray, y: np.ndarray, steps: dict[str, Any]) -> Iterator[str]:
+    """The text of a whole trace.json, in pieces. ``status`` is the status section as a dict;
+    ``steps`` holds every column a trace has (the optional ones when the run has them)."""
+    names = [*STEP_INT_COLUMNS, *STEP_FLOAT_COLUMNS,
+             *(c for c in STEP_OPTIONAL_COLUMNS if c in steps), *STEP_RAGGED_COLUMNS]
+    config_text = json.dumps(plain(config), indent=2, sort_keys=True, allow_nan=False)
+    versions_text = json.dumps(versions, sort_keys=True)
+    yield (
+        "{\n"
+        f'  "schema_version": {SCHEMA_VERSION},\n'
+        f'  "config": {_indent(config_text, 2)},\n'
+        f'  "versions": {versions_text},\n'
+        f'  "status": {json.dumps(status)},\n'
+        f'  "final": {_dump(plain({"a": final_a, "b": final_b}))},\n'
+        f'  "n_steps": {n_steps},\n'
+        '  "data": {\n    "x": '
+    )
+    yield from column_parts(x)
+    yield ',\n    "y": '
+    yield from column_parts(y)
+    yield "\n  },\n  \"steps\": {\n"
+    for i, n in enumerate(names):
+        yield (",\n" if i else "") + f'    "{n}": '
+        yield from column_parts(steps[n])
+    yield "\n  }\n}\n"
+
+
+def plain(value: Any) -> Any:
+    """numpy arrays and scalars to plain Python, so json writes them exactly (repr of float64)."""
+    if isinstance(value, (np.ndarray, Ragged)):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _indent(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return text.replace("\n", "\n" + pad)
