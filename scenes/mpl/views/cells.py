@@ -1,0 +1,88 @@
+"""The frame cut into cells: a header band on top, one cell per view under it, arranged by
+the frame's shape (2x2 for wide frames; fit and parameters side by side over a full-width
+loss and numbers for square ones; one column for tall ones)."""
+from __future__ import annotations
+
+__all__ = ["WEIGHTS", "arrangement", "view_cells"]
+
+Cell = tuple[float, float, float, float]  # x, y, w, h in pixels, y up from the frame's bottom
+
+# Each view's share of the height when views are stacked (the numbers panel asks for its own).
+WEIGHTS = {"fit": 1.0, "params": 1.0, "loss": 0.62, "numbers": 0.8}
+
+
+def arrangement(width: int, height: int) -> str:
+    """``wide`` (16:9 and the like), ``square`` (about 1:1) or ``tall`` (9:16)."""
+    r = width / height
+    return "wide" if r >= 1.25 else ("square" if r >= 0.8 else "tall")
+
+
+def view_cells(views: tuple[str, ...], W: float, top: float, arr: str,
+               want: dict[str, float]) -> dict[str, Cell]:
+    """Cells (x, y, w, h in pixels, y up from the frame's bottom) under a header ending at
+    ``top``. ``want``: heights some views ask for (the numbers panel: its table and lines)."""
+    n = len(views)
+    if arr == "wide" or n == 1:
+        return _side_by_side(views, W, top, want)
+    if arr == "square" and n == 4:
+        return _square(views, W, top, want)
+    # tall, or fewer views in a square: one column
+    order = (views[0], views[2], views[1], views[3]) if n == 4 else views
+    return _stack(order, 0, W, top, top, want)
+
+
+def _side_by_side(views: tuple[str, ...], W: float, top: float, want: dict[str, float]) -> dict[str, Cell]:
+    """A wide frame (or a single view): the views in columns."""
+    cells: dict[str, Cell] = {}
+    n = len(views)
+    if n == 1:
+        cells[views[0]] = (0, 0, W, top)
+    elif n == 2:
+        w0 = W * (0.55 if views[0] == "fit" else 0.5)
+        cells[views[0]] = (0, 0, w0, top)
+        cells[views[1]] = (w0, 0, W - w0, top)
+    elif n == 3:
+        w0 = W * 0.54
+        cells[views[0]] = (0, 0, w0, top)
+        h2 = min(want.get(views[2], 0.47 * top), 0.55 * top)
+        cells[views[1]] = (w0, h2, W - w0, top - h2)
+        cells[views[2]] = (w0, 0, W - w0, h2)
+    else:
+        # Two columns: views[0] above views[1] on the left, views[2] above views[3] on the right.
+        w0 = W * 0.53
+        h0 = top * 0.58
+        cells[views[0]] = (0, top - h0, w0, h0)
+        cells[views[1]] = (0, 0, w0, top - h0)
+        h3 = min(max(want.get(views[3], 0.43 * top), 0.3 * top), 0.52 * top)
+        cells[views[2]] = (w0, h3, W - w0, top - h3)
+        cells[views[3]] = (w0, 0, W - w0, h3)
+    return cells
+
+
+def _square(views: tuple[str, ...], W: float, top: float, want: dict[str, float]) -> dict[str, Cell]:
+    """Four views in a square frame: views[0] and views[2] side by side on top, views[1] and
+    views[3] full width below."""
+    cells: dict[str, Cell] = {}
+    h3 = min(want.get(views[3], 0.3 * top), 0.36 * top)
+    h1 = top * WEIGHTS[views[1]] / 2.6
+    h0 = top - h1 - h3
+    cells[views[0]] = (0, top - h0, W / 2, h0)
+    cells[views[2]] = (W / 2, top - h0, W / 2, h0)
+    cells[views[1]] = (0, h3, W, h1)
+    cells[views[3]] = (0, 0, W, h3)
+    return cells
+
+
+def _stack(names, x: float, w: float, y_top: float, h_total: float,
+           want: dict[str, float]) -> dict[str, Cell]:
+    """Views one above the other, each by its weight or asked-for height."""
+    cells: dict[str, Cell] = {}
+    fixed = {v: min(want[v], 0.45 * h_total) for v in names if v in want}
+    rest = h_total - sum(fixed.values())
+    wsum = sum(WEIGHTS[v] for v in names if v not in fixed) or 1.0
+    y = y_top
+    for v in names:
+        h = fixed[v] if v in fixed else rest * WEIGHTS[v] / wsum
+        y -= h
+        cells[v] = (x, y, w, h)
+    return cells

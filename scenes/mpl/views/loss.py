@@ -1,0 +1,140 @@
+"""The loss view: the batch loss and the full-data loss step by step, the current step
+marked; long runs are drawn through a bounded number of vertices."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from scenes.mpl.views.style import ViewBase
+from scenes.story.frames import FrameState
+from scenes.story.geometry import free_corner
+from scenes.story.plan import HOLD
+
+__all__ = ["LossView"]
+
+
+class LossView(ViewBase):
+    """Batch loss per step and full-data loss, with the current step marked. Fixed limits."""
+
+    MAX_POINTS = 3000  # longer runs are drawn through a min/max envelope (same look, bounded cost)
+
+    def __init__(self, scene, ax):
+        super().__init__(scene)
+        self.ax = ax
+        st, geom = self.story, scene.geom
+        n = max(st.n, 1)
+        lo, hi = geom.loss_range
+        self.style_axes(ax, "Loss" + ("  (log scale)" if geom.log_loss else ""), "step", "MSE")
+        if geom.log_loss:
+            ax.set_yscale("log")
+            ax.set_ylim(lo / 1.6, hi * 1.6)
+        else:
+            pad = 0.08 * max(hi - lo, abs(hi) * 0.5, 1e-9)
+            ax.set_ylim(max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad)
+        ax.set_xlim(-0.02 * n, n * 1.02)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
+        lw = self.sz("line_width")
+        self.steps = np.arange(st.n, dtype=np.float64)
+        self.batch_line, = ax.plot([], [], color=self.col("loss_batch"), lw=lw * 0.45, alpha=0.85,
+                                   label="batch loss")
+        self.anim(self.batch_line, 0)
+        self.full_line, = ax.plot([], [], color=self.col("loss_full"), lw=lw, label="full-data loss")
+        self.anim(self.full_line, 1)
+        self.cursor = ax.axvline(0, color=self.col("muted"), lw=lw * 0.35, ls=":")
+        self.cursor.set_gid("guide")  # a guide, not data: it may cross the legend
+        self.anim(self.cursor, 2)
+        self.dot, = ax.plot([], [], "o", color=self.col("loss_batch"), ms=lw * 3.0,
+                            markeredgecolor=self.col("panel"), markeredgewidth=lw * 0.4)
+        self.anim(self.dot, 3)
+        # Keep the cost of a frame bounded for 100k-step runs: draw at most MAX_POINTS vertices.
+        self.stride = max(1, math.ceil(st.n / self.MAX_POINTS))
+        if self.stride > 1:
+            self.batch_line.set_label(f"batch loss (mean of {self.stride} steps)")
+        self.legend = ax.legend(loc=self._free_corner(), fontsize=self.sz("tick"), frameon=False,
+                                labelcolor=self.col("text"), handlelength=1.5)
+        self.legend.set_zorder(1)
+        self.above = False  # the legend sits above the plot (finish_layout)
+
+    def _free_corner(self) -> str:
+        """Where the whole run's curves will not pass: a rising (diverging) loss fills the
+        upper right, where the legend would otherwise sit."""
+        ax, s = self.ax, self.story
+        if not s.n:
+            return "upper right"
+        pts = ax.transData.transform(np.column_stack([
+            np.concatenate([self.steps, self.steps]),
+            np.clip(np.concatenate([s.loss, s.full_loss]), *sorted(ax.get_ylim()))]))
+        u, v = ax.transAxes.inverted().transform(pts).T
+        return free_corner(u, v, prefer=("upper right", "lower left", "lower right", "upper left"))
+
+    def finish_layout(self) -> bool:
+        """With the axes in place: the legend goes where the whole run's curves, as drawn,
+        do not pass (the corner count above is the first guess). True if it had to leave the
+        plot (the axes must then make room)."""
+        s, ax = self.story, self.ax
+        if not s.n or self.above:
+            return False
+        lo, hi = sorted(ax.get_ylim())
+        marks = []
+        for y, mean in ((s.loss, True), (s.full_loss, False)):
+            xs, ys = self._thin(y, s.n, mean=mean)
+            ys = np.where(np.isfinite(ys), np.clip(ys, lo, hi), np.nan)
+            marks.append(ax.transData.transform(np.column_stack([xs, ys])))
+        first = self._free_corner()
+        if self.place_legend(self.legend, marks, [], (first, "upper right", "lower left",
+                                                      "lower right", "upper left")):
+            return False
+        self._legend_above()
+        return True
+
+    def _legend_above(self) -> None:
+        """The curves fill the plot (batches of one point): the legend goes above it, in one
+        row at the right of the title, where it covers nothing (smaller if need be)."""
+        ax, renderer = self.ax, self.scene.renderer
+        room = ax.bbox.x1 - ax.title.get_window_extent(renderer).x1 - self.px(self.sz("tick"))
+        fs = self.sz("tick")
+        for _ in range(3):
+            self.legend.remove()
+            self.legend = ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2,
+                                    borderaxespad=0.15, fontsize=fs, frameon=False,
+                                    labelcolor=self.col("text"), handlelength=1.5, columnspacing=1.2)
+            width = self.legend.get_window_extent(renderer).width
+            if width <= room or room <= 0:
+                break
+            fs *= room / width * 0.97
+        self.legend.set_zorder(1)
+        self.above = True
+
+    def _thin(self, y: np.ndarray, m: int, mean: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """At most about MAX_POINTS vertices: a min/max envelope of each block of steps, or
+        (``mean``) the block's mean: batch losses of single points would fill the envelope solid."""
+        if self.stride == 1 or m <= self.MAX_POINTS:
+            return self.steps[:m], y[:m]
+        s = self.stride
+        whole = (m // s) * s
+        blocks = y[:whole].reshape(-1, s)
+        xs = self.steps[:whole].reshape(-1, s)
+        if mean:
+            tail = slice(whole, m)
+            extra_x = [self.steps[tail].mean()] if m > whole else []
+            extra_y = [y[tail].mean()] if m > whole else []
+            return np.append(xs.mean(1), extra_x), np.append(blocks.mean(1), extra_y)
+        lo_i, hi_i = blocks.argmin(1), blocks.argmax(1)
+        order = np.sort(np.stack([lo_i, hi_i], 1), 1)
+        rows = np.arange(len(blocks))[:, None]
+        return (np.append(xs[rows, order].ravel(), self.steps[whole:m]),
+                np.append(blocks[rows, order].ravel(), y[whole:m]))
+
+    def update(self, st: FrameState) -> None:
+        m = st.loss_n
+        self.batch_line.set_data(*self._thin(self.story.loss, m, mean=True))
+        self.full_line.set_data(*self._thin(self.story.full_loss, m))
+        show = m > 0 and st.beat != HOLD
+        if show:
+            k = m - 1
+            self.dot.set_data([k], [self.story.loss[k]])
+            self.cursor.set_xdata([k, k])
+        self.dot.set_visible(show)
+        self.cursor.set_visible(show)
