@@ -19,7 +19,7 @@ from scenes.job import BACKENDS, build_job, check_formats
 from scenes.story import Story
 from scenes.story.frames import Reveal, apply_reveal
 from scenes.web import export as ex
-from scenes.web.page import player_page
+from scenes.web.page import player_page, player_script
 from training.config import TrainConfig
 from training.errors import InputError
 from training.recorder import record
@@ -210,7 +210,7 @@ def test_text_from_a_theme_file_cannot_break_out_of_the_page(tmp_path, runs):
     page = player_page(runs["sgd"], theme=str(theme))
     assert page.count("<script") == 2 and page.count("</script>") == 2 and "alert(1)</script>" not in page
     assert page_document(page)["theme"]["name"] == evil and page_document(page)["theme"]["font_family"] == evil
-    script = (ROOT / "scenes" / "web" / "player.js").read_text(encoding="utf-8")
+    script = player_script()
     assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "eval(" not in script
 
 
@@ -280,5 +280,8 @@ def test_the_player_files_ship_in_the_wheel():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     assert "scenes.web" in config["packages"]
     shipped = config["package-data"]["scenes.web"]
-    files = sorted(p.name for p in (ROOT / "scenes" / "web").iterdir() if p.suffix in (".html", ".js", ".css"))
-    assert files == sorted(shipped) == ["player.css", "player.html", "player.js", "serve.css", "serve.js"]
+    web = ROOT / "scenes" / "web"
+    files = {p.relative_to(web).as_posix() for p in web.rglob("*")
+             if p.is_file() and (p.suffix in (".html", ".js", ".css") or p.name == "MANIFEST")}
+    assert {f for f in files if "/" not in f} == {"player.css", "player.html", "serve.css", "serve.js"}
+    assert {p.relative_to(web).as_posix() for pattern in shipped for p in web.glob(pattern)} == files

@@ -9,24 +9,36 @@ consume the same plan: matplotlib draws it frame by frame, Manim plays its segme
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Iterator
 
 import numpy as np
 
 from training.errors import InputError
 
-__all__ = ["BEATS", "INTRO", "FORWARD", "RESIDUALS", "GRADIENT", "UPDATE", "FAST", "HOLD",
+__all__ = ["Beat", "BEATS", "INTRO", "FORWARD", "RESIDUALS", "GRADIENT", "UPDATE", "FAST", "HOLD",
            "PlanSettings", "FramePlan", "Segment", "make_plan"]
 
-# Beat codes. A frame (step k, beat, t) with t in [0, 1] is the progress through the beat.
-INTRO = 0      # the data and the starting line, before any step
-FORWARD = 1    # step k: the batch is highlighted, its predictions appear on the line (a_k, b_k)
-RESIDUALS = 2  # step k: residual segments ŷ − y grow, the batch loss appears
-GRADIENT = 3   # step k: dL/da, dL/db; the gradient and update arrows grow in parameter space
-UPDATE = 4     # step k: the line moves from (a_k, b_k) to (a_k+1, b_k+1)
-FAST = 5       # fast-forward: the state after step k
-HOLD = 6       # the final fit
-BEATS = ("intro", "forward", "residuals", "gradient", "update", "fast", "hold")
+
+class Beat(IntEnum):
+    """What a frame shows of its step. A frame is (step k, beat, t), t in [0, 1] the progress
+    through the beat. The codes are what the plan's ``beat`` array holds; the web page gets
+    the names, in the order of their codes (:data:`BEATS`), and derives its codes from them."""
+
+    INTRO = 0      # the data and the starting line, before any step
+    FORWARD = 1    # step k: the batch is highlighted, its predictions appear on the line (a_k, b_k)
+    RESIDUALS = 2  # step k: residual segments ŷ − y grow, the batch loss appears
+    GRADIENT = 3   # step k: dL/da, dL/db; the gradient and update arrows grow in parameter space
+    UPDATE = 4     # step k: the line moves from (a_k, b_k) to (a_k+1, b_k+1)
+    FAST = 5       # fast-forward: the state after step k
+    HOLD = 6       # the final fit
+
+
+# The names every importer uses (scenes.story.plan.FAST, ...): the enum's members.
+INTRO, FORWARD, RESIDUALS, GRADIENT, UPDATE, FAST, HOLD = (Beat.INTRO, Beat.FORWARD, Beat.RESIDUALS, Beat.GRADIENT,
+                                                          Beat.UPDATE, Beat.FAST, Beat.HOLD)
+# The beats' names, indexed by code ("fast" is BEATS[FAST]); Beat(i) fails if a code is skipped.
+BEATS = tuple(Beat(i).name.lower() for i in range(len(Beat)))
 
 
 @dataclass(frozen=True)

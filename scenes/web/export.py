@@ -204,6 +204,7 @@ def _export_plan(story: Story, plan: FramePlan) -> dict:
         captions.append(text)
         segments.append(entry)
     return {"fps": plan.fps, "frames": len(plan), "detail_steps": plan.detail_steps,
+            # The beats' names in the order of their codes: the player takes its codes from them.
             "beats": list(BEATS), "segments": segments, "reveals": tables, "captions": captions,
             "notes": story.notes(plan)}  # speaker notes per segment, for the presenter page
 

@@ -2,7 +2,9 @@
 draws it and the controls, with a Content-Security-Policy that forbids every load.
 
 The page's HTML, CSS and JS are package data of ``scenes.web`` (read with importlib.resources,
-so a wheel finds them). Text from a config or a trace reaches the page only inside the JSON
+so a wheel finds them). The player's script is the files of ``player/``, joined in the order
+of ``player/MANIFEST`` into the one inline script (no bundler: the page stays one file with
+one hash in its CSP). Text from a config or a trace reaches the page only inside the JSON
 data block (with ``<``, ``>`` and ``&`` escaped, so it cannot close the block) or escaped as
 HTML (the title); the script sets text with ``textContent``, never as markup.
 """
@@ -27,7 +29,7 @@ from training.atomic import atomic_path
 from training.trace import Trace
 
 __all__ = ["player_page", "explorer_page", "page_from_document", "write_page", "render_html", "render_slides",
-           "csp_of", "story_json"]
+           "csp_of", "story_json", "player_modules", "player_script"]
 
 _SLOT = re.compile(r"\{\{([A-Z]+)\}\}")
 
@@ -35,6 +37,29 @@ _SLOT = re.compile(r"\{\{([A-Z]+)\}\}")
 @lru_cache(maxsize=None)
 def _asset(name: str) -> str:
     return resources.files("scenes.web").joinpath(name).read_text(encoding="utf-8")
+
+
+def _player_file(name: str) -> str:
+    node = resources.files("scenes.web").joinpath("player")
+    for part in name.split("/"):  # (one name at a time: a Traversable's joinpath takes one in 3.11)
+        node = node.joinpath(part)
+    return node.read_text(encoding="utf-8")
+
+
+def player_modules() -> list[str]:
+    """The player script's files, under ``scenes/web/player/``, in the order they are joined:
+    ``player/MANIFEST``, one path a line (``#`` starts a comment line)."""
+    lines = (line.strip() for line in _player_file("MANIFEST").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+@lru_cache(maxsize=None)
+def player_script() -> str:
+    """The player's script as the page inlines it: its files joined in MANIFEST order inside one
+    closure, which holds the namespace ``SGD`` they share (so the page gains no global but the
+    ``window.sgdPlayer`` hooks the script sets itself)."""
+    body = "\n".join(_player_file(name) for name in player_modules())
+    return '(function () {\n  "use strict";\n  var SGD = {}; // the modules\' shared namespace\n\n' + body + "})();\n"
 
 
 def _generator() -> str:
@@ -72,10 +97,10 @@ def page_from_document(doc: dict, title: str, *, serve: bool = False) -> str:
     ``render.py --serve``: the player plus its settings form (serve.js, serve.css, inline and
     hash-pinned like the player's), allowed to fetch from the server that served it and only
     from it; a written page is never a serve page."""
-    style, script = _asset("player.css"), _asset("player.js")
+    style, script = _asset("player.css"), player_script()
     if serve:
         style, script = style + "\n" + _asset("serve.css"), script + "\n" + _asset("serve.js")
-    for name, text, tag in (("player.css", style, "</style"), ("player.js", script, "</script")):
+    for name, text, tag in (("player.css", style, "</style"), ("the player's script", script, "</script")):
         if tag in text.lower():
             raise ValueError(f"{name} must not contain {tag}")
     doc = {**doc, "max_rows": MAX_ROWS}

@@ -26,14 +26,18 @@ from functools import lru_cache
 import numpy as np
 
 from scenes.story.plan import PlanSettings
-from scenes.story.race import CLOCK_LABEL, LABEL_GAP, LEADER_HZ, RaceStory, fmt_samples
+from scenes.story.race import CLOCK_LABEL, HOLD, INTRO, LABEL_GAP, LEADER_HZ, RACE, RaceStory, fmt_samples
 from scenes.story.theme import Theme
 from scenes.web.export import FORMAT, VERSION, contour_layers, encode, export_theme
 
-__all__ = ["KIND", "LABEL_EM", "LABEL_PAD", "LEADER_HZ", "export_race", "race_document", "race_page",
+__all__ = ["KIND", "LABEL_EM", "LABEL_PAD", "LEADER_HZ", "PHASES", "export_race", "race_document", "race_page",
            "label_box", "KEY_LINES"]
 
 KIND = "race"
+# The plan's phases by name, indexed by code (scenes.story.race): the player takes its codes
+# from these names, as it takes a story's beats' codes from theirs.
+_PHASE_NAMES = {INTRO: "intro", RACE: "race", HOLD: "hold"}
+PHASES = tuple(_PHASE_NAMES[code] for code in range(len(_PHASE_NAMES)))
 # The parameter view's plot is this many label font sizes wide and high at the size the
 # labels are laid out for; the player draws labels at most that large (smaller plots: smaller
 # type), so a label always fits the box the story placed it in.
@@ -177,7 +181,7 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
         "title": race.title, "varied": list(race.varied), "n": n, "grid": race.grid,
         "fit_multiples": race.fit_multiples, "shared_data": race.shared_data,
         "contour_note": race.contour_note, "clock_label": CLOCK_LABEL, "end_clock": race.end_clock,
-        "plan": {"fps": plan.fps, "frames": F, "phase": encode(plan.phase, "u8"),
+        "plan": {"fps": plan.fps, "frames": F, "phase": encode(plan.phase, "u8"), "phases": list(PHASES),
                  "clock": encode(plan.clock, "exact"),
                  "clock_text": [race.clock_text(plan, i) for i in range(F)], "text_hz": LEADER_HZ},
         "limits": {"params": [p.x0, p.x1, p.y0, p.y1], "fit": [f.x0, f.x1, f.y0, f.y1]},

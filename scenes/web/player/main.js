@@ -1,0 +1,87 @@
+/* Start: read the page's document, refuse one this player cannot read (with a visible
+ * message), start the player of its kind, and expose window.sgdPlayer (the hooks of the tests
+ * and of serve.js). */
+(function (SGD) {
+  "use strict";
+  var fmt = SGD.fmt, fmtLoss = SGD.fmtLoss, $ = SGD.$, showError = SGD.showError, FORMAT = SGD.FORMAT,
+      VERSION = SGD.VERSION, arrowsOf = SGD.arrowsOf, frameOf = SGD.frameOf, stateOf = SGD.stateOf,
+      Player = SGD.Player, RacePlayer = SGD.RacePlayer;
+
+  function startRace(doc) {
+    if (!doc.race || !Array.isArray(doc.race.runs) || !doc.race.runs.length) { showError("This page holds no race to play."); return; }
+    var player = new RacePlayer(doc);
+    try {
+      player.init();
+    } catch (e) {
+      showError("This page's race could not be drawn (" + e.message + ").");
+      throw e;
+    }
+    window.sgdPlayer = {
+      version: VERSION, kind: "race", fmt: fmt, fmtLoss: fmtLoss,
+      play: function () { player.play(); },
+      pause: function () { player.pause(); },
+      goFrame: function (i) { player.pause(); player.goFrame(i); },
+      frames: function () { return player.R.frames; },
+      state: function () { return { frame: player.frame, playing: player.playing, text_frame: player.textFrame }; },
+      drawTimes: function () { return player.drawTimes.slice(); },
+      resetTimes: function () { player.drawTimes = []; }
+    };
+    document.documentElement.setAttribute("data-ready", "1");
+  }
+
+  function start() {
+    var doc;
+    try {
+      doc = JSON.parse($("sgd-story").textContent);
+    } catch (e) {
+      showError("This page's story could not be read (" + e.message + ").");
+      return;
+    }
+    if (!doc || doc.format !== FORMAT) { showError("This page does not hold an sgd-anim story."); return; }
+    if (doc.version !== VERSION) {
+      showError("This page holds a version " + String(doc.version) + " story; this player reads version " + VERSION +
+                ". Export it again with the sgd-anim that made this player.");
+      return;
+    }
+    // The kind of document: one run's story (no kind: the first documents), or a race.
+    var kind = doc.kind === undefined ? "story" : doc.kind;
+    if (kind === "race") { startRace(doc); return; }
+    if (kind !== "story") { showError("This page holds a document of kind " + String(kind) + "; this player reads a story or a race."); return; }
+    if (!Array.isArray(doc.stories) || !doc.stories.length) { showError("This page holds no run to play."); return; }
+    var player = new Player(doc);
+    try {
+      player.init();
+      $("sgd-title").textContent = player.S.title;
+      if (doc.explore) player.showRunLabel();
+    } catch (e) {
+      showError("This page's story could not be drawn (" + e.message + ").");
+      throw e;
+    }
+    window.sgdPlayer = {
+      version: VERSION,
+      fmt: fmt,
+      play: function () { player.play(); },
+      pause: function () { player.pause(); },
+      goFrame: function (i) { player.pause(); player.goFrame(i); },
+      goStep: function (k, beat) { player.pause(); player.goStep(k, beat === undefined ? undefined : player.S.beats.indexOf(beat)); },
+      setRun: function (r) { player.setRun(r); },
+      frames: function () { return player.S.frames; },
+      slide: function () { return player.slide; },
+      slides: function () { return player.S.segs.length; },
+      state: function () {
+        var st = stateOf(player.S, player.pos);
+        st.frame = frameOf(player.S, player.pos); st.run = player.run; st.playing = player.playing;
+        st.ghost_run = player.ghostRun === undefined ? null : player.ghostRun;
+        return st;
+      },
+      arrows: function (k, grow) { return arrowsOf(player.S, k, grow); },
+      load: function (next) { player.load(next); },
+      drawTimes: function () { return player.drawTimes.slice(); },
+      resetTimes: function () { player.drawTimes = []; }
+    };
+    document.documentElement.setAttribute("data-ready", "1");
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})(SGD);
