@@ -28,7 +28,7 @@ def _manim_draw(trace, out: Path, **options: Any) -> list[Path]:
 def _mpl_race(race, out: Path, **options: Any) -> list[Path]:
     import matplotlib
 
-    from scenes.mpl.race_render import render_mpl_race
+    from scenes.mpl.race.output import render_mpl_race
     with matplotlib.rc_context({"text.hinting": "none"}):  # as scenes.mpl.render: faster, same look
         return render_mpl_race(race, out, **options)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from scenes.encode import Encoders
-from scenes.mpl.race import RaceRenderer, RaceScene
+from scenes.mpl.race.renderer import RaceRenderer
+from scenes.mpl.race.scene import RaceScene
 from scenes.writers import write_png
 
 __all__ = ["render_mpl_race"]
