@@ -72,14 +72,16 @@ def render(trace: Trace | str | Path, out_dir: str | Path = "out", *, backend: s
     if not isinstance(trace, Trace):
         trace = Trace.from_file(trace)
     out = Path(out_dir)
+    from scenes.story.story import as_story
+    story = as_story(trace)  # built once, handed to the backend and the page
     drawn, from_story = split_formats(options["formats"]) if "formats" in options else (None, ())
-    pages = pipeline.write_story_outputs(trace, out, from_story, stem=options.get("stem", "sgd"),
+    pages = pipeline.write_story_outputs(story, out, from_story, stem=options.get("stem", "sgd"),
                                          theme=options.get("theme", "light"), plan=_page_plan(options))
     if drawn == ():
         return Rendered(pages)
     if drawn is not None:
         options["formats"] = drawn
-    return Rendered([*pipeline.draw(backend, trace, out, progress=progress, **options), *pages])
+    return Rendered([*pipeline.draw(backend, story, out, progress=progress, **options), *pages])
 
 
 def _page_plan(options: dict):

@@ -31,7 +31,8 @@ class Encoders:
     ``options`` are per-format writer keyword arguments. ``captions`` is ``(vtt_path, cues)``:
     the captions file is entered first, so it is renamed into place last (a failed video
     leaves no .vtt either), and MP4 and WebM carry it as a soft subtitle track.
-    ``progress(done, total)`` is called every :data:`PROGRESS_EVERY` frames and at the end;
+    ``progress(done, total)`` is called every ``progress_every`` frames (and at the end; Manim,
+    which emits a frame with its repeat count, reports each call);
     ``frame_times`` (benchmarks) receives the wall-clock seconds each frame took to arrive.
     The last frame is kept in :attr:`last` (the poster of a backend that draws in order).
     """
@@ -40,11 +41,12 @@ class Encoders:
                  options: dict[str, dict] | None = None,
                  captions: tuple[Path, Sequence[tuple[int, int, str]]] | None = None,
                  total: int = 0, progress: Callable[[int, int], None] | None = None,
-                 frame_times: list[float] | None = None) -> None:
+                 frame_times: list[float] | None = None, progress_every: int = PROGRESS_EVERY) -> None:
         self.targets, self.size, self.fps = dict(targets), size, fps
         self.options = {f: dict((options or {}).get(f, {})) for f in self.targets}
         self.captions = captions
         self.total, self.progress, self.frame_times = total, progress, frame_times
+        self.every = max(1, progress_every)
         self.done = 0
         self.last: np.ndarray | None = None
         self._writers: list = []
@@ -83,7 +85,7 @@ class Encoders:
                 w.grab_frame(frame)
         self.last = frame
         before, self.done = self.done, self.done + repeat
-        if self.progress is not None and (self.done // PROGRESS_EVERY != before // PROGRESS_EVERY
+        if self.progress is not None and (self.done // self.every != before // self.every
                                           or self.done >= self.total):
             self.progress(self.done, self.total)
 

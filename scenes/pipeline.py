@@ -157,20 +157,22 @@ def _fit_gif_budget(trace, out: Path, r: RenderSettings, plan: PlanSettings, opt
 # ------------------------------------------------------------------ stages 2-4 together
 def render_outputs(job: Job, trace, out: Path, *, report: Report = SILENT, use_cache: bool = True) -> list[Path]:
     """Every output format of ``job`` for ``trace`` into ``out``; the files written."""
+    from scenes.story.story import as_story
     r = job.render
     plan = plan_settings(r)
     drawn, from_story = split_formats(r.formats)
+    story = as_story(trace)  # built once, handed to the backend, the deck and the page
     files: list[Path] = []
     if drawn:
         options = _backend_options(r, plan, drawn, report.task("rendering"))
-        files += draw(r.backend, trace, out, **options)
+        files += draw(r.backend, story, out, **options)
         if r.max_gif_mb and "gif" in drawn and r.backend == "matplotlib":
-            _fit_gif_budget(trace, out, r, plan, options, report)
+            _fit_gif_budget(story, out, r, plan, options, report)
     for fmt in from_story:
         if fmt == "html" and r.explore:
             files.append(_explorer(job, out, plan, report, use_cache))
         else:
-            files += write_story_outputs(trace, out, (fmt,), stem=r.stem, theme=r.theme, plan=plan)
+            files += write_story_outputs(story, out, (fmt,), stem=r.stem, theme=r.theme, plan=plan)
     return files
 
 

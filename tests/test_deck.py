@@ -140,7 +140,8 @@ def test_a_deck_over_the_slide_budget_is_refused_in_one_line(runs, one_line):
     one_line(e.value, "33 video slides", f"{MAX_MEDIA_SLIDES}", f"--detail-steps {fits}")
     # the writer refuses it as it is made, before any frame
     with pytest.raises(InputError):
-        get_writer("pptx", trace=tr, frame_plan=plan_of(tr, PlanSettings(detail_steps=12)))
+        over = plan_of(tr, PlanSettings(detail_steps=12))
+        get_writer("pptx", outline=_outline(tr, over), frame_plan=over)
 
 
 def test_cli_refuses_an_over_budget_deck_before_any_work(tmp_path, capsys, monkeypatch):
@@ -163,9 +164,16 @@ def _frames(plan, size=(160, 90)):
         yield f
 
 
+def _outline(tr, plan):
+    """The deck's words, as a backend passes them to the writer (from the run's story)."""
+    from scenes.story.deck import deck_outline
+    from scenes.story.story import Story
+    return deck_outline(Story(tr), plan)
+
+
 def write_tiny_deck(tr, path, **options):
     plan = plan_of(tr, TINY)
-    with get_writer("pptx", trace=tr, frame_plan=plan, **options).saving(path, (160, 90), TINY.fps) as w:
+    with get_writer("pptx", outline=_outline(tr, plan), frame_plan=plan, **options).saving(path, (160, 90), TINY.fps) as w:
         for f in _frames(plan):
             w.grab_frame(f)
     return plan
@@ -185,7 +193,7 @@ def test_a_backend_sending_too_few_frames_fails_and_leaves_nothing(runs, tmp_pat
     tr = runs["sgd"]
     plan = plan_of(tr, TINY)
     with pytest.raises(RuntimeError, match="frames"):
-        with get_writer("pptx", trace=tr, frame_plan=plan).saving(tmp_path / "d.pptx", (160, 90), TINY.fps) as w:
+        with get_writer("pptx", outline=_outline(tr, plan), frame_plan=plan).saving(tmp_path / "d.pptx", (160, 90), TINY.fps) as w:
             for f in list(_frames(plan))[:-2]:
                 w.grab_frame(f)
     assert list(tmp_path.iterdir()) == []

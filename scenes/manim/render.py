@@ -24,6 +24,7 @@ import numpy as np
 
 from scenes.outputs import QUALITIES, SCENES
 from scenes.story.plan import PlanSettings
+from scenes.story.story import Story, as_story
 from scenes.story.theme import Theme, load_theme
 from scenes.writers import SLIDE_MAX_FPS, SLIDE_MAX_WIDTH, write_png
 from scenes.writers.vtt import VIDEO_FORMATS
@@ -89,7 +90,7 @@ def _manim_config(width: int, height: int, fps: int) -> dict:
     }
 
 
-def run_scene(trace: Trace, *, scene: str = "walkthrough", quality: str = "low",
+def run_scene(trace: Trace | Story, *, scene: str = "walkthrough", quality: str = "low",
               theme: str | Theme = "light", plan: PlanSettings | None = None, fmt: str = "none",
               skip_animations: bool = False,
               on_frame: Callable[[np.ndarray, int], None] | None = None, final: bool = False):
@@ -112,7 +113,7 @@ def run_scene(trace: Trace, *, scene: str = "walkthrough", quality: str = "low",
     width, height, fps = QUALITIES[quality]
     th = theme if isinstance(theme, Theme) else load_theme(theme)
     settings = dataclasses.replace(plan or PlanSettings(), fps=fps)
-    frame_plan = plan_for(trace, settings)
+    frame_plan = plan_for(as_story(trace).trace, settings)
     with tempconfig(_manim_config(width, height, fps)):
         writer_class = file_writer_for(on_frame or (lambda frame, repeat: None))
         renderer = CairoRenderer(file_writer_class=writer_class, skip_animations=skip_animations)
@@ -131,7 +132,7 @@ def final_frame(sc) -> np.ndarray:
     return renderer.get_frame()
 
 
-def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", quality: str = "high",
+def render_manim(trace: Trace | Story, out_dir: Path, *, scene: str = "walkthrough", quality: str = "high",
                  formats: Sequence[str] = ("mp4",), stem: str = "sgd", theme: str | Theme = "light",
                  plan: PlanSettings | None = None,
                  progress: Callable[[int, int], None] | None = None,
@@ -157,9 +158,11 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
         and its caption set at its first frame, so the cues are the plan's segments.
     """
     from scenes.encode import Encoders
-    from scenes.story.story import Story
     from scenes.manim.scenes import plan_for
+    from scenes.story.deck import deck_outline
 
+    story = as_story(trace)  # built once: the scene, the captions and the deck share it
+    trace = story.trace
     _check(scene, quality)
     th = theme if isinstance(theme, Theme) else load_theme(theme)  # a bad theme fails before any work
     formats = tuple(dict.fromkeys(formats))
@@ -182,15 +185,16 @@ def render_manim(trace: Trace, out_dir: Path, *, scene: str = "walkthrough", qua
 
     if "pptx" in options:  # the deck cuts the frames at the beats of the plan the scene plays
         frame_plan = plan_for(trace, dataclasses.replace(plan or PlanSettings(), fps=fps))
-        options["pptx"] = {"trace": trace, "frame_plan": frame_plan, "theme": th, **options["pptx"]}
+        options["pptx"] = {"outline": deck_outline(story, frame_plan), "frame_plan": frame_plan, "theme": th,
+                           **options["pptx"]}
 
     out_dir.mkdir(parents=True, exist_ok=True)
     vtt = out_dir / output_name(stem, scene, "vtt") if captions and any(f in VIDEO_FORMATS for f in videos) else None
-    cues = (vtt, Story(trace).captions(frame_plan)) if vtt is not None else None
+    cues = (vtt, story.captions(frame_plan)) if vtt is not None else None
     with Encoders({f: targets[f] for f in videos}, (width, height), fps, options=options, captions=cues,
-                  total=total, progress=progress, frame_times=frame_times) as sink:
+                  total=total, progress=progress, frame_times=frame_times, progress_every=1) as sink:
         # Only a poster: no frame is drawn but the last one, from the final state.
-        sc = run_scene(trace, scene=scene, quality=quality, theme=th, plan=plan,
+        sc = run_scene(story, scene=scene, quality=quality, theme=th, plan=plan,
                        skip_animations=not videos, on_frame=sink, final=not videos)
     if "png" in formats:
         write_png(targets["png"], sink.last if sink.last is not None else sc.final_frame)

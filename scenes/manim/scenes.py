@@ -16,7 +16,7 @@ from scenes.manim.parts import (FitPanel, Header, LossPanel, MathPanel, ParamsPa
                                 TablePanel, register_font)
 from scenes.story.plan import (FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan,
                          Segment, make_plan)
-from scenes.story.story import Story, plan_of
+from scenes.story.story import Story, as_story, plan_of
 from scenes.story.theme import Theme
 from training.trace import Trace
 
@@ -48,12 +48,12 @@ class TraceScene(Scene):
 
     title = "Mini-batch SGD fits"
 
-    def __init__(self, trace: Trace, theme: Theme, plan: FramePlan,
+    def __init__(self, trace: Trace | Story, theme: Theme, plan: FramePlan,
                  on_segment: Callable[["TraceScene", Segment], None] | None = None, **kwargs):
         """``on_segment(scene, segment)``, when given, is called after each segment has played
         (the layout check looks at every beat boundary through it)."""
-        self.trace, self.theme, self.plan = trace, theme, plan
-        self.story = Story(trace)
+        self.story = as_story(trace)  # the pipeline's Story when it passes one
+        self.trace, self.theme, self.plan = self.story.trace, theme, plan
         self.style = Style(theme)
         self.fps = plan.fps
         self.on_segment = on_segment

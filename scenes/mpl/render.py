@@ -25,7 +25,8 @@ from scenes.job import check_size
 from scenes.outputs import POSTER_FORMATS, output_file_name
 from scenes.mpl.views import VIEWS, Scene, check_views
 from scenes.story.plan import FAST, HOLD, FramePlan, PlanSettings
-from scenes.story.story import plan_of
+from scenes.story.deck import deck_outline
+from scenes.story.story import Story, as_story, plan_of
 from scenes.story.theme import Theme, load_theme
 from scenes.writers import write_png
 from scenes.writers.vtt import VIDEO_FORMATS
@@ -232,13 +233,13 @@ def _setup(trace, size, theme, views, fig=None) -> Scene:
     return Scene(trace, th, size, check_views(views), fig=fig)
 
 
-def render_matplotlib(trace: Trace, out_dir: Path, *, formats: Sequence[str] = ("mp4", "gif", "png"),
+def render_matplotlib(trace: Trace | Story, out_dir: Path, *, formats: Sequence[str] = ("mp4", "gif", "png"),
                       stem: str = "sgd", fps: int = 30, size: tuple[int, int] = (1280, 720),
                       theme: str | Theme = "light", views: Sequence[str] = VIEWS,
                       plan: PlanSettings | None = None, workers: int | None = None,
                       progress: Callable[[int, int], None] | None = None,
                       writer_options: dict[str, dict] | None = None, captions: bool = True) -> list[Path]:
-    """Render the trace once and write every requested format; return the paths written.
+    """Render the trace (or its Story) once and write every requested format; return the paths written.
 
     Parameters
     ----------
@@ -264,12 +265,14 @@ def render_matplotlib(trace: Trace, out_dir: Path, *, formats: Sequence[str] = (
                        writer_options=writer_options, captions=captions)
 
 
-def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, views, plan, workers,
+def _render(run: Trace | Story, out_dir: Path, *, formats, stem, fps, size, theme, views, plan, workers,
             progress, writer_options, captions) -> list[Path]:
     formats = tuple(dict.fromkeys(formats))
     if not isinstance(fps, int) or not 1 <= fps <= 120:
         raise InputError(f"fps must be a whole number between 1 and 120, got {fps!r}")
-    scene = _setup(trace, size, theme, views)
+    story = as_story(run)
+    trace = story.trace
+    scene = _setup(story, size, theme, views)
     frame_plan = build_plan(trace, plan, fps)
     renderer = FrameRenderer(scene, frame_plan)
     out_dir = Path(out_dir)
@@ -286,7 +289,8 @@ def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, vie
             workers = _auto_workers(n, videos)
         writer_opts = {f: dict(opts.get(f, {})) for f in videos}
         if "pptx" in videos:  # the deck cuts these frames at the beats of the plan they follow
-            writer_opts["pptx"] = {"trace": trace, "frame_plan": frame_plan, "theme": scene.theme,
+            writer_opts["pptx"] = {"outline": deck_outline(story, frame_plan), "frame_plan": frame_plan,
+                                   "theme": scene.theme,
                                    **writer_opts["pptx"]}
         if "gif" in videos and "palette_frames" not in writer_opts["gif"]:
             writer_opts["gif"]["palette_frames"] = [renderer.frame(i).copy()
@@ -306,7 +310,7 @@ def _render(trace: Trace, out_dir: Path, *, formats, stem, fps, size, theme, vie
         written.append(write_png(out_dir / f"{stem}.png", renderer.final_frame()))
     for fmt in ("svg", "pdf"):
         if fmt in formats:
-            vector = _setup(trace, size, theme, views)
+            vector = _setup(story, size, theme, views)
             written.append(write_vector_poster(vector, frame_plan, out_dir / f"{stem}.{fmt}", fmt))
     return written + ([captions_file] if captions_file else [])
 

@@ -22,7 +22,7 @@ from training.batches import batches_per_epoch
 from training.linear_model import full_gradient_at
 from training.trace import Trace
 
-__all__ = ["Arrow", "Story", "nice_scale", "nice_floor", "plan_of", "steps_per_epoch"]
+__all__ = ["Arrow", "Story", "as_story", "nice_scale", "nice_floor", "plan_of", "steps_per_epoch"]
 
 MIN_ARROW = 0.14     # arrows shorter than this fraction of the parameter view are magnified
 STEADY_WINDOW = 60   # steps the magnification is judged over: it changes now and then, not every frame
@@ -260,3 +260,9 @@ class Story:
     # ------------------------------------------------------------------ per frame
     def state(self, k: int, beat: int, t: float) -> FrameState:
         return frame_state(self, k, beat, t)
+
+
+def as_story(run: Trace | Story) -> Story:
+    """The story of a run: a Story is handed down as it is (built once per run, by the
+    pipeline); a bare Trace gets its own."""
+    return run if isinstance(run, Story) else Story(run)

@@ -16,25 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from scenes.story.captions import OPTIMIZER_NAMES
-from scenes.story.notes import settings_lines, slide_notes, summary_lines
-from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan
+from scenes.story.deck import CLIP_BEATS, DeckOutline, media_slides
+from scenes.story.plan import FAST, FramePlan
 from scenes.story.theme import Theme, load_theme
 from scenes.writers.base import AbstractFrameWriter
 from scenes.writers.deck import (MAX_DECK_MB, DeckSlide, build_deck, check_deck_size,
                                  check_media_slides)
 from scenes.writers.ffmpeg import MP4Writer
 from scenes.writers.registry import register
-from training.trace import Trace
 
 __all__ = ["DeckWriter", "CLIP_BEATS", "media_slides", "check_deck_plan"]
-
-CLIP_BEATS = (FORWARD, RESIDUALS, GRADIENT, UPDATE, FAST)  # the beats that become video slides
-
-
-def media_slides(plan: FramePlan) -> int:
-    """How many video slides a deck of ``plan`` holds: one per beat segment and fast-forward."""
-    return sum(1 for seg in plan.segments() if seg.beat in CLIP_BEATS)
 
 
 def check_deck_plan(plan: FramePlan) -> None:
@@ -54,20 +45,20 @@ def _have_pptx() -> bool:
 class DeckWriter(AbstractFrameWriter):
     """A PowerPoint deck of the video's beats (see the module docstring).
 
-    ``trace`` and ``frame_plan`` are the run and the plan the frames follow (the backend
-    passes its own); ``crf`` the clips' H.264 quality; ``max_mb`` the size budget."""
+    ``outline`` is the deck's words and ``frame_plan`` the plan the frames follow (the backend
+    passes both, from its story); ``crf`` the clips' H.264 quality; ``max_mb`` the size budget.
+    It knows files, not stories."""
 
     suffix = ".pptx"
     requires = "python-pptx (pip install python-pptx)"
 
-    def __init__(self, trace: Trace | None = None, frame_plan: FramePlan | None = None,
+    def __init__(self, outline: DeckOutline | None = None, frame_plan: FramePlan | None = None,
                  theme: str | Theme = "light", crf: int = 23, max_mb: float = MAX_DECK_MB,
                  channels: int = 4):
         super().__init__(channels)
-        if trace is None or frame_plan is None:
-            raise ValueError("the pptx writer needs the trace and the frame plan (the backend passes them)")
-        from scenes.story.story import Story
-        self.story = Story(trace)
+        if outline is None or frame_plan is None:
+            raise ValueError("the pptx writer needs the deck's outline and the frame plan (the backend passes them)")
+        self.outline = outline
         self.plan = frame_plan
         self.theme = theme if isinstance(theme, Theme) else load_theme(theme)
         self.crf, self.max_mb = crf, max_mb
@@ -107,31 +98,23 @@ class DeckWriter(AbstractFrameWriter):
 
     def _end_segment(self, seg, frame: np.ndarray) -> None:
         from scenes.writers.png import write_png
-        k0, k1 = int(seg.steps[0]), int(seg.steps[-1])
         image = write_png(self._dir / f"still_{self._seg:03d}.png", frame)
-        caption = self.story.caption(seg.beat, k0, k1)
-        notes = slide_notes(self.story, seg.beat, k0, k1)
-        if seg.beat in CLIP_BEATS:
+        text = self.outline.segments[self._seg]
+        if text.kind == "clip":
             clip, self._clip = self._clip, None
             clip.finish()
-            self.slides.append(DeckSlide(kind="clip", caption=caption, notes=notes, image=image, clip=clip.path,
-                                         duration_ms=round(1000 * seg.n_frames / self.fps)))
-        elif seg.beat == INTRO:
-            self.slides.append(DeckSlide(kind="title", caption=caption, notes=notes, image=image,
-                                            lines=tuple(settings_lines(self.story))))
-        elif seg.beat == HOLD:
-            self.slides.append(DeckSlide(kind="final", caption=caption, notes=notes, image=image,
-                                         lines=tuple(summary_lines(self.story))))
+            self.slides.append(DeckSlide(kind="clip", caption=text.caption, notes=text.notes, image=image,
+                                         clip=clip.path, duration_ms=round(1000 * seg.n_frames / self.fps)))
+        elif text.kind is not None:  # the title and the final slide
+            self.slides.append(DeckSlide(kind=text.kind, caption=text.caption, notes=text.notes, image=image,
+                                         lines=text.lines))
 
     def finish(self) -> None:
         try:
             if self.frames_written != len(self.plan):
                 raise RuntimeError(f"the deck's plan has {len(self.plan)} frames; got {self.frames_written}")
-            title = f"{OPTIMIZER_NAMES[self.story.optimizer]} fits y' = a·x + b"
-            title = title[0].upper() + title[1:]
-            final = "Where it diverged" if self.story.trace.status.diverged else "The final fit"
-            build_deck(self.path, self.slides, frame_size=self.size, theme=self.theme, title=title,
-                       final_title=final)
+            build_deck(self.path, self.slides, frame_size=self.size, theme=self.theme, title=self.outline.title,
+                       final_title=self.outline.final_title)
             check_deck_size(self.path.stat().st_size, self.plan.detail_steps, self.max_mb)
         finally:
             self._cleanup()

@@ -32,15 +32,18 @@ VIEW_CLASSES = {"fit": FitView, "loss": LossView, "params": ParamView, "numbers"
 class Scene:
     """A figure with the chosen views; ``update(k, beat, t)`` returns the artists to draw."""
 
-    def __init__(self, trace: Trace, theme: Theme, size=(1280, 720),
+    def __init__(self, trace: Trace | Story, theme: Theme, size=(1280, 720),
                  views=VIEWS, fig: Figure | None = None, dpi: float = 100.0):
+        """``trace`` is the run, or its Story when the caller built it (the pipeline does, once)."""
+        given = trace if isinstance(trace, Story) else None
+        trace = given.trace if given is not None else trace
         self.trace = trace
         self.theme = theme
         self.views_names = check_views(views)
         self.width, self.height = int(size[0]), int(size[1])
         self.dpi = dpi
-        self.geom = Geometry.of(trace)
-        self.story = Story(trace, self.geom)
+        self.geom = given.geom if given is not None else Geometry.of(trace)
+        self.story = given if given is not None else Story(trace, self.geom)
         self._set_figure(fig)
         # Sizes are designed at 1280x720, where a panel is about 640 pixels wide. A wide frame
         # scales by its tighter side; a square or tall one stacks panels of the full width, so
