@@ -5,9 +5,9 @@ The scene runs dry (``skip_animations``: each play jumps to its end, nothing is 
 and is looked at after every segment of the plan: every beat boundary, the fast-forward's
 end and the final fit. Panels say which top-level mobjects are theirs
 (``layout_mobjects``), and their cell and plot area (``layout_cell``, ``layout_area``, set by
-:func:`scenes.manim.scenes.place`); the builders in :mod:`scenes.manim.parts` tag what they
-make (``tag``): texts, legends, arrows, markers and lines. Untagged mobjects (axes, grid,
-contours) are not checked; an untagged group is looked into.
+:func:`scenes.manim.scenes.place`); the builders in :mod:`scenes.manim.panels` tag what
+they make (:func:`scenes.manim.style.tag`): texts, legends, arrows, markers and lines.
+Untagged mobjects (axes, grid, contours) are not checked; an untagged group is looked into.
 
 Manim's camera frame is 8 units tall and 8·w/h wide; boxes are converted to the pixels of
 the quality the check runs at, so the rules' one-pixel tolerance means the same as for

@@ -12,8 +12,13 @@ from typing import Callable
 import numpy as np
 from manim import FadeIn, FadeOut, Scene, ValueTracker, VGroup, linear
 
-from scenes.manim.parts import (FitPanel, Header, LossPanel, MathPanel, ParamsPanel, Style,
-                                TablePanel, register_font)
+from scenes.manim.panels.fit import FitPanel
+from scenes.manim.panels.header import Header
+from scenes.manim.panels.loss import LossPanel
+from scenes.manim.panels.math import MathPanel
+from scenes.manim.panels.params import ParamsPanel
+from scenes.manim.panels.table import TablePanel
+from scenes.manim.style import Style, register_font
 from scenes.story.plan import (FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan,
                          Segment, make_plan)
 from scenes.story.story import Story, as_story, plan_of
@@ -235,7 +240,7 @@ def fit_panel(trace: Trace, theme: Theme, scene: str = "fit"):
     """The Fit panel's data-to-scene mapping as ``scene`` lays it out (no mobjects built):
     tests map data to pixels with ``panel.p``."""
     from scenes.story.geometry import Geometry
-    from scenes.manim.parts import Panel
+    from scenes.manim.panels.base import Panel
 
     st, lim = Style(theme), Geometry.of(trace).fit
     if scene == "fit":

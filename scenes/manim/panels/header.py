@@ -1,0 +1,135 @@
+"""The header: the title, the beat's caption, and the counters (epoch, step, a, b and the
+loss on all data) in fixed slots at the top right."""
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, Animation, FadeIn, FadeOut, VGroup
+
+from scenes.manim.panels.beats import Beats, scrub
+from scenes.manim.panels.counter import FastDecimal
+from scenes.manim.panels.draw import set_children
+from scenes.manim.style import Style
+from scenes.story.story import Story
+
+__all__ = ["Header"]
+
+
+class Header(Beats):
+    """Title, beat caption, and counters: epoch, step, a, b and the loss on all data."""
+
+    TOP = 3.62  # the row's y
+    RIGHT_X = 6.95  # where the counters' slots end
+
+    def __init__(self, style: Style, story: Story, title: str = "Mini-batch SGD fits"):
+        self.s, self.st = story, style
+        st = style
+        self.title = VGroup(st.text(title, "title"), st.math("y' = a dot.c x + b", "title", "line")
+                            ).arrange(RIGHT, buff=0.2).move_to([-7.0, self.TOP, 0], aligned_edge=LEFT)
+        self.caption = VGroup()
+        pairs = self._counters()
+        self._slot(pairs)
+        ll, _ = pairs[-1]
+        lnote = st.text("(all data)", "tick", "muted").next_to(VGroup(ll, self.L), DOWN, buff=0.06)
+        self.labels = VGroup(*(lab for lab, _ in pairs), lnote)
+        self.counters = VGroup(self.ep, self.stp, self.a, self.b, self.L)
+        self._fit_row()
+
+    def _counters(self) -> list:
+        """(label, number) for epoch, step, a, b and L, at the run's start; the numbers are
+        kept as ``self.ep``, ``self.stp``, ``self.a``, ``self.b`` and ``self.L``."""
+        st, story = self.st, self.s
+        fsz = st.fs("text") * 1.25
+
+        def counter(label, value, places, color="text", words=False):
+            lab = st.text(label, "text", "muted") if words else st.math(label, "text", "muted")
+            num = FastDecimal(value, num_decimal_places=places, font_size=fsz, color=st.c(color))
+            num.next_to(lab, RIGHT, buff=0.12)
+            return lab, num
+
+        a0, b0 = story.ab_before(0)
+        le, self.ep = counter("epoch", 1, 0, words=True)
+        ls, self.stp = counter("step", 0, 0, words=True)
+        la, self.a = counter("a =", a0, 3, "line")
+        lb, self.b = counter("b =", b0, 3, "line")
+        ll, self.L = counter("L =", story.start_full_loss, 4)
+        return [(le, self.ep), (ls, self.stp), (la, self.a), (lb, self.b), (ll, self.L)]
+
+    def _slot(self, pairs: list) -> None:
+        """Fixed slots, so the row never shifts when the digits change: each as wide as its
+        label, its widest value (measured, not guessed) and a gap; the last ends at RIGHT_X."""
+        st, story, top = self.st, self.s, self.TOP
+        groups = [VGroup(lab, num) for lab, num in pairs]
+        wide = "−8.888e+8" if story.trace.status.diverged else "−8.888"
+        widest = (str(max(story.epochs, 1)), str(max(story.n, 1)), wide, wide, wide + "8")
+        gap = 0.32
+        widths = [lab.width + 0.12 + st.text(v, "text").width * 1.05 + gap
+                  for (lab, _), v in zip(pairs, widest)]
+        x = self.RIGHT_X - sum(widths)
+        for g, w in zip(groups, widths):
+            g.move_to([x, top, 0], aligned_edge=LEFT)
+            x += w
+        for lab, num in pairs:
+            lab.set_y(top)
+            num.next_to(lab, RIGHT, buff=0.12).set_y(top)
+
+    def _fit_row(self) -> None:
+        """Long titles or diverged numbers: shrink the counters' row, keep it right."""
+        room = self.RIGHT_X - (self.title.get_right()[0] + 0.35)
+        row = VGroup(self.labels, self.counters)
+        extent = self.RIGHT_X - row.get_left()[0]  # the slots reach RIGHT_X once the digits grow
+        if extent > room:
+            row.scale(room / extent, about_point=np.array([self.RIGHT_X, self.TOP, 0.0]))
+
+    def statics(self):
+        return [self.title, self.labels]  # the divergence label waits for the end: no spoiler
+
+    def dynamics(self):
+        return [self.caption, self.counters]
+
+    def set_caption(self, text: str, color: str = "muted") -> list[Animation]:
+        anims = []
+        if len(self.caption):
+            anims.append(FadeOut(self.caption.copy(), run_time=0.5))
+        new = [self.st.text(text, "label", color).move_to([0, 3.08, 0])] if text.strip() else []
+        set_children(self.caption, new)
+        if new:
+            anims.append(FadeIn(self.caption, shift=0.1 * DOWN))
+        return anims
+
+    def show_step(self, k: int, after: bool) -> None:
+        s = self.s
+        self.ep.show(int(s.epoch[k]) + 1)
+        self.stp.show(k + 1)
+        a, b = s.ab_after(k) if after else s.ab_before(k)
+        self.a.show(a)
+        self.b.show(b)
+        self.L.show(float(s.full_loss_after[k]) if after else float(s.trace.full_loss_at(a, b)))
+
+    def forward(self, k):
+        self.show_step(k, False)
+        return []
+
+    def update(self, k):
+        s = self.s
+        a0, b0 = s.ab_before(k)
+        a1, b1 = s.ab_after(k)
+        l0, l1 = float(s.trace.full_loss_at(a0, b0)), float(s.full_loss_after[k])
+
+        def f(m, t):
+            self.a.show(a0 + (a1 - a0) * t)
+            self.b.show(b0 + (b1 - b0) * t)
+            self.L.show(l0 + (l1 - l0) * t)
+        return [scrub(self.counters, lambda t: f(None, t))]
+
+    def fast_begin(self, steps, index):
+        self.counters.add_updater(lambda m: self.show_step(int(steps[index()]), True))
+        return []
+
+    def fast_end(self):
+        self.counters.clear_updaters()
+
+    def hold(self):
+        if self.s.n:
+            self.show_step(self.s.n - 1, True)
+        return []  # a diverged run says so in the final caption, with its step
+

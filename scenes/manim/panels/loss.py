@@ -1,0 +1,106 @@
+"""The Loss panel: the batch loss and the loss on all data against the step, drawn up to the
+step shown (the walkthrough brings it in at the fast-forward)."""
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, LEFT, ORIGIN, RIGHT, UL, UP, UR, Dot, Line, VGroup, VMobject
+
+from scenes.manim.panels.base import DL, Panel, legend_strip, place_legend
+from scenes.manim.panels.beats import Beats, scrub
+from scenes.manim.panels.draw import bounded_indices, set_polyline
+from scenes.manim.style import LEGEND, LINE, MARKER, Style, tag
+from scenes.story.geometry import Limits
+from scenes.story.story import Story
+
+__all__ = ["LossPanel"]
+
+
+class LossPanel(Beats):
+    CAP = 700
+
+    def __init__(self, style: Style, story: Story, center, width, height, *, left: float | None = None,
+                 top: float | None = None):
+        self.s, self.st = story, style
+        lim, log = self._limits()
+        self.idx = bounded_indices(story.n, self.CAP)
+        self.legend = self._legend()
+        P = self.panel = self._panel_and_legend(center, width, height, lim, log, left, top)
+        self.static = VGroup(P.frame("\"step\"", "L"))
+        self.batch_curve = tag(VMobject(stroke_color=style.c("loss_batch"), stroke_width=2, stroke_opacity=0.8), LINE)
+        self.full_curve = tag(VMobject(stroke_color=style.c("loss_full"), stroke_width=4), LINE)
+        self.dot = tag(Dot(P.p(0, np.clip(story.start_full_loss, lim.y0, lim.y1)), radius=0.06,
+                           color=style.c("loss_full")), MARKER)
+
+    def _limits(self) -> tuple[Limits, bool]:
+        """Steps 0..n across; the loss up from 0, or whole decades on a log axis."""
+        story = self.s
+        lo, hi = story.geom.loss_range
+        log = story.geom.log_loss
+        if log:
+            lim = Limits(0, max(story.n, 1), 10 ** np.floor(np.log10(lo)), 10 ** np.ceil(np.log10(hi)))
+        else:
+            lim = Limits(0, max(story.n, 1), 0.0, hi * 1.08)
+        return lim, log
+
+    def _legend(self) -> VGroup:
+        style = self.st
+        return tag(VGroup(
+            VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c("loss_batch"), stroke_width=4),
+                   style.text("batch loss", "tick", "muted")).arrange(RIGHT, buff=0.12),
+            VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c("loss_full"), stroke_width=4),
+                   style.text("loss on all data", "tick", "muted")).arrange(RIGHT, buff=0.12),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.08), LEGEND)
+
+    def _panel_and_legend(self, center, width, height, lim: Limits, log: bool, left, top) -> Panel:
+        """The data rectangle (its curves computed for it), with ``self.legend`` placed in it
+        or above it."""
+        style = self.st
+        # Where the whole run's curves do not pass (a rising loss fills the top right); if they
+        # pass everywhere (batches of a few noisy points), in a row above the plot.
+        P = Panel(style, center, width, height, lim, log_y=log, left=left)
+        self._curves(P)
+        places = [((lim.x1, lim.y1), DL), ((lim.x1, lim.y0), UL), ((lim.x0, lim.y0), UR),
+                  (((lim.x0 + lim.x1) / 2, lim.y1), DOWN), (((lim.x0 + lim.x1) / 2, lim.y0), UP)]
+        if place_legend(self.legend, P, [self.batch_pts[:, :2], self.full_pts[:, :2]], places):
+            strip = legend_strip(self.legend, (top - (P.y0 + P.h)) if top is not None else 0.0)
+            P = Panel(style, (center[0], center[1] - strip / 2), width, height - strip, lim,
+                      log_y=log, left=left)
+            self._curves(P)
+            self.legend.next_to(P.p(lim.x1, lim.y1), UL, buff=0.1)
+        return P
+
+    def _curves(self, P: Panel) -> None:
+        lim, s = P.lim, self.s
+        steps = self.idx + 1
+        self.batch_pts = P.p(steps, np.clip(s.loss[self.idx], lim.y0, lim.y1))
+        self.full_pts = P.p(steps, np.clip(s.full_loss_after[self.idx], lim.y0, lim.y1))
+
+    def statics(self):
+        return [self.static, self.legend]
+
+    def dynamics(self):
+        return [self.batch_curve, self.full_curve, self.dot]
+
+    def show_upto(self, k: int) -> None:
+        """Curves through step k (inclusive)."""
+        j = int(np.searchsorted(self.idx, k, side="right"))
+        set_polyline(self.batch_curve, self.batch_pts[:j])
+        start = self.panel.p(0, np.clip(self.s.start_full_loss, self.panel.lim.y0, self.panel.lim.y1))
+        full = np.vstack([start[None], self.full_pts[:j]])
+        set_polyline(self.full_curve, full)
+        self.dot.move_to(full[-1])
+
+    def update(self, k):
+        return [scrub(self.dot, lambda t: self.show_upto(k) if t > 0.5 else None)]
+
+    def fast_begin(self, steps, index):
+        self.dot.add_updater(lambda m: self.show_upto(int(steps[index()])))
+        return []
+
+    def fast_end(self):
+        self.dot.clear_updaters()
+
+    def hold(self):
+        self.show_upto(self.s.n - 1)
+        return []
+
