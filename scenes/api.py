@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import html
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from training.trace import Trace
 

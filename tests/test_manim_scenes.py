@@ -145,7 +145,6 @@ def test_low_render_writes_every_format_through_the_shared_writers(traces, tmp_p
     import av
     from PIL import Image
 
-    from scenes.manim import render as manim_render
     from scenes.manim.render import manim_cache_dir
 
     monkeypatch.chdir(tmp_path)

@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass, fields
 from training.batches import batches_per_epoch
 from training.data import DataSpec
 from training.errors import InputError
-from training.batches import batches_per_epoch
 from training.optimizers import NAMES as OPTIMIZERS
 from training.optimizers import OPTIMIZERS as _SPECS
 from training.optimizers import takes_momentum_names

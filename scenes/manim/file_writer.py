@@ -4,9 +4,9 @@
 ``SceneFileWriter``. Ours keeps Manim's bookkeeping (sections, which the renderer reads to
 decide what to skip) and replaces every file operation: no media folder, no partial movie
 files, no combined movie, no still image. Each frame goes to a callback instead; for a render
-that is a :class:`FrameRouter`, which hands it to the job's writers (``scenes.writers``: the
-same MP4, WebM, GIF and PNG encoders the matplotlib backend uses), keeps the last frame for
-the poster and reports progress.
+that is the one frame loop, :class:`scenes.encode.Encoders`, which hands it to the job's
+writers (the same MP4, WebM, GIF and PNG encoders the matplotlib backend uses), keeps the
+last frame for the poster and reports progress.
 
 Works with Manim 0.19 to 0.22: 0.19 builds the writer as ``cls(renderer, scene_name)`` and
 calls ``write_frame(frame, num_frames=n)``; 0.22 builds it as ``cls(settings)`` and calls
@@ -14,46 +14,15 @@ calls ``write_frame(frame, num_frames=n)``; 0.22 builds it as ``cls(settings)`` 
 """
 from __future__ import annotations
 
-import time
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 from manim.scene.scene_file_writer import SceneFileWriter
 
-from scenes.writers import AbstractFrameWriter
-
-__all__ = ["FrameSink", "FrameRouter", "file_writer_for"]
+__all__ = ["FrameSink", "file_writer_for"]
 
 FrameSink = Callable[[np.ndarray, int], None]
 """``sink(frame, repeat)``: an (H, W, 4) uint8 RGBA frame, shown ``repeat`` times in a row."""
-
-
-class FrameRouter:
-    """A sink that gives each frame to the job's writers (``repeat`` times: a ``wait`` is one
-    frame shown for its length), keeps the last frame for the poster, and reports progress as
-    ``progress(frames_done, total)`` and each frame's wall-clock time into ``frame_times``."""
-
-    def __init__(self, writers: Sequence[AbstractFrameWriter], total: int,
-                 progress: Callable[[int, int], None] | None = None,
-                 frame_times: list[float] | None = None) -> None:
-        self.writers, self.total = list(writers), total
-        self.progress, self.frame_times = progress, frame_times
-        self.done = 0
-        self.last: np.ndarray | None = None
-        self._t = time.perf_counter()
-
-    def __call__(self, frame: np.ndarray, repeat: int) -> None:
-        now = time.perf_counter()
-        if self.frame_times is not None:  # the time since the last frame, shared by its repeats
-            self.frame_times.extend([(now - self._t) / repeat] * repeat)
-        self._t = now
-        for w in self.writers:
-            for _ in range(repeat):
-                w.grab_frame(frame)
-        self.last = frame  # Manim gives a fresh array per frame: no copy needed
-        self.done += repeat
-        if self.progress is not None:
-            self.progress(self.done, self.total)
 
 
 class _NoFilesWriter(SceneFileWriter):

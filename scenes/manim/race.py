@@ -12,7 +12,6 @@ tracker's frame. Texts (the leaderboard, the clock) are typeset again only when 
 from __future__ import annotations
 
 import dataclasses
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -89,9 +88,10 @@ def render_manim_race(race: RaceStory, out_dir: Path, *, formats: Sequence[str],
     from manim import tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
-    from scenes.manim.file_writer import FrameRouter, file_writer_for
+    from scenes.encode import Encoders
+    from scenes.manim.file_writer import file_writer_for
     from scenes.manim.render import _manim_config
-    from scenes.writers import get_writer, write_png
+    from scenes.writers import write_png
 
     width, height = size
     settings = dataclasses.replace(plan, fps=fps)
@@ -102,14 +102,12 @@ def render_manim_race(race: RaceStory, out_dir: Path, *, formats: Sequence[str],
     if "gif" in opts:  # Manim draws in order: the palette gets the runs' and theme's colours
         opts["gif"]["palette_colors"] = [*race.colours(theme),
                                          *(c for k, c in theme.colors.items() if k != "contour_map")]
-    with ExitStack() as stack:
-        writers = [stack.enter_context(get_writer(f, **opts[f]).saving(targets[f], (width, height), fps))
-                   for f in videos]
-        router = FrameRouter(writers, len(frame_plan), progress=progress)
+    with Encoders({f: targets[f] for f in videos}, (width, height), fps, options=opts, total=len(frame_plan),
+                  progress=progress, progress_every=1) as sink:
         with tempconfig(_manim_config(width, height, fps)):
-            renderer = CairoRenderer(file_writer_class=file_writer_for(router))
+            renderer = CairoRenderer(file_writer_class=file_writer_for(sink))
             sc = RaceScene(race, theme, frame_plan, renderer=renderer)
             sc.render()
     if "png" in formats:
-        write_png(targets["png"], router.last)
+        write_png(targets["png"], sink.last)
     return [targets[f] for f in formats]

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np
-from manim import FadeIn, FadeOut, Scene, ValueTracker, VGroup, linear
+from manim import FadeIn, Scene, ValueTracker, linear
 
 from scenes.manim.panels.fit import FitPanel
 from scenes.manim.panels.header import Header
@@ -20,7 +19,7 @@ from scenes.manim.panels.params import ParamsPanel
 from scenes.manim.panels.table import TablePanel
 from scenes.manim.style import Style, register_font
 from scenes.story.plan import (FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan,
-                         Segment, make_plan)
+                         Segment)
 from scenes.story.story import Story, as_story, plan_of
 from scenes.story.theme import Theme
 from training.trace import Trace

@@ -8,7 +8,7 @@ consume the same plan: matplotlib draws it frame by frame, Manim plays its segme
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Iterator
 
