@@ -15,11 +15,12 @@ from typing import Any
 import tomli_w
 
 from scenes import resources
+from scenes.story.plan import check_fps
 from scenes.story.theme import load_theme
 from scenes.outputs import (BACKEND_FORMATS, BACKENDS, FORMATS, POSTER_FORMATS, QUALITIES, SCENES, STORY_FORMATS,
                             VIEWS, output_file_name)
 from training.config import SETTINGS, TRAIN_KEYS, TrainConfig
-from training.data import DataSpec, _SYNTHETIC_FIELDS
+from training.data import DataSpec, SYNTHETIC_FIELDS
 from training.errors import InputError
 
 __all__ = ["BACKENDS", "FORMATS", "STORY_FORMATS", "BACKEND_FORMATS", "check_backend", "check_formats",
@@ -247,13 +248,13 @@ def _data_from_toml(section: dict, config_path: Path) -> DataSpec:
     if not isinstance(source, str):
         raise InputError(f"config file {config_path}: [data] source must be text (article, synthetic or a CSV path)")
     if source == "synthetic":
-        unknown = sorted(set(section) - set(_SYNTHETIC_FIELDS))
+        unknown = sorted(set(section) - set(SYNTHETIC_FIELDS))
         if unknown:
             raise InputError(f"config file {config_path}: unknown [data] setting(s) {', '.join(unknown)}; "
-                             f"accepted: source, {', '.join(_SYNTHETIC_FIELDS)}")
+                             f"accepted: source, {', '.join(SYNTHETIC_FIELDS)}")
         kwargs = {}
         for k, v in section.items():
-            t = _SYNTHETIC_FIELDS[k]
+            t = SYNTHETIC_FIELDS[k]
             kwargs[k] = _expect(v, t, f"[data] {k}")
         return DataSpec(kind="synthetic", **kwargs)
     if section:
@@ -303,9 +304,7 @@ def build_job(layers: list[dict], base_dir: Path | None = None) -> Job:
     if "views" in merged:
         r["views"] = _parse_list(merged["views"], "views", VIEWS)
     if "fps" in merged:
-        r["fps"] = _expect(merged["fps"], int, "fps")
-        if not 1 <= r["fps"] <= 120:
-            raise InputError(f"fps must be between 1 and 120, got {r['fps']}")
+        r["fps"] = check_fps(_expect(merged["fps"], int, "fps"))
     if "size" in merged:
         r["size"] = parse_size(merged["size"])
     for key in ("theme", "scene", "quality", "stem"):
@@ -362,7 +361,7 @@ def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
     if t.data.kind == "csv":
         data = {"source": toml_path(t.data.path or "", job.base_dir, relative_to)}
     elif t.data.kind == "synthetic":
-        data = {"source": "synthetic", **{k: getattr(t.data, k) for k in _SYNTHETIC_FIELDS}}
+        data = {"source": "synthetic", **{k: getattr(t.data, k) for k in SYNTHETIC_FIELDS}}
     else:
         data = {"source": "article"}
     # None means "the optimizer's default" (momentum): left out, so the file says the same.

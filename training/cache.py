@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from importlib import metadata
 from pathlib import Path
 
 from training.config import TrainConfig
@@ -18,6 +17,7 @@ from training.data import Dataset
 from training.errors import InputError
 from training.trace import SCHEMA_VERSION, Trace
 from training.tracebin import SUFFIX
+from training.versions import package_version
 
 __all__ = ["cache_dir", "cache_key", "cache_path", "load_cached", "store"]
 
@@ -29,13 +29,6 @@ def cache_dir() -> Path:
     return Path(base) / "sgd-anim"
 
 
-def _version(pkg: str) -> str:
-    try:
-        return metadata.version(pkg)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def cache_key(cfg: TrainConfig, data: Dataset) -> str:
     """Hash of everything that determines a trace: settings, the points themselves, versions."""
     h = hashlib.sha256()
@@ -44,7 +37,7 @@ def cache_key(cfg: TrainConfig, data: Dataset) -> str:
     h.update(json.dumps(settings, sort_keys=True).encode())
     h.update(data.x.tobytes())
     h.update(data.y.tobytes())
-    h.update(json.dumps([SCHEMA_VERSION, _version("sgd-anim"), _version("torch"), _version("numpy")]).encode())
+    h.update(json.dumps([SCHEMA_VERSION, package_version("sgd-anim"), package_version("torch"), package_version("numpy")]).encode())
     return h.hexdigest()[:32]
 
 

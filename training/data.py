@@ -16,7 +16,7 @@ from training.errors import InputError
 from training.files import read_limited
 from training.numbers import finite_float32, within_float32
 
-__all__ = ["ARTICLE_X", "ARTICLE_Y", "Dataset", "DataSpec", "load_csv", "synthetic", "load_data"]
+__all__ = ["SYNTHETIC_FIELDS", "ARTICLE_X", "ARTICLE_Y", "Dataset", "DataSpec", "load_csv", "synthetic", "load_data"]
 
 # The article's data ("X_values" and "Y_values").
 ARTICLE_X = (0.2, 0.4, 0.6, 0.8, 1.0, 1.2)
@@ -61,7 +61,7 @@ class DataSpec:
         if text == "synthetic" or text.startswith("synthetic:"):
             kwargs: dict = {}
             body = text[len("synthetic:"):] if ":" in text else ""
-            types = _SYNTHETIC_FIELDS
+            types = SYNTHETIC_FIELDS
             for part in filter(None, (p.strip() for p in body.split(","))):
                 key, sep, value = part.partition("=")
                 key = key.strip()
@@ -81,10 +81,10 @@ class DataSpec:
             return {"kind": "article"}
         if self.kind == "csv":
             return {"kind": "csv", "path": self.path}
-        return {"kind": "synthetic", **{k: getattr(self, k) for k in _SYNTHETIC_FIELDS}}
+        return {"kind": "synthetic", **{k: getattr(self, k) for k in SYNTHETIC_FIELDS}}
 
 
-_SYNTHETIC_FIELDS = {"n": int, "slope": float, "intercept": float, "noise": float,
+SYNTHETIC_FIELDS = {"n": int, "slope": float, "intercept": float, "noise": float,
                      "outliers": int, "seed": int, "x_min": float, "x_max": float}
 
 

@@ -12,7 +12,7 @@ from dataclasses import fields
 from typing import Any, Callable
 
 from training.config import SETTINGS, TrainConfig
-from training.data import _SYNTHETIC_FIELDS, DataSpec
+from training.data import SYNTHETIC_FIELDS, DataSpec
 from training.errors import InputError
 from training.numbers import FLOAT32_MAX
 
@@ -65,7 +65,7 @@ def _data_spec(value: Any, bad: Callable[[str], InputError]) -> DataSpec:
         return DataSpec(kind="csv", path=path)
     if kind == "synthetic":
         kwargs = {}
-        for key, typ in _SYNTHETIC_FIELDS.items():
+        for key, typ in SYNTHETIC_FIELDS.items():
             if key in value:
                 v = value[key]
                 if not _ok(v, "number") or (typ is int and not isinstance(v, int)):

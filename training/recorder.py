@@ -20,6 +20,7 @@ from training.data import Dataset, load_data
 from training.optimizers import has_velocity, make_optimizer, velocity_of
 from training.ragged import Ragged
 from training.trace import Trace, TraceStatus
+from training.versions import package_version
 
 __all__ = ["record", "batches_of_epoch", "EXPLODE_FACTOR", "PARAM_LIMIT"]
 
@@ -184,13 +185,5 @@ def _divergence(loss: float, full_loss: float, ga: float, gb: float, a: float, b
 
 
 def _versions() -> dict:
-    from importlib import metadata
-
-    def version(pkg: str) -> str:
-        try:
-            return metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            return "unknown"
-
-    return {"sgd_anim": version("sgd-anim"), "torch": torch.__version__.split("+")[0],
+    return {"sgd_anim": package_version("sgd-anim"), "torch": torch.__version__.split("+")[0],
             "numpy": np.__version__, "python": platform.python_version()}

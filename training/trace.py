@@ -137,7 +137,7 @@ class Trace:
         layout = _binary_layout(self.has_velocity)
         tracebin.write_binary(f, header, [(name, np.asarray(arrays[name])) for name, _, _ in layout])
 
-    _write_binary = write_binary  # its old name (scenes/compare/engine.py calls it)
+    _write_binary = write_binary  # its old name, kept for code written against it
 
     # ----------------------------------------------------------------- reading
     @classmethod

@@ -58,7 +58,7 @@ def record_task(task: RecordTask) -> bytes:
 
 def _trace_bytes(trace) -> bytes:
     buf = io.BytesIO()
-    trace._write_binary(buf)  # what Trace.to_file writes to a *.sgdtrace file, kept in memory
+    trace.write_binary(buf)  # what Trace.to_file writes to a *.sgdtrace file, kept in memory
     return buf.getvalue()
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from scenes.outputs import BACKENDS, RACE_FORMATS
-from scenes.story.plan import PlanSettings
+from scenes.story.plan import PlanSettings, check_fps
 from training.errors import InputError
 from training.trace import Trace
 
@@ -34,8 +34,7 @@ def _check(runs, formats, backend, fps, plan) -> tuple[str, ...]:
         raise InputError(f"{what}; accepted: {', '.join(RACE_FORMATS)}")
     if backend not in RACE_BACKENDS:
         raise InputError(f"unknown race backend {backend!r}; accepted: {', '.join(RACE_BACKENDS)}")
-    if isinstance(fps, bool) or not isinstance(fps, int) or not 1 <= fps <= 120:
-        raise InputError(f"fps must be a whole number between 1 and 120, got {fps!r}")
+    check_fps(fps)
     if plan is not None:
         plan.validate()
     return formats

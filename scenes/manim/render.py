@@ -44,11 +44,8 @@ def manim_cache_dir() -> Path:
     since Manim's caches are not safe to share between processes writing at once."""
     if os.environ.get("SGD_ANIM_MANIM_CACHE"):
         return Path(os.environ["SGD_ANIM_MANIM_CACHE"])
-    if os.environ.get("SGD_ANIM_CACHE"):
-        base = Path(os.environ["SGD_ANIM_CACHE"])
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sgd-anim"
-    return base / "manim"
+    from training.cache import cache_dir
+    return cache_dir() / "manim"
 
 
 def output_name(stem: str, scene: str, fmt: str) -> str:

@@ -24,13 +24,12 @@ from scenes.encode import Encoders
 from scenes.job import check_size
 from scenes.outputs import POSTER_FORMATS, output_file_name
 from scenes.mpl.views import VIEWS, Scene, check_views
-from scenes.story.plan import FAST, HOLD, FramePlan, PlanSettings
+from scenes.story.plan import FAST, HOLD, FramePlan, PlanSettings, check_fps
 from scenes.story.deck import deck_outline
 from scenes.story.story import Story, as_story, plan_of
 from scenes.story.theme import Theme, load_theme
 from scenes.writers import write_png
 from scenes.writers.vtt import VIDEO_FORMATS
-from training.errors import InputError
 from training.trace import Trace
 
 __all__ = ["FrameRenderer", "render_matplotlib", "make_animation", "build_plan", "check_size",
@@ -268,8 +267,7 @@ def render_matplotlib(trace: Trace | Story, out_dir: Path, *, formats: Sequence[
 def _render(run: Trace | Story, out_dir: Path, *, formats, stem, fps, size, theme, views, plan, workers,
             progress, writer_options, captions) -> list[Path]:
     formats = tuple(dict.fromkeys(formats))
-    if not isinstance(fps, int) or not 1 <= fps <= 120:
-        raise InputError(f"fps must be a whole number between 1 and 120, got {fps!r}")
+    check_fps(fps)
     story = as_story(run)
     trace = story.trace
     scene = _setup(story, size, theme, views)

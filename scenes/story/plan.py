@@ -16,7 +16,7 @@ import numpy as np
 
 from training.errors import InputError
 
-__all__ = ["Beat", "BEATS", "INTRO", "FORWARD", "RESIDUALS", "GRADIENT", "UPDATE", "FAST", "HOLD",
+__all__ = ["check_fps", "MAX_FPS", "Beat", "BEATS", "INTRO", "FORWARD", "RESIDUALS", "GRADIENT", "UPDATE", "FAST", "HOLD",
            "PlanSettings", "FramePlan", "Segment", "make_plan"]
 
 
@@ -41,6 +41,16 @@ INTRO, FORWARD, RESIDUALS, GRADIENT, UPDATE, FAST, HOLD = (Beat.INTRO, Beat.FORW
 BEATS = tuple(Beat(i).name.lower() for i in range(len(Beat)))
 
 
+MAX_FPS = 120
+
+
+def check_fps(fps) -> int:
+    """A frame rate every backend and writer takes: a whole number from 1 to 120 (the one check)."""
+    if isinstance(fps, bool) or not isinstance(fps, int) or not 1 <= fps <= MAX_FPS:
+        raise InputError(f"fps must be a whole number between 1 and {MAX_FPS}, got {fps!r}")
+    return fps
+
+
 @dataclass(frozen=True)
 class PlanSettings:
     """Timing of the video, in seconds (frames follow from ``fps``)."""
@@ -56,8 +66,7 @@ class PlanSettings:
     one_frame_per_step: bool = False      # benchmarks: exactly one FAST frame per step
 
     def validate(self) -> "PlanSettings":
-        if not 1 <= self.fps <= 120:
-            raise InputError(f"fps must be between 1 and 120, got {self.fps}")
+        check_fps(self.fps)
         if self.detail_steps is not None and self.detail_steps < 0:
             raise InputError(f"detail steps must be >= 0, got {self.detail_steps}")
         if self.target_duration is not None and not 1 <= self.target_duration <= 600:
