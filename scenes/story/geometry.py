@@ -67,6 +67,19 @@ class Geometry:
     params: Limits
     loss_range: tuple[float, float]
     log_loss: bool
+
+    def loss_limits(self, n_steps: int) -> tuple[float, float, float, float]:
+        """The loss view's limits (x0, x1, y0, y1), as every backend sets them: the loss range
+        widened by a factor 1.6 on a log axis, else padded by 8 % (never below 0 for a
+        non-negative loss); the steps with 2 % to spare on each side."""
+        lo, hi = self.loss_range
+        if self.log_loss:
+            y0, y1 = lo / 1.6, hi * 1.6
+        else:
+            pad = 0.08 * max(hi - lo, abs(hi) * 0.5, 1e-9)
+            y0, y1 = (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
+        n = max(n_steps, 1)
+        return -0.02 * n, n * 1.02, y0, y1
     optimum: tuple[float, float]
     clipped: bool  # True when the path leaves the parameter view (a diverged run)
 

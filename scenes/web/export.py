@@ -72,14 +72,8 @@ def _num(v: float) -> float | None:
 def loss_axis(story: Story) -> dict:
     """The loss view's axes, as scenes.mpl.views.LossView sets them: log scale when the story
     says so, limits padded the same way, and the legend in the corner the curves leave free."""
-    geom, n = story.geom, max(story.n, 1)
-    lo, hi = geom.loss_range
-    if geom.log_loss:
-        y0, y1 = lo / 1.6, hi * 1.6
-    else:
-        pad = 0.08 * max(hi - lo, abs(hi) * 0.5, 1e-9)
-        y0, y1 = (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
-    x0, x1 = -0.02 * n, n * 1.02
+    geom = story.geom
+    x0, x1, y0, y1 = geom.loss_limits(story.n)
     corner = "upper right"
     if story.n:
         steps = np.arange(story.n, dtype=np.float64)

@@ -24,16 +24,12 @@ class LossView(ViewBase):
         super().__init__(scene)
         self.ax = ax
         st, geom = self.story, scene.geom
-        n = max(st.n, 1)
-        lo, hi = geom.loss_range
+        x0, x1, y0, y1 = geom.loss_limits(st.n)
         self.style_axes(ax, "Loss" + ("  (log scale)" if geom.log_loss else ""), "step", "MSE")
         if geom.log_loss:
             ax.set_yscale("log")
-            ax.set_ylim(lo / 1.6, hi * 1.6)
-        else:
-            pad = 0.08 * max(hi - lo, abs(hi) * 0.5, 1e-9)
-            ax.set_ylim(max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad)
-        ax.set_xlim(-0.02 * n, n * 1.02)
+        ax.set_ylim(y0, y1)
+        ax.set_xlim(x0, x1)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
         lw = self.sz("line_width")
         self.steps = np.arange(st.n, dtype=np.float64)
