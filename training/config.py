@@ -45,9 +45,10 @@ class TrainConfig:
                                   "or 'synthetic[:n=1000,slope=0.5,intercept=0.1,noise=0.05,outliers=0,seed=0]'")
     lr: float = setting(float, 0.1, label="learning rate", low=0, low_open=True, compare=True,
                         help="learning rate (default: 0.1)",
-                        page={"min": 0.001, "max": 3.16, "log": True, "digits": 3})
+                        page={"min": -3, "max": 0.5, "step": 0.01, "log": True, "significant": 3})
     batch_size: int = setting(int, 2, low=1, label="batch size", compare=True,
-                              help="samples per batch (default: 2)", page={"min": 1, "max": 64, "step": 1})
+                              help="samples per batch (default: 2)",
+                              page={"min": 1, "max": 64, "step": 1, "up_to_points": True})
     epochs: int = setting(int, 100, low=1, compare=True, help="passes over the data (default: 100)",
                           page={"min": 1, "max": 300, "step": 1})
     optimizer: str = setting(str, "sgd", compare=True, help=f"one of: {', '.join(OPTIMIZERS)} (default: sgd)",
@@ -55,9 +56,9 @@ class TrainConfig:
     # None: the optimizer's own default (0.9 for "momentum", else 0), see training.optimizers.
     momentum: float | None = setting(float, None, low=0, high=1, high_open=True, compare=True,
                                      help="momentum in [0, 1) (default: 0.9 for 'momentum', else 0)",
-                                     page={"min": 0, "max": 0.99, "step": 0.01, "digits": 2})
+                                     page={"min": 0, "max": 0.99, "step": 0.01, "decimals": 2, "unset": 0})
     nesterov: bool = setting(bool, False, compare=True, help="Nesterov momentum (SGD with momentum only)",
-                             page={})
+                             page={"label": "Nesterov"})
     beta1: float = setting(float, 0.9, low=0, high=1, high_open=True,
                            help="Adam's first-moment decay (default: 0.9)")
     beta2: float = setting(float, 0.999, low=0, high=1, high_open=True,
@@ -70,12 +71,14 @@ class TrainConfig:
                             help="shuffle the samples every epoch (default: off, as in the article)", page={})
     seed: int = setting(int, 0, low=0, high=MAX_SEED, compare=True,
                         help="seed for shuffling and synthetic data (default: 0)", page={"min": 0, "step": 1})
-    init_a: float = setting(float, 1.0, compare=True, help="starting slope a (default: 1.0)")
-    init_b: float = setting(float, 1.0, compare=True, help="starting intercept b (default: 1.0)")
+    init_a: float = setting(float, 1.0, compare=True, help="starting slope a (default: 1.0)",
+                            page={"label": "initial a", "min": -3, "max": 3, "step": 0.05, "decimals": 2})
+    init_b: float = setting(float, 1.0, compare=True, help="starting intercept b (default: 1.0)",
+                            page={"label": "initial b", "min": -3, "max": 3, "step": 0.05, "decimals": 2})
     # The article's len(X) // batch_size drops a short last batch.
     drop_last: bool = setting(bool, True, flag="--keep-last", flag_inverts=True,
                               help="keep a short last batch (default: drop it, as the article's "
-                                   "len(X) // batch_size does)", page={"label": "drop last"})
+                                   "len(X) // batch_size does)")
 
     @property
     def effective_momentum(self) -> float:

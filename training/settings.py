@@ -83,9 +83,25 @@ class Setting:
 
     # ---------------------------------------------------------------- views of the table
     def page_entry(self) -> dict:
-        """What the live page needs to show this setting (JSON)."""
+        """What the live page's form needs to show this setting (JSON): its name, kind, words,
+        default and control, then the ``page`` facts as declared (a ``label`` there is the
+        page's words for it). The control follows from the kind and the facts:
+
+        - ``check``: a checkbox (a bool);
+        - ``select``: one of ``choices``;
+        - ``slider``: a number with a ``max``: a slider from ``min`` to ``max`` by ``step``
+          beside a number field; ``log``: the slider moves log10 of the value; a slider's
+          value is rounded to ``significant`` digits, to ``decimals``, or (whole numbers) to
+          a whole number; ``up_to_points``: the slider stops at the data's size;
+        - ``field``: a number field alone (``min``, ``step``).
+
+        ``unset``: what the control shows while the value is None (the default)."""
         kind = {float: "number", int: "whole", bool: "bool", str: "choice"}.get(self.kind, "text")
-        return {"name": self.name, "kind": kind, "label": self.words, "default": self.default, **(self.page or {})}
+        page = self.page or {}
+        control = ("check" if self.kind is bool else "select" if "choices" in page
+                   else "slider" if "max" in page else "field")
+        return {"name": self.name, "kind": kind, "label": self.words, "default": self.default,
+                "control": control, **page}
 
 
 def _num(v: float | None) -> str:

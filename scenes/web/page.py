@@ -96,7 +96,8 @@ def page_from_document(doc: dict, title: str, *, serve: bool = False) -> str:
     """The page for an exported document (see :mod:`scenes.web.export`). ``serve``: the page of
     ``render.py --serve``: the player plus its settings form (serve.js, serve.css, inline and
     hash-pinned like the player's), allowed to fetch from the server that served it and only
-    from it; a written page is never a serve page."""
+    from it, and its document holds the form serve.js draws (``form``, built from the settings
+    table: :mod:`scenes.web.serve_form`); a written page is never a serve page."""
     style, script = _asset("player.css"), player_script()
     if serve:
         style, script = style + "\n" + _asset("serve.css"), script + "\n" + _asset("serve.js")
@@ -104,6 +105,9 @@ def page_from_document(doc: dict, title: str, *, serve: bool = False) -> str:
         if tag in text.lower():
             raise ValueError(f"{name} must not contain {tag}")
     doc = {**doc, "max_rows": MAX_ROWS}
+    if serve:
+        from scenes.web.serve_form import serve_form
+        doc["form"] = serve_form()
     csp = csp_of(style, script, connect="'self'" if serve else "'none'")
     slots = {"CSP": html.escape(csp, quote=False), "TITLE": html.escape(title), "STYLE": style,
              "SCRIPT": script, "DATA": story_json(doc), "GENERATOR": html.escape(_generator())}

@@ -4,14 +4,51 @@
  * (POST /api/story) and hands it to the player (window.sgdPlayer.load). It computes nothing
  * itself. Export buttons ask the server to render the file (POST /api/render) and download it.
  * Text from the server reaches the page only through textContent.
+ *
+ * The training settings' controls are data: the page's document holds ``form`` (built from the
+ * settings table and the optimizer registry by scenes/web/serve_form.py), which says which
+ * settings are shown, in what order, with which control, range, default and words, and which
+ * optimizer reads which setting. This file names no setting but the optimizer's; only the
+ * data controls (article, synthetic, pasted points), which are no training settings, are
+ * written out here.
  */
 (function () {
   "use strict";
 
   var DEBOUNCE_MS = 120;
-  var OPTIMIZERS = ["sgd", "momentum", "adam", "rmsprop", "adagrad"];
-  var HAS_MOMENTUM = { sgd: true, momentum: true, rmsprop: true };
-  var FORMATS = ["mp4", "gif", "png", "html"];
+  var OPTIMIZER = "optimizer"; // the setting that picks the optimizer (its facts: FORM.optimizers)
+  // The form, as the server exported it into the page's document (scenes/web/serve_form.py):
+  // the settings shown, in order, with their controls; the optimizers' facts; the export formats.
+  var FORM = null, SHOWN = {}, SPECIFIC = {}, USES = {}, DEFAULTS = {};
+
+  function readForm() {
+    var f = JSON.parse(document.getElementById("sgd-story").textContent).form;
+    FORM = f;
+    f.settings.forEach(function (e) { SHOWN[e.name] = e; });
+    f.optimizer_settings.forEach(function (k) { SPECIFIC[k] = true; });
+    f.optimizers.forEach(function (o) {
+      USES[o.name] = {};
+      o.uses.forEach(function (k) { USES[o.name][k] = true; });
+      DEFAULTS[o.name] = o.defaults;
+    });
+  }
+
+  // What a control shows first: the default, or its ``unset`` value while the default is None.
+  function initial(e) { return e.default === null && e.unset !== undefined ? e.unset : e.default; }
+
+  function same(v) { return v; }
+
+  // A slider's position is the value, or its log10 (``log``).
+  function toSlider(e) { return e.log ? function (v) { return Math.log10(Math.max(v, 1e-9)); } : same; }
+  function fromSlider(e) { return e.log ? function (p) { return Math.pow(10, p); } : same; }
+
+  // How a slider's value is written into its number field.
+  function rounding(e) {
+    if (e.kind === "whole") return Math.round;
+    if (e.significant !== undefined) return function (v) { return Number(v.toPrecision(e.significant)); };
+    if (e.decimals !== undefined) return function (v) { return Number(v.toFixed(e.decimals)); };
+    return same;
+  }
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -29,16 +66,17 @@
     return row;
   }
 
-  // A slider and a number field showing the same value; ``toSlider``/``fromSlider`` map a
-  // value to the slider's position and back (the learning rate's slider is logarithmic).
-  function pair(box, key, label, o) {
-    var num = el("input", { type: "number", id: "sgd-set-" + key, step: o.step || "any", "aria-label": label });
-    var range = el("input", { type: "range", id: "sgd-range-" + key, min: String(o.min), max: String(o.max),
-                              step: String(o.rstep), "aria-label": label + " slider" });
-    var to = o.toSlider || function (v) { return v; }, from = o.fromSlider || function (v) { return v; };
-    num.value = String(o.value);
-    range.value = String(to(o.value));
-    range.addEventListener("input", function () { num.value = String(o.round(from(parseFloat(range.value)))); changed(); });
+  // A slider and a number field showing the same value (``slider``); the slider maps a value
+  // to its position and back (the learning rate's slider is logarithmic).
+  function pair(box, e) {
+    var key = e.name, label = e.label;
+    var num = el("input", { type: "number", id: "sgd-set-" + key, step: e.kind === "whole" ? 1 : "any", "aria-label": label });
+    var range = el("input", { type: "range", id: "sgd-range-" + key, min: String(e.min), max: String(e.max),
+                              step: String(e.step), "aria-label": label + " slider" });
+    var to = toSlider(e), from = fromSlider(e), round = rounding(e), value = initial(e);
+    num.value = String(value);
+    range.value = String(to(value));
+    range.addEventListener("input", function () { num.value = String(round(from(parseFloat(range.value)))); changed(); });
     num.addEventListener("input", function () {
       var v = parseFloat(num.value);
       if (Number.isFinite(v)) range.value = String(to(v));
@@ -48,6 +86,46 @@
     return num;
   }
 
+  // One setting's control, as its entry says (Setting.page_entry); the input that holds its value.
+  function control(box, e) {
+    var input, id = "sgd-set-" + e.name;
+    if (e.control === "slider") return pair(box, e);
+    if (e.control === "check") {
+      input = el("input", { type: "checkbox", id: id });
+      input.checked = !!e.default;
+      input.addEventListener("change", changed);
+    } else if (e.control === "select") {
+      input = el("select", { id: id, "aria-label": e.label });
+      e.choices.forEach(function (c) { input.appendChild(el("option", { value: c }, c)); });
+      input.value = String(e.default);
+      input.addEventListener("change", function () {
+        if (e.name === OPTIMIZER) optimizerDefaults();
+        changed();
+      });
+    } else { // a number field alone
+      var attrs = { type: "number", id: id };
+      ["min", "max", "step"].forEach(function (k) { if (e[k] !== undefined) attrs[k] = String(e[k]); });
+      attrs.value = String(initial(e));
+      attrs["aria-label"] = e.label;
+      input = el("input", attrs);
+      input.addEventListener("input", changed);
+    }
+    field(box, e.label, input);
+    return input;
+  }
+
+  // A newly chosen optimizer shows its own default for a setting still at its unset value
+  // (SGD with momentum turns a momentum of 0 into 0.9), as the server would use it.
+  function optimizerDefaults() {
+    var own = DEFAULTS[form[OPTIMIZER].value] || {};
+    Object.keys(own).forEach(function (k) {
+      var e = SHOWN[k];
+      if (!e || own[k] === initial(e) || parseFloat(form[k].value) !== initial(e)) return;
+      form[k].value = String(own[k]);
+      if ($r(k)) $r(k).value = String(toSlider(e)(own[k]));
+    });
+  }
+
   var form = {}, timer = null, seq = 0, shown = 0, controller = null, status;
 
   function say(text, warn) {
@@ -55,15 +133,18 @@
     status.classList.toggle("warn", !!warn);
   }
 
+  // The request's settings, in the form's order: the text of each field (the server types it
+  // by the settings table), a checkbox as true/false. A setting of some optimizers only is sent
+  // only with an optimizer that reads it, and such a switch (nesterov) only when it is on.
   function settings() {
-    var s = {}, opt = form.optimizer.value;
-    s.lr = form.lr.value; s.batch_size = form.batch_size.value; s.epochs = form.epochs.value;
-    s.optimizer = opt;
-    if (HAS_MOMENTUM[opt]) s.momentum = form.momentum.value;
-    if (form.nesterov.checked) s.nesterov = true;
-    s.shuffle = form.shuffle.checked;
-    s.seed = form.seed.value;
-    s.init_a = form.init_a.value; s.init_b = form.init_b.value;
+    var s = {}, uses = USES[form[OPTIMIZER].value] || {};
+    FORM.settings.forEach(function (e) {
+      var k = e.name;
+      if (SPECIFIC[k] && !uses[k]) return;
+      if (e.control !== "check") s[k] = form[k].value;
+      else if (!SPECIFIC[k]) s[k] = form[k].checked;
+      else if (form[k].checked) s[k] = true;
+    });
     var data = form.data.value;
     if (data === "synthetic") s.data = "synthetic:n=" + form.n.value + ",noise=" + form.noise.value;
     else s.data = data;
@@ -88,11 +169,13 @@
   }
 
   function syncEnabled() {
-    var opt = form.optimizer.value, m = !!HAS_MOMENTUM[opt];
-    form.momentum.disabled = !m; $r("momentum").disabled = !m;
-    var nest = (opt === "sgd" || opt === "momentum");
-    form.nesterov.disabled = !nest;
-    if (!nest) form.nesterov.checked = false;
+    var uses = USES[form[OPTIMIZER].value] || {};
+    Object.keys(SPECIFIC).forEach(function (k) { // what the optimizer does not read is greyed out
+      var on = !!uses[k];
+      form[k].disabled = !on;
+      if ($r(k)) $r(k).disabled = !on;
+      if (!on && SHOWN[k].control === "check") form[k].checked = false;
+    });
     form.synthetic.hidden = form.data.value !== "synthetic";
     form.pasted.hidden = form.data.value !== "pasted";
   }
@@ -119,7 +202,9 @@
       window.sgdPlayer.load(doc);
       shown = mine;
       var run = doc.stories[0].run;
-      $r("batch_size").max = String(Math.max(1, Math.min(64, run.n_points))); // no batch larger than the data
+      FORM.settings.forEach(function (e) { // no batch larger than the data
+        if (e.up_to_points) $r(e.name).max = String(Math.max(e.min, Math.min(e.max, run.n_points)));
+      });
       say((run.diverged ? "diverged at step " + run.diverged_step : run.n_steps + " steps") +
           " · recorded in " + Math.round(performance.now() - t0) + " ms", run.diverged);
       document.documentElement.setAttribute("data-loaded", String(shown));
@@ -148,36 +233,9 @@
 
   function build() {
     if (!window.sgdPlayer) return; // the player could not start: its own message is showing
+    readForm();
     var box = el("div", { id: "sgd-serve", "class": "sgd-serve", role: "group", "aria-label": "Training settings" });
-    form.lr = pair(box, "lr", "learning rate", { min: -3, max: 0.5, rstep: 0.01, value: 0.1,
-      toSlider: function (v) { return Math.log10(Math.max(v, 1e-9)); }, fromSlider: function (p) { return Math.pow(10, p); },
-      round: function (v) { return Number(v.toPrecision(3)); } });
-    form.batch_size = pair(box, "batch_size", "batch size", { min: 1, max: 64, rstep: 1, step: 1, value: 2, round: Math.round });
-    form.epochs = pair(box, "epochs", "epochs", { min: 1, max: 300, rstep: 1, step: 1, value: 100, round: Math.round });
-    form.optimizer = el("select", { id: "sgd-set-optimizer", "aria-label": "optimizer" });
-    OPTIMIZERS.forEach(function (o) { form.optimizer.appendChild(el("option", { value: o }, o)); });
-    form.optimizer.addEventListener("change", function () {
-      if (form.optimizer.value === "momentum" && parseFloat(form.momentum.value) === 0) {
-        form.momentum.value = "0.9"; $r("momentum").value = "0.9";
-      }
-      changed();
-    });
-    field(box, "optimizer", form.optimizer);
-    form.momentum = pair(box, "momentum", "momentum", { min: 0, max: 0.99, rstep: 0.01, value: 0,
-      round: function (v) { return Number(v.toFixed(2)); } });
-    form.nesterov = el("input", { type: "checkbox", id: "sgd-set-nesterov" });
-    form.nesterov.addEventListener("change", changed);
-    field(box, "Nesterov", form.nesterov);
-    form.shuffle = el("input", { type: "checkbox", id: "sgd-set-shuffle" });
-    form.shuffle.addEventListener("change", changed);
-    field(box, "shuffle", form.shuffle);
-    form.seed = el("input", { type: "number", id: "sgd-set-seed", min: "0", step: "1", value: "0", "aria-label": "seed" });
-    form.seed.addEventListener("input", changed);
-    field(box, "seed", form.seed);
-    form.init_a = pair(box, "init_a", "initial a", { min: -3, max: 3, rstep: 0.05, value: 1,
-      round: function (v) { return Number(v.toFixed(2)); } });
-    form.init_b = pair(box, "init_b", "initial b", { min: -3, max: 3, rstep: 0.05, value: 1,
-      round: function (v) { return Number(v.toFixed(2)); } });
+    FORM.settings.forEach(function (e) { form[e.name] = control(box, e); });
     form.data = el("select", { id: "sgd-set-data", "aria-label": "data" });
     [["article", "the article's 6 points"], ["synthetic", "synthetic"], ["pasted", "pasted points"]].forEach(function (o) {
       form.data.appendChild(el("option", { value: o[0] }, o[1]));
@@ -198,7 +256,7 @@
     form.pasted.appendChild(form.points);
     box.appendChild(form.pasted);
     var ex = el("span", { "class": "sgd-export", role: "group", "aria-label": "Export" });
-    FORMATS.forEach(function (fmt) {
+    FORM.formats.forEach(function (fmt) {
       var b = el("button", { type: "button", id: "sgd-export-" + fmt }, fmt.toUpperCase());
       b.addEventListener("click", function () { exportAs(fmt, b); });
       ex.appendChild(b);
