@@ -5,7 +5,7 @@ type, its default, its range, its command-line flag and help, whether ``--compar
 it, and how the live page shows it. Everything that reads settings is driven by this table
 (as TensorFlow Playground's ``state.ts`` drives its URL state): the command-line flags, the
 config file reader, the validation and its messages, settings read back from a trace, the
-compare spec, serve's query parser and the page's form (:func:`page_table`, as JSON).
+compare spec, serve's query parser and the live page's form (:mod:`scenes.web.serve_form`, as JSON).
 
 :func:`setting` declares a dataclass field with its :class:`Setting` as metadata, so the
 TrainConfig class body *is* the table; :data:`SETTINGS` lists it in field order.
