@@ -20,14 +20,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from training.data import MAX_CSV_BYTES, load_csv  # noqa: E402
-from training.errors import InputError  # noqa: E402
-from training.files import MAX_TOML_BYTES, open_limited, read_limited  # noqa: E402
-from training.trace import Trace  # noqa: E402
+from tests.helpers import RENDER_PY, run_render_py
+from training.data import MAX_CSV_BYTES, load_csv
+from training.errors import InputError
+from training.files import MAX_TOML_BYTES, open_limited, read_limited
+from training.trace import Trace
 
 SECONDS = 30  # "within seconds": each refusal takes ~2 s here (process start included)
 needs_dev = pytest.mark.skipif(not (os.path.exists("/dev/zero") and os.path.exists("/dev/urandom")),
@@ -57,10 +54,9 @@ LIMITS = {"data": "50 MB", "config": "1 MB", "theme": "1 MB"}
 
 
 def run_cli(argv: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
-    env = {**os.environ, "SGD_ANIM_CACHE": str(cwd / "cache")}
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, str(ROOT / "render.py"), "--record-only", "--out", "out", *argv],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=SECONDS * 2)
+    proc = run_render_py("--record-only", "--out", "out", *argv, cwd=cwd,
+                         env={"SGD_ANIM_CACHE": str(cwd / "cache")}, timeout=SECONDS * 2)
     return proc, time.monotonic() - start
 
 
@@ -94,6 +90,7 @@ def endless_fifo(tmp_path):
 
 
 # --------------------------------------------------------------------------- each reader, three ways
+@pytest.mark.subprocess
 @needs_dev
 @pytest.mark.parametrize("reader", sorted(READERS))
 def test_dev_zero_is_refused(reader, tmp_path):
@@ -105,6 +102,7 @@ def test_dev_zero_is_refused(reader, tmp_path):
     assert_refused(proc, seconds, tmp_path, target, "character device")
 
 
+@pytest.mark.subprocess
 @needs_dev
 @pytest.mark.parametrize("reader", sorted(READERS))
 def test_symlink_to_dev_urandom_is_refused(reader, tmp_path):
@@ -115,6 +113,7 @@ def test_symlink_to_dev_urandom_is_refused(reader, tmp_path):
     assert_refused(proc, seconds, tmp_path, str(link), "character device")
 
 
+@pytest.mark.subprocess
 @needs_fifo
 @pytest.mark.parametrize("reader", sorted(READERS))
 def test_fifo_with_an_endless_writer(reader, tmp_path, endless_fifo):
@@ -128,11 +127,12 @@ def test_fifo_with_an_endless_writer(reader, tmp_path, endless_fifo):
 
 
 # --------------------------------------------------------------------------- pipes that end are read
+@pytest.mark.subprocess
 @needs_fifo
 def test_data_from_process_substitution(tmp_path):
     """``--data <(cmd)``: bash hands over /dev/fd/N, a pipe; it is read like a file."""
     env = {**os.environ, "SGD_ANIM_CACHE": str(tmp_path / "cache")}
-    script = (f'"{sys.executable}" "{ROOT / "render.py"}" --record-only --quiet --epochs 2 --batch-size 1 '
+    script = (f'"{sys.executable}" "{RENDER_PY}" --record-only --quiet --epochs 2 --batch-size 1 '
               '--out out --data <(printf "x,y\\n0,1\\n1,3\\n2,5\\n")')
     proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=SECONDS * 2)
@@ -141,6 +141,7 @@ def test_data_from_process_substitution(tmp_path):
     assert trace.y.tolist() == [1.0, 3.0, 5.0] and trace.n_steps == 6
 
 
+@pytest.mark.subprocess
 @needs_fifo
 def test_config_and_data_from_fifos_with_finite_writers(tmp_path):
     data, config = tmp_path / "d.csv", tmp_path / "c.toml"
@@ -161,9 +162,10 @@ def test_config_and_data_from_fifos_with_finite_writers(tmp_path):
     assert Trace.from_file(tmp_path / "out" / "trace.json").y.tolist() == [0.0, 2.0, 4.5]
 
 
+@pytest.mark.subprocess
 def test_trace_through_a_pipe_is_refused(tmp_path):
     env = {**os.environ, "SGD_ANIM_CACHE": str(tmp_path / "cache")}
-    script = f'"{sys.executable}" "{ROOT / "render.py"}" --record-only --out out --trace <(echo "{{}}")'
+    script = f'"{sys.executable}" "{RENDER_PY}" --record-only --out out --trace <(echo "{{}}")'
     proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=SECONDS * 2)
     assert proc.returncode == 2

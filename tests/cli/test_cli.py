@@ -4,24 +4,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 import render
+from tests.helpers import ROOT, run_render_py
 from training.trace import Trace
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SGD_ANIM_CACHE", str(tmp_path / "cache"))
-
-
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "render.py"), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+# Each test starts with an empty trace cache: some check what the cache holds.
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def test_record_only_writes_the_trace_and_prints_its_path(tmp_path, capsys):
@@ -73,22 +64,20 @@ def test_quiet_prints_nothing_on_stderr(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.subprocess
 def test_divergence_is_not_an_error(tmp_path):
-    r = run("--record-only", "--out", str(tmp_path), "--lr", "10")
+    r = run_render_py("--record-only", "--out", str(tmp_path), "--lr", "10")
     assert r.returncode == 0
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "warning: training diverged at step" in lines[0]
     assert Trace.from_file(tmp_path / "trace.json").status.diverged
 
 
-def test_help_is_grouped_with_defaults_and_examples():
-    r = run("--help")
-    assert r.returncode == 0
-    for heading in ("input:", "data:", "training:", "output:", "style:", "examples:"):
-        assert heading in r.stdout
-    assert "(default: 0.1)" in r.stdout
+# --help (exit 0, the groups, the defaults): tests/cli/test_cli_bad_input.py,
+# test_help_exits_zero_and_groups_options.
 
 
+@pytest.mark.subprocess
 def test_rerendering_a_trace_never_imports_torch(tmp_path):
     assert render.main(["--record-only", "--out", str(tmp_path), "--epochs", "2", "--quiet"]) == 0
     code = ("import sys, render\n"

@@ -11,32 +11,20 @@ fails before rendering, so ``--record-only`` keeps the suite fast.
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import render  # noqa: E402
+from tests.helpers import ROOT, run_main, run_render_py
 
 OLD_MP4 = b"\x00\x00\x00\x18ftypmp42 an earlier, good video"
 OLD_TRACE = b'{"an": "earlier, good trace"}\n'
 
 
 # ------------------------------------------------------------------ helpers
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    """Nothing may be written to ~/.cache by these tests."""
-    monkeypatch.setenv("SGD_ANIM_CACHE", str(tmp_path_factory.mktemp("cache")))
-
-
+# (the trace cache is the test process's own: see tests/conftest.py)
 def _snapshot(folder: Path) -> dict[str, bytes] | None:
     if not folder.exists():
         return None
@@ -67,23 +55,10 @@ def assert_one_error_line(code: int, err: str, *names: str) -> str:
     return line
 
 
-def run_inproc(capsys, argv: list[str]) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = render.main(argv)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def run_proc(argv: list[str], cwd: Path = ROOT, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, str(ROOT / "render.py"), *argv], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
 def check_refused(capsys, out: Path, argv: list[str], *names: str) -> str:
     """Run with --out ``out`` (pre-filled or absent): refused cleanly, ``out`` untouched."""
     before = _snapshot(out)
-    code, stdout, err = run_inproc(capsys, ["--record-only", "--out", str(out), *argv])
+    code, stdout, err = run_main(capsys, "--record-only", "--out", out, *argv)
     line = assert_one_error_line(code, err, *names)
     assert stdout == "", f"nothing may be reported as written: {stdout!r}"
     assert _snapshot(out) == before, "the output folder changed after a refused run"
@@ -91,20 +66,7 @@ def check_refused(capsys, out: Path, argv: list[str], *names: str) -> str:
 
 
 # ------------------------------------------------------------------ a real trace to damage
-@pytest.fixture(scope="module")
-def good_trace_text(tmp_path_factory) -> str:
-    """A small real trace, recorded once through the CLI."""
-    folder = tmp_path_factory.mktemp("good")
-    env_cache = os.environ.get("SGD_ANIM_CACHE")
-    os.environ["SGD_ANIM_CACHE"] = str(folder / "cache")
-    try:
-        assert render.main(["--record-only", "--quiet", "--epochs", "2", "--out", str(folder)]) == 0
-    finally:
-        if env_cache is None:
-            os.environ.pop("SGD_ANIM_CACHE", None)
-        else:
-            os.environ["SGD_ANIM_CACHE"] = env_cache
-    return (folder / "trace.json").read_text(encoding="utf-8")
+# good_trace_text (tests/conftest.py): a small real trace, recorded once through the CLI.
 
 
 # ================================================================== 1. malformed data files
@@ -240,7 +202,7 @@ def test_training_setting_out_of_range(argv, names, old_out, capsys):
 def test_out_is_an_existing_file(tmp_path, capsys):
     target = tmp_path / "sgd.mp4"
     target.write_bytes(OLD_MP4)
-    code, _, err = run_inproc(capsys, ["--record-only", "--out", str(target)])
+    code, _, err = run_main(capsys, "--record-only", "--out", str(target))
     assert_one_error_line(code, err, "sgd.mp4", "existing file")
     assert target.read_bytes() == OLD_MP4
 
@@ -248,7 +210,7 @@ def test_out_is_an_existing_file(tmp_path, capsys):
 def test_out_cannot_be_created_under_a_file(tmp_path, capsys):
     blocker = tmp_path / "notes.txt"
     blocker.write_text("a regular file", encoding="utf-8")
-    code, _, err = run_inproc(capsys, ["--record-only", "--out", str(blocker / "videos" / "run1")])
+    code, _, err = run_main(capsys, "--record-only", "--out", str(blocker / "videos" / "run1"))
     assert_one_error_line(code, err, "output folder", "cannot")
     assert blocker.read_text(encoding="utf-8") == "a regular file"
 
@@ -268,7 +230,7 @@ def test_out_is_not_writable(tmp_path, capsys):
             pytest.skip("running as root: chmod 0o555 does not stop writes "
                         "(test_out_cannot_be_created_under_a_file covers an uncreatable folder)")
         for out in (locked, locked / "sub"):
-            code, _, err = run_inproc(capsys, ["--record-only", "--out", str(out)])
+            code, _, err = run_main(capsys, "--record-only", "--out", str(out))
             assert_one_error_line(code, err, "output folder")
         assert list(locked.iterdir()) == []
     finally:
@@ -286,7 +248,7 @@ def test_a_folder_where_an_output_file_goes(blocked, argv, tmp_path, capsys):
     out = tmp_path / "out"
     (out / blocked).mkdir(parents=True)
     before = _snapshot(out)
-    code, _, err = run_inproc(capsys, ["--out", str(out), "--epochs", "1", *argv])
+    code, _, err = run_main(capsys, "--out", str(out), "--epochs", "1", *argv)
     line = assert_one_error_line(code, err, str(out / blocked), "existing folder")
     assert ".part" not in line
     assert _snapshot(out) == before
@@ -296,7 +258,7 @@ def test_a_file_where_the_frames_folder_goes(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "sgd_frames").write_bytes(b"not a folder")
-    code, _, err = run_inproc(capsys, ["--out", str(out), "--format", "frames"])
+    code, _, err = run_main(capsys, "--out", str(out), "--format", "frames")
     assert_one_error_line(code, err, "sgd_frames", "existing file")
 
 
@@ -307,7 +269,7 @@ def test_failed_run_does_not_create_the_output_folder(tmp_path, capsys):
     bad.write_text("x,y\n1,a\n", encoding="utf-8")
     for argv in (["--lr", "0"], ["--data", str(bad)], ["--trace", str(tmp_path / "missing.json")],
                  ["--format", "avi"]):
-        code, _, err = run_inproc(capsys, ["--record-only", "--out", str(out), *argv])
+        code, _, err = run_main(capsys, "--record-only", "--out", str(out), *argv)
         assert_one_error_line(code, err)
         assert not (tmp_path / "fresh").exists(), f"{argv}: the output folder was created"
 
@@ -391,8 +353,8 @@ def test_bad_theme_file(case, tmp_path, old_out, capsys):
 def test_good_theme_file_with_every_hex_form(tmp_path, capsys):
     path = tmp_path / "mine.toml"
     path.write_text(_theme_text(background='background = "#abc"', line='line = "#AABBCCDD"'), encoding="utf-8")
-    code, _, err = run_inproc(capsys, ["--record-only", "--quiet", "--epochs", "1", "--theme", str(path),
-                                       "--out", str(tmp_path / "out")])
+    code, _, err = run_main(capsys, "--record-only", "--quiet", "--epochs", "1", "--theme", str(path),
+                                       "--out", str(tmp_path / "out"))
     assert code == 0, err
 
 
@@ -490,7 +452,7 @@ def test_good_trace_is_accepted(good_trace_text, tmp_path, capsys):
     path = tmp_path / "saved.json"
     path.write_text(good_trace_text, encoding="utf-8")
     out = tmp_path / "copy"
-    code, stdout, err = run_inproc(capsys, ["--record-only", "--quiet", "--trace", str(path), "--out", str(out)])
+    code, stdout, err = run_main(capsys, "--record-only", "--quiet", "--trace", str(path), "--out", str(out))
     assert code == 0, err
     assert (out / "trace.json").read_text(encoding="utf-8") == good_trace_text
 
@@ -513,8 +475,8 @@ def test_odd_but_valid_trace_renders(case, good_trace_text, tmp_path, capsys):
     path = tmp_path / "odd.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     out = tmp_path / "out"
-    code, _, err = run_inproc(capsys, ["--quiet", "--trace", str(path), "--out", str(out),
-                                       "--format", "png", "--size", "320x180"])
+    code, _, err = run_main(capsys, "--quiet", "--trace", str(path), "--out", str(out),
+                                       "--format", "png", "--size", "320x180")
     assert code == 0, err
     assert (out / "sgd.png").stat().st_size > 1000
 
@@ -606,8 +568,8 @@ def test_config_with_a_byte_order_mark_is_read(tmp_path, capsys):
     """Windows Notepad saves UTF-8 with a BOM; that is still a good config."""
     path = tmp_path / "run.toml"
     path.write_bytes("\ufeff[training]\nepochs = 1\nlr = 0.05\n".encode("utf-8"))
-    code, _, err = run_inproc(capsys, ["--record-only", "--quiet", "--config", str(path),
-                                       "--out", str(tmp_path / "out")])
+    code, _, err = run_main(capsys, "--record-only", "--quiet", "--config", str(path),
+                                       "--out", str(tmp_path / "out"))
     assert code == 0, err
     assert json.loads((tmp_path / "out" / "trace.json").read_text())["config"]["lr"] == 0.05
 
@@ -620,6 +582,7 @@ def test_config_error_beats_flags(tmp_path, old_out, capsys):
 
 
 # ------------------------------------------------------------------ paths relative to the config file
+@pytest.mark.subprocess
 def test_config_data_path_is_relative_to_the_config_file(tmp_path):
     project = tmp_path / "project"
     (project / "data").mkdir(parents=True)
@@ -631,8 +594,8 @@ def test_config_data_path_is_relative_to_the_config_file(tmp_path):
         '[render]\nout = "results"\ntheme = "my_theme.toml"\n', encoding="utf-8")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    proc = run_proc(["--record-only", "--quiet", "--config", str(project / "run.toml")], cwd=elsewhere,
-                    env_extra={"SGD_ANIM_CACHE": str(tmp_path / "cache")})
+    proc = run_render_py("--record-only", "--quiet", "--config", project / "run.toml", cwd=elsewhere,
+                         env={"SGD_ANIM_CACHE": str(tmp_path / "cache")}, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     trace = json.loads((project / "results" / "trace.json").read_text(encoding="utf-8"))
@@ -641,10 +604,11 @@ def test_config_data_path_is_relative_to_the_config_file(tmp_path):
     assert list(elsewhere.iterdir()) == [], "nothing may be written to the current folder"
 
 
+@pytest.mark.subprocess
 def test_shipped_csv_config_works_from_another_cwd(tmp_path):
-    proc = run_proc(["--record-only", "--quiet", "--epochs", "1", "--config",
-                     str(ROOT / "assets" / "configs" / "noisy_csv.toml"), "--out", str(tmp_path / "o")],
-                    cwd=tmp_path, env_extra={"SGD_ANIM_CACHE": str(tmp_path / "cache")})
+    proc = run_render_py("--record-only", "--quiet", "--epochs", "1", "--config",
+                         ROOT / "assets" / "configs" / "noisy_csv.toml", "--out", tmp_path / "o",
+                         cwd=tmp_path, env={"SGD_ANIM_CACHE": str(tmp_path / "cache")}, timeout=120)
     assert proc.returncode == 0, proc.stderr
     trace = json.loads((tmp_path / "o" / "trace.json").read_text(encoding="utf-8"))
     assert len(trace["data"]["x"]) > 10
@@ -659,9 +623,12 @@ def test_missing_relative_data_names_the_resolved_path(tmp_path, old_out, capsys
 
 
 # ================================================================== 6. --help and real subprocesses
+@pytest.mark.subprocess
 @pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_help_exits_zero_and_groups_options(flag):
-    proc = run_proc([flag])
+    """(Also what tests/cli/test_cli.py's test_help_is_grouped_with_defaults_and_examples checked,
+    merged here: the defaults are shown.)"""
+    proc = run_render_py(flag, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     text = proc.stdout
@@ -671,10 +638,12 @@ def test_help_exits_zero_and_groups_options(flag):
     assert order == sorted(order)
     for flag_name in ("--lr", "--batch-size", "--out", "--format", "--preset", "--theme", "--trace", "--config"):
         assert flag_name in text
+    assert "(default: 0.1)" in text
 
 
+@pytest.mark.subprocess
 def test_help_with_other_flags_still_helps():
-    proc = run_proc(["--lr", "0", "--help"])
+    proc = run_render_py("--lr", "0", "--help", timeout=120)
     assert proc.returncode == 0 and "training:" in proc.stdout
 
 
@@ -703,6 +672,8 @@ def _subprocess_cases(tmp_path: Path, good_trace_text: str) -> list[tuple[list[s
     ]
 
 
+@pytest.mark.slow  # ten interpreters
+@pytest.mark.subprocess
 def test_real_subprocess_exit_codes_and_one_line(tmp_path, good_trace_text):
     out = tmp_path / "out"
     out.mkdir()
@@ -712,7 +683,7 @@ def test_real_subprocess_exit_codes_and_one_line(tmp_path, good_trace_text):
     for argv, names in _subprocess_cases(tmp_path, good_trace_text):
         full = ["--record-only", "--out", str(out), *argv] if "--out" not in argv else ["--record-only", *argv]
         before = _snapshot(out)
-        proc = run_proc(full, env_extra=env)
+        proc = run_render_py(*full, env=env, timeout=120)
         assert_one_error_line(proc.returncode, proc.stderr, *names)
         assert proc.stdout == ""
         assert _snapshot(out) == before, argv
@@ -720,9 +691,10 @@ def test_real_subprocess_exit_codes_and_one_line(tmp_path, good_trace_text):
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
 
 
+@pytest.mark.subprocess
 def test_debug_shows_the_traceback(tmp_path):
-    proc = run_proc(["--record-only", "--out", str(tmp_path / "o"), "--lr", "0", "--debug"],
-                    env_extra={"SGD_ANIM_CACHE": str(tmp_path / "cache")})
+    proc = run_render_py("--record-only", "--out", tmp_path / "o", "--lr", "0", "--debug",
+                         env={"SGD_ANIM_CACHE": str(tmp_path / "cache")}, timeout=120)
     assert proc.returncode != 0
     assert "Traceback" in proc.stderr and "InputError" in proc.stderr
     assert "learning rate" in proc.stderr
@@ -749,7 +721,7 @@ def test_no_partial_files_anywhere(tmp_path, capsys):
     out.mkdir()
     (out / "trace.json").write_bytes(OLD_TRACE)
     for argv, _ in TRAIN_CASES[:8] + RENDER_CASES[:8]:
-        run_inproc(capsys, ["--record-only", "--out", str(out), *argv])
+        run_main(capsys, "--record-only", "--out", str(out), *argv)
     assert sorted(p.name for p in out.iterdir()) == ["trace.json"]
     assert (out / "trace.json").read_bytes() == OLD_TRACE
     shutil.rmtree(out)

@@ -15,8 +15,7 @@ import pytest
 
 import render
 from scenes.writers import ffmpeg as writers
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import RENDER_PY, ROOT, default_sigint
 SMALL = ["--size", "320x180", "--fps", "10"]
 EARLIER = b"the good video from yesterday"
 
@@ -25,9 +24,20 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if ".part" in p.name)
 
 
-def _start(out: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "render.py"), "--out", str(out), *args],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+@pytest.fixture(scope="module")
+def default_trace(tmp_path_factory) -> Path:
+    """The default run, recorded here once: the renders interrupted below load it (--trace), so
+    that they never train, whatever the trace cache holds (a process that imported torch's
+    optimizers was seen to hang now and then on Ctrl-C)."""
+    from training.recorder import record
+
+    return record().to_file(tmp_path_factory.mktemp("default-trace") / "trace.json")
+
+
+def _start(out: Path, trace: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(RENDER_PY), "--trace", str(trace), "--out", str(out), *args],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
 
 
 def _wait_for_part_file(out: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
@@ -79,11 +89,12 @@ def tiny_disk(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.subprocess
 def test_real_full_disk_leaves_no_partial_file(tiny_disk):
     out = tiny_disk / "out"
     out.mkdir()
     (out / "sgd.mp4").write_bytes(EARLIER)
-    r = subprocess.run([sys.executable, str(ROOT / "render.py"), "--out", str(out), "--size", "640x360"],
+    r = subprocess.run([sys.executable, str(RENDER_PY), "--out", str(out), "--size", "640x360"],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 1
     last = r.stderr.strip().splitlines()[-1]
@@ -94,9 +105,10 @@ def test_real_full_disk_leaves_no_partial_file(tiny_disk):
 
 
 @pytest.mark.slow
-def test_ctrl_c_mid_render(tmp_path):
+@pytest.mark.subprocess
+def test_ctrl_c_mid_render(tmp_path, default_trace):
     (tmp_path / "sgd.mp4").write_bytes(EARLIER)
-    proc = _start(tmp_path, "--format", "mp4,gif", "--size", "640x360")
+    proc = _start(tmp_path, default_trace, "--format", "mp4,gif", "--size", "640x360")
     _wait_for_part_file(tmp_path, proc)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
@@ -108,10 +120,11 @@ def test_ctrl_c_mid_render(tmp_path):
 
 
 @pytest.mark.slow
-def test_encoder_killed_mid_render(tmp_path):
+@pytest.mark.subprocess
+def test_encoder_killed_mid_render(tmp_path, default_trace):
     psutil = pytest.importorskip("psutil")
     (tmp_path / "sgd.mp4").write_bytes(EARLIER)
-    proc = _start(tmp_path, "--format", "mp4", "--size", "640x360")
+    proc = _start(tmp_path, default_trace, "--format", "mp4", "--size", "640x360")
     _wait_for_part_file(tmp_path, proc)
     encoders = [c for c in psutil.Process(proc.pid).children(recursive=True) if "ffmpeg" in c.name()]
     assert encoders, "no ffmpeg child found"

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from scenes.job import build_job, job_to_toml, load_config_file, load_preset, preset_names
+from tests.helpers import ROOT
 from training.data import DataSpec
 from training.errors import InputError
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "assets" / "configs"
 
 

@@ -8,26 +8,14 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import render  # noqa: E402
-from training.errors import InputError  # noqa: E402
-from training.trace import SCHEMA_VERSION, Trace  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SGD_ANIM_CACHE", str(tmp_path / "cache"))
+from tests.helpers import ROOT, run_main, run_render_py, trace_doc
+from training.errors import InputError
+from training.trace import SCHEMA_VERSION, Trace
 
 
 class _CreatesFile:
@@ -49,30 +37,13 @@ def expression(sentinel: Path) -> str:
 
 
 def small_trace_doc() -> dict:
-    """A valid two-step trace, built by hand (no torch)."""
-    x, y = [0.2, 0.4, 0.6, 0.8], [0.18, 0.32, 0.42, 0.48]
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "config": {"lr": 0.1, "batch_size": 2, "data": {"kind": "article"}},
-        "versions": {"numpy": "2"},
-        "status": {"state": "completed"},
-        "final": {"a": 0.9, "b": 0.8},
-        "n_steps": 2,
-        "data": {"x": x, "y": y},
-        "steps": {
-            "epoch": [0, 0], "batch": [0, 1], "a": [1.0, 0.95], "b": [1.0, 0.9],
-            "loss": [1.0, 0.8], "full_loss": [1.1, 0.9], "grad_a": [0.5, 0.4], "grad_b": [1.0, 0.9],
-            "update_a": [-0.05, -0.04], "update_b": [-0.1, -0.09],
-            "indices": [[0, 1], [2, 3]], "pred": [[1.2, 1.4], [1.52, 1.71]],
-            "residual": [[1.02, 1.08], [1.1, 1.23]],
-        },
-    }
+    """A valid two-step trace, built by hand (no torch): two batches of two points."""
+    return trace_doc(n_points=4, n_steps=2, batch=2)
 
 
 def run_cli(capsys, argv: list[str]) -> tuple[int, str]:
-    capsys.readouterr()
-    code = render.main(argv)
-    return code, capsys.readouterr().err
+    code, _, err = run_main(capsys, *argv)
+    return code, err
 
 
 def assert_refused(code: int, err: str) -> None:
@@ -101,11 +72,10 @@ def test_the_pickle_payload_is_live(tmp_path):
     assert sentinel.exists()
 
 
-def test_a_pickle_in_the_trace_cache_is_dropped_not_loaded(tmp_path, monkeypatch):
+def test_a_pickle_in_the_trace_cache_is_dropped_not_loaded(tmp_path, fresh_cache):
     from training import cache
-    monkeypatch.setenv("SGD_ANIM_CACHE", str(tmp_path / "cache"))
     sentinel = tmp_path / "PWNED"
-    (tmp_path / "cache").mkdir()
+    fresh_cache.mkdir()
     key = "0" * 32
     cache.cache_path(key).write_bytes(evil_pickle(sentinel, 0))
     assert cache.load_cached(key) is None
@@ -230,6 +200,8 @@ def test_theme_values_are_plain_text(tmp_path):
     assert not sentinel.exists()
 
 
+@pytest.mark.slow  # four interpreters
+@pytest.mark.subprocess
 def test_in_a_real_process_nothing_runs(tmp_path):
     """One end-to-end run per kind of file, as a separate process (exit code and stderr for real)."""
     sentinel = tmp_path / "PWNED"
@@ -237,10 +209,9 @@ def test_in_a_real_process_nothing_runs(tmp_path):
     (tmp_path / "t.json").write_bytes(evil_pickle(sentinel, 0))
     (tmp_path / "c.toml").write_text(f"[training]\noptimizer = {json.dumps(evil)}\n", encoding="utf-8")
     (tmp_path / "e.json").write_text(evil, encoding="utf-8")
-    env = {**os.environ, "SGD_ANIM_CACHE": str(tmp_path / "cache")}
+    env = {"SGD_ANIM_CACHE": str(tmp_path / "cache")}
     for argv in (["--trace", "t.json"], ["--config", "c.toml"], ["--trace", "e.json"], ["--data", "t.json"]):
-        proc = subprocess.run([sys.executable, str(ROOT / "render.py"), "--record-only", "--out", "out", *argv],
-                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        proc = run_render_py("--record-only", "--out", "out", *argv, cwd=tmp_path, env=env, timeout=120)
         assert_refused(proc.returncode, proc.stderr)
     assert not sentinel.exists()
     assert not (tmp_path / "out").exists()

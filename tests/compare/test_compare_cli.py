@@ -7,16 +7,10 @@ import sys
 
 import pytest
 
-import render
 from scenes.compare import engine as engine_mod
+from tests.helpers import run_main
 from training.config import TrainConfig
 from training.recorder import record
-
-
-def _main(capsys, *argv) -> tuple[int, str, str]:
-    code = render.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ------------------------------------------------------------------ bad input
@@ -40,7 +34,7 @@ def _main(capsys, *argv) -> tuple[int, str, str]:
 ])
 def test_bad_input_is_one_line_before_any_run(tmp_path, capsys, argv, names):
     out = tmp_path / "out"
-    code, stdout, err = _main(capsys, *argv, "--out", out)
+    code, stdout, err = run_main(capsys, *argv, "--out", out)
     assert code == 2, err
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("sgd-anim: error: "), err
@@ -56,7 +50,7 @@ def test_unreachable_scheduler_fails_fast(tmp_path, capsys):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     t0 = time.perf_counter()
-    code, _, err = _main(capsys, "--compare", "lr=0.1,0.2", "--scheduler", f"tcp://127.0.0.1:{port}", "--out", tmp_path / "o")
+    code, _, err = run_main(capsys, "--compare", "lr=0.1,0.2", "--scheduler", f"tcp://127.0.0.1:{port}", "--out", tmp_path / "o")
     assert code == 2 and "cannot reach" in err and time.perf_counter() - t0 < 10
 
 
@@ -68,7 +62,7 @@ def test_a_server_that_never_answers_fails_within_10_seconds(tmp_path, capsys):
         s.bind(("127.0.0.1", 0))
         s.listen(8)
         t0 = time.perf_counter()
-        code, _, err = _main(capsys, "--compare", "lr=0.1,0.2", "--scheduler", f"tcp://127.0.0.1:{s.getsockname()[1]}",
+        code, _, err = run_main(capsys, "--compare", "lr=0.1,0.2", "--scheduler", f"tcp://127.0.0.1:{s.getsockname()[1]}",
                              "--out", tmp_path / "o")
         took = time.perf_counter() - t0
     assert code == 2 and "no answer within" in err and len(err.splitlines()) == 1, err
@@ -78,14 +72,14 @@ def test_a_server_that_never_answers_fails_within_10_seconds(tmp_path, capsys):
 def test_bad_compare_table_in_a_config_file(tmp_path, capsys):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[compare]\nlr = [0.1, 'fast']\n")
-    code, _, err = _main(capsys, "--config", cfg, "--out", tmp_path / "o")
+    code, _, err = run_main(capsys, "--config", cfg, "--out", tmp_path / "o")
     assert code == 2 and len(err.splitlines()) == 1 and "[compare] lr" in err and "'fast'" in err
 
 
 # ------------------------------------------------------------------ the local pool
 def test_local_pool_equals_serial_recording(tmp_path, capsys):
     out = tmp_path / "out"
-    code, stdout, err = _main(capsys, "--compare", "lr=0.1,0.3,1.5", "--compare", "shuffle=false,true",
+    code, stdout, err = run_main(capsys, "--compare", "lr=0.1,0.3,1.5", "--compare", "shuffle=false,true",
                               "--epochs", 4, "--record-only", "--no-cache", "--jobs", 2, "--out", out)
     assert code == 0, err
     assert "runs 6/6" in err and "on 2 local process(es)" in err
@@ -118,7 +112,7 @@ def test_a_failed_run_is_reported_the_others_written_and_a_rerun_resumes(tmp_pat
     out = tmp_path / "out"
     argv = ["--compare", "lr=0.1,0.3,0.5", "--epochs", 3, "--record-only", "--jobs", 2, "--out", out]
     monkeypatch.setattr(run_mod, "record_task", flaky_record)
-    code, _, err = _main(capsys, *argv)
+    code, _, err = run_main(capsys, *argv)
     assert code == 1
     assert "sgd-anim: run lr=0.3 failed: the GPU caught fire" in err.splitlines()
     assert "1 of 3 runs failed (lr=0.3)" in err.splitlines()[-1]
@@ -126,7 +120,7 @@ def test_a_failed_run_is_reported_the_others_written_and_a_rerun_resumes(tmp_pat
     assert not (out / "runs/lr=0.3").exists()
     # Again: the two recorded runs come from the cache; only lr=0.3 is recorded.
     monkeypatch.setattr(run_mod, "record_task", only_lr_03)
-    code, _, err = _main(capsys, *argv)
+    code, _, err = run_main(capsys, *argv)
     assert code == 0, err
     assert "lr=0.1 from the cache" in err and "lr=0.5 from the cache" in err and "lr=0.3 recorded" in err
     assert len(list(csv.DictReader((out / "runs.csv").open()))) == 3
@@ -138,20 +132,20 @@ def test_several_traces_are_labelled_by_their_differing_settings(tmp_path, capsy
     b = record(TrainConfig(lr=0.5, epochs=3)).to_file(tmp_path / "b" / "trace.json")
     c = record(TrainConfig(lr=0.1, epochs=3)).to_file(tmp_path / "c.json")  # same settings as a
     out = tmp_path / "out"
-    code, _, err = _main(capsys, "--trace", a, "--trace", b, "--record-only", "--out", out, "-q")
+    code, _, err = run_main(capsys, "--trace", a, "--trace", b, "--record-only", "--out", out, "-q")
     assert code == 0, err
     assert sorted(p.name for p in (out / "runs").iterdir()) == ["lr=0.1", "lr=0.5"]
     assert (out / "runs/lr=0.5/trace.json").read_bytes() == b.read_bytes()
     out2 = tmp_path / "out2"
-    code, _, err = _main(capsys, "--trace", a, "--trace", c, "--record-only", "--out", out2, "-q")
+    code, _, err = run_main(capsys, "--trace", a, "--trace", c, "--record-only", "--out", out2, "-q")
     assert code == 0, err
     assert [r["label"] for r in csv.DictReader((out2 / "runs.csv").open())] == ["trace", "c"]
-    code, _, err = _main(capsys, "--trace", a, "--trace", b, "--lr", "0.2", "--out", tmp_path / "o3")
+    code, _, err = run_main(capsys, "--trace", a, "--trace", b, "--lr", "0.2", "--out", tmp_path / "o3")
     assert code == 2 and "--lr" in err
 
 
 def test_single_trace_still_renders_as_before(tmp_path, capsys):
     t = record(TrainConfig(epochs=2)).to_file(tmp_path / "t.json")
-    code, _, err = _main(capsys, "--trace", t, "--record-only", "--out", tmp_path / "o", "-q")
+    code, _, err = run_main(capsys, "--trace", t, "--record-only", "--out", tmp_path / "o", "-q")
     assert code == 0, err
     assert (tmp_path / "o/trace.json").read_bytes() == t.read_bytes() and not (tmp_path / "o/runs").exists()

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import render
+from tests.helpers import ROOT
 
 pytest.importorskip("distributed")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _stop(procs: list[subprocess.Popen]) -> None:
@@ -57,6 +57,7 @@ def cluster(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.subprocess
 def test_dask_traces_equal_local_ones_byte_for_byte(cluster, tmp_path, capsys):
     sweep = ["--compare", "lr=0.1,1.5", "--compare", "batch_size=1,2", "--epochs", "5", "--record-only", "--no-cache"]
     assert render.main([*sweep, "--out", str(tmp_path / "local"), "--jobs", "2"]) == 0

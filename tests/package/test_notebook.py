@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "assets" / "notebooks" / "walkthrough.ipynb"
+from tests.helpers import ROOT
+
+NOTEBOOK = ROOT / "assets" / "notebooks" / "walkthrough.ipynb"
 
 
 @pytest.mark.slow
+@pytest.mark.subprocess  # the notebook's kernel
 def test_walkthrough_notebook_executes_and_embeds_the_video(tmp_path):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")

@@ -12,9 +12,9 @@ import render
 from scenes import resources
 from scenes.job import build_job, example_config_names, load_config_file, preset_names
 from scenes.story.theme import available_themes, load_theme
+from tests.helpers import ROOT
 from training.errors import InputError
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("parts", [("presets.toml",), ("themes", "dark.toml"), ("themes", "light.toml"),

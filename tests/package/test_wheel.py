@@ -27,7 +27,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 ASSETS_PACKAGE = "sgd_anim_assets"
 SHIPPED_ASSETS = {"presets.toml", "themes/dark.toml", "themes/light.toml", "configs/adam.toml",
                   "configs/noisy_csv.toml", "data/noisy_line.csv", "notebooks/walkthrough.ipynb"}
@@ -96,6 +97,7 @@ def _user_env(tmp: Path) -> dict:
 
 
 @pytest.mark.slow
+@pytest.mark.subprocess
 def test_wheel_installs_and_renders_every_job_outside_the_repository(installed, tmp_path):
     venv, purelib, wheel, times = installed
     python, sgd_anim = venv / "bin" / "python", venv / "bin" / "sgd-anim"

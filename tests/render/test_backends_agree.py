@@ -15,6 +15,8 @@ from scenes.story.plan import GRADIENT, PlanSettings  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.recorder import record  # noqa: E402
 
+pytestmark = pytest.mark.slow  # Manim draws every scene
+
 SHORT = PlanSettings(detail_steps=3, intro=0.2, beat_seconds=(0.2, 0.2, 0.3, 0.2),
                      fast_forward=1.0, hold=0.3)
 FPS = QUALITIES["low"][2]

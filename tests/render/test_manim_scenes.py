@@ -15,6 +15,7 @@ from scenes.manim.render import QUALITIES, output_name, render_manim, run_scene 
 from scenes.manim.scenes import SCENES, fit_panel, plan_for  # noqa: E402
 from scenes.story.plan import PlanSettings  # noqa: E402
 from scenes.story.theme import load_theme  # noqa: E402
+from tests.helpers import hex_rgb  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.errors import InputError  # noqa: E402
 from training.recorder import record  # noqa: E402
@@ -34,6 +35,7 @@ def traces():
     }
 
 
+@pytest.mark.slow  # Manim
 @pytest.mark.parametrize("kind", ["default", "momentum", "diverged", "shuffled"])
 @pytest.mark.parametrize("scene", list(SCENES))
 def test_construct_runs_without_encoding(traces, scene, kind, tmp_path, monkeypatch):
@@ -54,6 +56,7 @@ def test_construct_runs_without_encoding(traces, scene, kind, tmp_path, monkeypa
         assert not any("Diverged" in c for c in captions[:-1]), captions
 
 
+@pytest.mark.slow  # Manim
 def test_dry_run_emits_exactly_the_planned_frames(traces, tmp_path, monkeypatch):
     """Without skipping, every frame is rasterised (no encoder): one per frame of the plan."""
     monkeypatch.chdir(tmp_path)
@@ -74,6 +77,7 @@ def test_dry_run_emits_exactly_the_planned_frames(traces, tmp_path, monkeypatch)
     assert len(sc.mobjects) < 60
 
 
+@pytest.mark.slow  # Manim
 def test_file_writer_passes_a_wait_on_as_one_repeated_frame(tmp_path, monkeypatch):
     """A static wait reaches the sink as one frame and a repeat count, as Manim emits it;
     render_manim then gives each writer that frame that many times."""
@@ -226,7 +230,7 @@ def test_fit_last_frame_line_passes_through_final_params(traces, tmp_path, monke
     img = np.asarray(Image.open(png).convert("RGB")).astype(int)
     h, w = img.shape[:2]
     theme = load_theme("light")
-    line_rgb = np.array([int(theme.color("line")[i:i + 2], 16) for i in (1, 3, 5)])
+    line_rgb = hex_rgb(theme.color("line")).astype(int)
     panel = fit_panel(tr, theme, "fit")
     fw = 8.0 * w / h
     lim = panel.lim

@@ -3,8 +3,6 @@ Python API, a slide per beat with its notes, then converted to HTML and PowerPoi
 manim-slides' converters; and its command line on a file of one's own."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("manim")
@@ -13,6 +11,7 @@ pytest.importorskip("manim_slides")
 from scenes.story.plan import PlanSettings  # noqa: E402
 from scenes.story.notes import slide_notes  # noqa: E402
 from scenes.story.story import Story, plan_of  # noqa: E402
+from tests.helpers import ROOT  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.recorder import record  # noqa: E402
 
@@ -67,6 +66,7 @@ def test_manim_slides_presents_and_converts_the_walkthrough(tmp_path, monkeypatc
 
 
 @pytest.mark.slow
+@pytest.mark.subprocess
 def test_manim_slides_command_line_renders_a_subclass_from_a_file_of_ones_own(tmp_path):
     """The README's route: a two-line file, `manim-slides render`, the run from SGD_ANIM_TRACE
     (a file in the package's own folder would let Manim import scenes.py as `scenes`)."""
@@ -76,13 +76,12 @@ def test_manim_slides_command_line_renders_a_subclass_from_a_file_of_ones_own(tm
 
     from manim_slides.config import PresentationConfig
 
-    root = Path(__file__).resolve().parent.parent
     tr = record(TrainConfig(epochs=2))
     tr.to_file(tmp_path / "trace.json")
     (tmp_path / "sgd_slides.py").write_text(
         "from scenes.manim.slides import WalkthroughSlide\n\n\nclass SGDSlides(WalkthroughSlide):\n    pass\n")
     env = {**os.environ, "SGD_ANIM_TRACE": str(tmp_path / "trace.json"), "SGD_ANIM_DETAIL_STEPS": "1",
-           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     res = subprocess.run([sys.executable, "-m", "manim_slides", "render", "-ql", "--disable_caching",
                           "sgd_slides.py", "SGDSlides"], cwd=tmp_path, env=env, capture_output=True,
                          text=True, timeout=900)

@@ -11,6 +11,7 @@ from scenes.mpl.render import (FrameRenderer, _setup, build_plan, make_animation
                                render_matplotlib, text_steps)
 from scenes.story.plan import FAST, GRADIENT, HOLD, PlanSettings
 from scenes.writers import NullWriter
+from tests.helpers import hex_rgb
 from training.config import TrainConfig
 from training.errors import InputError
 from training.recorder import record
@@ -30,11 +31,6 @@ def renderer(trace, size=(640, 360), theme="light", plan=None, views=VIEWS):
     return FrameRenderer(scene, build_plan(trace, plan))
 
 
-def hex_rgb(color: str) -> np.ndarray:
-    color = color.lstrip("#")
-    return np.array([int(color[i:i + 2], 16) for i in (0, 2, 4)], dtype=float)
-
-
 def to_pixel(ax, height, x, y):
     """Data (x, y) to (row, col) in the frame array."""
     dx, dy = ax.transData.transform((x, y))
@@ -42,7 +38,7 @@ def to_pixel(ax, height, x, y):
 
 
 def test_null_writer_counts_every_frame(trace):
-    r = renderer(trace, SMALL)
+    r = renderer(trace, SMALL, plan=PlanSettings(fps=10))  # 229 frames: the count is the check
     w = NullWriter()
     with w.saving(None, SMALL, 30):
         for f in r.frames(workers=1):
@@ -127,7 +123,8 @@ def test_fast_forward_numbers_refresh_a_few_times_a_second(trace):
 def test_diverged_and_empty_traces_stay_readable():
     div = record(TrainConfig(lr=10))
     assert div.status.diverged
-    r = renderer(div, SMALL)
+    low_fps = PlanSettings(fps=10)  # every beat's first and last frame, fewer in between
+    r = renderer(div, SMALL, plan=low_fps)
     last = len(r.plan) - 1
     r.frame(last)
     caption = r.scene.header.caption
@@ -146,7 +143,7 @@ def test_diverged_and_empty_traces_stay_readable():
     assert drawn > 0
     empty = dataclasses.replace(div, steps={k: v[:0] for k, v in div.steps.items()},
                                 status=TraceStatus("diverged", 0, "test"))
-    r0 = renderer(empty, SMALL)
+    r0 = renderer(empty, SMALL, plan=low_fps)
     for i in range(len(r0.plan)):
         r0.frame(i)
     assert r0.scene.header.caption.get_text().startswith("Diverged at step 0:")

@@ -8,15 +8,11 @@ import pytest
 from scenes.compare.race import render_race
 from scenes.story.plan import PlanSettings
 from scenes.story.race import RaceStory
+from tests.helpers import hex_rgb
 from training.config import TrainConfig
 from training.recorder import record
 
 pytestmark = pytest.mark.slow
-
-
-def hex_rgb(color: str) -> np.ndarray:
-    color = color.lstrip("#")
-    return np.array([int(color[i:i + 2], 16) for i in (0, 2, 4)], dtype=float)
 
 
 def test_manim_race_low_quality(tmp_path):

@@ -12,6 +12,7 @@ from scenes.mpl.race import RaceRenderer, RaceScene
 from scenes.story.plan import PlanSettings
 from scenes.story.race import RaceStory
 from scenes.story.theme import load_theme
+from tests.helpers import hex_rgb
 from training.config import TrainConfig
 from training.recorder import record
 
@@ -41,11 +42,6 @@ def make(runs, size, theme="light", varied=("lr",)):
     race = RaceStory(runs, list(varied))
     plan = race.plan(PLAN)
     return RaceRenderer(RaceScene(race, load_theme(theme), size), plan)
-
-
-def hex_rgb(color: str) -> np.ndarray:
-    color = color.lstrip("#")
-    return np.array([int(color[i:i + 2], 16) for i in (0, 2, 4)], dtype=float)
 
 
 def text_boxes(fig, renderer):

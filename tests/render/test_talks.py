@@ -8,7 +8,6 @@ headless Chromium. Rendering tests are small (480x270, 10 fps, one detail step).
 from __future__ import annotations
 
 import re
-import sys
 import time
 import xml.etree.ElementTree as ET
 import zlib
@@ -17,19 +16,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import render  # noqa: E402
-from scenes.story import Story  # noqa: E402
-from scenes.story.plan import BEATS, FAST, PlanSettings  # noqa: E402
-from scenes.mpl.views import _fmt as number  # noqa: E402  (how the poster writes numbers)
-from scenes.story.notes import num, slide_notes  # noqa: E402
-from scenes.writers.vtt import cue_ms, frame_at, parse_vtt, timestamp, vtt_text  # noqa: E402
-from training.config import TrainConfig  # noqa: E402
-from training.recorder import record  # noqa: E402
-from tests import browser  # noqa: E402
+import render
+from scenes.mpl.views import _fmt as number  # how the poster writes numbers
+from scenes.story import Story
+from scenes.story.notes import num, slide_notes
+from scenes.story.plan import BEATS, FAST, PlanSettings
+from scenes.writers.vtt import cue_ms, frame_at, parse_vtt, timestamp, vtt_text
+from tests import browser
+from tests.helpers import ROOT
+from training.config import TrainConfig
+from training.recorder import record
 
 SMALL = ["--size", "480x270", "--fps", "10", "--detail-steps", "1", "--quiet"]
 
@@ -287,6 +283,7 @@ needs_browser = pytest.mark.skipif(browser.missing() is not None, reason=str(bro
 
 @needs_browser
 @pytest.mark.slow
+@pytest.mark.browser
 def test_presenter_mode_moves_exactly_one_beat_per_key_press(trace, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys

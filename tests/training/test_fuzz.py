@@ -1,13 +1,14 @@
 """Fuzz the readers of user files (issue 6, "Security"): every input either loads or raises
 InputError with a one-line message, never any other exception.
 
-Bounded and fast: at most ~200 examples per property, no deadline, no torch.
+Bounded and fast: a few examples per property in the suite (the Hypothesis profile "suite",
+tests/conftest.py), no deadline, no torch; tests/training/test_fuzz_thorough.py (slow) runs
+them again with many more.
 """
 from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -15,22 +16,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tomli_w
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from scenes.job import build_job, load_config_file
+from tests.helpers import doc_paths, trace_doc
+from training.data import DataSpec, Dataset, load_csv, load_data, parse_csv_text
+from training.errors import InputError
+from training.trace import Trace
 
-from scenes.job import build_job, load_config_file  # noqa: E402
-from training.data import DataSpec, Dataset, load_csv, load_data, parse_csv_text  # noqa: E402
-from training.errors import InputError  # noqa: E402
-from training.trace import SCHEMA_VERSION, Trace  # noqa: E402
-
-# SGD_ANIM_FUZZ_EXAMPLES=5000 for a longer hunt; the default keeps the whole file at a few seconds.
-_N = int(os.environ.get("SGD_ANIM_FUZZ_EXAMPLES", "200"))
-FUZZ = settings(max_examples=_N, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-FEW = settings(max_examples=max(1, _N // 2), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# How many examples: the loaded Hypothesis profile's (see tests/conftest.py); FEW for the
+# properties that write a file per example.
+FUZZ = settings(settings.default)
+FEW = settings(settings.default, max_examples=max(1, settings.default.max_examples // 2))
 FLOAT32_MAX = 3.4028234663852886e38
 
 
@@ -41,41 +39,7 @@ def assert_clear(err: InputError) -> None:
     assert len(msg) < 2000, f"a {len(msg)}-character message"
 
 
-# ------------------------------------------------------------------ a valid trace, built without torch
-def valid_doc(n_points: int = 5, n_steps: int = 4, batch: int = 2, diverged: bool = False) -> dict:
-    x = [0.2 * (i + 1) for i in range(n_points)]
-    y = [0.5 * v + 0.1 for v in x]
-    steps: dict[str, list] = {k: [] for k in ("epoch", "batch", "a", "b", "loss", "full_loss", "grad_a",
-                                             "grad_b", "update_a", "update_b", "indices", "pred", "residual")}
-    a, b = 1.0, 1.0
-    per_epoch = n_points // batch
-    for k in range(n_steps):
-        idx = [(k % per_epoch) * batch + j for j in range(batch)]
-        pred = [a * x[i] + b for i in idx]
-        res = [p - y[i] for p, i in zip(pred, idx)]
-        ga = 2 * sum(r * x[i] for r, i in zip(res, idx)) / batch
-        gb = 2 * sum(res) / batch
-        steps["epoch"].append(k // per_epoch)
-        steps["batch"].append(k % per_epoch)
-        for key, val in (("a", a), ("b", b), ("loss", sum(r * r for r in res) / batch), ("full_loss", 0.5),
-                         ("grad_a", ga), ("grad_b", gb), ("update_a", -0.1 * ga), ("update_b", -0.1 * gb)):
-            steps[key].append(val)
-        steps["indices"].append(idx)
-        steps["pred"].append(pred)
-        steps["residual"].append(res)
-        a, b = a - 0.1 * ga, b - 0.1 * gb
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "config": {"lr": 0.1, "batch_size": batch, "data": {"kind": "article"}},
-        "versions": {"numpy": "x"},
-        "status": {"state": "diverged", "step": n_steps, "reason": "test"} if diverged else {"state": "completed"},
-        "final": {"a": a, "b": b},
-        "n_steps": n_steps,
-        "data": {"x": x, "y": y},
-        "steps": steps,
-    }
-
-
+# ------------------------------------------------------------------ a valid trace (tests/helpers.py: trace_doc)
 def check_trace_text(text: str) -> Trace | None:
     try:
         trace = Trace.from_json(text, "fuzz.json")
@@ -91,8 +55,8 @@ def check_trace_text(text: str) -> Trace | None:
 
 
 def test_the_hand_built_trace_is_valid():
-    assert check_trace_text(json.dumps(valid_doc())) is not None
-    assert check_trace_text(json.dumps(valid_doc(diverged=True))) is not None
+    assert check_trace_text(json.dumps(trace_doc())) is not None
+    assert check_trace_text(json.dumps(trace_doc(diverged=True))) is not None
 
 
 json_values = st.recursive(
@@ -121,30 +85,12 @@ def test_trace_from_arbitrary_json_value(value):
     check_trace_text(json.dumps(value))
 
 
-def _paths(doc: dict) -> list[tuple]:
-    """Every path to a value in the doc, down to list items."""
-    out: list[tuple] = []
-    stack: list[tuple] = [()]
-    while stack:
-        path = stack.pop()
-        node = doc
-        for p in path:
-            node = node[p]
-        if path:
-            out.append(path)
-        if isinstance(node, dict):
-            stack.extend(path + (k,) for k in node)
-        elif isinstance(node, list):
-            stack.extend(path + (i,) for i in range(len(node)))
-    return sorted(out, key=repr)
-
-
 @st.composite
 def mutated_docs(draw):
-    doc = valid_doc(n_points=draw(st.integers(2, 6)), n_steps=draw(st.integers(0, 4)), batch=1,
+    doc = trace_doc(n_points=draw(st.integers(2, 6)), n_steps=draw(st.integers(0, 4)), batch=1,
                     diverged=draw(st.booleans()))
     for _ in range(draw(st.integers(1, 3))):
-        paths = _paths(doc)
+        paths = doc_paths(doc)
         if not paths:
             break
         path = draw(st.sampled_from(paths))
@@ -177,7 +123,7 @@ def test_trace_from_mutated_valid_trace(doc):
 @FUZZ
 @given(st.data())
 def test_trace_truncated_or_with_a_byte_changed(data):
-    text = json.dumps(valid_doc(), indent=1)
+    text = json.dumps(trace_doc(), indent=1)
     cut = data.draw(st.integers(0, len(text)))
     where = data.draw(st.integers(0, len(text) - 1))
     char = data.draw(st.characters())

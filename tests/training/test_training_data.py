@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers import ROOT
 from training.config import TrainConfig
 from training.data import DataSpec, load_csv, load_data, synthetic
 from training.errors import InputError
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
@@ -202,6 +202,7 @@ def test_record_validates_before_training(one_line):
 
 
 # --------------------------------------------------------------------------- no torch
+@pytest.mark.subprocess
 def test_trace_and_data_do_not_import_torch():
     code = ("import sys; import training.trace, training.data, training.errors; "
             "assert 'torch' not in sys.modules, 'torch was imported'; "

@@ -25,13 +25,13 @@ import pytest
 
 import render
 from scenes.web.serve import MAX_BODY, App, Busy, make_server, parse_settings
+from tests.helpers import RENDER_PY, default_sigint, run_main
 from training.config import TrainConfig
 from training.data import ARTICLE_X, ARTICLE_Y
 from training.errors import InputError
 from training.recorder import record
 from training.trace import Trace
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _render(job, trace, out):
@@ -133,8 +133,9 @@ def test_trace_is_the_cli_s_recording(port):
 
 
 def cli_error(argv: list[str], capsys, tmp_path) -> str:
-    assert render.main([*argv, "--record-only", "--out", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err.strip()
+    code, _, err = run_main(capsys, *argv, "--record-only", "--out", tmp_path / "out")
+    assert code == 2, err
+    err = err.strip()
     assert err.startswith("sgd-anim: error: "), err
     return err[len("sgd-anim: error: "):]
 
@@ -368,10 +369,17 @@ def test_busy_is_not_an_input_error():
     assert not issubclass(Busy, InputError)
 
 
-def test_ctrl_c_stops_it_cleanly_and_leaves_no_file(tmp_path):
-    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "render.py"), "--serve", "--port", "0"], cwd=tmp_path,
-                            env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+@pytest.mark.subprocess
+def test_ctrl_c_stops_it_cleanly_and_leaves_no_file(tmp_path, tmp_path_factory):
+    # The run is recorded (an empty trace cache), whatever ran before. Torch keeps its own
+    # cache (torchinductor_USER, made when a first optimizer imports torch._dynamo) in TMPDIR
+    # unless told: elsewhere, since TMPDIR is where the server's files must not be left.
+    elsewhere = tmp_path_factory.mktemp("serve-caches")
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1",
+           "SGD_ANIM_CACHE": str(elsewhere / "sgd-anim"), "TORCHINDUCTOR_CACHE_DIR": str(elsewhere / "torch")}
+    proc = subprocess.Popen([sys.executable, str(RENDER_PY), "--serve", "--port", "0"], cwd=tmp_path,
+                            env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
     try:
         url = None
         deadline = time.time() + 120
@@ -406,6 +414,7 @@ def test_serve_flags_are_checked(argv, words, capsys):
 
 # ------------------------------------------------------------------ the page in a browser
 @pytest.mark.slow
+@pytest.mark.browser
 def test_moving_a_slider_redraws_a_fresh_run(port):
     from tests import browser
     if browser.missing():

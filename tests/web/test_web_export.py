@@ -20,11 +20,11 @@ from scenes.story import Story
 from scenes.story.frames import Reveal, apply_reveal
 from scenes.web import export as ex
 from scenes.web.page import player_page
+from tests.helpers import ROOT
 from training.config import TrainConfig
 from training.errors import InputError
 from training.recorder import record
 
-ROOT = Path(__file__).resolve().parent.parent
 DATA_BLOCK = re.compile(r'<script type="application/json" id="sgd-story">(.*?)</script>', re.S)
 
 

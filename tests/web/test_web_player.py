@@ -17,7 +17,8 @@ import pytest
 
 from tests import browser
 
-pytestmark = pytest.mark.skipif(browser.missing() is not None, reason=str(browser.missing()))
+pytestmark = [pytest.mark.slow, pytest.mark.browser,
+              pytest.mark.skipif(browser.missing() is not None, reason=str(browser.missing()))]
 
 from scenes.mpl.views import _fmt  # noqa: E402
 from scenes.story import Story  # noqa: E402

@@ -204,7 +204,12 @@ def test_render_race_writes_the_html_alone(traces, tmp_path):
 
 
 # ------------------------------------------------------------------ in the browser
-needs_browser = pytest.mark.skipif(browser.missing() is not None, reason=str(browser.missing()))
+def needs_browser(test):
+    """Drives Chromium: slow, marked browser, and skipped (saying why) where it is missing."""
+    for mark in (pytest.mark.slow, pytest.mark.browser,
+                 pytest.mark.skipif(browser.missing() is not None, reason=str(browser.missing()))):
+        test = mark(test)
+    return test
 
 COLOUR_COUNT = """
 var c = document.getElementById(arguments[0]), want = arguments[1], d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
