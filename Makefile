@@ -1,18 +1,28 @@
 # The README's two commands: `make render` and `make test`. Each installs what it needs first.
 PY := .venv/bin/python
 
-.PHONY: setup render test test-fast bench clean
+.PHONY: setup render test test-fast test-serial test-fuzz bench clean
 setup:
 	@bash .ci/setup.sh
 
 render: setup
 	$(PY) render.py
 
+# Every test, in parallel (pytest-xdist, a worker per core: addopts in pyproject.toml).
 test: setup
 	$(PY) -m pytest -q
 
+# The inner loop: no video, Manim, browser, Dask, notebook or wheel (about a minute).
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
+
+# One process, in order: for a debugger or print().
+test-serial: setup
+	$(PY) -m pytest -q -p no:xdist
+
+# The fuzz properties with thousands of examples each (the suite runs a few; minutes).
+test-fuzz: setup
+	$(PY) -m pytest -q tests/training -m hypothesis --hypothesis-profile=hunt
 
 bench: setup
 	$(PY) benchmarks/bench_record.py

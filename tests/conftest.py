@@ -1,16 +1,76 @@
-"""Shared test setup: the repository root on sys.path, and a one-line-message check."""
+"""Shared test setup: the repository root on sys.path, caches private to each test process,
+the Hypothesis profiles, the shared fixtures, and the check that a test starting a Python
+interpreter is marked ``subprocess``.
+
+The helpers themselves (the command-line runners, colours, hand-built traces) are plain
+functions in tests/helpers.py; tests/browser.py drives Chromium.
+"""
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+# ------------------------------------------------------------------ parallel by default
+def pytest_addoption(parser, pluginmanager):
+    """pyproject.toml's addopts ask pytest-xdist for a worker per core. With the plugin turned
+    off (``-p no:xdist``, to debug in one process) its options would be unknown and pytest
+    would stop: they are declared here instead, and do nothing. (``-n 0`` works as well.)"""
+    if pluginmanager.is_blocked("xdist"):
+        group = parser.getgroup("xdist", "pytest-xdist is off (-p no:xdist): its options do nothing")
+        group._addoption("-n", "--numprocesses", dest="numprocesses", default=0)  # (lowercase: as xdist does)
+        group.addoption("--dist", dest="dist", default="no")
+
+
+# ------------------------------------------------------------------ Hypothesis
+# The suite runs a few examples per property ("suite"); the slow test in
+# tests/training/test_fuzz_thorough.py runs them all again with "thorough"; a long hunt by hand:
+#   pytest tests/training --hypothesis-profile=hunt -p no:xdist
+# (SGD_ANIM_FUZZ_EXAMPLES=N still sets the number of examples, whatever the profile.)
+_QUIET = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("suite", max_examples=30, **_QUIET)
+settings.register_profile("thorough", max_examples=300, **_QUIET)
+settings.register_profile("hunt", max_examples=5000, **_QUIET)
+settings.load_profile("suite")
+if os.environ.get("SGD_ANIM_FUZZ_EXAMPLES"):
+    settings.register_profile("env", max_examples=int(os.environ["SGD_ANIM_FUZZ_EXAMPLES"]), **_QUIET)
+    settings.load_profile("env")
+
+
+# ------------------------------------------------------------------ caches
+@pytest.fixture(scope="session", autouse=True)
+def _private_caches(tmp_path_factory):
+    """Tests never read or fill the user's ~/.cache/sgd-anim: the trace cache (and Manim's,
+    which lives under it) is a folder of this test process's own temporary folder. Under
+    pytest-xdist each worker has its own base folder, so workers never share a cache. Set for
+    the whole session, so module- and session-scoped fixtures use it too; a test that needs
+    an empty cache sets its own with monkeypatch (the ``fresh_cache`` fixture)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SGD_ANIM_CACHE", str(tmp_path_factory.getbasetemp() / "sgd-anim-cache"))
+    mp.delenv("SGD_ANIM_MANIM_CACHE", raising=False)  # Manim's cache: under SGD_ANIM_CACHE
+    yield
+    mp.undo()
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch) -> Path:
+    """An empty trace cache for this test alone (for tests about what the cache holds)."""
+    path = tmp_path / "cache"
+    monkeypatch.setenv("SGD_ANIM_CACHE", str(path))
+    return path
+
+
+# ------------------------------------------------------------------ shared fixtures
 def _assert_one_line(exc: BaseException, *must_contain: str) -> str:
     """The message of a user-facing error: non-empty, one line, naming what it must name."""
     msg = str(exc)
@@ -27,7 +87,54 @@ def one_line():
     return _assert_one_line
 
 
+@pytest.fixture(scope="session")
+def good_trace_text(tmp_path_factory) -> str:
+    """A small real trace (2 epochs of the article's run), recorded once through the CLI."""
+    import render
+
+    folder = tmp_path_factory.mktemp("good-trace")
+    assert render.main(["--record-only", "--quiet", "--no-cache", "--epochs", "2", "--out", str(folder)]) == 0
+    return (folder / "trace.json").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ tests that start interpreters
+def _starts_python(args) -> bool:
+    """Whether a Popen's command line runs a Python interpreter (or a script of one)."""
+    if isinstance(args, (str, bytes)):
+        text = os.fsdecode(args)
+        try:
+            words = shlex.split(text)
+        except ValueError:  # unbalanced quotes: the words are enough to name the program
+            words = text.split()
+    elif isinstance(args, os.PathLike):
+        words = [os.fspath(args)]
+    else:
+        words = [os.fsdecode(a) for a in args]
+    if not words:
+        return False
+    program = Path(words[0]).name
+    if program.startswith("python") or program in ("sgd-anim", "manim", "manim-slides"):
+        return True
+    return program in ("bash", "sh") and sys.executable in " ".join(words[1:])
+
+
 @pytest.fixture(autouse=True)
-def _private_trace_cache(tmp_path_factory, monkeypatch):
-    """Tests never read or fill the user's ~/.cache/sgd-anim (Manim's cache lives there too)."""
-    monkeypatch.setenv("SGD_ANIM_CACHE", str(tmp_path_factory.getbasetemp() / "sgd-anim-cache"))
+def _interpreters_are_marked(request, monkeypatch):
+    """A test that starts a Python interpreter must be marked ``subprocess`` (each costs seconds:
+    ``pytest -m "not subprocess"`` leaves them out). Checked, so that the mark keeps itself."""
+    if request.node.get_closest_marker("subprocess"):
+        yield
+        return
+    started: list[str] = []
+    real_init = subprocess.Popen.__init__
+
+    def init(self, args, *a, **k):
+        if _starts_python(args):
+            started.append(str(args)[:200])
+        real_init(self, args, *a, **k)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", init)
+    yield
+    if started:
+        pytest.fail(f"{request.node.nodeid} starts a Python interpreter but is not marked "
+                    f"@pytest.mark.subprocess: {started[0]}", pytrace=False)
