@@ -37,12 +37,13 @@ def _say(msg: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from scenes.stopping import stop_on_signals
-    argv = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in argv
+    from scenes.stopping import stop_on_signals  # first: a small module, so handled from the start
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     # SIGTERM and SIGHUP stop a run as Ctrl-C does: cleaned up, then exit 128 + the signal.
-    with stop_on_signals():
-        return _main(argv, debug)
+    # Called as the program (no argv: the console script, python render.py), the process
+    # ends with main: a signal after the work is done is ignored.
+    with stop_on_signals(ignore_after=argv is None):
+        return _main(list(sys.argv[1:] if argv is None else argv), debug)
 
 
 def _main(argv: list[str], debug: bool) -> int:

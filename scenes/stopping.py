@@ -79,11 +79,13 @@ def _handler(signum: int, frame) -> None:
 
 
 @contextlib.contextmanager
-def stop_on_signals() -> Iterator[None]:
+def stop_on_signals(*, ignore_after: bool = False) -> Iterator[None]:
     """SIGINT, SIGTERM and SIGHUP raise :class:`Stopped` in the main thread inside the block;
-    the handlers before it are put back after. A signal ignored when the block starts (SIGHUP
-    under ``nohup``, SIGINT in a background job) stays ignored. Outside the main thread (where
-    Python cannot set handlers) it does nothing."""
+    the handlers before it are put back after, or with ``ignore_after`` (the program ends
+    with the block: a signal while the interpreter shuts down, the work done, would only
+    turn exit 0 into a traceback) the stop signals are ignored from then on. A signal
+    ignored when the block starts (SIGHUP under ``nohup``, SIGINT in a background job) stays
+    ignored. Outside the main thread (where Python cannot set handlers) it does nothing."""
     global _owner, _signum
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -98,7 +100,7 @@ def stop_on_signals() -> Iterator[None]:
         yield
     finally:
         for s, old in before.items():
-            signal.signal(s, old if old is not None else signal.SIG_DFL)
+            signal.signal(s, signal.SIG_IGN if ignore_after else old if old is not None else signal.SIG_DFL)
         _requested.clear()
         _owner, _signum = None, 0
 
