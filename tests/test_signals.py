@@ -97,6 +97,29 @@ HOOK = textwrap.dedent('''
             print("PAUSED", flush=True)
             time.sleep(120)
         rec.record = record
+    elif at == "race":  # two runs into one folder: both commit at once, renames slowed
+        import hashlib, json, pathlib
+        from scenes import staging
+        meet = pathlib.Path(os.environ["RACE_DIR"])
+        first, each = (float(v) for v in os.environ["RACE_PACE"].split(","))
+        real_commit, real_replace = staging.Staging.commit, os.replace
+        def replace(a, b):
+            time.sleep(first if "STAGING_PREFIX" not in str(b) else 0)
+            real_replace(a, b)
+            time.sleep(each if "STAGING_PREFIX" not in str(b) else 0)
+        def commit(self):
+            staged = {p.relative_to(self.path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                      for p in self.path.rglob("*") if p.is_file()}
+            (meet / f"{os.getpid()}.json").write_text(json.dumps(staged))
+            while len(list(meet.glob("*.json"))) < 2:
+                time.sleep(0.005)
+            os.replace = replace
+            if os.environ.get("RACE_NO_LOCK"):  # to see this test fail without the lock
+                import contextlib
+                staging._turn = lambda folder: contextlib.nullcontext()
+            real_commit(self)
+            (meet / f"{os.getpid()}.done").write_text(str(time.monotonic_ns()))
+        staging.Staging.commit = commit
     import render
     sys.exit(render.main())  # as the program: flags from sys.argv
 ''').replace("STAGING_PREFIX", STAGING_PREFIX)
@@ -127,10 +150,10 @@ def trace_file(tmp_path):
     return tmp_path / "rec" / "trace.json"
 
 
-def start(tmp_path: Path, at: str, *args: str) -> subprocess.Popen:
+def start(tmp_path: Path, at: str, *args: str, **env_vars: str) -> subprocess.Popen:
     hook = tmp_path / "hook.py"
     hook.write_text(HOOK)
-    env = {**os.environ, "SGD_ROOT": str(ROOT), "PAUSE_AT": at, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "SGD_ROOT": str(ROOT), "PAUSE_AT": at, "PYTHONUNBUFFERED": "1", **env_vars}
     return subprocess.Popen([sys.executable, str(hook), *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -197,6 +220,32 @@ def test_a_signal_during_the_commit_ends_it_whole(tmp_path, trace_file):
         "sgd_frames/frame_00000.png"]
     assert after["notes.txt"] == before["notes.txt"] and after["sgd.html"] == before["sgd.html"]
     assert not [p for p in out.iterdir() if p.name.startswith(STAGING_PREFIX)]
+
+
+# ------------------------------------------------------------------ two runs into one folder
+@pytest.mark.slow
+def test_two_renders_into_one_folder_end_with_the_last_one_s_set(tmp_path, trace_file):
+    """Both runs stage their outputs, then commit at the same moment with renames slowed so
+    that they would interleave (the first starts first and is slower): the folder ends with
+    every file of the run that finished last, byte for byte, and nothing of the other."""
+    out = tmp_path / "out"
+    earlier_outputs(out)
+    meet = tmp_path / "meet"
+    meet.mkdir()
+    procs = [start(tmp_path, "race", "--out", str(out), "--trace", str(trace_file), "--theme", theme,
+                   "--format", "gif,png,frames,html", *SMALL, RACE_DIR=str(meet), RACE_PACE=pace)
+             for theme, pace in (("light", "0,0.03"), ("dark", "0.005,0.01"))]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    import hashlib
+    runs = {int(f.stem): json.loads(f.read_text()) for f in meet.glob("*.json")}
+    last = max(runs, key=lambda pid: int((meet / f"{pid}.done").read_text()))
+    files = {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in out.rglob("*") if p.is_file() and p.name != "notes.txt"}
+    assert files == runs[last]
+    other = next(r for pid, r in runs.items() if pid != last)
+    assert all(other[n] != runs[last][n] for n in ("config.toml", "sgd.gif", "sgd.png", "sgd.html"))
 
 
 # ------------------------------------------------------------------ a comparison
