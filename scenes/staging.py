@@ -41,12 +41,6 @@ __all__ = ["STAGING_PREFIX", "Staging", "create_folder", "shown_name"]
 STAGING_PREFIX = ".sgd-anim-staging."
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def create_folder(out: Path) -> list[Path]:
     """Create ``out`` and its missing parents; the folders created, outermost first (so that
     a run that fails can remove what it made, and nothing else)."""
@@ -121,8 +115,8 @@ class Staging:
         try:
             with signals_held():  # a signal is delivered after: then the except below cleans up
                 self._created = create_folder(self.out)
+                # Private (0700); the files and the frames folder in it get the usual modes.
                 self.path = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.out))
-                os.chmod(self.path, 0o777 & ~_umask())  # mkdtemp makes 0700; moved-out sub-folders keep the usual mode
         except BaseException:
             self._clean()
             raise

@@ -190,7 +190,8 @@ MOMENTS = [  # (moment, signal, formats)
 def test_a_signal_at_each_moment_leaves_the_folder_as_it_was(tmp_path, trace_file, at, signum, formats):
     out = tmp_path / "out"
     before = earlier_outputs(out)
-    source = ["--no-cache", "--epochs", "2"] if at == "recording" else ["--trace", str(trace_file)]
+    # Recording: a --record-only run (the same trace stage as a render's, before any file).
+    source = ["--no-cache", "--epochs", "2", "--record-only"] if at == "recording" else ["--trace", str(trace_file)]
     proc = start(tmp_path, at, "--out", str(out), "--format", formats, *source, *SMALL)
     wait_paused(proc)
     err, seconds = stop(proc, signum)
