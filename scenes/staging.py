@@ -12,7 +12,8 @@ loop of renames inside one file system (the staging folder is in the output fold
 nothing else in it. Each earlier file about to be replaced first gets a second name in the
 staging folder, so a rename in the loop frees no disk blocks (that happens afterwards, when
 the staging folder is removed): measured on ext4, the loop for eight files and a frames
-folder took 0.2-0.5 ms, against 1.5-30 ms (load-dependent) when each rename freed the file it replaced.
+folder took 0.2-0.5 ms, against 1.5-30 ms (with the machine's load) when each rename freed
+the file it replaced.
 During that window:
 
 - a stop signal is held back until the loop has ended (:func:`scenes.stopping.signals_held`),
