@@ -30,7 +30,8 @@ __all__ = ["STOP_SIGNALS", "Stopped", "StopRequested", "stop_on_signals", "signa
            "check_stop", "signal_name"]
 
 # The signals that stop a run, where the platform has them (Windows has no SIGHUP).
-STOP_SIGNALS: tuple[int, ...] = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+STOP_SIGNALS: tuple[int, ...] = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP")
+                                      if hasattr(signal, n))
 
 
 def signal_name(signum: int) -> str:
