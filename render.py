@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
+import signal
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -22,7 +22,7 @@ __all__ = ["main", "build_parser"]
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C; SIGTERM gives 143, SIGHUP 129 (128 + the signal's number)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,17 +37,27 @@ def _say(msg: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in argv
+    from scenes.stopping import stop_on_signals  # first: a small module, so handled from the start
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    # SIGTERM and SIGHUP stop a run as Ctrl-C does: cleaned up, then exit 128 + the signal.
+    # Called as the program (no argv: the console script, python render.py), the process
+    # ends with main: a signal after the work is done is ignored.
+    with stop_on_signals(ignore_after=argv is None):
+        return _main(list(sys.argv[1:] if argv is None else argv), debug)
+
+
+def _main(argv: list[str], debug: bool) -> int:
     try:
         parser = build_parser()
         args = _parse(parser, argv)
         return _run(vars(args))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM / SIGHUP (scenes.stopping.Stopped)
         if debug:
             raise
-        _say("interrupted; no partial output was left behind")
-        return EXIT_INTERRUPTED
+        signum = getattr(e, "signum", signal.SIGINT)
+        by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+        _say(f"interrupted{by}; no partial output was left behind")
+        return 128 + signum
     except Exception as e:  # noqa: BLE001 - the one place that turns errors into one line
         from training.errors import InputError
         if debug:
@@ -57,8 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         if isinstance(e, OSError) and e.errno is not None:
             # Name the file the user asked for, not our temporary ".sgd.x1y2.part.mp4".
-            name = re.sub(r"\.([^/]+)\.[^./]+\.part(\.[^/]*)?$", r"\1\2", str(e.filename or ""))
-            _say(f"error: {e.strerror}: {name}".rstrip(": "))
+            from scenes.staging import shown_name
+            _say(f"error: {e.strerror}: {shown_name(str(e.filename or ''))}".rstrip(": "))
             return EXIT_FAILED
         first = str(e).splitlines()[0] if str(e) else ""
         what = first if isinstance(e, RuntimeError) and first else f"{type(e).__name__}: {first}"

@@ -2,7 +2,9 @@
 
 :class:`Encoders` opens every requested writer, and the captions file beside the videos,
 hands each frame to each writer, and commits them together: each writer renames its file
-into place when the block ends cleanly and removes it on any error. Every backend (the
+into place when the block ends cleanly and removes it on any error. (The pipeline runs it
+inside a staging folder, :mod:`scenes.staging`, so those names are moved into the output
+folder only when the whole run has succeeded.) Every backend (the
 matplotlib and Manim videos, both races) feeds its frames through it: a push loop calls it
 per frame, Manim's file writer calls it as its frame sink.
 """
@@ -15,6 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from scenes.stopping import check_stop
 from scenes.writers import get_writer
 from scenes.writers.vtt import SUBTITLE_FORMATS, vtt_file
 
@@ -76,6 +79,7 @@ class Encoders:
         return bool(stack.__exit__(*exc)) if stack is not None else False
 
     def __call__(self, frame: np.ndarray, repeat: int = 1) -> None:
+        check_stop()  # a render in a server's thread ends at its next frame once a stop signal came
         if self.frame_times is not None:  # the time since the last frame, shared by its repeats
             now = time.perf_counter()
             self.frame_times.extend([(now - self._t) / repeat] * repeat)

@@ -11,7 +11,10 @@ the live server (:mod:`scenes.web.serve`). Its stages, in order:
 3. **story outputs**: the player's page and its presenter mode, drawn by the browser from
    the story (:data:`STORY_OUTPUTS`), the explorer's grid of runs;
 4. **budgets**: a GIF over its size budget is redrawn at a lower frame rate;
-5. **records**: ``trace.json`` and ``config.toml`` beside the outputs (:func:`render_job`).
+5. **records**: ``trace.json`` and ``config.toml`` beside the outputs (:func:`render_job`);
+6. **commit**: every file of the run was staged in a hidden folder and is moved into place
+   together at the end (:mod:`scenes.staging`): a run that fails or is stopped by a signal
+   leaves the output folder exactly as it was.
 
 Nothing here parses flags or prints: messages go to ``Report.say`` and progress to
 ``Report.task``; the command line decides what to show. Nothing below calls back up.
@@ -27,6 +30,7 @@ from typing import Any, Callable
 from scenes.backends import backend
 from scenes.job import Job, RenderSettings, job_to_toml, split_formats
 from scenes.outputs import VIDEO_FORMATS, output_file_name
+from scenes.staging import Staging, create_folder
 from scenes.story.plan import PlanSettings
 from training.errors import InputError
 
@@ -193,10 +197,7 @@ def check_out_dir(out: Path) -> Path:
 
 
 def make_out_dir(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise InputError(f"cannot create output folder {out}: {e.strerror}") from None
+    create_folder(out)
 
 
 def check_targets(out: Path, job: Job, record_only: bool) -> None:
@@ -220,7 +221,7 @@ def check_targets(out: Path, job: Job, record_only: bool) -> None:
 def render_job(job: Job, *, trace_file: str | Path | None = None, record_only: bool = False,
                use_cache: bool = True, report: Report = SILENT) -> list[Path]:
     """One run, whole: every check that can refuse it first, then the trace, the outputs,
-    ``trace.json`` and ``config.toml``; the files written, in that order."""
+    ``trace.json`` and ``config.toml``, committed together; the files written, in that order."""
     if job.render.explore:
         if trace_file:  # explore = true from a config file
             raise InputError("--explore records a grid of new runs; it does not apply with --trace")
@@ -240,19 +241,20 @@ def render_job(job: Job, *, trace_file: str | Path | None = None, record_only: b
                    "the video shows where")
     if "pptx" in job.render.formats and not record_only:
         _check_deck(job, trace)
-    make_out_dir(out)  # only now: a run refused above leaves nothing behind, not even a folder
-    written: list[Path] = []
-    if not record_only:  # the videos first: if rendering fails, no new file of this run is left
-        written += render_outputs(job, trace, out, report=report, use_cache=use_cache)
-    trace_out = out / "trace.json"
-    if not trace_file or Path(trace_file).resolve() != trace_out.resolve():
-        written.append(trace.to_file(trace_out))
-    if not record_only:
-        from training.atomic import atomic_path
-        with atomic_path(out / "config.toml") as tmp:
-            tmp.write_text(job_to_toml(config_job, relative_to=out), encoding="utf-8")
-        written.append(out / "config.toml")
-    return written
+    frames = [output_file_name(job.render.stem, "frames")] if "frames" in job.render.formats else []
+    # Every output is staged and moved into place together at the end (scenes.staging): a run
+    # that fails or is stopped leaves the folder as it was. Made only now: a run refused above
+    # leaves nothing behind, not even a folder.
+    with Staging(out, whole=frames) as stage:
+        staged: list[Path] = []
+        if not record_only:
+            staged += render_outputs(job, trace, stage.path, report=report, use_cache=use_cache)
+        if not trace_file or Path(trace_file).resolve() != (out / "trace.json").resolve():
+            staged.append(trace.to_file(stage.path / "trace.json"))
+        if not record_only:  # paths in it are relative to the output folder, not the staging one
+            staged.append(stage.path / "config.toml")
+            staged[-1].write_text(job_to_toml(config_job, relative_to=out), encoding="utf-8")
+    return [stage.target(p) for p in staged]
 
 
 def _check_deck(job: Job, trace) -> None:

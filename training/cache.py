@@ -4,9 +4,13 @@ library versions: rendering the same configuration twice trains once.
 Lives in $SGD_ANIM_CACHE, else $XDG_CACHE_HOME/sgd-anim, else ~/.cache/sgd-anim. Entries
 are binary traces (``<key>.sgdtrace``, :mod:`training.tracebin`): the same numbers as a
 trace.json, written and read back in a fraction of the time. Reading it never imports torch.
+Several processes may use one cache at once: an entry is written whole under a temporary
+name and renamed onto its own (:func:`training.atomic.atomic_path`), so a reader sees the
+old entry or the new one, never part of one.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -48,16 +52,26 @@ def cache_path(key: str) -> Path:
 
 def load_cached(key: str) -> Trace | None:
     path = cache_path(key)
-    if not path.is_file():
+    try:
+        before = os.stat(path)
+    except OSError:
         return None
     try:
         return Trace.from_file(path)
     except (InputError, OSError):
-        path.unlink(missing_ok=True)  # a damaged entry is dropped and recorded again
+        # A damaged entry is dropped and recorded again, unless another process has replaced
+        # it meanwhile (entries are written to a temporary name and renamed: a reader sees the
+        # old file or the new one, whole; the new one is not ours to drop).
+        with contextlib.suppress(OSError):
+            now = os.stat(path)
+            if (now.st_ino, now.st_dev, now.st_mtime_ns) == (before.st_ino, before.st_dev, before.st_mtime_ns):
+                path.unlink()
         return None
 
 
 def store(key: str, trace: Trace) -> None:
+    """Write the entry atomically (a temporary name, then a rename): concurrent writers of one
+    key (the same run recorded twice at once) and readers during a write are safe."""
     try:
         trace.to_file(cache_path(key))
     except OSError:

@@ -9,6 +9,7 @@ its label while the others finish.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing
 import os
@@ -206,8 +207,17 @@ class Engine:
             for fut in futures:  # Ctrl-C or an error in the caller: nothing more starts
                 fut.cancel()
 
-    def close(self) -> None:
+    def close(self, *, abort: bool = False) -> None:
+        """Shut the pool down (waiting for the tasks running) and disconnect from the cluster.
+        ``abort`` (an error or a stop signal in the caller): the local workers are terminated
+        first, so none is left running a task no one waits for."""
         if self._pool is not None:
+            if abort:
+                # ProcessPoolExecutor has no public way to stop a running task before 3.14
+                # (terminate_workers); its worker processes are in _processes.
+                for proc in list((getattr(self._pool, "_processes", None) or {}).values()):
+                    with contextlib.suppress(Exception):
+                        proc.terminate()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         if self._client is not None:
@@ -217,5 +227,5 @@ class Engine:
     def __enter__(self) -> "Engine":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(abort=exc_type is not None)

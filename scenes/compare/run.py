@@ -2,8 +2,10 @@
 
 :func:`prepare` checks everything (each run validated and named, traces loaded, the output
 names free, the scheduler reachable) before any run starts; :func:`execute` records the
-missing runs on the engine, writes each ``runs/<label>/trace.json`` as it arrives, then
-``runs.csv``, ``summary.png``/``.svg``, the race video ``compare.*`` and ``config.toml``.
+missing runs on the engine, stages each ``runs/<label>/trace.json`` as it arrives (and stores
+it in the trace cache, so a rerun resumes), then ``runs.csv``, ``summary.png``/``.svg``, the
+race video ``compare.*`` and ``config.toml``, and moves them all into the output folder
+together (:mod:`scenes.staging`).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import tomli_w
 
 from scenes.compare.engine import Engine, RecordTask, RenderTask, record_task, render_task
 from scenes.compare.spec import COMPARE_KEYS, Axis, Run, check_run_count, folder_names, format_value, plan_runs
+from scenes.staging import Staging
 from training.atomic import atomic_path
 from training.errors import InputError
 
@@ -116,30 +119,42 @@ def execute(prep: Prepared, engine: Engine, out: Path, *, say: Callable[[str], N
 
     ``say`` gets the progress lines ("runs 3/8: lr=0.3 recorded"), ``warn`` each failure,
     ``bar(name)`` a progress callback ``(done, total)`` for a stage, or None.
-    Runs that fail are reported by label; the others are written, then :class:`RunsFailed`."""
+    Runs that fail are reported by label; the others are written, then :class:`RunsFailed`.
+    Every file is staged and moved into ``out`` together at the end (:mod:`scenes.staging`):
+    a comparison stopped by a signal, or failing otherwise, leaves ``out`` as it was."""
     warn = warn or say
-    traces, written = _record_all(prep, engine, out, say, warn, bar("runs"))
+    with Staging(out) as stage:
+        try:
+            staged = _write_all(prep, engine, stage, say, warn, bar)
+        except RunsFailed:
+            stage.commit()  # the runs that succeeded are whole: kept, as a rerun resumes from them
+            raise
+    return [stage.target(p) for p in staged]
+
+
+def _write_all(prep: Prepared, engine: Engine, stage: Staging, say, warn, bar) -> list[Path]:
+    out, dest = stage.out, stage.path  # names relative to the output folder; files into the staging one
+    traces, written = _record_all(prep, engine, stage, say, warn, bar("runs"))
     rows = _rows(prep, traces)
     from scenes.compare.table import write_runs_csv
-    written.append(write_runs_csv(rows, out / "runs.csv"))
+    written.append(write_runs_csv(rows, dest / "runs.csv"))
     if prep.request.record_only:
         return written
     from scenes.compare.summary import write_summary
     r = prep.job.render
-    written += write_summary(rows, prep.request.axes if not prep.request.traces else _trace_axes(prep), out,
+    written += write_summary(rows, prep.request.axes if not prep.request.traces else _trace_axes(prep), dest,
                              theme=r.theme)
     if r.formats:
         from scenes.compare.race import render_race
         from scenes.story.plan import PlanSettings
         plan = PlanSettings(fps=r.fps, detail_steps=r.detail_steps, target_duration=r.duration)
-        written += render_race([(run.label, traces[run.label]) for run in prep.runs], out, varied=prep.varied,
+        written += render_race([(run.label, traces[run.label]) for run in prep.runs], dest, varied=prep.varied,
                                formats=r.formats, stem=prep.request.stem, backend=r.backend, size=r.size, fps=r.fps,
                                theme=r.theme, plan=plan, progress=bar("compare"))
     if prep.request.each:
-        written += _render_each(prep, engine, out, say, warn, bar("each run"))
-    with atomic_path(out / "config.toml") as tmp:
-        tmp.write_text(compare_toml(prep, out), encoding="utf-8")
-    written.append(out / "config.toml")
+        written += _render_each(prep, engine, dest, say, warn, bar("each run"))
+    (dest / "config.toml").write_text(compare_toml(prep, out), encoding="utf-8")
+    written.append(dest / "config.toml")
     return written
 
 
@@ -160,7 +175,7 @@ def _rows(prep: Prepared, traces: dict):
     return [run_row(run.label, run.values, traces[run.label]) for run in prep.runs]
 
 
-def _record_all(prep: Prepared, engine: Engine, out: Path, say, warn, progress) -> tuple[dict, list[Path]]:
+def _record_all(prep: Prepared, engine: Engine, stage: Staging, say, warn, progress) -> tuple[dict, list[Path]]:
     from scenes.pipeline import cached_trace
     from training.data import load_data
 
@@ -178,12 +193,14 @@ def _record_all(prep: Prepared, engine: Engine, out: Path, say, warn, progress) 
 
     source = dict(zip(prep.traces, prep.request.traces))  # label -> the saved trace's file
 
+    out = stage.out
+
     def save(run: Run, trace) -> None:
         traces[run.label] = trace
-        target = out / "runs" / run.folder / "trace.json"
-        if run.label in source and Path(source[run.label]).resolve() == target.resolve():
+        name = Path("runs") / run.folder / "trace.json"
+        if run.label in source and Path(source[run.label]).resolve() == (out / name).resolve():
             return  # re-rendering the comparison's own saved runs: the file is already there
-        written.append(trace.to_file(target))
+        written.append(trace.to_file(stage.path / name))
 
     if prep.traces:  # saved runs: nothing to record
         for run in runs:
@@ -253,10 +270,10 @@ def _render_each(prep: Prepared, engine: Engine, out: Path, say, warn, progress)
             warn(f"render of run {outcome.key} failed: {_first_line(outcome.error)}")
             continue
         folder = out / "runs" / by_label[outcome.key].folder
-        for name, data in outcome.value:
+        for name, data in outcome.value:  # into the staging folder: no rename of its own needed
             target = folder / name
-            with atomic_path(target) as tmp:
-                tmp.write_bytes(data)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
             written.append(target)
         if progress is not None:
             progress(i, len(tasks))
@@ -308,7 +325,7 @@ def run_comparison(args: dict, config_layer: dict, flags: list[str], file_compar
     from scenes.compare.spec import parse_compare_flag
     from scenes.flags import flag_names
     from scenes.job import build_job, layers
-    from scenes.pipeline import check_out_dir, make_out_dir
+    from scenes.pipeline import check_out_dir
     from scenes.progress import ProgressBars
     from training.config import TRAIN_KEYS
 
@@ -343,8 +360,8 @@ def run_comparison(args: dict, config_layer: dict, flags: list[str], file_compar
         raise InputError(f"{out / 'runs'} is an existing file; remove it or choose another --out")
     progress = ProgressBars(enabled=bars)
     lines = (lambda msg: None) if say is None or progress.active else say
-    with Engine(jobs=request.jobs, scheduler=request.scheduler) as engine:  # a bad scheduler is refused here
-        make_out_dir(out)
+    # A bad scheduler is refused here; leaving the block stops the workers (on a signal too).
+    with Engine(jobs=request.jobs, scheduler=request.scheduler) as engine:
         if say is not None:
             say(f"{len(prep.runs)} runs on {engine.where}")
         try:

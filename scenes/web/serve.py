@@ -68,6 +68,10 @@ def warm(app: App) -> float:
     return time.perf_counter() - t0
 
 
+
+STOP_GRACE = 10.0  # seconds a stop waits for the render in flight to end
+
+
 def run_server(*, theme: str = "light", host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False,
                say: Callable[[str], None] = print) -> None:
     """--serve: the live web app until Ctrl-C. It records and renders through the one
@@ -82,10 +86,14 @@ def run_server(*, theme: str = "light", host: str = "127.0.0.1", port: int = 876
         return render_outputs(job, trace, out, use_cache=False)
 
     app = App(record, render, theme=theme)
-    say(f"recording the default run (torch starts) ... {warm(app):.1f} s")
     try:
+        say(f"recording the default run (torch starts) ... {warm(app):.1f} s")
         serve(app, host, port, open_browser=open_browser, say=say)
-    except KeyboardInterrupt:  # the way to stop it: the socket is closed, no file is left behind
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP (scenes.stopping): the socket is closed
+        # A render in flight ends at its next frame (scenes.stopping.check_stop) and removes
+        # its folder; wait for that (a few seconds at most), so no file is left behind.
+        app.wait_for_render(STOP_GRACE)
+        app.cleanup()
         say("stopped")
     except OSError as e:
         if e.errno is not None and e.filename is None:

@@ -158,6 +158,13 @@ class App:
         finally:
             self._render_lock.release()
 
+    def wait_for_render(self, timeout: float) -> bool:
+        """Wait until no render is in flight (at most ``timeout`` seconds); True if none is."""
+        if self._render_lock.acquire(timeout=timeout):
+            self._render_lock.release()
+            return True
+        return False
+
     def cleanup(self) -> None:
         """Remove every temporary folder a render still holds (on shutdown)."""
         with self._lock:
