@@ -1,7 +1,7 @@
 # The README's two commands: `make render` and `make test`. Each installs what it needs first.
 PY := .venv/bin/python
 
-.PHONY: setup render test test-fast test-serial test-fuzz bench clean
+.PHONY: setup render test test-fast test-serial test-fuzz test-matrix bench clean
 setup:
 	@bash .ci/setup.sh
 
@@ -19,6 +19,10 @@ test-fast: setup
 # One process, in order: for a debugger or print().
 test-serial: setup
 	$(PY) -m pytest -q -p no:xdist
+
+# Also the layout matrix's cases beyond the pairwise design (tests/matrix.py; minutes more).
+test-matrix: setup
+	$(PY) -m pytest -q --full-matrix
 
 # The fuzz properties with thousands of examples each (the suite runs a few; minutes).
 test-fuzz: setup

@@ -21,15 +21,30 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-# ------------------------------------------------------------------ parallel by default
+# ------------------------------------------------------------------ options
 def pytest_addoption(parser, pluginmanager):
-    """pyproject.toml's addopts ask pytest-xdist for a worker per core. With the plugin turned
+    """``--full-matrix``: see pytest_collection_modifyitems.
+
+    pyproject.toml's addopts ask pytest-xdist for a worker per core. With the plugin turned
     off (``-p no:xdist``, to debug in one process) its options would be unknown and pytest
     would stop: they are declared here instead, and do nothing. (``-n 0`` works as well.)"""
+    parser.addoption("--full-matrix", action="store_true",
+                     help="also the layout matrix's cases the suite leaves out (tests/matrix.py)")
     if pluginmanager.is_blocked("xdist"):
         group = parser.getgroup("xdist", "pytest-xdist is off (-p no:xdist): its options do nothing")
         group._addoption("-n", "--numprocesses", dest="numprocesses", default=0)  # (lowercase: as xdist does)
         group.addoption("--dist", dest="dist", default="no")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked full_matrix (the layout matrix's cases beyond a pairwise design, minutes of
+    Manim, matplotlib and Chromium) run only with --full-matrix; they are reported deselected."""
+    if config.getoption("--full-matrix"):
+        return
+    left = [item for item in items if item.get_closest_marker("full_matrix")]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = [item for item in items if not item.get_closest_marker("full_matrix")]
 
 
 # ------------------------------------------------------------------ Hypothesis

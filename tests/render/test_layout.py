@@ -1,6 +1,7 @@
 """The layout check: its rules catch what they are for (on hand-made boxes and on real scenes
-broken on purpose), the views pass it over a covering sample of the matrix of runs (all of
-it in the slow tests), and the issue's seven defects stay gone."""
+broken on purpose), the views pass it over a covering sample of the matrix of runs (a
+pairwise design of it in the slow tests, all of it with --full-matrix: tests/matrix.py), and
+the issue's seven defects stay gone."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,6 +13,8 @@ from scenes.layout_check import ARROW, LEGEND, LINE, MARKER, TEXT, Box, Item, ch
 from scenes.mpl.layout_check import check_scene, frames_to_check
 from scenes.mpl.render import FrameRenderer, _setup, build_plan
 from scenes.story.plan import FAST, GRADIENT, HOLD
+from tests.matrix import (ISSUE_CASES, MANIM_PAIRWISE, MANIM_SAMPLE, MPL_FAST, PAIRWISE, manim_slow_params,
+                          mpl_slow_params, player_slow_params)
 
 FRAME = Box(0, 0, 400, 300)
 CELLS = {"a": Box(0, 0, 200, 300), "b": Box(200, 0, 400, 300)}
@@ -173,19 +176,7 @@ def test_manim_check_catches_a_mobject_moved_off_the_frame_and_onto_another():
 
 
 # ------------------------------------------------------------------ the matrix
-# Each case of the matrix is checked once over the fast and the slow tests: the fast ones
-# check a covering sample (and the issue's runs, below); the slow ones the rest.
-ISSUE_CASES = {  # the issue's defects, each in the case that showed it
-    Case("adam-200-b32", (960, 540), "dark"): "1. numbers columns ran together",
-    Case("noisy-csv", (1280, 720), "light"): "2. the numbers ran off the frame; the y label was cut",
-    Case("diverging", (1280, 720), "light"): "4. the loss ran through its legend",
-}
-CHECKED_FAST = [*covering(), *(c for c in ISSUE_CASES if c not in covering())]
-REST_OF_MATRIX = [c for c in full_matrix() if c not in CHECKED_FAST]
-MANIM_SAMPLE = [("noisy-momentum-b1", "dark", "walkthrough"), ("diverging", "light", "params")]
-MANIM_REST = [c for c in manim_cases() if c not in MANIM_SAMPLE]
-
-
+# Which cases the fast tests, the slow tests and --full-matrix check: tests/matrix.py.
 @pytest.mark.parametrize("case", covering(), ids=lambda c: c.slug)
 def test_sampled_matrix_passes_matplotlib(case):
     assert [str(p) for p in check_case(case)] == []
@@ -203,11 +194,32 @@ def test_the_sample_covers_every_size_theme_and_run():
     assert trace_of("diverging").status.diverged
 
 
-def test_the_fast_and_the_slow_tests_check_the_whole_matrix_once():
-    assert sorted(CHECKED_FAST + REST_OF_MATRIX, key=repr) == sorted(full_matrix(), key=repr)
-    assert len(set(CHECKED_FAST + REST_OF_MATRIX)) == len(full_matrix()) == 120
-    assert sorted(MANIM_SAMPLE + MANIM_REST) == sorted(manim_cases()) and len(manim_cases()) == 60
-    assert set(ISSUE_CASES) <= set(full_matrix())
+def test_the_designs_check_every_pair_and_together_the_whole_matrix_once():
+    everything = full_matrix()
+    checked = {c for c in MPL_FAST + PAIRWISE}  # the fast tests and the slow ones, by default
+    assert set(covering()) <= set(PAIRWISE) and set(ISSUE_CASES) <= set(everything)
+    assert {(c.run, c.size) for c in PAIRWISE} == {(r, s) for r in RUNS for s in SIZES}
+    assert {(c.run, c.theme) for c in PAIRWISE} == {(r, t) for r in RUNS for t in THEMES}
+    assert {(c.size, c.theme) for c in PAIRWISE} == {(s, t) for s in SIZES for t in THEMES}
+    assert len(PAIRWISE) == len(RUNS) * len(SIZES) == 60
+    slow = [p.values[0] for p in mpl_slow_params()]
+    assert len(slow) == len(set(slow)) and not set(slow) & set(MPL_FAST)
+    assert sorted(MPL_FAST + slow, key=repr) == sorted(everything, key=repr)  # each case once
+    assert {p.values[0] for p in mpl_slow_params() if not p.marks} == checked - set(MPL_FAST)
+    # Manim: every run x scene, run x theme and scene x theme pair; with the rest, its matrix once.
+    manim = MANIM_SAMPLE + [tuple(p.values) for p in manim_slow_params()]
+    assert sorted(manim) == sorted(manim_cases()) and len(manim) == len(set(manim)) == 60
+    assert set(MANIM_SAMPLE) <= set(MANIM_PAIRWISE) and len(MANIM_PAIRWISE) == len(RUNS) * len(MANIM_SCENES)
+    assert {(r, sc) for r, _, sc in MANIM_PAIRWISE} == {(r, sc) for r in RUNS for sc in MANIM_SCENES}
+    assert {(r, t) for r, t, _ in MANIM_PAIRWISE} == {(r, t) for r in RUNS for t in THEMES}
+    assert {(sc, t) for _, t, sc in MANIM_PAIRWISE} == {(sc, t) for sc in MANIM_SCENES for t in THEMES}
+    # The player (tests/web/test_player_layout.py): a page per run and theme, at some sizes.
+    player = {True: [], False: []}
+    for p in player_slow_params():
+        run, theme, sizes = p.values
+        player[bool(p.marks)] += [Case(run, size, theme) for size in sizes]
+    assert sorted(covering() + player[False], key=repr) == sorted(PAIRWISE, key=repr)
+    assert sorted(covering() + player[False] + player[True], key=repr) == sorted(everything, key=repr)
 
 
 @pytest.mark.slow  # Manim
@@ -218,16 +230,18 @@ def test_sampled_matrix_passes_manim(run, theme, scene):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", REST_OF_MATRIX, ids=lambda c: c.slug)
+@pytest.mark.parametrize("case", mpl_slow_params())
 def test_full_matrix_passes_matplotlib(case):
-    """The cases of the matrix the fast tests leave out."""
+    """The cases of the matrix the fast tests leave out: the pairwise design's, and with
+    --full-matrix all the others."""
     assert [str(p) for p in check_case(case)] == []
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("run, theme, scene", MANIM_REST, ids=["-".join(c) for c in MANIM_REST])
+@pytest.mark.parametrize("run, theme, scene", manim_slow_params())
 def test_full_matrix_passes_manim(run, theme, scene):
-    """The cases of Manim's matrix test_sampled_matrix_passes_manim leaves out."""
+    """Manim's matrix but test_sampled_matrix_passes_manim's cases: every run x scene pair,
+    and with --full-matrix each walkthrough in its other theme too."""
     pytest.importorskip("manim")
     assert [str(p) for p in check_manim_case(run, theme, scene)] == []
 

@@ -14,11 +14,12 @@ from tests import browser
 pytestmark = [pytest.mark.slow, pytest.mark.browser,
               pytest.mark.skipif(browser.missing() is not None, reason=str(browser.missing()))]
 
-from benchmarks.layout_matrix import RUNS, SIZES, THEMES, Case, covering, trace_of  # noqa: E402
+from benchmarks.layout_matrix import Case, covering, trace_of  # noqa: E402
 from scenes.mpl.layout_check import frames_to_check  # noqa: E402
 from scenes.story import Story  # noqa: E402
 from scenes.web.layout_check import check_page, install_probe, page_items, show_frame  # noqa: E402
 from scenes.web.page import player_page  # noqa: E402
+from tests.matrix import player_slow_params  # noqa: E402
 
 SETTLE_JS = """
 var done = arguments[arguments.length - 1];
@@ -67,13 +68,11 @@ def test_sampled_matrix_passes_the_player(driver, page_of, case: Case):
     assert problems_of(driver, page_of, case.run, [case.size], case.theme) == []
 
 
-@pytest.mark.parametrize("run", list(RUNS))
-@pytest.mark.parametrize("theme", THEMES)
-def test_full_matrix_passes_the_player(driver, page_of, run: str, theme: str):
-    """Every size of the run in the theme, but the one test_sampled_matrix_passes_the_player
-    checks: between them, every case of the matrix once."""
-    sizes = [size for size in SIZES if Case(run, size, theme) not in covering()]
-    assert len(sizes) >= len(SIZES) - 1
+@pytest.mark.parametrize("run, theme, sizes", player_slow_params())
+def test_full_matrix_passes_the_player(driver, page_of, run: str, theme: str, sizes):
+    """A page per run and theme, at the sizes of the pairwise design that
+    test_sampled_matrix_passes_the_player leaves; with --full-matrix, at all the others too
+    (tests/matrix.py)."""
     assert problems_of(driver, page_of, run, sizes, theme) == []
 
 
