@@ -8,7 +8,6 @@ import html as html_module
 import json
 import re
 import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
