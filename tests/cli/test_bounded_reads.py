@@ -127,6 +127,7 @@ def test_fifo_with_an_endless_writer(reader, tmp_path, endless_fifo):
 
 
 # --------------------------------------------------------------------------- pipes that end are read
+@pytest.mark.slow  # an interpreter that trains: torch's import takes seconds
 @pytest.mark.subprocess
 @needs_fifo
 def test_data_from_process_substitution(tmp_path):
@@ -141,6 +142,7 @@ def test_data_from_process_substitution(tmp_path):
     assert trace.y.tolist() == [1.0, 3.0, 5.0] and trace.n_steps == 6
 
 
+@pytest.mark.slow  # an interpreter that trains
 @pytest.mark.subprocess
 @needs_fifo
 def test_config_and_data_from_fifos_with_finite_writers(tmp_path):

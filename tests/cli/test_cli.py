@@ -64,6 +64,7 @@ def test_quiet_prints_nothing_on_stderr(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow  # an interpreter that trains: torch's import takes seconds
 @pytest.mark.subprocess
 def test_divergence_is_not_an_error(tmp_path):
     r = run_render_py("--record-only", "--out", str(tmp_path), "--lr", "10")

@@ -582,6 +582,7 @@ def test_config_error_beats_flags(tmp_path, old_out, capsys):
 
 
 # ------------------------------------------------------------------ paths relative to the config file
+@pytest.mark.slow  # an interpreter that trains: torch's import takes seconds
 @pytest.mark.subprocess
 def test_config_data_path_is_relative_to_the_config_file(tmp_path):
     project = tmp_path / "project"
@@ -604,6 +605,7 @@ def test_config_data_path_is_relative_to_the_config_file(tmp_path):
     assert list(elsewhere.iterdir()) == [], "nothing may be written to the current folder"
 
 
+@pytest.mark.slow  # an interpreter that trains
 @pytest.mark.subprocess
 def test_shipped_csv_config_works_from_another_cwd(tmp_path):
     proc = run_render_py("--record-only", "--quiet", "--epochs", "1", "--config",

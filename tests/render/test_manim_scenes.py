@@ -2,9 +2,6 @@
 checked by its metadata, and the final fit checked pixel by pixel."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 

@@ -9,7 +9,7 @@ import pytest
 
 from scenes.mpl.render import (FrameRenderer, _setup, build_plan, make_animation,
                                render_matplotlib, text_steps)
-from scenes.story.plan import FAST, GRADIENT, HOLD, PlanSettings
+from scenes.story.plan import FAST, GRADIENT, PlanSettings
 from scenes.writers import NullWriter
 from tests.helpers import hex_rgb
 from training.config import TrainConfig

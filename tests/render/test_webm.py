@@ -14,7 +14,10 @@ from training.recorder import record
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    """In dB, of two 8-bit frames. The squared differences are summed in integers: exact, and
+    faster than in float64 (1080p frames, both videos, every frame: the test's main cost)."""
+    d = np.subtract(a, b, dtype=np.int16).ravel()
+    mse = float(np.einsum("i,i->", d, d, dtype=np.int64)) / d.size
     return float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
 
 

@@ -65,7 +65,7 @@ class RefOptimizer:
         if self.kind == "adagrad":
             self.sum += g * g
             return p - self.lr * g / (math.sqrt(self.sum) + self.eps), None
-        raise AssertionError(kind)
+        raise AssertionError(self.kind)
 
 
 def reference_run(x, y, batches, *, kind="sgd", lr=0.1, a=1.0, b=1.0, **opt) -> dict:

@@ -8,6 +8,7 @@ time, the recording queue). One browser test (slow) moves a slider on the page.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import http.client
 import json
 import os
@@ -17,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
@@ -55,6 +55,19 @@ def running(app: App):
 @pytest.fixture(scope="module")
 def port():
     app = App(lambda cfg, data: record(cfg, data), _render)
+    with running(app) as p:
+        yield p
+
+
+def _small_render(job, trace, out):
+    """The server's render at a test's size and rate (320x180, 10 fps): the reply is checked."""
+    small = dataclasses.replace(job.render, size=(320, 180), fps=10)
+    return _render(dataclasses.replace(job, render=small), trace, out)
+
+
+@pytest.fixture(scope="module")
+def small_port():
+    app = App(lambda cfg, data: record(cfg, data), _small_render)
     with running(app) as p:
         yield p
 
@@ -289,8 +302,8 @@ def test_html_render_is_streamed_and_its_folder_deleted(port, tmp_path, monkeypa
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt, magic, ctype", [("png", b"\x89PNG", "image/png"), ("gif", b"GIF89a", "image/gif"),
                                                ("mp4", b"ftyp", "video/mp4")])
-def test_video_renders_come_back_as_files(port, fmt, magic, ctype):
-    status, headers, raw = post_json(port, "/api/render", {"settings": {"lr": 0.2, "epochs": 3}, "format": fmt})
+def test_video_renders_come_back_as_files(small_port, fmt, magic, ctype):
+    status, headers, raw = post_json(small_port, "/api/render", {"settings": {"lr": 0.2, "epochs": 3}, "format": fmt})
     assert status == 200, raw[:300]
     assert headers["Content-Type"] == ctype and headers["Content-Disposition"] == f'attachment; filename="sgd.{fmt}"'
     assert magic in raw[:16]
@@ -370,6 +383,7 @@ def test_busy_is_not_an_input_error():
     assert not issubclass(Busy, InputError)
 
 
+@pytest.mark.slow  # a server that trains: torch's import takes seconds
 @pytest.mark.subprocess
 def test_ctrl_c_stops_it_cleanly_and_leaves_no_file(tmp_path, tmp_path_factory):
     # The run is recorded (an empty trace cache), whatever ran before. Torch keeps its own
