@@ -23,6 +23,10 @@ from training.errors import InputError
 __all__ = ["ffmpeg_exe", "FFmpegWriter", "MP4Writer", "WebMWriter"]
 
 QUEUE_FRAMES = 3  # frames waiting for the encoder: overlap without holding the video in memory
+# How long an abort waits for the queue's lock and the pipe's thread. A Ctrl-C (an exception
+# at any bytecode) can land inside the queue's own locking and leave its lock held, or the
+# thread asleep, for good; the thread is a daemon, so it is then left behind.
+ABORT_WAIT = 5.0
 
 
 def ffmpeg_exe() -> str:
@@ -129,11 +133,17 @@ class FFmpegWriter(AbstractFrameWriter):
                 except (BrokenPipeError, OSError) as e:  # the encoder stopped; keep draining
                     self._failed = e
 
-    def _stop_pump(self) -> None:
+    def _stop_pump(self, timeout: float | None = None) -> None:
+        """Ends the pipe's thread: waiting as long as it takes (finish), or ``timeout`` at most (abort)."""
         thread = getattr(self, "_thread", None)
         if thread is not None:
-            self._queue.put(None)
-            thread.join()
+            if timeout is None:
+                self._queue.put(None)
+            elif self._queue.mutex.acquire(timeout=timeout):  # (put itself would wait for it forever)
+                self._queue.mutex.release()
+                with contextlib.suppress(queue.Full):
+                    self._queue.put(None, timeout=timeout)
+            thread.join(timeout)
             self._thread = None
 
     def _error(self, what: str) -> RuntimeError:
@@ -174,7 +184,7 @@ class FFmpegWriter(AbstractFrameWriter):
         proc = self.proc
         if proc is not None and proc.poll() is None:
             proc.kill()  # first: a write blocked in the pump thread then fails and it drains
-        self._stop_pump()
+        self._stop_pump(timeout=ABORT_WAIT)
         if proc is not None:
             with contextlib.suppress(Exception):
                 proc.stdin.close()

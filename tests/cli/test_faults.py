@@ -27,8 +27,7 @@ def _leftovers(folder: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def default_trace(tmp_path_factory) -> Path:
     """The default run, recorded here once: the renders interrupted below load it (--trace), so
-    that they never train, whatever the trace cache holds (a process that imported torch's
-    optimizers was seen to hang now and then on Ctrl-C)."""
+    that they never train (seconds of torch's import), whatever the worker's trace cache holds."""
     from training.recorder import record
 
     return record().to_file(tmp_path_factory.mktemp("default-trace") / "trace.json")
