@@ -272,6 +272,10 @@ class _Parser:
                     raise self.syntax("Expecting value" if after_comma else "Expecting ',' delimiter", len(self.buf))
                 continue
             piece = self.buf[self.pos:cut]
+            if closed and self.buf[cut] != _CLOSE:  # "[1, 2}": a brace cannot close an array
+                if piece.strip(b" \t\n\r"):
+                    self.loads(piece, self.pos, "[")  # a broken element: json.loads names it first
+                raise self.syntax("Expecting ',' delimiter" if piece.strip(b" \t\n\r") else "Expecting value", cut)
             if piece.strip(b" \t\n\r"):
                 column.add(self.loads(piece, self.pos, "["))
             elif not (closed and first):  # "[1, ]", "[,": a value is missing

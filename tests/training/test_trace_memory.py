@@ -297,6 +297,19 @@ def test_broken_text_is_refused_like_json_loads(data):
     assert _same(whole, streamed), (op, where, char, whole, streamed)
 
 
+@pytest.mark.parametrize("chunk", [1, 5, 1 << 22])
+@pytest.mark.parametrize("closer", ["]}", "}", "1}", "1,}"])
+def test_a_brace_never_closes_an_array(chunk, closer):
+    # Found by the thorough fuzz run: "[..., x}" was taken as a closed array.
+    text = json.dumps(_base_doc())
+    at = text.index('"grad_b": [') + len('"grad_b": [')
+    end = text.index("]", at)
+    broken = text[:at] + (text[at:end] + "}" if closer == "]}" else closer) + text[end + 1:]
+    assert _whole(broken) == ("refused", None)
+    got = _streamed(broken, chunk)
+    assert got[0] == "refused" and "is not valid JSON" in got[1], got
+
+
 @pytest.mark.parametrize("cut", [0.1, 0.37, 0.5, 0.93])
 def test_syntax_errors_name_the_same_line_as_json_loads(cut):
     text = json.dumps(_base_doc(5, 2), indent=2)
