@@ -60,6 +60,9 @@ class Trace:
     final_b: float
     status: TraceStatus = field(default_factory=TraceStatus)
     settings: TrainConfig = field(default=None, compare=False)  # type: ignore[assignment]
+    # The autograd graphs of the chosen steps (issue 22), each in its JSON form:
+    # {"step": k, "nodes": [{"id", "op", "label", "value", "grad", "param"?}], "edges": [[from, to], ...]}.
+    graphs: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         lists = [c for c in STEP_RAGGED_COLUMNS if c in self.steps and not isinstance(self.steps[c], Ragged)]
