@@ -20,7 +20,7 @@ test-fast: setup
 test-serial: setup
 	$(PY) -m pytest -q -p no:xdist
 
-# Also the layout matrix's cases beyond the pairwise design (tests/matrix.py; minutes more).
+# Also the layout matrix's cases beyond the suite's two designed samples (tests/matrix.py; minutes more).
 test-matrix: setup
 	$(PY) -m pytest -q --full-matrix
 

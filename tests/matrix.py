@@ -3,26 +3,27 @@
 The matrix crosses 12 runs x 5 sizes x 2 themes (120 frames to lay out, for matplotlib and
 for the player) and, for Manim, 12 runs x 4 scenes in one or both themes (60 cases). All of
 it takes longer than the whole rest of the suite, so (as with the fuzz examples) the suite
-checks a designed part of it, and the rest is one option away:
+checks two designed samples of it, and the rest is one option away:
 
 - the fast tests: ``covering()`` (every run, every size x theme pair: 12 cases) and, for
   matplotlib, the issue's three cases;
-- the slow tests: a pairwise design that holds ``covering()``: every run at every size in one
-  theme, the themes taking turns, so that every run x size, run x theme and size x theme
-  pair is checked (60 cases); for Manim every run x scene pair once, the themes taking turns
-  (48 cases);
-- ``pytest --full-matrix`` (``make test-matrix``) adds the cases left: each of those in its
-  other theme (60, and 12 for Manim). ``benchmarks/layout_matrix.py --backend both`` checks
-  the whole matrix too, in parallel, listing every problem.
+- the slow tests: ``SECOND``, another 12 cases that also hold every run and every size x
+  theme pair, each run at another size and in the other theme than in ``covering()``; so
+  the suite shows every run in both themes, and every size x theme pair twice. For Manim
+  ``MANIM_SUITE``: every run once, every scene x theme pair, half of them walkthroughs
+  (12 cases);
+- ``pytest --full-matrix`` (``make test-matrix``) adds all the other cases (93 for
+  matplotlib and the player, 48 for Manim). ``benchmarks/layout_matrix.py --backend both``
+  checks the whole matrix too, in parallel, listing every problem.
 """
 from __future__ import annotations
 
 import pytest
 
-from benchmarks.layout_matrix import RUNS, SIZES, THEMES, Case, covering, full_matrix, manim_cases
+from benchmarks.layout_matrix import MANIM_SCENES, RUNS, SIZES, THEMES, Case, covering, full_matrix, manim_cases
 
-__all__ = ["ISSUE_CASES", "PAIRWISE", "MPL_FAST", "mpl_slow_params", "player_slow_params",
-           "MANIM_SAMPLE", "MANIM_PAIRWISE", "manim_slow_params"]
+__all__ = ["ISSUE_CASES", "SECOND", "MPL_FAST", "mpl_slow_params", "player_slow_params",
+           "MANIM_SAMPLE", "MANIM_SUITE", "manim_slow_params"]
 
 ISSUE_CASES = {  # the issue's defects, each in the case that showed it
     Case("adam-200-b32", (960, 540), "dark"): "1. numbers columns ran together",
@@ -31,38 +32,33 @@ ISSUE_CASES = {  # the issue's defects, each in the case that showed it
 }
 
 
-def _pairwise() -> list[Case]:
-    """Every run at every size, in the theme that alternates with the size; each run's
-    sequence starts so that the size covering() gives the run comes in covering()'s theme."""
-    sampled = {c.run: c for c in covering()}
-    out = []
-    for r in RUNS:
-        at = SIZES.index(sampled[r].size)
-        first = (THEMES.index(sampled[r].theme) - at) % 2
-        out += [Case(r, size, THEMES[(first + j) % 2]) for j, size in enumerate(SIZES)]
-    return out
+def _second() -> list[Case]:
+    """Every run once more, walking the size x theme pairs from halfway: each run at another
+    size and in the other theme than covering() gives it."""
+    pairs = [(size, th) for size in SIZES for th in THEMES]
+    return [Case(r, *pairs[(i + len(pairs) // 2) % len(pairs)]) for i, r in enumerate(RUNS)]
 
 
-PAIRWISE = _pairwise()
+SECOND = _second()
 MPL_FAST = [*covering(), *(c for c in ISSUE_CASES if c not in covering())]
 
 
 def mpl_slow_params() -> list:
-    """The matplotlib cases of the slow test: the pairwise design but what the fast tests
-    check; then the rest, marked full_matrix (run with --full-matrix)."""
-    first = [pytest.param(c, id=c.slug) for c in PAIRWISE if c not in MPL_FAST]
+    """The matplotlib cases of the slow test: SECOND but what the fast tests check; then the
+    rest, marked full_matrix (run with --full-matrix)."""
+    first = [pytest.param(c, id=c.slug) for c in SECOND if c not in MPL_FAST]
     return first + [pytest.param(c, marks=pytest.mark.full_matrix, id=c.slug)
-                    for c in full_matrix() if c not in MPL_FAST and c not in PAIRWISE]
+                    for c in full_matrix() if c not in MPL_FAST and c not in SECOND]
 
 
 def player_slow_params() -> list:
-    """(run, theme, sizes) of the player's slow test: a page per run and theme, shown at the
-    sizes of the pairwise design but covering()'s; then, marked full_matrix, at the others."""
+    """(run, theme, sizes) of the player's slow test: a page per run and theme, shown at
+    SECOND's size; then, marked full_matrix, at the other sizes but covering()'s."""
     out, rest = [], []
     for r in RUNS:
         for th in THEMES:
-            sizes = tuple(s for s in SIZES if Case(r, s, th) in PAIRWISE and Case(r, s, th) not in covering())
-            others = tuple(s for s in SIZES if Case(r, s, th) not in PAIRWISE)
+            sizes = tuple(s for s in SIZES if Case(r, s, th) in SECOND)
+            others = tuple(s for s in SIZES if Case(r, s, th) not in SECOND and Case(r, s, th) not in covering())
             if sizes:
                 out.append(pytest.param(r, th, sizes, id=f"{th}-{r}"))
             if others:
@@ -70,14 +66,27 @@ def player_slow_params() -> list:
     return out + rest
 
 
-# Manim: (run, theme, scene). Its single views already take turns over the themes; each run's
-# walkthrough is checked in the theme its single views show once.
-MANIM_SAMPLE = [("noisy-momentum-b1", "dark", "walkthrough"), ("diverging", "light", "params")]
-MANIM_PAIRWISE = [c for c in manim_cases()
-                  if c[2] != "walkthrough" or c[1] == THEMES[(list(RUNS).index(c[0]) + 1) % 2]]
+# Manim: (run, theme, scene). Every run once, half of them walkthroughs (the costly scene),
+# the themes taking turns; the single views each on two neighbouring runs, which
+# manim_cases() gives opposite themes: every scene meets both themes.
+def _manim_suite() -> list[tuple[str, str, str]]:
+    singles = MANIM_SCENES[1:]
+    out, walks = [], 0
+    for i, r in enumerate(RUNS):
+        if i % 4 in (0, 3):
+            out.append((r, THEMES[walks % 2], "walkthrough"))
+            walks += 1
+        else:
+            sc = singles[(i // 4) % len(singles)]
+            out.append(next(c for c in manim_cases() if c[0] == r and c[2] == sc))
+    return out
+
+
+MANIM_SUITE = _manim_suite()
+MANIM_SAMPLE = MANIM_SUITE[:2]  # also run by test_sampled_matrix_passes_manim, first
 
 
 def manim_slow_params() -> list:
-    first = [pytest.param(*c, id="-".join(c)) for c in MANIM_PAIRWISE if c not in MANIM_SAMPLE]
+    first = [pytest.param(*c, id="-".join(c)) for c in MANIM_SUITE if c not in MANIM_SAMPLE]
     return first + [pytest.param(*c, marks=pytest.mark.full_matrix, id="-".join(c))
-                    for c in manim_cases() if c not in MANIM_PAIRWISE]
+                    for c in manim_cases() if c not in MANIM_SUITE]

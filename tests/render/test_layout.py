@@ -13,7 +13,7 @@ from scenes.layout_check import ARROW, LEGEND, LINE, MARKER, TEXT, Box, Item, ch
 from scenes.mpl.layout_check import check_scene, frames_to_check
 from scenes.mpl.render import FrameRenderer, _setup, build_plan
 from scenes.story.plan import FAST, GRADIENT, HOLD
-from tests.matrix import (ISSUE_CASES, MANIM_PAIRWISE, MANIM_SAMPLE, MPL_FAST, PAIRWISE, manim_slow_params,
+from tests.matrix import (ISSUE_CASES, MANIM_SAMPLE, MANIM_SUITE, MPL_FAST, SECOND, manim_slow_params,
                           mpl_slow_params, player_slow_params)
 
 FRAME = Box(0, 0, 400, 300)
@@ -196,29 +196,26 @@ def test_the_sample_covers_every_size_theme_and_run():
 
 def test_the_designs_check_every_pair_and_together_the_whole_matrix_once():
     everything = full_matrix()
-    checked = {c for c in MPL_FAST + PAIRWISE}  # the fast tests and the slow ones, by default
-    assert set(covering()) <= set(PAIRWISE) and set(ISSUE_CASES) <= set(everything)
-    assert {(c.run, c.size) for c in PAIRWISE} == {(r, s) for r in RUNS for s in SIZES}
-    assert {(c.run, c.theme) for c in PAIRWISE} == {(r, t) for r in RUNS for t in THEMES}
-    assert {(c.size, c.theme) for c in PAIRWISE} == {(s, t) for s in SIZES for t in THEMES}
-    assert len(PAIRWISE) == len(RUNS) * len(SIZES) == 60
+    assert set(ISSUE_CASES) <= set(everything) and not set(SECOND) & set(covering())
+    for design in (covering(), SECOND):  # each: every run once, every size x theme pair
+        assert sorted(c.run for c in design) == sorted(RUNS)
+        assert {(c.size, c.theme) for c in design} == {(s, t) for s in SIZES for t in THEMES}
+    assert {(c.run, c.theme) for c in covering() + SECOND} == {(r, t) for r in RUNS for t in THEMES}
     slow = [p.values[0] for p in mpl_slow_params()]
     assert len(slow) == len(set(slow)) and not set(slow) & set(MPL_FAST)
     assert sorted(MPL_FAST + slow, key=repr) == sorted(everything, key=repr)  # each case once
-    assert {p.values[0] for p in mpl_slow_params() if not p.marks} == checked - set(MPL_FAST)
-    # Manim: every run x scene, run x theme and scene x theme pair; with the rest, its matrix once.
+    assert {p.values[0] for p in mpl_slow_params() if not p.marks} == set(SECOND) - set(MPL_FAST)
+    # Manim: every run, every scene x theme pair, in the suite; with the rest, its matrix once.
     manim = MANIM_SAMPLE + [tuple(p.values) for p in manim_slow_params()]
     assert sorted(manim) == sorted(manim_cases()) and len(manim) == len(set(manim)) == 60
-    assert set(MANIM_SAMPLE) <= set(MANIM_PAIRWISE) and len(MANIM_PAIRWISE) == len(RUNS) * len(MANIM_SCENES)
-    assert {(r, sc) for r, _, sc in MANIM_PAIRWISE} == {(r, sc) for r in RUNS for sc in MANIM_SCENES}
-    assert {(r, t) for r, t, _ in MANIM_PAIRWISE} == {(r, t) for r in RUNS for t in THEMES}
-    assert {(sc, t) for _, t, sc in MANIM_PAIRWISE} == {(sc, t) for sc in MANIM_SCENES for t in THEMES}
+    assert set(MANIM_SAMPLE) <= set(MANIM_SUITE) and sorted(r for r, _, _ in MANIM_SUITE) == sorted(RUNS)
+    assert {(sc, t) for _, t, sc in MANIM_SUITE} == {(sc, t) for sc in MANIM_SCENES for t in THEMES}
     # The player (tests/web/test_player_layout.py): a page per run and theme, at some sizes.
     player = {True: [], False: []}
     for p in player_slow_params():
         run, theme, sizes = p.values
         player[bool(p.marks)] += [Case(run, size, theme) for size in sizes]
-    assert sorted(covering() + player[False], key=repr) == sorted(PAIRWISE, key=repr)
+    assert sorted(player[False], key=repr) == sorted(SECOND, key=repr)
     assert sorted(covering() + player[False] + player[True], key=repr) == sorted(everything, key=repr)
 
 
