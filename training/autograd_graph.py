@@ -28,11 +28,9 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-__all__ = ["MAX_GRAPH_NODES", "MAX_LIST", "HEAD", "GraphCapture", "compact"]
+from training.tracegraphs import HEAD, MAX_GRAPH_NODES, MAX_LIST
 
-MAX_GRAPH_NODES = 256   # autograd nodes kept per graph (the line model has 5, plus x and y)
-MAX_LIST = 16           # a tensor of at most this many numbers is kept whole, as a list
-HEAD = 8                # a longer one: its shape, first HEAD numbers, min and max
+__all__ = ["MAX_GRAPH_NODES", "MAX_LIST", "HEAD", "GraphCapture", "compact"]
 
 
 def _number(v: float) -> float | None:
