@@ -117,8 +117,6 @@ def _graph(raw: Any, i: int, n_steps: int, after: int, bad: Bad) -> dict:
     max_edges = 4 * len(out_nodes) + 64
     if not isinstance(edges, list) or len(edges) > max_edges:
         raise bad(f"{where}: edges must be a list of at most {max_edges} [from, to] pairs")
-    if not isinstance(grads, list) or len(grads) != len(edges):
-        raise bad(f"{where}: edge_grads must be a list as long as edges ({len(edges)})")
     out_edges = []
     for k, e in enumerate(edges):
         if not isinstance(e, list) or len(e) != 2 or not all(_whole(x) for x in e):
@@ -132,6 +130,8 @@ def _graph(raw: Any, i: int, n_steps: int, after: int, bad: Bad) -> dict:
         if out_nodes[e[1]]["op"] in _LEAF_OPS:
             raise bad(f"{where}: edge {k} {e} leads into an input or target node, which takes nothing")
         out_edges.append([e[0], e[1]])
+    if not isinstance(grads, list) or len(grads) != len(edges):
+        raise bad(f"{where}: edge_grads must be a list as long as edges ({len(edges)})")
     out_grads = [_values(g, f"{where} edge_grads[{k}]", bad) for k, g in enumerate(grads)]
     graph = {"step": step, "grouped": grouped, "nodes": out_nodes, "edges": out_edges, "edge_grads": out_grads}
     if "omitted" in raw:
