@@ -51,7 +51,8 @@ def _training_flags(p: argparse.ArgumentParser) -> None:
                            action="store_false" if s.flag_inverts else "store_true")
         else:
             kind = str.lower if s.kind is str else str if s.kind is tuple else s.kind  # a tuple: "1,150,300"
-            g.add_argument(s.cli_flag, dest=s.name, help=s.help, type=kind)
+            g.add_argument(s.cli_flag, dest=s.name, help=s.help, type=kind,
+                           **({"metavar": "LIST"} if s.kind is tuple else {}))
 
 
 def build_parser() -> argparse.ArgumentParser:
