@@ -19,7 +19,7 @@ from scenes.story.plan import check_fps
 from scenes.story.theme import load_theme
 from scenes.outputs import (BACKEND_FORMATS, BACKENDS, FORMATS, POSTER_FORMATS, QUALITIES, SCENES, STORY_FORMATS,
                             VIEWS, output_file_name)
-from training.config import SETTINGS, TRAIN_KEYS, TrainConfig
+from training.config import SETTINGS, TRAIN_KEYS, TrainConfig, setting_named
 from training.data import DataSpec, SYNTHETIC_FIELDS
 from training.errors import InputError
 
@@ -287,7 +287,9 @@ def build_job(layers: list[dict], base_dir: Path | None = None) -> Job:
     train_kwargs: dict[str, Any] = {}
     for key in TRAIN_KEYS:
         if key in merged:
-            train_kwargs[key] = _expect(merged[key], _TRAIN_TYPES[key], key.replace("_", " "))
+            kind = _TRAIN_TYPES[key]
+            train_kwargs[key] = (setting_named(key).coerce(merged[key]) if kind is tuple  # "1,150,300" or a list
+                                 else _expect(merged[key], kind, key.replace("_", " ")))
     if "optimizer" in train_kwargs:
         train_kwargs["optimizer"] = train_kwargs["optimizer"].lower()
     data = merged.get("data", DataSpec())
@@ -365,7 +367,8 @@ def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
     else:
         data = {"source": "article"}
     # None means "the optimizer's default" (momentum): left out, so the file says the same.
-    training = {k: getattr(t, k) for k in TRAIN_KEYS if getattr(t, k) is not None}
+    # An empty list (no --graph-steps) is left out too: config.toml is as it was before it existed.
+    training = {k: getattr(t, k) for k in TRAIN_KEYS if getattr(t, k) not in (None, ())}
     r = job.render
     theme = r.theme
     if theme.endswith(".toml"):  # a theme file: written relative to the config file, as data paths are

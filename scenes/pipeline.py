@@ -34,7 +34,7 @@ from scenes.staging import Staging, create_folder
 from scenes.story.plan import PlanSettings
 from training.errors import InputError
 
-__all__ = ["Report", "obtain_trace", "cached_trace", "plan_settings", "draw", "write_story_outputs", "render_outputs",
+__all__ = ["Report", "obtain_trace", "graph_steps", "cached_trace", "plan_settings", "draw", "write_story_outputs", "render_outputs",
            "render_job", "check_out_dir", "make_out_dir", "check_targets", "STORY_OUTPUTS"]
 
 
@@ -59,28 +59,55 @@ SILENT = Report()
 
 
 # ------------------------------------------------------------------ 1. the trace
-def obtain_trace(train, base_dir: Path | None = None, *, use_cache: bool = True, report: Report = SILENT):
+def obtain_trace(train, base_dir: Path | None = None, *, use_cache: bool = True, report: Report = SILENT,
+                 plan: PlanSettings | None = None):
     """The run these settings make: from the trace cache when it was recorded before (and
-    ``use_cache``), else recorded with PyTorch and cached. The one place that records."""
+    ``use_cache``), else recorded with PyTorch and cached. The one place that records.
+
+    The steps that carry an autograd graph are ``train.graph_steps`` and, with a ``plan``,
+    the detailed steps it shows (:func:`graph_steps`)."""
     from training import cache
     from training.data import load_data
 
     data = load_data(train.data, base_dir)
     train.validate(len(data))
-    key, trace = cached_trace(train, data, use_cache=use_cache)
+    chosen = graph_steps(train, len(data), plan)
+    key, trace = cached_trace(train, data, use_cache=use_cache, graph_steps=chosen)
     if trace is not None:
         report.say(f"reusing the trace recorded for this configuration ({cache.cache_path(key)})")
         return trace
     from training.recorder import record
-    trace = record(train, data, progress=report.task("recording"))
+    trace = record(train, data, progress=report.task("recording"), graph_steps=chosen)
     cache.store(key, trace)
     return trace
 
 
-def cached_trace(train, data, *, use_cache: bool = True):
-    """``(cache key, the trace recorded before or None)`` for these settings and points."""
+# The detailed steps that get a graph: the first ones, at most this many (with --graph-steps'
+# 50, within training.tracegraphs.MAX_GRAPHS).
+MAX_DETAIL_GRAPHS = 50
+
+
+def graph_steps(train, n_points: int, plan: PlanSettings | None) -> tuple[int, ...]:
+    """The steps (0-based) whose autograd graph a run records: the detailed steps of ``plan``
+    (the first MAX_DETAIL_GRAPHS; none without a plan) and ``train.graph_steps``."""
+    detail = 0
+    if plan is not None:
+        from scenes.story.plan import make_plan
+        from training.batches import batches_per_epoch
+        per_epoch = batches_per_epoch(n_points, train.batch_size, train.drop_last)
+        # The plan's own rule (scenes.story.plan), for the longest run these settings make (cut
+        # to MAX_DETAIL_GRAPHS steps: the plan stays small, the count the same); a run that
+        # diverges earlier shows fewer, and has no graph past its end.
+        steps = min(per_epoch * train.epochs, MAX_DETAIL_GRAPHS)
+        detail = make_plan(steps, per_epoch, replace(plan, target_duration=None)).detail_steps
+    return tuple(sorted(set(range(min(detail, MAX_DETAIL_GRAPHS))) | set(train.graph_indices)))
+
+
+def cached_trace(train, data, *, use_cache: bool = True, graph_steps=()):
+    """``(cache key, the trace recorded before or None)`` for these settings and points, and
+    these steps (0-based) with an autograd graph."""
     from training import cache
-    key = cache.cache_key(train, data)
+    key = cache.cache_key(train, data, graph_steps)
     return key, (cache.load_cached(key) if use_cache else None)
 
 
@@ -234,7 +261,8 @@ def render_job(job: Job, *, trace_file: str | Path | None = None, record_only: b
         trace = Trace.from_file(trace_file)
         config_job = replace(job, train=trace.settings)  # config.toml: the settings that recorded it
     else:
-        trace = obtain_trace(job.train, job.base_dir, use_cache=use_cache, report=report)
+        trace = obtain_trace(job.train, job.base_dir, use_cache=use_cache, report=report,
+                             plan=plan_settings(job.render))
         config_job = job
     if trace.status.diverged:
         report.say(f"warning: training diverged at step {trace.status.step} ({trace.status.reason}); "

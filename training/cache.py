@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Iterable
 
 from training.config import TrainConfig
 from training.data import Dataset
@@ -33,8 +34,9 @@ def cache_dir() -> Path:
     return Path(base) / "sgd-anim"
 
 
-def cache_key(cfg: TrainConfig, data: Dataset) -> str:
-    """Hash of everything that determines a trace: settings, the points themselves, versions."""
+def cache_key(cfg: TrainConfig, data: Dataset, graph_steps: Iterable[int] = ()) -> str:
+    """Hash of everything that determines a trace: settings, the points themselves, versions,
+    and the steps (0-based) that carry an autograd graph (none: the key as before graphs)."""
     h = hashlib.sha256()
     settings = cfg.to_dict()
     settings.pop("data")  # the points are hashed below, whatever file they came from
@@ -42,6 +44,9 @@ def cache_key(cfg: TrainConfig, data: Dataset) -> str:
     h.update(data.x.tobytes())
     h.update(data.y.tobytes())
     h.update(json.dumps([SCHEMA_VERSION, package_version("sgd-anim"), package_version("torch"), package_version("numpy")]).encode())
+    steps = sorted({int(k) for k in graph_steps})
+    if steps:
+        h.update(json.dumps({"graphs": steps}).encode())
     return h.hexdigest()[:32]
 
 

@@ -15,7 +15,7 @@ from training.optimizers import OPTIMIZERS as _SPECS
 from training.optimizers import takes_momentum_names
 from training.settings import MAX_SEED, Setting, setting, settings_of
 
-__all__ = ["OPTIMIZERS", "MAX_STEPS", "MAX_SAMPLES", "MAX_SEED", "TrainConfig", "SETTINGS", "TRAIN_KEYS",
+__all__ = ["OPTIMIZERS", "MAX_STEPS", "MAX_SAMPLES", "MAX_GRAPH_STEPS", "MAX_SEED", "TrainConfig", "SETTINGS", "TRAIN_KEYS",
            "COMPARE_KEYS", "setting_named", "parse_bool"]
 
 
@@ -34,6 +34,7 @@ def parse_bool(text: str) -> bool | None:
 # 0.51 GB (torch alone takes 0.38), so the caps record in about 2 GB.
 MAX_STEPS = 10_000_000
 MAX_SAMPLES = 20_000_000
+MAX_GRAPH_STEPS = 50  # --graph-steps: each recorded graph is kept in the trace
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,29 @@ class TrainConfig:
     drop_last: bool = setting(bool, True, flag="--keep-last", flag_inverts=True,
                               help="keep a short last batch (default: drop it, as the article's "
                                    "len(X) // batch_size does)")
+    # The article's classic mistake, for real: without optimizer.zero_grad() PyTorch adds each
+    # batch's gradient to .grad, and the optimizer steps with the running sum.
+    zero_grad: bool = setting(bool, True, flag="--no-zero-grad", flag_inverts=True, compare=True,
+                              help="leave out optimizer.zero_grad(): .grad accumulates across batches, as "
+                                   "PyTorch really does without it (default: zero it before each backward)",
+                              page={"label": "zero_grad()"})
+    # Steps (counted from 1, as the captions count) whose autograd graph is recorded, beside the
+    # detailed steps a render shows. Not a property of the numbers: the run is the same without.
+    graph_steps: tuple[int, ...] = setting(tuple, (), low=1, most=MAX_GRAPH_STEPS, label="graph steps",
+                                           help="record the autograd graph of these steps too, counted from 1 "
+                                                f"(for example 1,150,300; at most {MAX_GRAPH_STEPS}); the "
+                                                "detailed steps always get theirs")
+
+    def __post_init__(self) -> None:
+        # A list (TOML, from_dict, the API) becomes the sorted tuple of distinct steps, so the
+        # settings stay hashable and compare equal however they were written.
+        if isinstance(self.graph_steps, (list, tuple, str)):
+            object.__setattr__(self, "graph_steps", _BY_NAME["graph_steps"].coerce(self.graph_steps))
+
+    @property
+    def graph_indices(self) -> tuple[int, ...]:
+        """``graph_steps`` as 0-based indices into the trace's step columns."""
+        return tuple(k - 1 for k in self.graph_steps)
 
     @property
     def effective_momentum(self) -> float:
@@ -86,7 +110,7 @@ class TrainConfig:
 
     def validate(self, n_points: int | None = None) -> "TrainConfig":
         """Raise :class:`InputError` for the first setting that is out of range."""
-        table = [s for s in SETTINGS if s.kind in (float, int)]
+        table = [s for s in SETTINGS if s.kind in (float, int, tuple)]
         for s in table:  # types first: a range check needs a number
             value = getattr(self, s.name)
             if value is not None:
@@ -117,6 +141,12 @@ class TrainConfig:
             raise InputError(
                 f"{self.epochs} epochs of {per_epoch} batches is {per_epoch * self.epochs:,} steps; "
                 f"at most {MAX_STEPS:,} are allowed (so that a run fits in 4 GB of memory)")
+        last = per_epoch * self.epochs
+        past = [k for k in self.graph_steps if k > last]
+        if past:
+            raise InputError(f"graph steps: step {past[0]} is past the run's last step ({last:,}: {self.epochs} "
+                             f"epoch{'s' if self.epochs != 1 else ''} of {per_epoch} batch"
+                             f"{'es' if per_epoch != 1 else ''}); steps count from 1")
         samples = (per_epoch * self.batch_size if self.drop_last else n_points) * self.epochs
         if samples > MAX_SAMPLES:
             raise InputError(
@@ -137,6 +167,14 @@ class TrainConfig:
             d["momentum"] = self.effective_momentum
         else:
             del d["momentum"]
+        # Left out at their defaults, so that a run that does not use them is stored (and
+        # cached) byte for byte as before they existed.
+        if self.zero_grad:
+            del d["zero_grad"]
+        if self.graph_steps:
+            d["graph_steps"] = list(self.graph_steps)
+        else:
+            del d["graph_steps"]
         return d
 
     @classmethod

@@ -1,19 +1,23 @@
 """Record a real PyTorch SGD run, step by step, into a Trace.
 
-The training loop is the article's: forward pass, MSE loss, zero_grad, backward, step.
-Around it we read what autograd and the optimizer actually did.
+The training loop is the article's: forward pass, MSE loss, zero_grad, backward, step
+(``zero_grad = false`` leaves zero_grad out: .grad then accumulates, as PyTorch really does).
+Around it we read what autograd and the optimizer actually did, and for the chosen steps the
+autograd graph of the batch (:mod:`training.autograd_graph`).
 """
 from __future__ import annotations
 
 import math
 import platform
 from pathlib import Path
-from typing import Callable
+from contextlib import nullcontext
+from typing import Callable, Iterable
 
 import numpy as np
 import torch
 from torch import nn
 
+from training.autograd_graph import GraphCapture
 from training.batches import batches_per_epoch
 from training.config import TrainConfig
 from training.data import Dataset, load_data
@@ -38,7 +42,8 @@ def batches_of_epoch(n: int, batch_size: int, drop_last: bool, order: np.ndarray
 
 def record(cfg: TrainConfig | None = None, data: Dataset | None = None, *,
            base_dir: Path | None = None,
-           progress: Callable[[int, int], None] | None = None) -> Trace:
+           progress: Callable[[int, int], None] | None = None,
+           graph_steps: Iterable[int] | None = None) -> Trace:
     """Train y' = a·x + b with the configured optimizer and return every step as a Trace.
 
     Parameters
@@ -47,6 +52,9 @@ def record(cfg: TrainConfig | None = None, data: Dataset | None = None, *,
     data : the points; built from ``cfg.data`` when omitted.
     base_dir : folder that relative CSV paths are resolved against.
     progress : called as ``progress(done, total)`` now and then.
+    graph_steps : the steps (0-based) whose autograd graph is recorded into ``trace.graphs``;
+        ``cfg.graph_steps`` (counted from 1) when omitted. A step the run does not reach (it
+        diverged first) has none. The other numbers are the same whichever steps these are.
     """
     cfg = cfg or TrainConfig()
     data = data if data is not None else load_data(cfg.data, base_dir)
@@ -57,12 +65,13 @@ def record(cfg: TrainConfig | None = None, data: Dataset | None = None, *,
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return _run(cfg, data, n, progress)
+        chosen = cfg.graph_indices if graph_steps is None else graph_steps
+        return _run(cfg, data, n, progress, frozenset(int(k) for k in chosen))
     finally:
         torch.set_num_threads(threads)
 
 
-def _run(cfg: TrainConfig, data: Dataset, n: int, progress) -> Trace:
+def _run(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: frozenset[int]) -> Trace:
     torch.manual_seed(cfg.seed)
     model = nn.Linear(1, 1)  # the article's model: weight a, bias b
     with torch.no_grad():
@@ -97,6 +106,7 @@ def _run(cfg: TrainConfig, data: Dataset, n: int, progress) -> Trace:
     col_ua, col_ub = cols["update_a"], cols["update_b"]
     col_va, col_vb = cols.get("velocity_a"), cols.get("velocity_b")
 
+    graphs: list[dict] = []
     status = TraceStatus()
     with torch.no_grad():
         start_loss = criterion(model(X), Y).item()
@@ -118,12 +128,20 @@ def _run(cfg: TrainConfig, data: Dataset, n: int, progress) -> Trace:
             first = batch_idx * cfg.batch_size
             X_batch, Y_batch = X_epoch[first:first + len(idx)], Y_epoch[first:first + len(idx)]
 
-            # The article's loop: forward, loss, zero_grad, backward, step.
-            Y_pred = model(X_batch)
-            loss = criterion(Y_pred, Y_batch)
-            opt.zero_grad()
+            # The article's loop: forward, loss, zero_grad, backward, step. On a chosen step the
+            # graph is watched (hooks and a function mode that only copy what passes).
+            capture = _capture(w, bias, X_batch, Y_batch) if step in graph_steps else None
+            with capture.forward() if capture else nullcontext():
+                Y_pred = model(X_batch)
+                loss = criterion(Y_pred, Y_batch)
+            if cfg.zero_grad:
+                opt.zero_grad()
+            if capture:
+                capture.watch(loss, {loss: "L", Y_pred: "ŷ = x·aᵀ + b"})
             loss.backward()
             grad_a, grad_b = w.grad.item(), bias.grad.item()
+            if capture:  # before step(): the parameters' .grad as backward left it
+                graphs.append(capture.result(step))
             opt.step()
             a_new, b_new = w.item(), bias.item()
 
@@ -131,6 +149,8 @@ def _run(cfg: TrainConfig, data: Dataset, n: int, progress) -> Trace:
             reason = _divergence(loss_v, full_loss, grad_a, grad_b, a_new, b_new, limit)
             if reason:
                 status = TraceStatus("diverged", step, reason)
+                if capture:  # the step is not recorded: nor is its graph
+                    graphs.pop()
                 break
 
             m = len(idx)
@@ -169,7 +189,11 @@ def _run(cfg: TrainConfig, data: Dataset, n: int, progress) -> Trace:
     steps["pred"] = Ragged(preds[:at], offsets)
     steps["residual"] = Ragged(residuals[:at], offsets)
     return Trace(config=cfg.to_dict(), versions=_versions(), x=data.x.copy(), y=data.y.copy(),
-                 steps=steps, final_a=a_now, final_b=b_now, status=status)
+                 steps=steps, final_a=a_now, final_b=b_now, status=status, graphs=graphs)
+
+
+def _capture(w: torch.Tensor, bias: torch.Tensor, X_batch: torch.Tensor, Y_batch: torch.Tensor) -> GraphCapture:
+    return GraphCapture({w: "a", bias: "b"}, {"x": (X_batch, "input"), "y": (Y_batch, "target")})
 
 
 def _divergence(loss: float, full_loss: float, ga: float, gb: float, a: float, b: float,

@@ -13,7 +13,7 @@ TrainConfig class body *is* the table; :data:`SETTINGS` lists it in field order.
 from __future__ import annotations
 
 import math
-from dataclasses import MISSING, dataclass, field
+from dataclasses import MISSING, dataclass, field, replace
 from typing import Any
 
 from training.numbers import FLOAT32_MAX
@@ -28,7 +28,7 @@ class Setting:
     """One training setting: what it is, where it comes from, what values it takes."""
 
     name: str
-    kind: type                      # float, int, bool, str, or DataSpec for ``data``
+    kind: type                      # float, int, bool, str, tuple (whole numbers), or DataSpec for ``data``
     default: Any
     help: str = ""
     label: str = ""                 # the words error messages use ("learning rate"); default: the name
@@ -39,6 +39,7 @@ class Setting:
     low_open: bool = False          # > low rather than >= low
     high_open: bool = False
     compare: bool = False           # --compare KEY=... may vary it
+    most: int | None = None         # a tuple setting: at most this many values
     page: dict | None = None        # the live page's control: {"min", "max", "step", "log", ...}
 
     @property
@@ -50,9 +51,35 @@ class Setting:
         return self.flag or "--" + self.name.replace("_", "-")
 
     # ---------------------------------------------------------------- checks
+    def coerce(self, value: Any) -> Any:
+        """A tuple setting's value as given (``"1,150,300"`` from a flag or a query, a list from
+        TOML) as a sorted tuple of distinct whole numbers; any other setting's value as it is."""
+        from training.errors import InputError
+        if self.kind is not tuple:
+            return value
+        items = value
+        if isinstance(value, str):
+            items = [p.strip() for p in value.split(",")] if value.strip() else []
+            try:
+                items = [int(p) for p in items]
+            except ValueError:
+                raise InputError(f"{self.words} must be whole numbers separated by commas "
+                                 f"(for example 1,150,300), got {value!r}") from None
+        if not isinstance(items, (list, tuple)) or not all(isinstance(i, int) and not isinstance(i, bool)
+                                                           for i in items):
+            raise InputError(f"{self.words} must be a list of whole numbers (for example [1, 150, 300]), "
+                             f"got {value!r}")
+        return tuple(sorted(set(items)))
+
     def check_type(self, value: Any) -> None:
         """The value's type: a finite float32 number, a whole number, ... (a one-line InputError)."""
         from training.errors import InputError
+        if self.kind is tuple:
+            if self.coerce(value) != value:
+                raise InputError(f"{self.words} must be a sorted tuple of distinct whole numbers, got {value!r}")
+            if self.most is not None and len(value) > self.most:
+                raise InputError(f"{self.words}: at most {self.most} are allowed, got {len(value)}")
+            return
         if self.kind is float:
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
                 raise InputError(f"{self.name} must be a finite number, got {value!r}")
@@ -67,6 +94,10 @@ class Setting:
         """The value within the setting's range, or a one-line InputError that states the range."""
         from training.errors import InputError
         if self.low is None and self.high is None:
+            return
+        if self.kind is tuple:  # each value in the range
+            for v in value:
+                replace(self, kind=int).check_range(v)
             return
         below = value <= self.low if self.low_open else value < self.low
         above = self.high is not None and (value >= self.high if self.high_open else value > self.high)

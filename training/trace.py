@@ -60,8 +60,9 @@ class Trace:
     final_b: float
     status: TraceStatus = field(default_factory=TraceStatus)
     settings: TrainConfig = field(default=None, compare=False)  # type: ignore[assignment]
-    # The autograd graphs of the chosen steps (issue 22), each in its JSON form:
-    # {"step": k, "nodes": [{"id", "op", "label", "value", "grad", "param"?}], "edges": [[from, to], ...]}.
+    # The autograd graphs of the chosen steps (issue 22), each in its JSON form (checked and
+    # written by training.tracegraphs): {"step": k, "grouped": false, "nodes": [{"id", "op",
+    # "label", "value", "grad", "param"?}], "edges": [[from, to], ...], "edge_grads": [...]}.
     graphs: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -108,7 +109,7 @@ class Trace:
         written a slice at a time), so that writing a large trace never holds its text whole."""
         return tracedump.document_parts(config=self.config, versions=self.versions, status=self.status.to_dict(),
                                         final_a=self.final_a, final_b=self.final_b, n_steps=self.n_steps,
-                                        x=self.x, y=self.y, steps=self.steps)
+                                        x=self.x, y=self.y, steps=self.steps, graphs=self.graphs)
 
     def to_file(self, path: str | Path) -> Path:
         """Write atomically: a temporary file in the same folder, renamed at the end.
@@ -132,6 +133,8 @@ class Trace:
         header = {"schema_version": SCHEMA_VERSION, "config": tracedump.plain(self.config), "versions": self.versions,
                   "status": self.status.to_dict(), "final": {"a": float(self.final_a), "b": float(self.final_b)},
                   "n_steps": self.n_steps}
+        if self.graphs:  # absent otherwise: a trace without graphs is written as before they existed
+            header["graphs"] = self.graphs
         arrays = {"data.x": self.x, "data.y": self.y, "steps.lengths": indices.lengths}
         for col in STEP_COLUMNS:
             if col in self.steps:

@@ -11,8 +11,9 @@ Layout::
     MAGIC                      16 bytes: b"SGD-ANIM TRACE\\n\\x00"
     header length              8 bytes, unsigned little-endian
     header                     UTF-8 JSON object (at most 16 MB): format_version,
-                               schema_version, config, versions, status, final, n_steps, and
-                               "columns": [{"name", "dtype", "length"}, ...] in file order
+                               schema_version, config, versions, status, final, n_steps,
+                               "columns": [{"name", "dtype", "length"}, ...] in file order, and
+                               "graphs" (as in trace.json) only when the trace has graphs
     columns                    each column's raw bytes, one after the other, nothing after
 
 The columns are data.x, data.y, the step columns (epoch, batch as "<i8"; the others "<f8"),
@@ -42,6 +43,7 @@ FORMAT_VERSION = 1
 SUFFIX = ".sgdtrace"
 MAX_HEADER_BYTES = 16 << 20
 _HEADER_KEYS = {"format_version", "schema_version", "config", "versions", "status", "final", "n_steps", "columns"}
+_OPTIONAL_KEYS = {"graphs"}  # the autograd graphs, when the trace has any (training.tracegraphs)
 _INT, _FLOAT = "<i8", "<f8"
 
 
@@ -104,7 +106,7 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limi
         raise bad("the header is not a JSON object")
     if header.get("format_version") != FORMAT_VERSION:
         raise bad(f"format_version {header.get('format_version')!r} is not supported")
-    unknown = sorted(set(header) - _HEADER_KEYS)
+    unknown = sorted(set(header) - _HEADER_KEYS - _OPTIONAL_KEYS)
     missing = sorted(_HEADER_KEYS - set(header))
     if unknown or missing:
         raise bad("the header " + "; ".join(filter(None, [
@@ -151,7 +153,8 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limi
     if f.read(1):
         raise bad("there are bytes after the last column")
 
-    doc: dict[str, Any] = {k: header[k] for k in ("schema_version", "config", "versions", "status", "final", "n_steps")}
+    doc: dict[str, Any] = {k: header[k] for k in ("schema_version", "config", "versions", "status", "final", "n_steps",
+                                                  "graphs") if k in header}
     doc["data"] = {"x": arrays.pop("data.x"), "y": arrays.pop("data.y")}
     doc["steps"] = {key.split(".", 1)[1]: arr for key, arr in arrays.items()}
     return doc

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from training.ragged import Ragged
+from training.tracegraphs import graph_parts
 from training.traceschema import (SCHEMA_VERSION, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS, STEP_OPTIONAL_COLUMNS,
                                   STEP_RAGGED_COLUMNS)
 
@@ -41,9 +42,11 @@ def column_parts(values: Any) -> Iterator[str]:
 
 
 def document_parts(*, config: dict, versions: dict, status: dict, final_a: float, final_b: float,
-                   n_steps: int, x: np.ndarray, y: np.ndarray, steps: dict[str, Any]) -> Iterator[str]:
+                   n_steps: int, x: np.ndarray, y: np.ndarray, steps: dict[str, Any],
+                   graphs: list[dict] | None = None) -> Iterator[str]:
     """The text of a whole trace.json, in pieces. ``status`` is the status section as a dict;
-    ``steps`` holds every column a trace has (the optional ones when the run has them)."""
+    ``steps`` holds every column a trace has (the optional ones when the run has them);
+    ``graphs`` (:mod:`training.tracegraphs`) follows them when there are any."""
     names = [*STEP_INT_COLUMNS, *STEP_FLOAT_COLUMNS,
              *(c for c in STEP_OPTIONAL_COLUMNS if c in steps), *STEP_RAGGED_COLUMNS]
     config_text = json.dumps(plain(config), indent=2, sort_keys=True, allow_nan=False)
@@ -65,7 +68,9 @@ def document_parts(*, config: dict, versions: dict, status: dict, final_a: float
     for i, n in enumerate(names):
         yield (",\n" if i else "") + f'    "{n}": '
         yield from column_parts(steps[n])
-    yield "\n  }\n}\n"
+    yield "\n  }"
+    yield from graph_parts(graphs or [])
+    yield "\n}\n"
 
 
 def plain(value: Any) -> Any:

@@ -21,6 +21,7 @@ from training.numbers import finite_float32
 from training.ragged import Ragged
 from training.recorded import settings_from_config
 from training.tracecolumns import Column, Floats, Ints, Rows
+from training.tracegraphs import check_graphs
 from training.traceschema import (MAX_NESTING, SCHEMA_VERSION, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS,
                                   STEP_OPTIONAL_COLUMNS, STEP_RAGGED_COLUMNS, TraceStatus)
 
@@ -61,8 +62,10 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
         if _depth(value) > MAX_NESTING:  # json.loads takes ~1000 levels; writing it back would not
             raise bad(f'"{key}" is nested more than {MAX_NESTING} levels deep')
     settings = settings_of(doc["config"], steps, bad)
+    graphs = check_graphs(doc.get("graphs"), n, bad)
     return dict(config=doc["config"], versions=versions if isinstance(versions, dict) else {},
-                x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status, settings=settings)
+                x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status, settings=settings,
+                graphs=graphs)
 
 
 def _steps(raw_steps: dict, n_points: int, bad: Bad) -> dict[str, Any]:

@@ -28,7 +28,7 @@ TODAY = [
     ("lr", "learning rate", "slider"), ("batch_size", "batch size", "slider"), ("epochs", "epochs", "slider"),
     ("optimizer", "optimizer", "select"), ("momentum", "momentum", "slider"), ("nesterov", "Nesterov", "check"),
     ("shuffle", "shuffle", "check"), ("seed", "seed", "field"), ("init_a", "initial a", "slider"),
-    ("init_b", "initial b", "slider"),
+    ("init_b", "initial b", "slider"), ("zero_grad", "zero_grad()", "check"),  # issue 22: the classic mistake
 ]
 
 
@@ -66,7 +66,7 @@ def test_a_new_page_entry_appears_in_the_form_at_its_place():
     form = serve_form(table)
     names = [e["name"] for e in form["settings"]]
     assert names == ["lr", "batch_size", "epochs", "optimizer", "momentum", "nesterov", "beta1", "shuffle", "seed",
-                     "init_a", "init_b"]
+                     "init_a", "init_b", "zero_grad"]
     entry = form["settings"][names.index("beta1")]
     assert entry["control"] == "slider" and entry["default"] == 0.9 and entry["max"] == 0.999
     # only Adam reads beta1: it is one of the optimizer's settings, used by Adam alone
