@@ -29,7 +29,7 @@ VIDEO_FORMATS = ("mp4", "webm", "gif")  # the formats that get a STEM.vtt of cap
 SUBTITLE_FORMATS = ("mp4", "webm")      # the containers that also carry the captions as a soft track
 
 VIEWS = ("fit", "loss", "params", "numbers")           # matplotlib's panels (--views)
-SCENES = ("walkthrough", "fit", "loss", "params")      # Manim's scenes (--scene)
+SCENES = ("walkthrough", "fit", "loss", "params", "backprop")  # Manim's scenes (--scene)
 # Manim's qualities (--quality): width, height, frames per second.
 QUALITIES: dict[str, tuple[int, int, int]] = {
     "low": (854, 480, 15), "medium": (1280, 720, 30), "high": (1920, 1080, 60), "4k": (3840, 2160, 60)}
