@@ -194,7 +194,7 @@ class Walkthrough(TraceScene):
         if s.graph.available:
             # A run that recorded its autograd graphs shows autograd's own walk where the
             # table was: the same beats, read off PyTorch's graph (the formulas stay beside it).
-            self.table = place(GraphPanel(st, s, C["table"], rules=False, headline=False), "graph", C["table"])
+            self.table = place(GraphPanel(st, s, C["table"], rules=False, headline=False, compact=True), "graph", C["table"])
         else:
             self.table = place(TablePanel(st, s, *L["table"]), "table", C["table"])
         self.loss = place(LossPanel(st, s, *L["loss"], left=C["loss"][0], top=C["loss"][3]), "loss", C["loss"])

@@ -40,14 +40,17 @@ class _Node:
 
 class GraphPanel(Beats):
     """The recorded graph in ``cell`` (x0, y0, x1, y1). ``rules``: the local rules beside the
-    nodes (the walkthrough's formula panel already shows them); ``headline``: each phase's
-    sentence across the top of the cell."""
+    nodes; ``headline``: each phase's sentence across the top of the cell; ``compact``: no
+    class names, and one line under each node (its gradient once it has one, else its value),
+    for a small cell (the walkthrough's, whose formula panel already shows the rules). A graph
+    that would not fit its cell is drawn smaller, all of it alike."""
 
     def __init__(self, style: Style, story: Story, cell, *, rules: bool = True, headline: bool = True,
-                 scale: float = 1.0):
+                 compact: bool = False):
         self.s, self.st, self.gs = story, style, story.graph
         self.x0, self.y0, self.x1, self.y1 = cell
-        self.rules, self.headline_on, self.k = rules, headline, scale
+        self.rules, self.headline_on, self.compact = rules, headline, compact
+        self.k = 1.0  # the graph's scale in its cell (below 1 when it would not fit)
         self.root = VGroup()
         self.index: int | None = None
         self.top = VGroup()     # the phase's sentence and the note, in one group
@@ -70,7 +73,44 @@ class GraphPanel(Beats):
         return self._text("Ag∂ŷ", "tick", "text").height
 
     def _headline_height(self) -> float:
-        return self._text("Ag", "label", "text").height + LINE_GAP + self._text("Ag", "tick", "muted").height + PAD
+        if not self.headline_on:
+            return 0.0
+        st = self.st
+        return st.text("Ag", "label", "text").height + LINE_GAP + st.text("Ag", "tick", "muted").height + PAD
+
+    @property
+    def _n_lines(self) -> int:
+        return 1 if self.compact else 2
+
+    def _fit(self, g) -> None:
+        """Set the scale ``k`` at which every column's widest stack and every row's tallest fit."""
+        lay = g.layout
+        self.k = 1.0
+        for _ in range(3):  # the measures scale with k; text sizes round, so settle twice
+            widths, box_h = self._widths(g)
+            op_h = 0.0 if self.compact else self._text("Ag", "tick", "muted").height + LINE_GAP
+            stack = op_h + box_h + self._n_lines * (self._line_h + LINE_GAP)
+            need_h = lay.n_rows * stack + (lay.n_rows - 1) * 0.12 * self.k
+            cols = [max(widths[n] for n in lay.ids if lay.col[n] == c) for c in range(lay.n_cols)]
+            need_w = sum(cols) + (lay.n_cols - 1) * 0.6 * self.k
+            room_h = self.y1 - self._headline_height() - self.y0 - 2 * PAD
+            room_w = self.x1 - self.x0 - 2 * PAD
+            f = min(1.0, room_h / need_h, room_w / need_w)
+            if f > 0.995:
+                return
+            self.k *= f
+
+    def _widths(self, g) -> tuple[dict[int, float], float]:
+        """Each node's widest stack (box, class name, the longest line it can show under it)
+        and the boxes' height, at the current scale."""
+        labels = {n.id: self._text(n.label or f"#{n.id}", "text", "text") for n in g.nodes}
+        box_h = max(m.height for m in labels.values()) + 2 * PAD * self.k
+        out = {}
+        for n in g.nodes:
+            w = max(labels[n.id].width + 2 * PAD * self.k,
+                    max(self._text(t, "tick", "text").width for t in self._under_texts(n) if t))
+            out[n.id] = w if self.compact else max(w, self._text(n.op_text, "tick", "muted").width)
+        return out, box_h
 
     def _build(self, i: int) -> None:
         """Mobjects for graph ``i``, laid out in the cell (called when the frames reach it).
@@ -78,32 +118,33 @@ class GraphPanel(Beats):
         labels and the local rules; the value and gradient lines are typeset as they change."""
         g = self.gs.graphs[i]
         lay = g.layout
-        labels = {n.id: self._text(n.label or f"#{n.id}", "text", "text") for n in g.nodes}
-        ops = {n.id: self._text(n.op_text, "tick", "muted") for n in g.nodes}
-        box_h = max(m.height for m in labels.values()) + 2 * PAD
+        self._fit(g)
         # The widest line each node can show under it (its value after step(), its longest
         # gradient line), so the cell keeps room for it in every frame.
-        under = {n.id: max(self._text(t, "tick", "text").width for t in self._under_texts(n) if t) for n in g.nodes}
-        widths = {n.id: max(labels[n.id].width + 2 * PAD, ops[n.id].width, under[n.id]) for n in g.nodes}
+        widths, box_h = self._widths(g)
+        labels = {n.id: self._text(n.label or f"#{n.id}", "text", "text") for n in g.nodes}
+        ops = {n.id: self._text(n.op_text, "tick", "muted") for n in g.nodes}
         first = [n for n in lay.ids if lay.col[n] == 0]
         last = [n for n in lay.ids if lay.col[n] == lay.n_cols - 1]
-        top = self.y1 - (self._headline_height() if self.headline_on else 0.0)
+        top = self.y1 - self._headline_height()
         ax0 = self.x0 + PAD + max(widths[n] for n in first) / 2
         ax1 = self.x1 - PAD - max(widths[n] for n in last) / 2
-        ay1 = top - PAD - self._line_h - LINE_GAP - box_h / 2
-        ay0 = self.y0 + PAD + box_h / 2 + 2 * (self._line_h + LINE_GAP)
+        op_h = 0.0 if self.compact else ops[first[0]].height + LINE_GAP
+        ay1 = top - PAD - op_h - box_h / 2
+        ay0 = self.y0 + PAD + box_h / 2 + self._n_lines * (self._line_h + LINE_GAP)
         if ax1 < ax0:
             ax0 = ax1 = (self.x0 + self.x1) / 2
         self.nodes, extents = {}, []
         for n in g.nodes:
             c = np.array([ax0 + lay.x(n.id) * (ax1 - ax0), ay1 - lay.y(n.id) * (ay1 - ay0), 0.0])
             lab = labels[n.id].move_to(c)
-            box = RoundedRectangle(corner_radius=0.08, width=lab.width + 2 * PAD, height=box_h,
+            box = RoundedRectangle(corner_radius=0.08 * self.k, width=lab.width + 2 * PAD * self.k, height=box_h,
                                    stroke_width=2).move_to(c)
-            op = ops[n.id].next_to(box, UP, buff=LINE_GAP)
+            op = VGroup() if self.compact else ops[n.id].next_to(box, UP, buff=LINE_GAP)
             self.nodes[n.id] = _Node(box, lab, op, VGroup(), VGroup(), VGroup())
-            bottom = box.get_bottom()[1] - 2 * (self._line_h + LINE_GAP)
-            extents.append(Box(c[0] - widths[n.id] / 2, bottom, c[0] + widths[n.id] / 2, op.get_top()[1]))
+            bottom = box.get_bottom()[1] - self._n_lines * (self._line_h + LINE_GAP)
+            extents.append(Box(c[0] - widths[n.id] / 2, bottom, c[0] + widths[n.id] / 2,
+                               op.get_top()[1] if len(op) else box.get_top()[1]))
         self.edges = []
         lines = []
         for (u, v), grad in zip(g.edges, g.edge_grads):
@@ -137,7 +178,7 @@ class GraphPanel(Beats):
         return Box(m.get_left()[0], m.get_bottom()[1], m.get_right()[0], m.get_top()[1])
 
     def _inside(self) -> Box:
-        return Box(self.x0, self.y0, self.x1, self.y1 - (self._headline_height() if self.headline_on else 0.0))
+        return Box(self.x0, self.y0, self.x1, self.y1 - self._headline_height())
 
     def _hits(self, b: Box, taken: list[Box], lines: list[np.ndarray]) -> int:
         return (sum(1 for o in taken if min(b.x1, o.x1) > max(b.x0, o.x0) and min(b.y1, o.y1) > max(b.y0, o.y0))
@@ -154,14 +195,15 @@ class GraphPanel(Beats):
             normal = -normal
         off = normal * (0.06 + abs(normal[0]) * m.width / 2 + abs(normal[1]) * m.height / 2)
         best, fewest = None, None
-        for f in (0.5, 0.4, 0.6, 0.3, 0.7):
-            m.move_to(start + f * d + off)
-            n = self._hits(self._box(m), extents, [])
-            if fewest is None or n < fewest:
-                best, fewest = f, n
-            if n == 0:
-                break
-        return m.move_to(start + best * d + off)
+        for side in (1, -1):  # above the edge first, then under it
+            for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+                m.move_to(start + f * d + side * off)
+                n = self._hits(self._box(m).expanded(0.04), extents, [])
+                if fewest is None or n < fewest:
+                    best, fewest = start + f * d + side * off, n
+                if n == 0:
+                    return m
+        return m.move_to(best)
 
     def _place_rule(self, m, ext: Box, taken: list[Box], lines: list[np.ndarray]):
         """Beside its node where nothing else is: right of the node's lines, under them, left of
@@ -198,8 +240,13 @@ class GraphPanel(Beats):
             nd.box.set_stroke(c("batch") if sh.active else c("text") if on else c("grid"), width=3 if sh.active else 2)
             nd.box.set_fill(c("background"), opacity=1.0)
             nd.label.set_color(c("text") if on else c("muted"))
-            self._line(nd, 0, sh.value, "line" if (n.param and "→" in sh.value) else "text")
-            self._line(nd, 1, self._grad_line(n, sh.grad), "update" if sh.grad not in ("", "None") else "muted")
+            value = (sh.value, "line" if (n.param and "→" in sh.value) else "text")
+            grad = (self._grad_line(n, sh.grad), "update" if sh.grad not in ("", "None") else "muted")
+            if self.compact:  # one line: the gradient once there is one, else the value
+                self._line(nd, 0, *(grad if grad[0] else value))
+            else:
+                self._line(nd, 0, *value)
+                self._line(nd, 1, *grad)
             rule = getattr(nd, "rule_m", None)
             self._toggle(nd.rule, rule if (rule is not None and sh.rule) else None)
         for (arrow, slot, label), e in zip(self.edges, f.edges):
