@@ -35,10 +35,12 @@ def test_fixture_is_the_article_by_hand():
 
 def test_layout_leaves_operations_loss(story):
     lay = story.graph.graphs[0].layout
-    assert (lay.n_cols, lay.n_rows) == (4, 4)
-    assert {k: lay.col[i] for k, i in I.items()} == {"a": 0, "b": 0, "x": 0, "y": 0, "aT": 1, "pred": 2, "L": 3}
-    assert {k: lay.row[i] for k, i in I.items()} == {"a": 0, "b": 1, "x": 2, "y": 3, "aT": 0, "pred": 1, "L": 2}
-    assert lay.x(I["L"]) == 1.0 and lay.y(I["y"]) == 1.0 and lay.x(I["a"]) == 0.0
+    assert (lay.n_cols, lay.n_rows) == (4, 3)
+    # Each leaf just left of the operation that takes it: every edge joins neighbouring columns.
+    assert {k: lay.col[i] for k, i in I.items()} == {"a": 0, "aT": 1, "b": 1, "x": 1, "pred": 2, "y": 2, "L": 3}
+    assert {k: lay.row[i] for k, i in I.items()} == {"a": 0, "aT": 0, "b": 1, "x": 2, "pred": 1, "y": 2, "L": 1.5}
+    assert all(lay.col[v] == lay.col[u] + 1 for u, v in line_graph(article_trace(), 0)["edges"])
+    assert lay.x(I["L"]) == 1.0 and lay.y(I["y"]) == 1.0 and lay.x(I["a"]) == 0.0 and lay.y(I["L"]) == 0.75
 
 
 def test_layout_does_not_depend_on_the_listing_order():
