@@ -84,3 +84,14 @@ def test_boxes_and_texts_stay_in_the_panel_and_apart(scene):
                 assert boxes[j].x0 <= e.x0 and e.x1 <= boxes[j].x1, t.get_text()
     frame = r.draw_state(0, GRADIENT, 1.0)
     assert frame.shape == (540, 960, 4) and np.ptp(frame[..., :3]) > 0
+
+
+@pytest.mark.parametrize("size,theme", [pytest.param(*c, marks=() if i == 0 else pytest.mark.slow, id=f"{c[0][0]}x{c[0][1]}-{c[1]}")
+                                        for i, c in enumerate(__import__("tests.matrix", fromlist=["GRAPH_CASES"]).GRAPH_CASES)])
+def test_layout_check_passes_with_the_graph_view(size, theme):
+    """The layout check (docs/layout-check.md) on every checked frame, the graph view included."""
+    from scenes.mpl.layout_check import check_frames
+    from tests.matrix import GRAPH_VIEWS
+    trace = with_graphs(article_trace(epochs=4), steps=(0, 1, 2, 7))
+    problems = check_frames(trace, size, theme, views=GRAPH_VIEWS)
+    assert not problems, "\n".join(str(p) for p in problems[:5])

@@ -190,3 +190,21 @@ def test_grouped_and_bad_graphs():
     assert "unknown node" in graph_error(bad)
     with pytest.raises(ValueError, match="unknown node"):
         Story(dataclasses.replace(article_trace(), graphs=[bad])).graph.graphs
+
+
+def test_the_page_gets_the_story_s_graph(story):
+    """The page's document carries the layout and texts as computed here (the player lays
+    nothing out) and the rule of every frame of the detailed beats."""
+    from scenes.web.export import export_story
+    doc = export_story(story, contours=False)
+    G = doc["graph"]
+    g0 = G["graphs"][0]
+    assert g0["layout"] == story.graph.graphs[0].layout.to_dict()
+    assert [n["grad"] for n in g0["nodes"] if n["param"]] == ["2.100", "0.636"]  # b then a: the graph's order
+    plan = story.plan()
+    for seg, rule in zip(plan.segments(), G["rules"]):
+        assert (rule is None) == (seg.beat not in BEAT_PHASES and seg.beat != INTRO)
+        if rule is not None:
+            assert len(rule["phase"]) == seg.n_frames
+    assert G["index"][:3] == [0, 1, 2] and G["zero_grad"] is True
+    assert "graph" not in export_story(Story(article_trace()), contours=False)
