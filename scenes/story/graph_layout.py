@@ -5,12 +5,15 @@ once, in graph units that a backend scales to its box, and the page receives it 
 (the player never lays a graph out). Deterministic: the same graph always gives the same
 places, whatever order its nodes were listed in by id.
 
-Columns: every leaf (a node no edge points into: the parameters' ``AccumulateGrad`` nodes,
-the batch's ``input`` and ``target``) stands in column 0; every other node one column right
-of its furthest input, so the loss, which consumes everything, ends up alone on the right.
-Rows: the leaves in a fixed order (parameters first, by name; then the inputs; then the
-targets), each operation at the mean row of its inputs, then pushed apart just enough that
-no two nodes of a column share a row.
+Columns: an operation stands one column right of its furthest input (a leaf counting as
+column 0), so the loss, which consumes everything, ends up alone on the right; a leaf (a
+node no edge points into: the parameters' ``AccumulateGrad`` nodes, the batch's ``input``
+and ``target``) stands one column left of the first operation that uses it. So every edge
+of the line model joins neighbouring columns and crosses no box, and the graph takes three
+rows, not four (a frame's graph band is wide and low).
+Rows: each operation at the mean row of its inputs, the leaves of a column under its
+operations in a fixed order (parameters first, by name; then inputs; then targets), then
+pushed apart just enough that no two nodes of a column share a row.
 """
 from __future__ import annotations
 
@@ -71,6 +74,9 @@ def _columns(ids: list[int], edges: list[tuple[int, int]]) -> dict[int, int]:
     col: dict[int, int] = {}
     # Longest path from a leaf, without recursion (a grouped graph may still be deep).
     pending = list(ids)
+    consumers: dict[int, list[int]] = {i: [] for i in ids}
+    for u, v in edges:
+        consumers[u].append(v)
     for _ in range(len(ids) + 1):
         if not pending:
             break
@@ -83,6 +89,9 @@ def _columns(ids: list[int], edges: list[tuple[int, int]]) -> dict[int, int]:
         pending = later
     if pending:
         raise ValueError("the graph's edges form a cycle")
+    for i in ids:  # a leaf just left of its first consumer
+        if not inputs[i] and consumers[i]:
+            col[i] = min(col[v] for v in consumers[i]) - 1
     return col
 
 
@@ -110,13 +119,14 @@ def layout_graph(graph: dict) -> GraphLayout:
         inputs[v].append(u)
 
     row: dict[int, float] = {}
-    leaves = [i for i in ids if col[i] == 0]
-    leaves.sort(key=lambda i: (_LEAF_ORDER.get(nodes[i]["op"], 3), str(nodes[i].get("param", "")),
-                               str(nodes[i].get("label", "")), i))
-    row.update({i: float(r) for r, i in enumerate(leaves)})
-    for c in range(1, n_cols):
-        members = [i for i in ids if col[i] == c]
-        wanted = [(sum(row[u] for u in inputs[i]) / len(inputs[i]), i) for i in members]
+    for c in range(n_cols):
+        ops = [i for i in ids if col[i] == c and inputs[i]]
+        wanted = [(sum(row[u] for u in inputs[i]) / len(inputs[i]), i) for i in ops]
+        leaves = sorted((i for i in ids if col[i] == c and not inputs[i]),
+                        key=lambda i: (_LEAF_ORDER.get(nodes[i]["op"], 3), str(nodes[i].get("param", "")),
+                                       str(nodes[i].get("label", "")), i))
+        below = max((w for w, _ in wanted), default=-1.0)
+        wanted += [(below + 1 + j, i) for j, i in enumerate(leaves)]
         row.update(_spread(wanted))
     lo = min(row.values())
     row = {i: r - lo for i, r in row.items()}

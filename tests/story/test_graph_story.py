@@ -35,10 +35,12 @@ def test_fixture_is_the_article_by_hand():
 
 def test_layout_leaves_operations_loss(story):
     lay = story.graph.graphs[0].layout
-    assert (lay.n_cols, lay.n_rows) == (4, 4)
-    assert {k: lay.col[i] for k, i in I.items()} == {"a": 0, "b": 0, "x": 0, "y": 0, "aT": 1, "pred": 2, "L": 3}
-    assert {k: lay.row[i] for k, i in I.items()} == {"a": 0, "b": 1, "x": 2, "y": 3, "aT": 0, "pred": 1, "L": 2}
-    assert lay.x(I["L"]) == 1.0 and lay.y(I["y"]) == 1.0 and lay.x(I["a"]) == 0.0
+    assert (lay.n_cols, lay.n_rows) == (4, 3)
+    # Each leaf just left of the operation that takes it: every edge joins neighbouring columns.
+    assert {k: lay.col[i] for k, i in I.items()} == {"a": 0, "aT": 1, "b": 1, "x": 1, "pred": 2, "y": 2, "L": 3}
+    assert {k: lay.row[i] for k, i in I.items()} == {"a": 0, "aT": 0, "b": 1, "x": 2, "pred": 1, "y": 2, "L": 1.5}
+    assert all(lay.col[v] == lay.col[u] + 1 for u, v in line_graph(article_trace(), 0)["edges"])
+    assert lay.x(I["L"]) == 1.0 and lay.y(I["y"]) == 1.0 and lay.x(I["a"]) == 0.0 and lay.y(I["L"]) == 0.75
 
 
 def test_layout_does_not_depend_on_the_listing_order():
@@ -188,3 +190,21 @@ def test_grouped_and_bad_graphs():
     assert "unknown node" in graph_error(bad)
     with pytest.raises(ValueError, match="unknown node"):
         Story(dataclasses.replace(article_trace(), graphs=[bad])).graph.graphs
+
+
+def test_the_page_gets_the_story_s_graph(story):
+    """The page's document carries the layout and texts as computed here (the player lays
+    nothing out) and the rule of every frame of the detailed beats."""
+    from scenes.web.export import export_story
+    doc = export_story(story, contours=False)
+    G = doc["graph"]
+    g0 = G["graphs"][0]
+    assert g0["layout"] == story.graph.graphs[0].layout.to_dict()
+    assert [n["grad"] for n in g0["nodes"] if n["param"]] == ["2.100", "0.636"]  # b then a: the graph's order
+    plan = story.plan()
+    for seg, rule in zip(plan.segments(), G["rules"]):
+        assert (rule is None) == (seg.beat not in BEAT_PHASES and seg.beat != INTRO)
+        if rule is not None:
+            assert len(rule["phase"]) == seg.n_frames
+    assert G["index"][:3] == [0, 1, 2] and G["zero_grad"] is True
+    assert "graph" not in export_story(Story(article_trace()), contours=False)
