@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("style")
     g.add_argument("--backend", type=str.lower, help=f"one of: {', '.join(BACKENDS)} (default: matplotlib)")
     g.add_argument("--theme", help=f"one of: {', '.join(available_themes())}, or a theme .toml file (default: light)")
-    g.add_argument("--views", help=f"matplotlib: comma list of: {', '.join(VIEWS)} (default: all four)")
+    g.add_argument("--views", help=f"matplotlib: comma list of: {', '.join(VIEWS)} (default: fit, loss, params, numbers; graph needs a trace with graphs)")
     g.add_argument("--scene", type=str.lower, help=f"manim: one of: {', '.join(SCENES)} (default: walkthrough)")
     g.add_argument("--quality", type=str.lower, help=f"manim: one of: {', '.join(QUALITIES)} (default: high)")
     g.add_argument("--fps", type=int, help="frames per second (default: 30)")

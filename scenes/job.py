@@ -18,7 +18,7 @@ from scenes import resources
 from scenes.story.plan import check_fps
 from scenes.story.theme import load_theme
 from scenes.outputs import (BACKEND_FORMATS, BACKENDS, FORMATS, POSTER_FORMATS, QUALITIES, SCENES, STORY_FORMATS,
-                            VIEWS, output_file_name)
+                            VIEWS, DEFAULT_VIEWS, output_file_name)
 from training.config import SETTINGS, TRAIN_KEYS, TrainConfig, setting_named
 from training.data import DataSpec, SYNTHETIC_FIELDS
 from training.errors import InputError
@@ -38,7 +38,7 @@ class RenderSettings:
     fps: int = 30
     size: tuple[int, int] = (1280, 720)
     theme: str = "light"
-    views: tuple[str, ...] = VIEWS
+    views: tuple[str, ...] = DEFAULT_VIEWS
     scene: str = "walkthrough"
     quality: str = "high"
     duration: float | None = None

@@ -6,7 +6,7 @@ checks, the backends, the pipeline's dispatch); none declares its own copy.
 from __future__ import annotations
 
 __all__ = ["BACKENDS", "FORMATS", "STORY_FORMATS", "POSTER_FORMATS", "BACKEND_FORMATS", "RACE_FORMATS", "VIDEO_FORMATS", "SUBTITLE_FORMATS",
-           "VIEWS", "SCENES", "QUALITIES", "output_file_name"]
+           "VIEWS", "DEFAULT_VIEWS", "SCENES", "QUALITIES", "output_file_name"]
 
 BACKENDS = ("matplotlib", "manim")
 FORMATS = ("mp4", "webm", "gif", "png", "svg", "pdf", "frames", "html", "slides", "pptx")
@@ -28,8 +28,9 @@ RACE_FORMATS = ("mp4", "webm", "gif", "png", "html")
 VIDEO_FORMATS = ("mp4", "webm", "gif")  # the formats that get a STEM.vtt of captions beside them
 SUBTITLE_FORMATS = ("mp4", "webm")      # the containers that also carry the captions as a soft track
 
-VIEWS = ("fit", "loss", "params", "numbers")           # matplotlib's panels (--views)
-SCENES = ("walkthrough", "fit", "loss", "params")      # Manim's scenes (--scene)
+VIEWS = ("fit", "loss", "params", "numbers", "graph")  # matplotlib's panels (--views)
+DEFAULT_VIEWS = VIEWS[:4]  # without --views: the graph view asks for a trace that records graphs
+SCENES = ("walkthrough", "fit", "loss", "params", "backprop")  # Manim's scenes (--scene)
 # Manim's qualities (--quality): width, height, frames per second.
 QUALITIES: dict[str, tuple[int, int, int]] = {
     "low": (854, 480, 15), "medium": (1280, 720, 30), "high": (1920, 1080, 60), "4k": (3840, 2160, 60)}

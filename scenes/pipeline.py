@@ -269,6 +269,8 @@ def render_job(job: Job, *, trace_file: str | Path | None = None, record_only: b
                    "the video shows where")
     if "pptx" in job.render.formats and not record_only:
         _check_deck(job, trace)
+    if not record_only:
+        _check_graph_view(job, trace)
     frames = [output_file_name(job.render.stem, "frames")] if "frames" in job.render.formats else []
     # Every output is staged and moved into place together at the end (scenes.staging): a run
     # that fails or is stopped leaves the folder as it was. Made only now: a run refused above
@@ -283,6 +285,16 @@ def render_job(job: Job, *, trace_file: str | Path | None = None, record_only: b
             staged.append(stage.path / "config.toml")
             staged[-1].write_text(job_to_toml(config_job, relative_to=out), encoding="utf-8")
     return [stage.target(p) for p in staged]
+
+
+def _check_graph_view(job: Job, trace) -> None:
+    """``--views graph`` draws the trace's recorded autograd graphs: refused, before anything
+    is written, when it holds none (the message says how to record them)."""
+    r = job.render
+    drawn, _ = split_formats(r.formats)
+    if r.backend == "matplotlib" and drawn and "graph" in r.views and not trace.graphs:
+        from scenes.story.graph import NO_GRAPHS
+        raise InputError(f"--views graph: {NO_GRAPHS}")
 
 
 def _check_deck(job: Job, trace) -> None:

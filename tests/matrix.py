@@ -22,8 +22,15 @@ import pytest
 
 from benchmarks.layout_matrix import MANIM_SCENES, RUNS, SIZES, THEMES, Case, covering, full_matrix, manim_cases
 
-__all__ = ["ISSUE_CASES", "SECOND", "MPL_FAST", "mpl_slow_params", "player_slow_params",
-           "MANIM_SAMPLE", "MANIM_SUITE", "manim_slow_params"]
+__all__ = ["GRAPH_VIEWS", "GRAPH_CASES", "ISSUE_CASES", "SECOND", "MPL_FAST", "mpl_slow_params",
+           "player_slow_params", "MANIM_SAMPLE", "MANIM_SUITE", "manim_slow_params"]
+
+# The graph view (issue 22): the frame with --views fit,graph,loss,params, on the article's run
+# with graphs of the contract's form attached (tests/graph_fixture.py) until the recorder's
+# traces carry them; then the runs above join with --graph-steps. The first case is fast.
+GRAPH_VIEWS = ("fit", "graph", "loss", "params")
+GRAPH_CASES = [((960, 540), "dark"), ((1280, 720), "light"), ((1080, 1080), "light"), ((720, 1280), "dark"),
+               ((1920, 1080), "dark")]
 
 ISSUE_CASES = {  # the issue's defects, each in the case that showed it
     Case("adam-200-b32", (960, 540), "dark"): "1. numbers columns ran together",

@@ -140,7 +140,7 @@ def render_manim(trace: Trace | Story, out_dir: Path, *, scene: str = "walkthrou
 
     Parameters
     ----------
-    scene : walkthrough, fit, loss or params.
+    scene : walkthrough, fit, loss, params or backprop (the recorded autograd graphs).
     quality : low (854x480, 15 fps), medium (1280x720, 30), high (1920x1080, 60), 4k (60).
     formats : any of mp4, webm, gif, png (the last frame, the final fit) and frames (every
         frame as PNG in a folder), pptx (a deck cut at the beats); validated by
@@ -161,6 +161,9 @@ def render_manim(trace: Trace | Story, out_dir: Path, *, scene: str = "walkthrou
     story = as_story(trace)  # built once: the scene, the captions and the deck share it
     trace = story.trace
     _check(scene, quality)
+    if scene == "backprop" and not story.graph.available:  # before any frame or file
+        from scenes.story.graph import NO_GRAPHS
+        raise InputError(NO_GRAPHS)
     th = theme if isinstance(theme, Theme) else load_theme(theme)  # a bad theme fails before any work
     formats = tuple(dict.fromkeys(formats))
     out_dir = Path(out_dir)

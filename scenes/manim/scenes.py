@@ -12,6 +12,7 @@ from typing import Callable
 from manim import FadeIn, Scene, ValueTracker, linear
 
 from scenes.manim.panels.fit import FitPanel
+from scenes.manim.panels.graph import GraphPanel
 from scenes.manim.panels.header import Header
 from scenes.manim.panels.loss import LossPanel
 from scenes.manim.panels.math import MathPanel
@@ -25,7 +26,7 @@ from scenes.story.theme import Theme
 from training.trace import Trace
 
 __all__ = ["SCENES", "TraceScene", "Walkthrough", "FitScene", "LossScene", "ParamsScene",
-           "plan_for"]
+           "BackpropScene", "plan_for"]
 
 # Frame of Manim's default camera: 14.22 x 8 units, for any 16:9 pixel size.
 HALF_W, HALF_H = 8.0 * 16 / 9 / 2, 4.0
@@ -190,7 +191,12 @@ class Walkthrough(TraceScene):
         self.params = place(ParamsPanel(st, s, *L["params"], left=C["params"][0], top=C["params"][3],
                                         arrow_steps=shown), "params", C["params"])
         self.math = place(MathPanel(st, s, *L["math"]), "math", C["math"])
-        self.table = place(TablePanel(st, s, *L["table"]), "table", C["table"])
+        if s.graph.available:
+            # A run that recorded its autograd graphs shows autograd's own walk where the
+            # table was: the same beats, read off PyTorch's graph (the formulas stay beside it).
+            self.table = place(GraphPanel(st, s, C["table"], rules=False, headline=False, compact=True), "graph", C["table"])
+        else:
+            self.table = place(TablePanel(st, s, *L["table"]), "table", C["table"])
         self.loss = place(LossPanel(st, s, *L["loss"], left=C["loss"][0], top=C["loss"][3]), "loss", C["loss"])
         panels = [self.fit, self.params, self.math, self.table]
         return panels  # the loss panel enters at the fast-forward (on_fast_start)
@@ -230,8 +236,26 @@ class ParamsScene(TraceScene):
         return [self.params]
 
 
+class BackpropScene(TraceScene):
+    """``loss.backward()`` on PyTorch's own graph: the forward pass lights it left to right,
+    the backward pass walks it right to left, ``.grad`` fills, ``zero_grad()`` clears it and
+    ``step()`` moves a and b; the fast-forward and the end show the latest recorded graph."""
+
+    title = "Autograd's graph of"
+
+    def build(self):
+        from training.errors import InputError
+        from scenes.story.graph import NO_GRAPHS
+
+        if not self.story.graph.available:
+            raise InputError(NO_GRAPHS)
+        self.graph = place(GraphPanel(self.style, self.story, FULL_CELL), "graph", FULL_CELL)
+        return [self.graph]
+
+
 SCENES: dict[str, type[TraceScene]] = {
     "walkthrough": Walkthrough, "fit": FitScene, "loss": LossScene, "params": ParamsScene,
+    "backprop": BackpropScene,
 }
 
 

@@ -186,9 +186,9 @@ def check_frames(trace, size=(1280, 720), theme="light", *, views: Sequence[str]
 
 def _check_frames(trace, size, theme, views, plan, fps, on_frame, label) -> list[Problem]:
     from scenes.mpl.render import FrameRenderer, _setup, build_plan, text_steps
-    from scenes.mpl.views import VIEWS
+    from scenes.mpl.views import DEFAULT_VIEWS
 
-    scene = _setup(trace, size, theme, views or VIEWS)
+    scene = _setup(trace, size, theme, views or DEFAULT_VIEWS)
     frame_plan = build_plan(trace, plan, fps)
     renderer = FrameRenderer(scene, frame_plan)
     steps = text_steps(frame_plan)

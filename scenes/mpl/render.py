@@ -23,7 +23,7 @@ import numpy as np
 from scenes.encode import Encoders
 from scenes.job import check_size
 from scenes.outputs import POSTER_FORMATS, output_file_name
-from scenes.mpl.views import VIEWS, Scene, check_views
+from scenes.mpl.views import DEFAULT_VIEWS, Scene, check_views
 from scenes.story.plan import FAST, HOLD, FramePlan, PlanSettings, check_fps
 from scenes.story.deck import deck_outline
 from scenes.story.story import Story, as_story, plan_of
@@ -234,7 +234,7 @@ def _setup(trace, size, theme, views, fig=None) -> Scene:
 
 def render_matplotlib(trace: Trace | Story, out_dir: Path, *, formats: Sequence[str] = ("mp4", "gif", "png"),
                       stem: str = "sgd", fps: int = 30, size: tuple[int, int] = (1280, 720),
-                      theme: str | Theme = "light", views: Sequence[str] = VIEWS,
+                      theme: str | Theme = "light", views: Sequence[str] = DEFAULT_VIEWS,
                       plan: PlanSettings | None = None, workers: int | None = None,
                       progress: Callable[[int, int], None] | None = None,
                       writer_options: dict[str, dict] | None = None, captions: bool = True) -> list[Path]:
@@ -352,7 +352,7 @@ def _chain(first, rest):
 
 
 def make_animation(trace: Trace, *, fps: int = 30, size: tuple[int, int] = (1280, 720),
-                   theme: str | Theme = "light", views: Sequence[str] = VIEWS,
+                   theme: str | Theme = "light", views: Sequence[str] = DEFAULT_VIEWS,
                    plan: PlanSettings | None = None, fig=None, blit: bool = True):
     """A real :class:`matplotlib.animation.FuncAnimation` of the trace (a window, Jupyter).
 

@@ -130,7 +130,8 @@ def notes(story: StoryLike, beat: int, first: int, last: int | None = None) -> l
     if beat == INTRO:
         return [*settings_lines(story), f"full-data loss at the start: {num(story.start_full_loss)}"]
     if beat in (FORWARD, RESIDUALS, GRADIENT, UPDATE):
-        return batch_lines(story, first)
+        graph = getattr(story, "graph", None)  # what the recorded graph shows in this beat, if any
+        return batch_lines(story, first) + (graph.notes(beat, first) if graph is not None else [])
     if beat == FAST:
         last = first if last is None else last
         a1, b1 = story.ab_after(last)

@@ -56,5 +56,9 @@ class StoryLike(Protocol):
     def batch(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """x, y, ŷ and ŷ − y of step k's batch."""
 
+    @property
+    def graph(self):
+        """The recorded autograd graphs and their frames (a scenes.story.graph.GraphStory)."""
+
     def shares(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Each sample's share of ∂L/∂a and ∂L/∂b in step k's batch."""

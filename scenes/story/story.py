@@ -16,6 +16,7 @@ from scenes.story.captions import caption, segment_captions
 from training.optimizers import Carry, carry_of, spec_of
 from scenes.story.frames import FrameState, frame_state
 from scenes.story.geometry import Geometry, loss_grid, sample_shares
+from scenes.story.graph import GraphStory
 from scenes.story.notes import BeatNumbers, beat_numbers, segment_notes
 from scenes.story.plan import FramePlan, PlanSettings, make_plan
 from training.batches import batches_per_epoch
@@ -126,6 +127,12 @@ class Story:
 
     def plan(self, settings: PlanSettings | None = None) -> FramePlan:
         return plan_of(self.trace, settings)
+
+    @cached_property
+    def graph(self) -> GraphStory:
+        """The recorded autograd graphs, laid out, and what each frame shows of them: every
+        backend's graph view draws from this, none reads ``trace.graphs`` itself."""
+        return GraphStory(self)
 
     def caption(self, beat: int, first: int, last: int | None = None) -> str:
         return caption(self, beat, first, last)

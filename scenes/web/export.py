@@ -25,6 +25,7 @@ from scenes.story.geometry import Geometry, Limits, free_corner
 from scenes.story.plan import BEATS, FAST, FramePlan, PlanSettings
 from scenes.story.story import HIDDEN_ARROW, Story  # Story.arrows leaves shorter arrows out
 from scenes.story.theme import COLOR_KEYS, SIZE_KEYS, Theme
+from scenes.web.graph_export import export_graph
 
 __all__ = ["FORMAT", "VERSION", "ARROW_KEYS", "HIDDEN_ARROW", "MAX_ROWS", "encode", "decode",
            "export_story", "export_contours", "contour_layers", "export_theme", "document", "loss_axis", "arrow_table"]
@@ -278,6 +279,9 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
         "arrows": arrows,
         "plan": _export_plan(s, plan),
     }
+    graph = export_graph(s, plan)  # the graph view: only a run that recorded graphs has one
+    if graph is not None:
+        out["graph"] = graph
     if contours:
         if theme is None:
             raise ValueError("contours need the theme's colour map")

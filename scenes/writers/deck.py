@@ -3,7 +3,10 @@
 The slides: a title slide (the run's settings beside the starting picture), one full-bleed
 clip per beat of the detailed steps and one for the fast-forward (each MP4 starts by itself
 when its slide opens and shows a poster frame until then, and in apps that do not play it),
-and a final slide (the summary beside the final fit). Speaker notes carry the numbers.
+and a final slide (the summary beside the final fit). A run that recorded its autograd graphs
+gets, after each detailed beat's clip, a still slide of the graph as that beat leaves it
+(after the forward pass, ``zero_grad()``, ``backward()`` and ``step()``), drawn as shapes
+(:mod:`scenes.writers.deck_graph`). Speaker notes carry the numbers.
 
 Autoplay: python-pptx adds a movie that plays on click. PowerPoint writes "Start:
 Automatically" as a main-sequence effect of the media-call class that runs ``playFrom(0.0)``
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from scenes.colour import hex_rgb
 from scenes.story.theme import Theme
@@ -34,16 +37,18 @@ EMU_PER_INCH = 914_400
 
 @dataclass(frozen=True, kw_only=True)
 class DeckSlide:
-    """One slide: ``kind`` is "title", "clip" or "final"; ``image`` is the poster frame of a
-    clip, or the picture of a title or final slide; ``lines`` the text of those two."""
+    """One slide: ``kind`` is "title", "clip", "graph" or "final"; ``image`` is the poster frame
+    of a clip, or the picture of a title or final slide; ``lines`` the text of those two;
+    ``graph`` what a graph slide draws (a :class:`scenes.story.deck.GraphSlide`)."""
 
     kind: str
     caption: str
     notes: str
-    image: Path
+    image: Path | None = None
     clip: Path | None = None
     duration_ms: int = 0
     lines: tuple[str, ...] = ()
+    graph: Any = None
 
 
 def check_media_slides(n_media: int, detail_steps: int, has_fast: bool) -> None:
@@ -89,6 +94,9 @@ def build_deck(path: Path, slides: Sequence[DeckSlide], *, frame_size: tuple[int
         fill.fore_color.rgb = _rgb(theme.color("background"))
         if item.kind == "clip":
             _clip(slide, item, prs.slide_width, prs.slide_height)
+        elif item.kind == "graph":
+            from scenes.writers.deck_graph import draw_graph_slide
+            draw_graph_slide(slide, item.graph, theme, prs.slide_height / EMU_PER_INCH)
         else:
             _text_and_picture(slide, item, title if item.kind == "title" else final_title,
                               prs.slide_width, prs.slide_height, theme)

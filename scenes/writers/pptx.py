@@ -105,6 +105,9 @@ class DeckWriter(AbstractFrameWriter):
             clip.finish()
             self.slides.append(DeckSlide(kind="clip", caption=text.caption, notes=text.notes, image=image,
                                          clip=clip.path, duration_ms=round(1000 * seg.n_frames / self.fps)))
+            if text.graph is not None:  # the recorded graph as the beat leaves it, drawn as shapes
+                self.slides.append(DeckSlide(kind="graph", caption=text.graph.title, notes=text.graph.notes,
+                                             graph=text.graph))
         elif text.kind is not None:  # the title and the final slide
             self.slides.append(DeckSlide(kind=text.kind, caption=text.caption, notes=text.notes, image=image,
                                          lines=text.lines))

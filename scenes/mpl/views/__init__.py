@@ -31,12 +31,12 @@ from scenes.mpl.views.loss import LossView
 from scenes.mpl.views.numbers import NumbersView
 from scenes.mpl.views.numbers_layout import NumbersLayout, numbers_lines
 from scenes.mpl.views.params import ParamView
-from scenes.mpl.views.registry import VIEWS, check_views
+from scenes.mpl.views.registry import DEFAULT_VIEWS, VIEWS, check_views
 from scenes.mpl.views.scene import Scene, build_scene
 from scenes.mpl.views.style import theme_axes
 
 _fmt = fmt  # the name the tests and the web player's comments know it by
 
-__all__ = ["VIEWS", "Scene", "build_scene", "check_views", "arrangement", "theme_axes",
+__all__ = ["VIEWS", "DEFAULT_VIEWS", "Scene", "build_scene", "check_views", "arrangement", "theme_axes",
            "FitView", "LossView", "ParamView", "NumbersView", "NumbersLayout", "Header",
            "numbers_lines", "fmt"]

@@ -8,7 +8,8 @@ __all__ = ["WEIGHTS", "arrangement", "view_cells"]
 Cell = tuple[float, float, float, float]  # x, y, w, h in pixels, y up from the frame's bottom
 
 # Each view's share of the height when views are stacked (the numbers panel asks for its own).
-WEIGHTS = {"fit": 1.0, "params": 1.0, "loss": 0.62, "numbers": 0.8}
+WEIGHTS = {"fit": 1.0, "params": 1.0, "loss": 0.62, "numbers": 0.8, "graph": 1.3}
+GRAPH_SHARE = 0.56  # a wide frame's height the graph band takes: its boxes hold three lines of numbers
 
 
 def arrangement(width: int, height: int) -> str:
@@ -22,6 +23,8 @@ def view_cells(views: tuple[str, ...], W: float, top: float, arr: str,
     """Cells (x, y, w, h in pixels, y up from the frame's bottom) under a header ending at
     ``top``. ``want``: heights some views ask for (the numbers panel: its table and lines)."""
     n = len(views)
+    if "graph" in views and n > 1 and arr == "wide":
+        return _graph_band(views, W, top, want)
     if arr == "wide" or n == 1:
         return _side_by_side(views, W, top, want)
     if arr == "square" and n == 4:
@@ -56,6 +59,21 @@ def _side_by_side(views: tuple[str, ...], W: float, top: float, want: dict[str, 
         h3 = min(max(want.get(views[3], 0.43 * top), 0.3 * top), 0.52 * top)
         cells[views[2]] = (w0, h3, W - w0, top - h3)
         cells[views[3]] = (w0, 0, W - w0, h3)
+    return cells
+
+
+def _graph_band(views: tuple[str, ...], W: float, top: float, want: dict[str, float]) -> dict[str, Cell]:
+    """A wide frame with the graph: the graph's band across the whole width (its nodes are
+    laid out left to right), the other views side by side above it."""
+    rest = tuple(v for v in views if v != "graph")
+    h = top * GRAPH_SHARE if len(rest) > 1 else top * 0.5
+    cells: dict[str, Cell] = {"graph": (0, 0, W, h)}
+    widths = {v: (1.2 if v in ("fit", "params") else 1.0) for v in rest}
+    x = 0.0
+    for v in rest:
+        w = W * widths[v] / sum(widths.values())
+        cells[v] = (x, h, w, top - h)
+        x += w
     return cells
 
 

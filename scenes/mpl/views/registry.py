@@ -1,10 +1,10 @@
 """The views a single-run frame can show, and the check of a ``--views`` list."""
 from __future__ import annotations
 
-from scenes.outputs import VIEWS  # declared once, with the other things sgd-anim makes
+from scenes.outputs import DEFAULT_VIEWS, VIEWS  # declared once, with the other things sgd-anim makes
 from training.errors import InputError
 
-__all__ = ["VIEWS", "check_views"]
+__all__ = ["VIEWS", "DEFAULT_VIEWS", "check_views"]
 
 
 def check_views(views) -> tuple[str, ...]:

@@ -12,12 +12,13 @@ from matplotlib.transforms import Bbox
 
 from scenes.mpl.views.cells import arrangement, view_cells
 from scenes.mpl.views.fit import FitView
+from scenes.mpl.views.graph import GraphView
 from scenes.mpl.views.header import Header
 from scenes.mpl.views.loss import LossView
 from scenes.mpl.views.numbers import NumbersView
 from scenes.mpl.views.numbers_layout import NumbersLayout
 from scenes.mpl.views.params import ParamView
-from scenes.mpl.views.registry import VIEWS, check_views
+from scenes.mpl.views.registry import DEFAULT_VIEWS, check_views
 from scenes.story.geometry import Geometry
 from scenes.story.plan import FAST, INTRO, FramePlan
 from scenes.story.story import Story
@@ -26,14 +27,15 @@ from training.trace import Trace
 
 __all__ = ["VIEW_CLASSES", "Scene", "build_scene"]
 
-VIEW_CLASSES = {"fit": FitView, "loss": LossView, "params": ParamView, "numbers": NumbersView}
+VIEW_CLASSES = {"fit": FitView, "loss": LossView, "params": ParamView, "numbers": NumbersView, "graph": GraphView}
+TEXT_PANELS = ("numbers", "graph")  # no ticks: the cell less its title
 
 
 class Scene:
     """A figure with the chosen views; ``update(k, beat, t)`` returns the artists to draw."""
 
     def __init__(self, trace: Trace | Story, theme: Theme, size=(1280, 720),
-                 views=VIEWS, fig: Figure | None = None, dpi: float = 100.0):
+                 views=DEFAULT_VIEWS, fig: Figure | None = None, dpi: float = 100.0):
         """``trace`` is the run, or its Story when the caller built it (the pipeline does, once)."""
         given = trace if isinstance(trace, Story) else None
         trace = given.trace if given is not None else trace
@@ -86,9 +88,9 @@ class Scene:
         The numbers panel asks for the height its table and lines take at the cell's width."""
         theme, s, dpi = self.theme, self.scale, self.dpi
         want = {}
+        title = self.text_size("Numbers of this batch", theme.size("title", 720 * s), bold=True)[1]
+        self._numbers_top = title * 1.25 + theme.size("title", 720 * s) * 0.5 * dpi / 72 + 6 * s
         if "numbers" in self.views_names:
-            title = self.text_size("Numbers of this batch", theme.size("title", 720 * s), bold=True)[1]
-            self._numbers_top = title * 1.25 + theme.size("title", 720 * s) * 0.5 * dpi / 72 + 6 * s
             width = view_cells(self.views_names, self.width, top, self.arrangement, {})["numbers"][2]
             table = NumbersLayout(self).plan(width - 3 * 6 * s, None)
             want["numbers"] = table.height + self._numbers_top + 2 * 6 * s
@@ -100,7 +102,7 @@ class Scene:
     def _add_view(self, name: str) -> None:
         """The view's axes in its cell, the view, and the axes fitted to the cell."""
         c, m, s = self.cells[name], self.margin, self.scale
-        if name == "numbers":  # no ticks: the cell less its title
+        if name in TEXT_PANELS:  # no ticks: the cell less its title
             rect = (c.x0 + 2 * m, c.y0 + m, c.width - 3 * m, c.height - m - self._numbers_top)
         else:  # a first guess; fitted to the cell below
             rect = (c.x0 + 70 * s, c.y0 + 56 * s, c.width - 86 * s, c.height - 90 * s)
@@ -112,7 +114,7 @@ class Scene:
         self.views.append(view)
         # Fit the axes to its cell, place what depends on the axes' pixels (legends), and
         # once more if a legend moved out of the plot: it takes room in the cell too.
-        if name != "numbers":
+        if name not in TEXT_PANELS:
             self._fit_axes(ax, c, view)
         if hasattr(view, "finish_layout") and view.finish_layout():
             self._fit_axes(ax, c, view)
@@ -224,6 +226,6 @@ class Scene:
         return out
 
 
-def build_scene(trace: Trace, theme: Theme, size=(1280, 720), views=VIEWS,
+def build_scene(trace: Trace, theme: Theme, size=(1280, 720), views=DEFAULT_VIEWS,
                 fig: Figure | None = None) -> Scene:
     return Scene(trace, theme, size, views, fig)

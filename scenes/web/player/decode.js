@@ -73,6 +73,7 @@
       if (g.beat === S.B.HOLD) S.holdSeg = s;
       if (g.beat === S.B.INTRO) S.introSeg = s;
     });
+    S.graph = raw.graph || null; // the graph view's data (scenes/web/graph_export.py), when graphs were recorded
     S.pathLen = S.n + 1; // the parameters before each step, then the final ones
     return S;
   }

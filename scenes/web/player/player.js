@@ -76,6 +76,8 @@
     drawFitStatic(this, this.panels.fit, S);
     drawLossStatic(this, this.panels.loss, S);
     drawParamsStatic(this, this.panels.params, S, this.ghost);
+    this.graphShown = null; // the graph view is placed again for the new width (views/graph.js)
+    $("sgd-graph-view").hidden = !S.graph;
   };
 
   // ---------------------------------------------------------------- one frame
@@ -101,6 +103,7 @@
     var textSt = st;
     if (this.textStep !== null && st.beat === S.B.FAST && this.textStep !== st.step) textSt = stateOf(S, { s: pos.s, j: pos.j, k: this.textStep });
     this.updateText(textSt);
+    this.drawGraph(pos, st); // views/graph.js: only a run that recorded graphs shows one
     var seg = S.segs[pos.s];
     var cap = $("sgd-caption");
     setText(cap, S.captions[seg.caption]);

@@ -1,0 +1,342 @@
+"""The Graph panel: PyTorch's autograd graph of a recorded batch, lit beat by beat.
+
+Everything it shows comes from the story's graph layer (:mod:`scenes.story.graph`): where
+each node sits (its layout), every text (values, gradients, local rules, each phase's
+sentence) and what a frame shows of them (:meth:`GraphStory.frame`). This module only maps
+the layout's unit square into its cell and draws: a box per node with PyTorch's class name
+above it, its value and gradient under it, each edge as an arrow with the gradient it
+carried back, and the local rule in MathTypst where the node has room beside it.
+
+Each beat is one ``scrub`` over the panel's root group that applies the story's frame at the
+beat's progress; only what changed is touched (texts are typeset once per string).
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, UP, Animation, Arrow, FadeOut, RoundedRectangle, VGroup
+
+from scenes.manim.panels.beats import Beats, scrub
+from scenes.manim.panels.draw import set_children
+from scenes.layout_check import Box, polyline_hits
+from scenes.manim.style import ARROW, Style, tag
+from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
+from scenes.story.story import Story
+
+__all__ = ["GraphPanel"]
+
+PAD = 0.12        # between a node's box and its texts, and around the cell
+LINE_GAP = 0.06   # between the lines under a node
+
+
+class _Node:
+    """One node's mobjects: its box and label, the op line above, and three text slots
+    (value, gradient, rule) whose contents the frames change."""
+
+    def __init__(self, box, label, op, value, grad, rule):
+        self.box, self.label, self.op = box, label, op
+        self.value, self.grad, self.rule = value, grad, rule
+        self.shown: dict[str, str] = {}
+
+
+class GraphPanel(Beats):
+    """The recorded graph in ``cell`` (x0, y0, x1, y1). ``rules``: the local rules beside the
+    nodes; ``headline``: each phase's sentence across the top of the cell; ``compact``: no
+    class names, and one line under each node (its gradient once it has one, else its value),
+    for a small cell (the walkthrough's, whose formula panel already shows the rules). A graph
+    that would not fit its cell is drawn smaller, all of it alike."""
+
+    def __init__(self, style: Style, story: Story, cell, *, rules: bool = True, headline: bool = True,
+                 compact: bool = False):
+        self.s, self.st, self.gs = story, style, story.graph
+        self.x0, self.y0, self.x1, self.y1 = cell
+        self.rules, self.headline_on, self.compact = rules, headline, compact
+        self.k = 1.0  # the graph's scale in its cell (below 1 when it would not fit)
+        self.root = VGroup()
+        self.index: int | None = None
+        self.top = VGroup()     # the phase's sentence and the note, in one group
+        self._top_shown = ("", "")
+        self.nodes: dict[int, _Node] = {}
+        self.edges: list = []   # (arrow, grad slot)
+        self.gone = False  # cleared from the scene: no more frames to show
+
+    # ------------------------------------------------------------------ building
+    def _text(self, s: str, key: str, color: str):
+        m = self.st.text(s, key, color)
+        return m.scale(self.k) if self.k != 1 else m
+
+    def _math(self, s: str, color: str):
+        m = self.st.math(s, "text", color, scale=1.1)
+        return m.scale(self.k) if self.k != 1 else m
+
+    @property
+    def _line_h(self) -> float:
+        return self._text("Ag∂ŷ", "tick", "text").height
+
+    def _headline_height(self) -> float:
+        if not self.headline_on:
+            return 0.0
+        st = self.st
+        return st.text("Ag", "label", "text").height + LINE_GAP + st.text("Ag", "tick", "muted").height + PAD
+
+    @property
+    def _n_lines(self) -> int:
+        return 1 if self.compact else 2
+
+    def _fit(self, g) -> None:
+        """Set the scale ``k`` at which every column's widest stack and every row's tallest fit."""
+        lay = g.layout
+        self.k = 1.0
+        for _ in range(3):  # the measures scale with k; text sizes round, so settle twice
+            widths, box_h = self._widths(g)
+            op_h = 0.0 if self.compact else self._text("Ag", "tick", "muted").height + LINE_GAP
+            stack = op_h + box_h + self._n_lines * (self._line_h + LINE_GAP)
+            need_h = lay.n_rows * stack + (lay.n_rows - 1) * 0.12 * self.k
+            cols = [max(widths[n] for n in lay.ids if lay.col[n] == c) for c in range(lay.n_cols)]
+            need_w = sum(cols) + (lay.n_cols - 1) * 0.6 * self.k
+            room_h = self.y1 - self._headline_height() - self.y0 - 2 * PAD
+            room_w = self.x1 - self.x0 - 2 * PAD
+            f = min(1.0, room_h / need_h, room_w / need_w)
+            if f > 0.995:
+                return
+            self.k *= f
+
+    def _widths(self, g) -> tuple[dict[int, float], float]:
+        """Each node's widest stack (box, class name, the longest line it can show under it)
+        and the boxes' height, at the current scale."""
+        labels = {n.id: self._text(n.label or f"#{n.id}", "text", "text") for n in g.nodes}
+        box_h = max(m.height for m in labels.values()) + 2 * PAD * self.k
+        out = {}
+        for n in g.nodes:
+            w = max(labels[n.id].width + 2 * PAD * self.k,
+                    max(self._text(t, "tick", "text").width for t in self._under_texts(n) if t))
+            out[n.id] = w if self.compact else max(w, self._text(n.op_text, "tick", "muted").width)
+        return out, box_h
+
+    def _build(self, i: int) -> None:
+        """Mobjects for graph ``i``, laid out in the cell (called when the frames reach it).
+        What never changes is placed here: boxes, class names, the edges, their gradients'
+        labels and the local rules; the value and gradient lines are typeset as they change."""
+        g = self.gs.graphs[i]
+        lay = g.layout
+        self._fit(g)
+        # The widest line each node can show under it (its value after step(), its longest
+        # gradient line), so the cell keeps room for it in every frame.
+        widths, box_h = self._widths(g)
+        labels = {n.id: self._text(n.label or f"#{n.id}", "text", "text") for n in g.nodes}
+        ops = {n.id: self._text(n.op_text, "tick", "muted") for n in g.nodes}
+        first = [n for n in lay.ids if lay.col[n] == 0]
+        last = [n for n in lay.ids if lay.col[n] == lay.n_cols - 1]
+        top = self.y1 - self._headline_height()
+        ax0 = self.x0 + PAD + max(widths[n] for n in first) / 2
+        ax1 = self.x1 - PAD - max(widths[n] for n in last) / 2
+        op_h = 0.0 if self.compact else ops[first[0]].height + LINE_GAP
+        ay1 = top - PAD - op_h - box_h / 2
+        ay0 = self.y0 + PAD + box_h / 2 + self._n_lines * (self._line_h + LINE_GAP)
+        if ax1 < ax0:
+            ax0 = ax1 = (self.x0 + self.x1) / 2
+        self.nodes, extents = {}, []
+        for n in g.nodes:
+            c = np.array([ax0 + lay.x(n.id) * (ax1 - ax0), ay1 - lay.y(n.id) * (ay1 - ay0), 0.0])
+            lab = labels[n.id].move_to(c)
+            box = RoundedRectangle(corner_radius=0.08 * self.k, width=lab.width + 2 * PAD * self.k, height=box_h,
+                                   stroke_width=2).move_to(c)
+            op = VGroup() if self.compact else ops[n.id].next_to(box, UP, buff=LINE_GAP)
+            self.nodes[n.id] = _Node(box, lab, op, VGroup(), VGroup(), VGroup())
+            bottom = box.get_bottom()[1] - self._n_lines * (self._line_h + LINE_GAP)
+            extents.append(Box(c[0] - widths[n.id] / 2, bottom, c[0] + widths[n.id] / 2,
+                               op.get_top()[1] if len(op) else box.get_top()[1]))
+        self.edges = []
+        lines = []
+        for (u, v), grad in zip(g.edges, g.edge_grads):
+            bu, bv = self.nodes[u].box, self.nodes[v].box
+            arrow = tag(Arrow(bu.get_right(), bv.get_left(), buff=0.04, stroke_width=2.5,
+                              max_tip_length_to_length_ratio=0.12, tip_length=0.16), ARROW)
+            lines.append(np.array([arrow.get_start()[:2], arrow.get_end()[:2]]))
+            self.edges.append((arrow, VGroup(), self._edge_label(arrow, grad, extents) if grad else None))
+        taken = list(extents) + [self._box(lab) for _, _, lab in self.edges if lab is not None]
+        for n, ext in zip(g.nodes, extents):
+            nd = self.nodes[n.id]
+            if self.rules and n.rule_typst:
+                nd.rule_m = self._place_rule(self._math(n.rule_typst, "text"), ext, taken, lines)
+                taken.append(self._box(nd.rule_m))
+        parts = [m for nd in self.nodes.values() for m in (nd.box, nd.label, nd.op, nd.value, nd.grad, nd.rule)]
+        parts += [m for arrow, slot, _ in self.edges for m in (arrow, slot)]
+        set_children(self.root, [*parts, self.top])
+        self.index = i
+        self._top_shown = ("", "")
+
+    def _under_texts(self, n) -> list[str]:
+        return [n.value, f"{n.value} → {n.value_after}" if n.value_after else "",
+                self._grad_line(n, n.grad or "None"), self._grad_line(n, n.grad_before or "None")]
+
+    @staticmethod
+    def _grad_line(n, grad: str) -> str:
+        return f"{n.grad_name} = {grad}" if grad else ""
+
+    @staticmethod
+    def _box(m) -> Box:
+        return Box(m.get_left()[0], m.get_bottom()[1], m.get_right()[0], m.get_top()[1])
+
+    def _inside(self) -> Box:
+        return Box(self.x0, self.y0, self.x1, self.y1 - self._headline_height())
+
+    def _hits(self, b: Box, taken: list[Box], lines: list[np.ndarray]) -> int:
+        return (sum(1 for o in taken if min(b.x1, o.x1) > max(b.x0, o.x0) and min(b.y1, o.y1) > max(b.y0, o.y0))
+                + sum(1 for p in lines if polyline_hits(p, b)))
+
+    def _edge_label(self, arrow, grad: str, extents: list[Box]):
+        """The gradient an edge carried back, above the edge, where it is clear of the nodes'
+        texts (its middle first, then nearer either end)."""
+        m = self._text(grad, "tick", "update")
+        start, end = arrow.get_start(), arrow.get_end()
+        d = end - start
+        normal = np.array([-d[1], d[0], 0.0]) / (np.linalg.norm(d) or 1.0)
+        if normal[1] < 0:
+            normal = -normal
+        off = normal * (0.06 + abs(normal[0]) * m.width / 2 + abs(normal[1]) * m.height / 2)
+        best, fewest = None, None
+        for side in (1, -1):  # above the edge first, then under it
+            for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+                m.move_to(start + f * d + side * off)
+                n = self._hits(self._box(m).expanded(0.04), extents, [])
+                if fewest is None or n < fewest:
+                    best, fewest = start + f * d + side * off, n
+                if n == 0:
+                    return m
+        return m.move_to(best)
+
+    def _place_rule(self, m, ext: Box, taken: list[Box], lines: list[np.ndarray]):
+        """Beside its node where nothing else is: right of the node's lines, under them, left of
+        them, above its class name; the first free place inside the cell (else the least
+        crowded one)."""
+        w, h = m.width, m.height
+        lines_y = ext.y0 + (self._line_h + LINE_GAP)  # the middle of the value and gradient lines
+        places = [(ext.x1 + PAD + w / 2, lines_y), ((ext.x0 + ext.x1) / 2, ext.y0 - PAD - h / 2),
+                  (ext.x0 - PAD - w / 2, lines_y), ((ext.x0 + ext.x1) / 2, ext.y1 + PAD + h / 2)]
+        inside, best, fewest = self._inside(), places[0], None
+        for x, y in places:
+            b = Box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+            if not b.within(inside, tol=0.0):
+                continue
+            n = self._hits(b, taken, lines)
+            if fewest is None or n < fewest:
+                best, fewest = (x, y), n
+            if n == 0:
+                break
+        return m.move_to([best[0], best[1], 0.0])
+
+    # ------------------------------------------------------------------ showing a frame
+    def show(self, k: int, beat: int, t: float) -> None:
+        f = self.gs.frame(k, beat, t)
+        if f is None:
+            return
+        if f.graph != self.index:
+            self._build(f.graph)
+        g = self.gs.graphs[f.graph]
+        c = self.st.c
+        for n in g.nodes:
+            nd, sh = self.nodes[n.id], f.nodes[n.id]
+            on = sh.lit or bool(sh.grad and n.param)
+            nd.box.set_stroke(c("batch") if sh.active else c("text") if on else c("grid"), width=3 if sh.active else 2)
+            nd.box.set_fill(c("background"), opacity=1.0)
+            nd.label.set_color(c("text") if on else c("muted"))
+            value = (sh.value, "line" if (n.param and "→" in sh.value) else "text")
+            grad = (self._grad_line(n, sh.grad), "update" if sh.grad not in ("", "None") else "muted")
+            if self.compact:  # one line: the gradient once there is one, else the value
+                self._line(nd, 0, *(grad if grad[0] else value))
+            else:
+                self._line(nd, 0, *value)
+                self._line(nd, 1, *grad)
+            rule = getattr(nd, "rule_m", None)
+            self._toggle(nd.rule, rule if (rule is not None and sh.rule) else None)
+        for (arrow, slot, label), e in zip(self.edges, f.edges):
+            col = c("update") if e.grad else c("text") if e.lit else c("grid")
+            arrow.set_stroke(col, width=3.5 if e.active else 2.5)
+            arrow.get_tip().set_fill(col, opacity=1).set_stroke(col)
+            self._toggle(slot, label if e.grad else None)
+        if self.headline_on:
+            self._headline(f.text, f.note)
+
+    @staticmethod
+    def _toggle(slot, m) -> None:
+        if (slot.submobjects[0] if slot.submobjects else None) is not m:
+            set_children(slot, [m] if m is not None else [])
+
+    def _line(self, nd: _Node, line: int, text: str, color: str) -> None:
+        """Line 0 (the value) or 1 (the gradient) under the node's box: fixed lines, so neither
+        moves when the other appears."""
+        slot = nd.value if line == 0 else nd.grad
+        if nd.shown.get(line) == (text, color):
+            return
+        nd.shown[line] = (text, color)
+        if not text:
+            set_children(slot, [])
+            return
+        m = self._text(text, "tick", color)
+        lh = self._line_h
+        m.move_to(nd.box.get_bottom() + DOWN * (LINE_GAP + line * (lh + LINE_GAP) + lh / 2))
+        if m.get_left()[0] < self.x0 + PAD / 2:
+            m.shift(RIGHT * (self.x0 + PAD / 2 - m.get_left()[0]))
+        if m.get_right()[0] > self.x1 - PAD / 2:
+            m.shift(LEFT * (m.get_right()[0] - self.x1 + PAD / 2))
+        set_children(slot, [m])
+
+    def _headline(self, text: str, note: str) -> None:
+        if self._top_shown == (text, note):
+            return
+        self._top_shown = (text, note)
+        parts = []
+        if text:
+            head = self._text(text, "label", "text")
+            if head.width > self.x1 - self.x0 - 2 * PAD:
+                head.scale_to_fit_width(self.x1 - self.x0 - 2 * PAD)
+            parts.append(head.move_to([(self.x0 + self.x1) / 2, self.y1 - head.height / 2, 0]))
+        if note:
+            nm = self._text(note, "tick", "muted")
+            y = (parts[0].get_bottom()[1] if parts else self.y1) - LINE_GAP - nm.height / 2
+            parts.append(nm.move_to([(self.x0 + self.x1) / 2, y, 0]))
+        set_children(self.top, parts)
+
+    # ------------------------------------------------------------------ beats
+    def dynamics(self):
+        return [self.root]
+
+    def layout_mobjects(self):
+        return [self.root]
+
+    def _beat(self, k: int, beat: int) -> list[Animation]:
+        return [scrub(self.root, lambda t: self.show(k, beat, t))]
+
+    def intro(self):
+        self.show(0, INTRO, 1.0)
+        return []
+
+    def forward(self, k):
+        return self._beat(k, FORWARD)
+
+    def residuals(self, k):
+        return self._beat(k, RESIDUALS)
+
+    def gradient(self, k):
+        return self._beat(k, GRADIENT)
+
+    def update(self, k):
+        return self._beat(k, UPDATE)
+
+    def fast_begin(self, steps, index):
+        self.root.add_updater(lambda m: self.gone or self.show(int(steps[index()]), FAST, 1.0))
+        return []
+
+    def fast_end(self):
+        self.root.clear_updaters()
+
+    def hold(self):
+        if not self.gone:
+            self.show(max(self.s.n - 1, 0), HOLD, 1.0)
+        return []
+
+    def clear(self) -> list[Animation]:
+        """Leave the scene (the walkthrough's fast-forward gives the cell to the loss curve)."""
+        self.gone = True
+        self.root.clear_updaters()
+        return [FadeOut(self.root)]

@@ -1,0 +1,209 @@
+"""The graph view: PyTorch's autograd graph of the batch, drawn from the story
+(:attr:`scenes.story.story.Story.graph`), in step with the beats.
+
+Nodes are rounded boxes in the story's layout (leaves left, L right), each with PyTorch's
+op name, its label and value, and its gradient once the backward pass has reached it (a
+parameter shows its ``.grad``: None, the last batch's, this batch's). Edges are arrows the
+forward way; in the backward pass each carries the gradient that flowed back along it, and
+each node's local rule stands under it. A line at the bottom says what the phase does.
+Every artist is made once and animated; a frame only sets texts, colours and visibility.
+"""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from scenes.mpl.views.style import ViewBase
+from scenes.story.frames import FrameState
+from scenes.story.graph import NO_GRAPHS, DrawnGraph, GraphFrame
+from training.errors import InputError
+
+__all__ = ["GraphView"]
+
+BOX_W = 0.74      # a box's share of its column's width (the rest: arrows and their gradients)
+LINES = 3.0       # op, label = value, gradient (the op line is smaller)
+MIN_FS = 5.0      # points: below this a number is not read, whatever the frame
+
+
+def _main_line(label: str, value: str) -> str:
+    short = label.split(" = ")[0]
+    return f"{short} = {value}" if value else short
+
+
+def _op_line(op_text: str, label: str) -> str:
+    rhs = label.split(" = ", 1)[1] if " = " in label else ""
+    return f"{op_text} · {rhs}" if rhs else op_text
+
+
+class GraphView(ViewBase):
+    """The autograd graph of the frame's step (or the latest recorded one)."""
+
+    def __init__(self, scene, ax):
+        super().__init__(scene)
+        self.gs = self.story.graph
+        if not self.gs.available:
+            raise InputError(f"--views graph: {NO_GRAPHS}")
+        self.ax = ax
+        ax.set_axis_off()
+        self.W, self.H = W, H = ax.bbox.width, ax.bbox.height
+        ax.set_xlim(0, W)
+        ax.set_ylim(0, H)
+        th = self.theme
+        ax.set_title("Autograd graph of the batch", loc="left", color=th.color("text"),
+                     fontsize=self.sz("title"), fontweight="bold", pad=self.sz("title") * 0.5)
+        fs_text = self.sz("text") * 0.9
+        self.phase_fs = fs_text
+        self.phase_h = self.px(fs_text) * 1.6
+        self.phase = self.anim(ax.text(0, self.phase_h * 0.45, "", fontsize=fs_text, color=th.color("text"),
+                                       style="italic", va="center", ha="left"), 9)
+        # On the title's row, at the right: which step's graph this is, and whether it is grouped.
+        self.note = self.anim(ax.text(W, H + self.sz("title") * 0.5 * scene.dpi / 72, "", fontsize=fs_text,
+                                      color=th.color("muted"), va="bottom", ha="right"), 9)
+        self.geoms = [self._geometry(g) for g in self.gs.graphs]
+        n_nodes = max(len(g.nodes) for g in self.gs.graphs)
+        n_edges = max(len(g.edges) for g in self.gs.graphs)
+        lw = self.h / 720
+        self.boxes, self.texts = [], []
+        for _ in range(n_nodes):
+            box = FancyBboxPatch((0, 0), 1, 1, boxstyle="round,pad=0,rounding_size=6", lw=1.4 * lw)
+            self.boxes.append(self.anim(ax.add_patch(box), 2))
+            kw = dict(ha="center", va="center", color=th.color("text"))
+            self.texts.append([self.anim(ax.text(0, 0, "", **kw), 3),                              # op
+                               self.anim(ax.text(0, 0, "", fontweight="bold", **kw), 3),           # main
+                               self.anim(ax.text(0, 0, "", **kw), 3),                              # grad
+                               self.anim(ax.text(0, 0, "", style="italic", **kw), 3)])             # rule
+        self.arrows, self.edge_texts = [], []
+        for _ in range(n_edges):
+            arr = FancyArrowPatch((0, 0), (1, 1), arrowstyle="-|>", mutation_scale=10 * lw, lw=1.3 * lw,
+                                  shrinkA=0, shrinkB=0)
+            self.arrows.append(self.anim(ax.add_patch(arr), 1))
+            self.edge_texts.append(self.anim(ax.text(0, 0, "", ha="center", va="center", fontweight="bold",
+                                                     bbox=dict(boxstyle="round,pad=0.15", lw=0,
+                                                               fc=th.color("panel"))), 4))
+        self._shown = None  # the graph index the artists are placed for
+
+    # ------------------------------------------------------------------ layout
+    def _geometry(self, g: DrawnGraph) -> dict:
+        """Pixel places of one graph's boxes and the font size its widest text allows."""
+        lay = g.layout
+        top = self.H
+        bottom = self.phase_h
+        pitch_x, pitch_y = self.W / lay.n_cols, (top - bottom) / lay.n_rows
+        bw = pitch_x * BOX_W
+        # Height: three lines in the box and the rule under it, per row.
+        fs_h = pitch_y / ((LINES + 0.9) * 1.3 + 0.8) * 72 / self.scene.dpi
+        probe = 10.0
+        texts = []
+        for n in g.nodes:
+            after = f"{n.value} → {n.value_after}" if n.value_after else n.value
+            texts += [_main_line(n.label, after), f"{n.grad_name} = {n.grad}", f"{n.grad_name} = {n.grad_before}"]
+        widest = max(self.scene.text_size(t, probe, bold=True)[0] for t in texts)
+        ops = max(self.scene.text_size(_op_line(n.op_text, n.label), probe)[0] * 0.85 for n in g.nodes)
+        rules = max((self.scene.text_size(n.rule, probe, italic=True)[0] * 0.95 for n in g.nodes if n.rule),
+                    default=0.0)
+        fs_w = probe * (bw - 8 * self.scene.scale) / max(widest, ops, rules * bw / pitch_x, 1.0)
+        fs = max(MIN_FS, min(self.sz("table"), fs_h, fs_w))
+        # As wide as its widest text, no wider: the gaps between columns hold the gradients.
+        bw = min(bw, max(widest, ops, rules) * fs / probe + 16 * self.scene.scale)
+        line = self.px(fs) * 1.3
+        bh = line * (LINES - 0.2) + 6 * self.scene.scale
+        centres = {}
+        for n in g.nodes:
+            cx = pitch_x * (lay.col[n.id] + 0.5)
+            cy = top - pitch_y * (lay.row[n.id] + 0.5) + line * 0.45  # room for the rule under the box
+            centres[n.id] = (cx, cy)
+        return {"fs": fs, "line": line, "bw": bw, "bh": bh, "centres": centres}
+
+    def _edge_ends(self, geo: dict, u: int, v: int) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The segment between two boxes' centres, cut at their borders."""
+        (x0, y0), (x1, y1) = geo["centres"][u], geo["centres"][v]
+        hw, hh = geo["bw"] / 2 + 2, geo["bh"] / 2 + 2
+        dx, dy = x1 - x0, y1 - y0
+
+        def cut(sx, sy):
+            f = min(hw / abs(dx) if dx else np.inf, hh / abs(dy) if dy else np.inf)
+            return sx * f, sy * f
+        ax_, ay_ = cut(dx, dy)
+        return (x0 + ax_, y0 + ay_), (x1 - ax_, y1 - ay_)
+
+    def _place(self, i: int) -> None:
+        """Put the artists where graph i's nodes and edges are."""
+        g, geo = self.gs.graphs[i], self.geoms[i]
+        fs, line, bw, bh = geo["fs"], geo["line"], geo["bw"], geo["bh"]
+        for j, box in enumerate(self.boxes):
+            on = j < len(g.nodes)
+            box.set_visible(on)
+            for t in self.texts[j]:
+                t.set_visible(on)
+            if not on:
+                continue
+            cx, cy = geo["centres"][g.nodes[j].id]
+            box.set_bounds(cx - bw / 2, cy - bh / 2, bw, bh)
+            box.set_boxstyle("round", pad=0, rounding_size=min(8 * self.scene.scale, bh / 4))
+            op, main, grad, rule = self.texts[j]
+            op.set_position((cx, cy + line * 0.95))
+            op.set_fontsize(fs * 0.85)
+            main.set_position((cx, cy + line * 0.05))
+            main.set_fontsize(fs)
+            grad.set_position((cx, cy - line * 0.9))
+            grad.set_fontsize(fs)
+            rule.set_position((cx, cy - bh / 2 - line * 0.55))
+            rule.set_fontsize(fs * 0.95)
+        for j, arr in enumerate(self.arrows):
+            on = j < len(g.edges)
+            arr.set_visible(on)
+            self.edge_texts[j].set_visible(on)
+            if on:
+                a, b = self._edge_ends(geo, *g.edges[j])
+                arr.set_positions(a, b)
+                self.edge_texts[j].set_position(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2))
+                self.edge_texts[j].set_fontsize(fs * 0.85)
+        self._shown = i
+
+    # ------------------------------------------------------------------ frames
+    def update(self, st: FrameState) -> None:
+        f = self.gs.frame(st.step, st.beat, st.t)
+        if f is None:
+            return
+        if f.graph != self._shown:
+            self._place(f.graph)
+        self._paint(self.gs.graphs[f.graph], f)
+
+    def _paint(self, g: DrawnGraph, f: GraphFrame) -> None:
+        c = self.col
+        for j, n in enumerate(g.nodes):
+            s = f.nodes[n.id]
+            box = self.boxes[j]
+            op, main, grad, rule = self.texts[j]
+            box.set_facecolor(c("panel"))
+            box.set_edgecolor(c("batch") if s.active else c("points") if s.lit else c("grid"))
+            box.set_linewidth((2.6 if s.active else 1.4) * self.h / 720)
+            op.set_text(_op_line(n.op_text, n.label))
+            op.set_color(c("muted"))
+            main.set_text(_main_line(n.label, s.value))
+            main.set_color(c("update") if "→" in s.value else c("text") if s.lit else c("muted"))
+            grad.set_text(f"{n.grad_name} = {s.grad}" if s.grad else "")
+            grad.set_color(c("muted") if s.grad == "None" else c("residual"))
+            rule.set_text(s.rule)
+            rule.set_color(c("residual"))
+        for j, e in enumerate(f.edges):
+            arr, txt = self.arrows[j], self.edge_texts[j]
+            colour = c("residual") if e.grad else c("points") if e.lit else c("grid")
+            arr.set_color(colour)
+            arr.set_linewidth((2.4 if e.active else 1.3) * self.h / 720)
+            txt.set_text(e.grad.replace(", ", "\n"))  # a per-sample list stacked: the gap is narrow
+            txt.set_color(c("residual"))
+        self.phase.set_text(f.text)
+        self._fit(self.phase, self.phase_fs, self.W)
+        self.note.set_text(f"step {f.step + 1}" + (f" · {f.note}" if f.note else ""))
+
+    def _fit(self, art, base: float, room: float) -> None:
+        """``base`` points, or smaller until the text is no wider than ``room`` pixels."""
+        art.set_fontsize(base)
+        if not art.get_text():
+            return
+        for _ in range(3):
+            w = art.get_window_extent(self.scene.renderer).width
+            if w <= room:
+                return
+            art.set_fontsize(art.get_fontsize() * room / w * 0.98)
