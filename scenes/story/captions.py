@@ -5,10 +5,21 @@ from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, U
 from scenes.story.protocol import StoryLike
 from training.optimizers import OPTIMIZERS
 
-__all__ = ["OPTIMIZER_NAMES", "caption", "segment_captions"]
+__all__ = ["OPTIMIZER_NAMES", "caption", "segment_captions", "accumulates", "gradient_sum_label"]
 
 # The captions' words for each optimizer, from its registry entry.
 OPTIMIZER_NAMES = {name: spec.title for name, spec in OPTIMIZERS.items()}
+
+
+def accumulates(settings) -> bool:
+    """The run left out optimizer.zero_grad() (--no-zero-grad): .grad is a running sum."""
+    return not getattr(settings, "zero_grad", True)
+
+
+def gradient_sum_label(settings) -> str:
+    """The numbers table's sum row. It shows the trace's gradient, which is .grad: this batch's
+    gradient (the shares' sum), or without zero_grad() the sum over every batch so far."""
+    return "accumulated .grad" if accumulates(settings) else "sum = gradient"
 
 
 def _signed(v: float) -> str:
@@ -21,13 +32,16 @@ def caption(story: StoryLike, beat: int, first: int, last: int | None = None) ->
     k = first + 1
     if beat == INTRO:
         points = f"{len(tr.x)} point{'s' if len(tr.x) != 1 else ''}"
-        return (f"{points}, batches of {s.settings.batch_size}, learning rate {s.lr:g}, "
+        text = (f"{points}, batches of {s.settings.batch_size}, learning rate {s.lr:g}, "
                 f"{OPTIMIZER_NAMES[s.optimizer]}")
+        return text + ", no zero_grad()" if accumulates(s.settings) else text
     if beat == FORWARD:
         return f"Step {k} · forward pass: predictions ŷ = a·x + b"
     if beat == RESIDUALS:
         return f"Step {k} · residuals ŷ − y and the batch loss"
     if beat == GRADIENT:
+        if accumulates(s.settings):  # the classic mistake: backward() adds to what .grad held
+            return f"Step {k} · backward pass adds ∂L/∂a, ∂L/∂b to .grad"
         return f"Step {k} · backward pass: ∂L/∂a and ∂L/∂b"
     if beat == UPDATE:
         what = "a and b step against the gradient" if s.plain_sgd else f"{OPTIMIZER_NAMES[s.optimizer]} moves a and b"
@@ -39,7 +53,10 @@ def caption(story: StoryLike, beat: int, first: int, last: int | None = None) ->
     if beat == HOLD:
         if tr.status.diverged:
             return f"Diverged at step {tr.status.step}: learning rate {s.lr:g} is too large"
-        return f"After {s.n} step{'s' if s.n != 1 else ''}: y' = {tr.final_a:.3f}·x {_signed(tr.final_b)}"
+        line = f"y' = {tr.final_a:.3f}·x {_signed(tr.final_b)}"
+        if accumulates(s.settings):
+            return f"Without zero_grad(), .grad piled up: after {s.n} step{'s' if s.n != 1 else ''} {line}"
+        return f"After {s.n} step{'s' if s.n != 1 else ''}: {line}"
     raise ValueError(f"unknown beat {beat}")
 
 

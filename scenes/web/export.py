@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from scenes.story.captions import OPTIMIZER_NAMES
+from scenes.story.captions import OPTIMIZER_NAMES, gradient_sum_label
 from scenes.story.frames import Reveal, reveal
 from scenes.story.geometry import Geometry, Limits, free_corner
 from scenes.story.plan import BEATS, FAST, FramePlan, PlanSettings
@@ -263,6 +263,7 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
             "max_batch": int(np.max(np.diff(offsets))) if s.n else 0,
             "momentum": s.settings.effective_momentum if s.settings.has_momentum else None,
             "plain_sgd": s.plain_sgd,
+            "sum_label": gradient_sum_label(s.settings),  # the numbers table's sum row: .grad
             "next_text": (f"next:  a − lr·∂L/∂a,   b − lr·∂L/∂b   (lr = {lr})" if s.plain_sgd else
                           f"next: {name} turns the gradient into a step (lr = {lr})"),
             "diverged": status.diverged, "diverged_step": status.step, "state": status.state,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from scenes.mpl.views.formatting import fmt
 from scenes.mpl.views.numbers_layout import NumbersLayout, numbers_lines
 from scenes.mpl.views.style import ViewBase
+from scenes.story.captions import gradient_sum_label
 from scenes.story.frames import FrameState
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, UPDATE
 
@@ -89,7 +90,7 @@ class NumbersView(ViewBase):
         # The sum row: "+N more" at the left, the label set back from the sums.
         self.more_text = self.anim(ax.text(*at(0, y), "", **{**text_kw, "ha": "left",
                                                             "color": th.color("muted")}))
-        ax.text(*at(L.xcol[4] - L.colw[4] - L.gap, y), "sum = gradient",
+        ax.text(*at(L.xcol[4] - L.colw[4] - L.gap, y), gradient_sum_label(self.story.settings),
                 **{**text_kw, "color": th.color("muted")})
         self.sum_a = self.anim(ax.text(*at(L.xcol[4], y), "", fontweight="bold", **text_kw))
         self.sum_b = self.anim(ax.text(*at(L.xcol[5], y), "", fontweight="bold", **text_kw))

@@ -18,6 +18,7 @@
     }
     this.rowsShown = rows;
     $("sgd-more").parentNode.hidden = this.S.run.max_batch <= rows; // as matplotlib: a row only when needed
+    $("sgd-sum-label").textContent = this.S.run.sum_label; // "accumulated .grad" without zero_grad()
   };
 
   Player.prototype.fillTable = function (k, st) {
