@@ -191,7 +191,9 @@ class GraphView(ViewBase):
             colour = c("residual") if e.grad else c("points") if e.lit else c("grid")
             arr.set_color(colour)
             arr.set_linewidth((2.4 if e.active else 1.3) * self.h / 720)
-            txt.set_text(e.grad.replace(", ", "\n"))  # a per-sample list stacked: the gap is narrow
+            # The gap between two columns is narrow: a per-sample list is stacked, and a large
+            # tensor's summary keeps only its shape (its range stands in the box it flowed to).
+            txt.set_text(e.grad.split(": ")[0] if ": " in e.grad else e.grad.replace(", ", "\n"))
             txt.set_color(c("residual"))
         self.phase.set_text(f.text)
         self._fit(self.phase, self.phase_fs, self.W)
