@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import re
 import resource
 import selectors
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start_server(root: Path) -> tuple[subprocess.Popen, int]:
     proc = subprocess.Popen([sys.executable, str(root / "render.py"), "--serve", "--port", "0"], cwd=root,
-                            env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+                            env={**os.environ, "PYTHONPATH": str(root)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -155,7 +156,7 @@ def main() -> int:
     result = {
         "root": str(args.root), "idle": args.idle, "threads_before": before, "threads_with_idle": during,
         "threads_after": after,
-        "cached_ms": {"median": round(statistics.median(cached), 1), "max": round(max(cached), 1)},
+        "cached_ms": {"median": round(statistics.median(cached), 1), "max": round(max(cached), 1), "all": [round(c) for c in cached]},
         "fresh_ms": {"median": round(statistics.median(fresh), 1), "max": round(max(fresh), 1)},
         "idle_closed": closed, "all_idle_closed_after_s": closed_after and round(closed_after, 1),
         "trickler_cut_after_s": trickled.get("s") and round(trickled["s"], 1),

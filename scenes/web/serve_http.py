@@ -30,6 +30,9 @@ from scenes.web.serve_routes import MIME, Response, encode, error, handle
 
 __all__ = ["MAX_BODY", "MIME", "Limits", "Server", "make_server", "url_of"]
 
+# Connections the kernel completes before the loop accepts them: a burst of 1,000 at once
+# overflowed asyncio's default (100) and a new client's SYN waited 1 s to be sent again.
+_BACKLOG = 2048
 _LINGER_SECONDS = 2.0       # after an error: how long the rest of a request is read and dropped
 _LINGER_BYTES = 1 << 20     # (so the close is a FIN, not a reset that may lose the answer)
 
@@ -91,7 +94,7 @@ class Server:
     async def _main(self) -> None:
         self._stop = asyncio.Event()
         self._loop = asyncio.get_running_loop()
-        server = await asyncio.start_server(self._connection, sock=self.socket)
+        server = await asyncio.start_server(self._connection, sock=self.socket, backlog=_BACKLOG)
         if not self._want_stop.is_set():  # (shutdown may have come before the loop was running)
             await self._stop.wait()
         self._stopping = True
@@ -229,7 +232,7 @@ def make_server(app: App, host: str = "127.0.0.1", port: int = 8765, verbose: bo
     """A server bound to ``host:port`` (port 0: a free one), not yet serving."""
     limits = limits or Limits()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.create_server((host, port), family=family, backlog=512)
+    sock = socket.create_server((host, port), family=family, backlog=_BACKLOG)
     return Server(app, sock, limits, verbose)
 
 
