@@ -4,7 +4,8 @@ Starts ``render.py --serve --port 0`` (from this checkout, or ``--root`` another
 compare before and after), opens N connections that each send the start of a request and
 never finish its header, then measures:
 
-- the server process's threads (/proc/<pid>/status) with the idle connections open;
+- the server process's threads and resident memory (/proc/<pid>/status) with the idle
+  connections open;
 - the latency of normal requests meanwhile (a cached ``/api/trace`` and a fresh recording,
   each on a new connection);
 - how long until the server has closed every idle connection (capped by ``--wait``);
@@ -53,6 +54,11 @@ def start_server(root: Path) -> tuple[subprocess.Popen, int]:
 def threads_of(pid: int) -> int:
     text = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"^Threads:\s+(\d+)", text, re.M).group(1))
+
+
+def rss_mb(pid: int) -> float:
+    text = Path(f"/proc/{pid}/status").read_text()
+    return round(int(re.search(r"^VmRSS:\s+(\d+) kB", text, re.M).group(1)) / 1024, 1)
 
 
 def timed_get(port: int, path: str) -> float:
@@ -132,11 +138,11 @@ def main() -> int:
     proc, port = start_server(args.root)
     try:
         timed_get(port, "/api/trace?epochs=2")  # recorded once: the cached request below is a hit
-        before = threads_of(proc.pid)
+        before, rss_before = threads_of(proc.pid), rss_mb(proc.pid)
         socks = open_idle(port, args.idle)
         opened = time.perf_counter()
         time.sleep(0.5)
-        during = threads_of(proc.pid)
+        during, rss_during = threads_of(proc.pid), rss_mb(proc.pid)
         cached = [timed_get(port, "/api/trace?epochs=2") for _ in range(20)]
         fresh = [timed_get(port, f"/api/trace?epochs=2&lr={0.05 + i / 1000}") for i in range(5)]
         trickled = {}
@@ -155,8 +161,8 @@ def main() -> int:
             proc.kill()
     result = {
         "root": str(args.root), "idle": args.idle, "threads_before": before, "threads_with_idle": during,
-        "threads_after": after,
-        "cached_ms": {"median": round(statistics.median(cached), 1), "max": round(max(cached), 1), "all": [round(c) for c in cached]},
+        "threads_after": after, "rss_mb_before": rss_before, "rss_mb_with_idle": rss_during,
+        "cached_ms": {"median": round(statistics.median(cached), 1), "max": round(max(cached), 1)},
         "fresh_ms": {"median": round(statistics.median(fresh), 1), "max": round(max(fresh), 1)},
         "idle_closed": closed, "all_idle_closed_after_s": closed_after and round(closed_after, 1),
         "trickler_cut_after_s": trickled.get("s") and round(trickled["s"], 1),

@@ -23,7 +23,7 @@ import threading
 import time
 
 from scenes.web.serve_app import App
-from scenes.web.serve_limits import MAX_BODY, Limits
+from scenes.web.serve_limits import MAX_BODY, READ_LIMIT, Limits
 from scenes.web.serve_pool import Pool
 from scenes.web.serve_request import Buffer, HttpError, Request
 from scenes.web.serve_routes import MIME, Response, encode, error, handle
@@ -94,7 +94,8 @@ class Server:
     async def _main(self) -> None:
         self._stop = asyncio.Event()
         self._loop = asyncio.get_running_loop()
-        server = await asyncio.start_server(self._connection, sock=self.socket, backlog=_BACKLOG)
+        server = await asyncio.start_server(self._connection, sock=self.socket, backlog=_BACKLOG,
+                                            limit=READ_LIMIT)
         if not self._want_stop.is_set():  # (shutdown may have come before the loop was running)
             await self._stop.wait()
         self._stopping = True

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from scenes.web.serve_limits import Limits
+from scenes.web.serve_limits import READ_LIMIT, Limits
 
 __all__ = ["HttpError", "Request", "Buffer", "parse_head", "head_end"]
 
@@ -123,7 +123,7 @@ class Buffer:
 
     async def fill(self, reader) -> bool:
         """Read what has arrived (waiting for some); False at the end of the stream."""
-        chunk = await reader.read(65536)
+        chunk = await reader.read(READ_LIMIT)
         self.data += chunk
         return bool(chunk)
 
