@@ -127,6 +127,8 @@ class Server:
             await self._serve_connection(reader, writer)
         except (ConnectionError, TimeoutError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:  # the stop closes it: ended quietly (asyncio's stream
+            pass                        # callback would log a cancelled task's traceback)
         except Exception as e:  # noqa: BLE001 - a bug here must not end the loop: one line, when verbose
             self._log(f"connection failed: {type(e).__name__}: {e}")
         finally:
