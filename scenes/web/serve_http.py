@@ -140,6 +140,8 @@ class Server:
     async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         buf, task = Buffer(), asyncio.current_task()
         for served in range(1, self.limits.requests_per_connection + 1):
+            if self._stopping:
+                return
             self._reading.add(task)
             try:
                 # One deadline for the whole request: bytes trickled in do not move it.
