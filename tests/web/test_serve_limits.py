@@ -253,3 +253,26 @@ def test_a_render_past_its_time_is_stopped_with_503(tmp_path, monkeypatch):
         assert 0.3 <= took < 2 and frames
         assert list(tmp_path.iterdir()) == []  # its folder removed
         check_stop()  # the limit was the render's thread's alone
+
+
+def test_a_stop_closes_idle_connections_at_once():
+    app = App(_record, None)
+    server = make_server(app, "127.0.0.1", 0, limits=Limits(request_seconds=60))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    assert get(port)[0] == 200
+    socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
+    for s in socks:
+        s.sendall(b"GET / HTTP/1.1\r\n")
+    while server.connections < 20:
+        time.sleep(0.01)
+    t0 = time.perf_counter()
+    server.shutdown()
+    server.server_close()
+    assert time.perf_counter() - t0 < 1.0
+    assert all(raw_reply(s, 2) == b"" for s in socks)  # closed, not left until their 60 s
+    for s in socks:
+        s.close()
+    thread.join(5)
+    assert not thread.is_alive()
