@@ -16,7 +16,8 @@ Three more rules make the stop clean:
   commit that has started always ends (:mod:`scenes.staging`).
 
 Other threads (the server's renders) cannot receive a signal's exception: they ask
-:func:`check_stop`, which the frame loop calls for every frame.
+:func:`check_stop`, which the frame loop calls for every frame. The same call ends a render
+that has run past its time (:func:`time_limit`, the server's cap on a render's time).
 """
 from __future__ import annotations
 
@@ -24,10 +25,11 @@ import contextlib
 import os
 import signal
 import threading
+import time
 from typing import Iterator
 
 __all__ = ["STOP_SIGNALS", "Stopped", "StopRequested", "stop_on_signals", "signals_held", "stop_requested",
-           "check_stop", "signal_name"]
+           "check_stop", "signal_name", "TimeUp", "time_limit"]
 
 # The signals that stop a run, where the platform has them (Windows has no SIGHUP).
 STOP_SIGNALS: tuple[int, ...] = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP")
@@ -61,7 +63,12 @@ class StopRequested(RuntimeError):
     """Raised in a thread other than the main one (a server's render) once a stop signal came."""
 
 
+class TimeUp(StopRequested):
+    """Raised by :func:`check_stop` in a thread whose :func:`time_limit` has passed."""
+
+
 _requested = threading.Event()
+_deadline = threading.local()  # this thread's (monotonic time, message) inside time_limit
 _signum = 0
 _owner: int | None = None  # the process that installed the handler (a forked child is not it)
 
@@ -145,3 +152,19 @@ def check_stop() -> None:
     gets :class:`Stopped` from the handler itself and is not asked again."""
     if _requested.is_set() and threading.current_thread() is not threading.main_thread():
         raise StopRequested(f"stopping: the program received {signal_name(_signum)}")
+    limit = getattr(_deadline, "at", None)
+    if limit is not None and time.monotonic() > limit[0]:
+        raise TimeUp(limit[1])
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, message: str) -> Iterator[None]:
+    """Inside the block, :func:`check_stop` in this thread raises :class:`TimeUp` (with
+    ``message``) once ``seconds`` have passed: a work that asks at each step ends at its
+    next step after that. Blocks nest: the inner limit applies until it ends."""
+    before = getattr(_deadline, "at", None)
+    _deadline.at = (time.monotonic() + seconds, message)
+    try:
+        yield
+    finally:
+        _deadline.at = before

@@ -17,38 +17,46 @@ Routes (the contract tests and tools rely on):
 
 One job a file: :mod:`scenes.web.serve_settings` (what a request may ask for, validated as the
 CLI does, and the server's bounds), :mod:`scenes.web.serve_app` (recording, the run cache,
-export and render, without HTTP), :mod:`scenes.web.serve_http` (the handler and the server),
-:mod:`scenes.web.serve_form` (the page's form as data); this module starts and stops it all
-and keeps the names callers import from it.
+export and render, without HTTP), :mod:`scenes.web.serve_http` (the server: connections on
+an event loop), :mod:`scenes.web.serve_request` (reading a request),
+:mod:`scenes.web.serve_routes` (the routes, in a worker of :mod:`scenes.web.serve_pool`),
+:mod:`scenes.web.serve_limits` (the bounds on clients), :mod:`scenes.web.serve_form` (the
+page's form as data); this module starts and stops it all and keeps the names callers import
+from it.
 
 Safety: binds 127.0.0.1 unless told otherwise; refuses a Host header other than the bound
 address or localhost (DNS rebinding); never takes a path or a file name from a request
 (pasted points stay in memory; render files get fixed names in a fresh temporary folder);
 bounds request bodies (64 KB), points (10,000), steps per run (100,000), concurrent
-recordings, the waiting queue and the run cache.
+recordings, the waiting queue and the run cache; and bounds clients (:class:`Limits`): the
+time to send a request (5 s), its header (16 KB), requests in flight (40 worker threads),
+connections, requests per connection, and a render's time (120 s).
 
 No torch here (scenes never imports it): the caller passes the functions that record and render.
 """
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from pathlib import Path
 from typing import Callable
 
 from scenes.web.serve_app import App, Busy
-from scenes.web.serve_http import MAX_BODY, make_server, url_of
+from scenes.web.serve_http import MAX_BODY, Limits, make_server, url_of
 from scenes.web.serve_settings import MAX_POINTS, MAX_SERVE_STEPS, RENDER_FORMATS, Settings, parse_settings
 from training.errors import InputError
 
-__all__ = ["MAX_BODY", "MAX_POINTS", "MAX_SERVE_STEPS", "RENDER_FORMATS", "Settings", "App", "Busy",
+__all__ = ["MAX_BODY", "Limits", "MAX_POINTS", "MAX_SERVE_STEPS", "RENDER_FORMATS", "Settings", "App", "Busy",
            "make_server", "parse_settings", "serve", "url_of", "warm", "run_server"]
 
 
 def serve(app: App, host: str, port: int, *, open_browser: bool = False, say: Callable[[str], None] = print,
-          verbose: bool = False) -> None:
+          verbose: bool = False, limits: Limits | None = None) -> None:
     """Serve until Ctrl-C; then stop, close the socket and remove any render's temporary folder."""
-    server = make_server(app, host, port, verbose)
+    limits = limits or Limits()
+    _raise_open_files(limits.connections + 256)
+    server = make_server(app, host, port, verbose, limits)
     try:
         url = url_of(server)
         say(f"serving the live player at {url} (Ctrl-C stops it)")
@@ -59,6 +67,19 @@ def serve(app: App, host: str, port: int, *, open_browser: bool = False, say: Ca
     finally:
         server.server_close()
         app.cleanup()
+
+
+def _raise_open_files(want: int) -> None:
+    """Each connection is a file descriptor: raise the soft limit (often 1,024) towards the
+    connection cap, as far as the hard limit allows, so the cap, not EMFILE, bounds them."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        top = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        if soft != resource.RLIM_INFINITY and soft < top:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (top, hard))
+    except (ImportError, ValueError, OSError):  # no resource module (Windows), or not allowed
+        pass
 
 
 def warm(app: App) -> float:
@@ -88,6 +109,9 @@ def run_server(*, theme: str = "light", host: str = "127.0.0.1", port: int = 876
     app = App(record, render, theme=theme)
     try:
         say(f"recording the default run (torch starts) ... {warm(app):.1f} s")
+        # Torch's ~300,000 objects made a full garbage collection take 0.3 s, every request
+        # stalled meanwhile (one came once per ~1,000 connections): they are never scanned now.
+        gc.freeze()
         serve(app, host, port, open_browser=open_browser, say=say)
     except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP (scenes.stopping): the socket is closed
         # A render in flight ends at its next frame (scenes.stopping.check_stop) and removes

@@ -15,16 +15,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from scenes.stopping import TimeUp, time_limit
 from scenes.web.serve_settings import RENDER_FORMATS, Settings, parse_settings
 from training.errors import InputError
 
-__all__ = ["Busy", "App", "RECORDERS", "QUEUE", "CACHE_RUNS", "CACHE_BYTES", "RETRY_AFTER"]
+__all__ = ["Busy", "TooLong", "App", "RECORDERS", "QUEUE", "CACHE_RUNS", "CACHE_BYTES", "RETRY_AFTER",
+           "RENDER_SECONDS"]
 
 RECORDERS = 2                 # recordings at once
 QUEUE = 32                    # requests that may wait for a recorder (the issue asks for at least 16)
 CACHE_RUNS = 64               # runs kept in memory (least recently used dropped first)
 CACHE_BYTES = 256_000_000     # and at most this many bytes of their JSON
 RETRY_AFTER = 10              # seconds: a render takes that order of time
+RENDER_SECONDS = 120.0        # a render still running after this ends at its next frame (503)
 
 
 class Busy(Exception):
@@ -33,6 +36,10 @@ class Busy(Exception):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class TooLong(Exception):
+    """A render ran past the server's time limit and was stopped: 503, no Retry-After."""
 
 
 class _LRU:
@@ -65,7 +72,8 @@ class App:
     """What the routes do, without HTTP: record (bounded), cache, export, render."""
 
     def __init__(self, record: Callable, render: Callable, *, theme: str = "light",
-                 recorders: int = RECORDERS, queue: int = QUEUE, cache_runs: int = CACHE_RUNS):
+                 recorders: int = RECORDERS, queue: int = QUEUE, cache_runs: int = CACHE_RUNS,
+                 render_seconds: float = RENDER_SECONDS):
         from scenes.story.theme import load_theme
         self._record, self._render = record, render
         self.theme_name = theme
@@ -77,6 +85,7 @@ class App:
         self._lock = threading.Lock()
         self._render_lock = threading.Lock()
         self._temp_dirs: set[str] = set()
+        self.render_seconds = render_seconds
 
     # -- runs
     def run(self, s: Settings) -> dict:
@@ -146,7 +155,7 @@ class App:
                 from scenes.job import build_job
                 job = build_job([{"formats": fmt, "theme": self.theme_name, "stem": "sgd"}])
                 job = replace(job, train=s.train, out=Path(folder))
-                files = [Path(p) for p in self._render(job, trace, Path(folder))]
+                files = self._render_in_time(job, trace, Path(folder))
                 target = Path(folder) / f"sgd.{fmt}"
                 if target not in files or not target.is_file():
                     raise RuntimeError(f"the render wrote no {fmt} file")
@@ -157,6 +166,16 @@ class App:
                     self._temp_dirs.discard(folder)
         finally:
             self._render_lock.release()
+
+    def _render_in_time(self, job, trace, folder: Path) -> list[Path]:
+        """The render, ended at its next frame once it has run for ``render_seconds``
+        (scenes.stopping.check_stop, which the frame loop calls)."""
+        limit = self.render_seconds
+        try:
+            with time_limit(limit, f"the render ran past the server's limit of {limit:g} s"):
+                return [Path(p) for p in self._render(job, trace, folder)]
+        except TimeUp as e:
+            raise TooLong(f"{e}; ask for fewer epochs, or render with the command line") from None
 
     def wait_for_render(self, timeout: float) -> bool:
         """Wait until no render is in flight (at most ``timeout`` seconds); True if none is."""

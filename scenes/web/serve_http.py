@@ -1,191 +1,228 @@
-"""The HTTP side of ``render.py --serve``: the request handler (routes, checks, answers)
-and the server it runs in. What the routes do is :class:`scenes.web.serve_app.App`'s job.
+"""The HTTP server of ``render.py --serve``: connections on an asyncio event loop (one thread),
+whole requests answered by a bounded pool of worker threads (:mod:`scenes.web.serve_pool`).
 
-Server library: the standard library's ``http.server.ThreadingHTTPServer``. It parses HTTP
-(request line, headers, limits on line length and header count) and is maintained with
-CPython; the app is five routes of JSON with no streaming or websockets, so an ASGI stack
-(starlette + uvicorn) would add two dependencies and an event loop for nothing this needs.
-A thread per connection is fine here: recordings are bounded by a semaphore and a queue.
+Why an event loop: a thread per connection (the standard library's ThreadingHTTPServer, used
+before) let any client hold a thread for as long as it kept a connection open: 1,000
+half-open connections were 1,002 threads, each for 30 s, and a client trickling a byte at a
+time was never cut. Here a connection is a coroutine of a few kilobytes until its request is
+whole (:mod:`scenes.web.serve_request` reads it, within :attr:`Limits.request_seconds` for
+header and body together); only then does a worker answer it (:mod:`scenes.web.serve_routes`),
+as nginx and uvicorn do. Recording and rendering stay bounded by the App (2 recordings, a
+queue of 32, one render). Standard library only: no new dependency.
 
 Safety: refuses a Host header other than the bound address or localhost (DNS rebinding);
-never takes a path or a file name from a request; bounds request bodies (:data:`MAX_BODY`);
+never takes a path or a file name from a request; bounds every request (:class:`Limits`);
 answers every failure with one line of JSON, never a traceback.
 """
 from __future__ import annotations
 
-import json
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+import asyncio
+import socket
+import sys
+import threading
+import time
 
-from scenes.web.serve_app import App, Busy
-from scenes.web.serve_settings import RENDER_FORMATS, Settings, parse_settings
-from training.errors import InputError
-from training.numbers import refuse_json_constant
+from scenes.web.serve_app import App
+from scenes.web.serve_limits import MAX_BODY, READ_LIMIT, Limits
+from scenes.web.serve_pool import Pool
+from scenes.web.serve_request import Buffer, HttpError, Request
+from scenes.web.serve_routes import MIME, Response, encode, error, handle
 
-__all__ = ["MAX_BODY", "MIME", "make_server", "url_of"]
+__all__ = ["MAX_BODY", "MIME", "Limits", "Server", "make_server", "url_of"]
 
-MAX_BODY = 64 * 1024          # bytes of a request body
-MIME = {"mp4": "video/mp4", "gif": "image/gif", "png": "image/png", "html": "text/html; charset=utf-8"}
+# Connections the kernel completes before the loop accepts them: a burst of 1,000 at once
+# overflowed asyncio's default (100) and a new client's SYN waited 1 s to be sent again.
+_BACKLOG = 2048
+_LINGER_SECONDS = 2.0       # after an error: how long the rest of a request is read and dropped
+_LINGER_BYTES = 1 << 20     # (so the close is a FIN, not a reset that may lose the answer)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server_version = "sgd-anim"
-    sys_version = ""
-    protocol_version = "HTTP/1.1"
-    timeout = 30  # a client that stops sending mid-request is dropped
-    # Headers and body go out in two writes: with Nagle's algorithm on, a kept-alive connection
-    # waits for the client's delayed ACK (~40 ms) before the body: 90 ms for a cached trace.
-    disable_nagle_algorithm = True
+class Server:
+    """A bound socket; :meth:`serve_forever` runs the event loop until :meth:`shutdown`."""
 
-    @property
-    def app(self) -> App:
-        return self.server.app  # type: ignore[attr-defined]
+    def __init__(self, app: App, sock: socket.socket, limits: Limits, verbose: bool = False):
+        self.app, self.limits, self.verbose = app, limits, verbose
+        self.socket = sock
+        self.server_address = sock.getsockname()
+        self.allowed_hosts = _allowed_hosts(self.server_address[0], self.server_address[1])
+        self.pool = Pool(limits.in_flight)
+        self.connections = 0
+        self.max_connections = _connection_cap(limits.connections)
+        self._reading: set[asyncio.Task] = set()   # connections waiting for a request: closed at once on stop
+        self._tasks: set[asyncio.Task] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._want_stop, self._finished = threading.Event(), threading.Event()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        if getattr(self.server, "verbose", False):
-            super().log_message(format, *args)
-
-    # -- responses
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
-        self.send_header("X-Frame-Options", "DENY")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _json(self, status: int, obj: Any, headers: dict | None = None) -> None:
-        self._send(status, json.dumps(obj).encode("utf-8"), "application/json", headers)
-
-    def _error(self, status: int, message: str, headers: dict | None = None) -> None:
-        if status >= 400:
-            self.close_connection = True
-        self._json(status, {"error": message}, headers)
-
-    # -- checks
-    def _host_ok(self) -> bool:
-        host = (self.headers.get("Host") or "").strip().lower()
-        return host in self.server.allowed_hosts  # type: ignore[attr-defined]
-
-    def _body(self) -> dict | None:
-        """The JSON body (at most MAX_BODY bytes), or None after answering the error."""
-        if self.headers.get("Transfer-Encoding"):
-            self._error(411, "send the body with a Content-Length (no chunked encoding)")
-            return None
-        length = self.headers.get("Content-Length")
-        if length is None or not length.strip().isdigit():
-            self._error(411, "a body needs a Content-Length")
-            return None
-        n = int(length)
-        if n > MAX_BODY:
-            self._error(413, f"the request body is {n:,} bytes; at most {MAX_BODY:,} are accepted")
-            return None
-        raw = self.rfile.read(n)
+    # -- the thread that calls serve_forever (the main thread under render.py --serve)
+    def serve_forever(self, poll_interval: float = 0.25) -> None:
+        """Serve until :meth:`shutdown` (or a KeyboardInterrupt in this thread: a signal)."""
+        self._thread = threading.Thread(target=self._run, name="sgd-serve-loop", daemon=True)
+        self._thread.start()
         try:
-            body = json.loads(raw.decode("utf-8"), parse_constant=refuse_json_constant)
-        except (UnicodeDecodeError, ValueError):
-            self._error(400, "the request body must be a JSON object")
-            return None
-        if not isinstance(body, dict):
-            self._error(400, "the request body must be a JSON object")
-            return None
-        return body
+            while not self._finished.wait(poll_interval):
+                pass
+        finally:
+            self.shutdown()
 
-    def _dispatch(self, method: str) -> None:
-        if not self._host_ok():
-            self._error(403, "this server answers only requests addressed to it by its own address or localhost")
-            return
-        path = urlsplit(self.path).path
+    def shutdown(self) -> None:
+        """Stop accepting, close idle connections, let answers in flight go out (at most
+        ``stop_grace`` seconds), then end the loop; returns when it has ended."""
+        self._want_stop.set()
+        loop = self._loop
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._stop.set)
+            except RuntimeError:  # the loop has just closed
+                pass
+        if self._thread is not None:
+            self._finished.wait(self.limits.stop_grace + 5)
+
+    def server_close(self) -> None:
+        self.shutdown()
+        self.socket.close()
+
+    # -- the event loop's thread
+    def _run(self) -> None:
         try:
-            if method in ("GET", "HEAD"):
-                self._get(path)
-            elif method == "POST":
-                self._post(path)
-            else:
-                self._error(405, "method not allowed")
-        except InputError as e:
-            self._error(400, str(e))
-        except Busy as e:
-            self._error(503, str(e), {"Retry-After": str(e.retry_after)})
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-        except Exception as e:  # noqa: BLE001 - one line to the client, never a traceback
-            first = str(e).splitlines()[0] if str(e) else type(e).__name__
-            self._error(500, f"failed: {first}")
+            asyncio.run(self._main())
+        finally:
+            self._finished.set()
 
-    def _get(self, path: str) -> None:
-        if path in ("/", "/index.html"):
-            self._send(200, self.app.page(), "text/html; charset=utf-8")
+    async def _main(self) -> None:
+        self._stop = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        server = await asyncio.start_server(self._connection, sock=self.socket, backlog=_BACKLOG,
+                                            limit=READ_LIMIT)
+        if not self._want_stop.is_set():  # (shutdown may have come before the loop was running)
+            await self._stop.wait()
+        self._stopping = True
+        server.close()  # no new connections
+        for task in list(self._reading):
+            task.cancel()
+        deadline = time.monotonic() + self.limits.stop_grace
+        while self._tasks and time.monotonic() < deadline:  # answers in flight go out, then close
+            await asyncio.sleep(0.02)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if self.connections >= self.max_connections or self._stopping:
+            writer.write(encode(error(503, "too many connections; try again shortly", {"Retry-After": "1"}),
+                                close=True))
+            writer.close()
             return
-        if path in ("/api/trace", "/api/story"):
-            pairs = parse_qsl(urlsplit(self.path).query, keep_blank_values=True, strict_parsing=False,
-                              max_num_fields=64)
-            params: dict[str, str] = {}
-            for k, v in pairs:
-                if k in params:
-                    raise InputError(f"setting {k!r} is given twice")
-                params[k] = v
-            points = params.pop("points", None)
-            self._answer_run(path, parse_settings(params, points))
-            return
-        self._error(404, "not found")
+        self.connections += 1
+        self._tasks.add(task)
+        sock = writer.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            # Head and body go out in one write; without this a kept-alive connection can still
+            # wait for the client's delayed ACK (~40 ms) on a small answer after a large one.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            await self._serve_connection(reader, writer)
+        except (ConnectionError, TimeoutError, asyncio.IncompleteReadError):
+            pass
+        except asyncio.CancelledError:  # the stop closes it: ended quietly (asyncio's stream
+            pass                        # callback would log a cancelled task's traceback)
+        except Exception as e:  # noqa: BLE001 - a bug here must not end the loop: one line, when verbose
+            self._log(f"connection failed: {type(e).__name__}: {e}")
+        finally:
+            self._reading.discard(task)
+            self._tasks.discard(task)
+            self.connections -= 1
+            writer.close()
 
-    def _post(self, path: str) -> None:
-        if path not in ("/api/trace", "/api/story", "/api/render"):
-            self._error(404, "not found")
-            return
-        body = self._body()
-        if body is None:
-            return
-        allowed = {"settings", "points", "format"} if path == "/api/render" else {"settings", "points"}
-        extra = sorted(set(body) - allowed)
-        if extra:
-            raise InputError(f"unknown field(s) {', '.join(map(repr, extra))}; accepted: {', '.join(sorted(allowed))}")
-        points = body.get("points")
-        if points is not None and not isinstance(points, str):
-            raise InputError("points must be CSV text (x,y per line)")
-        s = parse_settings(body.get("settings", {}), points)
-        if path == "/api/render":
-            fmt = body.get("format")
-            if not isinstance(fmt, str):
-                raise InputError(f"format must be one of: {', '.join(RENDER_FORMATS)}")
-            data, name = self.app.render(s, fmt.lower())
-            self._send(200, data, MIME[fmt.lower()], {"Content-Disposition": f'attachment; filename="{name}"'})
-            return
-        self._answer_run(path, s)
+    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        buf, task = Buffer(), asyncio.current_task()
+        for served in range(1, self.limits.requests_per_connection + 1):
+            if self._stopping:
+                return
+            self._reading.add(task)
+            try:
+                # One deadline for the whole request: bytes trickled in do not move it.
+                async with asyncio.timeout(self.limits.request_seconds):
+                    req = await buf.request(reader, writer, self.limits)
+            except TimeoutError:
+                if buf.data:  # a request had started: say why it ends; an idle one just closes
+                    await self._refuse(reader, writer, 408, f"the request took over "
+                                       f"{self.limits.request_seconds:g} s to arrive")
+                return
+            except HttpError as e:
+                await self._refuse(reader, writer, e.status, str(e))
+                return
+            finally:
+                self._reading.discard(task)
+            if req is None:
+                return
+            resp = await self._answer(req)
+            close = resp.close or not req.keep_alive or served == self.limits.requests_per_connection \
+                or self._stopping
+            self._log(f'"{req.line}" {resp.status}')
+            writer.write(encode(resp, head_only=req.method == "HEAD", close=close))
+            async with asyncio.timeout(self.limits.send_seconds):
+                await writer.drain()
+            if close:
+                if resp.close:
+                    await self._linger(reader, writer)
+                return
 
-    def _answer_run(self, path: str, s: Settings) -> None:
-        body = self.app.trace_json(s) if path == "/api/trace" else self.app.story_json(s)
-        self._send(200, body, "application/json")
+    async def _answer(self, req: Request) -> Response:
+        """The route's answer, from a worker thread; 503 at once if every worker is busy."""
+        future = self._loop.create_future()
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's names
-        self._dispatch("GET")
+        def done(result, err) -> None:
+            def settle() -> None:
+                if not future.done():
+                    future.set_result(result if err is None else error(500, f"failed: {type(err).__name__}"))
+            try:
+                self._loop.call_soon_threadsafe(settle)
+            except RuntimeError:  # the loop is closed: the server stopped; nobody waits
+                pass
 
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._dispatch("HEAD")
+        if not self.pool.submit(lambda: handle(self.app, req, self.allowed_hosts), done):
+            return error(503, f"the server is busy ({self.pool.busy} requests in flight); try again shortly",
+                         {"Retry-After": "1"})
+        return await future
 
-    def do_POST(self) -> None:  # noqa: N802
-        self._dispatch("POST")
+    async def _refuse(self, reader, writer, status: int, message: str) -> None:
+        self._log(f"refused: {status} {message}")
+        writer.write(encode(error(status, message), close=True))
+        async with asyncio.timeout(self.limits.send_seconds):
+            await writer.drain()
+        await self._linger(reader, writer)
 
-    def do_PUT(self) -> None:  # noqa: N802
-        self._dispatch("PUT")
+    async def _linger(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Half-close, then read and drop what the client still sends (briefly): closing with
+        unread bytes would reset the connection, and the client could lose the answer."""
+        try:
+            if writer.can_write_eof():
+                writer.write_eof()
+            async with asyncio.timeout(_LINGER_SECONDS):
+                dropped = 0
+                while dropped < _LINGER_BYTES and (chunk := await reader.read(65536)):
+                    dropped += len(chunk)
+        except (TimeoutError, ConnectionError, OSError):
+            pass
 
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._dispatch("DELETE")
+    def _log(self, line: str) -> None:
+        if self.verbose:
+            print(f"sgd-anim serve: {line}", file=sys.stderr)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
+def _connection_cap(wanted: int) -> int:
+    """The cap on connections, below the process's limit on open files (a listening socket, the
+    render's files and FFmpeg's pipes need some): past it, accept() would fail with EMFILE."""
+    try:
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError):
+        return wanted
+    return wanted if soft == resource.RLIM_INFINITY else max(16, min(wanted, soft - 128))
 
 
 def _allowed_hosts(host: str, port: int) -> set[str]:
@@ -195,20 +232,16 @@ def _allowed_hosts(host: str, port: int) -> set[str]:
     return {n for name in names for n in (name, f"{name}:{port}")}
 
 
-def make_server(app: App, host: str = "127.0.0.1", port: int = 8765, verbose: bool = False) -> ThreadingHTTPServer:
+def make_server(app: App, host: str = "127.0.0.1", port: int = 8765, verbose: bool = False,
+                limits: Limits | None = None) -> Server:
     """A server bound to ``host:port`` (port 0: a free one), not yet serving."""
-    import socket
-    cls = _Server
-    if ":" in host:
-        cls = type("_Server6", (_Server,), {"address_family": socket.AF_INET6})
-    server = cls((host, port), _Handler)
-    server.app = app  # type: ignore[attr-defined]
-    server.verbose = verbose  # type: ignore[attr-defined]
-    server.allowed_hosts = _allowed_hosts(host, server.server_address[1])  # type: ignore[attr-defined]
-    return server
+    limits = limits or Limits()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.create_server((host, port), family=family, backlog=_BACKLOG)
+    return Server(app, sock, limits, verbose)
 
 
-def url_of(server: ThreadingHTTPServer) -> str:
+def url_of(server: Server) -> str:
     host, port = server.server_address[:2]
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in str(host) else host)
     return f"http://{shown}:{port}/"
