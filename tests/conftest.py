@@ -20,6 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# torch 2.x makes a "torchinductor_<user>" folder in the temporary directory the first time an
+# optimizer is built. Tests that check a folder is left empty (serve's render folders, the
+# signal tests' TMPDIR) would see it: torch's cache goes to a folder of its own instead, for
+# the tests' interpreters and the ones they start.
+if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="sgd-anim-tests-torch-")
+
 
 # ------------------------------------------------------------------ options
 def pytest_addoption(parser, pluginmanager):

@@ -265,7 +265,7 @@ class GraphStory:
         g = self.graphs[i]
         if g.step == k and beat in BEAT_PHASES:
             return apply_graph_reveal(g, graph_reveal(beat, t), i, self.zero_grad)
-        note = "" if g.step == k else "the latest recorded graph"
+        note = "" if g.step == k else f"step {g.step + 1}'s graph, the latest recorded"
         return apply_graph_reveal(g, graph_reveal(HOLD, 1.0), i, self.zero_grad, note)
 
     def notes(self, beat: int, k: int) -> list[str]:

@@ -30,7 +30,7 @@ def _graph(g) -> dict:
                        "grad": n.grad, "grad_name": n.grad_name, "rule": n.rule, "param": n.param,
                        "grad_before": n.grad_before, "value_after": n.value_after} for n in g.nodes],
             "edges": [list(e) for e in g.edges], "edge_grads": list(g.edge_grads), "texts": dict(g.texts),
-            "note_latest": "the latest recorded graph",
+            "note_latest": f"step {g.step + 1}'s graph, the latest recorded",
             "note_before": f"recorded at step {g.step + 1}"}
 
 

@@ -49,11 +49,11 @@ HOOK = textwrap.dedent('''
     if at == "recording":  # mid-way through the PyTorch loop
         import training.recorder as rec
         real_record = rec.record
-        def record(train, data, progress=None):
+        def record(train, data, progress=None, **kw):
             def tick(done, total):
                 if done >= total // 2:
                     pause()
-            return real_record(train, data, progress=tick)
+            return real_record(train, data, progress=tick, **kw)
         rec.record = record
     elif at == "drawing":  # the frame loop: ffmpeg encoding, partial files open
         from scenes.encode import Encoders
@@ -95,7 +95,7 @@ HOOK = textwrap.dedent('''
     elif at == "worker":  # a comparison's run recording in a worker process
         import training.recorder as rec
         real_record = rec.record
-        def record(train, data, progress=None):
+        def record(train, data, progress=None, **kw):
             print("PAUSED", flush=True)
             time.sleep(120)
         rec.record = record

@@ -197,7 +197,7 @@ class GraphView(ViewBase):
             txt.set_color(c("residual"))
         self.phase.set_text(f.text)
         self._fit(self.phase, self.phase_fs, self.W)
-        self.note.set_text(f"step {f.step + 1}" + (f" · {f.note}" if f.note else ""))
+        self.note.set_text(f.note or f"step {f.step + 1}")  # a note names its step itself
 
     def _fit(self, art, base: float, room: float) -> None:
         """``base`` points, or smaller until the text is no wider than ``room`` pixels."""

@@ -123,7 +123,7 @@
       setText(E.label, e.grad.split(", ").join("\n"));
     });
     setText($("sgd-graph-phase"), f.text);
-    setText($("sgd-graph-note"), "step " + (this.S.graph.graphs[res.i].step + 1) + (f.note ? " · " + f.note : ""));
+    setText($("sgd-graph-note"), f.note || "step " + (this.S.graph.graphs[res.i].step + 1)); // a note names its step
   };
 
   SGD.graphFrame = graphFrame;
