@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, fields
 
 from training.batches import batches_per_epoch
 from training.data import DataSpec
-from training.errors import InputError
+from training.errors import InputError, shown
 from training.optimizers import NAMES as OPTIMIZERS
 from training.optimizers import OPTIMIZERS as _SPECS
 from training.optimizers import takes_momentum_names
@@ -34,6 +34,12 @@ def parse_bool(text: str) -> bool | None:
 # 0.51 GB (torch alone takes 0.38), so the caps record in about 2 GB.
 MAX_STEPS = 10_000_000
 MAX_SAMPLES = 20_000_000
+
+
+def _count(n: int) -> str:
+    """A count for a message: ``12,345``, or ``about 10^400`` for one a file made absurd (its
+    digits in full would make a message of hundreds of characters, or fail past 4300)."""
+    return f"{n:,}" if n < 10**15 else f"about 10^{int(n.bit_length() * 0.30103)}"
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ class TrainConfig:
             if value is not None:
                 s.check_range(value)
         if self.optimizer not in OPTIMIZERS:
-            raise InputError(f"unknown optimizer {self.optimizer!r}; accepted: {', '.join(OPTIMIZERS)}")
+            raise InputError(f"unknown optimizer {shown(self.optimizer)}; accepted: {', '.join(OPTIMIZERS)}")
         spec = _SPECS[self.optimizer]
         if self.momentum is not None and not spec.takes_momentum:
             names = takes_momentum_names()
@@ -115,12 +121,12 @@ class TrainConfig:
         per_epoch = batches_per_epoch(n_points, self.batch_size, self.drop_last)
         if per_epoch * self.epochs > MAX_STEPS:
             raise InputError(
-                f"{self.epochs} epochs of {per_epoch} batches is {per_epoch * self.epochs:,} steps; "
+                f"{_count(self.epochs)} epochs of {per_epoch} batches is {_count(per_epoch * self.epochs)} steps; "
                 f"at most {MAX_STEPS:,} are allowed (so that a run fits in 4 GB of memory)")
         samples = (per_epoch * self.batch_size if self.drop_last else n_points) * self.epochs
         if samples > MAX_SAMPLES:
             raise InputError(
-                f"{self.epochs} epochs of {samples // self.epochs:,} samples records {samples:,} samples "
+                f"{_count(self.epochs)} epochs of {samples // self.epochs:,} samples records {_count(samples)} samples "
                 f"(a prediction and a residual each); at most {MAX_SAMPLES:,} are allowed "
                 "(so that a run fits in 4 GB of memory): use fewer epochs, points or a smaller batch")
 

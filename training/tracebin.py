@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from training.errors import InputError
+from training.errors import InputError, shown
 from training.numbers import refuse_json_constant
 
 __all__ = ["MAGIC", "FORMAT_VERSION", "SUFFIX", "write_binary", "read_binary"]
@@ -103,12 +103,12 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limi
     if not isinstance(header, dict):
         raise bad("the header is not a JSON object")
     if header.get("format_version") != FORMAT_VERSION:
-        raise bad(f"format_version {header.get('format_version')!r} is not supported")
+        raise bad(f"format_version {shown(header.get('format_version'))} is not supported")
     unknown = sorted(set(header) - _HEADER_KEYS)
     missing = sorted(_HEADER_KEYS - set(header))
     if unknown or missing:
         raise bad("the header " + "; ".join(filter(None, [
-            f"has unknown keys {', '.join(map(repr, unknown))}" if unknown else "",
+            f"has unknown keys {shown(unknown)[1:-1]}" if unknown else "",
             f"lacks {', '.join(missing)}" if missing else ""])))
     columns = header["columns"]
     if not isinstance(columns, list) or not all(isinstance(c, dict) and set(c) == {"name", "dtype", "length"}
@@ -127,7 +127,7 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limi
     for spec, (col, dtype, kind) in zip(columns, layout):
         n = spec["length"]
         if spec["dtype"] != dtype:
-            raise bad(f"column {col} must have dtype {dtype}, not {spec['dtype']!r}")
+            raise bad(f"column {col} must have dtype {dtype}, not {shown(spec['dtype'])}")
         if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= limits[kind]:
             raise bad(f"column {col} must hold from 0 to {limits[kind]:,} values")
         if expected.setdefault(kind, n) != n:

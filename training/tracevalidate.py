@@ -16,7 +16,7 @@ import numpy as np
 
 from training.config import MAX_SAMPLES, MAX_STEPS, TrainConfig
 from training.data import MAX_POINTS
-from training.errors import InputError
+from training.errors import InputError, shown
 from training.numbers import finite_float32
 from training.ragged import Ragged
 from training.recorded import settings_from_config
@@ -39,7 +39,7 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
         raise bad("the top level must be a JSON object")
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION:
-        raise bad(f"schema_version {version!r} is not supported; this sgd-anim reads version {SCHEMA_VERSION}")
+        raise bad(f"schema_version {shown(version)} is not supported; this sgd-anim reads version {SCHEMA_VERSION}")
     for key in ("config", "data", "steps", "final", "status"):
         if not isinstance(doc.get(key), dict):
             raise bad(f'missing or malformed section "{key}"')
@@ -106,10 +106,10 @@ def _status(st: dict, n: int, bad: Bad) -> TraceStatus:
     elif state == "diverged":
         k = st.get("step")
         if not isinstance(k, int) or isinstance(k, bool) or k != n:
-            raise bad(f"a diverged trace must name the step it stopped at ({n}), got {k!r}")
+            raise bad(f"a diverged trace must name the step it stopped at ({n}), got {shown(k)}")
         status = TraceStatus("diverged", k, str(st.get("reason", "")))
     else:
-        raise bad(f"status must be completed or diverged, got {state!r}")
+        raise bad(f"status must be completed or diverged, got {shown(state)}")
     if n == 0 and not status.diverged:
         raise bad("a completed trace must hold at least one step")
     return status
