@@ -21,7 +21,7 @@ from scenes.outputs import (BACKEND_FORMATS, BACKENDS, FORMATS, POSTER_FORMATS, 
                             VIEWS, output_file_name)
 from training.config import SETTINGS, TRAIN_KEYS, TrainConfig
 from training.data import DataSpec, SYNTHETIC_FIELDS
-from training.errors import InputError, shown
+from training.errors import InputError, listed, shown
 
 __all__ = ["BACKENDS", "FORMATS", "STORY_FORMATS", "BACKEND_FORMATS", "check_backend", "check_formats",
            "split_formats", "output_file_name", "POSTER_FORMATS", "VIEWS", "SCENES",
@@ -177,9 +177,11 @@ def load_config_file(path: str | Path) -> dict:
 
     ``path`` is a file, or the bare name of a bundled example config (``adam``, ``momentum``, ...;
     see :func:`example_config_names`) when no file of that name exists."""
+    from training.files import display_name
     p = Path(path)
     if not p.exists() and str(path) in example_config_names():
         p = resources.asset_path("configs", f"{path}.toml")  # a real file: its data path is relative to it
+    path = display_name(path)  # as messages name it: one line
     if not p.exists():
         raise InputError(f"config file {path} does not exist (bundled examples, named without a path: "
                          f"{', '.join(example_config_names())})")
@@ -235,7 +237,7 @@ def _compare_from_toml(section: dict, config_path: Path, name: str) -> dict:
         if not isinstance(traces, list) or not traces or not all(isinstance(t, str) and t for t in traces):
             raise InputError(f"{where} traces must be a non-empty list of trace file paths")
         if table:
-            raise InputError(f"{where} traces re-renders saved runs; it cannot be combined with {', '.join(table)}")
+            raise InputError(f"{where} traces re-renders saved runs; it cannot be combined with {listed(table)}")
         result["traces"] = [str(t if Path(t).is_absolute() else (config_path.parent / t).resolve()) for t in traces]
         return result
     data = table.get("data")
@@ -257,7 +259,7 @@ def _data_from_toml(section: dict, config_path: Path) -> DataSpec:
     if source == "synthetic":
         unknown = sorted(set(section) - set(SYNTHETIC_FIELDS))
         if unknown:
-            raise InputError(f"config file {config_path}: unknown [data] setting(s) {', '.join(unknown)}; "
+            raise InputError(f"config file {config_path}: unknown [data] setting(s) {listed(unknown)}; "
                              f"accepted: source, {', '.join(SYNTHETIC_FIELDS)}")
         kwargs = {}
         for k, v in section.items():
@@ -265,7 +267,7 @@ def _data_from_toml(section: dict, config_path: Path) -> DataSpec:
             kwargs[k] = _expect(v, t, f"[data] {k}")
         return DataSpec(kind="synthetic", **kwargs)
     if section:
-        raise InputError(f"config file {config_path}: [data] settings {', '.join(sorted(section))} only apply to source = \"synthetic\"")
+        raise InputError(f"config file {config_path}: [data] settings {listed(sorted(section))} only apply to source = \"synthetic\"")
     if source == "article":
         return DataSpec()
     csv = Path(source)

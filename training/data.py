@@ -14,8 +14,8 @@ from typing import Iterable
 
 import numpy as np
 
-from training.errors import InputError
-from training.files import read_limited
+from training.errors import InputError, shown
+from training.files import display_name, read_limited
 from training.numbers import finite_float32, within_float32
 
 __all__ = ["SYNTHETIC_FIELDS", "ARTICLE_X", "ARTICLE_Y", "Dataset", "DataSpec", "load_csv", "synthetic", "load_data"]
@@ -69,12 +69,12 @@ class DataSpec:
                 key = key.strip()
                 if not sep or key not in types:
                     raise InputError(
-                        f"--data synthetic: bad setting {part!r}; accepted: "
+                        f"--data synthetic: bad setting {shown(part)}; accepted: "
                         + ", ".join(f"{k}=..." for k in types))
                 try:
                     kwargs[key] = types[key](value)
                 except ValueError:
-                    raise InputError(f"--data synthetic: {key} must be a number, got {value!r}") from None
+                    raise InputError(f"--data synthetic: {key} must be a number, got {shown(value)}") from None
             return cls(kind="synthetic", **kwargs)
         return cls(kind="csv", path=text)
 
@@ -108,7 +108,7 @@ def load_csv(path: str | Path) -> Dataset:
 
     Every failure is an :class:`InputError` whose message names the file and the problem.
     """
-    name = str(path)
+    name = display_name(path)
     raw = read_limited(path, what="data file", limit=MAX_CSV_BYTES, hint="; give a CSV file with columns x,y")
     if b"\x00" in raw:
         raise InputError(f"data file {name} is binary, not a CSV file with columns x,y")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import reprlib
 from typing import Any
 
-__all__ = ["InputError", "shown"]
+__all__ = ["InputError", "shown", "listed"]
 
 
 class InputError(ValueError):
@@ -32,3 +32,12 @@ def shown(value: Any) -> str:
     except (ValueError, RecursionError):  # e.g. an integer of more than 4300 digits
         return f"<a {type(value).__name__}>"
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 3] + "..."
+
+
+def listed(names, limit: int = 5, quote: bool = False) -> str:
+    """Names for a message (``a, b, c and 7 more``): at most ``limit`` of them, each as
+    given when it is short and printable (and ``quote`` is off), else :func:`shown`."""
+    names = list(names)
+    parts = [n if not quote and isinstance(n, str) and n.isprintable() and 0 < len(n) <= 40 else shown(n)
+             for n in names[:limit]]
+    return ", ".join(parts) + (f" and {len(names) - limit} more" if len(names) > limit else "")

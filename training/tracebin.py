@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from training.errors import InputError, shown
+from training.errors import InputError, listed, shown
 from training.numbers import refuse_json_constant
 
 __all__ = ["MAGIC", "FORMAT_VERSION", "SUFFIX", "write_binary", "read_binary"]
@@ -108,7 +108,7 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limi
     missing = sorted(_HEADER_KEYS - set(header))
     if unknown or missing:
         raise bad("the header " + "; ".join(filter(None, [
-            f"has unknown keys {shown(unknown)[1:-1]}" if unknown else "",
+            f"has unknown keys {listed(unknown, quote=True)}" if unknown else "",
             f"lacks {', '.join(missing)}" if missing else ""])))
     columns = header["columns"]
     if not isinstance(columns, list) or not all(isinstance(c, dict) and set(c) == {"name", "dtype", "length"}

@@ -73,9 +73,12 @@ def _steps(raw_steps: dict, n_points: int, bad: Bad) -> dict[str, Any]:
         steps[col] = _int_array(raw_steps.get(col), f"steps.{col}", bad)
     for col in STEP_FLOAT_COLUMNS:
         steps[col] = _float_array(raw_steps.get(col), f"steps.{col}", bad)
-    for col in STEP_OPTIONAL_COLUMNS:
-        if col in raw_steps:
-            steps[col] = _float_array(raw_steps[col], f"steps.{col}", bad)
+    optional = [col for col in STEP_OPTIONAL_COLUMNS if col in raw_steps]
+    if optional and len(optional) != len(STEP_OPTIONAL_COLUMNS):  # the binary trace holds both or neither
+        raise bad(f"{' and '.join('steps.' + c for c in STEP_OPTIONAL_COLUMNS)} go together; "
+                  f"this trace has only steps.{optional[0]}")
+    for col in optional:
+        steps[col] = _float_array(raw_steps[col], f"steps.{col}", bad)
     for col in STEP_RAGGED_COLUMNS:
         steps[col] = _ragged(raw_steps.get(col), f"steps.{col}", bad)
     lengths = {col: len(v) for col, v in steps.items()}

@@ -156,18 +156,17 @@ BYTE_LEVEL = [_bit_flip, _set_byte, _insert, _delete, _duplicate, _splice, _trun
 
 # ------------------------------------------------------------------ documents as values
 def _paths(doc) -> list[tuple]:
-    out, stack = [], [()]
-    while stack and len(out) < 5000:
-        path = stack.pop()
-        node = doc
-        for p in path:
-            node = node[p]
+    """Paths to values in a parsed document (keys and list indices), at most 2000 of them
+    and the first 50 items of a list."""
+    out, stack = [], [((), doc)]
+    while stack and len(out) < 2000:
+        path, node = stack.pop()
         if path:
             out.append(path)
         if isinstance(node, dict):
-            stack.extend(path + (k,) for k in node)
+            stack.extend((path + (k,), v) for k, v in node.items())
         elif isinstance(node, list):
-            stack.extend(path + (i,) for i in range(min(len(node), 50)))
+            stack.extend((path + (i,), node[i]) for i in range(min(len(node), 50)))
     return out
 
 
@@ -244,7 +243,10 @@ def _json_doc(rng, data, seeds, big):
         _edit(rng, doc, big)
     layout = rng.choice([dict(), dict(indent=1), dict(separators=(",", ":")), dict(indent=2, sort_keys=True)])
     try:
-        data[:] = json.dumps(doc, **layout).encode("utf-8", "surrogatepass")
+        text = json.dumps(doc, **{k: v for k, v in layout.items() if k != "indent"})  # C encoder
+        if "indent" in layout and "[" * 8 not in text:  # (indented: the pure-Python encoder, slow when deep)
+            text = json.dumps(doc, **layout)
+        data[:] = text.encode("utf-8", "surrogatepass")
     except (RecursionError, ValueError):
         pass
 
@@ -283,7 +285,10 @@ def _binary_header(rng, data, seeds, big):
             header["n_steps"] = rng.choice([0, 2**63, -1, 10_000_001, True, 1.0])
     else:
         _edit(rng, header, big)
-    text = json.dumps(header).encode()
+    try:
+        text = json.dumps(header).encode("utf-8", "surrogatepass")
+    except (RecursionError, ValueError):
+        return
     length = len(text) if rng.random() < 0.85 else rng.choice([0, 1, len(text) - 1, len(text) + 1, 2**63, 2**64 - 1,
                                                                  16 << 20, (16 << 20) + 1])
     data[:] = data[:16] + struct.pack("<Q", length) + text + data[24 + n:]
@@ -306,8 +311,11 @@ def _binary_body(rng, data, seeds, big):
 STRUCTURED = {"json": [_json_doc], "toml": [_toml_doc], "csv": [_repeat_line], "binary": [_binary_header, _binary_body]}
 
 
-def mutate(rng: random.Random, seeds: list[bytes], structure: str, big: bool = False) -> tuple[bytes, list[str]]:
-    """A mutated seed and the names of the mutations applied (1 to 4 of them)."""
+def mutate(rng: random.Random, seeds: list[bytes], structure: str, big: bool = False,
+           limit: int | None = None) -> tuple[bytes, list[str]]:
+    """A mutated seed and the names of the mutations applied (1 to 4 of them), at most
+    ``limit`` bytes (default: MAX_BIG with ``big``, else MAX_SMALL)."""
+    limit = limit or (MAX_BIG if big else MAX_SMALL)
     data = bytearray(rng.choice(seeds))
     names = []
     for _ in range(rng.choice([1, 1, 2, 2, 3, 4])):
@@ -315,6 +323,6 @@ def mutate(rng: random.Random, seeds: list[bytes], structure: str, big: bool = F
         op = rng.choice(ops)
         op(rng, data, seeds, big)
         names.append(op.__name__.lstrip("_"))
-        if len(data) > (MAX_BIG if big else MAX_SMALL):  # inputs stay within what a case may take
-            del data[MAX_BIG if big else MAX_SMALL:]
+        if len(data) > limit:  # inputs stay within what a case may take
+            del data[limit:]
     return bytes(data), names
