@@ -10,6 +10,7 @@ the size of the file.
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 import numpy as np
@@ -20,6 +21,7 @@ from training.errors import InputError, shown
 from training.numbers import finite_float32
 from training.ragged import Ragged
 from training.recorded import settings_from_config
+from training.tracebin import MAX_HEADER_BYTES
 from training.tracecolumns import Column, Floats, Ints, Rows
 from training.traceschema import (MAX_NESTING, SCHEMA_VERSION, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS,
                                   STEP_OPTIONAL_COLUMNS, STEP_RAGGED_COLUMNS, TraceStatus)
@@ -60,9 +62,24 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
     for key, value in (("config", doc["config"]), ("versions", versions)):
         if _depth(value) > MAX_NESTING:  # json.loads takes ~1000 levels; writing it back would not
             raise bad(f'"{key}" is nested more than {MAX_NESTING} levels deep')
+    versions = versions if isinstance(versions, dict) else {}
+    _check_header_size(doc["config"], versions, status, bad)
     settings = settings_of(doc["config"], steps, bad)
-    return dict(config=doc["config"], versions=versions if isinstance(versions, dict) else {},
+    return dict(config=doc["config"], versions=versions,
                 x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status, settings=settings)
+
+
+def _check_header_size(config: dict, versions: dict, status: TraceStatus, bad: Bad) -> None:
+    """What a loaded trace holds besides its columns fits the binary trace's header (the
+    cache's format reads at most MAX_HEADER_BYTES), so every trace that loads can be written as
+    a binary trace and read back. (A 17 MB string in "config" loaded, and its binary did not.)"""
+    text = json.dumps({"config": config, "versions": versions, "status": status.to_dict()}, allow_nan=False)
+    if len(text) > MAX_HEADER_BYTES - _HEADER_ROOM:
+        raise bad(f'"config", "versions" and "status" take {len(text):,} bytes written out; '
+                  f"at most {MAX_HEADER_BYTES - _HEADER_ROOM:,} are allowed")
+
+
+_HEADER_ROOM = 1 << 16  # the rest of a binary header: the columns' list, "final", n_steps
 
 
 def _steps(raw_steps: dict, n_points: int, bad: Bad) -> dict[str, Any]:

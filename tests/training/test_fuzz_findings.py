@@ -226,3 +226,17 @@ def test_a_file_name_with_a_line_break_is_quoted_in_the_message(tmp_path, source
     job = build_job([load_config_file(tmp_path / "c.toml")], tmp_path)
     msg = _refusal(lambda: load_data(job.train.data, tmp_path))
     assert msg.startswith("data file '") and msg.isprintable() and len(msg) < 400, msg
+
+
+def test_every_trace_that_loads_can_be_written_as_a_binary_trace(tmp_path, one_line):
+    """A 17 MB string in "config" loaded from JSON (values up to 64 MB are read), and its binary
+    trace, whose header is read up to 16 MB, could not be read back. Now refused on loading;
+    a large value that fits still round-trips."""
+    doc = json.loads(synthetic_trace(3).to_json())
+    doc["config"]["note"] = "é" * (3 << 20)   # 6 MB of text, 18 MB written out as \\u00e9
+    with pytest.raises(InputError) as e:
+        Trace.from_json(json.dumps(doc, ensure_ascii=False), "big.json")
+    one_line(e.value, "big.json", '"config", "versions" and "status" take', "at most")
+    doc["config"]["note"] = "A" * (12 << 20)
+    tr = Trace.from_json(json.dumps(doc))
+    assert Trace.from_file(tr.to_file(tmp_path / "t.sgdtrace")) == tr
