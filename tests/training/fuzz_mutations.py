@@ -308,6 +308,7 @@ def _binary_body(rng, data, seeds, big):
     data[at:at + 8] = value
 
 
+GROWTH = [_duplicate, _long_string, _repeat_line, _nest]
 STRUCTURED = {"json": [_json_doc], "toml": [_toml_doc], "csv": [_repeat_line], "binary": [_binary_header, _binary_body]}
 
 
@@ -318,9 +319,9 @@ def mutate(rng: random.Random, seeds: list[bytes], structure: str, big: bool = F
     limit = limit or (MAX_BIG if big else MAX_SMALL)
     data = bytearray(rng.choice(seeds))
     names = []
-    for _ in range(rng.choice([1, 1, 2, 2, 3, 4])):
+    for i in range(rng.choice([1, 1, 2, 2, 3, 4])):
         ops = STRUCTURED[structure] if rng.random() < 0.4 else BYTE_LEVEL
-        op = rng.choice(ops)
+        op = rng.choice(GROWTH if big and i == 0 else ops)  # big: the first one makes it large
         op(rng, data, seeds, big)
         names.append(op.__name__.lstrip("_"))
         if len(data) > limit:  # inputs stay within what a case may take

@@ -152,10 +152,11 @@ def _one(target: Target, path: Path, data: bytes, measure: bool) -> tuple[str, s
 
 
 def run(cases: int, seed: int = 0, folder: Path | None = None, big: bool = False, only: str | None = None,
-        max_size: int | None = None, progress=None) -> Report:
+        max_size: int | None = None, measure_every: int = MEMORY_EVERY, progress=None) -> Report:
     """Run ``cases`` cases, shared round-robin among the targets (``only``: one of them).
     ``big`` lets mutations grow inputs to megabytes (the long run); off, inputs stay small
-    (``max_size``: at most this many bytes)."""
+    (``max_size``: at most this many bytes). Every ``measure_every``-th case, and every large
+    one, runs under tracemalloc."""
     report = Report()
     shm = Path("/dev/shm")  # in memory where there is one: a case writes a file
     with tempfile.TemporaryDirectory(prefix="sgd-fuzz-", dir=shm if os.access(shm, os.W_OK) else None) as tmp:
@@ -166,7 +167,7 @@ def run(cases: int, seed: int = 0, folder: Path | None = None, big: bool = False
         for case in range(cases):
             target = chosen[case % len(chosen)]
             data, names = mutate(rng, target.seeds, target.structure, big, max_size)
-            measure = case % MEMORY_EVERY == 0 or len(data) >= BIG_INPUT
+            measure = case % measure_every == 0 or len(data) >= BIG_INPUT
             outcome, problem, seconds, peak = _one(target, folder / f"case{target.suffix}", data, measure)
             report.cases += 1
             report.largest = max(report.largest, len(data))
