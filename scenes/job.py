@@ -198,6 +198,8 @@ def load_config_file(path: str | Path) -> dict:
         raise InputError(f"config file {path} nests arrays or tables too deeply") from None
     except ValueError as e:  # an integer of more than 4300 digits (sys.get_int_max_str_digits)
         raise InputError(f"config file {path} is not valid TOML: {str(e).split(':')[0]}") from None
+    if _holds_nul(doc):  # no path, name or setting has one (os functions raise ValueError on it)
+        raise InputError(f"config file {path}: a value holds a NUL character (\\u0000)")
     flat: dict[str, Any] = {}
     sections = {"data": None, "training": TRAIN_KEYS, "render": RENDER_KEYS + ("formats", "preset", "out"),
                 "compare": None}
@@ -223,6 +225,20 @@ def load_config_file(path: str | Path) -> dict:
         theme = Path(flat["theme"])
         flat["theme"] = str(theme if theme.is_absolute() else (p.parent / theme).resolve())
     return flat
+
+
+def _holds_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str) and "\x00" in v:
+            return True
+        if isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 def _compare_from_toml(section: dict, config_path: Path, name: str) -> dict:

@@ -96,6 +96,8 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limi
     (length,) = struct.unpack("<Q", read_exact(8))
     if length > MAX_HEADER_BYTES:
         raise bad(f"the header claims {length:,} bytes; at most {MAX_HEADER_BYTES:,} are read")
+    if 24 + length > size:  # before reading: a 100-byte file claiming 16 MB allocated 16 MB
+        raise bad(f"the header claims {length:,} bytes; the file is truncated")
     try:
         header = json.loads(read_exact(length).decode("utf-8"), parse_constant=refuse_json_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):

@@ -38,7 +38,10 @@ _refuse_constant = refuse_json_constant  # its old private name (tests parse wit
 CHUNK = 1 << 20               # bytes read at a time
 SCAN = 1 << 18                # bytes looked at for where an array's elements can be cut
 FIRST_SCAN = 64                # looked at first, for the end of a short array
-MAX_VALUE_BYTES = 64 << 20    # one value parsed whole (config, status, a stray string): at most this
+# One value parsed whole (config, status, a stray string): at most this. json.loads takes up to
+# ~50 bytes per byte of text (a dict of short keys), and what a trace keeps of these sections
+# must fit the binary header's 16 MB anyway (tracevalidate): 64 MB was up to ~3 GB for nothing.
+MAX_VALUE_BYTES = 16 << 20
 
 _WS = re.compile(rb"[ \t\n\r]*")
 # Possessive: the regex engine keeps no backtracking state per character. The plain

@@ -99,6 +99,8 @@ def _parse_value(key: str, value: Any, where: str) -> Any:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
         raise bad
+    if kind is float and isinstance(value, int) and abs(value) > 1e308:  # float() would overflow
+        raise InputError(f"{where}: {key} must be a finite number, got {shown(value)}")
     return float(value) if kind is float else value
 
 

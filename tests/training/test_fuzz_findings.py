@@ -240,3 +240,39 @@ def test_every_trace_that_loads_can_be_written_as_a_binary_trace(tmp_path, one_l
     doc["config"]["note"] = "A" * (12 << 20)
     tr = Trace.from_json(json.dumps(doc))
     assert Trace.from_file(tr.to_file(tmp_path / "t.sgdtrace")) == tr
+
+
+# ------------------------------------------------------------------ found by the long run (100,000 cases)
+def test_a_binary_header_longer_than_the_file_is_refused_before_reading(tmp_path):
+    """The header's length was read before it was compared with the file's size: a 100-byte
+    file claiming a 16 MB header allocated 16 MB."""
+    path = tmp_path / "t.sgdtrace"
+    path.write_bytes(tracebin.MAGIC + struct.pack("<Q", tracebin.MAX_HEADER_BYTES) + b'{"a": 1}' * 10)
+    assert _peak(lambda: Trace.from_file(path)) < 1_000_000
+    assert "the file is truncated" in _refusal(lambda: Trace.from_file(path))
+
+
+@pytest.mark.parametrize("text", [
+    '[compare]\ndata = ["article", "synthet\\u0000ic:n=5"]\n',
+    '[data]\nsource = "a\\u0000.csv"\n',
+    '[render]\nout = "o\\u0000ut"\n',
+])
+def test_a_config_value_with_a_nul_is_refused(tmp_path, text):
+    """os functions raise ValueError on a NUL in a path ("embedded null byte"): a traceback."""
+    from scenes.job import load_config_file
+    (tmp_path / "c.toml").write_text(text)
+    assert "NUL character" in _refusal(lambda: load_config_file(tmp_path / "c.toml"))
+
+
+def test_a_compare_number_beyond_float_range_is_refused(tmp_path):
+    from scenes.job import load_config_file
+    (tmp_path / "c.toml").write_text("[compare]\nlr = [0.1, 1" + "0" * 400 + "]\n")
+    msg = _refusal(lambda: load_config_file(tmp_path / "c.toml"))
+    assert "lr must be a finite number" in msg and len(msg) < 300
+
+
+def test_an_unknown_theme_is_shown_cut_short(tmp_path):
+    from scenes.job import build_job, load_config_file
+    (tmp_path / "c.toml").write_text(f'[render]\ntheme = "{LONG}"\n')
+    msg = _refusal(lambda: build_job([load_config_file(tmp_path / "c.toml")], tmp_path))
+    assert msg.startswith("unknown theme 'AAA") and len(msg) < 300
