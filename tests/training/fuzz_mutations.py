@@ -146,6 +146,7 @@ def _repeat_line(rng, data, seeds, big):
     lines = data.split(b"\n")
     i = rng.randrange(len(lines))
     times = rng.choice([10, 1000] + ([100_000, 400_000] if big else []))
+    times = max(1, min(times, (MAX_BIG if big else MAX_SMALL) // (len(lines[i]) + 1) + 1))  # no more than fits
     lines[i:i + 1] = [lines[i]] * times
     data[:] = b"\n".join(lines)
 
