@@ -21,7 +21,7 @@ from scenes.outputs import (BACKEND_FORMATS, BACKENDS, FORMATS, POSTER_FORMATS, 
                             VIEWS, DEFAULT_VIEWS, output_file_name)
 from training.config import SETTINGS, TRAIN_KEYS, TrainConfig, setting_named
 from training.data import DataSpec, SYNTHETIC_FIELDS
-from training.errors import InputError
+from training.errors import InputError, listed, shown
 
 __all__ = ["BACKENDS", "FORMATS", "STORY_FORMATS", "BACKEND_FORMATS", "check_backend", "check_formats",
            "split_formats", "output_file_name", "POSTER_FORMATS", "VIEWS", "SCENES",
@@ -68,7 +68,7 @@ def _parse_list(value: Any, name: str, allowed: tuple[str, ...]) -> tuple[str, .
         raise InputError(f"{name} must be a comma list of: {', '.join(allowed)}")
     for item in items:
         if item not in allowed:
-            raise InputError(f"unknown {name[:-1] if name.endswith('s') else name} {item!r}; accepted: {', '.join(allowed)}")
+            raise InputError(f"unknown {name[:-1] if name.endswith('s') else name} {shown(item)}; accepted: {', '.join(allowed)}")
     return tuple(dict.fromkeys(items))
 
 
@@ -76,7 +76,7 @@ def check_backend(value: Any) -> str:
     """A backend name, lower-cased, or a one-line :class:`InputError`."""
     backend = _expect(value, str, "backend").lower()
     if backend not in BACKENDS:
-        raise InputError(f"unknown backend {backend!r}; accepted: {', '.join(BACKENDS)}")
+        raise InputError(f"unknown backend {shown(backend)}; accepted: {', '.join(BACKENDS)}")
     return backend
 
 
@@ -106,7 +106,7 @@ def check_captions(value: Any) -> bool:
         return value.strip().lower() == "on"
     if isinstance(value, bool):
         return value
-    raise InputError(f"captions must be on or off, got {value!r}")
+    raise InputError(f"captions must be on or off, got {shown(value)}")
 
 
 def parse_size(value: Any) -> tuple[int, int]:
@@ -114,7 +114,7 @@ def parse_size(value: Any) -> tuple[int, int]:
     if isinstance(value, str):
         w, sep, h = value.lower().replace(" ", "").partition("x")
         if not sep:
-            raise InputError(f"size must look like WIDTHxHEIGHT (for example 1280x720), got {value!r}")
+            raise InputError(f"size must look like WIDTHxHEIGHT (for example 1280x720), got {shown(value)}")
         value = (w, h)
     return check_size(value)
 
@@ -124,7 +124,7 @@ def check_size(size: Any) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in size)
     except (TypeError, ValueError):
-        raise InputError(f"size must look like WIDTHxHEIGHT (for example 1280x720), got {size!r}") from None
+        raise InputError(f"size must look like WIDTHxHEIGHT (for example 1280x720), got {shown(size)}") from None
     if not (160 <= w <= 7680 and 90 <= h <= 4320):
         raise InputError(f"size {w}x{h} is out of range: width must be between 160 and 7680, height between 90 and 4320")
     if w % 2 or h % 2:
@@ -134,12 +134,15 @@ def check_size(size: Any) -> tuple[int, int]:
 
 def _expect(value: Any, kind: type | tuple, name: str) -> Any:
     if isinstance(value, bool) and kind in (int, float, (int, float)):
-        raise InputError(f"{name} must be a number, got {value!r}")
+        raise InputError(f"{name} must be a number, got {shown(value)}")
     if kind is float and isinstance(value, int):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # a TOML integer of hundreds of digits
+            raise InputError(f"{name} must be a finite number, got {shown(value)}") from None
     if not isinstance(value, kind):
         what = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}.get(kind, str(kind))
-        raise InputError(f"{name} must be {what}, got {value!r}")
+        raise InputError(f"{name} must be {what}, got {shown(value)}")
     return value
 
 
@@ -160,7 +163,7 @@ def preset_names() -> list[str]:
 def load_preset(name: str) -> dict:
     presets = _presets()
     if not isinstance(name, str) or name not in presets:
-        raise InputError(f"unknown preset {name!r}; accepted: {', '.join(sorted(presets))}")
+        raise InputError(f"unknown preset {shown(name)}; accepted: {', '.join(sorted(presets))}")
     return dict(presets[name])
 
 
@@ -174,9 +177,11 @@ def load_config_file(path: str | Path) -> dict:
 
     ``path`` is a file, or the bare name of a bundled example config (``adam``, ``momentum``, ...;
     see :func:`example_config_names`) when no file of that name exists."""
+    from training.files import display_name
     p = Path(path)
     if not p.exists() and str(path) in example_config_names():
         p = resources.asset_path("configs", f"{path}.toml")  # a real file: its data path is relative to it
+    path = display_name(path)  # as messages name it: one line
     if not p.exists():
         raise InputError(f"config file {path} does not exist (bundled examples, named without a path: "
                          f"{', '.join(example_config_names())})")
@@ -189,14 +194,20 @@ def load_config_file(path: str | Path) -> dict:
         raise InputError(f"config file {path} is not UTF-8 TOML text") from None
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"config file {path} is not valid TOML: {e}") from None
+    except RecursionError:  # tomllib parses arrays and inline tables recursively
+        raise InputError(f"config file {path} nests arrays or tables too deeply") from None
+    except ValueError as e:  # an integer of more than 4300 digits (sys.get_int_max_str_digits)
+        raise InputError(f"config file {path} is not valid TOML: {str(e).split(':')[0]}") from None
+    if _holds_nul(doc):  # no path, name or setting has one (os functions raise ValueError on it)
+        raise InputError(f"config file {path}: a value holds a NUL character (\\u0000)")
     flat: dict[str, Any] = {}
     sections = {"data": None, "training": TRAIN_KEYS, "render": RENDER_KEYS + ("formats", "preset", "out"),
                 "compare": None}
     for key, value in doc.items():
         if key not in sections:
-            raise InputError(f"config file {path}: unknown section or key {key!r}; accepted sections: [data], [training], [render], [compare]")
+            raise InputError(f"config file {path}: unknown section or key {shown(key)}; accepted sections: [data], [training], [render], [compare]")
         if not isinstance(value, dict):
-            raise InputError(f"config file {path}: {key!r} must be a [{key}] section")
+            raise InputError(f"config file {path}: {shown(key)} must be a [{key}] section")
         if key == "data":
             flat["data"] = _data_from_toml(value, p)
             continue
@@ -205,7 +216,7 @@ def load_config_file(path: str | Path) -> dict:
             continue
         for k, v in value.items():
             if k not in sections[key]:
-                raise InputError(f"config file {path}: unknown setting {k!r} in [{key}]; accepted: {', '.join(sections[key])}")
+                raise InputError(f"config file {path}: unknown setting {shown(k)} in [{key}]; accepted: {', '.join(sections[key])}")
             flat[k] = v
     if "out" in flat:
         out = Path(_expect(flat["out"], str, "out"))
@@ -214,6 +225,20 @@ def load_config_file(path: str | Path) -> dict:
         theme = Path(flat["theme"])
         flat["theme"] = str(theme if theme.is_absolute() else (p.parent / theme).resolve())
     return flat
+
+
+def _holds_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str) and "\x00" in v:
+            return True
+        if isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 def _compare_from_toml(section: dict, config_path: Path, name: str) -> dict:
@@ -228,7 +253,7 @@ def _compare_from_toml(section: dict, config_path: Path, name: str) -> dict:
         if not isinstance(traces, list) or not traces or not all(isinstance(t, str) and t for t in traces):
             raise InputError(f"{where} traces must be a non-empty list of trace file paths")
         if table:
-            raise InputError(f"{where} traces re-renders saved runs; it cannot be combined with {', '.join(table)}")
+            raise InputError(f"{where} traces re-renders saved runs; it cannot be combined with {listed(table)}")
         result["traces"] = [str(t if Path(t).is_absolute() else (config_path.parent / t).resolve()) for t in traces]
         return result
     data = table.get("data")
@@ -250,7 +275,7 @@ def _data_from_toml(section: dict, config_path: Path) -> DataSpec:
     if source == "synthetic":
         unknown = sorted(set(section) - set(SYNTHETIC_FIELDS))
         if unknown:
-            raise InputError(f"config file {config_path}: unknown [data] setting(s) {', '.join(unknown)}; "
+            raise InputError(f"config file {config_path}: unknown [data] setting(s) {listed(unknown)}; "
                              f"accepted: source, {', '.join(SYNTHETIC_FIELDS)}")
         kwargs = {}
         for k, v in section.items():
@@ -258,7 +283,7 @@ def _data_from_toml(section: dict, config_path: Path) -> DataSpec:
             kwargs[k] = _expect(v, t, f"[data] {k}")
         return DataSpec(kind="synthetic", **kwargs)
     if section:
-        raise InputError(f"config file {config_path}: [data] settings {', '.join(sorted(section))} only apply to source = \"synthetic\"")
+        raise InputError(f"config file {config_path}: [data] settings {listed(sorted(section))} only apply to source = \"synthetic\"")
     if source == "article":
         return DataSpec()
     csv = Path(source)
@@ -313,11 +338,11 @@ def build_job(layers: list[dict], base_dir: Path | None = None) -> Job:
         if key in merged:
             r[key] = _expect(merged[key], str, key)
     if r.get("scene", "walkthrough") not in SCENES:
-        raise InputError(f"unknown scene {r['scene']!r}; accepted: {', '.join(SCENES)}")
+        raise InputError(f"unknown scene {shown(r['scene'])}; accepted: {', '.join(SCENES)}")
     if r.get("quality", "high") not in QUALITIES:
-        raise InputError(f"unknown quality {r['quality']!r}; accepted: {', '.join(QUALITIES)}")
+        raise InputError(f"unknown quality {shown(r['quality'])}; accepted: {', '.join(QUALITIES)}")
     if "stem" in r and (not r["stem"] or any(c in r["stem"] for c in "/\\\0") or r["stem"].startswith(".")):
-        raise InputError(f"output name must be a plain file name, got {r['stem']!r}")
+        raise InputError(f"output name must be a plain file name, got {shown(r['stem'])}")
     if "duration" in merged:
         r["duration"] = _expect(merged["duration"], float, "duration")
         if not 1 <= r["duration"] <= 600:

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, fields
 
 from training.batches import batches_per_epoch
 from training.data import DataSpec
-from training.errors import InputError
+from training.errors import InputError, shown
 from training.optimizers import NAMES as OPTIMIZERS
 from training.optimizers import OPTIMIZERS as _SPECS
 from training.optimizers import takes_momentum_names
@@ -35,6 +35,12 @@ def parse_bool(text: str) -> bool | None:
 MAX_STEPS = 10_000_000
 MAX_SAMPLES = 20_000_000
 MAX_GRAPH_STEPS = 50  # --graph-steps: each recorded graph is kept in the trace
+
+
+def _count(n: int) -> str:
+    """A count for a message: ``12,345``, or ``about 10^400`` for one a file made absurd (its
+    digits in full would make a message of hundreds of characters, or fail past 4300)."""
+    return f"{n:,}" if n < 10**15 else f"about 10^{int(n.bit_length() * 0.30103)}"
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ class TrainConfig:
             if value is not None:
                 s.check_range(value)
         if self.optimizer not in OPTIMIZERS:
-            raise InputError(f"unknown optimizer {self.optimizer!r}; accepted: {', '.join(OPTIMIZERS)}")
+            raise InputError(f"unknown optimizer {shown(self.optimizer)}; accepted: {', '.join(OPTIMIZERS)}")
         spec = _SPECS[self.optimizer]
         if self.momentum is not None and not spec.takes_momentum:
             names = takes_momentum_names()
@@ -139,7 +145,7 @@ class TrainConfig:
         per_epoch = batches_per_epoch(n_points, self.batch_size, self.drop_last)
         if per_epoch * self.epochs > MAX_STEPS:
             raise InputError(
-                f"{self.epochs} epochs of {per_epoch} batches is {per_epoch * self.epochs:,} steps; "
+                f"{_count(self.epochs)} epochs of {per_epoch} batches is {_count(per_epoch * self.epochs)} steps; "
                 f"at most {MAX_STEPS:,} are allowed (so that a run fits in 4 GB of memory)")
         last = per_epoch * self.epochs
         past = [k for k in self.graph_steps if k > last]
@@ -150,7 +156,7 @@ class TrainConfig:
         samples = (per_epoch * self.batch_size if self.drop_last else n_points) * self.epochs
         if samples > MAX_SAMPLES:
             raise InputError(
-                f"{self.epochs} epochs of {samples // self.epochs:,} samples records {samples:,} samples "
+                f"{_count(self.epochs)} epochs of {samples // self.epochs:,} samples records {_count(samples)} samples "
                 f"(a prediction and a residual each); at most {MAX_SAMPLES:,} are allowed "
                 "(so that a run fits in 4 GB of memory): use fewer epochs, points or a smaller batch")
 

@@ -1,7 +1,10 @@
 """The one exception type for bad input: render.py turns it into one line and exit code 2."""
 from __future__ import annotations
 
-__all__ = ["InputError"]
+import reprlib
+from typing import Any
+
+__all__ = ["InputError", "shown", "listed"]
 
 
 class InputError(ValueError):
@@ -9,3 +12,32 @@ class InputError(ValueError):
 
     The message is a single line that names the problem and what is accepted.
     """
+
+
+# A value as a message shows it: its repr, cut short. A file can hold a 60 MB string or a list
+# nested 900 deep where a number belongs; a message that repeats it whole is not one clear line.
+MAX_SHOWN = 80
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlong = 40
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxdict = 4
+_REPR.maxlevel = 2
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` for an error message, at most MAX_SHOWN characters (``reprlib``:
+    long strings, numbers and collections are elided with ``...``; never recursive)."""
+    try:
+        text = _REPR.repr(value)
+    except (ValueError, RecursionError):  # e.g. an integer of more than 4300 digits
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 3] + "..."
+
+
+def listed(names, limit: int = 5, quote: bool = False) -> str:
+    """Names for a message (``a, b, c and 7 more``): at most ``limit`` of them, each as
+    given when it is short and printable (and ``quote`` is off), else :func:`shown`."""
+    names = list(names)
+    parts = [n if not quote and isinstance(n, str) and n.isprintable() and 0 < len(n) <= 40 else shown(n)
+             for n in names[:limit]]
+    return ", ".join(parts) + (f" and {len(names) - limit} more" if len(names) > limit else "")

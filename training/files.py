@@ -20,9 +20,9 @@ import select
 import stat
 from pathlib import Path
 
-from training.errors import InputError
+from training.errors import InputError, shown
 
-__all__ = ["MAX_TOML_BYTES", "LimitedReader", "open_limited", "read_limited", "size_text"]
+__all__ = ["MAX_TOML_BYTES", "LimitedReader", "open_limited", "read_limited", "size_text", "display_name"]
 
 MAX_TOML_BYTES = 1_000_000  # a config or theme file: a few hundred bytes in practice
 
@@ -37,6 +37,14 @@ def size_text(n: int) -> str:
             value = n / scale
             return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
     return f"{n} bytes"
+
+
+def display_name(path: str | Path) -> str:
+    """A file's name as a message shows it: as given, unless it has a line break, another
+    control character or hundreds of characters (a config file can name any string), in
+    which case it is quoted and cut short, so that the message stays one line."""
+    name = str(path)
+    return name if name.isprintable() and len(name) <= 200 else shown(name)
 
 
 def _kind(mode: int) -> str:
@@ -166,7 +174,7 @@ def open_limited(path: str | Path, *, what: str, limit: int, hint: str = "", pip
     ``name`` is how the file is named (default: ``path`` as given). ``pipes`` allows a pipe or
     FIFO besides regular files.
     """
-    name = str(path) if name is None else name
+    name = display_name(path) if name is None else name
     accepted = "a regular file or a pipe" if pipes else "a regular file"
     try:
         mode = os.stat(path).st_mode

@@ -73,26 +73,29 @@ class Setting:
 
     def check_type(self, value: Any) -> None:
         """The value's type: a finite float32 number, a whole number, ... (a one-line InputError)."""
-        from training.errors import InputError
+        from training.errors import InputError, shown
         if self.kind is tuple:
             if self.coerce(value) != value:
-                raise InputError(f"{self.words} must be a sorted tuple of distinct whole numbers, got {value!r}")
+                raise InputError(f"{self.words} must be a sorted tuple of distinct whole numbers, got {shown(value)}")
             if self.most is not None and len(value) > self.most:
                 raise InputError(f"{self.words}: at most {self.most} are allowed, got {len(value)}")
             return
         if self.kind is float:
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-                raise InputError(f"{self.name} must be a finite number, got {value!r}")
+            # (an int is finite: math.isfinite would overflow on one beyond float's range)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or \
+                    (isinstance(value, float) and not math.isfinite(value)):
+                raise InputError(f"{self.name} must be a finite number, got {shown(value)}")
             if abs(value) > FLOAT32_MAX:
                 raise InputError(f"{self.name} must be a finite number within +-3.4e38 "
-                                 f"(training runs in float32), got {value:g}")
+                                 f"(training runs in float32), got {float(value) if isinstance(value, float) else shown(value)}")
         elif self.kind is int:
             if not isinstance(value, int) or isinstance(value, bool):
-                raise InputError(f"{self.name.replace('_', ' ')} must be a whole number, got {value!r}")
+                raise InputError(f"{self.name.replace('_', ' ')} must be a whole number, got {shown(value)}")
 
     def check_range(self, value: Any) -> None:
         """The value within the setting's range, or a one-line InputError that states the range."""
         from training.errors import InputError
+        from training.errors import shown as _shown
         if self.low is None and self.high is None:
             return
         if self.kind is tuple:  # each value in the range
@@ -103,7 +106,7 @@ class Setting:
         above = self.high is not None and (value >= self.high if self.high_open else value > self.high)
         if not (below or above):
             return
-        shown = f"{value:g}" if self.kind is float else f"{value}"
+        shown = f"{value:g}" if self.kind is float else _shown(value)  # (a file's 400-digit int: elided)
         lo, hi = _num(self.low), _num(self.high)
         if self.high is None:
             raise InputError(f"{self.words} must be {'>' if self.low_open else '>='} {lo}, got {shown}")

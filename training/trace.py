@@ -30,7 +30,7 @@ from training.atomic import atomic_path
 from training.config import MAX_SAMPLES, MAX_STEPS, TrainConfig
 from training.data import MAX_POINTS
 from training.errors import InputError
-from training.files import open_limited
+from training.files import display_name, open_limited
 from training.linear_model import full_gradient_at, mse_at
 from training.ragged import Ragged
 from training.traceschema import (MAX_TRACE_BYTES, SCHEMA_VERSION, STEP_COLUMNS, STEP_FLOAT_COLUMNS,
@@ -151,7 +151,7 @@ class Trace:
         """Load a trace.json (read a chunk at a time) or a binary ``*.sgdtrace`` (told apart by
         its first bytes, whatever the name), at most :data:`MAX_TRACE_BYTES`. Only a regular
         file is read: a device, a pipe or a socket is refused at once."""
-        name = str(path)
+        name = display_name(path)
         with open_limited(path, what="trace file", limit=MAX_TRACE_BYTES, pipes=False) as f:
             head = f.read(len(tracebin.MAGIC))
             if head == tracebin.MAGIC:

@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from training.errors import InputError
+from training.errors import InputError, listed, shown
 from training.numbers import refuse_json_constant
 
 __all__ = ["MAGIC", "FORMAT_VERSION", "SUFFIX", "write_binary", "read_binary"]
@@ -98,6 +98,8 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limi
     (length,) = struct.unpack("<Q", read_exact(8))
     if length > MAX_HEADER_BYTES:
         raise bad(f"the header claims {length:,} bytes; at most {MAX_HEADER_BYTES:,} are read")
+    if 24 + length > size:  # before reading: a 100-byte file claiming 16 MB allocated 16 MB
+        raise bad(f"the header claims {length:,} bytes; the file is truncated")
     try:
         header = json.loads(read_exact(length).decode("utf-8"), parse_constant=refuse_json_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -105,12 +107,12 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limi
     if not isinstance(header, dict):
         raise bad("the header is not a JSON object")
     if header.get("format_version") != FORMAT_VERSION:
-        raise bad(f"format_version {header.get('format_version')!r} is not supported")
+        raise bad(f"format_version {shown(header.get('format_version'))} is not supported")
     unknown = sorted(set(header) - _HEADER_KEYS - _OPTIONAL_KEYS)
     missing = sorted(_HEADER_KEYS - set(header))
     if unknown or missing:
         raise bad("the header " + "; ".join(filter(None, [
-            f"has unknown keys {', '.join(map(repr, unknown))}" if unknown else "",
+            f"has unknown keys {listed(unknown, quote=True)}" if unknown else "",
             f"lacks {', '.join(missing)}" if missing else ""])))
     columns = header["columns"]
     if not isinstance(columns, list) or not all(isinstance(c, dict) and set(c) == {"name", "dtype", "length"}
@@ -129,7 +131,7 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limi
     for spec, (col, dtype, kind) in zip(columns, layout):
         n = spec["length"]
         if spec["dtype"] != dtype:
-            raise bad(f"column {col} must have dtype {dtype}, not {spec['dtype']!r}")
+            raise bad(f"column {col} must have dtype {dtype}, not {shown(spec['dtype'])}")
         if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= limits[kind]:
             raise bad(f"column {col} must hold from 0 to {limits[kind]:,} values")
         if expected.setdefault(kind, n) != n:

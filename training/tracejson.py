@@ -30,17 +30,23 @@ from training.numbers import FLOAT32_MAX, refuse_json_constant, within_float32
 from training.tracecolumns import Column, Floats, Ints, Rows
 from training.tracedump import column_parts
 
-__all__ = ["CHUNK", "SCAN", "MAX_VALUE_BYTES", "parse_json",
+__all__ = ["CHUNK", "SCAN", "FIRST_SCAN", "MAX_VALUE_BYTES", "parse_json",
            "Floats", "Ints", "Rows", "column_parts", "FLOAT32_MAX", "within_float32"]
 
 _refuse_constant = refuse_json_constant  # its old private name (tests parse with it)
 
 CHUNK = 1 << 20               # bytes read at a time
 SCAN = 1 << 18                # bytes looked at for where an array's elements can be cut
-MAX_VALUE_BYTES = 64 << 20    # one value parsed whole (config, status, a stray string): at most this
+FIRST_SCAN = 64                # looked at first, for the end of a short array
+# One value parsed whole (config, status, a stray string): at most this. json.loads takes up to
+# ~50 bytes per byte of text (a dict of short keys), and what a trace keeps of these sections
+# must fit the binary header's 16 MB anyway (tracevalidate): 64 MB was up to ~3 GB for nothing.
+MAX_VALUE_BYTES = 16 << 20
 
 _WS = re.compile(rb"[ \t\n\r]*")
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+# Possessive: the regex engine keeps no backtracking state per character. The plain
+# '"(?:[^"\\]|\\.)*"' held about 120 bytes per byte of the string (a 64 MB value: 8 GB).
+_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
 _SCALAR = re.compile(rb'[^ \t\n\r,:\[\]{}"]+')
 _STRUCTURE = re.compile(rb'[\[\]{}"]')
 _OPEN, _CLOSE, _OPEN_BRACE, _CLOSE_BRACE, _COMMA, _QUOTE, _COLON = 91, 93, 123, 125, 44, 34, 58
@@ -288,12 +294,15 @@ class _Parser:
     def _cut(self) -> tuple[int | None, bool]:
         """In ``buf[pos:]``, inside an array: the index of its closing bracket (True), else of
         the last comma between two of its elements (False), else (None, False). Looks at
-        SCAN bytes first, and further only while it finds neither."""
-        span = SCAN
+        FIRST_SCAN bytes first, twice as many each time it finds no closing bracket, and cuts
+        at a comma once it looks at SCAN bytes (further only while it finds neither)."""
+        # The window grows from FIRST_SCAN: a short array costs about its own length, not
+        # SCAN bytes (thousands of short arrays in a row looked at SCAN bytes each: quadratic).
+        span = FIRST_SCAN
         while True:
             stop = min(len(self.buf), self.pos + span)
             cut, closed = self._cut_in(stop)
-            if cut is not None or stop == len(self.buf):
+            if closed or stop == len(self.buf) or (cut is not None and span >= SCAN):
                 return cut, closed
             span *= 2
 

@@ -10,16 +10,18 @@ the size of the file.
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 import numpy as np
 
 from training.config import MAX_SAMPLES, MAX_STEPS, TrainConfig
 from training.data import MAX_POINTS
-from training.errors import InputError
+from training.errors import InputError, shown
 from training.numbers import finite_float32
 from training.ragged import Ragged
 from training.recorded import settings_from_config
+from training.tracebin import MAX_HEADER_BYTES
 from training.tracecolumns import Column, Floats, Ints, Rows
 from training.tracegraphs import check_graphs
 from training.traceschema import (MAX_NESTING, SCHEMA_VERSION, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS,
@@ -40,7 +42,7 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
         raise bad("the top level must be a JSON object")
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION:
-        raise bad(f"schema_version {version!r} is not supported; this sgd-anim reads version {SCHEMA_VERSION}")
+        raise bad(f"schema_version {shown(version)} is not supported; this sgd-anim reads version {SCHEMA_VERSION}")
     for key in ("config", "data", "steps", "final", "status"):
         if not isinstance(doc.get(key), dict):
             raise bad(f'missing or malformed section "{key}"')
@@ -61,11 +63,28 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
     for key, value in (("config", doc["config"]), ("versions", versions)):
         if _depth(value) > MAX_NESTING:  # json.loads takes ~1000 levels; writing it back would not
             raise bad(f'"{key}" is nested more than {MAX_NESTING} levels deep')
+    versions = versions if isinstance(versions, dict) else {}
     settings = settings_of(doc["config"], steps, bad)
     graphs = check_graphs(doc.get("graphs"), n, bad)
-    return dict(config=doc["config"], versions=versions if isinstance(versions, dict) else {},
+    _check_header_size(doc["config"], versions, status, graphs, bad)
+    return dict(config=doc["config"], versions=versions,
                 x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status, settings=settings,
                 graphs=graphs)
+
+
+def _check_header_size(config: dict, versions: dict, status: TraceStatus, graphs: list, bad: Bad) -> None:
+    """What a loaded trace holds besides its columns fits the binary trace's header (the
+    cache's format reads at most MAX_HEADER_BYTES), so every trace that loads can be written as
+    a binary trace and read back. (A 17 MB string in "config" loaded, and its binary did not.)
+    The graphs ride in that header too (training/tracebin.py)."""
+    text = json.dumps({"config": config, "versions": versions, "status": status.to_dict(), "graphs": graphs},
+                      allow_nan=False)
+    if len(text) > MAX_HEADER_BYTES - _HEADER_ROOM:
+        raise bad(f'"config", "versions", "status" and "graphs" take {len(text):,} bytes written out; '
+                  f"at most {MAX_HEADER_BYTES - _HEADER_ROOM:,} are allowed")
+
+
+_HEADER_ROOM = 1 << 16  # the rest of a binary header: the columns' list, "final", n_steps
 
 
 def _steps(raw_steps: dict, n_points: int, bad: Bad) -> dict[str, Any]:
@@ -76,9 +95,12 @@ def _steps(raw_steps: dict, n_points: int, bad: Bad) -> dict[str, Any]:
         steps[col] = _int_array(raw_steps.get(col), f"steps.{col}", bad)
     for col in STEP_FLOAT_COLUMNS:
         steps[col] = _float_array(raw_steps.get(col), f"steps.{col}", bad)
-    for col in STEP_OPTIONAL_COLUMNS:
-        if col in raw_steps:
-            steps[col] = _float_array(raw_steps[col], f"steps.{col}", bad)
+    optional = [col for col in STEP_OPTIONAL_COLUMNS if col in raw_steps]
+    if optional and len(optional) != len(STEP_OPTIONAL_COLUMNS):  # the binary trace holds both or neither
+        raise bad(f"{' and '.join('steps.' + c for c in STEP_OPTIONAL_COLUMNS)} go together; "
+                  f"this trace has only steps.{optional[0]}")
+    for col in optional:
+        steps[col] = _float_array(raw_steps[col], f"steps.{col}", bad)
     for col in STEP_RAGGED_COLUMNS:
         steps[col] = _ragged(raw_steps.get(col), f"steps.{col}", bad)
     lengths = {col: len(v) for col, v in steps.items()}
@@ -109,10 +131,10 @@ def _status(st: dict, n: int, bad: Bad) -> TraceStatus:
     elif state == "diverged":
         k = st.get("step")
         if not isinstance(k, int) or isinstance(k, bool) or k != n:
-            raise bad(f"a diverged trace must name the step it stopped at ({n}), got {k!r}")
+            raise bad(f"a diverged trace must name the step it stopped at ({n}), got {shown(k)}")
         status = TraceStatus("diverged", k, str(st.get("reason", "")))
     else:
-        raise bad(f"status must be completed or diverged, got {state!r}")
+        raise bad(f"status must be completed or diverged, got {shown(state)}")
     if n == 0 and not status.diverged:
         raise bad("a completed trace must hold at least one step")
     return status

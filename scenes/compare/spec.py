@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 from training.config import COMPARE_KEYS, TrainConfig, parse_bool, setting_named
 from training.data import DataSpec, load_data
-from training.errors import InputError
+from training.errors import InputError, shown
 
 __all__ = ["COMPARE_KEYS", "MAX_RUNS", "Axis", "Run", "parse_compare_flag", "axes_from_table", "plan_runs",
            "format_value", "make_label", "folder_names", "check_run_count"]
@@ -46,7 +46,7 @@ class Run:
 def _canonical_key(raw: str) -> str:
     key = raw.strip().lower().replace("-", "_")
     if key not in COMPARE_KEYS:
-        raise InputError(f"--compare: unknown setting {raw.strip()!r}; accepted: {', '.join(COMPARE_KEYS)}")
+        raise InputError(f"--compare: unknown setting {shown(raw.strip())}; accepted: {', '.join(COMPARE_KEYS)}")
     return key
 
 
@@ -68,7 +68,7 @@ def _split_values(key: str, text: str) -> list[str]:
 def _parse_value(key: str, value: Any, where: str) -> Any:
     """A value as a single run would take it; text (from the command line) or TOML's own types."""
     kind = _TYPES[key]
-    bad = InputError(f"{where}: {key} must be {_WHAT[kind]}, got {value!r}")
+    bad = InputError(f"{where}: {key} must be {_WHAT[kind]}, got {shown(value)}")
     if kind is DataSpec:
         if isinstance(value, DataSpec):
             return value
@@ -91,7 +91,7 @@ def _parse_value(key: str, value: Any, where: str) -> Any:
         except ValueError:
             raise bad from None
         if kind is float and not math.isfinite(parsed):
-            raise InputError(f"{where}: {key} must be a finite number, got {value!r}")
+            raise InputError(f"{where}: {key} must be a finite number, got {shown(value)}")
         return parsed
     if kind is bool:
         if not isinstance(value, bool):
@@ -99,6 +99,8 @@ def _parse_value(key: str, value: Any, where: str) -> Any:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
         raise bad
+    if kind is float and isinstance(value, int) and abs(value) > 1e308:  # float() would overflow
+        raise InputError(f"{where}: {key} must be a finite number, got {shown(value)}")
     return float(value) if kind is float else value
 
 
@@ -122,7 +124,7 @@ def parse_compare_flag(text: str) -> Axis:
     """``KEY=V1,V2,...`` (``batch-size`` or ``batch_size``) to a typed :class:`Axis`."""
     key, sep, body = text.partition("=")
     if not sep or not key.strip():
-        raise InputError(f"--compare {text!r}: expected KEY=V1,V2,... (for example lr=0.03,0.1,0.3)")
+        raise InputError(f"--compare {shown(text)}: expected KEY=V1,V2,... (for example lr=0.03,0.1,0.3)")
     key = _canonical_key(key)
     if not body.strip():
         raise InputError(f"--compare {key}: empty list of values (expected {key}=V1,V2,...)")
@@ -135,7 +137,7 @@ def axes_from_table(table: dict, where: str = "[compare]") -> list[Axis]:
     for raw, values in table.items():
         key = raw.replace("-", "_")
         if key not in COMPARE_KEYS:
-            raise InputError(f"{where}: unknown setting {raw!r}; accepted: {', '.join(COMPARE_KEYS)}, each, traces")
+            raise InputError(f"{where}: unknown setting {shown(raw)}; accepted: {', '.join(COMPARE_KEYS)}, each, traces")
         if not isinstance(values, list):
             raise InputError(f"{where}: {key} must be a list of values, for example {key} = [..., ...]")
         axes.append(_axis(key, values, f"{where} {key}"))

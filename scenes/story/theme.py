@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scenes import resources
-from training.errors import InputError
+from training.errors import InputError, shown
 
 __all__ = ["Theme", "available_themes", "load_theme", "font_path"]
 
@@ -54,7 +54,7 @@ def load_theme(name_or_path: str | Path = "light") -> Theme:
     else:  # only a listed name reaches the package, so no path can pass as a name
         path = None
     if path is None or not (path.exists() if isinstance(path, Path) else path.is_file()):
-        raise InputError(f"unknown theme {text!r}; accepted: {', '.join(available_themes())} or a .toml file")
+        raise InputError(f"unknown theme {shown(text)}; accepted: {', '.join(available_themes())} or a .toml file")
     from training.files import MAX_TOML_BYTES, read_limited
     # A file on disk is read bounded (a regular file or a pipe, at most MAX_TOML_BYTES).
     raw = read_limited(path, what="theme file", limit=MAX_TOML_BYTES) if isinstance(path, Path) else path.read_bytes()
