@@ -23,6 +23,7 @@ import numpy as np
 from scenes.encode import Encoders
 from scenes.job import check_size
 from scenes.outputs import POSTER_FORMATS, output_file_name
+from scenes.mpl.text_tiles import TextTiles
 from scenes.mpl.views import DEFAULT_VIEWS, Scene, check_views
 from scenes.story.plan import FAST, HOLD, FramePlan, PlanSettings, check_fps
 from scenes.story.deck import deck_outline
@@ -89,7 +90,7 @@ class FrameRenderer:
         bg = self._background()
         if self._groups is None:
             groups = self.scene.groups()
-            self._groups = [[box, arts, None, None] for box, arts in groups]
+            self._groups = [[box, arts, None, None, TextTiles(self.fig, box, arts)] for box, arts in groups]
             grouped = {id(a) for _, arts in groups for a in arts}
             self._free = [a for a in self.scene.artists if id(a) not in grouped]
         self.scene.update(k, beat, t, text_step)
@@ -100,16 +101,15 @@ class FrameRenderer:
             if a.get_visible():
                 draw(a)
         # Text panels: drawn again only when their text changed, else their last pixels reused
-        # (text is most of the cost of a frame; the pixels are the same either way).
+        # (text is most of the cost of a frame; the pixels are the same either way). A panel
+        # that changed reuses the pixels of each text it showed before (scenes.mpl.text_tiles).
         for g in self._groups:
-            box, arts, key, region = g
+            box, arts, key, region, tiles = g
             new_key = tuple((a.get_text(), a.get_visible(), a.get_color(), a.get_alpha()) for a in arts)
             if new_key == key and region is not None:
                 canvas.restore_region(region)
             else:
-                for a in arts:
-                    if a.get_visible():
-                        draw(a)
+                tiles.draw()
                 g[2], g[3] = new_key, canvas.copy_from_bbox(box)
         return np.asarray(canvas.buffer_rgba())
 

@@ -1,0 +1,126 @@
+"""Text drawn once per value: the pixels of each text a panel has shown, reused when it shows it again.
+
+Drawing text is most of a frame's drawing (matplotlib renders it glyph by glyph), and a
+panel's texts repeat: a batch of the article's run is one of six points, the caption one of
+a few, the epoch changes once in hundreds of frames. When a panel changes, each of its texts
+is looked up by everything that decides its pixels (string, font, colour, alpha, position,
+alignment); a text seen before is copied back as the tile of pixels it changed, a new one
+is drawn and its tile kept.
+
+The result is the same pixels as drawing every text of the panel in order, because:
+
+- a panel's region holds only its own texts over the static background (what
+  ``Scene.groups`` promises), and the background never changes;
+- a tile is taken from the pixels one text's drawing changed over that background, alone,
+  so it holds everything that text draws and nothing of another;
+- when two texts' tiles would overlap (order then matters), the panel is drawn the plain
+  way, every text in order.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+from matplotlib.text import Text
+
+__all__ = ["TextTiles", "TILES_PER_TEXT"]
+
+TILES_PER_TEXT = 24  # kept per text, the least recently used dropped: the repeating values fit
+
+
+def _key(a: Text) -> tuple | None:
+    """What decides the text's pixels (the figure, its size and the background being fixed);
+    None when it draws nothing."""
+    if not a.get_visible() or not a.get_text():
+        return None
+    c = a.get_color()
+    return (a.get_text(), c if isinstance(c, str) else tuple(np.ravel(c).tolist()), a.get_alpha(),
+            hash(a.get_fontproperties()), tuple(a.get_position()), a.get_ha(), a.get_va(),
+            a.get_rotation(), a.get_linespacing(), a.get_zorder())
+
+
+class TextTiles:
+    """The texts ``arts`` of one panel whose region is ``box`` (display pixels) on ``fig``."""
+
+    def __init__(self, fig, box, arts) -> None:
+        self.fig = fig
+        self.arts = list(arts)
+        h = int(round(fig.bbox.height))
+        w = int(round(fig.bbox.width))
+        # The region in buffer rows and columns (row 0 is the top), whole pixels around it.
+        self.rows = slice(max(0, int(np.floor(h - box.y1))), min(h, int(np.ceil(h - box.y0))))
+        self.cols = slice(max(0, int(np.floor(box.x0))), min(w, int(np.ceil(box.x1))))
+        # Only plain texts, each drawn in one go, can be tiled; anything else is drawn as is.
+        self.usable = all(type(a) is Text and a.get_bbox_patch() is None and not a.get_usetex()
+                          for a in self.arts)
+        self.cache: list[OrderedDict] = [OrderedDict() for _ in self.arts]
+        self.hits = self.misses = 0
+        self._bg: np.ndarray | None = None
+
+    def draw(self) -> None:
+        """Draw the panel's texts onto the canvas, whose region holds the background now."""
+        if not self.usable:
+            return self._draw_all()
+        buf = np.asarray(self.fig.canvas.buffer_rgba())
+        tiles = []
+        for a, cache in zip(self.arts, self.cache):
+            key = _key(a)
+            if key is None:
+                continue
+            tile = cache.get(key)
+            if tile is None:
+                tile = self._tile_of(a, buf)
+                if tile is None:  # it reached the region's edge: no tiles for this panel
+                    self.usable = False
+                    return self._draw_all()
+                cache[key] = tile
+                self.misses += 1
+                if len(cache) > TILES_PER_TEXT:
+                    cache.popitem(last=False)
+            else:
+                cache.move_to_end(key)
+                self.hits += 1
+            if tile[4] is not None:
+                tiles.append(tile)
+        if _overlap(tiles):
+            return self._draw_all()
+        for y0, y1, x0, x1, pixels in tiles:
+            buf[y0:y1, x0:x1] = pixels
+
+    def _tile_of(self, a: Text, buf: np.ndarray) -> tuple | None:
+        """Draw ``a`` alone over the region, keep the pixels it changed, put the region back;
+        None (the region put back) when it drew up to the region's edge, maybe past it."""
+        area = buf[self.rows, self.cols]
+        if self._bg is None:  # the region's background, as whole pixels (one uint32 each)
+            self._bg = np.ascontiguousarray(area).view(np.uint32)[..., 0].copy()
+        bg = self._bg
+        self.fig.draw_artist(a)
+        area32 = area.view(np.uint32)[..., 0]
+        rows = np.flatnonzero((area32 != bg).any(axis=1))
+        tile = None
+        if not len(rows):
+            tile = (0, 0, 0, 0, None)  # it changed no pixel
+        else:
+            r0, r1 = rows[0], rows[-1] + 1
+            cols = np.flatnonzero((area32[r0:r1] != bg[r0:r1]).any(axis=0))
+            c0, c1 = cols[0], cols[-1] + 1
+            if r0 > 0 and c0 > 0 and r1 < bg.shape[0] and c1 < bg.shape[1]:
+                y0, x0 = int(r0) + self.rows.start, int(c0) + self.cols.start
+                tile = (y0, y0 + int(r1 - r0), x0, x0 + int(c1 - c0), area[r0:r1, c0:c1].copy())
+            area32[r0:r1] = bg[r0:r1]
+        return tile
+
+    def _draw_all(self) -> None:
+        draw = self.fig.draw_artist
+        for a in self.arts:
+            if a.get_visible():
+                draw(a)
+
+
+def _overlap(tiles: list[tuple]) -> bool:
+    """Whether any two tiles share a pixel."""
+    for i, (a0, a1, b0, b1, _) in enumerate(tiles):
+        for c0, c1, d0, d1, _ in tiles[i + 1:]:
+            if a0 < c1 and c0 < a1 and b0 < d1 and d0 < b1:
+                return True
+    return False
