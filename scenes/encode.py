@@ -19,6 +19,7 @@ import numpy as np
 
 from scenes.stopping import check_stop
 from scenes.writers import get_writer
+from scenes.writers.base import share_frame
 from scenes.writers.vtt import SUBTITLE_FORMATS, vtt_file
 
 __all__ = ["Encoders", "PROGRESS_EVERY"]
@@ -53,6 +54,7 @@ class Encoders:
         self.done = 0
         self.last: np.ndarray | None = None
         self._writers: list = []
+        self._share = False
         self._stack: ExitStack | None = None
         self._t = time.perf_counter()
 
@@ -71,6 +73,7 @@ class Encoders:
             stack.close()
             raise
         self._stack = stack
+        self._share = sum(w.keeps_frames for w in self._writers) > 1
         self._t = time.perf_counter()
         return self
 
@@ -84,6 +87,8 @@ class Encoders:
             now = time.perf_counter()
             self.frame_times.extend([(now - self._t) / repeat] * repeat)
             self._t = now
+        if self._share:  # one copy that every writer keeps, not a copy each
+            frame = share_frame(frame)
         for w in self._writers:
             for _ in range(repeat):
                 w.grab_frame(frame)

@@ -18,7 +18,24 @@ import numpy as np
 from training.atomic import atomic_path
 from training.errors import InputError
 
-__all__ = ["AbstractFrameWriter"]
+__all__ = ["AbstractFrameWriter", "SharedFrame", "share_frame", "kept"]
+
+
+class SharedFrame(np.ndarray):
+    """A frame copied once for all the writers that keep frames (:func:`share_frame`): nobody
+    draws into it again, so a writer may keep it as it is instead of copying it."""
+
+
+def share_frame(frame: np.ndarray) -> SharedFrame:
+    """One read-only copy of ``frame`` that every writer can keep (one copy, not one a writer)."""
+    out = np.array(frame, order="C").view(SharedFrame)
+    out.flags.writeable = False
+    return out
+
+
+def kept(frame: np.ndarray) -> np.ndarray:
+    """``frame`` as a writer may keep it: a shared frame as it is, any other one copied."""
+    return frame if isinstance(frame, SharedFrame) else frame.copy()
 
 
 class AbstractFrameWriter(abc.ABC):
@@ -26,12 +43,14 @@ class AbstractFrameWriter(abc.ABC):
     buffer, Manim's pixel array; alpha is ignored), or (height, width, 3) RGB with ``channels=3``.
 
     A frame passed to :meth:`grab_frame` may be reused by the caller as soon as the call
-    returns: a writer that keeps it must copy it.
+    returns: a writer that keeps it must copy it (:func:`kept`), unless it is a
+    :class:`SharedFrame`. ``keeps_frames``: whether it keeps them (the encoders then share one copy).
     """
 
     name = "abstract"  # set by :func:`scenes.writers.registry.register`
     suffix = ""
     requires = ""  # what to install when :meth:`is_available` is False
+    keeps_frames = False  # holds frames after grab_frame returns (a queue, a pipe's thread)
 
     def __init__(self, channels: int = 4) -> None:
         self.path: Path | None = None

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from scenes.writers.base import AbstractFrameWriter
+from scenes.writers.base import AbstractFrameWriter, kept
 from scenes.writers.registry import register
 from training.errors import InputError
 
@@ -61,6 +61,7 @@ class FFmpegWriter(AbstractFrameWriter):
     requires = "imageio-ffmpeg (pip install imageio-ffmpeg)"
     encoder = ""  # the ffmpeg encoder the output needs, checked by is_available()
     subtitle_codec = ""  # the container's text subtitle codec; "" when it carries none
+    keeps_frames = True  # queued for the pipe's thread
 
     def __init__(self, extra_args: Sequence[str] = (), channels: int = 4,
                  subtitles: str | Path | None = None) -> None:
@@ -157,12 +158,13 @@ class FFmpegWriter(AbstractFrameWriter):
         return RuntimeError(f"ffmpeg ({self.name}) {what}: {msg or 'no message'}")
 
     def grab_frame(self, frame: np.ndarray) -> None:
-        frame = self._check(frame)
+        contiguous = self._check(frame)  # a new array when the frame was not contiguous
         if self._failed is not None:
             self._stop_pump()
             self.proc.wait()
             raise self._error("stopped while receiving frames")
-        self._queue.put(frame.copy())  # a copy: the caller draws the next frame into its buffer
+        # A copy unless shared (kept): the caller draws the next frame into its buffer.
+        self._queue.put(kept(frame) if np.may_share_memory(contiguous, frame) else contiguous)
         self.frames_written += 1
 
     def finish(self) -> None:

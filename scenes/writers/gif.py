@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from scenes.colour import hex_rgb
+from scenes.writers.base import kept
 from scenes.writers.ffmpeg import FFmpegWriter, ffmpeg_exe
 from scenes.writers.registry import register
 
@@ -156,7 +157,8 @@ class GifWriter(FFmpegWriter):
             self._check(frame)
             return
         if self.proc is None:
-            self._pending.append(self._check(frame).copy())
+            self._check(frame)
+            self._pending.append(kept(frame))
             if len(self._pending) >= self.sample:
                 self._flush_pending()
             return
