@@ -84,5 +84,7 @@ def write_png(path: str | Path, frame: np.ndarray) -> Path:
     from PIL import Image
 
     with atomic_path(path) as tmp:
-        Image.fromarray(np.ascontiguousarray(frame[..., :3])).save(tmp, format="PNG", optimize=True)
+        # zlib level 6: 2 % larger than optimize=True (level 9 and a filter search) in a fifth
+        # of the time (0.03 s against 0.15 s at 1280x720); the pixels are the same.
+        Image.fromarray(np.ascontiguousarray(frame[..., :3])).save(tmp, format="PNG", compress_level=6)
     return Path(path)
