@@ -94,6 +94,11 @@ class FrameRenderer:
             grouped = {id(a) for _, arts in groups for a in arts}
             self._free = [a for a in self.scene.artists if id(a) not in grouped]
         self.scene.update(k, beat, t, text_step)
+        while not self._draw_frame(bg):  # (once more at most: the panel that asked has tiles off)
+            pass
+        return np.asarray(self.canvas.buffer_rgba())
+
+    def _draw_frame(self, bg) -> bool:
         canvas = self.canvas
         canvas.restore_region(bg)
         draw = self.fig.draw_artist
@@ -109,9 +114,10 @@ class FrameRenderer:
             if new_key == key and region is not None:
                 canvas.restore_region(region)
             else:
-                tiles.draw()
+                if not tiles.draw():
+                    return False
                 g[2], g[3] = new_key, canvas.copy_from_bbox(box)
-        return np.asarray(canvas.buffer_rgba())
+        return True
 
     def frame(self, i: int) -> np.ndarray:
         return self.draw_state(*self.plan.frame(i), int(self.text_steps[i]))

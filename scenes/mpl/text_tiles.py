@@ -14,7 +14,8 @@ The result is the same pixels as drawing every text of the panel in order, becau
 - a tile is taken from the pixels one text's drawing changed over that background, alone,
   so it holds everything that text draws and nothing of another;
 - when two texts' tiles would overlap (order then matters), the panel is drawn the plain
-  way, every text in order.
+  way, every text in order; a text whose box is not well inside the region turns tiles
+  off for its panel (its pixels outside the region could not be told apart or taken back).
 """
 from __future__ import annotations
 
@@ -57,8 +58,11 @@ class TextTiles:
         self.hits = self.misses = 0
         self._bg: np.ndarray | None = None
 
-    def draw(self) -> None:
-        """Draw the panel's texts onto the canvas, whose region holds the background now."""
+    def draw(self) -> bool:
+        """Draw the panel's texts onto the canvas, whose region holds the background now.
+        False in the rare case the canvas must be drawn again from its background: a new
+        text drew up to the region's edge (its pixels may spill past it, where they cannot be
+        taken back); tiles are then off for this panel."""
         if not self.usable:
             return self._draw_all()
         buf = np.asarray(self.fig.canvas.buffer_rgba())
@@ -69,10 +73,13 @@ class TextTiles:
                 continue
             tile = cache.get(key)
             if tile is None:
-                tile = self._tile_of(a, buf)
-                if tile is None:  # it reached the region's edge: no tiles for this panel
+                if not self._inside(a):  # it may draw outside the region: no tiles for this panel
                     self.usable = False
                     return self._draw_all()
+                tile = self._tile_of(a, buf)
+                if tile is None:
+                    self.usable = False
+                    return False
                 cache[key] = tile
                 self.misses += 1
                 if len(cache) > TILES_PER_TEXT:
@@ -86,6 +93,14 @@ class TextTiles:
             return self._draw_all()
         for y0, y1, x0, x1, pixels in tiles:
             buf[y0:y1, x0:x1] = pixels
+        return True
+
+    def _inside(self, a: Text) -> bool:
+        """Whether the text's box, and a margin for glyphs that overhang it, lies in the region."""
+        e = a.get_window_extent(self.fig.canvas.get_renderer())
+        h, pad = self.fig.bbox.height, 3.0
+        return (e.x0 - pad > self.cols.start and e.x1 + pad < self.cols.stop
+                and h - e.y1 - pad > self.rows.start and h - e.y0 + pad < self.rows.stop)
 
     def _tile_of(self, a: Text, buf: np.ndarray) -> tuple | None:
         """Draw ``a`` alone over the region, keep the pixels it changed, put the region back;
@@ -110,11 +125,12 @@ class TextTiles:
             area32[r0:r1] = bg[r0:r1]
         return tile
 
-    def _draw_all(self) -> None:
+    def _draw_all(self) -> bool:
         draw = self.fig.draw_artist
         for a in self.arts:
             if a.get_visible():
                 draw(a)
+        return True
 
 
 def _overlap(tiles: list[tuple]) -> bool:

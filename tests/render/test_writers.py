@@ -227,3 +227,61 @@ def test_gif_palette_holds_colours_that_appear_after_the_sample(tmp_path):
             g.seek(6)
             got = tuple(int(v) for v in np.asarray(g.convert("RGB"))[35, 30])
         assert (got == late) is exact, (colours, got)
+
+
+def test_writers_keep_a_shared_frame_as_is_and_copy_any_other():
+    import queue
+
+    from scenes.writers.base import SharedFrame, share_frame
+    from scenes.writers.ffmpeg import MP4Writer
+
+    w = MP4Writer()
+    w.size, w._queue, w._failed = (4, 2), queue.Queue(), None
+    frame = np.zeros((2, 4, 4), np.uint8)
+    shared = share_frame(frame)
+    assert isinstance(shared, SharedFrame) and not shared.flags.writeable
+    assert not np.shares_memory(shared, frame)
+    w.grab_frame(shared)
+    assert w._queue.get_nowait() is shared  # no second copy
+    w.grab_frame(frame)
+    kept = w._queue.get_nowait()
+    assert not np.shares_memory(kept, frame)  # the caller draws the next frame into its buffer
+    frame[:] = 7
+    assert not kept.any()
+
+
+def test_the_pipe_to_ffmpeg_is_widened():
+    import fcntl
+    import os
+
+    from scenes.writers.ffmpeg import PIPE_BYTES, _widen_pipe
+
+    r, w = os.pipe()
+    try:
+        with os.fdopen(w, "wb") as f:
+            _widen_pipe(f)
+            assert fcntl.fcntl(f.fileno(), getattr(fcntl, "F_GETPIPE_SZ", 1032)) >= PIPE_BYTES
+    finally:
+        os.close(r)
+
+
+def test_encoders_copy_a_frame_once_for_the_writers_that_keep_it(monkeypatch, tmp_path):
+    import scenes.encode as encode
+
+    class Keeper(NullWriter):
+        keeps_frames = True
+
+        def grab_frame(self, frame):
+            got.append((self.name, frame))
+
+    got: list = []
+    monkeypatch.setattr(encode, "get_writer", lambda fmt, **kw: Keeper())
+    frame = np.zeros((2, 4, 4), np.uint8)
+    with encode.Encoders({"mp4": tmp_path / "a", "gif": tmp_path / "b"}, (4, 2), 30) as enc:
+        enc(frame)
+    (_, a), (_, b) = got
+    assert a is b and not np.shares_memory(a, frame)  # one copy, for both
+    got.clear()
+    with encode.Encoders({"mp4": tmp_path / "a"}, (4, 2), 30) as enc:
+        enc(frame)
+    assert got[0][1] is frame  # one writer: it copies itself
