@@ -49,8 +49,9 @@ def mlp_groups(h: int) -> list[ParamGroup]:
 
 # ------------------------------------------------------------------------------------ PCA
 @pytest.mark.parametrize("centring", ["final", "mean"])
-def test_pca_directions_are_the_scatter_matrix_eigenvectors(centring):
-    path = walk()
+@pytest.mark.parametrize("t, p", [(40, 12), (8, 30)])   # T > P goes through QR first
+def test_pca_directions_are_the_scatter_matrix_eigenvectors(centring, t, p):
+    path = walk(t, p)
     plane = pca_plane(path, centring=centring)
     rel = path - path[-1]
     if centring == "mean":
