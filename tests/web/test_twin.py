@@ -161,3 +161,17 @@ def test_a_twins_trace_loads_and_renders(tmp_path):
                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert list((tmp_path / "out").glob("*.png"))
+
+
+def test_the_twins_files_are_listed_small_and_free_of_node():
+    """The MANIFEST lists every file of twin/ once; each is one module of the namespace TWIN,
+    small, and uses nothing of Node's (a page joins them into its script)."""
+    folder = TWIN.parent / "twin"
+    listed = [line.strip() for line in (folder / "MANIFEST").read_text(encoding="utf-8").splitlines()
+              if line.strip() and not line.startswith("#")]
+    assert sorted(listed) == sorted(p.name for p in folder.glob("*.js")) and len(set(listed)) == len(listed)
+    for name in listed:
+        text = (folder / name).read_text(encoding="utf-8")
+        assert "\n(function (TWIN) {\n  \"use strict\";\n" in text and text.endswith("\n})(TWIN);\n"), name
+        assert len(text.splitlines()) <= 250, name
+        assert not any(word in text for word in ("require(", "process.", "document.", "window.", "eval(")), name
