@@ -1,8 +1,10 @@
 """The recorded autograd graph as Manim and the deck draw it: the deck's graph slides (one
 after each detailed beat: forward, zero_grad(), backward(), step()) re-read with python-pptx
 against a hand calculation of the article's first batch; --scene backprop refusing a trace
-without graphs; and (slow) the backprop scene and the walkthrough run dry under the layout
-check, in both themes."""
+without graphs; the graph panel's texts apart, inside the side margins, off the edges (the
+compact one of the walkthrough too, at a legible size); and (slow) the backprop scene and the
+walkthrough run dry under the layout check, which reads what the renderer draws: a text
+replaced during a play must not stay drawn under its successor."""
 from __future__ import annotations
 
 import numpy as np
@@ -184,3 +186,52 @@ def test_backprop_draws_one_text_per_line_when_a_text_changes(monkeypatch, tmp_p
     a1, b1 = 1 - 0.1 * HAND_A, 1 - 0.1 * HAND_B
     assert problems == [] and {f"1.000 → {a1:.3f}", f"1.000 → {b1:.3f}"} <= set(texts)
     assert texts.count("1.000") == 1  # aᵀ's value; a's and b's old values are gone
+
+
+def _texts_of(mob) -> list:
+    from scenes.layout_check import TEXT
+    if getattr(mob, "layout_kind", None) == TEXT:
+        return [mob]
+    return [t for sub in mob.submobjects for t in _texts_of(sub)]
+
+
+def _box(m):
+    from scenes.layout_check import Box
+    return Box(m.get_left()[0], m.get_bottom()[1], m.get_right()[0], m.get_top()[1])
+
+
+@pytest.mark.parametrize("compact", [pytest.param(False, id="backprop", marks=pytest.mark.slow),  # typesets the rules
+                                     pytest.param(True, id="walkthrough")])
+def test_the_graph_keeps_its_texts_apart_inside_margins_and_off_the_edges(compact):
+    """The real renders showed ∂L/∂b's rule on "input (no grad)", the phase's sentence running
+    to the frame's edge, and (walkthrough) texts too small to read with edges through them."""
+    pytest.importorskip("manim")
+    from scenes.layout_check import polyline_hits
+    from scenes.manim.panels.graph import CLEAR, SIDE, GraphPanel
+    from scenes.manim.scenes import FULL_CELL, WALK_CELLS
+    from scenes.manim.style import Style, register_font
+    from scenes.story.theme import load_theme
+
+    register_font()
+    cell = WALK_CELLS["table"] if compact else FULL_CELL
+    p = GraphPanel(Style(load_theme("light")), Story(_run((0,))), cell, rules=not compact,
+                   headline=not compact, compact=compact)
+    for beat in (FORWARD, RESIDUALS, GRADIENT, UPDATE):
+        p.show(0, beat, 1.0)
+        texts = _texts_of(p.root)
+        boxes = [_box(t) for t in texts]
+        for t, b in zip(texts, boxes):  # inside the cell's side margins (the frame's edge)
+            assert cell[0] + SIDE / 2 - 1e-6 <= b.x0 and b.x1 <= cell[2] - SIDE / 2 + 1e-6, t.layout_text
+        rules = [m for nd in p.nodes.values() for m in nd.rule.submobjects]
+        for r in rules:  # a local rule keeps clear of every other text
+            rb = _box(r).expanded(CLEAR * 0.9)
+            assert not any(min(rb.x1, b.x1) > max(rb.x0, b.x0) and min(rb.y1, b.y1) > max(rb.y0, b.y0)
+                           for t, b in zip(texts, boxes) if t is not r), r
+        if compact:  # no edge through a text, and type nearly the size of the axes' ticks
+            for arrow, _, _ in p.edges:
+                line = np.array([arrow.get_start()[:2], arrow.get_end()[:2]])
+                assert not [t.layout_text for t, b in zip(texts, boxes) if polyline_hits(line, b)]
+            assert p.k >= 0.9
+    if not compact:
+        heads = _texts_of(p.top)
+        assert len(heads) >= 2 and all(_box(h).x1 - _box(h).x0 <= cell[2] - cell[0] - 2 * SIDE + 1e-6 for h in heads)
