@@ -207,7 +207,7 @@ def test_the_graph_keeps_its_texts_apart_inside_margins_and_off_the_edges(compac
     to the frame's edge, and (walkthrough) texts too small to read with edges through them."""
     pytest.importorskip("manim")
     from scenes.layout_check import polyline_hits
-    from scenes.manim.panels.graph import CLEAR, SIDE, GraphPanel
+    from scenes.manim.panels.graph import CLEAR, HEAD_SIDE, SIDE, GraphPanel
     from scenes.manim.scenes import FULL_CELL, WALK_CELLS
     from scenes.manim.style import Style, register_font
     from scenes.story.theme import load_theme
@@ -234,4 +234,5 @@ def test_the_graph_keeps_its_texts_apart_inside_margins_and_off_the_edges(compac
             assert p.k >= 0.9
     if not compact:
         heads = _texts_of(p.top)
-        assert len(heads) >= 2 and all(_box(h).x1 - _box(h).x0 <= cell[2] - cell[0] - 2 * SIDE + 1e-6 for h in heads)
+        assert len(heads) >= 2 and all(_box(h).x1 - _box(h).x0 <= cell[2] - cell[0] - 2 * (SIDE + HEAD_SIDE) + 1e-6
+                                       for h in heads)

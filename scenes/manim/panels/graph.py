@@ -29,6 +29,7 @@ SIDE = 0.3        # the cell's side margins (the frame's edge), 0.15 for the com
 COL_GAP = 0.6     # the least room between two columns (an edge's length), 0.35 compact
 LINE_GAP = 0.06   # between the lines under a node
 CLEAR = 0.08      # the least room between a local rule and any other text
+HEAD_SIDE = 0.3   # the phase's sentence keeps this much more room at each side than the graph
 
 
 class _Node:
@@ -93,10 +94,14 @@ class GraphPanel(Beats):
             self._head_h = lines * line + lines * LINE_GAP + st.text("Ag", "tick", "muted").height + PAD
         return self._head_h
 
+    @property
+    def _head_room(self) -> float:
+        return self.x1 - self.x0 - 2 * HEAD_SIDE
+
     def _head_lines(self, text: str) -> list[str]:
         """The sentence as it is shown: one line when it fits between the margins, else two,
         split at the space that balances them."""
-        if self.st.text(text, "label", "text").width <= self.x1 - self.x0:
+        if self.st.text(text, "label", "text").width <= self._head_room:
             return [text]
         words = text.split(" ")
         cut = min(range(1, len(words)),
@@ -344,8 +349,8 @@ class GraphPanel(Beats):
         y = self.y1
         for line in (self._head_lines(text) if text else []):
             head = self._text(line, "label", "text")
-            if head.width > self.x1 - self.x0:  # a word too long to wrap: shrink it to the margins
-                head.scale_to_fit_width(self.x1 - self.x0)
+            if head.width > self._head_room:  # a line still too long: shrink it to the margins
+                head.scale_to_fit_width(self._head_room)
             line_h = self._text("Ag", "label", "text").height
             parts.append(head.move_to([(self.x0 + self.x1) / 2, y - line_h / 2, 0]))
             y -= line_h + LINE_GAP
