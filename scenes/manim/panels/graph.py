@@ -26,7 +26,8 @@ __all__ = ["GraphPanel"]
 
 PAD = 0.12        # between a node's box and its texts, and above and below the graph
 SIDE = 0.3        # the cell's side margins (the frame's edge), 0.15 for the compact graph
-COL_GAP = 0.6     # the least room between two columns (an edge's length), 0.35 compact
+COL_GAP = 0.6     # the least room between two columns (an edge's length)
+COMPACT_COL_GAP = 0.35
 LINE_GAP = 0.06   # between the lines under a node
 CLEAR = 0.08      # the least room between a local rule and any other text
 HEAD_SIDE = 0.3   # the phase's sentence keeps this much more room at each side than the graph
@@ -57,7 +58,7 @@ class GraphPanel(Beats):
         self.x0, self.y0, self.x1, self.y1 = cell
         side = SIDE / 2 if compact else SIDE
         self.x0, self.x1 = self.x0 + side, self.x1 - side  # the side margins
-        self.col_gap = COL_GAP * 0.35 / 0.6 if compact else COL_GAP
+        self.col_gap = COMPACT_COL_GAP if compact else COL_GAP
         self.rules, self.headline_on, self.compact = rules, headline, compact
         self.k = 1.0  # the graph's scale in its cell (below 1 when it would not fit)
         self.root = VGroup()
