@@ -40,7 +40,7 @@ MAX_GRAPH_STEPS = 50  # --graph-steps: each recorded graph is kept in the trace
 # A model of P parameters (schema 2) holds per step 4 numbers and an offset (epoch, batch, loss,
 # full_loss) and P numbers in each of params, grads, updates and, when the optimizer keeps one,
 # velocity: at most 5 + 4·P numbers. The line's 15 numbers a step at MAX_STEPS are the budget,
-# so the step cap falls as P grows (the MLP at 64 hidden units, P = 193: 193,548 steps), and a
+# so the step cap falls as P grows (the MLP at 64 hidden units, P = 193: 193,050 steps), and a
 # parameter column holds at most MAX_PARAM_VALUES numbers whatever P is.
 STEP_NUMBERS = 15 * MAX_STEPS
 MAX_PARAM_VALUES = STEP_NUMBERS // 4
