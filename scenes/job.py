@@ -402,8 +402,9 @@ def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
         data = {"source": "article"}
     # None means "the optimizer's default" (momentum): left out, so the file says the same.
     # An empty list (no --graph-steps) is left out too: config.toml is as it was before it existed.
-    # The line, the default model, is left out too.
-    training = {k: getattr(t, k) for k in TRAIN_KEYS if getattr(t, k) not in (None, ()) and (k, getattr(t, k)) != ("model", "line")}
+    # The line, the default model, is left out too; and the line's start with any other model.
+    skip = {"model"} if t.model == "line" else {"init_a", "init_b"}
+    training = {k: getattr(t, k) for k in TRAIN_KEYS if getattr(t, k) not in (None, ()) and k not in skip}
     r = job.render
     theme = r.theme
     if theme.endswith(".toml"):  # a theme file: written relative to the config file, as data paths are
