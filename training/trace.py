@@ -234,7 +234,7 @@ class Trace:
             head = f.read(len(tracebin.MAGIC))
             if head == tracebin.MAGIC:
                 doc = tracebin.read_binary(f, name, f.size, _binary_layout, _BINARY_LIMITS)
-                return cls.from_dict(tracevalidate.binary_columns(doc, name), name)
+                return cls.from_dict(tracevalidate.binary_columns(doc), name)
             pending = [head] if head else []
 
             def read(n: int) -> bytes:  # the bytes looked at first come back with the first chunk

@@ -206,7 +206,7 @@ def step_column(col: str) -> Column:
     return Floats(MAX_STEPS, _too_many_steps(what))
 
 
-def binary_columns(doc: dict, name: str = "trace") -> dict:
+def binary_columns(doc: dict) -> dict:
     """A binary trace's arrays as the columns :func:`check_document` checks (the same checks as
     JSON's). A parameter column stays one flat array: it is cut into rows of P numbers when
     the names are known (:mod:`training.traceparams`)."""
