@@ -18,9 +18,10 @@ import torch
 from torch import nn
 
 from training.autograd_graph import GraphCapture
-from training.batches import batches_per_epoch
+from training.batches import batches_of_epoch, batches_per_epoch  # (batches_of_epoch: importable from here too)
 from training.config import TrainConfig
 from training.data import Dataset, load_data
+from training.errors import InputError
 from training.optimizers import has_velocity, make_optimizer, velocity_of
 from training.ragged import Ragged
 from training.trace import Trace, TraceStatus
@@ -34,17 +35,12 @@ EXPLODE_FACTOR = 1e8
 PARAM_LIMIT = 1e8
 
 
-def batches_of_epoch(n: int, batch_size: int, drop_last: bool, order: np.ndarray) -> list[np.ndarray]:
-    """Split one epoch's sample order into batches; a short last batch is dropped or kept."""
-    stop = (n // batch_size) * batch_size if drop_last else n
-    return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
-
-
 def record(cfg: TrainConfig | None = None, data: Dataset | None = None, *,
            base_dir: Path | None = None,
            progress: Callable[[int, int], None] | None = None,
            graph_steps: Iterable[int] | None = None) -> Trace:
-    """Train y' = a·x + b with the configured optimizer and return every step as a Trace.
+    """Train the configured model (y' = a·x + b by default) with the configured optimizer and
+    return every step as a Trace (the line's: schema 1; any other model's: schema 2).
 
     Parameters
     ----------
@@ -60,13 +56,20 @@ def record(cfg: TrainConfig | None = None, data: Dataset | None = None, *,
     data = data if data is not None else load_data(cfg.data, base_dir)
     cfg.validate(len(data))
     n = len(data)
+    refusal = cfg.model_spec.check_data(data.y)  # logistic regression: labels 0 or 1
+    if refusal:
+        raise InputError(refusal)
 
     # Tiny tensors: threads only add overhead; restore the user's setting afterwards.
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        chosen = cfg.graph_indices if graph_steps is None else graph_steps
-        return _run(cfg, data, n, progress, frozenset(int(k) for k in chosen))
+        chosen = frozenset(int(k) for k in (cfg.graph_indices if graph_steps is None else graph_steps))
+        if cfg.model != "line":  # every other model: the same loop over a parameter vector, schema 2
+            from training.record_model import run_model
+            return run_model(cfg, data, n, progress, chosen, versions=_versions(),
+                             explode_factor=EXPLODE_FACTOR, param_limit=PARAM_LIMIT)
+        return _run(cfg, data, n, progress, chosen)
     finally:
         torch.set_num_threads(threads)
 

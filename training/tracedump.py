@@ -15,8 +15,7 @@ import numpy as np
 
 from training.ragged import Ragged
 from training.tracegraphs import graph_parts
-from training.traceschema import (SCHEMA_VERSION, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS, STEP_OPTIONAL_COLUMNS,
-                                  STEP_RAGGED_COLUMNS)
+from training.traceschema import PARAMS_SCHEMA, SCHEMA_VERSION, step_columns
 
 __all__ = ["WRITE_STEPS", "column_parts", "document_parts", "plain"]
 
@@ -41,23 +40,28 @@ def column_parts(values: Any) -> Iterator[str]:
     yield "]"
 
 
-def document_parts(*, config: dict, versions: dict, status: dict, final_a: float, final_b: float,
+def document_parts(*, config: dict, versions: dict, status: dict, final: dict,
                    n_steps: int, x: np.ndarray, y: np.ndarray, steps: dict[str, Any],
-                   graphs: list[dict] | None = None) -> Iterator[str]:
-    """The text of a whole trace.json, in pieces. ``status`` is the status section as a dict;
-    ``steps`` holds every column a trace has (the optional ones when the run has them);
-    ``graphs`` (:mod:`training.tracegraphs`) follows them when there are any."""
-    names = [*STEP_INT_COLUMNS, *STEP_FLOAT_COLUMNS,
-             *(c for c in STEP_OPTIONAL_COLUMNS if c in steps), *STEP_RAGGED_COLUMNS]
+                   graphs: list[dict] | None = None, schema: int = SCHEMA_VERSION,
+                   param_names: tuple[str, ...] = ()) -> Iterator[str]:
+    """The text of a whole trace.json, in pieces. ``status`` and ``final`` are those sections
+    as dicts; ``steps`` holds every column a trace has (the optional ones when the run has
+    them; a schema-2 parameter column is a 2-D array, written as one list a step);
+    ``graphs`` (:mod:`training.tracegraphs`) follows them when there are any. Schema 2 writes
+    ``param_names`` before ``final``."""
+    names = step_columns(schema, "velocity_a" in steps or "velocity" in steps)
     config_text = json.dumps(plain(config), indent=2, sort_keys=True, allow_nan=False)
     versions_text = json.dumps(versions, sort_keys=True)
+    names_line = f'  "param_names": {json.dumps(list(param_names), ensure_ascii=False)},\n' \
+        if schema == PARAMS_SCHEMA else ""
     yield (
         "{\n"
-        f'  "schema_version": {SCHEMA_VERSION},\n'
+        f'  "schema_version": {schema},\n'
         f'  "config": {_indent(config_text, 2)},\n'
         f'  "versions": {versions_text},\n'
         f'  "status": {json.dumps(status)},\n'
-        f'  "final": {_dump(plain({"a": final_a, "b": final_b}))},\n'
+        f'{names_line}'
+        f'  "final": {_dump(plain(final))},\n'
         f'  "n_steps": {n_steps},\n'
         '  "data": {\n    "x": '
     )

@@ -24,7 +24,9 @@ from training.recorded import settings_from_config
 from training.tracebin import MAX_HEADER_BYTES
 from training.tracecolumns import Column, Floats, Ints, Rows
 from training.tracegraphs import check_graphs
-from training.traceschema import (MAX_NESTING, SCHEMA_VERSION, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS,
+from training.traceparams import check_final, check_model, check_param_names, param_column, param_columns
+from training.traceschema import (MAX_NESTING, PARAM_COLUMNS, PARAM_OPTIONAL_COLUMNS, PARAMS_SCHEMA, SCHEMA_VERSION,
+                                  SCHEMAS, STEP2_FLOAT_COLUMNS, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS,
                                   STEP_OPTIONAL_COLUMNS, STEP_RAGGED_COLUMNS, TraceStatus)
 
 __all__ = ["check_document", "data_column", "step_column", "binary_columns", "settings_of"]
@@ -41,23 +43,28 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise bad("the top level must be a JSON object")
     version = doc.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise bad(f"schema_version {shown(version)} is not supported; this sgd-anim reads version {SCHEMA_VERSION}")
+    if isinstance(version, bool) or version not in SCHEMAS:
+        raise bad(f"schema_version {shown(version)} is not supported; this sgd-anim reads versions "
+                  f"{' and '.join(map(str, SCHEMAS))}")
     for key in ("config", "data", "steps", "final", "status"):
         if not isinstance(doc.get(key), dict):
             raise bad(f'missing or malformed section "{key}"')
+    names = check_param_names(doc.get("param_names"), bad) if version == PARAMS_SCHEMA else ()
     x = _float_array(doc["data"].get("x"), "data.x", bad)
     y = _float_array(doc["data"].get("y"), "data.y", bad)
     if len(x) != len(y) or len(x) < 2:
         raise bad(f"data.x and data.y must have the same length (at least 2), got {len(x)} and {len(y)}")
 
-    steps = _steps(doc["steps"], len(x), bad)
-    n = len(steps["a"])
+    steps = _steps(doc["steps"], len(x), bad, len(names))
+    n = len(steps["epoch"])
 
     final = doc["final"]
-    fa, fb = final.get("a"), final.get("b")
-    if not (finite_float32(fa) and finite_float32(fb)):
-        raise bad('"final" must hold finite numbers a and b')
+    if names:
+        final_params, fa, fb = check_final(final, len(names), bad), None, None
+    else:
+        final_params, fa, fb = None, final.get("a"), final.get("b")
+        if not (finite_float32(fa) and finite_float32(fb)):
+            raise bad('"final" must hold finite numbers a and b')
     status = _status(doc["status"], n, bad)
     versions = doc.get("versions", {})
     for key, value in (("config", doc["config"]), ("versions", versions)):
@@ -65,8 +72,16 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
             raise bad(f'"{key}" is nested more than {MAX_NESTING} levels deep')
     versions = versions if isinstance(versions, dict) else {}
     settings = settings_of(doc["config"], steps, bad)
+    if names:
+        check_model(settings, names, bad)
+    elif settings.model != "line":
+        raise bad(f"config.model is {settings.model}, but a schema-1 trace holds the line (a, b); "
+                  "any other model's trace is schema 2")
     graphs = check_graphs(doc.get("graphs"), n, bad)
     _check_header_size(doc["config"], versions, status, graphs, bad)
+    if names:
+        return dict(config=doc["config"], versions=versions, x=x, y=y, steps=steps, status=status,
+                    settings=settings, graphs=graphs, param_names=names, final_params=final_params)
     return dict(config=doc["config"], versions=versions,
                 x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status, settings=settings,
                 graphs=graphs)
@@ -87,20 +102,22 @@ def _check_header_size(config: dict, versions: dict, status: TraceStatus, graphs
 _HEADER_ROOM = 1 << 16  # the rest of a binary header: the columns' list, "final", n_steps
 
 
-def _steps(raw_steps: dict, n_points: int, bad: Bad) -> dict[str, Any]:
+def _steps(raw_steps: dict, n_points: int, bad: Bad, n_params: int = 0) -> dict[str, Any]:
     """The step columns: each of its kind, all of one length, the rows of equal lengths and
-    every sample index inside the data."""
+    every sample index inside the data. ``n_params``: a schema-2 trace's P (0: schema 1)."""
     steps: dict[str, Any] = {}
     for col in STEP_INT_COLUMNS:
         steps[col] = _int_array(raw_steps.get(col), f"steps.{col}", bad)
-    for col in STEP_FLOAT_COLUMNS:
+    for col in (STEP2_FLOAT_COLUMNS if n_params else STEP_FLOAT_COLUMNS):
         steps[col] = _float_array(raw_steps.get(col), f"steps.{col}", bad)
-    optional = [col for col in STEP_OPTIONAL_COLUMNS if col in raw_steps]
+    optional = [col for col in STEP_OPTIONAL_COLUMNS if col in raw_steps] if not n_params else []
     if optional and len(optional) != len(STEP_OPTIONAL_COLUMNS):  # the binary trace holds both or neither
         raise bad(f"{' and '.join('steps.' + c for c in STEP_OPTIONAL_COLUMNS)} go together; "
                   f"this trace has only steps.{optional[0]}")
     for col in optional:
         steps[col] = _float_array(raw_steps[col], f"steps.{col}", bad)
+    if n_params:
+        steps.update(param_columns(raw_steps, n_params, bad))
     for col in STEP_RAGGED_COLUMNS:
         steps[col] = _ragged(raw_steps.get(col), f"steps.{col}", bad)
     lengths = {col: len(v) for col, v in steps.items()}
@@ -180,6 +197,8 @@ def data_column(what: str = "data") -> Floats:
 def step_column(col: str) -> Column:
     """An empty column for ``steps.<col>``, of its kind, capped at MAX_STEPS (and MAX_SAMPLES)."""
     what = f"steps.{col}"
+    if col in PARAM_COLUMNS or col in PARAM_OPTIONAL_COLUMNS:
+        return param_column()
     if col in STEP_INT_COLUMNS:
         return Ints(MAX_STEPS, _too_many_steps(what))
     if col in STEP_RAGGED_COLUMNS:
@@ -188,7 +207,9 @@ def step_column(col: str) -> Column:
 
 
 def binary_columns(doc: dict) -> dict:
-    """A binary trace's arrays as the columns :func:`check_document` checks (the same checks as JSON's)."""
+    """A binary trace's arrays as the columns :func:`check_document` checks (the same checks as
+    JSON's). A parameter column stays one flat array: it is cut into rows of P numbers when
+    the names are known (:mod:`training.traceparams`)."""
     data, steps = doc["data"], doc["steps"]
     for key in ("x", "y"):
         column = data_column(f"data.{key}")
@@ -196,6 +217,8 @@ def binary_columns(doc: dict) -> dict:
         data[key] = column
     lengths = steps.pop("lengths")
     for col, arr in list(steps.items()):
+        if col in PARAM_COLUMNS or col in PARAM_OPTIONAL_COLUMNS:
+            continue
         column = step_column(col)
         if col in STEP_RAGGED_COLUMNS:
             column.add_arrays(arr, lengths)

@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from scenes.story.captions import caption, segment_captions
+from scenes.story.drawable import check_drawable
 from training.optimizers import Carry, carry_of, spec_of
 from scenes.story.frames import FrameState, frame_state
 from scenes.story.geometry import Geometry, loss_grid, sample_shares
@@ -78,6 +79,7 @@ class Story:
     """A trace's numbers, indexed the way frames need them, plus what is derived from them."""
 
     def __init__(self, trace: Trace, geometry: Geometry | None = None):
+        check_drawable(trace.settings.model)  # the line's views only, for now
         self.trace = trace
         self.settings = trace.settings
         self.geom = geometry or Geometry.of(trace)

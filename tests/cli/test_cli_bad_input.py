@@ -393,7 +393,7 @@ TRACE_CASES = {
     "python-expression": (lambda g: b"__import__('os').system('echo pwned')\n", ["not valid JSON"]),
     "python-dict-literal": (lambda g: repr(json.loads(g)).encode(), ["not valid JSON"]),
     "top-level-list": (lambda g: b"[1, 2, 3]", ["JSON object"]),
-    "schema-2": (_edit(lambda d: d.update(schema_version=2)), ["schema_version 2", "version 1"]),
+    "schema-3": (_edit(lambda d: d.update(schema_version=3)), ["schema_version 3", "versions 1 and 2"]),
     "schema-0": (_edit(lambda d: d.update(schema_version=0)), ["schema_version"]),
     "schema-string": (_edit(lambda d: d.update(schema_version="1")), ["schema_version"]),
     "schema-missing": (_edit(lambda d: d.pop("schema_version")), ["schema_version"]),
