@@ -17,7 +17,8 @@ from manim import DOWN, LEFT, RIGHT, UP, Animation, Arrow, FadeOut, RoundedRecta
 
 from scenes.manim.panels.beats import Beats, scrub
 from scenes.manim.panels.draw import set_children
-from scenes.layout_check import Box, polyline_hits
+from scenes.manim.panels.graph_place import box_of, place_edge_label, place_rule
+from scenes.layout_check import Box
 from scenes.manim.style import ARROW, Style, tag
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
 from scenes.story.story import Story
@@ -234,57 +235,19 @@ class GraphPanel(Beats):
     def _grad_line(n, grad: str) -> str:
         return f"{n.grad_name} = {grad}" if grad else ""
 
-    @staticmethod
-    def _box(m) -> Box:
-        return Box(m.get_left()[0], m.get_bottom()[1], m.get_right()[0], m.get_top()[1])
+    _box = staticmethod(box_of)
 
     def _inside(self) -> Box:
         return Box(self.x0, self.y0, self.x1, self.y1 - self._headline_height())
 
-    def _hits(self, b: Box, taken: list[Box], lines: list[np.ndarray]) -> int:
-        return (sum(1 for o in taken if min(b.x1, o.x1) > max(b.x0, o.x0) and min(b.y1, o.y1) > max(b.y0, o.y0))
-                + sum(1 for p in lines if polyline_hits(p, b)))
-
     def _edge_label(self, arrow, grad: str, extents: list[Box]):
-        """The gradient an edge carried back, above the edge, where it is clear of the nodes'
-        texts (its middle first, then nearer either end)."""
-        m = self._text(grad, "tick", "update")
-        start, end = arrow.get_start(), arrow.get_end()
-        d = end - start
-        normal = np.array([-d[1], d[0], 0.0]) / (np.linalg.norm(d) or 1.0)
-        if normal[1] < 0:
-            normal = -normal
-        off = normal * (0.06 + abs(normal[0]) * m.width / 2 + abs(normal[1]) * m.height / 2)
-        best, fewest = None, None
-        for side in (1, -1):  # above the edge first, then under it
-            for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
-                m.move_to(start + f * d + side * off)
-                n = self._hits(self._box(m).expanded(0.04), extents, [])
-                if fewest is None or n < fewest:
-                    best, fewest = start + f * d + side * off, n
-                if n == 0:
-                    return m
-        return m.move_to(best)
+        """The gradient an edge carried back, placed clear of the nodes' texts."""
+        return place_edge_label(self._text(grad, "tick", "update"), arrow, extents)
 
     def _place_rule(self, m, ext: Box, taken: list[Box], lines: list[np.ndarray]):
-        """Beside its node where nothing else is: right of the node's lines, under them, left of
-        them, above its class name; the first free place inside the cell (else the least
-        crowded one)."""
-        w, h = m.width, m.height
+        """A local rule beside its node, where nothing else is (graph_place.place_rule)."""
         lines_y = ext.y0 + (self._line_h + LINE_GAP)  # the middle of the value and gradient lines
-        places = [(ext.x1 + PAD + w / 2, lines_y), ((ext.x0 + ext.x1) / 2, ext.y0 - PAD - h / 2),
-                  (ext.x0 - PAD - w / 2, lines_y), ((ext.x0 + ext.x1) / 2, ext.y1 + PAD + h / 2)]
-        inside, best, fewest = self._inside(), places[0], None
-        for x, y in places:
-            b = Box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
-            if not b.within(inside, tol=0.0):
-                continue
-            n = self._hits(b.expanded(CLEAR), taken, lines)
-            if fewest is None or n < fewest:
-                best, fewest = (x, y), n
-            if n == 0:
-                break
-        return m.move_to([best[0], best[1], 0.0])
+        return place_rule(m, ext, taken, lines, self._inside(), lines_y, PAD, CLEAR)
 
     # ------------------------------------------------------------------ showing a frame
     def show(self, k: int, beat: int, t: float) -> None:
