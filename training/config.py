@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from training.batches import batches_per_epoch
 from training.data import DataSpec
 from training.errors import InputError, shown
+from training.landscape import PLANE_KINDS
 from training.models import ACTIVATIONS, FAMILY_SETTINGS, MAX_DEGREE, MAX_HIDDEN, MODELS, Model, model_of
 from training.models import NAMES as MODEL_NAMES
 from training.optimizers import NAMES as OPTIMIZERS
@@ -125,6 +126,13 @@ class TrainConfig:
                                  help=f"--model mlp: hidden units H of the network 1 -> H -> 1 "
                                       f"(2 to {MAX_HIDDEN}, default 8)")
     activation: str | None = setting(str, None, help=f"--model mlp: {' or '.join(ACTIVATIONS)} (default: tanh)")
+    # The plane of the loss landscape a model of more than 2 parameters records (training.
+    # landscape_trace); None: pca. A model of 2 parameters keeps its exact plane: refused there.
+    plane: str | None = setting(str, None, label="plane",
+                                help=f"the loss landscape's plane through parameter space for a model of more "
+                                     f"than 2 parameters (poly of degree 2+, mlp): {' or '.join(PLANE_KINDS)} "
+                                     "(default: pca, the path's first two principal directions; random: two "
+                                     "filter-normalised random directions drawn from --seed)")
 
     def __post_init__(self) -> None:
         # A list (TOML, from_dict, the API) becomes the sorted tuple of distinct steps, so the
@@ -182,6 +190,14 @@ class TrainConfig:
                                  f"(this run's model is {self.model})")
         if self.activation is not None and self.activation not in ACTIVATIONS:
             raise InputError(f"unknown activation {shown(self.activation)}; accepted: {', '.join(ACTIVATIONS)}")
+        if self.plane is not None:
+            if self.plane not in PLANE_KINDS:
+                raise InputError(f"unknown plane {shown(self.plane)}; accepted: {', '.join(PLANE_KINDS)}")
+            spec = self.model_spec
+            if spec.n_params <= 2:
+                names = ", ".join(spec.param_names)
+                raise InputError(f"--plane applies to a model of more than 2 parameters (poly of degree 2 or "
+                                 f"more, mlp); {spec.describe()} has {spec.n_params} ({names}): its plane is exact")
         if self.model != "line" and (self.init_a, self.init_b) != (_BY_NAME["init_a"].default, _BY_NAME["init_b"].default):
             start = "PyTorch's default initialisation under --seed" if self.model_spec.start() is None \
                 else "every parameter at 0"
@@ -236,6 +252,10 @@ class TrainConfig:
         # {"kind", its family's settings}, and the line's own starting point left out.
         for key in ("model", *FAMILY_SETTINGS):
             del d[key]
+        # The landscape's plane: stored only when not the default (pca), so a run that does not
+        # set it is stored (and cached) as before it existed; the line never has one.
+        if d.pop("plane") == "random":
+            d["plane"] = "random"
         if self.model != "line":
             d["model"] = self.model_spec.to_dict()
             del d["init_a"], d["init_b"]

@@ -10,6 +10,14 @@
 
     {"alpha": [n_a], "beta": [n_b], "loss": [n_b rows of n_a]}   # loss[j][i] at (alpha[i], beta[j])
 
+``landscape_to_dict(landscape)`` (a run's landscape, :mod:`training.landscape_trace`; the
+trace's top-level ``landscape``)::
+
+    {"plane": plane_to_dict, "grid": grid_to_dict,
+     "path": {"step": [S], "alpha": [S], "beta": [S], "distance": [S], "loss": [S],
+              "surface_loss": [S]},
+     "captured": c}
+
 Values are Python floats of the float64 arrays: ``json`` writes their shortest repr, which reads
 back to the same bits, so a log colour scale sees the true minimum. The readers check every
 shape and value and raise :class:`training.errors.InputError` (a ValueError) with one line:
@@ -24,11 +32,15 @@ import numpy as np
 
 from training.errors import InputError, shown
 from training.landscape import MAX_N, PLANE_KINDS, Grid, Plane
+from training.landscape_trace import MAX_PATH_POINTS, Landscape
 
-__all__ = ["plane_to_dict", "plane_from_dict", "grid_to_dict", "grid_from_dict"]
+__all__ = ["plane_to_dict", "plane_from_dict", "grid_to_dict", "grid_from_dict", "landscape_to_dict",
+           "landscape_from_dict"]
 
 _PLANE_KEYS = ("kind", "centre", "d1", "d2", "shares", "seed", "centring", "note")
 _GRID_KEYS = ("alpha", "beta", "loss")
+_LANDSCAPE_KEYS = ("plane", "grid", "path", "captured")
+_PATH_KEYS = ("step", "alpha", "beta", "distance", "loss", "surface_loss")
 _MAX_NOTE = 200
 
 
@@ -44,14 +56,15 @@ def grid_to_dict(grid: Grid) -> dict[str, Any]:
 
 
 def _keys(doc: Any, keys: tuple[str, ...], what: str) -> None:
+    subject = f"the landscape's {what}" if what else "the landscape"
     if not isinstance(doc, dict):
-        raise InputError(f"the landscape's {what} is an object, not {type(doc).__name__}")
+        raise InputError(f"{subject} is an object, not {type(doc).__name__}")
     missing = [k for k in keys if k not in doc]
     if missing:
-        raise InputError(f"the landscape's {what} lacks {', '.join(missing)}")
+        raise InputError(f"{subject} lacks {', '.join(missing)}")
     extra = [k for k in doc if k not in keys]
     if extra:
-        raise InputError(f"the landscape's {what} has unknown key {shown(extra[0])}")
+        raise InputError(f"{subject} has unknown key {shown(extra[0])}")
 
 
 def _vector(value: Any, name: str, length: int | None = None) -> np.ndarray:
@@ -128,3 +141,47 @@ def grid_from_dict(doc: Any) -> Grid:
     for j, row in enumerate(rows):
         loss[j] = _vector(row, f"loss row {j}", alpha.size)
     return Grid(alpha, beta, loss)
+
+
+def landscape_to_dict(landscape: Landscape) -> dict[str, Any]:
+    path = {"step": [int(k) for k in landscape.steps], "alpha": landscape.alpha.tolist(),
+            "beta": landscape.beta.tolist(), "distance": landscape.distance.tolist(),
+            "loss": landscape.loss.tolist(), "surface_loss": landscape.surface_loss.tolist()}
+    return {"plane": plane_to_dict(landscape.plane), "grid": grid_to_dict(landscape.grid), "path": path,
+            "captured": float(landscape.captured)}
+
+
+def _steps(value: Any, n_steps: int) -> np.ndarray:
+    """The stored points' steps: whole numbers, increasing, from 0 to n_steps (the final point)."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_PATH_POINTS:
+        raise InputError(f"the landscape's path.step is a list of 1..{MAX_PATH_POINTS} steps")
+    if not all(isinstance(k, int) and not isinstance(k, bool) for k in value):
+        bad = next(k for k in value if isinstance(k, bool) or not isinstance(k, int))
+        raise InputError(f"the landscape's path.step holds {shown(bad)}, not a whole number")
+    if value[0] != 0 or value[-1] != n_steps or not all(a < b for a, b in zip(value, value[1:])):
+        raise InputError(f"the landscape's path.step runs up from 0 to the final point {n_steps}, "
+                         "each step once")
+    return np.array(value, dtype=np.int64)
+
+
+def landscape_from_dict(doc: Any, n_params: int, n_steps: int, final_params: np.ndarray) -> Landscape:
+    """A stored landscape, checked against its trace: P parameters, n_steps steps, a plane
+    centred on the final parameters (exactly: both are the recorded float64 numbers)."""
+    _keys(doc, _LANDSCAPE_KEYS, "")
+    plane = plane_from_dict(doc["plane"])
+    if plane.centre.size != n_params:
+        raise InputError(f"the landscape's plane has {plane.centre.size} parameters, the trace {n_params}")
+    if not np.array_equal(plane.centre, final_params):
+        raise InputError("the landscape's plane is not centred on the final parameters")
+    grid = grid_from_dict(doc["grid"])
+    _keys(doc["path"], _PATH_KEYS, "path")
+    path = doc["path"]
+    steps = _steps(path["step"], n_steps)
+    cols = {k: _vector(path[k], f"path.{k}", steps.size) for k in _PATH_KEYS[1:]}
+    if (cols["distance"] < 0).any() or (cols["loss"] < 0).any() or (cols["surface_loss"] < 0).any():
+        raise InputError("the landscape's path distances and losses are >= 0")
+    captured = doc["captured"]
+    if isinstance(captured, bool) or not isinstance(captured, (int, float)) or not 0.0 <= captured <= 1.0:
+        raise InputError(f"the landscape's captured share is a number from 0 to 1, not {shown(captured)}")
+    return Landscape(plane, grid, steps, cols["alpha"], cols["beta"], cols["distance"], cols["loss"],
+                     cols["surface_loss"], float(captured))

@@ -21,6 +21,7 @@ from training.autograd_graph import GraphCapture
 from training.batches import batches_of_epoch, batches_per_epoch
 from training.config import TrainConfig
 from training.data import Dataset
+from training.landscape_trace import landscape_of
 from training.models import Model
 from training.optimizers import has_velocity, make_optimizer
 from training.ragged import Ragged
@@ -163,8 +164,20 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
     steps["indices"] = Ragged(indices[:at], offsets)
     steps["pred"] = Ragged(preds[:at], offsets)
     steps["residual"] = Ragged(residuals[:at], offsets)
-    return Trace(config=cfg.to_dict(), versions=versions, x=data.x.copy(), y=data.y.copy(), steps=steps,
-                 status=status, graphs=graphs, param_names=spec.param_names, final_params=theta)
+    trace = Trace(config=cfg.to_dict(), versions=versions, x=data.x.copy(), y=data.y.copy(), steps=steps,
+                  status=status, graphs=graphs, param_names=spec.param_names, final_params=theta)
+    trace.landscape = _landscape(trace, cfg)
+    return trace
+
+
+def _landscape(trace: Trace, cfg: TrainConfig):
+    """The run's loss landscape (P > 2; else None), stored in the trace so that re-rendering
+    recomputes nothing. A run that diverged far off can leave the loss non-finite over the
+    plane: it gets none (the views say so) rather than a picture of overflow."""
+    try:
+        return landscape_of(trace, plane=cfg.plane or "pca", seed=cfg.seed)
+    except ValueError:
+        return None
 
 
 def spec_graph_labels(spec: Model, module) -> dict:

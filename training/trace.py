@@ -31,6 +31,7 @@ from training.config import MAX_PARAM_VALUES, MAX_SAMPLES, MAX_STEPS, TrainConfi
 from training.data import MAX_POINTS
 from training.errors import InputError
 from training.files import display_name, open_limited
+from training.landscape_io import landscape_to_dict
 from training.linear_model import full_gradient_at, mse_at
 from training.ragged import Ragged
 from training.traceschema import (ALL_STEP_COLUMNS, MAX_TRACE_BYTES, PARAMS_SCHEMA, SCHEMA_VERSION, STEP_FLOAT_COLUMNS,
@@ -75,6 +76,9 @@ class Trace:
     # Filled in for a schema-1 trace too: ("a", "b") and [final_a, final_b].
     param_names: tuple[str, ...] = ()
     final_params: np.ndarray | None = None
+    # Schema 2, a model of more than 2 parameters: the loss landscape computed at record time
+    # (training.landscape_trace.Landscape: plane, grid, projected path, faithfulness), or None.
+    landscape: Any = None
 
     def __post_init__(self) -> None:
         lists = [c for c in STEP_RAGGED_COLUMNS if c in self.steps and not isinstance(self.steps[c], Ragged)]
@@ -179,13 +183,18 @@ class Trace:
         return tracedump.document_parts(config=self.config, versions=self.versions, status=self.status.to_dict(),
                                         final=self._final(), n_steps=self.n_steps, x=self.x, y=self.y,
                                         steps=self.steps, graphs=self.graphs, schema=self.schema_version,
-                                        param_names=self.param_names)
+                                        param_names=self.param_names, landscape=self._landscape())
 
     def _final(self) -> dict:
         """The "final" section: {"a", "b"} (schema 1) or {"params": [...]} (schema 2)."""
         if self.schema_version == PARAMS_SCHEMA:
             return {"params": [float(v) for v in self.final_params]}
         return {"a": float(self.final_a), "b": float(self.final_b)}
+
+    def _landscape(self) -> dict | None:
+        if self.landscape is None:
+            return None
+        return landscape_to_dict(self.landscape)
 
     def to_file(self, path: str | Path) -> Path:
         """Write atomically: a temporary file in the same folder, renamed at the end.
@@ -213,6 +222,8 @@ class Trace:
             header["param_names"] = list(self.param_names)
         if self.graphs:  # absent otherwise: a trace without graphs is written as before they existed
             header["graphs"] = self.graphs
+        if self.landscape is not None:  # likewise
+            header["landscape"] = self._landscape()
         arrays = {"data.x": self.x, "data.y": self.y, "steps.lengths": indices.lengths}
         for col in ALL_STEP_COLUMNS:
             if col in self.steps:

@@ -13,7 +13,8 @@ Layout::
     header                     UTF-8 JSON object (at most 16 MB): format_version,
                                schema_version, config, versions, status, final, n_steps,
                                "columns": [{"name", "dtype", "length"}, ...] in file order, and
-                               "graphs" (as in trace.json) only when the trace has graphs
+                               "graphs", "param_names", "landscape" (as in trace.json) only
+                               when the trace has them
     columns                    each column's raw bytes, one after the other, nothing after
 
 The columns are data.x, data.y, the step columns (epoch, batch as "<i8"; the others "<f8"),
@@ -45,8 +46,9 @@ FORMAT_VERSION = 1
 SUFFIX = ".sgdtrace"
 MAX_HEADER_BYTES = 16 << 20
 _HEADER_KEYS = {"format_version", "schema_version", "config", "versions", "status", "final", "n_steps", "columns"}
-_OPTIONAL_KEYS = {"graphs", "param_names"}  # the autograd graphs, when the trace has any
-# (training.tracegraphs); the parameters' names, in a schema-2 trace
+_OPTIONAL_KEYS = {"graphs", "param_names", "landscape"}  # the autograd graphs, when the trace
+# has any (training.tracegraphs); the parameters' names, in a schema-2 trace; its loss landscape
+# (training.landscape_io), for a model of more than 2 parameters
 _INT, _FLOAT = "<i8", "<f8"
 
 
@@ -164,7 +166,7 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool, Any], list],
         raise bad("there are bytes after the last column")
 
     doc: dict[str, Any] = {k: header[k] for k in ("schema_version", "config", "versions", "status", "final", "n_steps",
-                                                  "graphs", "param_names") if k in header}
+                                                  "graphs", "param_names", "landscape") if k in header}
     doc["data"] = {"x": arrays.pop("data.x"), "y": arrays.pop("data.y")}
     doc["steps"] = {key.split(".", 1)[1]: arr for key, arr in arrays.items()}
     return doc

@@ -18,6 +18,7 @@ import numpy as np
 from training.config import MAX_SAMPLES, MAX_STEPS, TrainConfig
 from training.data import MAX_POINTS
 from training.errors import InputError, shown
+from training.landscape_io import landscape_from_dict
 from training.numbers import finite_float32
 from training.ragged import Ragged
 from training.recorded import settings_from_config
@@ -78,24 +79,41 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
         raise bad(f"config.model is {settings.model}, but a schema-1 trace holds the line (a, b); "
                   "any other model's trace is schema 2")
     graphs = check_graphs(doc.get("graphs"), n, bad)
-    _check_header_size(doc["config"], versions, status, graphs, bad)
+    landscape = _landscape(doc, settings, names, n, final_params, bad)
+    _check_header_size(doc["config"], versions, status, graphs, bad, doc.get("landscape"))
     if names:
         return dict(config=doc["config"], versions=versions, x=x, y=y, steps=steps, status=status,
-                    settings=settings, graphs=graphs, param_names=names, final_params=final_params)
+                    settings=settings, graphs=graphs, param_names=names, final_params=final_params,
+                    landscape=landscape)
     return dict(config=doc["config"], versions=versions,
                 x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status, settings=settings,
                 graphs=graphs)
 
 
-def _check_header_size(config: dict, versions: dict, status: TraceStatus, graphs: list, bad: Bad) -> None:
+def _landscape(doc: dict, settings: TrainConfig, names: tuple, n_steps: int, final_params, bad: Bad):
+    """The stored loss landscape (training.landscape_io), checked against the trace; None when
+    absent. Only a model of more than 2 parameters has one."""
+    if "landscape" not in doc:
+        return None
+    if len(names) <= 2:
+        raise bad("a landscape belongs to a model of more than 2 parameters; "
+                  f"this trace's {settings.model} has {len(names) or 2} (its plane is exact)")
+    try:
+        return landscape_from_dict(doc["landscape"], len(names), n_steps, final_params)
+    except InputError as e:
+        raise bad(str(e)) from None
+
+
+def _check_header_size(config: dict, versions: dict, status: TraceStatus, graphs: list, bad: Bad,
+                       landscape: Any = None) -> None:
     """What a loaded trace holds besides its columns fits the binary trace's header (the
     cache's format reads at most MAX_HEADER_BYTES), so every trace that loads can be written as
     a binary trace and read back. (A 17 MB string in "config" loaded, and its binary did not.)
     The graphs ride in that header too (training/tracebin.py)."""
-    text = json.dumps({"config": config, "versions": versions, "status": status.to_dict(), "graphs": graphs},
-                      allow_nan=False)
+    text = json.dumps({"config": config, "versions": versions, "status": status.to_dict(), "graphs": graphs,
+                       "landscape": landscape}, allow_nan=False)
     if len(text) > MAX_HEADER_BYTES - _HEADER_ROOM:
-        raise bad(f'"config", "versions", "status" and "graphs" take {len(text):,} bytes written out; '
+        raise bad(f'"config", "versions", "status", "graphs" and "landscape" take {len(text):,} bytes written out; '
                   f"at most {MAX_HEADER_BYTES - _HEADER_ROOM:,} are allowed")
 
 

@@ -76,6 +76,14 @@ class Model:
         return len(self.param_names)
 
     @property
+    def param_shapes(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        """The module's parameter tensors as (name, shape), in ``named_parameters()`` order:
+        the vector is their values flattened row-major, one after the other. The random plane
+        of the loss landscape normalises it filter by filter (a row of a 2-D weight is one
+        unit's filter; :mod:`training.landscape`). Default: one tensor of all P values."""
+        return (("params", (self.n_params,)),)
+
+    @property
     def plane(self) -> tuple[str, str] | None:
         """For two parameters, the pair the parameter plane shows (x axis, y axis); else None
         (a plane through parameter space, chosen from the trajectory)."""

@@ -29,6 +29,10 @@ class Line(Model):
     def plane(self) -> tuple[str, str]:
         return ("a", "b")
 
+    @property
+    def param_shapes(self):
+        return (("weight", (1, 1)), ("bias", (1,)))
+
     def module(self):
         from torch import nn
         return nn.Linear(1, 1)

@@ -40,6 +40,10 @@ class Logistic(Model):
                     "(try --config logistic)")
         return ""
 
+    @property
+    def param_shapes(self):
+        return (("weight", (1, 1)), ("bias", (1,)))
+
     def module(self):
         from torch import nn
         return nn.Linear(1, 1)

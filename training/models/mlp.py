@@ -36,6 +36,11 @@ class MLP(Model):
         return (*(f"0.weight[{j}]" for j in h), *(f"0.bias[{j}]" for j in h),
                 *(f"2.weight[{j}]" for j in h), "2.bias[0]")
 
+    @property
+    def param_shapes(self):
+        h = self.hidden
+        return (("0.weight", (h, 1)), ("0.bias", (h,)), ("2.weight", (1, h)), ("2.bias", (1,)))
+
     def module(self):
         from torch import nn
         act = nn.Tanh() if self.activation == "tanh" else nn.ReLU()

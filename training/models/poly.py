@@ -40,6 +40,10 @@ class Poly(Model):
     def plane(self) -> tuple[str, str] | None:
         return ("c1", "c0") if self.degree == 1 else None  # slope across, intercept up: as the line's (a, b)
 
+    @property
+    def param_shapes(self):
+        return (("coef", (self.degree + 1,)),)
+
     def module(self):
         return _poly_module(self.degree)
 
