@@ -113,7 +113,9 @@ def _check_header_size(config: dict, versions: dict, status: TraceStatus, graphs
     text = json.dumps({"config": config, "versions": versions, "status": status.to_dict(), "graphs": graphs,
                        "landscape": landscape}, allow_nan=False)
     if len(text) > MAX_HEADER_BYTES - _HEADER_ROOM:
-        raise bad(f'"config", "versions", "status", "graphs" and "landscape" take {len(text):,} bytes written out; '
+        parts = '"config", "versions", "status", "graphs" and "landscape"' if landscape is not None \
+            else '"config", "versions", "status" and "graphs"'
+        raise bad(f'{parts} take {len(text):,} bytes written out; '
                   f"at most {MAX_HEADER_BYTES - _HEADER_ROOM:,} are allowed")
 
 
