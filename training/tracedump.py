@@ -49,7 +49,7 @@ def document_parts(*, config: dict, versions: dict, status: dict, final: dict,
     them; a schema-2 parameter column is a 2-D array, written as one list a step);
     ``graphs`` (:mod:`training.tracegraphs`) follows them when there are any. Schema 2 writes
     ``param_names`` before ``final``."""
-    names = step_columns(schema, "velocity_a" in steps or "velocity" in steps)
+    names = step_columns(schema, "velocity_a" in steps or "velocity" in steps, "lr" in steps)
     config_text = json.dumps(plain(config), indent=2, sort_keys=True, allow_nan=False)
     versions_text = json.dumps(versions, sort_keys=True)
     names_line = f'  "param_names": {json.dumps(list(param_names), ensure_ascii=False)},\n' \
