@@ -66,8 +66,9 @@ def match_rows(seen: np.ndarray, given: np.ndarray | None) -> tuple[np.ndarray, 
     With ``given`` (n, d): the data is ``given`` followed by the rows seen that are not in it
     (first-seen order); a row that occurs twice in ``given`` matches its first occurrence.
     Without: the distinct rows seen, each once, in the order first seen."""
-    base = given if given is not None else seen[:0]
-    both = np.concatenate([base.reshape(len(base), -1), seen.reshape(len(seen), -1)])
+    seen = seen.reshape(len(seen), -1)
+    base = given.reshape(len(given), -1) if given is not None else seen[:0]
+    both = np.concatenate([base, seen])
     if not len(both):
         return np.zeros(0, np.int64), base
     _, first, inverse = np.unique(_keys(both), return_index=True, return_inverse=True)
@@ -84,7 +85,7 @@ def match_rows(seen: np.ndarray, given: np.ndarray | None) -> tuple[np.ndarray, 
     extra = firsts >= n_base
     position[extra] = n_base + np.arange(int(extra.sum()))
     sample_index = position[rank[inverse[n_base:]]]
-    rows = np.concatenate([base.reshape(n_base, -1), both[firsts[extra]]]) if extra.any() else base.reshape(n_base, -1)
+    rows = np.concatenate([base, both[firsts[extra]]]) if extra.any() else base
     return sample_index.astype(np.int64), rows
 
 
