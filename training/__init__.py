@@ -17,13 +17,13 @@ __all__ = ["DataSpec", "Dataset", "InputError", "Trace", "TrainConfig", "record"
 
 
 def recording(model, optimizer, **kwargs):
-    """Record your own training loop (:func:`training.recording.recording`; imports torch):
+    """Record your own training loop (:func:`training.loop_recorder.recording`; imports torch):
 
     >>> with recording(model, optimizer, x=X, y=Y, loss_fn=criterion) as rec:
     ...     ...                                 # your loop, unchanged
     >>> rec.trace, rec.save("out/trace.json")
     """
-    from training.recording import recording as _recording
+    from training.loop_recorder import recording as _recording
     return _recording(model, optimizer, **kwargs)
 
 

@@ -1,4 +1,4 @@
-"""``render.py --run SCRIPT``: run a user's own training script under :mod:`training.recording`.
+"""``render.py --run SCRIPT``: run a user's own training script under :mod:`training.loop_recorder`.
 
 The script runs as ``python SCRIPT ARGS`` would (``__main__``, its ``sys.argv``, its folder
 first on ``sys.path``), unchanged and never importing sgd-anim. While it runs, the base class
@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from training.errors import InputError, ScriptExit
-from training.recording import Recording, recording
+from training.loop_recorder import Recording, recording
 from training.trace import Trace
 
 __all__ = ["record_script", "ScriptExit"]

@@ -45,7 +45,7 @@ STEP2_FLOAT_COLUMNS = ("loss", "full_loss")
 PARAM_COLUMNS = ("params", "grads", "updates")
 PARAM_OPTIONAL_COLUMNS = ("velocity",)
 # Either schema, optional: each step's learning rate as the optimizer held it when it stepped
-# (a trace recorded from a user's own loop, training.recording: a scheduler shows here).
+# (a trace recorded from a user's own loop, training.loop_recorder: a scheduler shows here).
 LR_COLUMN = "lr"
 # Every column name either schema uses: the readers make a column object for each they meet.
 ALL_STEP_COLUMNS = (*STEP_COLUMNS, *PARAM_COLUMNS, *PARAM_OPTIONAL_COLUMNS, LR_COLUMN)

@@ -89,7 +89,7 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
 
 
 def _is_module(config: dict) -> bool:
-    """A recording of a user's own module (training.recording): its names are its own."""
+    """A recording of a user's own module (training.loop_recorder): its names are its own."""
     model = config.get("model")
     return isinstance(model, dict) and model.get("kind") == MODULE_KIND
 

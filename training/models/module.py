@@ -1,4 +1,4 @@
-"""A user's own ``torch.nn`` module, recorded from their own loop (:mod:`training.recording`).
+"""A user's own ``torch.nn`` module, recorded from their own loop (:mod:`training.loop_recorder`).
 
 Not a family one can train from settings: ``--model module`` is refused by the recorder. Its
 parameters' names are the module's own (:func:`flatten_names` of ``named_parameters()``),
@@ -32,7 +32,7 @@ class Module(Model):
 
     def module(self):
         raise InputError("model 'module' is a module recorded from your own training loop "
-                         "(training.recording); it cannot be trained from settings")
+                         "(training.loop_recorder); it cannot be trained from settings")
 
     def start(self) -> None:
         return None

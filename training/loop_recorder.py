@@ -12,7 +12,7 @@ any ``nn.*Loss`` that runs) keeps references to what passed, and the optimizer's
 hooks read, around each real ``step()``, the parameters before, their ``.grad``, the learning
 rate, the parameters after (so the update is what clipping, weight decay, a scheduler or
 momentum really made it) and the state worth showing. The row lookups happen once, at the end
-(:mod:`training.recording_columns`). A hook never breaks the loop: a problem, the step cap or
+(:mod:`training.loop_columns`). A hook never breaks the loop: a problem, the step cap or
 parameters added mid-run stop the recording (a warning, status ``stopped``), never training.
 The hooks are removed when the block ends, however it ends.
 """
@@ -28,7 +28,7 @@ from torch import nn
 from training.config import MAX_SAMPLES, MAX_STEPS, max_steps
 from training.errors import InputError
 from training.models import MAX_MODULE_PARAMS
-from training.recording_columns import Grow
+from training.loop_columns import Grow
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
 
@@ -98,7 +98,7 @@ class Recording:
         self._groups = self._group_sizes()
         self._stateful = any(m.training and isinstance(m, (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._NormBase))
                              for m in model.modules()) or any(True for _ in model.buffers())
-        # The columns (training.recording_columns.Grow): filled by the hooks.
+        # The columns (training.loop_columns.Grow): filled by the hooks.
         P = self.n_params
         self.c_params, self.c_grads, self.c_updates = Grow(P), Grow(P), Grow(P)
         self.c_velocity: Grow | None = None
@@ -244,7 +244,7 @@ class Recording:
         if losses:
             loss = float(losses[0][0].item()) if len(losses) == 1 else float(np.mean([v.item() for v, _ in losses]))
         else:
-            loss = self._loss_of(preds, targets)
+            loss = self._loss_of(inputs, preds, targets)
         if not self._keep_batch(inputs, preds, targets):
             return
         full = self._full_loss(loss)
@@ -284,12 +284,18 @@ class Recording:
         self.c_offsets.append(self.c_offsets.result()[-1] + m)
         return True
 
-    def _loss_of(self, preds, targets) -> float:
-        """No loss module ran: the given loss function on this batch, if it can be computed."""
+    def _loss_of(self, inputs, preds, targets) -> float:
+        """No loss module ran (a loss function): ``loss_fn`` on this batch, its targets found in y."""
+        if callable(self.loss_fn) and targets is None and self.x is not None:
+            from training.loop_columns import match_rows
+            given = self.x.detach().cpu().reshape(len(self.x), -1).numpy().astype(np.float64)
+            idx, rows = match_rows(inputs.cpu().numpy().astype(np.float64), given)
+            if len(rows) == len(given):
+                targets = self.y[torch.from_numpy(idx)].reshape(len(idx), -1)
         if callable(self.loss_fn) and targets is not None:
             with torch.no_grad():
-                return float(self.loss_fn(preds, targets).item())
-        self._stop("no loss module ran in this step: pass loss_fn=... (a module or function) and x, y")
+                return float(self.loss_fn(preds.reshape_as(targets), targets.to(preds.dtype)).item())
+        self._stop("no loss module ran in this step: pass loss_fn=... (a module, or a function with x, y)")
         raise _Skip
 
     def _full_loss(self, batch_loss: float) -> float:
@@ -327,7 +333,7 @@ class Recording:
         if self._state == "on":
             raise InputError("recording: rec.trace is ready when the with-block has ended")
         if self._trace is None:
-            from training.recording_trace import build_trace
+            from training.loop_trace import build_trace
             self._trace = build_trace(self)
         return self._trace
 

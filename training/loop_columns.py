@@ -1,4 +1,4 @@
-"""The columns a recording of a user's loop fills as it goes (:mod:`training.recording`).
+"""The columns a recording of a user's loop fills as it goes (:mod:`training.loop_recorder`).
 
 Growable numpy arrays, 8 bytes a number, doubled when full (so appending is amortised O(1)
 and memory stays about the numbers held), and the pass at the end that turns the batches the

@@ -1,4 +1,4 @@
-"""Turn what a recording of a user's loop collected (:mod:`training.recording`) into a Trace.
+"""Turn what a recording of a user's loop collected (:mod:`training.loop_recorder`) into a Trace.
 
 Runs once, after the block: the batches' rows are matched to ``x``, ``y`` (or become the
 data: each distinct row once, in the order first seen), epochs are read off the row indices,
@@ -17,7 +17,7 @@ from training.data import ARTICLE_X, ARTICLE_Y
 from training.errors import InputError
 from training.models import MODULE_KIND, flatten_names
 from training.ragged import Ragged
-from training.recording_columns import epochs_of, match_rows
+from training.loop_columns import epochs_of, match_rows
 from training.trace import Trace, TraceStatus
 
 __all__ = ["build_trace", "settings_of_optimizer"]
