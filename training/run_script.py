@@ -71,7 +71,7 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
         text = str(failure).splitlines()[0] if str(failure) else ""
         raise InputError(f"--run {shown}: the script failed: {type(failure).__name__}{': ' + text if text else ''}")
     if "rec" not in found:
-        which = f"an optimizer assigned to {optimizer_name}" if optimizer_name else "a torch.optim optimizer"
+        which = f"optimizer assigned to {optimizer_name}" if optimizer_name else "torch.optim optimizer"
         raise InputError(f"--run {shown}: the script created no {which}; nothing to record")
     if isinstance(found["rec"], InputError):
         raise found["rec"]
