@@ -13,7 +13,11 @@ __all__ = ["Grow", "match_rows", "epochs_of"]
 
 
 class Grow:
-    """A growable array of rows of ``width`` numbers (``width`` None: of single numbers)."""
+    """A growable array of rows of ``width`` numbers (``width`` None: of single numbers).
+
+    Give ``capacity`` the most rows it can hold: the array is allocated once at that length
+    and only the pages the rows fill are ever touched (so it costs the memory of what it
+    holds, and never a copy to grow); a smaller capacity doubles when full."""
 
     def __init__(self, width: int | None = None, dtype=np.float64, capacity: int = 256):
         self.width = width

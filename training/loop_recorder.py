@@ -99,11 +99,11 @@ class Recording:
         self._stateful = any(m.training and isinstance(m, (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._NormBase))
                              for m in model.modules()) or any(True for _ in model.buffers())
         # The columns (training.loop_columns.Grow): filled by the hooks.
-        P = self.n_params
-        self.c_params, self.c_grads, self.c_updates = Grow(P), Grow(P), Grow(P)
+        P, cap = self.n_params, self.cap + 1
+        self.c_params, self.c_grads, self.c_updates = Grow(P, capacity=cap), Grow(P, capacity=cap), Grow(P, capacity=cap)
         self.c_velocity: Grow | None = None
-        self.c_loss, self.c_full, self.c_lr = Grow(), Grow(), Grow()
-        self.c_offsets = Grow(dtype=np.int64)
+        self.c_loss, self.c_full, self.c_lr = Grow(capacity=cap), Grow(capacity=cap), Grow(capacity=cap)
+        self.c_offsets = Grow(dtype=np.int64, capacity=cap + 1)
         self.c_offsets.append(0)
         self.c_inputs: Grow | None = None
         self.c_targets: Grow | None = None
@@ -208,7 +208,7 @@ class Recording:
             np.subtract(after, self._before, out=self.c_updates.next_row())
             self.final = after
             if self.c_velocity is None and self.c_updates.n == 1 and self._has_state():
-                self.c_velocity = Grow(self.n_params)  # the optimizer keeps a state from its first step
+                self.c_velocity = Grow(self.n_params, capacity=self.cap + 1)  # the optimizer keeps a state from its first step
             if self.c_velocity is not None:
                 self._velocity(self.c_velocity.next_row())
         except Exception as e:  # noqa: BLE001
@@ -259,18 +259,19 @@ class Recording:
 
     def _keep_batch(self, inputs, preds, targets) -> bool:
         m = len(inputs)
-        if self.c_inputs is None:
-            self.c_inputs = Grow(inputs.shape[1], inputs.detach().cpu().numpy().dtype)
-            self.c_preds = Grow(preds.shape[1])
+        if self.c_inputs is None:  # rows of the batches, at most MAX_SAMPLES (and MAX_ROW_BYTES)
+            width = inputs.shape[1] + preds.shape[1] + (targets.shape[1] if targets is not None else 0)
+            rows = min(MAX_SAMPLES, MAX_ROW_BYTES // (8 * width)) + 1
+            self.c_inputs = Grow(inputs.shape[1], inputs.detach().cpu().numpy().dtype, capacity=rows)
+            self.c_preds = Grow(preds.shape[1], capacity=rows)
             if targets is not None:
-                self.c_targets = Grow(targets.shape[1], targets.cpu().numpy().dtype)
+                self.c_targets = Grow(targets.shape[1], targets.cpu().numpy().dtype, capacity=rows)
             else:
                 self.targets_from_loss = False
         if inputs.shape[1] != self.c_inputs.width or preds.shape[1] != self.c_preds.width or len(preds) != m:
             self._stop("the batches changed shape (each row must keep its number of inputs and outputs)")
             return False
-        row_bytes = self.c_inputs.nbytes + (self.c_targets.nbytes if self.c_targets else 0)
-        if self.c_offsets.result()[-1] + m > MAX_SAMPLES or row_bytes > MAX_ROW_BYTES:
+        if self.c_offsets.result()[-1] + m >= len(self.c_preds._a):
             self._stop(f"the recording reached its cap of {MAX_SAMPLES:,} samples or {MAX_ROW_BYTES >> 20:,} MB "
                        "of batch rows")
             return False

@@ -77,10 +77,11 @@ def build_trace(rec) -> Trace:
     loss_names = sorted(rec.loss_names) or ([type(rec.loss_fn).__name__] if rec.loss_fn is not None else [])
     line = _is_line(rec) and one_dim
     full_loss_known = rec.x is not None and not rec._stateful and (rec.loss_fn is not None or rec.loss_names)
-    cols = dict(epoch=epoch, batch=batch, loss=rec.c_loss.result()[:n].copy(),
-                full_loss=rec.c_full.result()[:n].copy())
-    params, grads, updates = (c.result()[:n].copy() for c in (rec.c_params, rec.c_grads, rec.c_updates))
-    velocity = rec.c_velocity.result()[:n].copy() if rec.c_velocity is not None else None
+    # Views, not copies: the columns were allocated at their cap and only the rows filled
+    # were ever touched, so the rest costs no memory.
+    cols = dict(epoch=epoch, batch=batch, loss=rec.c_loss.result()[:n], full_loss=rec.c_full.result()[:n])
+    params, grads, updates = (c.result()[:n] for c in (rec.c_params, rec.c_grads, rec.c_updates))
+    velocity = rec.c_velocity.result()[:n] if rec.c_velocity is not None else None
     final = rec.final if rec.c_updates.n == n else params[n - 1] + updates[n - 1]
 
     settings, recorded = settings_of_optimizer(rec.optimizer, rec.c_lr.result()[:n])
@@ -109,7 +110,7 @@ def build_trace(rec) -> Trace:
         steps = dict(cols, params=params, grads=grads, updates=updates)
         if velocity is not None:
             steps["velocity"] = velocity
-    steps["lr"] = rec.c_lr.result()[:n].copy()
+    steps["lr"] = rec.c_lr.result()[:n]
     steps["indices"] = Ragged(idx, offsets)
     steps["pred"] = Ragged(pred.astype(np.float64), offsets)
     steps["residual"] = Ragged(residual, offsets)
