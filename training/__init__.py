@@ -13,7 +13,18 @@ from training.data import Dataset, DataSpec
 from training.errors import InputError
 from training.trace import Trace
 
-__all__ = ["DataSpec", "Dataset", "InputError", "Trace", "TrainConfig", "record"]
+__all__ = ["DataSpec", "Dataset", "InputError", "Trace", "TrainConfig", "record", "recording"]
+
+
+def recording(model, optimizer, **kwargs):
+    """Record your own training loop (:func:`training.loop_recorder.recording`; imports torch):
+
+    >>> with recording(model, optimizer, x=X, y=Y, loss_fn=criterion) as rec:
+    ...     ...                                 # your loop, unchanged
+    >>> rec.trace, rec.save("out/trace.json")
+    """
+    from training.loop_recorder import recording as _recording
+    return _recording(model, optimizer, **kwargs)
 
 
 def record(cfg: TrainConfig | None = None, data: Dataset | DataSpec | str | None = None, *,

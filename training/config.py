@@ -10,8 +10,12 @@ from dataclasses import asdict, dataclass, fields
 from training.batches import batches_per_epoch
 from training.data import DataSpec
 from training.errors import InputError, shown
+<<<<<<< HEAD
 from training.landscape import PLANE_KINDS
 from training.models import ACTIVATIONS, FAMILY_SETTINGS, MAX_DEGREE, MAX_HIDDEN, MODELS, Model, model_of
+=======
+from training.models import ACTIVATIONS, FAMILY_SETTINGS, KINDS, MAX_DEGREE, MAX_HIDDEN, Model, model_of
+>>>>>>> ownloop
 from training.models import NAMES as MODEL_NAMES
 from training.optimizers import NAMES as OPTIMIZERS
 from training.optimizers import OPTIMIZERS as _SPECS
@@ -182,7 +186,7 @@ class TrainConfig:
 
     def _check_model(self) -> None:
         """The model is known, and only its own settings are given."""
-        if self.model not in MODELS:
+        if self.model not in KINDS:  # (module: a recording of a user's loop; the recorder refuses it)
             raise InputError(f"unknown model {shown(self.model)}; accepted: {', '.join(MODEL_NAMES)}")
         for key, family in FAMILY_SETTINGS.items():
             if getattr(self, key) is not None and self.model != family:

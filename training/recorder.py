@@ -22,6 +22,7 @@ from training.batches import batches_of_epoch, batches_per_epoch  # (batches_of_
 from training.config import TrainConfig
 from training.data import Dataset, load_data
 from training.errors import InputError
+from training.models import MODULE_KIND
 from training.optimizers import has_velocity, make_optimizer, velocity_of
 from training.ragged import Ragged
 from training.trace import Trace, TraceStatus
@@ -53,6 +54,8 @@ def record(cfg: TrainConfig | None = None, data: Dataset | None = None, *,
         diverged first) has none. The other numbers are the same whichever steps these are.
     """
     cfg = cfg or TrainConfig()
+    if cfg.model == MODULE_KIND:
+        cfg.model_spec.module()  # refused: a recorded module is not trained from settings
     data = data if data is not None else load_data(cfg.data, base_dir)
     cfg.validate(len(data))
     n = len(data)

@@ -229,7 +229,7 @@ class Trace:
             if col in self.steps:
                 value = self.steps[col]  # a 2-D parameter column: its rows end to end
                 arrays[f"steps.{col}"] = value.values if isinstance(value, Ragged) else np.reshape(value, -1)
-        layout = _binary_layout(self.has_velocity, schema)
+        layout = _binary_layout(self.has_velocity, schema, "lr" in self.steps)
         tracebin.write_binary(f, header, [(name, np.asarray(arrays[name])) for name, _, _ in layout])
 
     _write_binary = write_binary  # its old name, kept for code written against it
@@ -278,8 +278,9 @@ def _parse(read, name: str) -> Any:
                                  "y": lambda: tracevalidate.data_column("data.y")})
 
 
-def _binary_layout(has_velocity: bool, schema: Any = SCHEMA_VERSION) -> list:
-    return tracebin._layout(step_columns(PARAMS_SCHEMA if schema == PARAMS_SCHEMA else SCHEMA_VERSION, has_velocity),
+def _binary_layout(has_velocity: bool, schema: Any = SCHEMA_VERSION, has_lr: bool = False) -> list:
+    return tracebin._layout(step_columns(PARAMS_SCHEMA if schema == PARAMS_SCHEMA else SCHEMA_VERSION, has_velocity,
+                                         has_lr),
                             STEP_RAGGED_COLUMNS)
 
 

@@ -87,7 +87,7 @@ def write_binary(f, header: dict, columns: list[tuple[str, np.ndarray]]) -> None
             f.write(memoryview(data[i:i + step]).cast("B"))
 
 
-def read_binary(f, name: str, size: int, layout_of: Callable[[bool, Any], list], limits: dict[str, int]) -> dict:
+def read_binary(f, name: str, size: int, layout_of: Callable[..., list], limits: dict[str, int]) -> dict:
     """Read a binary trace from ``f`` (positioned after the magic) into a document for
     ``Trace.from_dict``: the header's sections, and ``data`` and ``steps`` as numpy arrays
     (``steps.lengths`` included). ``size`` is the file's size; ``limits`` bounds the
@@ -129,7 +129,8 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool, Any], list],
                                                 for c in columns):
         raise bad('"columns" must list objects with a name, a dtype and a length')
     names = [c["name"] for c in columns]
-    layout = layout_of(any(n in ("steps.velocity_a", "steps.velocity") for n in names), header["schema_version"])
+    layout = layout_of(any(n in ("steps.velocity_a", "steps.velocity") for n in names), header["schema_version"],
+                       "steps.lr" in names)
     if names != [n for n, _, _ in layout]:
         raise bad("the columns are not the ones a trace holds, in their order: "
                   + ", ".join(n for n, _, _ in layout))

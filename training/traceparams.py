@@ -16,7 +16,7 @@ import numpy as np
 
 from training.config import MAX_PARAM_VALUES, MAX_STEPS, TrainConfig, max_steps
 from training.errors import InputError, shown
-from training.models import MAX_PARAMS
+from training.models import MAX_MODULE_PARAMS, MAX_PARAMS, MODULE_KIND
 from training.numbers import finite_float32, within_float32
 from training.ragged import Ragged
 from training.tracecolumns import Column, Rows
@@ -33,11 +33,14 @@ def param_column() -> Rows:
                 MAX_PARAM_VALUES, f"a parameter column holds more than {MAX_PARAM_VALUES:,} numbers")
 
 
-def check_param_names(value: Any, bad: Bad) -> tuple[str, ...]:
-    """``param_names``: a list of 1 to MAX_PARAMS distinct non-empty strings."""
+def check_param_names(value: Any, bad: Bad, module: bool = False) -> tuple[str, ...]:
+    """``param_names``: a list of 1 to MAX_PARAMS distinct non-empty strings (a user's own
+    module, ``module``: up to MAX_MODULE_PARAMS)."""
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
         raise bad("param_names must be a non-empty list of parameter names (text), as schema 2 needs")
-    if len(value) > MAX_PARAMS:
+    if len(value) > (MAX_MODULE_PARAMS if module else MAX_PARAMS):
+        if module:
+            raise bad(f"param_names lists {len(value):,} parameters; a recorded module has at most {MAX_MODULE_PARAMS:,}")
         raise bad(f"param_names lists {len(value):,} parameters; the largest model has {MAX_PARAMS}")
     if len(set(value)) != len(value):
         dup = next(v for i, v in enumerate(value) if v in value[:i])
@@ -88,6 +91,8 @@ def check_model(settings: TrainConfig, names: tuple[str, ...], bad: Bad) -> None
     if settings.model == "line":
         raise bad('a schema-2 trace needs "config.model" naming its model (the line writes schema 1)')
     model = settings.model_spec
+    if model.kind == MODULE_KIND:  # a user's own module: its names are its own
+        return
     if model.param_names != names:
         want = model.param_names
         shown_want = ", ".join(want) if len(want) <= 6 else f"{', '.join(want[:4])}, ... {want[-1]}"

@@ -18,7 +18,7 @@ from training.data import MAX_POINTS
 
 __all__ = ["SCHEMA_VERSION", "PARAMS_SCHEMA", "SCHEMAS", "STEP2_FLOAT_COLUMNS", "PARAM_COLUMNS",
            "PARAM_OPTIONAL_COLUMNS", "ALL_STEP_COLUMNS", "step_columns", "STEP_INT_COLUMNS", "STEP_FLOAT_COLUMNS", "STEP_OPTIONAL_COLUMNS",
-           "STEP_RAGGED_COLUMNS", "STEP_COLUMNS", "MAX_TRACE_BYTES", "MAX_NESTING", "TraceStatus"]
+           "STEP_RAGGED_COLUMNS", "STEP_COLUMNS", "LR_COLUMN", "MAX_TRACE_BYTES", "MAX_NESTING", "TraceStatus"]
 
 SCHEMA_VERSION = 1   # the line's trace, as before models existed
 PARAMS_SCHEMA = 2    # every other model's: a vector of named parameters
@@ -44,17 +44,21 @@ STEP_COLUMNS = (*STEP_INT_COLUMNS, *STEP_FLOAT_COLUMNS, *STEP_OPTIONAL_COLUMNS, 
 STEP2_FLOAT_COLUMNS = ("loss", "full_loss")
 PARAM_COLUMNS = ("params", "grads", "updates")
 PARAM_OPTIONAL_COLUMNS = ("velocity",)
+# Either schema, optional: each step's learning rate as the optimizer held it when it stepped
+# (a trace recorded from a user's own loop, training.loop_recorder: a scheduler shows here).
+LR_COLUMN = "lr"
 # Every column name either schema uses: the readers make a column object for each they meet.
-ALL_STEP_COLUMNS = (*STEP_COLUMNS, *PARAM_COLUMNS, *PARAM_OPTIONAL_COLUMNS)
+ALL_STEP_COLUMNS = (*STEP_COLUMNS, *PARAM_COLUMNS, *PARAM_OPTIONAL_COLUMNS, LR_COLUMN)
 
 
-def step_columns(schema: int, has_velocity: bool) -> list[str]:
+def step_columns(schema: int, has_velocity: bool, has_lr: bool = False) -> list[str]:
     """The step columns a trace of this schema holds, in the order its files write them."""
+    lr = [LR_COLUMN] if has_lr else []
     if schema == PARAMS_SCHEMA:
         optional = PARAM_OPTIONAL_COLUMNS if has_velocity else ()
-        return [*STEP_INT_COLUMNS, *STEP2_FLOAT_COLUMNS, *PARAM_COLUMNS, *optional, *STEP_RAGGED_COLUMNS]
+        return [*STEP_INT_COLUMNS, *STEP2_FLOAT_COLUMNS, *PARAM_COLUMNS, *optional, *lr, *STEP_RAGGED_COLUMNS]
     optional = STEP_OPTIONAL_COLUMNS if has_velocity else ()
-    return [*STEP_INT_COLUMNS, *STEP_FLOAT_COLUMNS, *optional, *STEP_RAGGED_COLUMNS]
+    return [*STEP_INT_COLUMNS, *STEP_FLOAT_COLUMNS, *optional, *lr, *STEP_RAGGED_COLUMNS]
 
 
 # The largest trace.json the recorder can write: at most MAX_STEPS steps of 14 numbers (schema
@@ -68,7 +72,9 @@ MAX_NESTING = 32  # lists/objects inside "config" and "versions"
 
 @dataclass(frozen=True)
 class TraceStatus:
-    """``completed``, or ``diverged`` at step ``step`` (that step was not recorded)."""
+    """``completed``; ``diverged`` at step ``step`` (that step was not recorded); or ``stopped``
+    after ``step`` steps (a recording of a user's loop that ended early: an exception in the
+    block, or the step cap; ``reason`` says which)."""
 
     state: str = "completed"
     step: int | None = None
@@ -78,7 +84,11 @@ class TraceStatus:
     def diverged(self) -> bool:
         return self.state == "diverged"
 
+    @property
+    def stopped(self) -> bool:
+        return self.state == "stopped"
+
     def to_dict(self) -> dict:
-        if not self.diverged:
+        if self.state == "completed":
             return {"state": "completed"}
-        return {"state": "diverged", "step": self.step, "reason": self.reason}
+        return {"state": self.state, "step": self.step, "reason": self.reason}

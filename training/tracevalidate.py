@@ -19,6 +19,7 @@ from training.config import MAX_SAMPLES, MAX_STEPS, TrainConfig
 from training.data import MAX_POINTS
 from training.errors import InputError, shown
 from training.landscape_io import landscape_from_dict
+from training.models import MODULE_KIND
 from training.numbers import finite_float32
 from training.ragged import Ragged
 from training.recorded import settings_from_config
@@ -26,7 +27,7 @@ from training.tracebin import MAX_HEADER_BYTES
 from training.tracecolumns import Column, Floats, Ints, Rows
 from training.tracegraphs import check_graphs
 from training.traceparams import check_final, check_model, check_param_names, param_column, param_columns
-from training.traceschema import (MAX_NESTING, PARAM_COLUMNS, PARAM_OPTIONAL_COLUMNS, PARAMS_SCHEMA, SCHEMA_VERSION,
+from training.traceschema import (LR_COLUMN, MAX_NESTING, PARAM_COLUMNS, PARAM_OPTIONAL_COLUMNS, PARAMS_SCHEMA, SCHEMA_VERSION,
                                   SCHEMAS, STEP2_FLOAT_COLUMNS, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS,
                                   STEP_OPTIONAL_COLUMNS, STEP_RAGGED_COLUMNS, TraceStatus)
 
@@ -50,7 +51,7 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
     for key in ("config", "data", "steps", "final", "status"):
         if not isinstance(doc.get(key), dict):
             raise bad(f'missing or malformed section "{key}"')
-    names = check_param_names(doc.get("param_names"), bad) if version == PARAMS_SCHEMA else ()
+    names = check_param_names(doc.get("param_names"), bad, _is_module(doc["config"])) if version == PARAMS_SCHEMA else ()
     x = _float_array(doc["data"].get("x"), "data.x", bad)
     y = _float_array(doc["data"].get("y"), "data.y", bad)
     if len(x) != len(y) or len(x) < 2:
@@ -88,6 +89,12 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
     return dict(config=doc["config"], versions=versions,
                 x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status, settings=settings,
                 graphs=graphs)
+
+
+def _is_module(config: dict) -> bool:
+    """A recording of a user's own module (training.loop_recorder): its names are its own."""
+    model = config.get("model")
+    return isinstance(model, dict) and model.get("kind") == MODULE_KIND
 
 
 def _landscape(doc: dict, settings: TrainConfig, names: tuple, n_steps: int, final_params, bad: Bad):
@@ -138,6 +145,8 @@ def _steps(raw_steps: dict, n_points: int, bad: Bad, n_params: int = 0) -> dict[
         steps[col] = _float_array(raw_steps[col], f"steps.{col}", bad)
     if n_params:
         steps.update(param_columns(raw_steps, n_params, bad))
+    if LR_COLUMN in raw_steps:  # a recording of a user's loop: each step's learning rate
+        steps[LR_COLUMN] = _float_array(raw_steps[LR_COLUMN], f"steps.{LR_COLUMN}", bad)
     for col in STEP_RAGGED_COLUMNS:
         steps[col] = _ragged(raw_steps.get(col), f"steps.{col}", bad)
     lengths = {col: len(v) for col, v in steps.items()}
@@ -165,14 +174,14 @@ def _status(st: dict, n: int, bad: Bad) -> TraceStatus:
     state = st.get("state")
     if state == "completed":
         status = TraceStatus()
-    elif state == "diverged":
+    elif state in ("diverged", "stopped"):
         k = st.get("step")
         if not isinstance(k, int) or isinstance(k, bool) or k != n:
-            raise bad(f"a diverged trace must name the step it stopped at ({n}), got {shown(k)}")
-        status = TraceStatus("diverged", k, str(st.get("reason", "")))
+            raise bad(f"a {state} trace must name the step it stopped at ({n}), got {shown(k)}")
+        status = TraceStatus(state, k, str(st.get("reason", "")))
     else:
-        raise bad(f"status must be completed or diverged, got {shown(state)}")
-    if n == 0 and not status.diverged:
+        raise bad(f"status must be completed, diverged or stopped, got {shown(state)}")
+    if n == 0 and status.state == "completed":
         raise bad("a completed trace must hold at least one step")
     return status
 

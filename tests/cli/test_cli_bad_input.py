@@ -414,7 +414,7 @@ TRACE_CASES = {
     "x-is-dict": (_set("data", "x", {"0": 1}), ["data.x"]),
     "x-huge-int": (_set_item("data", "x", 0, 10 ** 400), ["data.x"]),
     "final-string": (_set("final", "a", "0.5"), ["final"]),
-    "status-unknown": (_set("status", "state", "exploded"), ["status", "completed or diverged"]),
+    "status-unknown": (_set("status", "state", "exploded"), ["status", "completed, diverged or stopped"]),
     "diverged-wrong-step": (_edit(lambda d: d.update(status={"state": "diverged", "step": 999})), ["diverged"]),
     "index-outside": (_edit(lambda d: d["steps"]["indices"][0].__setitem__(0, 99)), ["outside the data"]),
     "index-negative": (_edit(lambda d: d["steps"]["indices"][0].__setitem__(0, -1)), ["outside the data"]),

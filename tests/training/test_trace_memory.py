@@ -441,7 +441,7 @@ BAD_BINARIES = {
     "nan-in-loss": (_poke("steps.loss", float("nan")), ["steps.loss", "finite"]),
     "index-outside": (_poke("steps.indices", 99), ["outside the data"]),
     "negative-batch-length": (_poke("steps.lengths", -1), ["one list of numbers per step"]),
-    "bad-status": (_edit_header(lambda h: h.update(status={"state": "running"})), ["completed or diverged"]),
+    "bad-status": (_edit_header(lambda h: h.update(status={"state": "running"})), ["completed, diverged or stopped"]),
 }
 
 

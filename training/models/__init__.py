@@ -16,11 +16,12 @@ from typing import Any, Callable
 from training.models.base import Model, flatten_names
 from training.models.line import Line
 from training.models.logistic import Logistic
+from training.models.module import MAX_MODULE_PARAMS, MODULE_KIND, Module
 from training.models.mlp import ACTIVATIONS, DEFAULT_ACTIVATION, DEFAULT_HIDDEN, MLP
 from training.models.poly import DEFAULT_DEGREE, MAX_DEGREE, Poly
 
 __all__ = ["MODELS", "NAMES", "Model", "Line", "Poly", "Logistic", "MLP", "ACTIVATIONS", "MAX_DEGREE",
-           "MAX_HIDDEN", "MAX_PARAMS", "FAMILY_SETTINGS", "model_of", "model_from_dict", "flatten_names"]
+           "MAX_HIDDEN", "MAX_PARAMS", "MODULE_KIND", "MAX_MODULE_PARAMS", "Module", "KINDS", "FAMILY_SETTINGS", "model_of", "model_from_dict", "flatten_names"]
 
 MODELS: dict[str, type[Model]] = {m.kind: m for m in (Line, Poly, Logistic, MLP)}
 NAMES: tuple[str, ...] = tuple(MODELS)
@@ -29,12 +30,15 @@ FAMILY_SETTINGS: dict[str, str] = {s: m.kind for m in MODELS.values() for s in m
 _DEFAULTS = {"degree": DEFAULT_DEGREE, "hidden": DEFAULT_HIDDEN, "activation": DEFAULT_ACTIVATION}
 MAX_HIDDEN = 64
 MAX_PARAMS = 3 * MAX_HIDDEN + 1  # the largest model: the MLP at 64 hidden units
+# Every kind a trace's config.model may name: the families above, and a user's own module
+# recorded from their loop (training.recording; not one of --model's choices).
+KINDS: dict[str, type[Model]] = {**MODELS, MODULE_KIND: Module}
 
 
 def model_of(settings: Any) -> Model:
     """The model a TrainConfig names (``model``, ``degree``, ``hidden``, ``activation``), its
     family settings at their defaults when not given. Validated settings name a known family."""
-    cls = MODELS[settings.model]
+    cls = KINDS[settings.model]
     kwargs = {}
     for key in cls.settings:
         value = getattr(settings, key, None)
@@ -48,9 +52,9 @@ def model_from_dict(d: Any, bad: Callable[[str], Exception]) -> dict:
     if not isinstance(d, dict):
         raise bad(f"config.model must be an object with a kind, got {type(d).__name__}")
     kind = d.get("kind")
-    if kind not in MODELS:
-        raise bad(f"config.model.kind must be one of {', '.join(NAMES)}, got {kind!r:.40}")
-    cls = MODELS[kind]
+    if kind not in KINDS:
+        raise bad(f"config.model.kind must be one of {', '.join(KINDS)}, got {kind!r:.40}")
+    cls = KINDS[kind]
     unknown = sorted(set(d) - {"kind", *cls.settings})
     if unknown:
         raise bad(f"config.model: {', '.join(map(str, unknown))} does not apply to {kind}")
