@@ -10,12 +10,8 @@ from dataclasses import asdict, dataclass, fields
 from training.batches import batches_per_epoch
 from training.data import DataSpec
 from training.errors import InputError, shown
-<<<<<<< HEAD
 from training.landscape import PLANE_KINDS
-from training.models import ACTIVATIONS, FAMILY_SETTINGS, MAX_DEGREE, MAX_HIDDEN, MODELS, Model, model_of
-=======
 from training.models import ACTIVATIONS, FAMILY_SETTINGS, KINDS, MAX_DEGREE, MAX_HIDDEN, Model, model_of
->>>>>>> ownloop
 from training.models import NAMES as MODEL_NAMES
 from training.optimizers import NAMES as OPTIMIZERS
 from training.optimizers import OPTIMIZERS as _SPECS

@@ -48,14 +48,9 @@ def document_parts(*, config: dict, versions: dict, status: dict, final: dict,
     as dicts; ``steps`` holds every column a trace has (the optional ones when the run has
     them; a schema-2 parameter column is a 2-D array, written as one list a step);
     ``graphs`` (:mod:`training.tracegraphs`) follows them when there are any. Schema 2 writes
-<<<<<<< HEAD
     ``param_names`` before ``final``; ``landscape`` (a model of P > 2 parameters,
     :func:`training.landscape_io.landscape_to_dict`) comes last, one line per part."""
-    names = step_columns(schema, "velocity_a" in steps or "velocity" in steps)
-=======
-    ``param_names`` before ``final``."""
     names = step_columns(schema, "velocity_a" in steps or "velocity" in steps, "lr" in steps)
->>>>>>> ownloop
     config_text = json.dumps(plain(config), indent=2, sort_keys=True, allow_nan=False)
     versions_text = json.dumps(versions, sort_keys=True)
     names_line = f'  "param_names": {json.dumps(list(param_names), ensure_ascii=False)},\n' \
