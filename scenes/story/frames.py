@@ -45,8 +45,10 @@ class FrameState:
     show_loss: bool = False     # the batch loss value is revealed
     show_grad: bool = False     # the gradient values are revealed
     show_update: bool = False   # the update values are revealed
-    params: np.ndarray | None = None        # the model's parameters drawn (the curve), P values
-    ghost_params: np.ndarray | None = None  # the previous curve's, drawn faint
+    # The model's parameters drawn (the curve), P values, and the previous curve's (drawn
+    # faint); tuples, so that two states compare by value.
+    params: tuple[float, ...] | None = None
+    ghost_params: tuple[float, ...] | None = None
 
     # The line's names for the plane's point: its plane is (a, b).
     a = property(lambda self: self.u)
@@ -112,7 +114,7 @@ def apply_reveal(story: StoryLike, k: int, beat: int, t: float, r: Reveal) -> Fr
     if s.n == 0:
         u, v = s.final_uv
         p = s.trace.final_params
-        return FrameState(step=0, beat=beat, t=t, u=u, v=v, path_tip=(u, v), params=p)
+        return FrameState(step=0, beat=beat, t=t, u=u, v=v, path_tip=(u, v), params=_values(p))
     k = 0 if r.start else int(min(max(k, 0), s.n - 1))
     uk, vk = float(s.u[k]), float(s.v[k])
     if r.line == "before":
@@ -137,7 +139,11 @@ def apply_reveal(story: StoryLike, k: int, beat: int, t: float, r: Reveal) -> Fr
                       loss_n=s.n if r.loss is None else k + r.loss,
                       batch=r.batch, pred_alpha=r.pred_alpha, residual_frac=r.residual_frac,
                       arrow_frac=r.arrow_frac, show_loss=r.show_loss, show_grad=r.show_grad,
-                      show_update=r.show_update, params=p, ghost_params=gp)
+                      show_update=r.show_update, params=_values(p), ghost_params=_values(gp))
+
+
+def _values(p: np.ndarray | None) -> tuple[float, ...] | None:
+    return None if p is None else tuple(np.asarray(p, dtype=np.float64).tolist())
 
 
 def frame_state(story: StoryLike, k: int, beat: int, t: float) -> FrameState:
