@@ -1,21 +1,35 @@
-"""Which models the views can draw yet: the line's. Every other model (training.models) records
-(``--record-only`` writes its schema-2 trace.json) and is refused, in one line, by anything that
-would draw it: the pipeline and a comparison before they record, and every Story (the backends,
-the page, the race, the API) whatever built it.
-
-The drawing round of issue 23 removes this module and its three calls: scenes/pipeline.py
-(render_job), scenes/compare/run.py (prepare) and scenes/story/story.py (Story.__init__).
+"""Which backends draw which models. matplotlib draws every model (training.models); the
+other backends (Manim, the player page and its presenter mode, the pptx deck, the race of a
+comparison) draw the line only, for now, and refuse any other model in one line that names
+matplotlib, before anything is recorded or written: the pipeline (render_job) and a
+comparison (scenes/compare/run.py prepare) ask here first.
 """
 from __future__ import annotations
 
 from training.errors import InputError
 
-__all__ = ["DRAWN_MODELS", "check_drawable"]
+__all__ = ["LINE_ONLY_FORMATS", "check_drawable", "check_render_drawable"]
 
-DRAWN_MODELS = ("line",)
+LINE_ONLY_FORMATS = ("html", "slides", "pptx")  # drawn from the story by the page and the deck
+MPL_FORMATS = "mp4, webm, gif, png, svg, pdf, frames"
 
 
-def check_drawable(model: str) -> None:
-    """Refuse, in one line, to draw a run of ``model`` (a TrainConfig's ``model``)."""
-    if model not in DRAWN_MODELS:
-        raise InputError(f"--model {model} draws in a later version; use --record-only to record it")
+def check_drawable(model: str, where: str = "a comparison's race") -> None:
+    """Refuse, in one line, to draw a run of ``model`` (a TrainConfig's ``model``) with
+    ``where``, which draws the line only."""
+    if model != "line":
+        raise InputError(f"--model {model}: {where} draws the line model only; matplotlib draws every "
+                         f"model (--backend matplotlib, --format {MPL_FORMATS})")
+
+
+def check_render_drawable(model: str, render) -> None:
+    """One run's render settings (``Job.render``): its backend and its formats."""
+    if model == "line":
+        return
+    if render.backend != "matplotlib":
+        check_drawable(model, f"the {render.backend.capitalize()} backend")
+    page = [f for f in render.formats if f in LINE_ONLY_FORMATS]
+    if page:
+        check_drawable(model, f"--format {', '.join(page)}")
+    if render.explore:
+        check_drawable(model, "--explore")

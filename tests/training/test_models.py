@@ -199,13 +199,14 @@ def test_poly_example_sgd_crawls_where_momentum_does_not():
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["--model", "poly", "--format", "png"], "--model poly draws in a later version; use --record-only"),
+    (["--model", "poly", "--format", "html"], "--model poly: --format html draws the line model only; matplotlib draws"),
+    (["--model", "logistic", "--backend", "manim"], "--model logistic: the Manim backend draws the line model only"),
     (["--model", "poly", "--degree", "20", "--record-only"], "degree must be a whole number from 1 to 8"),
     (["--model", "mlp", "--hidden", "1000000", "--record-only"], "from 2 to 64"),
     (["--model", "logistic", "--record-only"], "needs labels y of 0 or 1"),
     (["--model", "poly", "--init-b", "0", "--record-only"], "--init-b: the line's start"),
     (["--hidden", "4", "--record-only"], "--hidden applies to --model mlp only"),
-    (["--model", "mlp", "--compare", "optimizer=sgd,adam"], "--model mlp draws in a later version"),
+    (["--model", "mlp", "--compare", "optimizer=sgd,adam"], "--model mlp: a comparison's race draws the line model only"),
 ])
 def test_the_command_line_refuses_in_one_line_and_writes_nothing(capsys, tmp_path, argv, words):
     out = tmp_path / "out"
@@ -224,6 +225,7 @@ def test_record_only_writes_a_schema_2_trace(capsys, tmp_path):
     doc = json.loads((out / "trace.json").read_text())
     assert doc["schema_version"] == 2 and doc["config"]["model"] == {"kind": "mlp", "hidden": 3, "activation": "tanh"}
     assert doc["param_names"] == list(MLP(3).param_names) and len(doc["steps"]["params"][0]) == 10
-    # Re-rendered with --trace: refused in one line, nothing written; --record-only copies it.
-    code, _, err = run_main(capsys, "--trace", str(out / "trace.json"), "--out", str(tmp_path / "again"))
-    assert code == 2 and "--model mlp draws in a later version" in err and not (tmp_path / "again").exists()
+    # Re-rendered with --trace as a deck: refused in one line, nothing written (matplotlib draws it).
+    code, _, err = run_main(capsys, "--trace", str(out / "trace.json"), "--format", "pptx",
+                            "--out", str(tmp_path / "again"))
+    assert code == 2 and "--format pptx draws the line model only" in err and not (tmp_path / "again").exists()
