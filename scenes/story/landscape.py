@@ -57,8 +57,11 @@ class Landscape:
 
 
 def landscape(trace: Trace, n: int = land.DEFAULT_N) -> Landscape:
-    """The landscape of a trace of any model: the PCA plane of its path through its final
-    parameters, the loss on an n×n grid covering the projected path."""
+    """The landscape of a trace of any model. Its plane and grid are the ones recorded with the
+    trace (``trace.landscape``, :mod:`training.landscape_trace`: the plane the run asked for,
+    ``--plane pca|random``), else, for a trace written without one, the PCA plane of its path
+    through its final parameters and the loss on an n×n grid covering the projected path. The
+    path's projection and faithfulness are cheap and computed here for every step."""
     model, x, y = trace.model, trace.x, trace.y
     path = np.vstack([trace.params, trace.final_params[None, :]]) if trace.n_steps else trace.final_params[None, :]
 
@@ -67,10 +70,12 @@ def landscape(trace: Trace, n: int = land.DEFAULT_N) -> Landscape:
             out = model.loss(p, x, y)
         return np.nan_to_num(out, nan=HUGE, posinf=HUGE)
 
-    plane = land.pca_plane(path)
+    stored = getattr(trace, "landscape", None)
+    plane = stored.plane if stored is not None else land.pca_plane(path)
     proj = land.project(plane, path)
-    grid = land.loss_grid(plane, loss_fn, n=n, cover=proj)
+    grid = stored.grid if stored is not None else land.loss_grid(plane, loss_fn, n=n, cover=proj)
     faith = land.path_faithfulness(plane, path, loss_fn=loss_fn)
-    label = plane.label() + (f" ({plane.note})" if plane.note else "")
+    label = stored.label if stored is not None else plane.label()
+    label += f" ({plane.note})" if plane.note and plane.note not in label else ""
     return Landscape(label, plane.basis, proj.alpha, proj.beta, proj.distance, faith.path_loss,
                      faith.surface_loss, faith.relative, faith.captured, grid.alpha, grid.beta, grid.loss)
