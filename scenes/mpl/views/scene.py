@@ -12,7 +12,7 @@ from matplotlib.transforms import Bbox
 
 from scenes.mpl.views.cells import arrangement, view_cells
 from scenes.mpl.views.fit import FitView
-from scenes.mpl.views.graph import GraphView
+from scenes.mpl.views.graph import GraphView, wanted_height
 from scenes.mpl.views.header import Header
 from scenes.mpl.views.loss import LossView
 from scenes.mpl.views.numbers import NumbersView
@@ -85,7 +85,8 @@ class Scene:
 
     def _cut_cells(self, top: float) -> dict[str, Bbox]:
         """Each view's cell under the header (which ends at ``top`` pixels), and the header's.
-        The numbers panel asks for the height its table and lines take at the cell's width."""
+        The numbers panel asks for the height its table and lines take at the cell's width, the
+        graph for the height its boxes take at the type its width allows."""
         theme, s, dpi = self.theme, self.scale, self.dpi
         want = {}
         title = self.text_size("Numbers of this batch", theme.size("title", 720 * s), bold=True)[1]
@@ -94,6 +95,10 @@ class Scene:
             width = view_cells(self.views_names, self.width, top, self.arrangement, {})["numbers"][2]
             table = NumbersLayout(self).plan(width - 3 * 6 * s, None)
             want["numbers"] = table.height + self._numbers_top + 2 * 6 * s
+        if "graph" in self.views_names and self.story.graph.available:
+            # The graph asks for the height its boxes take at the type its cell's width allows.
+            width = view_cells(self.views_names, self.width, top, self.arrangement, {})["graph"][2]
+            want["graph"] = wanted_height(self, width - 3 * 6 * s, self._numbers_top + 6 * s)
         cells = view_cells(self.views_names, self.width, top, self.arrangement, want)
         boxes = {v: Bbox.from_bounds(*c) for v, c in cells.items()}
         boxes["header"] = Bbox.from_extents(0, top, self.width, self.height)
