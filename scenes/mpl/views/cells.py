@@ -74,7 +74,9 @@ def _graph_band(views: tuple[str, ...], W: float, top: float, want: dict[str, fl
     rest = tuple(v for v in views if v != "graph")
     h = min(want.get("graph", top), top * GRAPH_SHARE) if len(rest) > 1 else top * 0.5
     cells: dict[str, Cell] = {"graph": (0, 0, W, h)}
-    widths = {v: (1.2 if v in ("fit", "params") else 1.0) for v in rest}
+    # The parameter panel's title shares its row with the arrows' note, and its legend often
+    # goes under it: the widest cell; the loss curve reads well in the narrowest.
+    widths = {v: {"fit": 1.1, "params": 1.3, "loss": 0.9}.get(v, 1.0) for v in rest}
     x = 0.0
     for v in rest:
         w = W * widths[v] / sum(widths.values())

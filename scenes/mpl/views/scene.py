@@ -8,6 +8,7 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
 from scenes.mpl.views.cells import arrangement, view_cells
@@ -163,9 +164,18 @@ class Scene:
         self._untangle_ticks(ax)
 
     def _untangle_ticks(self, ax) -> None:
-        """Drop a y tick whose label would run into an x tick label (the corner where the
-        axes meet): the limits are fixed, so the ticks can be too."""
+        """Fewer x ticks where their labels would run together (a narrow panel), and drop a
+        y tick whose label would run into an x tick label (the corner where the axes meet):
+        the limits are fixed, so the ticks can be too."""
         r = self.renderer
+        loc = ax.xaxis.get_major_locator()
+        for _ in range(4):
+            labels = sorted((t.label1.get_window_extent(r) for t in ax.xaxis._update_ticks()
+                             if t.label1.get_visible() and t.label1.get_text()), key=lambda e: e.x0)
+            gap = min((b.x0 - a.x1 for a, b in zip(labels, labels[1:])), default=np.inf)
+            if gap >= self.scale * 4 or not isinstance(loc, MaxNLocator) or loc._nbins == "auto" or loc._nbins <= 3:
+                break
+            loc.set_params(nbins=loc._nbins - 1)
         x_boxes = [t.label1.get_window_extent(r) for t in ax.xaxis._update_ticks()
                    if t.label1.get_visible() and t.label1.get_text()]
         ticks = ax.yaxis._update_ticks()
