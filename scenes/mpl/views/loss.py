@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import ScaledTranslation
 
 from scenes.mpl.views.style import ViewBase
 from scenes.story.frames import FrameState
@@ -21,6 +22,7 @@ class LossView(ViewBase):
     """Batch loss per step and full-data loss, with the current step marked. Fixed limits."""
 
     MAX_POINTS = 3000  # longer runs are drawn through a min/max envelope (same look, bounded cost)
+    MIN_ABOVE = 0.75   # the smallest share of the tick size the legend beside the title may take
 
     def __init__(self, scene, ax):
         super().__init__(scene)
@@ -115,8 +117,29 @@ class LossView(ViewBase):
             if width <= room or room <= 0:
                 break
             fs *= room / width * 0.97
+        if fs < self.sz("tick") * self.MIN_ABOVE or width > room:
+            self._legend_below()  # a narrow panel (beside two views, over the graph band)
         self.legend.set_zorder(1)
         self.above = True
+
+    def _legend_below(self) -> None:
+        """No room beside the title: the legend goes under the plot, below the axis label,
+        in one row (smaller, down to MIN_ABOVE, if the cell is narrow); the axes make room."""
+        ax, renderer = self.ax, self.scene.renderer
+        drop = ax.bbox.y0 - min(ax.xaxis.label.get_window_extent(renderer).y0, ax.bbox.y0 - 1) + 2
+        room = self.scene.cells["loss"].width - 2 * self.scene.margin
+        fs = self.sz("tick")
+        for _ in range(3):
+            self.legend.remove()
+            self.legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2, borderaxespad=0.0,
+                                    bbox_transform=ax.transAxes + ScaledTranslation(
+                                        0, -drop / self.scene.dpi, self.scene.fig.dpi_scale_trans),
+                                    fontsize=fs, frameon=False, labelcolor=self.col("text"), handlelength=1.5,
+                                    columnspacing=1.2)
+            width = self.legend.get_window_extent(renderer).width
+            if width <= room or fs <= self.sz("tick") * self.MIN_ABOVE:
+                break
+            fs = max(fs * room / width * 0.97, self.sz("tick") * self.MIN_ABOVE)
 
     def _thin(self, y: np.ndarray, m: int, mean: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """At most about MAX_POINTS vertices: a min/max envelope of each block of steps, or

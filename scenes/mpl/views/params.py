@@ -194,9 +194,23 @@ class ParamView(ViewBase):
                                                                   self.scene.fig.dpi_scale_trans))
         self.legend.remove()
         self.legend = ax.legend(handles, labels, ncols=len(labels), **kw)
-        if self.legend.get_window_extent(renderer).width > self.scene.cells["params"].width:
+        room, ncols = self.scene.cells["params"].width, len(labels)
+        if self.legend.get_window_extent(renderer).width > room:
+            ncols = 2
             self.legend.remove()
             self.legend = ax.legend(handles, labels, ncols=2, **kw)
+        # A narrow cell (beside two other views, over the graph band): two columns in smaller
+        # type, then one column; a legend wider than its cell would squeeze the plot to nothing.
+        fs = kw["fontsize"]
+        while self.legend.get_window_extent(renderer).width > room:
+            if fs > kw["fontsize"] * 0.8:
+                fs = max(fs * room / self.legend.get_window_extent(renderer).width * 0.98, kw["fontsize"] * 0.8)
+            elif ncols > 1:
+                ncols, fs = 1, kw["fontsize"]
+            else:
+                break
+            self.legend.remove()
+            self.legend = ax.legend(handles, labels, ncols=ncols, **{**kw, "fontsize": fs})
         self.legend.set_zorder(5)
         self.below = True
 
