@@ -112,7 +112,7 @@ def test_1000_idle_connections_hold_no_thread_and_are_closed_at_the_limit(many_f
         # Each is closed at the limit, with a 408 (its request had started).
         replies: dict[socket.socket, bytes] = {s: b"" for s in socks}
         closed_at = []
-        while len(closed_at) < len(socks) and time.perf_counter() - opened < limit + 3:
+        while len(closed_at) < len(socks) and time.perf_counter() - opened < limit + 4:
             for key, _ in sel.select(timeout=0.2):
                 chunk = key.fileobj.recv(4096)
                 replies[key.fileobj] += chunk
@@ -123,7 +123,8 @@ def test_1000_idle_connections_hold_no_thread_and_are_closed_at_the_limit(many_f
         for s in socks:
             s.close()
         assert len(closed_at) == 1000, f"{1000 - len(closed_at)} idle connections still open"
-        assert limit - 0.1 < min(closed_at) and max(closed_at) < limit + 2.0, (min(closed_at), max(closed_at))
+        # Each deadline starts at its accept, and a loaded machine accepts the 1,000 over a second or two.
+        assert limit - 0.1 < min(closed_at) and max(closed_at) < limit + 3.0, (min(closed_at), max(closed_at))
         assert all(r.startswith(b"HTTP/1.1 408 ") and b'"error"' in r for r in replies.values())
         assert threading.active_count() < 100
 
