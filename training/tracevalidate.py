@@ -27,7 +27,7 @@ from training.tracebin import MAX_HEADER_BYTES
 from training.tracecolumns import Column, Floats, Ints, Rows
 from training.tracegraphs import check_graphs
 from training.traceparams import check_final, check_model, check_param_names, param_column, param_columns
-from training.traceschema import (LR_COLUMN, MAX_NESTING, PARAM_COLUMNS, PARAM_OPTIONAL_COLUMNS, PARAMS_SCHEMA, SCHEMA_VERSION,
+from training.traceschema import (LR_COLUMN, MAX_NESTING, PARAM_COLUMNS, PARAM_OPTIONAL_COLUMNS, PARAMS_SCHEMA,
                                   SCHEMAS, STEP2_FLOAT_COLUMNS, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS,
                                   STEP_OPTIONAL_COLUMNS, STEP_RAGGED_COLUMNS, TraceStatus)
 
