@@ -49,8 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str], debug: bool) -> int:
     try:
         parser = build_parser()
+        argv, script_args = _split_script_args(argv)
         args = _parse(parser, argv)
-        return _run(vars(args))
+        return _run(vars(args), script_args)
     except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM / SIGHUP (scenes.stopping.Stopped)
         if debug:
             raise
@@ -65,6 +66,10 @@ def _main(argv: list[str], debug: bool) -> int:
         if isinstance(e, InputError):
             _say(f"error: {e}")
             return EXIT_BAD_INPUT
+        from training.errors import ScriptExit
+        if isinstance(e, ScriptExit):  # --run: the user's script chose its exit code
+            _say(f"error: {e}")
+            return e.code
         if isinstance(e, OSError) and e.errno is not None:
             # Name the file the user asked for, not our temporary ".sgd.x1y2.part.mp4".
             from scenes.staging import shown_name
@@ -90,7 +95,15 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
     return parser.parse_args(argv)
 
 
-def _run(args: dict) -> int:
+def _split_script_args(argv: list[str]) -> tuple[list[str], list[str]]:
+    """``--run SCRIPT -- ARGS``: everything after the first ``--`` goes to the script."""
+    if "--" in argv and any(a == "--run" or a.startswith("--run=") for a in argv[:argv.index("--")]):
+        i = argv.index("--")
+        return argv[:i], argv[i + 1:]
+    return argv, []
+
+
+def _run(args: dict, script_args: list[str] | None = None) -> int:
     """Route the flags: the server, a comparison, or one run through the pipeline."""
     from scenes.job import build_job, layers, load_config_file
     from scenes.progress import ProgressBars
@@ -104,6 +117,14 @@ def _run(args: dict) -> int:
     record_only = args.pop("record_only", False)
     no_cache = args.pop("no_cache", False)
     trace_files = args.pop("trace", None) or []
+    run_flags = {k: args.pop(k) for k in ("run", "run_model", "run_optimizer") if k in args}
+    if run_flags:
+        from scenes.run_script import run_flags_trace
+        trace_files, cleanup = run_flags_trace(run_flags, script_args or [], args, trace_files)
+        try:
+            return _run(args | {"trace": trace_files} if trace_files else args)
+        finally:
+            cleanup()
     compare_flags = args.pop("compare", None) or []
     sweep = {k: args.pop(k) for k in ("each", "jobs", "scheduler", "yes") if k in args}
     config_file = args.pop("config", None)

@@ -3,7 +3,7 @@ layout check looks at (the end of every beat, the fast-forward, the final frame)
 to look at. Problems the check finds are outlined in red on the thumbnail and listed under it.
 
     .venv/bin/python benchmarks/contact_sheets.py OUT_DIR [--subset] [--run NAME] [--size WxH]
-        [--theme light|dark] [--manim] [--workers 2]
+        [--theme light|dark] [--manim] [--workers 2] [--views fit,graph,loss,params]
 
 Writes OUT_DIR/<run>_<size>_<theme>.png (matplotlib) and OUT_DIR/manim_<scene>_<run>_<theme>.png
 (with --manim), and OUT_DIR/problems.txt.
@@ -115,11 +115,13 @@ def main(argv=None) -> int:
     ap.add_argument("--manim", action="store_true", help="also (or with --no-mpl, only) the Manim scenes")
     ap.add_argument("--no-mpl", action="store_true")
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--views", default="", help="matplotlib: these views (with graph: 3 steps' graphs recorded)")
     args = ap.parse_args(argv)
+    views = tuple(v for v in args.views.split(",") if v)
     jobs = []
     if not args.no_mpl:
-        cases = covering() if args.subset else full_matrix()
-        sizes = {tuple(int(v) for v in s.split("x")) for s in args.size} if args.size else set(SIZES)
+        sizes = [tuple(int(v) for v in s.split("x")) for s in args.size] if args.size else SIZES
+        cases = covering(views) if args.subset else full_matrix(views, sizes)
         cases = [c for c in cases if c.size in sizes and (not args.run or c.run in args.run)
                  and (not args.theme or c.theme == args.theme)]
         jobs += [("mpl", c, str(args.out_dir)) for c in cases]

@@ -12,6 +12,11 @@ so its matrix is the walkthrough of every run in both themes, and the fit, loss 
 parameter scenes of every run in one theme, the themes taking turns: 60 scenes.
 
     .venv/bin/python benchmarks/layout_matrix.py [--backend mpl|manim|both] [--subset] [--workers 2]
+        [--views fit,graph,loss,params]
+
+prints every problem found and the time taken; exits 1 if there is any problem. ``--views``
+checks the matplotlib matrix with other views than the default ones; with ``graph`` among
+them every run is recorded with its first three steps' autograd graphs (``graph_steps=(1, 2, 3)``).
 
 prints every problem found and the time taken; exits 1 if there is any problem.
 """
@@ -62,45 +67,54 @@ RUNS: dict[str, TrainConfig] = {
 }
 
 
+GRAPH_STEPS = (1, 2, 3)  # the steps (counted from 1) whose graphs a run with the graph view records
+
+
 @dataclass(frozen=True)
 class Case:
     run: str
     size: tuple[int, int]
     theme: str
+    views: tuple[str, ...] = ()  # () = the default views
 
     @property
     def label(self) -> str:
-        return f"{self.run} {self.size[0]}x{self.size[1]} {self.theme}"
+        return f"{self.run} {self.size[0]}x{self.size[1]} {self.theme}" + (
+            f" [{','.join(self.views)}]" if self.views else "")
 
     @property
     def slug(self) -> str:
-        return f"{self.run}_{self.size[0]}x{self.size[1]}_{self.theme}"
+        return f"{self.run}_{self.size[0]}x{self.size[1]}_{self.theme}" + (
+            f"_{'-'.join(self.views)}" if self.views else "")
 
 
-def full_matrix() -> list[Case]:
-    return [Case(r, size, th) for r in RUNS for size in SIZES for th in THEMES]
+def full_matrix(views: tuple[str, ...] = (), sizes=SIZES) -> list[Case]:
+    return [Case(r, size, th, views) for r in RUNS for size in sizes for th in THEMES]
 
 
-def covering() -> list[Case]:
+def covering(views: tuple[str, ...] = ()) -> list[Case]:
     """Every size x theme pair and every run, in len(RUNS) cases (runs walk the pairs)."""
     pairs = [(size, th) for size in SIZES for th in THEMES]
-    return [Case(r, *pairs[i % len(pairs)]) for i, r in enumerate(RUNS)]
+    return [Case(r, *pairs[i % len(pairs)], views) for i, r in enumerate(RUNS)]
 
 
 @lru_cache(maxsize=None)
-def trace_of(run: str):
-    """The recorded trace of a run (recorded once per process: torch, a second at most)."""
+def trace_of(run: str, graphs: bool = False):
+    """The recorded trace of a run (recorded once per process: torch, a second at most);
+    with ``graphs``, with the autograd graphs of its steps GRAPH_STEPS (the graph view's)."""
+    import dataclasses
+
     from training.recorder import record
 
-    return record(RUNS[run])
+    return record(dataclasses.replace(RUNS[run], graph_steps=GRAPH_STEPS) if graphs else RUNS[run])
 
 
 def check_case(case: Case, on_frame=None) -> list:
     """The layout problems of one case (matplotlib), every checked frame."""
     from scenes.mpl.layout_check import check_frames
 
-    return check_frames(trace_of(case.run), case.size, case.theme, on_frame=on_frame,
-                        label=f"{case.label}: ")
+    return check_frames(trace_of(case.run, "graph" in case.views), case.size, case.theme,
+                        views=case.views or None, on_frame=on_frame, label=f"{case.label}: ")
 
 
 def _check_case_str(case: Case) -> tuple[str, list[str], float]:
@@ -179,14 +193,27 @@ def main(argv=None) -> int:
     ap.add_argument("--subset", action="store_true", help="the covering subset of the fast tests")
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--run", action="append", help="only these runs (repeatable)")
+    ap.add_argument("--views", default="", help="matplotlib: these views, e.g. fit,graph,loss,params "
+                                                "(with graph: each run records its first 3 steps' graphs)")
+    ap.add_argument("--size", action="append", help="matplotlib: these sizes, WxH (repeatable)")
+    ap.add_argument("--theme", choices=THEMES)
     args = ap.parse_args(argv)
+    views = tuple(v for v in args.views.split(",") if v)
+    if views:
+        from scenes.mpl.views import check_views
+        from training.errors import InputError
+        try:
+            views = check_views(views)
+        except InputError as e:
+            ap.error(str(e))
     worker_init()
     t0 = time.perf_counter()
     bad = probs = count = 0
     if args.backend in ("mpl", "both"):
-        cases = covering() if args.subset else full_matrix()
-        if args.run:
-            cases = [c for c in cases if c.run in args.run]
+        sizes = [tuple(int(v) for v in s.split("x")) for s in args.size] if args.size else SIZES
+        cases = covering(views) if args.subset else full_matrix(views, sizes)
+        cases = [c for c in cases if (not args.run or c.run in args.run) and c.size in sizes
+                 and (not args.theme or c.theme == args.theme)]
         b, p = _run(_check_case_str, cases, args.workers)
         bad, probs, count = bad + b, probs + p, count + len(cases)
     if args.backend in ("manim", "both"):

@@ -72,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--trace", metavar="FILE", action="append",
                    help="re-render a saved trace.json without training (torch is not imported); "
                         "repeat it to compare saved runs")
+    g.add_argument("--run", metavar="SCRIPT", help="run your own training script (python SCRIPT [-- its args]) under "
+                   "recording and render it: the first optimizer it creates and the model whose parameters it holds; "
+                   "x and y are the rows the model saw (docs/usage.md)")
+    g.add_argument("--run-model", metavar="NAME", dest="run_model",
+                   help="--run: record the nn.Module the script binds to NAME when it creates the optimizer")
+    g.add_argument("--run-optimizer", metavar="NAME", dest="run_optimizer",
+                   help="--run: record the optimizer the script creates as NAME = ... (default: its first)")
 
     g = p.add_argument_group("data")
     data = next(s for s in SETTINGS if s.name == "data")

@@ -214,6 +214,9 @@ def load_config_file(path: str | Path) -> dict:
         if key == "compare":
             flat["compare"] = _compare_from_toml(value, p, str(path))
             continue
+        if key == "training" and isinstance(value.get("model"), dict):  # model = {kind = "poly", degree = 3}
+            from training.models import model_from_dict
+            value = {**value, **model_from_dict(value["model"], lambda m: InputError(f"config file {path}: [training] {m}"))}
         for k, v in value.items():
             if k not in sections[key]:
                 raise InputError(f"config file {path}: unknown setting {shown(k)} in [{key}]; accepted: {', '.join(sections[key])}")
@@ -315,8 +318,14 @@ def build_job(layers: list[dict], base_dir: Path | None = None) -> Job:
             kind = _TRAIN_TYPES[key]
             train_kwargs[key] = (setting_named(key).coerce(merged[key]) if kind is tuple  # "1,150,300" or a list
                                  else _expect(merged[key], kind, key.replace("_", " ")))
-    if "optimizer" in train_kwargs:
-        train_kwargs["optimizer"] = train_kwargs["optimizer"].lower()
+    for key in ("optimizer", "model", "activation"):  # words, whatever their case
+        if key in train_kwargs:
+            train_kwargs[key] = train_kwargs[key].lower()
+    if "model" in train_kwargs and train_kwargs["model"] != "line":
+        given = [k for k in ("init_a", "init_b") if k in train_kwargs]
+        if given:  # even at their defaults: the line's start does not apply
+            raise InputError(f"{', '.join(setting_named(k).cli_flag for k in given)}: the line's start does not "
+                             f"apply to --model {train_kwargs['model']} (it starts at its family's own start)")
     data = merged.get("data", DataSpec())
     if isinstance(data, str):
         data = DataSpec.parse(data)
@@ -393,7 +402,9 @@ def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
         data = {"source": "article"}
     # None means "the optimizer's default" (momentum): left out, so the file says the same.
     # An empty list (no --graph-steps) is left out too: config.toml is as it was before it existed.
-    training = {k: getattr(t, k) for k in TRAIN_KEYS if getattr(t, k) not in (None, ())}
+    # The line, the default model, is left out too; and the line's start with any other model.
+    skip = {"model"} if t.model == "line" else {"init_a", "init_b"}
+    training = {k: getattr(t, k) for k in TRAIN_KEYS if getattr(t, k) not in (None, ()) and k not in skip}
     r = job.render
     theme = r.theme
     if theme.endswith(".toml"):  # a theme file: written relative to the config file, as data paths are

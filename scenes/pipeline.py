@@ -256,11 +256,16 @@ def render_job(job: Job, *, trace_file: str | Path | None = None, record_only: b
         check_explorable(job.train)
     out = check_out_dir(job.out)
     check_targets(out, job, record_only)
+    from scenes.story.drawable import check_render_drawable
     if trace_file:
         from training.trace import Trace
         trace = Trace.from_file(trace_file)
+        if not record_only:
+            check_render_drawable(trace.settings.model, job.render)
         config_job = replace(job, train=trace.settings)  # config.toml: the settings that recorded it
     else:
+        if not record_only:  # before recording: refused at once, nothing written
+            check_render_drawable(job.train.model, job.render)
         trace = obtain_trace(job.train, job.base_dir, use_cache=use_cache, report=report,
                              plan=plan_settings(job.render))
         config_job = job

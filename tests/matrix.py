@@ -25,12 +25,15 @@ from benchmarks.layout_matrix import MANIM_SCENES, RUNS, SIZES, THEMES, Case, co
 __all__ = ["GRAPH_VIEWS", "GRAPH_CASES", "ISSUE_CASES", "SECOND", "MPL_FAST", "mpl_slow_params",
            "player_slow_params", "MANIM_SAMPLE", "MANIM_SUITE", "manim_slow_params"]
 
-# The graph view (issue 22): the frame with --views fit,graph,loss,params, on the article's run
-# with graphs of the contract's form attached (tests/graph_fixture.py) until the recorder's
-# traces carry them; then the runs above join with --graph-steps. The first case is fast.
+# The graph view (issue 22): the frame with --views fit,graph,loss,params, as (run, size, theme).
+# The first case (fast) is the article's run in float64 with contract-form graphs attached
+# (tests/graph_fixture.py); the others are real recordings of the matrix's runs with their first
+# three steps' graphs: one sample a batch (single numbers), 32 (summaries), a diverging run.
 GRAPH_VIEWS = ("fit", "graph", "loss", "params")
-GRAPH_CASES = [((960, 540), "dark"), ((1280, 720), "light"), ((1080, 1080), "light"), ((720, 1280), "dark"),
-               ((1920, 1080), "dark")]
+GRAPH_CASES = [("fixture", (960, 540), "dark"), ("noisy-adam-b32", (1280, 720), "light"),
+               ("article-b1-shuffled", (1080, 1080), "light"), ("diverging", (720, 1280), "dark"),
+               ("adam-200-b32", (1920, 1080), "dark"), ("noisy-momentum-b1", (960, 540), "light")]
+
 
 ISSUE_CASES = {  # the issue's defects, each in the case that showed it
     Case("adam-200-b32", (960, 540), "dark"): "1. numbers columns ran together",

@@ -35,8 +35,9 @@ def cache_dir() -> Path:
 
 
 def cache_key(cfg: TrainConfig, data: Dataset, graph_steps: Iterable[int] = ()) -> str:
-    """Hash of everything that determines a trace: settings, the points themselves, versions,
-    and the steps (0-based) that carry an autograd graph (none: the key as before graphs)."""
+    """Hash of everything that determines a trace: settings (the landscape's plane among them),
+    the points themselves, versions, and the steps (0-based) that carry an autograd graph
+    (none: the key as before graphs)."""
     h = hashlib.sha256()
     settings = cfg.to_dict()
     settings.pop("data")  # the points are hashed below, whatever file they came from
@@ -44,6 +45,8 @@ def cache_key(cfg: TrainConfig, data: Dataset, graph_steps: Iterable[int] = ()) 
     h.update(data.x.tobytes())
     h.update(data.y.tobytes())
     h.update(json.dumps([SCHEMA_VERSION, package_version("sgd-anim"), package_version("torch"), package_version("numpy")]).encode())
+    if cfg.model != "line" and cfg.model_spec.n_params > 2:
+        h.update(b'{"landscape": 1}')  # its trace holds a landscape: not one cached before it did
     steps = sorted({int(k) for k in graph_steps})
     if steps:
         h.update(json.dumps({"graphs": steps}).encode())

@@ -10,12 +10,15 @@ from dataclasses import asdict, dataclass, fields
 from training.batches import batches_per_epoch
 from training.data import DataSpec
 from training.errors import InputError, shown
+from training.landscape import PLANE_KINDS
+from training.models import ACTIVATIONS, FAMILY_SETTINGS, KINDS, MAX_DEGREE, MAX_HIDDEN, Model, model_of
+from training.models import NAMES as MODEL_NAMES
 from training.optimizers import NAMES as OPTIMIZERS
 from training.optimizers import OPTIMIZERS as _SPECS
 from training.optimizers import takes_momentum_names
 from training.settings import MAX_SEED, Setting, setting, settings_of
 
-__all__ = ["OPTIMIZERS", "MAX_STEPS", "MAX_SAMPLES", "MAX_GRAPH_STEPS", "MAX_SEED", "TrainConfig", "SETTINGS", "TRAIN_KEYS",
+__all__ = ["OPTIMIZERS", "MODEL_NAMES", "MAX_STEPS", "MAX_SAMPLES", "STEP_NUMBERS", "MAX_PARAM_VALUES", "max_steps", "MAX_GRAPH_STEPS", "MAX_SEED", "TrainConfig", "SETTINGS", "TRAIN_KEYS",
            "COMPARE_KEYS", "setting_named", "parse_bool"]
 
 
@@ -35,6 +38,19 @@ def parse_bool(text: str) -> bool | None:
 MAX_STEPS = 10_000_000
 MAX_SAMPLES = 20_000_000
 MAX_GRAPH_STEPS = 50  # --graph-steps: each recorded graph is kept in the trace
+# A model of P parameters (schema 2) holds per step 4 numbers and an offset (epoch, batch, loss,
+# full_loss) and P numbers in each of params, grads, updates and, when the optimizer keeps one,
+# velocity: at most 5 + 4·P numbers. The line's 15 numbers a step at MAX_STEPS are the budget,
+# so the step cap falls as P grows (the MLP at 64 hidden units, P = 193: 193,050 steps), and a
+# parameter column holds at most MAX_PARAM_VALUES numbers whatever P is.
+STEP_NUMBERS = 15 * MAX_STEPS
+MAX_PARAM_VALUES = STEP_NUMBERS // 4
+
+
+def max_steps(n_params: int | None = None) -> int:
+    """The most steps a run may take: MAX_STEPS for the line (``None``), fewer for a model of
+    many parameters (see STEP_NUMBERS)."""
+    return MAX_STEPS if not n_params else min(MAX_STEPS, STEP_NUMBERS // (5 + 4 * n_params))
 
 
 def _count(n: int) -> str:
@@ -98,6 +114,25 @@ class TrainConfig:
                                            help="record the autograd graph of these steps too, counted from 1 "
                                                 f"(for example 1,150,300; at most {MAX_GRAPH_STEPS}); the "
                                                 "detailed steps always get theirs")
+    # The model (training.models): the line is the default and keeps its own settings
+    # (init_a, init_b); each other family has its own (degree; hidden, activation), None when
+    # not given (the family's default then), and is refused with another family.
+    model: str = setting(str, "line", help=f"the model to train: one of {', '.join(MODEL_NAMES)} "
+                                           "(default: line, y' = a·x + b)")
+    degree: int | None = setting(int, None, low=1, high=MAX_DEGREE,
+                                 help=f"--model poly: the degree K of y' = c0 + c1·x + ... + cK·x^K "
+                                      f"(1 to {MAX_DEGREE}, default 3)")
+    hidden: int | None = setting(int, None, low=2, high=MAX_HIDDEN, label="hidden units",
+                                 help=f"--model mlp: hidden units H of the network 1 -> H -> 1 "
+                                      f"(2 to {MAX_HIDDEN}, default 8)")
+    activation: str | None = setting(str, None, help=f"--model mlp: {' or '.join(ACTIVATIONS)} (default: tanh)")
+    # The plane of the loss landscape a model of more than 2 parameters records (training.
+    # landscape_trace); None: pca. A model of 2 parameters keeps its exact plane: refused there.
+    plane: str | None = setting(str, None, label="plane",
+                                help=f"the loss landscape's plane through parameter space for a model of more "
+                                     f"than 2 parameters (poly of degree 2+, mlp): {' or '.join(PLANE_KINDS)} "
+                                     "(default: pca, the path's first two principal directions; random: two "
+                                     "filter-normalised random directions drawn from --seed)")
 
     def __post_init__(self) -> None:
         # A list (TOML, from_dict, the API) becomes the sorted tuple of distinct steps, so the
@@ -109,6 +144,12 @@ class TrainConfig:
     def graph_indices(self) -> tuple[int, ...]:
         """``graph_steps`` as 0-based indices into the trace's step columns."""
         return tuple(k - 1 for k in self.graph_steps)
+
+    @property
+    def model_spec(self) -> Model:
+        """The model these settings train (:mod:`training.models`): its parameters' names,
+        numpy forward pass, loss and torch module."""
+        return model_of(self)
 
     @property
     def effective_momentum(self) -> float:
@@ -134,19 +175,45 @@ class TrainConfig:
                              f"{', '.join(names[:-1])} or {names[-1]}")
         if self.nesterov and (not spec.nesterov or self.effective_momentum <= 0):
             raise InputError("nesterov needs SGD with momentum > 0 (for example --optimizer momentum)")
+        self._check_model()
         if n_points is not None:
             self._check_size(n_points)
         return self
+
+    def _check_model(self) -> None:
+        """The model is known, and only its own settings are given."""
+        if self.model not in KINDS:  # (module: a recording of a user's loop; the recorder refuses it)
+            raise InputError(f"unknown model {shown(self.model)}; accepted: {', '.join(MODEL_NAMES)}")
+        for key, family in FAMILY_SETTINGS.items():
+            if getattr(self, key) is not None and self.model != family:
+                raise InputError(f"{_BY_NAME[key].cli_flag} applies to --model {family} only "
+                                 f"(this run's model is {self.model})")
+        if self.activation is not None and self.activation not in ACTIVATIONS:
+            raise InputError(f"unknown activation {shown(self.activation)}; accepted: {', '.join(ACTIVATIONS)}")
+        if self.plane is not None:
+            if self.plane not in PLANE_KINDS:
+                raise InputError(f"unknown plane {shown(self.plane)}; accepted: {', '.join(PLANE_KINDS)}")
+            spec = self.model_spec
+            if spec.n_params <= 2:
+                names = ", ".join(spec.param_names)
+                raise InputError(f"--plane applies to a model of more than 2 parameters (poly of degree 2 or "
+                                 f"more, mlp); {spec.describe()} has {spec.n_params} ({names}): its plane is exact")
+        if self.model != "line" and (self.init_a, self.init_b) != (_BY_NAME["init_a"].default, _BY_NAME["init_b"].default):
+            start = "PyTorch's default initialisation under --seed" if self.model_spec.start() is None \
+                else "every parameter at 0"
+            raise InputError(f"--init-a/--init-b set the line's start; --model {self.model} starts from {start}")
 
     def _check_size(self, n_points: int) -> None:
         """The run fits the data and the memory caps."""
         if self.batch_size > n_points:
             raise InputError(f"batch size {self.batch_size} is larger than the data ({n_points} points)")
         per_epoch = batches_per_epoch(n_points, self.batch_size, self.drop_last)
-        if per_epoch * self.epochs > MAX_STEPS:
+        cap = MAX_STEPS if self.model == "line" else max_steps(self.model_spec.n_params)
+        if per_epoch * self.epochs > cap:
+            model = "" if self.model == "line" else f" for {self.model_spec.describe()}"
             raise InputError(
                 f"{_count(self.epochs)} epochs of {per_epoch} batches is {_count(per_epoch * self.epochs)} steps; "
-                f"at most {MAX_STEPS:,} are allowed (so that a run fits in 4 GB of memory)")
+                f"at most {cap:,} are allowed{model} (so that a run fits in 4 GB of memory)")
         last = per_epoch * self.epochs
         past = [k for k in self.graph_steps if k > last]
         if past:
@@ -181,6 +248,17 @@ class TrainConfig:
             d["graph_steps"] = list(self.graph_steps)
         else:
             del d["graph_steps"]
+        # The model: absent for the line (its trace is as before models existed); else
+        # {"kind", its family's settings}, and the line's own starting point left out.
+        for key in ("model", *FAMILY_SETTINGS):
+            del d[key]
+        # The landscape's plane: stored only when not the default (pca), so a run that does not
+        # set it is stored (and cached) as before it existed; the line never has one.
+        if d.pop("plane") == "random":
+            d["plane"] = "random"
+        if self.model != "line":
+            d["model"] = self.model_spec.to_dict()
+            del d["init_a"], d["init_b"]
         return d
 
     @classmethod
@@ -190,6 +268,9 @@ class TrainConfig:
         if unknown:
             raise InputError(f"unknown training setting(s): {', '.join(unknown)}; accepted: {', '.join(sorted(known))}")
         kwargs = dict(d)
+        if isinstance(kwargs.get("model"), dict):  # as to_dict writes it: {"kind": "poly", "degree": 3}
+            from training.models import model_from_dict
+            kwargs.update(model_from_dict(kwargs["model"], InputError))
         data = kwargs.get("data")
         if isinstance(data, dict):
             kwargs["data"] = DataSpec(**data)

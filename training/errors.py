@@ -4,7 +4,7 @@ from __future__ import annotations
 import reprlib
 from typing import Any
 
-__all__ = ["InputError", "shown", "listed"]
+__all__ = ["InputError", "ScriptExit", "shown", "listed"]
 
 
 class InputError(ValueError):
@@ -12,6 +12,16 @@ class InputError(ValueError):
 
     The message is a single line that names the problem and what is accepted.
     """
+
+
+
+class ScriptExit(Exception):
+    """``--run SCRIPT``: the script called ``sys.exit`` with a non-zero code; sgd-anim says so
+    in one line and exits with that code."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
 
 
 # A value as a message shows it: its repr, cut short. A file can hold a 60 MB string or a list

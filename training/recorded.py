@@ -90,6 +90,9 @@ def settings_from_config(config: dict, *, epochs_seen: int, batch_size_seen: int
     """
     known = {f.name for f in fields(TrainConfig)}
     kwargs: dict[str, Any] = {}
+    if "model" in config:  # {"kind": "poly", "degree": 3}: the family's settings, flat
+        from training.models import model_from_dict
+        config = {**config, **model_from_dict(config["model"], bad)}
     for key, kind in _KINDS.items():
         if key not in config or (key == "momentum" and config[key] is None):
             continue

@@ -18,10 +18,12 @@ import torch
 from torch import nn
 
 from training.autograd_graph import GraphCapture
-from training.batches import batches_per_epoch
+from training.batches import batches_of_epoch, batches_per_epoch  # (batches_of_epoch: importable from here too)
 from training.config import TrainConfig
 from training.data import Dataset, load_data
 from training.eager_only import eager_only
+from training.errors import InputError
+from training.models import MODULE_KIND
 from training.optimizers import has_velocity, make_optimizer, velocity_of
 from training.ragged import Ragged
 from training.trace import Trace, TraceStatus
@@ -35,17 +37,12 @@ EXPLODE_FACTOR = 1e8
 PARAM_LIMIT = 1e8
 
 
-def batches_of_epoch(n: int, batch_size: int, drop_last: bool, order: np.ndarray) -> list[np.ndarray]:
-    """Split one epoch's sample order into batches; a short last batch is dropped or kept."""
-    stop = (n // batch_size) * batch_size if drop_last else n
-    return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
-
-
 def record(cfg: TrainConfig | None = None, data: Dataset | None = None, *,
            base_dir: Path | None = None,
            progress: Callable[[int, int], None] | None = None,
            graph_steps: Iterable[int] | None = None) -> Trace:
-    """Train y' = a·x + b with the configured optimizer and return every step as a Trace.
+    """Train the configured model (y' = a·x + b by default) with the configured optimizer and
+    return every step as a Trace (the line's: schema 1; any other model's: schema 2).
 
     Parameters
     ----------
@@ -58,17 +55,26 @@ def record(cfg: TrainConfig | None = None, data: Dataset | None = None, *,
         diverged first) has none. The other numbers are the same whichever steps these are.
     """
     cfg = cfg or TrainConfig()
+    if cfg.model == MODULE_KIND:
+        cfg.model_spec.module()  # refused: a recorded module is not trained from settings
     data = data if data is not None else load_data(cfg.data, base_dir)
     cfg.validate(len(data))
     n = len(data)
+    refusal = cfg.model_spec.check_data(data.y)  # logistic regression: labels 0 or 1
+    if refusal:
+        raise InputError(refusal)
 
     # Tiny tensors: threads only add overhead; restore the user's setting afterwards.
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        chosen = cfg.graph_indices if graph_steps is None else graph_steps
+        chosen = frozenset(int(k) for k in (cfg.graph_indices if graph_steps is None else graph_steps))
         with eager_only():  # torch.optim without importing its compiler (0.9 s; same numbers)
-            return _run(cfg, data, n, progress, frozenset(int(k) for k in chosen))
+            if cfg.model != "line":  # every other model: the same loop over a parameter vector, schema 2
+                from training.record_model import run_model
+                return run_model(cfg, data, n, progress, chosen, versions=_versions(),
+                                 explode_factor=EXPLODE_FACTOR, param_limit=PARAM_LIMIT)
+            return _run(cfg, data, n, progress, chosen)
     finally:
         torch.set_num_threads(threads)
 

@@ -27,17 +27,18 @@ import numpy as np
 
 from training import tracebin, tracedump, tracejson, tracevalidate
 from training.atomic import atomic_path
-from training.config import MAX_SAMPLES, MAX_STEPS, TrainConfig
+from training.config import MAX_PARAM_VALUES, MAX_SAMPLES, MAX_STEPS, TrainConfig
 from training.data import MAX_POINTS
 from training.errors import InputError
 from training.files import display_name, open_limited
+from training.landscape_io import landscape_to_dict
 from training.linear_model import full_gradient_at, mse_at
 from training.ragged import Ragged
-from training.traceschema import (MAX_TRACE_BYTES, SCHEMA_VERSION, STEP_COLUMNS, STEP_FLOAT_COLUMNS,
-                                  STEP_INT_COLUMNS, STEP_OPTIONAL_COLUMNS, STEP_RAGGED_COLUMNS, TraceStatus)
+from training.traceschema import (ALL_STEP_COLUMNS, MAX_TRACE_BYTES, PARAMS_SCHEMA, SCHEMA_VERSION, STEP_FLOAT_COLUMNS,
+                                  STEP_RAGGED_COLUMNS, TraceStatus, step_columns)
 
 # Importers take the schema's names, TraceStatus, Ragged and the loss maths from here too.
-__all__ = ["SCHEMA_VERSION", "STEP_FLOAT_COLUMNS", "STEP_RAGGED_COLUMNS", "MAX_TRACE_BYTES", "Ragged", "Trace",
+__all__ = ["SCHEMA_VERSION", "PARAMS_SCHEMA", "STEP_FLOAT_COLUMNS", "STEP_RAGGED_COLUMNS", "MAX_TRACE_BYTES", "Ragged", "Trace",
            "TraceStatus", "mse_at", "full_gradient_at"]
 
 
@@ -49,6 +50,13 @@ class Trace:
 
     ``config`` is the section as stored (unknown keys kept, so a file round-trips);
     ``settings`` is that section typed and validated, and the only one later stages read.
+
+    Two schemas (docs/trace-format.md). The line's (1): columns ``a``, ``b``, ``grad_a``, ...
+    and ``final_a``, ``final_b``. Any other model's (2): ``param_names`` (P names), the 2-D
+    columns ``params``, ``grads``, ``updates`` (and ``velocity``), each (steps, P), and
+    ``final_params``. Whatever the schema, :attr:`param_names`, :attr:`params`,
+    :attr:`grads`, :attr:`updates`, :attr:`velocity`, :attr:`final_params` and :attr:`model`
+    give the run as a parameter vector (for the line: (a, b)).
     """
 
     config: dict
@@ -56,14 +64,21 @@ class Trace:
     x: np.ndarray
     y: np.ndarray
     steps: dict[str, Any]
-    final_a: float
-    final_b: float
+    final_a: float | None = None   # schema 1: the line's a and b after the last step
+    final_b: float | None = None
     status: TraceStatus = field(default_factory=TraceStatus)
     settings: TrainConfig = field(default=None, compare=False)  # type: ignore[assignment]
     # The autograd graphs of the chosen steps (issue 22), each in its JSON form (checked and
     # written by training.tracegraphs): {"step": k, "grouped": false, "nodes": [{"id", "op",
     # "label", "value", "grad", "param"?}], "edges": [[from, to], ...], "edge_grads": [...]}.
     graphs: list[dict] = field(default_factory=list)
+    # Schema 2: the parameters' names (training.models) and their values after the last step.
+    # Filled in for a schema-1 trace too: ("a", "b") and [final_a, final_b].
+    param_names: tuple[str, ...] = ()
+    final_params: np.ndarray | None = None
+    # Schema 2, a model of more than 2 parameters: the loss landscape computed at record time
+    # (training.landscape_trace.Landscape: plane, grid, projected path, faithfulness), or None.
+    landscape: Any = None
 
     def __post_init__(self) -> None:
         lists = [c for c in STEP_RAGGED_COLUMNS if c in self.steps and not isinstance(self.steps[c], Ragged)]
@@ -72,15 +87,71 @@ class Trace:
             self.steps = {**self.steps, **rows}
         if self.settings is None:
             self.settings = tracevalidate.settings_of(self.config, self.steps, lambda m: InputError(f"trace: {m}"))
+        self.param_names = tuple(self.param_names)
+        if self.schema_version == SCHEMA_VERSION:
+            self.param_names = self.param_names or ("a", "b")
+            if self.final_params is None:
+                self.final_params = np.array([self.final_a, self.final_b], dtype=np.float64)
+        else:
+            self.final_params = np.asarray(self.final_params, dtype=np.float64)
 
     # ----------------------------------------------------------------- queries
     @property
+    def schema_version(self) -> int:
+        """1: the line's columns (a, b, ...); 2: a parameter vector (params, grads, updates)."""
+        return PARAMS_SCHEMA if "params" in self.steps else SCHEMA_VERSION
+
+    @property
     def n_steps(self) -> int:
-        return len(self.steps["a"])
+        return len(self.steps["epoch"])
 
     @property
     def has_velocity(self) -> bool:
-        return "velocity_a" in self.steps
+        return "velocity_a" in self.steps or "velocity" in self.steps
+
+    # --------------------------------------------------- the run as a parameter vector (any schema)
+    @property
+    def model(self):
+        """The model that was trained (:class:`training.models.Model`): its names, numpy forward
+        pass, loss and closed-form gradient."""
+        return self.settings.model_spec
+
+    def _vector(self, col: str, first: str, second: str) -> np.ndarray:
+        if self.schema_version == PARAMS_SCHEMA:
+            return self.steps[col]
+        return np.column_stack([self.steps[first], self.steps[second]])
+
+    @property
+    def params(self) -> np.ndarray:
+        """The parameters before each step, (steps, P) float64 (schema 1: a copy of a, b)."""
+        return self._vector("params", "a", "b")
+
+    @property
+    def grads(self) -> np.ndarray:
+        """The gradient each step used (``.grad`` before ``step()``), (steps, P)."""
+        return self._vector("grads", "grad_a", "grad_b")
+
+    @property
+    def updates(self) -> np.ndarray:
+        """What each step changed: params after minus params before, (steps, P)."""
+        return self._vector("updates", "update_a", "update_b")
+
+    @property
+    def velocity(self) -> np.ndarray | None:
+        """The optimizer's state after each step (momentum buffer or Adam's first moment),
+        (steps, P), or None when the optimizer keeps none."""
+        if not self.has_velocity:
+            return None
+        return self._vector("velocity", "velocity_a", "velocity_b")
+
+    @property
+    def params_after(self) -> np.ndarray:
+        """The parameters after each step: the next step's, and ``final_params`` after the last."""
+        return np.vstack([self.params[1:], self.final_params[None, :]])
+
+    def loss_at(self, params: np.ndarray) -> np.ndarray:
+        """The model's full-data loss at parameter vectors (..., P), float64 (numpy, no torch)."""
+        return self.model.loss(params, self.x, self.y)
 
     @property
     def a_after(self) -> np.ndarray:
@@ -97,6 +168,8 @@ class Trace:
 
     @property
     def final_full_loss(self) -> float:
+        if self.schema_version == PARAMS_SCHEMA:
+            return float(self.loss_at(self.final_params))
         return float(self.full_loss_at(self.final_a, self.final_b))
 
     # ----------------------------------------------------------------- writing
@@ -108,8 +181,20 @@ class Trace:
         """The text of :meth:`to_json` in pieces of a few megabytes at most (a long column is
         written a slice at a time), so that writing a large trace never holds its text whole."""
         return tracedump.document_parts(config=self.config, versions=self.versions, status=self.status.to_dict(),
-                                        final_a=self.final_a, final_b=self.final_b, n_steps=self.n_steps,
-                                        x=self.x, y=self.y, steps=self.steps, graphs=self.graphs)
+                                        final=self._final(), n_steps=self.n_steps, x=self.x, y=self.y,
+                                        steps=self.steps, graphs=self.graphs, schema=self.schema_version,
+                                        param_names=self.param_names, landscape=self._landscape())
+
+    def _final(self) -> dict:
+        """The "final" section: {"a", "b"} (schema 1) or {"params": [...]} (schema 2)."""
+        if self.schema_version == PARAMS_SCHEMA:
+            return {"params": [float(v) for v in self.final_params]}
+        return {"a": float(self.final_a), "b": float(self.final_b)}
+
+    def _landscape(self) -> dict | None:
+        if self.landscape is None:
+            return None
+        return landscape_to_dict(self.landscape)
 
     def to_file(self, path: str | Path) -> Path:
         """Write atomically: a temporary file in the same folder, renamed at the end.
@@ -130,17 +215,21 @@ class Trace:
         """Write the binary trace (what :meth:`to_file` writes to a ``*.sgdtrace`` file) to
         the open binary file ``f``: a cache or a worker can keep it in memory."""
         indices = self.steps["indices"]
-        header = {"schema_version": SCHEMA_VERSION, "config": tracedump.plain(self.config), "versions": self.versions,
-                  "status": self.status.to_dict(), "final": {"a": float(self.final_a), "b": float(self.final_b)},
-                  "n_steps": self.n_steps}
+        schema = self.schema_version
+        header = {"schema_version": schema, "config": tracedump.plain(self.config), "versions": self.versions,
+                  "status": self.status.to_dict(), "final": self._final(), "n_steps": self.n_steps}
+        if schema == PARAMS_SCHEMA:
+            header["param_names"] = list(self.param_names)
         if self.graphs:  # absent otherwise: a trace without graphs is written as before they existed
             header["graphs"] = self.graphs
+        if self.landscape is not None:  # likewise
+            header["landscape"] = self._landscape()
         arrays = {"data.x": self.x, "data.y": self.y, "steps.lengths": indices.lengths}
-        for col in STEP_COLUMNS:
+        for col in ALL_STEP_COLUMNS:
             if col in self.steps:
-                value = self.steps[col]
-                arrays[f"steps.{col}"] = value.values if isinstance(value, Ragged) else value
-        layout = _binary_layout(self.has_velocity)
+                value = self.steps[col]  # a 2-D parameter column: its rows end to end
+                arrays[f"steps.{col}"] = value.values if isinstance(value, Ragged) else np.reshape(value, -1)
+        layout = _binary_layout(self.has_velocity, schema, "lr" in self.steps)
         tracebin.write_binary(f, header, [(name, np.asarray(arrays[name])) for name, _, _ in layout])
 
     _write_binary = write_binary  # its old name, kept for code written against it
@@ -184,14 +273,15 @@ class Trace:
 
 def _parse(read, name: str) -> Any:
     """The streaming parse: a dict as json.loads gives, the big arrays as column objects."""
-    return tracejson.parse_json(read, name, {c: (lambda c=c: tracevalidate.step_column(c)) for c in STEP_COLUMNS},
+    return tracejson.parse_json(read, name, {c: (lambda c=c: tracevalidate.step_column(c)) for c in ALL_STEP_COLUMNS},
                                 {"x": lambda: tracevalidate.data_column("data.x"),
                                  "y": lambda: tracevalidate.data_column("data.y")})
 
 
-def _binary_layout(has_velocity: bool) -> list:
-    return tracebin._layout(STEP_INT_COLUMNS, STEP_FLOAT_COLUMNS, STEP_OPTIONAL_COLUMNS, STEP_RAGGED_COLUMNS,
-                            has_velocity)
+def _binary_layout(has_velocity: bool, schema: Any = SCHEMA_VERSION, has_lr: bool = False) -> list:
+    return tracebin._layout(step_columns(PARAMS_SCHEMA if schema == PARAMS_SCHEMA else SCHEMA_VERSION, has_velocity,
+                                         has_lr),
+                            STEP_RAGGED_COLUMNS)
 
 
-_BINARY_LIMITS = {"points": MAX_POINTS, "steps": MAX_STEPS, "samples": MAX_SAMPLES}
+_BINARY_LIMITS = {"points": MAX_POINTS, "steps": MAX_STEPS, "samples": MAX_SAMPLES, "params": MAX_PARAM_VALUES}

@@ -13,12 +13,15 @@ Layout::
     header                     UTF-8 JSON object (at most 16 MB): format_version,
                                schema_version, config, versions, status, final, n_steps,
                                "columns": [{"name", "dtype", "length"}, ...] in file order, and
-                               "graphs" (as in trace.json) only when the trace has graphs
+                               "graphs", "param_names", "landscape" (as in trace.json) only
+                               when the trace has them
     columns                    each column's raw bytes, one after the other, nothing after
 
 The columns are data.x, data.y, the step columns (epoch, batch as "<i8"; the others "<f8"),
 steps.lengths (each step's batch size, "<i8") and steps.indices ("<i8"), steps.pred and
-steps.residual ("<f8"), each holding every step's values end to end.
+steps.residual ("<f8"), each holding every step's values end to end. A schema-2 trace's
+parameter columns (params, grads, updates, velocity) hold their rows end to end (steps × P
+numbers; P from the header's "param_names").
 
 Never pickle: the reader knows exactly these columns and dtypes, checks every length
 against the header, the limits and the file's size before it allocates anything, and
@@ -43,17 +46,24 @@ FORMAT_VERSION = 1
 SUFFIX = ".sgdtrace"
 MAX_HEADER_BYTES = 16 << 20
 _HEADER_KEYS = {"format_version", "schema_version", "config", "versions", "status", "final", "n_steps", "columns"}
-_OPTIONAL_KEYS = {"graphs"}  # the autograd graphs, when the trace has any (training.tracegraphs)
+_OPTIONAL_KEYS = {"graphs", "param_names", "landscape"}  # the autograd graphs, when the trace
+# has any (training.tracegraphs); the parameters' names, in a schema-2 trace; its loss landscape
+# (training.landscape_io), for a model of more than 2 parameters
 _INT, _FLOAT = "<i8", "<f8"
 
 
-def _layout(int_columns, float_columns, optional_columns, ragged_columns, has_optional: bool):
-    """The columns a binary trace holds, in file order: (name, dtype, which length)."""
+_INT_COLUMNS = ("epoch", "batch")
+_PARAM_COLUMNS = ("params", "grads", "updates", "velocity")  # schema 2: (steps, P), rows end to end
+
+
+def _layout(step_columns, ragged_columns):
+    """The columns a binary trace holds, in file order: (name, dtype, which length).
+    ``step_columns`` are the trace's step columns in order (training.traceschema.step_columns)."""
     out = [("data.x", _FLOAT, "points"), ("data.y", _FLOAT, "points")]
-    out += [(f"steps.{c}", _INT, "steps") for c in int_columns]
-    out += [(f"steps.{c}", _FLOAT, "steps") for c in float_columns]
-    if has_optional:
-        out += [(f"steps.{c}", _FLOAT, "steps") for c in optional_columns]
+    for c in step_columns:
+        if c not in ragged_columns:
+            out.append((f"steps.{c}", _INT if c in _INT_COLUMNS else _FLOAT,
+                        "params" if c in _PARAM_COLUMNS else "steps"))
     out.append(("steps.lengths", _INT, "steps"))
     out += [(f"steps.{c}", _INT if c == "indices" else _FLOAT, "samples") for c in ragged_columns]
     return out
@@ -77,7 +87,7 @@ def write_binary(f, header: dict, columns: list[tuple[str, np.ndarray]]) -> None
             f.write(memoryview(data[i:i + step]).cast("B"))
 
 
-def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limits: dict[str, int]) -> dict:
+def read_binary(f, name: str, size: int, layout_of: Callable[..., list], limits: dict[str, int]) -> dict:
     """Read a binary trace from ``f`` (positioned after the magic) into a document for
     ``Trace.from_dict``: the header's sections, and ``data`` and ``steps`` as numpy arrays
     (``steps.lengths`` included). ``size`` is the file's size; ``limits`` bounds the
@@ -119,7 +129,8 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limi
                                                 for c in columns):
         raise bad('"columns" must list objects with a name, a dtype and a length')
     names = [c["name"] for c in columns]
-    layout = layout_of(len(columns) > 0 and "steps.velocity_a" in names)
+    layout = layout_of(any(n in ("steps.velocity_a", "steps.velocity") for n in names), header["schema_version"],
+                       "steps.lr" in names)
     if names != [n for n, _, _ in layout]:
         raise bad("the columns are not the ones a trace holds, in their order: "
                   + ", ".join(n for n, _, _ in layout))
@@ -156,7 +167,7 @@ def read_binary(f, name: str, size: int, layout_of: Callable[[bool], list], limi
         raise bad("there are bytes after the last column")
 
     doc: dict[str, Any] = {k: header[k] for k in ("schema_version", "config", "versions", "status", "final", "n_steps",
-                                                  "graphs") if k in header}
+                                                  "graphs", "param_names", "landscape") if k in header}
     doc["data"] = {"x": arrays.pop("data.x"), "y": arrays.pop("data.y")}
     doc["steps"] = {key.split(".", 1)[1]: arr for key, arr in arrays.items()}
     return doc

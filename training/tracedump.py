@@ -15,10 +15,9 @@ import numpy as np
 
 from training.ragged import Ragged
 from training.tracegraphs import graph_parts
-from training.traceschema import (SCHEMA_VERSION, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS, STEP_OPTIONAL_COLUMNS,
-                                  STEP_RAGGED_COLUMNS)
+from training.traceschema import PARAMS_SCHEMA, SCHEMA_VERSION, step_columns
 
-__all__ = ["WRITE_STEPS", "column_parts", "document_parts", "plain"]
+__all__ = ["WRITE_STEPS", "column_parts", "document_parts", "landscape_parts", "plain"]
 
 WRITE_STEPS = 1 << 14         # steps per piece when writing
 
@@ -41,23 +40,29 @@ def column_parts(values: Any) -> Iterator[str]:
     yield "]"
 
 
-def document_parts(*, config: dict, versions: dict, status: dict, final_a: float, final_b: float,
+def document_parts(*, config: dict, versions: dict, status: dict, final: dict,
                    n_steps: int, x: np.ndarray, y: np.ndarray, steps: dict[str, Any],
-                   graphs: list[dict] | None = None) -> Iterator[str]:
-    """The text of a whole trace.json, in pieces. ``status`` is the status section as a dict;
-    ``steps`` holds every column a trace has (the optional ones when the run has them);
-    ``graphs`` (:mod:`training.tracegraphs`) follows them when there are any."""
-    names = [*STEP_INT_COLUMNS, *STEP_FLOAT_COLUMNS,
-             *(c for c in STEP_OPTIONAL_COLUMNS if c in steps), *STEP_RAGGED_COLUMNS]
+                   graphs: list[dict] | None = None, schema: int = SCHEMA_VERSION,
+                   param_names: tuple[str, ...] = (), landscape: dict | None = None) -> Iterator[str]:
+    """The text of a whole trace.json, in pieces. ``status`` and ``final`` are those sections
+    as dicts; ``steps`` holds every column a trace has (the optional ones when the run has
+    them; a schema-2 parameter column is a 2-D array, written as one list a step);
+    ``graphs`` (:mod:`training.tracegraphs`) follows them when there are any. Schema 2 writes
+    ``param_names`` before ``final``; ``landscape`` (a model of P > 2 parameters,
+    :func:`training.landscape_io.landscape_to_dict`) comes last, one line per part."""
+    names = step_columns(schema, "velocity_a" in steps or "velocity" in steps, "lr" in steps)
     config_text = json.dumps(plain(config), indent=2, sort_keys=True, allow_nan=False)
     versions_text = json.dumps(versions, sort_keys=True)
+    names_line = f'  "param_names": {json.dumps(list(param_names), ensure_ascii=False)},\n' \
+        if schema == PARAMS_SCHEMA else ""
     yield (
         "{\n"
-        f'  "schema_version": {SCHEMA_VERSION},\n'
+        f'  "schema_version": {schema},\n'
         f'  "config": {_indent(config_text, 2)},\n'
         f'  "versions": {versions_text},\n'
         f'  "status": {json.dumps(status)},\n'
-        f'  "final": {_dump(plain({"a": final_a, "b": final_b}))},\n'
+        f'{names_line}'
+        f'  "final": {_dump(plain(final))},\n'
         f'  "n_steps": {n_steps},\n'
         '  "data": {\n    "x": '
     )
@@ -70,7 +75,19 @@ def document_parts(*, config: dict, versions: dict, status: dict, final_a: float
         yield from column_parts(steps[n])
     yield "\n  }"
     yield from graph_parts(graphs or [])
+    yield from landscape_parts(landscape)
     yield "\n}\n"
+
+
+def landscape_parts(landscape: dict | None) -> Iterator[str]:
+    """The ``"landscape"`` member (with the comma before it): each of its parts on a line;
+    nothing without one, so other traces are written as before landscapes existed."""
+    if landscape is None:
+        return
+    yield ',\n  "landscape": {\n'
+    for i, (key, value) in enumerate(landscape.items()):
+        yield ("    " if not i else ",\n    ") + f'"{key}": ' + _dump(value)
+    yield "\n  }"
 
 
 def plain(value: Any) -> Any:

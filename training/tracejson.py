@@ -348,7 +348,7 @@ class _Parser:
 
 
 # =========================================================================== the document
-_TOP_SMALL = ("schema_version", "config", "versions", "status", "final", "n_steps", "graphs")
+_TOP_SMALL = ("schema_version", "config", "versions", "status", "final", "n_steps", "graphs", "param_names", "landscape")
 
 
 def parse_json(read: Callable[[int], bytes], name: str, columns: dict[str, Callable[[], Column]],

@@ -18,13 +18,17 @@ import numpy as np
 from training.config import MAX_SAMPLES, MAX_STEPS, TrainConfig
 from training.data import MAX_POINTS
 from training.errors import InputError, shown
+from training.landscape_io import landscape_from_dict
+from training.models import MODULE_KIND
 from training.numbers import finite_float32
 from training.ragged import Ragged
 from training.recorded import settings_from_config
 from training.tracebin import MAX_HEADER_BYTES
 from training.tracecolumns import Column, Floats, Ints, Rows
 from training.tracegraphs import check_graphs
-from training.traceschema import (MAX_NESTING, SCHEMA_VERSION, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS,
+from training.traceparams import check_final, check_model, check_param_names, param_column, param_columns
+from training.traceschema import (LR_COLUMN, MAX_NESTING, PARAM_COLUMNS, PARAM_OPTIONAL_COLUMNS, PARAMS_SCHEMA,
+                                  SCHEMAS, STEP2_FLOAT_COLUMNS, STEP_FLOAT_COLUMNS, STEP_INT_COLUMNS,
                                   STEP_OPTIONAL_COLUMNS, STEP_RAGGED_COLUMNS, TraceStatus)
 
 __all__ = ["check_document", "data_column", "step_column", "binary_columns", "settings_of"]
@@ -41,23 +45,28 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise bad("the top level must be a JSON object")
     version = doc.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise bad(f"schema_version {shown(version)} is not supported; this sgd-anim reads version {SCHEMA_VERSION}")
+    if isinstance(version, bool) or version not in SCHEMAS:
+        raise bad(f"schema_version {shown(version)} is not supported; this sgd-anim reads versions "
+                  f"{' and '.join(map(str, SCHEMAS))}")
     for key in ("config", "data", "steps", "final", "status"):
         if not isinstance(doc.get(key), dict):
             raise bad(f'missing or malformed section "{key}"')
+    names = check_param_names(doc.get("param_names"), bad, _is_module(doc["config"])) if version == PARAMS_SCHEMA else ()
     x = _float_array(doc["data"].get("x"), "data.x", bad)
     y = _float_array(doc["data"].get("y"), "data.y", bad)
     if len(x) != len(y) or len(x) < 2:
         raise bad(f"data.x and data.y must have the same length (at least 2), got {len(x)} and {len(y)}")
 
-    steps = _steps(doc["steps"], len(x), bad)
-    n = len(steps["a"])
+    steps = _steps(doc["steps"], len(x), bad, len(names))
+    n = len(steps["epoch"])
 
     final = doc["final"]
-    fa, fb = final.get("a"), final.get("b")
-    if not (finite_float32(fa) and finite_float32(fb)):
-        raise bad('"final" must hold finite numbers a and b')
+    if names:
+        final_params, fa, fb = check_final(final, len(names), bad), None, None
+    else:
+        final_params, fa, fb = None, final.get("a"), final.get("b")
+        if not (finite_float32(fa) and finite_float32(fb)):
+            raise bad('"final" must hold finite numbers a and b')
     status = _status(doc["status"], n, bad)
     versions = doc.get("versions", {})
     for key, value in (("config", doc["config"]), ("versions", versions)):
@@ -65,42 +74,79 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
             raise bad(f'"{key}" is nested more than {MAX_NESTING} levels deep')
     versions = versions if isinstance(versions, dict) else {}
     settings = settings_of(doc["config"], steps, bad)
+    if names:
+        check_model(settings, names, bad)
+    elif settings.model != "line":
+        raise bad(f"config.model is {settings.model}, but a schema-1 trace holds the line (a, b); "
+                  "any other model's trace is schema 2")
     graphs = check_graphs(doc.get("graphs"), n, bad)
-    _check_header_size(doc["config"], versions, status, graphs, bad)
+    landscape = _landscape(doc, settings, names, n, final_params, bad)
+    _check_header_size(doc["config"], versions, status, graphs, bad, doc.get("landscape"))
+    if names:
+        return dict(config=doc["config"], versions=versions, x=x, y=y, steps=steps, status=status,
+                    settings=settings, graphs=graphs, param_names=names, final_params=final_params,
+                    landscape=landscape)
     return dict(config=doc["config"], versions=versions,
                 x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status, settings=settings,
                 graphs=graphs)
 
 
-def _check_header_size(config: dict, versions: dict, status: TraceStatus, graphs: list, bad: Bad) -> None:
+def _is_module(config: dict) -> bool:
+    """A recording of a user's own module (training.loop_recorder): its names are its own."""
+    model = config.get("model")
+    return isinstance(model, dict) and model.get("kind") == MODULE_KIND
+
+
+def _landscape(doc: dict, settings: TrainConfig, names: tuple, n_steps: int, final_params, bad: Bad):
+    """The stored loss landscape (training.landscape_io), checked against the trace; None when
+    absent. Only a model of more than 2 parameters has one."""
+    if "landscape" not in doc:
+        return None
+    if len(names) <= 2:
+        raise bad("a landscape belongs to a model of more than 2 parameters; "
+                  f"this trace's {settings.model} has {len(names) or 2} (its plane is exact)")
+    try:
+        return landscape_from_dict(doc["landscape"], len(names), n_steps, final_params)
+    except InputError as e:
+        raise bad(str(e)) from None
+
+
+def _check_header_size(config: dict, versions: dict, status: TraceStatus, graphs: list, bad: Bad,
+                       landscape: Any = None) -> None:
     """What a loaded trace holds besides its columns fits the binary trace's header (the
     cache's format reads at most MAX_HEADER_BYTES), so every trace that loads can be written as
     a binary trace and read back. (A 17 MB string in "config" loaded, and its binary did not.)
     The graphs ride in that header too (training/tracebin.py)."""
-    text = json.dumps({"config": config, "versions": versions, "status": status.to_dict(), "graphs": graphs},
-                      allow_nan=False)
+    text = json.dumps({"config": config, "versions": versions, "status": status.to_dict(), "graphs": graphs,
+                       "landscape": landscape}, allow_nan=False)
     if len(text) > MAX_HEADER_BYTES - _HEADER_ROOM:
-        raise bad(f'"config", "versions", "status" and "graphs" take {len(text):,} bytes written out; '
+        parts = '"config", "versions", "status", "graphs" and "landscape"' if landscape is not None \
+            else '"config", "versions", "status" and "graphs"'
+        raise bad(f'{parts} take {len(text):,} bytes written out; '
                   f"at most {MAX_HEADER_BYTES - _HEADER_ROOM:,} are allowed")
 
 
 _HEADER_ROOM = 1 << 16  # the rest of a binary header: the columns' list, "final", n_steps
 
 
-def _steps(raw_steps: dict, n_points: int, bad: Bad) -> dict[str, Any]:
+def _steps(raw_steps: dict, n_points: int, bad: Bad, n_params: int = 0) -> dict[str, Any]:
     """The step columns: each of its kind, all of one length, the rows of equal lengths and
-    every sample index inside the data."""
+    every sample index inside the data. ``n_params``: a schema-2 trace's P (0: schema 1)."""
     steps: dict[str, Any] = {}
     for col in STEP_INT_COLUMNS:
         steps[col] = _int_array(raw_steps.get(col), f"steps.{col}", bad)
-    for col in STEP_FLOAT_COLUMNS:
+    for col in (STEP2_FLOAT_COLUMNS if n_params else STEP_FLOAT_COLUMNS):
         steps[col] = _float_array(raw_steps.get(col), f"steps.{col}", bad)
-    optional = [col for col in STEP_OPTIONAL_COLUMNS if col in raw_steps]
+    optional = [col for col in STEP_OPTIONAL_COLUMNS if col in raw_steps] if not n_params else []
     if optional and len(optional) != len(STEP_OPTIONAL_COLUMNS):  # the binary trace holds both or neither
         raise bad(f"{' and '.join('steps.' + c for c in STEP_OPTIONAL_COLUMNS)} go together; "
                   f"this trace has only steps.{optional[0]}")
     for col in optional:
         steps[col] = _float_array(raw_steps[col], f"steps.{col}", bad)
+    if n_params:
+        steps.update(param_columns(raw_steps, n_params, bad))
+    if LR_COLUMN in raw_steps:  # a recording of a user's loop: each step's learning rate
+        steps[LR_COLUMN] = _float_array(raw_steps[LR_COLUMN], f"steps.{LR_COLUMN}", bad)
     for col in STEP_RAGGED_COLUMNS:
         steps[col] = _ragged(raw_steps.get(col), f"steps.{col}", bad)
     lengths = {col: len(v) for col, v in steps.items()}
@@ -128,14 +174,14 @@ def _status(st: dict, n: int, bad: Bad) -> TraceStatus:
     state = st.get("state")
     if state == "completed":
         status = TraceStatus()
-    elif state == "diverged":
+    elif state in ("diverged", "stopped"):
         k = st.get("step")
         if not isinstance(k, int) or isinstance(k, bool) or k != n:
-            raise bad(f"a diverged trace must name the step it stopped at ({n}), got {shown(k)}")
-        status = TraceStatus("diverged", k, str(st.get("reason", "")))
+            raise bad(f"a {state} trace must name the step it stopped at ({n}), got {shown(k)}")
+        status = TraceStatus(state, k, str(st.get("reason", "")))
     else:
-        raise bad(f"status must be completed or diverged, got {shown(state)}")
-    if n == 0 and not status.diverged:
+        raise bad(f"status must be completed, diverged or stopped, got {shown(state)}")
+    if n == 0 and status.state == "completed":
         raise bad("a completed trace must hold at least one step")
     return status
 
@@ -180,6 +226,8 @@ def data_column(what: str = "data") -> Floats:
 def step_column(col: str) -> Column:
     """An empty column for ``steps.<col>``, of its kind, capped at MAX_STEPS (and MAX_SAMPLES)."""
     what = f"steps.{col}"
+    if col in PARAM_COLUMNS or col in PARAM_OPTIONAL_COLUMNS:
+        return param_column()
     if col in STEP_INT_COLUMNS:
         return Ints(MAX_STEPS, _too_many_steps(what))
     if col in STEP_RAGGED_COLUMNS:
@@ -188,7 +236,9 @@ def step_column(col: str) -> Column:
 
 
 def binary_columns(doc: dict) -> dict:
-    """A binary trace's arrays as the columns :func:`check_document` checks (the same checks as JSON's)."""
+    """A binary trace's arrays as the columns :func:`check_document` checks (the same checks as
+    JSON's). A parameter column stays one flat array: it is cut into rows of P numbers when
+    the names are known (:mod:`training.traceparams`)."""
     data, steps = doc["data"], doc["steps"]
     for key in ("x", "y"):
         column = data_column(f"data.{key}")
@@ -196,6 +246,8 @@ def binary_columns(doc: dict) -> dict:
         data[key] = column
     lengths = steps.pop("lengths")
     for col, arr in list(steps.items()):
+        if col in PARAM_COLUMNS or col in PARAM_OPTIONAL_COLUMNS:
+            continue
         column = step_column(col)
         if col in STEP_RAGGED_COLUMNS:
             column.add_arrays(arr, lengths)

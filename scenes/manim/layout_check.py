@@ -3,8 +3,14 @@ panels' cells, under the rules of :mod:`scenes.layout_check`.
 
 The scene runs dry (``skip_animations``: each play jumps to its end, nothing is rasterised)
 and is looked at after every segment of the plan: every beat boundary, the fast-forward's
-end and the final fit. Panels say which top-level mobjects are theirs
-(``layout_mobjects``), and their cell and plot area (``layout_cell``, ``layout_area``, set by
+end and the final fit. What is looked at is what the real render draws in that segment's
+last frame, read from the lists Manim's Cairo renderer draws from (:func:`drawn_mobjects`:
+the play's static mobjects, then its moving ones), not from the scene's tree alone: a
+mobject the renderer still draws that the scene no longer holds (``stale``: a text replaced
+during a play but left in the play's moving list) and one the scene holds that the renderer
+does not draw (``hidden``) are problems, and stale texts take part in the overlap rule, as
+they do on screen. Panels say which top-level mobjects are theirs (``layout_mobjects``),
+and their cell and plot area (``layout_cell``, ``layout_area``, set by
 :func:`scenes.manim.scenes.place`); the builders in :mod:`scenes.manim.panels` tag what
 they make (:func:`scenes.manim.style.tag`): texts, legends, arrows, markers and lines.
 Untagged mobjects (axes, grid, contours) are not checked; an untagged group is looked into.
@@ -23,7 +29,7 @@ import numpy as np
 from scenes.layout_check import ARROW, LEGEND, LINE, MARKER, TEXT, Box, Item, Problem, check_items
 from scenes.story.plan import PlanSettings
 
-__all__ = ["scene_items", "check_now", "check_scene_run", "run_dry", "CHECK_PLAN"]
+__all__ = ["scene_items", "drawn_mobjects", "check_now", "check_scene_run", "run_dry", "CHECK_PLAN"]
 
 # Beats short (the check looks at segment ends only), the first epoch in detail as by default.
 CHECK_PLAN = PlanSettings(intro=0.2, beat_seconds=(0.2, 0.2, 0.3, 0.2), fast_forward=1.0, hold=0.3)
@@ -100,9 +106,34 @@ def _items_of(top, panel: str, area: Box | None, px: _Pixels, out: list[Item]) -
         out.append(Item(LINE, f"line {top.get_color().to_hex()}", panel, box, points=np.array(rows), area=area))
 
 
-def scene_items(sc, width: int, height: int) -> tuple[list[Item], Box, dict[str, Box]]:
-    """What the scene shows now, as items; the frame; the panels' cells (pixels)."""
+def drawn_mobjects(sc) -> list:
+    """What Manim's Cairo renderer draws in the last frame of the play that just ended, in
+    drawing order: the play's static mobjects (its cached background), then its moving ones
+    (their families as they are now), or the scene's mobjects when the play listed none
+    (``CairoRenderer.update_frame``). Mobjects a remover animation (FadeOut) took out are left
+    out: they were faded to nothing in that frame."""
+    static = list(getattr(sc, "static_mobjects", None) or [])
+    moving = list(getattr(sc, "moving_mobjects", None) or [])
+    if not moving:
+        moving = [*sc.mobjects, *sc.foreground_mobjects]
+    gone: set[int] = set()
+    for anim in getattr(sc, "animations", None) or []:
+        if anim.is_remover():
+            gone.update(id(m) for m in anim.mobject.get_family())
+    return [m for m in (*static, *moving) if id(m) not in gone]
+
+
+def _family_ids(mobjects) -> set[int]:
+    return {id(f) for m in mobjects for f in m.get_family()}
+
+
+def scene_items(sc, width: int, height: int) -> tuple[list[Item], Box, dict[str, Box], list[Problem]]:
+    """What the renderer draws now, as items; the frame; the panels' cells (pixels); and the
+    mismatches between the scene and the renderer (``stale``, ``hidden``)."""
     px = _Pixels(width, height)
+    drawn_list = drawn_mobjects(sc)
+    drawn = _family_ids(drawn_list)
+    held = _family_ids([*sc.mobjects, *sc.foreground_mobjects])
     shown = {id(m) for m in sc.mobjects}
     panels = list(sc.panels)
     loss = getattr(sc, "loss", None)
@@ -123,12 +154,40 @@ def scene_items(sc, width: int, height: int) -> tuple[list[Item], Box, dict[str,
     for top in sc.mobjects:  # anything no panel claims is still held to the frame
         if id(top) not in owned:
             _items_of(top, "scene", None, px, items)
-    return items, Box(0.0, 0.0, float(width), float(height)), cells
+    problems: list[Problem] = []
+    # Drawn but no longer in the scene: on screen all the same, so it is an item too.
+    seen: set[int] = set()
+    for top in drawn_list:
+        for m in top.get_family():
+            if id(m) in held or id(m) in seen or getattr(m, "layout_kind", None) is None or not _visible(m):
+                continue
+            seen.update(id(f) for f in m.get_family())
+            before = len(items)
+            _items_of(m, "stale", None, px, items)
+            for it in items[before:]:
+                problems.append(Problem("stale", f"{it.kind} {it.name!r} {it.box} is drawn but is no longer in "
+                                                 "the scene (left in the play's moving list)", boxes=(it.box,)))
+    # In the scene but not drawn: missing from the frame.
+    for top in sc.mobjects:
+        for m in _tagged(top):
+            if _visible(m) and not any(id(f) in drawn for f in m.family_members_with_points()):
+                problems.append(Problem("hidden", f"{m.layout_kind} {_describe(m)!r} is in the scene but the "
+                                                  "renderer does not draw it"))
+    return items, Box(0.0, 0.0, float(width), float(height)), cells, problems
+
+
+def _tagged(top):
+    """The outermost tagged mobjects of ``top``'s family (the ones the rules look at)."""
+    if getattr(top, "layout_kind", None) is not None:
+        yield top
+        return
+    for sub in top.submobjects:
+        yield from _tagged(sub)
 
 
 def check_now(sc, width: int, height: int, where: str = "") -> list[Problem]:
-    items, frame, cells = scene_items(sc, width, height)
-    return check_items(items, frame, cells, where)
+    items, frame, cells, mismatches = scene_items(sc, width, height)
+    return [dataclasses.replace(p, where=where) for p in mismatches] + check_items(items, frame, cells, where)
 
 
 def run_dry(trace, on_segment, *, scene: str = "walkthrough", theme="light", quality: str = "low",
@@ -162,7 +221,8 @@ def check_scene_run(trace, *, scene: str = "walkthrough", theme="light", quality
     """Run ``scene`` of ``trace`` dry and check it after every segment of its plan.
 
     ``on_frame(i, rgba, where)``, when given, receives each of those states drawn (Manim's
-    renderer draws that one frame; the contact sheets)."""
+    renderer draws that one frame from the lists the real render draws it from; the contact
+    sheets)."""
     from scenes.manim.render import QUALITIES
 
     width, height, _ = QUALITIES[quality]
@@ -173,7 +233,7 @@ def check_scene_run(trace, *, scene: str = "walkthrough", theme="light", quality
         problems.extend(check_now(sc, width, height, where))
         if on_frame is not None:
             sc.renderer.static_image = None
-            sc.renderer.update_frame(sc, ignore_skipping=True)
+            sc.renderer.update_frame(sc, mobjects=drawn_mobjects(sc), ignore_skipping=True)
             on_frame(seg.stop - 1, sc.renderer.get_frame().copy(), where)
 
     run_dry(trace, look, scene=scene, theme=theme, quality=quality, plan=plan)

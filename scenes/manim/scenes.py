@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from manim import FadeIn, Scene, ValueTracker, linear
+from manim import FadeIn, ValueTracker, linear
 
+from scenes.manim.live import LiveScene
 from scenes.manim.panels.fit import FitPanel
 from scenes.manim.panels.graph import GraphPanel
 from scenes.manim.panels.header import Header
@@ -48,8 +49,9 @@ def plan_for(trace: Trace, settings) -> FramePlan:
     return plan_of(trace, settings)
 
 
-class TraceScene(Scene):
-    """Shared driver: builds panels, then plays the plan segment by segment."""
+class TraceScene(LiveScene):
+    """Shared driver: builds panels, then plays the plan segment by segment (each frame shows
+    what the scene holds then: :class:`~scenes.manim.live.LiveScene`)."""
 
     title = "Mini-batch SGD fits"
 

@@ -26,6 +26,19 @@ def _signed(v: float) -> str:
     return f"{'+' if v >= 0 else '−'} {abs(v):.3f}"
 
 
+def _pair(story: StoryLike) -> str:
+    """The parameters by name: "a and b" (two), else "the N parameters"."""
+    names = tuple(getattr(story, "param_names", ("a", "b")))
+    return " and ".join(names) if len(names) == 2 else f"the {len(names)} parameters"
+
+
+def _partials(story: StoryLike) -> str:
+    names = tuple(getattr(story, "param_names", ("a", "b")))
+    if len(names) == 2:
+        return f"∂L/∂{names[0]}, ∂L/∂{names[1]}"
+    return f"∇L ({len(names)} partial derivatives)"
+
+
 def caption(story: StoryLike, beat: int, first: int, last: int | None = None) -> str:
     """The caption of a segment of ``beat`` showing steps ``first`` .. ``last``."""
     s, tr = story, story.trace
@@ -36,15 +49,20 @@ def caption(story: StoryLike, beat: int, first: int, last: int | None = None) ->
                 f"{OPTIMIZER_NAMES[s.optimizer]}")
         return text + ", no zero_grad()" if accumulates(s.settings) else text
     if beat == FORWARD:
-        return f"Step {k} · forward pass: predictions ŷ = a·x + b"
+        words = getattr(s, "words", None)
+        formula = words.formula if words is not None else "ŷ = a·x + b"
+        what = "probabilities" if formula.startswith("p ") else "predictions"
+        return f"Step {k} · forward pass: {what} {formula}"
     if beat == RESIDUALS:
-        return f"Step {k} · residuals ŷ − y and the batch loss"
+        words = getattr(s, "words", None)
+        return f"Step {k} · residuals {words.residual if words is not None else 'ŷ − y'} and the batch loss"
     if beat == GRADIENT:
         if accumulates(s.settings):  # the classic mistake: backward() adds to what .grad held
-            return f"Step {k} · backward pass adds ∂L/∂a, ∂L/∂b to .grad"
-        return f"Step {k} · backward pass: ∂L/∂a and ∂L/∂b"
+            return f"Step {k} · backward pass adds {_partials(s)} to .grad"
+        return f"Step {k} · backward pass: {_partials(s).replace(', ', ' and ')}"
     if beat == UPDATE:
-        what = "a and b step against the gradient" if s.plain_sgd else f"{OPTIMIZER_NAMES[s.optimizer]} moves a and b"
+        pair = _pair(s)
+        what = f"{pair} step against the gradient" if s.plain_sgd else f"{OPTIMIZER_NAMES[s.optimizer]} moves {pair}"
         return f"Step {k} · update: {what}"
     if beat == FAST:
         e0 = int(s.epoch[first]) + 1
@@ -53,7 +71,10 @@ def caption(story: StoryLike, beat: int, first: int, last: int | None = None) ->
     if beat == HOLD:
         if tr.status.diverged:
             return f"Diverged at step {tr.status.step}: learning rate {s.lr:g} is too large"
-        line = f"y' = {tr.final_a:.3f}·x {_signed(tr.final_b)}"
+        if tr.schema_version == 1:
+            line = f"y' = {tr.final_a:.3f}·x {_signed(tr.final_b)}"
+        else:
+            line = f"full-data loss {tr.final_full_loss:.4g}"
         if accumulates(s.settings):
             return f"Without zero_grad(), .grad piled up: after {s.n} step{'s' if s.n != 1 else ''} {line}"
         return f"After {s.n} step{'s' if s.n != 1 else ''}: {line}"

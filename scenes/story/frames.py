@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
 from scenes.story.protocol import StoryLike
 
@@ -30,9 +32,9 @@ class FrameState:
     step: int               # the step this frame is about (0 when there are none)
     beat: int
     t: float
-    a: float                # the line drawn
-    b: float
-    ghost: tuple[float, float] | None = None  # the previous line, drawn faint
+    u: float                # the point in the parameter plane (the line: a and b, the line drawn)
+    v: float
+    ghost: tuple[float, float] | None = None  # the previous point (the line: drawn faint)
     path_n: int = 0         # how many recorded (before-step) points of the path are shown
     path_tip: tuple[float, float] | None = None  # an extra point at the path's end (moving or final)
     loss_n: int = 0         # how many batch-loss points are shown (steps 0..loss_n-1)
@@ -43,6 +45,14 @@ class FrameState:
     show_loss: bool = False     # the batch loss value is revealed
     show_grad: bool = False     # the gradient values are revealed
     show_update: bool = False   # the update values are revealed
+    # The model's parameters drawn (the curve), P values, and the previous curve's (drawn
+    # faint); tuples, so that two states compare by value.
+    params: tuple[float, ...] | None = None
+    ghost_params: tuple[float, ...] | None = None
+
+    # The line's names for the plane's point: its plane is (a, b).
+    a = property(lambda self: self.u)
+    b = property(lambda self: self.v)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,35 +108,42 @@ def reveal(beat: int, t: float) -> Reveal:
 
 
 def apply_reveal(story: StoryLike, k: int, beat: int, t: float, r: Reveal) -> FrameState:
-    """The rule ``r`` applied to step k of ``story``."""
+    """The rule ``r`` applied to step k of ``story``: the plane's point (u, v) and the
+    model's parameter vector moved alike (the point is the vector's place in the plane)."""
     s = story
     if s.n == 0:
-        a, b = float(s.trace.final_a), float(s.trace.final_b)
-        return FrameState(step=0, beat=beat, t=t, a=a, b=b, path_tip=(a, b))
+        u, v = s.final_uv
+        p = s.trace.final_params
+        return FrameState(step=0, beat=beat, t=t, u=u, v=v, path_tip=(u, v), params=_values(p))
     k = 0 if r.start else int(min(max(k, 0), s.n - 1))
-    ak, bk = float(s.a[k]), float(s.b[k])
+    uk, vk = float(s.u[k]), float(s.v[k])
     if r.line == "before":
-        base = (ak, bk)
+        base, pbase = (uk, vk), s.params[k]
     elif r.line == "after":
-        base = (float(s.a_after[k]), float(s.b_after[k]))
+        base, pbase = (float(s.u_after[k]), float(s.v_after[k])), s.params_after_step(k)
     else:
-        base = (float(s.trace.final_a), float(s.trace.final_b))
+        base, pbase = s.final_uv, s.trace.final_params
     if r.u:
-        a, b = base[0] + r.u * float(s.update_a[k]), base[1] + r.u * float(s.update_b[k])
+        u, v = base[0] + r.u * float(s.du[k]), base[1] + r.u * float(s.dv[k])
+        p = pbase + r.u * s.updates[k]
     else:
-        a, b = base
-    ghost = None
+        (u, v), p = base, pbase
+    ghost, gp = None, None
     if r.ghost == "before":
-        ghost = (ak, bk)
+        ghost, gp = (uk, vk), s.params[k]
     elif r.ghost == "previous" and k > 0:
-        ghost = (float(s.a[k - 1]), float(s.b[k - 1]))
-    return FrameState(step=k, beat=beat, t=t, a=a, b=b, ghost=ghost,
+        ghost, gp = (float(s.u[k - 1]), float(s.v[k - 1])), s.params[k - 1]
+    return FrameState(step=k, beat=beat, t=t, u=u, v=v, ghost=ghost,
                       path_n=s.n if r.path is None else k + r.path,
-                      path_tip=(a, b) if r.tip else None,
+                      path_tip=(u, v) if r.tip else None,
                       loss_n=s.n if r.loss is None else k + r.loss,
                       batch=r.batch, pred_alpha=r.pred_alpha, residual_frac=r.residual_frac,
                       arrow_frac=r.arrow_frac, show_loss=r.show_loss, show_grad=r.show_grad,
-                      show_update=r.show_update)
+                      show_update=r.show_update, params=_values(p), ghost_params=_values(gp))
+
+
+def _values(p: np.ndarray | None) -> tuple[float, ...] | None:
+    return None if p is None else tuple(np.asarray(p, dtype=np.float64).tolist())
 
 
 def frame_state(story: StoryLike, k: int, beat: int, t: float) -> FrameState:

@@ -15,10 +15,11 @@ import numpy as np
 from training.linear_model import full_gradient_at as full_gradient
 from training.linear_model import least_squares, sample_shares
 from training.linear_model import mse_at as mse
+from scenes.story.plane import plane_of
 from training.trace import Trace
 
 __all__ = ["Limits", "Geometry", "least_squares", "mse", "full_gradient", "sample_shares",
-           "loss_grid", "free_corner"]
+           "loss_grid", "free_corner", "fit_xs", "FIT_SAMPLES"]
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,15 @@ class Geometry:
             y0, y1 = (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
         n = max(n_steps, 1)
         return -0.02 * n, n * 1.02, y0, y1
-    optimum: tuple[float, float]
+    optimum: tuple[float, float] | None  # the least-squares point (the line's); None: not drawn
     clipped: bool  # True when the path leaves the parameter view (a diverged run)
 
     @classmethod
-    def of(cls, trace: Trace) -> "Geometry":
+    def of(cls, trace: Trace, plane=None) -> "Geometry":
+        """The views' limits. ``plane`` (a scenes.story.plane.PlaneStory) is the parameter
+        plane of a model other than the line (derived from the trace when not given)."""
+        if trace.schema_version != 1:
+            return _model_geometry(cls, trace, plane if plane is not None else plane_of(trace))
         x, y = trace.x, trace.y
         a_opt, b_opt = least_squares(x, y)
         a_path = np.append(trace.steps["a"], trace.final_a)
@@ -113,15 +118,71 @@ class Geometry:
         fy0, fy1 = _pad(y_lo, y_hi, 0.08, 1e-3)
         fit = Limits(fx0, fx1, fy0, fy1)
 
-        losses = np.concatenate([trace.steps["loss"], trace.steps["full_loss"], [trace.final_full_loss]])
-        losses = losses[np.isfinite(losses)]
-        lo = float(max(losses.min(), 1e-12)) if losses.size else 1e-6
-        if trace.n_steps > 50:
-            # A batch of one point can sit on the line (loss 1e-12): such dips would stretch a
-            # log axis over ten decades. Keep the full-data loss and nearly all batch losses.
-            batch_floor = float(np.percentile(trace.steps["loss"], 2))
-            full_min = float(min(trace.steps["full_loss"].min(), trace.final_full_loss))
-            lo = max(lo, min(batch_floor, full_min / 3), 1e-12)
-        hi = float(losses.max()) if losses.size else 1.0
-        log = hi / max(lo, 1e-12) > 30
+        lo, hi, log = _loss_range(trace)
         return cls(fit, params, (lo, hi), log, (a_opt, b_opt), clipped)
+
+
+def _loss_range(trace: Trace, extra: np.ndarray | None = None) -> tuple[float, float, bool]:
+    """The loss view's range: the batch and full-data losses (and ``extra``), and whether the
+    axis is logarithmic."""
+    losses = np.concatenate([trace.steps["loss"], trace.steps["full_loss"], [trace.final_full_loss],
+                             [] if extra is None else extra])
+    losses = losses[np.isfinite(losses)]
+    lo = float(max(losses.min(), 1e-12)) if losses.size else 1e-6
+    if trace.n_steps > 50:
+        # A batch of one point can sit on the line (loss 1e-12): such dips would stretch a
+        # log axis over ten decades. Keep the full-data loss and nearly all batch losses.
+        batch_floor = float(np.percentile(trace.steps["loss"], 2))
+        full_min = float(min(trace.steps["full_loss"].min(), trace.final_full_loss))
+        lo = max(lo, min(batch_floor, full_min / 3), 1e-12)
+    hi = float(losses.max()) if losses.size else 1.0
+    log = hi / max(lo, 1e-12) > 30
+    return lo, hi, log
+
+
+FIT_SAMPLES = 241  # the fit view's curve of a model other than the line: x values across the view
+
+
+def fit_xs(limits: Limits) -> np.ndarray:
+    """Where the fit view evaluates a curve (the line needs only its two ends)."""
+    return np.linspace(limits.x0, limits.x1, FIT_SAMPLES)
+
+
+def _model_geometry(cls, trace: Trace, plane) -> "Geometry":
+    """The limits for any model but the line: the plane's path (and, for P > 2, the
+    landscape's grid, which covers it), the data and the early steps' curves."""
+    pu, pv = plane.path_u, plane.path_v
+    if plane.land is not None:  # the grid covers the projected path with a margin
+        la = plane.land
+        params = Limits(float(la.grid_alpha[0]), float(la.grid_alpha[-1]),
+                        float(la.grid_beta[0]), float(la.grid_beta[-1]))
+        clipped = False
+    else:
+        ok = np.isfinite(pu) & np.isfinite(pv)
+        u0, v0 = float(pu[0]), float(pv[0])
+        du = np.abs(pu[ok] - pu[ok][-1]).max() if ok.any() else 0.25
+        dv = np.abs(pv[ok] - pv[ok][-1]).max() if ok.any() else 0.25
+        cap = 4.0 * max(du, dv, 0.25)
+        cu, cv = float(pu[ok][-1]), float(pv[ok][-1])
+        lo_u, hi_u = max(min(pu[ok].min(), u0), cu - cap), min(max(pu[ok].max(), u0), cu + cap)
+        lo_v, hi_v = max(min(pv[ok].min(), v0), cv - cap), min(max(pv[ok].max(), v0), cv + cap)
+        clipped = bool(pu[ok].min() < cu - cap or pu[ok].max() > cu + cap
+                       or pv[ok].min() < cv - cap or pv[ok].max() > cv + cap)
+        params = Limits(*_pad(lo_u, hi_u, 0.12, 0.5), *_pad(lo_v, hi_v, 0.12, 0.5))
+    x, y = trace.x, trace.y
+    fx0, fx1 = _pad(float(x.min()), float(x.max()), 0.06, 1e-3)
+    xs = np.linspace(fx0, fx1, 61)
+    path = np.vstack([trace.params, trace.final_params[None, :]])
+    early = path[: min(len(path), 50)]
+    with np.errstate(all="ignore"):
+        curves = trace.model.predict(early, xs)
+    curves = curves[np.isfinite(curves)]
+    y_span = max(np.ptp(y), 1e-3)
+    y_lo = max(min(y.min(), curves.min() if curves.size else y.min()), y.min() - 2.5 * y_span)
+    y_hi = min(max(y.max(), curves.max() if curves.size else y.max()), y.max() + 2.5 * y_span)
+    fit = Limits(fx0, fx1, *_pad(y_lo, y_hi, 0.08, 1e-3))
+    extra = None
+    if plane.land is not None:  # the plane's loss under the path: a curve of the loss view
+        extra = plane.land.surface_loss[plane.land.surface_loss < 1e29]
+    lo, hi, log = _loss_range(trace, extra)
+    return cls(fit, params, (lo, hi), log, None, clipped)

@@ -25,9 +25,18 @@ class StoryLike(Protocol):
     n: int                  # steps recorded
     lr: float
     optimizer: str
-    a: np.ndarray           # the parameters before each step
+    u: np.ndarray           # the parameter plane's point before each step (the line: a, b)
+    v: np.ndarray
+    u_after: np.ndarray     # ... and after it
+    v_after: np.ndarray
+    du: np.ndarray          # the update, as an arrow in the plane
+    dv: np.ndarray
+    params: np.ndarray      # the parameter vector before each step, (steps, P)
+    updates: np.ndarray     # the update applied, (steps, P)
+    param_names: tuple[str, ...]
+    a: np.ndarray           # the line's names for u, v, ... (the backends that draw only the line)
     b: np.ndarray
-    a_after: np.ndarray     # ... and after it
+    a_after: np.ndarray
     b_after: np.ndarray
     loss: np.ndarray        # the batch loss of each step
     full_loss: np.ndarray   # the full-data loss before each step
@@ -48,6 +57,11 @@ class StoryLike(Protocol):
     @property
     def full_loss_after(self) -> np.ndarray:
         """The full-data loss after each step."""
+
+    @property
+    def final_uv(self) -> tuple[float, float]: ...
+
+    def params_after_step(self, k: int) -> np.ndarray: ...
 
     def ab_before(self, k: int) -> tuple[float, float]: ...
 

@@ -13,6 +13,9 @@ from functools import cached_property
 import numpy as np
 
 from scenes.story.captions import caption, segment_captions
+from scenes.story.gradients import carry_vectors, full_gradient
+from scenes.story.model_words import ModelWords, words_of
+from scenes.story.plane import PlaneStory, plane_of
 from training.optimizers import Carry, carry_of, spec_of
 from scenes.story.frames import FrameState, frame_state
 from scenes.story.geometry import Geometry, loss_grid, sample_shares
@@ -67,7 +70,7 @@ def plan_of(trace: Trace, settings: PlanSettings | None = None) -> FramePlan:
 
 @dataclass(frozen=True)
 class Arrow:
-    """An arrow in parameter space, in data coordinates (a, b), as drawn (magnified)."""
+    """An arrow in the parameter plane, in the plane's coordinates, as drawn (magnified)."""
 
     start: tuple[float, float]
     end: tuple[float, float]
@@ -75,29 +78,68 @@ class Arrow:
 
 
 class Story:
-    """A trace's numbers, indexed the way frames need them, plus what is derived from them."""
+    """A trace's numbers, indexed the way frames need them, plus what is derived from them.
+
+    Any model (training.models): the parameters are a vector of P (``params``, ``grads``,
+    ``updates``, each (steps, P)); the parameter view is a plane (:attr:`plane`): the model's
+    own pair for P = 2, a plane through parameter space for more. Its coordinates are ``u``
+    and ``v`` (before each step), ``u_after``, ``v_after``, the update ``du``, ``dv`` and the
+    gradient ``gu``, ``gv`` as arrows in it. The line's names (``a``, ``b``, ``grad_a``, ...)
+    are the same arrays, kept for the backends that draw only the line (Manim, the page)."""
 
     def __init__(self, trace: Trace, geometry: Geometry | None = None):
         self.trace = trace
         self.settings = trace.settings
-        self.geom = geometry or Geometry.of(trace)
+        self.model = trace.model
+        self.param_names = tuple(trace.param_names)
+        self.words: ModelWords = words_of(self.model)
+        self.plane: PlaneStory = plane_of(trace)
+        self.geom = geometry or Geometry.of(trace, self.plane)
         s = trace.steps
         self.n = trace.n_steps
-        self.a, self.b = s["a"], s["b"]
-        self.a_after, self.b_after = trace.a_after, trace.b_after
+        self.params, self.grads, self.updates = trace.params, trace.grads, trace.updates
+        # The path in the plane: before each step, then the final point.
+        self.path_u, self.path_v = self.plane.path_u, self.plane.path_v
+        self.u, self.v = self.path_u[:-1], self.path_v[:-1]
+        self.u_after, self.v_after = self.path_u[1:], self.path_v[1:]
+        self.du, self.dv = self.plane.coords(self.updates) if self.n else (np.zeros(0), np.zeros(0))
+        self.gu, self.gv = self.plane.coords(self.grads) if self.n else (np.zeros(0), np.zeros(0))
         self.loss, self.full_loss = s["loss"], s["full_loss"]
-        self.grad_a, self.grad_b = s["grad_a"], s["grad_b"]
-        self.update_a, self.update_b = s["update_a"], s["update_b"]
         self.epoch, self.batch_idx = s["epoch"], s["batch"]
         self.lr = self.settings.lr
         self.optimizer = self.settings.optimizer
         self.epochs = self.settings.epochs
-        # The path of the parameters: before each step, then the final point.
-        self.path_a = np.append(self.a, trace.final_a)
-        self.path_b = np.append(self.b, trace.final_b)
-        self.carry: Carry | None = carry_of(trace)
+        self.carry: Carry | None = self._carry()
+
+    def _carry(self) -> Carry | None:
+        if self.trace.schema_version == 1:
+            return carry_of(self.trace)
+        got = carry_vectors(self.trace) if self.n else None
+        return None if got is None else Carry(got[0], *self.plane.coords(got[1]))
+
+    # The line's names for the plane's coordinates (its plane is (a, b)): the backends that
+    # draw only the line read these.
+    a = property(lambda self: self.u)
+    b = property(lambda self: self.v)
+    a_after = property(lambda self: self.u_after)
+    b_after = property(lambda self: self.v_after)
+    update_a = property(lambda self: self.du)
+    update_b = property(lambda self: self.dv)
+    grad_a = property(lambda self: self.gu)
+    grad_b = property(lambda self: self.gv)
+    path_a = property(lambda self: self.path_u)
+    path_b = property(lambda self: self.path_v)
 
     # ------------------------------------------------------------------ run-wide
+    @property
+    def exact_plane(self) -> bool:
+        """The plane is the model's own pair of parameters (P = 2), not a projection."""
+        return self.plane.exact
+
+    @property
+    def final_uv(self) -> tuple[float, float]:
+        return float(self.path_u[-1]), float(self.path_v[-1])
+
     @property
     def plain_sgd(self) -> bool:
         """The update is exactly −lr·g: the article's rule."""
@@ -107,23 +149,53 @@ class Story:
     def steps_per_epoch(self) -> int:
         return steps_per_epoch(self.trace)
 
+    def full_loss_of(self, params: np.ndarray) -> float:
+        """The full-data loss at a parameter vector, float64."""
+        return float(self.trace.loss_at(np.asarray(params, dtype=np.float64)))
+
     @cached_property
     def full_loss_after(self) -> np.ndarray:
         """The full-data loss after each step."""
-        return self.trace.full_loss_at(self.a_after, self.b_after) if self.n else np.zeros(0)
+        if not self.n:
+            return np.zeros(0)
+        if self.trace.schema_version == 1:
+            return self.trace.full_loss_at(self.a_after, self.b_after)
+        return self.trace.loss_at(self.trace.params_after)
 
     @property
     def start_full_loss(self) -> float:
-        a, b = self.ab_before(0)
-        return float(self.trace.full_loss_at(a, b))
+        if self.trace.schema_version == 1:
+            a, b = self.uv_before(0)
+            return float(self.trace.full_loss_at(a, b))
+        return self.full_loss_of(self.params_before(0))
 
     @cached_property
     def full_step(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per step, the full-batch gradient step −lr·∇L(all data) at the step's parameters."""
+        """Per step, the full-batch gradient step −lr·∇L(all data) at the step's parameters,
+        as an arrow in the plane."""
         if not self.n:
             return np.zeros(0), np.zeros(0)
-        ga, gb = full_gradient_at(self.a, self.b, self.trace.x, self.trace.y)
-        return -self.lr * np.asarray(ga), -self.lr * np.asarray(gb)
+        if self.trace.schema_version == 1:
+            ga, gb = full_gradient_at(self.a, self.b, self.trace.x, self.trace.y)
+            return -self.lr * np.asarray(ga), -self.lr * np.asarray(gb)
+        g = full_gradient(self.model, self.params, self.trace.x, self.trace.y)
+        gu, gv = self.plane.coords(g)
+        return -self.lr * gu, -self.lr * gv
+
+    @cached_property
+    def grad_norm(self) -> np.ndarray:
+        """|∇L| of each step's batch gradient (every parameter, not the plane's share)."""
+        return np.linalg.norm(self.grads, axis=1) if self.n else np.zeros(0)
+
+    @cached_property
+    def update_norm(self) -> np.ndarray:
+        return np.linalg.norm(self.updates, axis=1) if self.n else np.zeros(0)
+
+    def top_updates(self, k: int, m: int = 3) -> list[tuple[str, float]]:
+        """Step k's ``m`` largest parameter updates by size: (name, update)."""
+        row = self.updates[k]
+        order = np.argsort(-np.abs(row), kind="stable")[:m]
+        return [(self.param_names[i], float(row[i])) for i in order]
 
     def plan(self, settings: PlanSettings | None = None) -> FramePlan:
         return plan_of(self.trace, settings)
@@ -150,24 +222,50 @@ class Story:
         return segment_notes(self, plan)
 
     def contours(self, n: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The exact loss over the parameter view on an n×n grid, and its contour levels
-        (geometric, from just above the least-squares loss to the view's highest loss)."""
-        A, B, L = loss_grid(self.geom.params, self.trace.x, self.trace.y, n=n)
+        """The loss over the parameter view and its contour levels (geometric, from just above
+        the lowest loss to the view's highest). The line: the exact MSE on an n×n grid; another
+        pair: the model's exact loss likewise; a plane through parameter space: the
+        landscape's grid (the real full-data loss at each node)."""
+        p = self.plane
+        if self.trace.schema_version == 1:
+            A, B, L = loss_grid(self.geom.params, self.trace.x, self.trace.y, n=n)
+        elif p.exact:
+            g = self.geom.params
+            A, B = np.meshgrid(np.linspace(g.x0, g.x1, n), np.linspace(g.y0, g.y1, n))
+            vec = np.zeros(A.shape + (len(self.param_names),))
+            vec[..., p.columns[0]], vec[..., p.columns[1]] = A, B
+            with np.errstate(all="ignore"):
+                L = self.trace.loss_at(vec)
+        else:
+            A, B = np.meshgrid(p.land.grid_alpha, p.land.grid_beta)
+            L = p.land.grid_loss
         lmin = max(float(L.min()), 1e-12)
         levels = np.geomspace(lmin * 1.05 + 1e-9, float(L.max()), CONTOUR_LEVELS)
         return A, B, L, levels
 
     # ------------------------------------------------------------------ per step
-    def ab_before(self, k: int) -> tuple[float, float]:
+    def uv_before(self, k: int) -> tuple[float, float]:
+        """The plane's point before step k (the final point when nothing was recorded)."""
         if self.n == 0:
-            return float(self.trace.final_a), float(self.trace.final_b)
-        return float(self.a[k]), float(self.b[k])
+            return self.final_uv
+        return float(self.u[k]), float(self.v[k])
 
-    def ab_after(self, k: int) -> tuple[float, float]:
-        return float(self.a_after[k]), float(self.b_after[k])
+    def uv_after(self, k: int) -> tuple[float, float]:
+        return float(self.u_after[k]), float(self.v_after[k])
+
+    ab_before = uv_before  # the line's names
+    ab_after = uv_after
+
+    def params_before(self, k: int) -> np.ndarray:
+        """The parameter vector before step k (the final one when nothing was recorded)."""
+        return self.trace.final_params if self.n == 0 else self.params[k]
+
+    def params_after_step(self, k: int) -> np.ndarray:
+        return self.params[k + 1] if k + 1 < self.n else self.trace.final_params
 
     def batch(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """x, y, ŷ and ŷ − y of step k's batch (ŷ as autograd computed it, in float32)."""
+        """x, y, ŷ and ŷ − y of step k's batch (ŷ as autograd computed it, in float32;
+        logistic: the probability p and p − y)."""
         st = self.trace.steps
         idx = np.asarray(st["indices"][k], dtype=np.int64)
         return (self.trace.x[idx], self.trace.y[idx], np.asarray(st["pred"][k], dtype=np.float64),
@@ -177,15 +275,21 @@ class Story:
         return len(self.trace.steps["indices"][k])
 
     def shares(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Each sample's share of ∂L/∂a and ∂L/∂b in step k's batch (they sum to the gradient)."""
+        """Each sample's share of the two partial derivatives in step k's batch (they sum to
+        the gradient): P = 2 only (``words.shares``)."""
         xb, _, _, res = self.batch(k)
-        return sample_shares(xb, res)
+        if self.trace.schema_version == 1:
+            return sample_shares(xb, res)
+        if not self.words.shares:
+            raise ValueError(f"a model of {len(self.param_names)} parameters has no table of shares")
+        # logistic: the residual p − y is each sample's dL/dz; z = w·x + b
+        return res * xb / len(xb), res / len(xb)
 
     @cached_property
     def vector_columns(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per arrow key, the per-step steps drawn, unmagnified: ``update`` applied, ``full``
         (−lr·∇L on all data), and ``carry`` (what the optimizer carried over) when it has it."""
-        out = {"update": (self.update_a, self.update_b), "full": self.full_step}
+        out = {"update": (self.du, self.dv), "full": self.full_step}
         if self.carry is not None:
             out["carry"] = (self.carry.a, self.carry.b)
         return out
@@ -195,40 +299,40 @@ class Story:
         return {key: (float(da[k]), float(db[k])) for key, (da, db) in self.vector_columns.items()}
 
     def arrows(self, k: int, grow: float = 1.0) -> dict[str, Arrow]:
-        """The arrows of step k as drawn: from (a_k, b_k), magnified by ``arrow_scale[k]``,
+        """The arrows of step k as drawn: from the step's point, magnified by ``arrow_scale[k]``,
         grown to the fraction ``grow``, cut at the view's edge (``clipped``). Arrows too
         short to see are left out, and all of them when the point has left the view."""
-        a0, b0 = self.ab_before(k)
-        sa, sb = self._span
+        u0, v0 = self.uv_before(k)
+        su, sv = self._span
         out = {}
-        for key, (va, vb, inside) in self.arrow_table.items():
-            fin, da, db = float(inside[k]), float(va[k]), float(vb[k])
-            if math.isnan(fin) or math.hypot(da / sa, db / sb) * grow < HIDDEN_ARROW:
+        for key, (vu, vv, inside) in self.arrow_table.items():
+            fin, du, dv = float(inside[k]), float(vu[k]), float(vv[k])
+            if math.isnan(fin) or math.hypot(du / su, dv / sv) * grow < HIDDEN_ARROW:
                 continue
             f = min(grow, fin)
-            out[key] = Arrow((a0, b0), (a0 + f * da, b0 + f * db), clipped=grow > fin)
+            out[key] = Arrow((u0, v0), (u0 + f * du, v0 + f * dv), clipped=grow > fin)
         return out
 
     @cached_property
     def arrow_table(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Per arrow key, per step: ``(va, vb, inside)``, the arrow magnified by
-        ``arrow_scale`` as a vector from (a_k, b_k), and the fraction of it inside the
+        """Per arrow key, per step: ``(vu, vv, inside)``, the arrow magnified by
+        ``arrow_scale`` as a vector from the step's point, and the fraction of it inside the
         parameter view (1 when it stays inside; NaN when the point has left the view).
         :meth:`arrows` reads it; so does the web player, which draws without deriving."""
         if not self.n:
             return {}
         g = self.geom.params
         f = np.asarray(self.arrow_scale, dtype=np.float64)
-        in_view = (self.a >= g.x0) & (self.a <= g.x1) & (self.b >= g.y0) & (self.b <= g.y1)
+        in_view = (self.u >= g.x0) & (self.u <= g.x1) & (self.v >= g.y0) & (self.v <= g.y1)
         out = {}
-        for key, (da, db) in self.vector_columns.items():
-            va, vb = da * f, db * f
+        for key, (du, dv) in self.vector_columns.items():
+            vu, vv = du * f, dv * f
             inside = np.ones(self.n)
             with np.errstate(divide="ignore", invalid="ignore"):
-                for p, d, lo, hi in ((self.a, va, g.x0, g.x1), (self.b, vb, g.y0, g.y1)):
+                for p, d, lo, hi in ((self.u, vu, g.x0, g.x1), (self.v, vv, g.y0, g.y1)):
                     over = np.where(p + d > hi, (hi - p) / d, np.where(p + d < lo, (lo - p) / d, 1.0))
                     inside = np.minimum(inside, over)
-            out[key] = (va, vb, np.where(in_view, inside, np.nan))
+            out[key] = (vu, vv, np.where(in_view, inside, np.nan))
         return out
 
     @property
@@ -244,13 +348,13 @@ class Story:
         if not self.n:
             return np.ones(0)
         vecs = list(self.vector_columns.values())
-        sa, sb = self._span
-        longest = np.max([np.hypot(da / sa, db / sb) for da, db in vecs], axis=0)
+        su, sv = self._span
+        longest = np.max([np.hypot(du / su, dv / sv) for du, dv in vecs], axis=0)
         g = self.geom.params
         room = np.full(self.n, np.inf)  # how many times the arrows fit before leaving the view
         with np.errstate(divide="ignore", invalid="ignore"):
-            for da, db in vecs:
-                for p, d, lo, hi in ((self.a, da, g.x0, g.x1), (self.b, db, g.y0, g.y1)):
+            for du, dv in vecs:
+                for p, d, lo, hi in ((self.u, du, g.x0, g.x1), (self.v, dv, g.y0, g.y1)):
                     fit = np.where(d > 0, (hi - p) / d, np.where(d < 0, (lo - p) / d, np.inf))
                     room = np.minimum(room, np.where(fit > 0, fit, np.inf))
         w = STEADY_WINDOW

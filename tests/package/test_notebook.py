@@ -33,8 +33,13 @@ def test_walkthrough_notebook_executes_and_embeds_the_video(tmp_path):
     assert videos and "base64," in videos[-1]
     assert (work / "out" / "notebook" / "sgd.mp4").stat().st_size > 10_000
     # Under the video, the interactive player: the whole page inside a sandboxed iframe.
-    assert html[-1].startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;') and 'sandbox="allow-scripts"' in html[-1]
-    assert html.index(videos[-1]) < len(html) - 1
+    players = [h for h in html if h.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;') and 'sandbox="allow-scripts"' in h]
+    assert len(players) == 2 and html.index(videos[-1]) < html.index(players[0])
     import html as html_module
-    page = html_module.unescape(html[-1].split('srcdoc="', 1)[1].split('" sandbox=', 1)[0])
-    assert "Content-Security-Policy" in page and '"n_steps":60' in page
+
+    def page(h: str) -> str:
+        return html_module.unescape(h.split('srcdoc="', 1)[1].split('" sandbox=', 1)[0])
+    assert "Content-Security-Policy" in page(players[0]) and '"n_steps":60' in page(players[0])
+    # Last, the article's own loop recorded with training.recording (issue 24), in its player.
+    assert "recorded 300 steps of your loop; final a = 0.5047, b = 0.0963" in text
+    assert '"n_steps":300' in page(players[1])

@@ -94,7 +94,8 @@ def test_help_lists_presets_themes_and_examples(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "one of: article, preview, slides, social" in text
     assert "one of: dark, light, or a theme .toml file" in text
-    assert "A bare name picks a bundled example: adam, article, momentum" in text
+    assert f"A bare name picks a bundled example: {', '.join(example_config_names())}" in text
+    assert "adam, article," in text and "momentum" in text
 
 
 def test_package_code_never_finds_files_through_its_own_location():

@@ -213,9 +213,15 @@ def check_deck(path: Path, tr, plan, frame_size: tuple[int, int]) -> None:
     beats = [s for s in segs if s.beat in (FORWARD, RESIDUALS, GRADIENT, UPDATE)]
     has_fast = any(s.beat == FAST for s in segs)
     assert len(beats) == 4 * plan.detail_steps
-    assert len(prs.slides) == len(beats) + 2 + has_fast  # + title, fast-forward and final
+    # A detailed step whose autograd graph was recorded also gets a still slide of the graph
+    # after each of its four beats (tests/render/test_graph_drawn.py checks those slides).
+    graphed = {g["step"] for g in tr.graphs} & set(range(plan.detail_steps))
+    assert len(prs.slides) == len(beats) + 2 + has_fast + 4 * len(graphed)  # + title, fast-forward, final
     assert prs.slide_width == 12_192_000 and prs.slide_height == round(12_192_000 * frame_size[1] / frame_size[0])
     slides = list(prs.slides)
+    stills = [sl for sl in slides[1:-1] if not any(sh.shape_type == MSO_SHAPE_TYPE.MEDIA for sh in sl.shapes)]
+    assert len(stills) == 4 * len(graphed)
+    slides = [sl for sl in slides if sl not in stills]
     clips = [s for s in segs if s.beat in CLIP_BEATS]
     assert media_slides(plan) == len(clips) == len(slides) - 2
     story = Story(tr)

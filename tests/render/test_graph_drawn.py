@@ -1,8 +1,10 @@
 """The recorded autograd graph as Manim and the deck draw it: the deck's graph slides (one
 after each detailed beat: forward, zero_grad(), backward(), step()) re-read with python-pptx
 against a hand calculation of the article's first batch; --scene backprop refusing a trace
-without graphs; and (slow) the backprop scene and the walkthrough run dry under the layout
-check, in both themes."""
+without graphs; the graph panel's texts apart, inside the side margins, off the edges (the
+compact one of the walkthrough too, at a legible size); and (slow) the backprop scene and the
+walkthrough run dry under the layout check, which reads what the renderer draws: a text
+replaced during a play must not stay drawn under its successor."""
 from __future__ import annotations
 
 import numpy as np
@@ -107,3 +109,130 @@ def test_the_graph_scenes_pass_the_layout_check(scene, theme, monkeypatch, tmp_p
                                                  fast_forward=0.6, hold=0.3))
     assert problems == [], "\n".join(map(str, problems))
     assert {(k, b) for k, b in shown} >= {(k, b) for k in (0, 1) for b in (FORWARD, RESIDUALS, GRADIENT, UPDATE)}
+
+
+def _swap_scene(base):
+    """A scene of one group whose text a play replaces (as the graph panel's value and .grad
+    lines are), run dry like the layout check runs the real scenes."""
+    from manim import Text, VGroup
+
+    from scenes.manim.panels.beats import scrub
+    from scenes.manim.panels.draw import set_children
+    from scenes.manim.style import tag
+    from scenes.layout_check import TEXT
+
+    class Swap(base):
+        panels: list = []
+
+        def construct(self):
+            slot = VGroup(tag(Text("a.grad = None"), TEXT, text="a.grad = None"))
+            self.add(slot)
+            new = tag(Text("a.grad = 0.636"), TEXT, text="a.grad = 0.636")
+            self.play(scrub(slot, lambda t: t > 0.5 and set_children(slot, [new])), run_time=0.2)
+    return Swap
+
+
+@pytest.mark.slow  # Manim
+def test_the_check_sees_what_the_renderer_draws_and_live_scenes_draw_what_they_hold(tmp_path, monkeypatch):
+    """Manim draws a play's moving mobjects from a list flattened when the play begins, so a
+    text replaced during the play stays on screen under the new one: the check reads that list
+    and says so (a plain Scene); a LiveScene (every scene of ours) draws what it holds."""
+    pytest.importorskip("manim")
+    from manim import Scene, tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    from scenes.manim.file_writer import file_writer_for
+    from scenes.manim.layout_check import check_now
+    from scenes.manim.live import LiveScene
+    from scenes.manim.render import _manim_config
+
+    monkeypatch.chdir(tmp_path)
+    found = {}
+    for base in (Scene, LiveScene):
+        with tempconfig(_manim_config(854, 480, 15)):
+            r = CairoRenderer(file_writer_class=file_writer_for(lambda frame, repeat: None), skip_animations=True)
+            sc = _swap_scene(base)(renderer=r, skip_animations=True)
+            sc.render()
+            found[base] = check_now(sc, 854, 480)
+    rules = {p.rule for p in found[Scene]}
+    assert rules == {"stale", "overlap"}, found[Scene]
+    assert any("'a.grad = None'" in p.message and p.rule == "stale" for p in found[Scene])
+    assert found[LiveScene] == []
+
+
+@pytest.mark.slow  # Manim, dry
+def test_backprop_draws_one_text_per_line_when_a_text_changes(monkeypatch, tmp_path):
+    """In the real render the backward beat's last frame showed 'a.grad = None' under
+    'a.grad = 0.636', and step()'s showed '1.000' under '1.000 → 0.936': what the renderer
+    draws at each beat's end holds exactly the new line."""
+    pytest.importorskip("manim")
+    from scenes.manim.layout_check import run_dry, scene_items
+    from scenes.manim.render import QUALITIES
+
+    monkeypatch.chdir(tmp_path)
+    w, h, _ = QUALITIES["low"]
+    drawn = {}
+
+    def look(sc, seg):
+        if int(seg.steps[0]) == 0 and seg.beat in (GRADIENT, UPDATE):
+            items, _, _, problems = scene_items(sc, w, h)
+            drawn[seg.beat] = ([it.name for it in items if it.kind == "text"], problems)
+
+    run_dry(_run((0,)), look, scene="backprop",
+            plan=PlanSettings(detail_steps=1, intro=0.2, beat_seconds=(0.2, 0.2, 0.3, 0.2), fast_forward=0.2, hold=0.2))
+    texts, problems = drawn[GRADIENT]
+    assert problems == [] and [t for t in texts if t.startswith("a.grad")] == [f"a.grad = {HAND_A:.3f}"]
+    texts, problems = drawn[UPDATE]
+    a1, b1 = 1 - 0.1 * HAND_A, 1 - 0.1 * HAND_B
+    assert problems == [] and {f"1.000 → {a1:.3f}", f"1.000 → {b1:.3f}"} <= set(texts)
+    assert texts.count("1.000") == 1  # aᵀ's value; a's and b's old values are gone
+
+
+def _texts_of(mob) -> list:
+    from scenes.layout_check import TEXT
+    if getattr(mob, "layout_kind", None) == TEXT:
+        return [mob]
+    return [t for sub in mob.submobjects for t in _texts_of(sub)]
+
+
+def _box(m):
+    from scenes.layout_check import Box
+    return Box(m.get_left()[0], m.get_bottom()[1], m.get_right()[0], m.get_top()[1])
+
+
+@pytest.mark.parametrize("compact", [pytest.param(False, id="backprop", marks=pytest.mark.slow),  # typesets the rules
+                                     pytest.param(True, id="walkthrough")])
+def test_the_graph_keeps_its_texts_apart_inside_margins_and_off_the_edges(compact):
+    """The real renders showed ∂L/∂b's rule on "input (no grad)", the phase's sentence running
+    to the frame's edge, and (walkthrough) texts too small to read with edges through them."""
+    pytest.importorskip("manim")
+    from scenes.layout_check import polyline_hits
+    from scenes.manim.panels.graph import CLEAR, HEAD_SIDE, SIDE, GraphPanel
+    from scenes.manim.scenes import FULL_CELL, WALK_CELLS
+    from scenes.manim.style import Style, register_font
+    from scenes.story.theme import load_theme
+
+    register_font()
+    cell = WALK_CELLS["table"] if compact else FULL_CELL
+    p = GraphPanel(Style(load_theme("light")), Story(_run((0,))), cell, rules=not compact,
+                   headline=not compact, compact=compact)
+    for beat in (FORWARD, RESIDUALS, GRADIENT, UPDATE):
+        p.show(0, beat, 1.0)
+        texts = _texts_of(p.root)
+        boxes = [_box(t) for t in texts]
+        for t, b in zip(texts, boxes):  # inside the cell's side margins (the frame's edge)
+            assert cell[0] + SIDE / 2 - 1e-6 <= b.x0 and b.x1 <= cell[2] - SIDE / 2 + 1e-6, t.layout_text
+        rules = [m for nd in p.nodes.values() for m in nd.rule.submobjects]
+        for r in rules:  # a local rule keeps clear of every other text
+            rb = _box(r).expanded(CLEAR * 0.9)
+            assert not any(min(rb.x1, b.x1) > max(rb.x0, b.x0) and min(rb.y1, b.y1) > max(rb.y0, b.y0)
+                           for t, b in zip(texts, boxes) if t is not r), r
+        if compact:  # no edge through a text, and type nearly the size of the axes' ticks
+            for arrow, _, _ in p.edges:
+                line = np.array([arrow.get_start()[:2], arrow.get_end()[:2]])
+                assert not [t.layout_text for t, b in zip(texts, boxes) if polyline_hits(line, b)]
+            assert p.k >= 0.9
+    if not compact:
+        heads = _texts_of(p.top)
+        assert len(heads) >= 2 and all(_box(h).x1 - _box(h).x0 <= cell[2] - cell[0] - 2 * (SIDE + HEAD_SIDE) + 1e-6
+                                       for h in heads)

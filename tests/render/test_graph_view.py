@@ -2,6 +2,8 @@
 refused without graphs, drawn from the story's graph frames."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from scenes.story.plan import FORWARD, GRADIENT, RESIDUALS, UPDATE
 from scenes.story.story import Story
 from tests.graph_fixture import LINE_IDS as I, article_trace, with_graphs
 from tests.helpers import run_main
+from tests.matrix import GRAPH_CASES, GRAPH_VIEWS
 from training.errors import InputError
 
 
@@ -86,12 +89,18 @@ def test_boxes_and_texts_stay_in_the_panel_and_apart(scene):
     assert frame.shape == (540, 960, 4) and np.ptp(frame[..., :3]) > 0
 
 
-@pytest.mark.parametrize("size,theme", [pytest.param(*c, marks=() if i == 0 else pytest.mark.slow, id=f"{c[0][0]}x{c[0][1]}-{c[1]}")
-                                        for i, c in enumerate(__import__("tests.matrix", fromlist=["GRAPH_CASES"]).GRAPH_CASES)])
-def test_layout_check_passes_with_the_graph_view(size, theme):
+@pytest.mark.parametrize("run,size,theme", [pytest.param(*c, marks=() if i == 0 else pytest.mark.slow,
+                                                         id=f"{c[0]}-{c[1][0]}x{c[1][1]}-{c[2]}")
+                                            for i, c in enumerate(GRAPH_CASES)])
+def test_layout_check_passes_with_the_graph_view(run, size, theme):
     """The layout check (docs/layout-check.md) on every checked frame, the graph view included."""
     from scenes.mpl.layout_check import check_frames
-    from tests.matrix import GRAPH_VIEWS
-    trace = with_graphs(article_trace(epochs=4), steps=(0, 1, 2, 7))
+    if run == "fixture":
+        trace = with_graphs(article_trace(epochs=4), steps=(0, 1, 2, 7))
+    else:
+        from benchmarks.layout_matrix import RUNS
+        from training.recorder import record
+        trace = record(dataclasses.replace(RUNS[run], graph_steps=(1, 2, 3)))
+        assert [g["step"] for g in trace.graphs] == [0, 1, 2]
     problems = check_frames(trace, size, theme, views=GRAPH_VIEWS)
     assert not problems, "\n".join(str(p) for p in problems[:5])

@@ -437,11 +437,11 @@ BAD_BINARIES = {
     "length-mismatch": (_edit_header(lambda h: _column(h, "steps.loss").update(length=3)), ["not"]),
     "negative-length": (_edit_header(lambda h: _column(h, "data.y").update(length=-1)), ["from 0 to"]),
     "over-the-cap": (_edit_header(lambda h: h.update(n_steps=MAX_STEPS + 1)), ["n_steps"]),
-    "schema-2": (_edit_header(lambda h: h.update(schema_version=2)), ["schema_version 2"]),
+    "schema-3": (_edit_header(lambda h: h.update(schema_version=3)), ["schema_version 3", "versions 1 and 2"]),
     "nan-in-loss": (_poke("steps.loss", float("nan")), ["steps.loss", "finite"]),
     "index-outside": (_poke("steps.indices", 99), ["outside the data"]),
     "negative-batch-length": (_poke("steps.lengths", -1), ["one list of numbers per step"]),
-    "bad-status": (_edit_header(lambda h: h.update(status={"state": "running"})), ["completed or diverged"]),
+    "bad-status": (_edit_header(lambda h: h.update(status={"state": "running"})), ["completed, diverged or stopped"]),
 }
 
 

@@ -78,7 +78,9 @@ def many_files():
 
 
 def test_1000_idle_connections_hold_no_thread_and_are_closed_at_the_limit(many_files):
-    limit = 2.0
+    # 3 s: on a loaded 2-core machine (the suite's other worker busy) accepting the 1,000 can
+    # take over a second, and all of them must be open when the normal request is timed.
+    limit = 3.0
     with running(App(_record, None), Limits(request_seconds=limit)) as server:
         port = server.server_address[1]
         assert get(port)[0] == 200  # recorded once: the request below is a cache hit
@@ -98,7 +100,7 @@ def test_1000_idle_connections_hold_no_thread_and_are_closed_at_the_limit(many_f
                 key.fileobj.send(b"GET /api/trace HTTP/1.1\r\nHost: 127.0.0.1\r\n")
                 sel.modify(key.fileobj, selectors.EVENT_READ)
                 waiting -= 1
-        while server.connections < 1000 and time.perf_counter() - opened < limit / 2:
+        while server.connections < 1000 and time.perf_counter() - opened < limit - 0.5:
             time.sleep(0.01)
         assert server.connections >= 1000
         threads = threading.active_count()
@@ -110,7 +112,7 @@ def test_1000_idle_connections_hold_no_thread_and_are_closed_at_the_limit(many_f
         # Each is closed at the limit, with a 408 (its request had started).
         replies: dict[socket.socket, bytes] = {s: b"" for s in socks}
         closed_at = []
-        while len(closed_at) < len(socks) and time.perf_counter() - opened < limit + 3:
+        while len(closed_at) < len(socks) and time.perf_counter() - opened < limit + 4:
             for key, _ in sel.select(timeout=0.2):
                 chunk = key.fileobj.recv(4096)
                 replies[key.fileobj] += chunk
@@ -121,7 +123,8 @@ def test_1000_idle_connections_hold_no_thread_and_are_closed_at_the_limit(many_f
         for s in socks:
             s.close()
         assert len(closed_at) == 1000, f"{1000 - len(closed_at)} idle connections still open"
-        assert limit - 0.1 < min(closed_at) and max(closed_at) < limit + 2.0, (min(closed_at), max(closed_at))
+        # Each deadline starts at its accept, and a loaded machine accepts the 1,000 over a second or two.
+        assert limit - 0.1 < min(closed_at) and max(closed_at) < limit + 3.0, (min(closed_at), max(closed_at))
         assert all(r.startswith(b"HTTP/1.1 408 ") and b'"error"' in r for r in replies.values())
         assert threading.active_count() < 100
 

@@ -17,15 +17,21 @@ from manim import DOWN, LEFT, RIGHT, UP, Animation, Arrow, FadeOut, RoundedRecta
 
 from scenes.manim.panels.beats import Beats, scrub
 from scenes.manim.panels.draw import set_children
-from scenes.layout_check import Box, polyline_hits
+from scenes.manim.panels.graph_place import box_of, place_edge_label, place_rule
+from scenes.layout_check import Box
 from scenes.manim.style import ARROW, Style, tag
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
 from scenes.story.story import Story
 
 __all__ = ["GraphPanel"]
 
-PAD = 0.12        # between a node's box and its texts, and around the cell
+PAD = 0.12        # between a node's box and its texts, and above and below the graph
+SIDE = 0.3        # the cell's side margins (the frame's edge), 0.15 for the compact graph
+COL_GAP = 0.6     # the least room between two columns (an edge's length)
+COMPACT_COL_GAP = 0.35
 LINE_GAP = 0.06   # between the lines under a node
+CLEAR = 0.08      # the least room between a local rule and any other text
+HEAD_SIDE = 0.3   # the phase's sentence keeps this much more room at each side than the graph
 
 
 class _Node:
@@ -40,15 +46,20 @@ class _Node:
 
 class GraphPanel(Beats):
     """The recorded graph in ``cell`` (x0, y0, x1, y1). ``rules``: the local rules beside the
-    nodes; ``headline``: each phase's sentence across the top of the cell; ``compact``: no
-    class names, and one line under each node (its gradient once it has one, else its value),
-    for a small cell (the walkthrough's, whose formula panel already shows the rules). A graph
-    that would not fit its cell is drawn smaller, all of it alike."""
+    nodes; ``headline``: each phase's sentence across the top of the cell (two lines when one
+    would not fit); ``compact``, for a small cell (the walkthrough's, whose formula panel
+    already shows the rules and the numbers): no class names, no gradients on the edges (they
+    light as the gradient flows back), short labels, and one line under each node, the one that
+    matters in the phase (:meth:`_compact_line`). A graph that would not fit its cell is drawn
+    smaller, all of it alike."""
 
     def __init__(self, style: Style, story: Story, cell, *, rules: bool = True, headline: bool = True,
                  compact: bool = False):
         self.s, self.st, self.gs = story, style, story.graph
         self.x0, self.y0, self.x1, self.y1 = cell
+        side = SIDE / 2 if compact else SIDE
+        self.x0, self.x1 = self.x0 + side, self.x1 - side  # the side margins
+        self.col_gap = COMPACT_COL_GAP if compact else COL_GAP
         self.rules, self.headline_on, self.compact = rules, headline, compact
         self.k = 1.0  # the graph's scale in its cell (below 1 when it would not fit)
         self.root = VGroup()
@@ -58,6 +69,7 @@ class GraphPanel(Beats):
         self.nodes: dict[int, _Node] = {}
         self.edges: list = []   # (arrow, grad slot)
         self.gone = False  # cleared from the scene: no more frames to show
+        self._head_h: float | None = None
 
     # ------------------------------------------------------------------ building
     def _text(self, s: str, key: str, color: str):
@@ -73,10 +85,35 @@ class GraphPanel(Beats):
         return self._text("Ag∂ŷ", "tick", "text").height
 
     def _headline_height(self) -> float:
+        """Room for the phase's sentence (as many lines as the longest one takes) and the note."""
         if not self.headline_on:
             return 0.0
-        st = self.st
-        return st.text("Ag", "label", "text").height + LINE_GAP + st.text("Ag", "tick", "muted").height + PAD
+        if self._head_h is None:
+            st = self.st
+            texts = {t for g in self.gs.graphs for t in g.texts.values() if t}
+            lines = max((len(self._head_lines(t)) for t in texts), default=1)
+            line = st.text("Ag", "label", "text").height
+            self._head_h = lines * line + lines * LINE_GAP + st.text("Ag", "tick", "muted").height + PAD
+        return self._head_h
+
+    @property
+    def _head_room(self) -> float:
+        return self.x1 - self.x0 - 2 * HEAD_SIDE
+
+    def _head_lines(self, text: str) -> list[str]:
+        """The sentence as it is shown: one line when it fits between the margins, else two,
+        split at the space that balances them."""
+        if self.st.text(text, "label", "text").width <= self._head_room:
+            return [text]
+        words = text.split(" ")
+        cut = min(range(1, len(words)),
+                  key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))), default=1)
+        return [" ".join(words[:cut]), " ".join(words[cut:])]
+
+    def _label(self, n) -> str:
+        """The box's text: the compact graph keeps the name before " = " (ŷ, not ŷ = x·aᵀ + b)."""
+        label = n.label or f"#{n.id}"
+        return label.split(" = ")[0] if self.compact else label
 
     @property
     def _n_lines(self) -> int:
@@ -92,9 +129,9 @@ class GraphPanel(Beats):
             stack = op_h + box_h + self._n_lines * (self._line_h + LINE_GAP)
             need_h = lay.n_rows * stack + (lay.n_rows - 1) * 0.12 * self.k
             cols = [max(widths[n] for n in lay.ids if lay.col[n] == c) for c in range(lay.n_cols)]
-            need_w = sum(cols) + (lay.n_cols - 1) * 0.6 * self.k
+            need_w = sum(cols) + (lay.n_cols - 1) * self.col_gap * self.k
             room_h = self.y1 - self._headline_height() - self.y0 - 2 * PAD
-            room_w = self.x1 - self.x0 - 2 * PAD
+            room_w = self.x1 - self.x0
             f = min(1.0, room_h / need_h, room_w / need_w)
             if f > 0.995:
                 return
@@ -103,7 +140,7 @@ class GraphPanel(Beats):
     def _widths(self, g) -> tuple[dict[int, float], float]:
         """Each node's widest stack (box, class name, the longest line it can show under it)
         and the boxes' height, at the current scale."""
-        labels = {n.id: self._text(n.label or f"#{n.id}", "text", "text") for n in g.nodes}
+        labels = {n.id: self._text(self._label(n), "text", "text") for n in g.nodes}
         box_h = max(m.height for m in labels.values()) + 2 * PAD * self.k
         out = {}
         for n in g.nodes:
@@ -122,24 +159,27 @@ class GraphPanel(Beats):
         # The widest line each node can show under it (its value after step(), its longest
         # gradient line), so the cell keeps room for it in every frame.
         widths, box_h = self._widths(g)
-        labels = {n.id: self._text(n.label or f"#{n.id}", "text", "text") for n in g.nodes}
+        labels = {n.id: self._text(self._label(n), "text", "text") for n in g.nodes}
         ops = {n.id: self._text(n.op_text, "tick", "muted") for n in g.nodes}
         first = [n for n in lay.ids if lay.col[n] == 0]
-        last = [n for n in lay.ids if lay.col[n] == lay.n_cols - 1]
         top = self.y1 - self._headline_height()
-        ax0 = self.x0 + PAD + max(widths[n] for n in first) / 2
-        ax1 = self.x1 - PAD - max(widths[n] for n in last) / 2
+        # Columns as wide as their widest stack, the room left shared equally between them.
+        cols = [max(widths[n] for n in lay.ids if lay.col[n] == c) for c in range(lay.n_cols)]
+        gap = (self.x1 - self.x0 - sum(cols)) / max(lay.n_cols - 1, 1)
+        col_x = [self.x0 + sum(cols[:c]) + c * gap + cols[c] / 2 for c in range(lay.n_cols)]
+        if lay.n_cols == 1:
+            col_x = [(self.x0 + self.x1) / 2]
         op_h = 0.0 if self.compact else ops[first[0]].height + LINE_GAP
         ay1 = top - PAD - op_h - box_h / 2
         ay0 = self.y0 + PAD + box_h / 2 + self._n_lines * (self._line_h + LINE_GAP)
-        if ax1 < ax0:
-            ax0 = ax1 = (self.x0 + self.x1) / 2
         self.nodes, extents = {}, []
         for n in g.nodes:
-            c = np.array([ax0 + lay.x(n.id) * (ax1 - ax0), ay1 - lay.y(n.id) * (ay1 - ay0), 0.0])
+            c = np.array([col_x[lay.col[n.id]], ay1 - lay.y(n.id) * (ay1 - ay0), 0.0])
             lab = labels[n.id].move_to(c)
-            box = RoundedRectangle(corner_radius=0.08 * self.k, width=lab.width + 2 * PAD * self.k, height=box_h,
-                                   stroke_width=2).move_to(c)
+            # The compact graph's box is as wide as the line under it, so an edge that comes in
+            # from below (x into ŷ) or leaves downwards (ŷ to L) passes beside that line, not through it.
+            w = widths[n.id] if self.compact else lab.width + 2 * PAD * self.k
+            box = RoundedRectangle(corner_radius=0.08 * self.k, width=w, height=box_h, stroke_width=2).move_to(c)
             op = VGroup() if self.compact else ops[n.id].next_to(box, UP, buff=LINE_GAP)
             self.nodes[n.id] = _Node(box, lab, op, VGroup(), VGroup(), VGroup())
             bottom = box.get_bottom()[1] - self._n_lines * (self._line_h + LINE_GAP)
@@ -152,7 +192,8 @@ class GraphPanel(Beats):
             arrow = tag(Arrow(bu.get_right(), bv.get_left(), buff=0.04, stroke_width=2.5,
                               max_tip_length_to_length_ratio=0.12, tip_length=0.16), ARROW)
             lines.append(np.array([arrow.get_start()[:2], arrow.get_end()[:2]]))
-            self.edges.append((arrow, VGroup(), self._edge_label(arrow, grad, extents) if grad else None))
+            label = self._edge_label(arrow, grad, extents) if grad and not self.compact else None
+            self.edges.append((arrow, VGroup(), label))
         taken = list(extents) + [self._box(lab) for _, _, lab in self.edges if lab is not None]
         for n, ext in zip(g.nodes, extents):
             nd = self.nodes[n.id]
@@ -166,64 +207,47 @@ class GraphPanel(Beats):
         self._top_shown = ("", "")
 
     def _under_texts(self, n) -> list[str]:
+        if self.compact:
+            return [n.value, f"{n.value} → {n.value_after}" if n.value_after else "",
+                    *(self._compact_line(n, n.value, g)[0] for g in (n.grad, n.grad_before, "None"))]
         return [n.value, f"{n.value} → {n.value_after}" if n.value_after else "",
                 self._grad_line(n, n.grad or "None"), self._grad_line(n, n.grad_before or "None")]
+
+    def _compact_line(self, n, value: str, grad: str) -> tuple[str, str]:
+        """The one line under a node of the compact graph, and its colour: a parameter shows its
+        move in step(), else its .grad line (the article's words: None, cleared, filled); the
+        loss its value (its own gradient is 1 by definition); any other node its gradient once
+        the backward pass has reached it (in the gradient colour, the number alone), else its
+        value."""
+        if n.param:
+            if "→" in value:
+                return value, "line"
+            if grad:
+                return self._grad_line(n, grad), "update" if grad != "None" else "muted"
+            return value, "text"
+        if n.id == 0:  # the loss (the contract: the loss node is 0)
+            return value, "text"
+        if grad and grad != "None":
+            return grad, "update"
+        return value, "text"
 
     @staticmethod
     def _grad_line(n, grad: str) -> str:
         return f"{n.grad_name} = {grad}" if grad else ""
 
-    @staticmethod
-    def _box(m) -> Box:
-        return Box(m.get_left()[0], m.get_bottom()[1], m.get_right()[0], m.get_top()[1])
+    _box = staticmethod(box_of)
 
     def _inside(self) -> Box:
         return Box(self.x0, self.y0, self.x1, self.y1 - self._headline_height())
 
-    def _hits(self, b: Box, taken: list[Box], lines: list[np.ndarray]) -> int:
-        return (sum(1 for o in taken if min(b.x1, o.x1) > max(b.x0, o.x0) and min(b.y1, o.y1) > max(b.y0, o.y0))
-                + sum(1 for p in lines if polyline_hits(p, b)))
-
     def _edge_label(self, arrow, grad: str, extents: list[Box]):
-        """The gradient an edge carried back, above the edge, where it is clear of the nodes'
-        texts (its middle first, then nearer either end)."""
-        m = self._text(grad, "tick", "update")
-        start, end = arrow.get_start(), arrow.get_end()
-        d = end - start
-        normal = np.array([-d[1], d[0], 0.0]) / (np.linalg.norm(d) or 1.0)
-        if normal[1] < 0:
-            normal = -normal
-        off = normal * (0.06 + abs(normal[0]) * m.width / 2 + abs(normal[1]) * m.height / 2)
-        best, fewest = None, None
-        for side in (1, -1):  # above the edge first, then under it
-            for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
-                m.move_to(start + f * d + side * off)
-                n = self._hits(self._box(m).expanded(0.04), extents, [])
-                if fewest is None or n < fewest:
-                    best, fewest = start + f * d + side * off, n
-                if n == 0:
-                    return m
-        return m.move_to(best)
+        """The gradient an edge carried back, placed clear of the nodes' texts."""
+        return place_edge_label(self._text(grad, "tick", "update"), arrow, extents)
 
     def _place_rule(self, m, ext: Box, taken: list[Box], lines: list[np.ndarray]):
-        """Beside its node where nothing else is: right of the node's lines, under them, left of
-        them, above its class name; the first free place inside the cell (else the least
-        crowded one)."""
-        w, h = m.width, m.height
+        """A local rule beside its node, where nothing else is (graph_place.place_rule)."""
         lines_y = ext.y0 + (self._line_h + LINE_GAP)  # the middle of the value and gradient lines
-        places = [(ext.x1 + PAD + w / 2, lines_y), ((ext.x0 + ext.x1) / 2, ext.y0 - PAD - h / 2),
-                  (ext.x0 - PAD - w / 2, lines_y), ((ext.x0 + ext.x1) / 2, ext.y1 + PAD + h / 2)]
-        inside, best, fewest = self._inside(), places[0], None
-        for x, y in places:
-            b = Box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
-            if not b.within(inside, tol=0.0):
-                continue
-            n = self._hits(b, taken, lines)
-            if fewest is None or n < fewest:
-                best, fewest = (x, y), n
-            if n == 0:
-                break
-        return m.move_to([best[0], best[1], 0.0])
+        return place_rule(m, ext, taken, lines, self._inside(), lines_y, PAD, CLEAR)
 
     # ------------------------------------------------------------------ showing a frame
     def show(self, k: int, beat: int, t: float) -> None:
@@ -242,8 +266,8 @@ class GraphPanel(Beats):
             nd.label.set_color(c("text") if on else c("muted"))
             value = (sh.value, "line" if (n.param and "→" in sh.value) else "text")
             grad = (self._grad_line(n, sh.grad), "update" if sh.grad not in ("", "None") else "muted")
-            if self.compact:  # one line: the gradient once there is one, else the value
-                self._line(nd, 0, *(grad if grad[0] else value))
+            if self.compact:
+                self._line(nd, 0, *self._compact_line(n, sh.value, sh.grad))
             else:
                 self._line(nd, 0, *value)
                 self._line(nd, 1, *grad)
@@ -275,10 +299,10 @@ class GraphPanel(Beats):
         m = self._text(text, "tick", color)
         lh = self._line_h
         m.move_to(nd.box.get_bottom() + DOWN * (LINE_GAP + line * (lh + LINE_GAP) + lh / 2))
-        if m.get_left()[0] < self.x0 + PAD / 2:
-            m.shift(RIGHT * (self.x0 + PAD / 2 - m.get_left()[0]))
-        if m.get_right()[0] > self.x1 - PAD / 2:
-            m.shift(LEFT * (m.get_right()[0] - self.x1 + PAD / 2))
+        if m.get_left()[0] < self.x0:
+            m.shift(RIGHT * (self.x0 - m.get_left()[0]))
+        if m.get_right()[0] > self.x1:
+            m.shift(LEFT * (m.get_right()[0] - self.x1))
         set_children(slot, [m])
 
     def _headline(self, text: str, note: str) -> None:
@@ -286,15 +310,17 @@ class GraphPanel(Beats):
             return
         self._top_shown = (text, note)
         parts = []
-        if text:
-            head = self._text(text, "label", "text")
-            if head.width > self.x1 - self.x0 - 2 * PAD:
-                head.scale_to_fit_width(self.x1 - self.x0 - 2 * PAD)
-            parts.append(head.move_to([(self.x0 + self.x1) / 2, self.y1 - head.height / 2, 0]))
+        y = self.y1
+        for line in (self._head_lines(text) if text else []):
+            head = self._text(line, "label", "text")
+            if head.width > self._head_room:  # a line still too long: shrink it to the margins
+                head.scale_to_fit_width(self._head_room)
+            line_h = self._text("Ag", "label", "text").height
+            parts.append(head.move_to([(self.x0 + self.x1) / 2, y - line_h / 2, 0]))
+            y -= line_h + LINE_GAP
         if note:
             nm = self._text(note, "tick", "muted")
-            y = (parts[0].get_bottom()[1] if parts else self.y1) - LINE_GAP - nm.height / 2
-            parts.append(nm.move_to([(self.x0 + self.x1) / 2, y, 0]))
+            parts.append(nm.move_to([(self.x0 + self.x1) / 2, y - nm.height / 2, 0]))
         set_children(self.top, parts)
 
     # ------------------------------------------------------------------ beats

@@ -1,6 +1,9 @@
 """The frame cut into cells: a header band on top, one cell per view under it, arranged by
 the frame's shape (2x2 for wide frames; fit and parameters side by side over a full-width
-loss and numbers for square ones; one column for tall ones)."""
+loss and numbers for square ones; one column for tall ones). The graph view takes a band of
+the full width (its nodes run left to right), as high as its boxes need and no higher: under
+the other views side by side in a wide frame, under fit and parameters side by side and the
+loss in a square one, in the column of a tall one."""
 from __future__ import annotations
 
 __all__ = ["WEIGHTS", "arrangement", "view_cells"]
@@ -9,7 +12,8 @@ Cell = tuple[float, float, float, float]  # x, y, w, h in pixels, y up from the 
 
 # Each view's share of the height when views are stacked (the numbers panel asks for its own).
 WEIGHTS = {"fit": 1.0, "params": 1.0, "loss": 0.62, "numbers": 0.8, "graph": 1.3}
-GRAPH_SHARE = 0.56  # a wide frame's height the graph band takes: its boxes hold three lines of numbers
+GRAPH_SHARE = 0.56  # the most of a wide frame's height the graph band takes (it asks for its need)
+GRAPH_SQUARE = 0.42  # the most of a square frame's height: fit and parameters above it stay square-ish
 
 
 def arrangement(width: int, height: int) -> str:
@@ -25,6 +29,8 @@ def view_cells(views: tuple[str, ...], W: float, top: float, arr: str,
     n = len(views)
     if "graph" in views and n > 1 and arr == "wide":
         return _graph_band(views, W, top, want)
+    if "graph" in views and arr == "square" and "fit" in views and "params" in views:
+        return _square_graph(views, W, top, want)
     if arr == "wide" or n == 1:
         return _side_by_side(views, W, top, want)
     if arr == "square" and n == 4:
@@ -66,9 +72,11 @@ def _graph_band(views: tuple[str, ...], W: float, top: float, want: dict[str, fl
     """A wide frame with the graph: the graph's band across the whole width (its nodes are
     laid out left to right), the other views side by side above it."""
     rest = tuple(v for v in views if v != "graph")
-    h = top * GRAPH_SHARE if len(rest) > 1 else top * 0.5
+    h = min(want.get("graph", top), top * GRAPH_SHARE) if len(rest) > 1 else top * 0.5
     cells: dict[str, Cell] = {"graph": (0, 0, W, h)}
-    widths = {v: (1.2 if v in ("fit", "params") else 1.0) for v in rest}
+    # The parameter panel's title shares its row with the arrows' note, and its legend often
+    # goes under it: the widest cell; the loss curve reads well in the narrowest.
+    widths = {v: {"fit": 1.1, "params": 1.3, "loss": 0.9}.get(v, 1.0) for v in rest}
     x = 0.0
     for v in rest:
         w = W * widths[v] / sum(widths.values())
@@ -88,6 +96,24 @@ def _square(views: tuple[str, ...], W: float, top: float, want: dict[str, float]
     cells[views[2]] = (W / 2, top - h0, W / 2, h0)
     cells[views[1]] = (0, h3, W, h1)
     cells[views[3]] = (0, 0, W, h3)
+    return cells
+
+
+def _square_graph(views: tuple[str, ...], W: float, top: float, want: dict[str, float]) -> dict[str, Cell]:
+    """A square frame with the graph: fit and parameters side by side on top, the other views
+    (loss, numbers) full width under them, the graph's band at the bottom."""
+    g_h = min(want.get("graph", GRAPH_SQUARE * top), GRAPH_SQUARE * top)
+    cells: dict[str, Cell] = {"graph": (0, 0, W, g_h)}
+    below = tuple(v for v in views if v not in ("fit", "params", "graph"))
+    rest = top - g_h
+    # The pair's row weighs as one stacked view: WEIGHTS["fit"].
+    stacked = _stack(("fit", *below), 0, W, top, rest, want)
+    fx, fy, _, fh = stacked["fit"]
+    cells["fit"] = (0, fy, W / 2, fh)
+    cells["params"] = (W / 2, fy, W / 2, fh)
+    for v in below:
+        x, y, w, h = stacked[v]
+        cells[v] = (x, y, w, h)
     return cells
 
 

@@ -1,18 +1,20 @@
-"""The fit view: the data, the current line, the batch ringed, its predictions and
-residuals, and the ghost of the line before the update."""
+"""The fit view: the data, the model's current curve (the line; a polynomial; the sigmoid of
+logistic regression over its 0/1 points; a network's curve), the batch ringed, its
+predictions and residuals, and the ghost of the curve before the update."""
 from __future__ import annotations
 
 import numpy as np
 
 from scenes.mpl.views.style import ViewBase
 from scenes.story.frames import FrameState
+from scenes.story.geometry import fit_xs
 from scenes.story.plan import INTRO
 
 __all__ = ["FitView"]
 
 
 class FitView(ViewBase):
-    """Data points, the current line, the batch highlighted, residual segments, the ghost line."""
+    """Data points, the current curve, the batch highlighted, residual segments, the ghost curve."""
 
     def __init__(self, scene, ax):
         super().__init__(scene)
@@ -21,7 +23,7 @@ class FitView(ViewBase):
         self.lim = g
         ax.set_xlim(g.x0, g.x1)
         ax.set_ylim(g.y0, g.y1)
-        self.style_axes(ax, "Fit:  ŷ = a·x + b", "x", "y")
+        self.style_axes(ax, f"Fit:  {self.story.words.formula}", "x", "y")
         lw, ps = self.sz("line_width"), self.sz("point_size")
         # Many points: smaller and translucent, so a cloud of 1,000 still shows its shape
         # (the batch rings and predictions keep the theme's size).
@@ -29,7 +31,11 @@ class FitView(ViewBase):
         cloud = ps * min(1.0, (30 / n_pts) ** 0.5) if n_pts > 30 else ps
         ax.scatter(tr.x, tr.y, s=max(cloud, ps * 0.08), color=self.col("points"), zorder=3,
                    edgecolors="none", alpha=1.0 if n_pts <= 100 else 0.6, label="data")
-        self.xs = np.array([g.x0, g.x1])
+        # A line needs its two ends; any other curve is sampled across the view.
+        self.model = tr.model
+        self.straight = tr.schema_version == 1
+        self.xs = np.array([g.x0, g.x1]) if self.straight else fit_xs(g)
+        self.what = "line" if self.straight else "curve"
         self.ghost, = ax.plot(self.xs, self.xs, color=self.col("ghost"), lw=lw * 0.8, alpha=0.3,
                               ls=(0, (4, 3)))
         self.anim(self.ghost, 0)
@@ -49,15 +55,15 @@ class FitView(ViewBase):
         self.ylim = (g.y0, g.y1)
 
     def update(self, st: FrameState) -> None:
-        ys = st.a * self.xs + st.b
+        ys = self._curve(st.params)
         self.line.set_ydata(ys)
         lo, hi = self.ylim
         off = (ys.max() < lo or ys.min() > hi)
-        self.note.set_text(("line above the chart" if ys.min() > hi else "line below the chart")
+        self.note.set_text((f"{self.what} above the chart" if ys.min() > hi else f"{self.what} below the chart")
                            if off else "")
-        if st.ghost is not None:
-            self.ghost.set_ydata(st.ghost[0] * self.xs + st.ghost[1])
-        self.ghost.set_visible(st.ghost is not None)
+        if st.ghost_params is not None:
+            self.ghost.set_ydata(self._curve(st.ghost_params))
+        self.ghost.set_visible(st.ghost_params is not None)
         if st.beat == INTRO:
             self.line.set_alpha(min(1.0, 0.15 + st.t * 1.7))
         else:
@@ -84,3 +90,8 @@ class FitView(ViewBase):
         else:
             for art in (self.batch, self.pred, self.res):
                 art.set_visible(False)
+
+    def _curve(self, params) -> np.ndarray:
+        """The model's prediction across the view (the line: a·x + b at its two ends)."""
+        with np.errstate(all="ignore"):
+            return self.model.predict(np.asarray(params, dtype=np.float64), self.xs)

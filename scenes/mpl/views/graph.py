@@ -18,11 +18,46 @@ from scenes.story.frames import FrameState
 from scenes.story.graph import NO_GRAPHS, DrawnGraph, GraphFrame
 from training.errors import InputError
 
-__all__ = ["GraphView"]
+__all__ = ["GraphView", "wanted_height", "width_font"]
 
 BOX_W = 0.74      # a box's share of its column's width (the rest: arrows and their gradients)
 LINES = 3.0       # op, label = value, gradient (the op line is smaller)
+ROW_LINES = (LINES + 0.9) * 1.3 + 0.8  # a row's height in font sizes: the box, the rule under it, a gap
 MIN_FS = 5.0      # points: below this a number is not read, whatever the frame
+PROBE = 10.0      # points: texts are measured at this size and scaled
+
+
+def width_font(scene, g: DrawnGraph, width: float) -> tuple[float, float]:
+    """The font size (points) at which graph ``g``'s widest box text fills a box of a panel
+    ``width`` pixels wide, and that text's width per point. Each text is measured as drawn:
+    the value line bold, the gradients plain, the op line and the rule smaller."""
+    pitch_x = width / g.layout.n_cols
+    bw = pitch_x * BOX_W
+    mains, grads = [], []
+    for n in g.nodes:
+        after = f"{n.value} → {n.value_after}" if n.value_after else n.value
+        mains.append(_main_line(n.label, after))
+        grads += [f"{n.grad_name} = {n.grad}", f"{n.grad_name} = {n.grad_before}"]
+    widest = max([scene.text_size(t, PROBE, bold=True)[0] for t in mains]
+                 + [scene.text_size(t, PROBE)[0] for t in grads])
+    ops = max(scene.text_size(_op_line(n.op_text, n.label), PROBE)[0] * 0.85 for n in g.nodes)
+    rules = max((scene.text_size(n.rule, PROBE, italic=True)[0] * 0.95 for n in g.nodes if n.rule), default=0.0)
+    # A rule stands under its box and may use the column's whole width.
+    fs = PROBE * (bw - 8 * scene.scale) / max(widest, ops, rules * BOX_W, 1.0)
+    return fs, max(widest, ops, rules) / PROBE
+
+
+def wanted_height(scene, width: float, title_h: float) -> float:
+    """The height (pixels) of a graph panel ``width`` pixels wide whose boxes take the table's
+    type, or the smaller type their widest texts allow at that width: what a frame's cells
+    give the graph, no more (the other views keep the rest). ``title_h``: the title's band."""
+    table = scene.theme.size("table", 720 * scene.scale)
+    phase_h = scene.theme.size("text", 720 * scene.scale) * 0.9 * scene.dpi / 72 * 1.6
+    need = 0.0
+    for g in scene.story.graph.graphs:
+        fs = max(MIN_FS, min(table, width_font(scene, g, width)[0]))
+        need = max(need, g.layout.n_rows * ROW_LINES * fs * scene.dpi / 72)
+    return need + phase_h + title_h
 
 
 def _main_line(label: str, value: str) -> str:
@@ -89,22 +124,11 @@ class GraphView(ViewBase):
         top = self.H
         bottom = self.phase_h
         pitch_x, pitch_y = self.W / lay.n_cols, (top - bottom) / lay.n_rows
-        bw = pitch_x * BOX_W
-        # Height: three lines in the box and the rule under it, per row.
-        fs_h = pitch_y / ((LINES + 0.9) * 1.3 + 0.8) * 72 / self.scene.dpi
-        probe = 10.0
-        texts = []
-        for n in g.nodes:
-            after = f"{n.value} → {n.value_after}" if n.value_after else n.value
-            texts += [_main_line(n.label, after), f"{n.grad_name} = {n.grad}", f"{n.grad_name} = {n.grad_before}"]
-        widest = max(self.scene.text_size(t, probe, bold=True)[0] for t in texts)
-        ops = max(self.scene.text_size(_op_line(n.op_text, n.label), probe)[0] * 0.85 for n in g.nodes)
-        rules = max((self.scene.text_size(n.rule, probe, italic=True)[0] * 0.95 for n in g.nodes if n.rule),
-                    default=0.0)
-        fs_w = probe * (bw - 8 * self.scene.scale) / max(widest, ops, rules * bw / pitch_x, 1.0)
+        fs_h = pitch_y / ROW_LINES * 72 / self.scene.dpi
+        fs_w, widest = width_font(self.scene, g, self.W)
         fs = max(MIN_FS, min(self.sz("table"), fs_h, fs_w))
         # As wide as its widest text, no wider: the gaps between columns hold the gradients.
-        bw = min(bw, max(widest, ops, rules) * fs / probe + 16 * self.scene.scale)
+        bw = min(pitch_x * BOX_W, widest * fs + 16 * self.scene.scale)
         line = self.px(fs) * 1.3
         bh = line * (LINES - 0.2) + 6 * self.scene.scale
         centres = {}
@@ -114,17 +138,34 @@ class GraphView(ViewBase):
             centres[n.id] = (cx, cy)
         return {"fs": fs, "line": line, "bw": bw, "bh": bh, "centres": centres}
 
-    def _edge_ends(self, geo: dict, u: int, v: int) -> tuple[tuple[float, float], tuple[float, float]]:
-        """The segment between two boxes' centres, cut at their borders."""
-        (x0, y0), (x1, y1) = geo["centres"][u], geo["centres"][v]
-        hw, hh = geo["bw"] / 2 + 2, geo["bh"] / 2 + 2
-        dx, dy = x1 - x0, y1 - y0
+    def _edge_ends(self, geo: dict, edges: list[tuple[int, int]]) -> list[tuple[tuple[float, float], ...]]:
+        """Each edge's segment: from its source's right side to its target's left side (the
+        graph runs left to right), so no arrow runs through the rule under a box. A box's
+        inputs arrive at its left side spread from top to bottom in the order their sources
+        stand, its outputs leave its right side likewise. An edge between boxes of one
+        column joins their centres, cut at the borders."""
+        c, hw, hh = geo["centres"], geo["bw"] / 2 + 2, geo["bh"] / 2
 
-        def cut(sx, sy):
-            f = min(hw / abs(dx) if dx else np.inf, hh / abs(dy) if dy else np.inf)
-            return sx * f, sy * f
-        ax_, ay_ = cut(dx, dy)
-        return (x0 + ax_, y0 + ay_), (x1 - ax_, y1 - ay_)
+        def slot(j: int, ends: list[int], other: int) -> float:
+            order = sorted(ends, key=lambda e: -c[edges[e][other]][1])
+            k, n = order.index(j), len(order)
+            return 0.0 if n == 1 else (0.5 - (k + 0.5) / n) * hh * 1.2
+        outs: dict[int, list[int]] = {}
+        ins: dict[int, list[int]] = {}
+        for j, (u, v) in enumerate(edges):
+            outs.setdefault(u, []).append(j)
+            ins.setdefault(v, []).append(j)
+        out = []
+        for j, (u, v) in enumerate(edges):
+            (x0, y0), (x1, y1) = c[u], c[v]
+            if abs(x1 - x0) > 2 * hw:
+                d = 1.0 if x1 > x0 else -1.0
+                out.append(((x0 + d * hw, y0 + slot(j, outs[u], 1)), (x1 - d * hw, y1 + slot(j, ins[v], 0))))
+                continue
+            dx, dy = x1 - x0, y1 - y0
+            f = min(hw / abs(dx) if dx else np.inf, (hh + 2) / abs(dy) if dy else np.inf)
+            out.append(((x0 + dx * f, y0 + dy * f), (x1 - dx * f, y1 - dy * f)))
+        return out
 
     def _place(self, i: int) -> None:
         """Put the artists where graph i's nodes and edges are."""
@@ -149,12 +190,13 @@ class GraphView(ViewBase):
             grad.set_fontsize(fs)
             rule.set_position((cx, cy - bh / 2 - line * 0.55))
             rule.set_fontsize(fs * 0.95)
+        ends = self._edge_ends(geo, list(g.edges))
         for j, arr in enumerate(self.arrows):
             on = j < len(g.edges)
             arr.set_visible(on)
             self.edge_texts[j].set_visible(on)
             if on:
-                a, b = self._edge_ends(geo, *g.edges[j])
+                a, b = ends[j]
                 arr.set_positions(a, b)
                 self.edge_texts[j].set_position(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2))
                 self.edge_texts[j].set_fontsize(fs * 0.85)

@@ -38,10 +38,11 @@ class Header(ViewBase):
     row of its own; the values take one row, or two in a narrow frame, and shrink only when
     even that does not fit. ``height_px`` is the band it takes at the top of the frame."""
 
-    LABELS = ("epoch", "batch", "a =", "b =", "L =", "∂L/∂a =", "∂L/∂b =")
+    LABELS = ("epoch", "batch", "a =", "b =", "L =", "∂L/∂a =", "∂L/∂b =")  # the line's
 
     def __init__(self, scene, captions: list[str]):
         super().__init__(scene)
+        self.LABELS = self.labels_of(self.story.param_names)
         fs = self.sz("text")
         self.margin = max(4.0, 0.012 * scene.width)
         avail = scene.width - 2 * self.margin
@@ -57,10 +58,19 @@ class Header(ViewBase):
         self._draw_caption(fs, y_caption, captions)
         self._draw_values(slots, avail, y_values)
 
+    @staticmethod
+    def labels_of(names: tuple[str, ...]) -> tuple[str, ...]:
+        """Two parameters: each by name with its partial derivative; more: the gradient's and
+        the update's norms (a vector of 25 numbers does not fit a header)."""
+        if len(names) == 2:
+            n0, n1 = names
+            return ("epoch", "batch", f"{n0} =", f"{n1} =", "L =", f"∂L/∂{n0} =", f"∂L/∂{n1} =")
+        return ("epoch", "batch", "L =", "|∇L| =", "|Δθ| =")
+
     def _title(self, avail: float) -> tuple[str, float, float]:
         """The title, its type (smaller if it would not fit ``avail`` pixels) and its width."""
         name = OPTIMIZER_NAMES[self.story.optimizer]
-        title = f"{name[0].upper()}{name[1:]} fits ŷ = a·x + b"
+        title = f"{name[0].upper()}{name[1:]} fits {self.story.words.formula}"
         title_fs = self.sz("title")
         title_w, _ = self.scene.text_size(title, title_fs, bold=True)
         if title_w > avail:
@@ -75,7 +85,8 @@ class Header(ViewBase):
         measure, st = self.scene.text_size, self.scene.story
         batches = f"{st.steps_per_epoch}/{st.steps_per_epoch}"
         widest = (f"{st.epochs}/{st.epochs}", batches if len(batches) > len("done") else "done",
-                  "−8.888e+8", "−8.888e+8", "8.8888e+8", "−8.888e+8", "−8.888e+8")
+                  *(("−8.888e+8", "−8.888e+8", "8.8888e+8", "−8.888e+8", "−8.888e+8") if len(self.LABELS) == 7
+                    else ("8.8888e+8", "8.888e+8", "8.888e+8")))
         n = len(self.LABELS)
         slots = _Slots(rows=[list(range(n))], fs=fs,
                        lab_w=[measure(lab, fs)[0] for lab in self.LABELS],
@@ -188,8 +199,17 @@ class Header(ViewBase):
             ep, bt = "—", "—"
         loss = fmt(s.loss[st.step], 5) if s.n and st.show_loss and st.beat != HOLD else "—"
         if st.beat == HOLD and s.n:
-            loss = fmt(float(s.trace.full_loss_at(st.a, st.b)), 5)
-        ga = fmt(s.grad_a[st.step]) if s.n and st.show_grad and st.beat != HOLD else "—"
-        gb = fmt(s.grad_b[st.step]) if s.n and st.show_grad and st.beat != HOLD else "—"
-        for art, v in zip(self.values, (ep, bt, fmt(st.a), fmt(st.b), loss, ga, gb)):
+            full = (s.trace.full_loss_at(st.u, st.v) if s.trace.schema_version == 1
+                    else s.full_loss_of(st.params))
+            loss = fmt(float(full), 5)
+        grad = s.n and st.show_grad and st.beat != HOLD
+        if len(self.LABELS) == 7:  # two parameters: their values and partial derivatives
+            ga = fmt(s.gu[st.step]) if grad else "—"
+            gb = fmt(s.gv[st.step]) if grad else "—"
+            values = (ep, bt, fmt(st.u), fmt(st.v), loss, ga, gb)
+        else:
+            gn = fmt(s.grad_norm[st.step]) if grad else "—"
+            un = fmt(s.update_norm[st.step]) if s.n and st.show_update and st.beat != HOLD else "—"
+            values = (ep, bt, loss, gn, un)
+        for art, v in zip(self.values, values):
             art.set_text(v)

@@ -1,11 +1,14 @@
 """The loss view: the batch loss and the full-data loss step by step, the current step
-marked; long runs are drawn through a bounded number of vertices."""
+marked; long runs are drawn through a bounded number of vertices. For a plane through
+parameter space (P > 2) a third curve: the plane's loss at the path's projection, so the
+gap between the run and the picture of the parameter view shows."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import ScaledTranslation
 
 from scenes.mpl.views.style import ViewBase
 from scenes.story.frames import FrameState
@@ -19,13 +22,14 @@ class LossView(ViewBase):
     """Batch loss per step and full-data loss, with the current step marked. Fixed limits."""
 
     MAX_POINTS = 3000  # longer runs are drawn through a min/max envelope (same look, bounded cost)
+    MIN_ABOVE = 0.75   # the smallest share of the tick size the legend beside the title may take
 
     def __init__(self, scene, ax):
         super().__init__(scene)
         self.ax = ax
         st, geom = self.story, scene.geom
         x0, x1, y0, y1 = geom.loss_limits(st.n)
-        self.style_axes(ax, "Loss" + ("  (log scale)" if geom.log_loss else ""), "step", "MSE")
+        self.style_axes(ax, "Loss" + ("  (log scale)" if geom.log_loss else ""), "step", st.words.loss_name)
         if geom.log_loss:
             ax.set_yscale("log")
         ax.set_ylim(y0, y1)
@@ -38,6 +42,15 @@ class LossView(ViewBase):
         self.anim(self.batch_line, 0)
         self.full_line, = ax.plot([], [], color=self.col("loss_full"), lw=lw, label="full-data loss")
         self.anim(self.full_line, 1)
+        land = st.plane.land
+        # The surface under the projected path (before each step), dashed: where it parts from
+        # the full-data loss, the path is off the plane.
+        self.surface = land.surface_loss[:-1] if land is not None and st.n else None
+        self.surface_line = None
+        if self.surface is not None:
+            self.surface_line, = ax.plot([], [], color=self.col("path"), lw=lw * 0.8, ls=(0, (3, 2)),
+                                         label="plane's loss under the path")
+            self.anim(self.surface_line, 1)
         self.cursor = ax.axvline(0, color=self.col("muted"), lw=lw * 0.35, ls=":")
         self.cursor.set_gid("guide")  # a guide, not data: it may cross the legend
         self.anim(self.cursor, 2)
@@ -62,6 +75,9 @@ class LossView(ViewBase):
         pts = ax.transData.transform(np.column_stack([
             np.concatenate([self.steps, self.steps]),
             np.clip(np.concatenate([s.loss, s.full_loss]), *sorted(ax.get_ylim()))]))
+        if self.surface is not None:  # the third curve too
+            pts = np.vstack([pts, ax.transData.transform(np.column_stack([
+                self.steps, np.clip(self.surface, *sorted(ax.get_ylim()))]))])
         u, v = ax.transAxes.inverted().transform(pts).T
         return free_corner(u, v, prefer=("upper right", "lower left", "lower right", "upper left"))
 
@@ -74,7 +90,8 @@ class LossView(ViewBase):
             return False
         lo, hi = sorted(ax.get_ylim())
         marks = []
-        for y, mean in ((s.loss, True), (s.full_loss, False)):
+        curves = ((s.loss, True), (s.full_loss, False)) + (((self.surface, False),) if self.surface is not None else ())
+        for y, mean in curves:
             xs, ys = self._thin(y, s.n, mean=mean)
             ys = np.where(np.isfinite(ys), np.clip(ys, lo, hi), np.nan)
             marks.append(ax.transData.transform(np.column_stack([xs, ys])))
@@ -100,8 +117,29 @@ class LossView(ViewBase):
             if width <= room or room <= 0:
                 break
             fs *= room / width * 0.97
+        if fs < self.sz("tick") * self.MIN_ABOVE or width > room:
+            self._legend_below()  # a narrow panel (beside two views, over the graph band)
         self.legend.set_zorder(1)
         self.above = True
+
+    def _legend_below(self) -> None:
+        """No room beside the title: the legend goes under the plot, below the axis label,
+        in one row (smaller, down to MIN_ABOVE, if the cell is narrow); the axes make room."""
+        ax, renderer = self.ax, self.scene.renderer
+        drop = ax.bbox.y0 - min(ax.xaxis.label.get_window_extent(renderer).y0, ax.bbox.y0 - 1) + 2
+        room = self.scene.cells["loss"].width - 2 * self.scene.margin
+        fs = self.sz("tick")
+        for _ in range(3):
+            self.legend.remove()
+            self.legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2, borderaxespad=0.0,
+                                    bbox_transform=ax.transAxes + ScaledTranslation(
+                                        0, -drop / self.scene.dpi, self.scene.fig.dpi_scale_trans),
+                                    fontsize=fs, frameon=False, labelcolor=self.col("text"), handlelength=1.5,
+                                    columnspacing=1.2)
+            width = self.legend.get_window_extent(renderer).width
+            if width <= room or fs <= self.sz("tick") * self.MIN_ABOVE:
+                break
+            fs = max(fs * room / width * 0.97, self.sz("tick") * self.MIN_ABOVE)
 
     def _thin(self, y: np.ndarray, m: int, mean: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """At most about MAX_POINTS vertices: a min/max envelope of each block of steps, or
@@ -127,6 +165,8 @@ class LossView(ViewBase):
         m = st.loss_n
         self.batch_line.set_data(*self._thin(self.story.loss, m, mean=True))
         self.full_line.set_data(*self._thin(self.story.full_loss, m))
+        if self.surface_line is not None:
+            self.surface_line.set_data(*self._thin(self.surface, m))
         show = m > 0 and st.beat != HOLD
         if show:
             k = m - 1

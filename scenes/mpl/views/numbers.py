@@ -1,5 +1,6 @@
-"""The numbers panel: the article's table of the batch (x, y, prediction, residual and
-each row's share of the gradient), its sums, and three lines of values."""
+"""The numbers panel: the article's table of the batch (x, y, prediction, residual and, for
+two parameters, each row's share of the gradient and their sums), and three lines of values
+(for P > 2: the loss, the gradient's norm and the largest parameter updates)."""
 from __future__ import annotations
 
 from scenes.mpl.views.formatting import fmt
@@ -27,7 +28,7 @@ def _shrink_to(art, base: float, room, renderer) -> None:
 
 
 class NumbersView(ViewBase):
-    """The article's per-batch table, then a, b, L and the update."""
+    """The article's per-batch table, then the parameters (or their norms), L and the update."""
 
     def __init__(self, scene, ax):
         super().__init__(scene)
@@ -40,6 +41,7 @@ class NumbersView(ViewBase):
                      fontsize=self.sz("title"), fontweight="bold", pad=self.sz("title") * 0.5)
         fit = NumbersLayout(scene)
         self.max_batch = fit.max_batch
+        self.cols, self.sums = fit.cols, fit.sums
         self.panel_px = W, H = ax.bbox.width, ax.bbox.height
         L = self.layout = fit.plan(W, H)
         self.n_rows = L.rows
@@ -60,7 +62,7 @@ class NumbersView(ViewBase):
         """The two-line column heads (the prediction and residual in their marks' colours)."""
         th, L, at = self.theme, self.layout, self._at
         y = L.line * NumbersLayout.HEAD * 0.42
-        for j, name in enumerate(NumbersLayout.COLS):
+        for j, name in enumerate(self.cols):
             color = {2: th.color("line"), 3: th.color("residual")}.get(j, th.color("muted"))
             self.ax.text(*at(L.xcol[j], y), name, fontweight="bold",
                          **{**text_kw, "color": color, "fontsize": L.fs * 0.92})
@@ -76,7 +78,7 @@ class NumbersView(ViewBase):
         self.cells = []
         for i in range(L.rows):
             self.cells.append([self.anim(ax.text(*at(L.xcol[j], y), "", **text_kw))
-                               for j in range(len(NumbersLayout.COLS))])
+                               for j in range(len(self.cols))])
             y += line
         return y
 
@@ -90,6 +92,9 @@ class NumbersView(ViewBase):
         # The sum row: "+N more" at the left, the label set back from the sums.
         self.more_text = self.anim(ax.text(*at(0, y), "", **{**text_kw, "ha": "left",
                                                             "color": th.color("muted")}))
+        self.sum_a = self.sum_b = None
+        if not self.sums:  # no shares: no sums (the gradient's norm is in the lines)
+            return y
         ax.text(*at(L.xcol[4] - L.colw[4] - L.gap, y), gradient_sum_label(self.story.settings),
                 **{**text_kw, "color": th.color("muted")})
         self.sum_a = self.anim(ax.text(*at(L.xcol[4], y), "", fontweight="bold", **text_kw))
@@ -115,7 +120,8 @@ class NumbersView(ViewBase):
         filled = set()
         if s.n and st.beat != INTRO:
             filled = self._fill_table(s.n - 1 if st.beat == HOLD else st.step, st)  # the end: the last batch
-        for art in [c for row in self.cells for c in row] + [self.more_text, self.sum_a, self.sum_b]:
+        sums = [self.sum_a, self.sum_b] if self.sums else []
+        for art in [c for row in self.cells for c in row] + [self.more_text, *sums]:
             if id(art) not in filled:
                 art.set_text("")
         for art, text in zip(self.lines, numbers_lines(s, self.scene.geom, st)):
@@ -134,14 +140,14 @@ class NumbersView(ViewBase):
         s = self.story
         filled: set[int] = set()
         xb, yb, pred, res = s.batch(k)
-        sa, sb = s.shares(k)
+        shares = s.shares(k) if self.sums else ()
         show_pred = st.pred_alpha > 0.5 or st.beat not in (FORWARD,)
         show_res = st.residual_frac > 0.3 or st.beat in (GRADIENT, UPDATE, FAST, HOLD)
         for i, row in enumerate(self.cells):
             if i >= len(xb):
                 break
-            vals = [xb[i], yb[i], pred[i], res[i], sa[i], sb[i]]
-            shown = [True, True, show_pred, show_res, st.show_grad, st.show_grad]
+            vals = [xb[i], yb[i], pred[i], res[i], *(c[i] for c in shares)]
+            shown = [True, True, show_pred, show_res, st.show_grad, st.show_grad][:len(vals)]
             for j, (c, v, on) in enumerate(zip(row, vals, shown)):
                 if on:
                     self._set_cell(c, fmt(v), j)
@@ -149,9 +155,9 @@ class NumbersView(ViewBase):
         if len(xb) > self.n_rows:
             self.more_text.set_text(f"+{len(xb) - self.n_rows} more")
             filled.add(id(self.more_text))
-        if st.show_grad:
-            self._set_cell(self.sum_a, fmt(s.grad_a[k]), 4)
-            self._set_cell(self.sum_b, fmt(s.grad_b[k]), 5)
+        if st.show_grad and self.sums:
+            self._set_cell(self.sum_a, fmt(s.gu[k]), 4)
+            self._set_cell(self.sum_b, fmt(s.gv[k]), 5)
             filled.update((id(self.sum_a), id(self.sum_b)))
         return filled
 

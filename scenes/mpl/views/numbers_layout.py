@@ -19,26 +19,63 @@ __all__ = ["NumbersLayout", "TableLayout", "numbers_lines"]
 
 def numbers_lines(s: Story, geom: Geometry, st: FrameState) -> tuple[str, str, str]:
     """The three lines under the numbers table for frame state ``st``."""
+    if len(s.param_names) != 2:
+        return _vector_lines(s, st)
+    n0, n1 = s.param_names
+    pair = f"{n0} = {fmt(st.u)}     {n1} = {fmt(st.v)}"
     if s.n == 0:
-        return f"a = {fmt(st.a)}     b = {fmt(st.b)}", "no steps were recorded", ""
+        return pair, "no steps were recorded", ""
     k, lr = st.step, s.lr
     if st.beat == INTRO:
-        return (f"start:  a = {fmt(st.a)}     b = {fmt(st.b)}",
-                f"learning rate lr = {lr:g},  batch size = {s.batch_size_at(0)}", "")
+        return (f"start:  {pair}", f"learning rate lr = {lr:g},  batch size = {s.batch_size_at(0)}", "")
     if st.beat == HOLD:
-        full = float(s.trace.full_loss_at(st.a, st.b))
-        a_opt, b_opt = geom.optimum
-        return (f"final:  a = {fmt(st.a)}     b = {fmt(st.b)}", f"full-data loss L = {fmt(full, 5)}",
-                f"least squares:  a = {fmt(a_opt)}     b = {fmt(b_opt)}")
+        if geom.optimum is not None:  # the line: least squares, in closed form
+            full = float(s.trace.full_loss_at(st.u, st.v))
+            u_opt, v_opt = geom.optimum
+            third = f"least squares:  {n0} = {fmt(u_opt)}     {n1} = {fmt(v_opt)}"
+        else:
+            full = s.full_loss_of(st.params)
+            third = (f"p = 0.5 at x = −{n1}/{n0} = {fmt(-st.v / st.u)}" if s.model.kind == "logistic" and st.u
+                     else f"start: full-data loss L = {fmt(s.start_full_loss, 5)}")
+        return f"final:  {pair}", f"full-data loss L = {fmt(full, 5)}", third
     first = f"batch loss L = {fmt(s.loss[k], 5)}" if st.show_loss else ""
     if st.show_update:
-        return (first, f"a:  {fmt(s.a[k])} → {fmt(s.a_after[k])}   (Δa = {fmt(s.update_a[k])})",
-                f"b:  {fmt(s.b[k])} → {fmt(s.b_after[k])}   (Δb = {fmt(s.update_b[k])})")
+        return (first, f"{n0}:  {fmt(s.u[k])} → {fmt(s.u_after[k])}   (Δ{n0} = {fmt(s.du[k])})",
+                f"{n1}:  {fmt(s.v[k])} → {fmt(s.v_after[k])}   (Δ{n1} = {fmt(s.dv[k])})")
     if st.show_grad:
         if s.plain_sgd:
-            return first, f"next:  a − lr·∂L/∂a,   b − lr·∂L/∂b   (lr = {lr:g})", ""
+            return first, f"next:  {n0} − lr·∂L/∂{n0},   {n1} − lr·∂L/∂{n1}   (lr = {lr:g})", ""
         return first, f"next: {OPTIMIZER_NAMES[s.optimizer]} turns the gradient into a step (lr = {lr:g})", ""
-    return first, f"a = {fmt(s.a[k])}     b = {fmt(s.b[k])}", ""
+    return first, f"{n0} = {fmt(s.u[k])}     {n1} = {fmt(s.v[k])}", ""
+
+
+def _signed(v: float) -> str:
+    return ("+" if v >= 0 else "") + fmt(v)
+
+
+def _vector_lines(s: Story, st: FrameState) -> tuple[str, str, str]:
+    """A model of P > 2 parameters: the loss, the gradient's norm and the largest updates
+    (the parameters themselves are too many for a line)."""
+    p, lr = len(s.param_names), s.lr
+    size = f"{p} parameters,  |θ| = {fmt(float(np.linalg.norm(st.params)))}"
+    if s.n == 0:
+        return size, "no steps were recorded", ""
+    k = st.step
+    if st.beat == INTRO:
+        return (f"start:  full-data loss L = {fmt(s.start_full_loss, 5)}",
+                f"learning rate lr = {lr:g},  batch size = {s.batch_size_at(0)}", size)
+    if st.beat == HOLD:
+        return (f"final:  full-data loss L = {fmt(s.full_loss_of(st.params), 5)}",
+                f"start:  full-data loss L = {fmt(s.start_full_loss, 5)}", size)
+    first = f"batch loss L = {fmt(s.loss[k], 5)}" if st.show_loss else ""
+    if st.show_update:
+        top = ",  ".join(f"{name} {_signed(v)}" for name, v in s.top_updates(k))
+        return (first, f"|∇L| = {fmt(s.grad_norm[k])}     |Δθ| = {fmt(s.update_norm[k])}",
+                f"largest Δ:  {top}")
+    if st.show_grad:
+        rule = ("next:  θ − lr·∇L" if s.plain_sgd else f"next: {OPTIMIZER_NAMES[s.optimizer]} turns it into a step")
+        return first, f"|∇L| = {fmt(s.grad_norm[k])}  (all {p} partial derivatives)", f"{rule}   (lr = {lr:g})"
+    return first, size, ""
 
 
 @dataclass
@@ -60,7 +97,7 @@ class NumbersLayout(ViewBase):
     """Sizes and places the numbers panel's table: the type shrinks only when the widest
     value it can show, or a line under it, would not fit the width, or one row the height."""
 
-    COLS = ("x", "y", "ŷ", "ŷ − y", "∂L/∂a\nshare", "∂L/∂b\nshare")
+    COLS = ("x", "y", "ŷ", "ŷ − y", "∂L/∂a\nshare", "∂L/∂b\nshare")  # the line's; ``cols``: the model's
     MAX_ROWS = 4
     LINE = 1.5        # row pitch, in font sizes
     HEAD = 2.3        # the two-line column heads and the rule under them, in rows
@@ -70,6 +107,8 @@ class NumbersLayout(ViewBase):
     def __init__(self, scene):
         super().__init__(scene)
         self.max_batch = max((len(r) for r in scene.trace.steps["indices"]), default=1)
+        self.cols = self.story.words.heads
+        self.sums = self.story.words.shares  # the sum row: the shares add up to the gradient
 
     def _texts(self) -> tuple[list[list[str]], list[str]]:
         """The widest texts the panel shows in the plan's frames (every beat, and the steps
@@ -82,15 +121,16 @@ class NumbersLayout(ViewBase):
             pick = fast[np.linspace(0, len(fast) - 1, min(len(fast), 60)).astype(int)]
             frames |= {(int(k), FAST, 1.0) for k in pick}
         lines = {text for k, b, t in frames for text in numbers_lines(s, self.scene.geom, s.state(k, b, t))}
-        cols: list[set[str]] = [set() for _ in self.COLS]
+        cols: list[set[str]] = [set() for _ in self.cols]
         if s.n:
             for k in {s.n - 1 if b == HOLD else k for k, b, _ in frames if b != INTRO}:
                 xb, yb, pred, res = s.batch(k)
-                sa, sb = s.shares(k)
-                for j, vals in enumerate((xb, yb, pred, res, sa, sb)):
+                columns = [xb, yb, pred, res, *(s.shares(k) if self.sums else ())]
+                for j, vals in enumerate(columns):
                     cols[j].update(fmt(v) for v in vals[: self.MAX_ROWS])
-                cols[4].add(fmt(s.grad_a[k]))
-                cols[5].add(fmt(s.grad_b[k]))
+                if self.sums:
+                    cols[4].add(fmt(s.gu[k]))
+                    cols[5].add(fmt(s.gv[k]))
         longest = [sorted(c, key=len)[-4:] or ["0.0000"] for c in cols]
         return longest, sorted(lines - {""}) or [" "]
 
@@ -108,7 +148,7 @@ class NumbersLayout(ViewBase):
             # Values in regular type, the sums (last two columns) in bold.
             colw = [max([measure(h, fs * 0.92, bold=True)[0]]
                         + [measure(v, fs, bold=j >= 4)[0] for v in vals])
-                    for j, (h, vals) in enumerate(zip(self.COLS, cols))]
+                    for j, (h, vals) in enumerate(zip(self.cols, cols))]
             table_w = sum(colw) + gap * (len(colw) - 1)
             if table_w > W:  # shrink to the width
                 fs *= W / table_w * 0.99

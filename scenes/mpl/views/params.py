@@ -1,5 +1,7 @@
-"""The parameter view: the loss contours over (a, b), the path, the optimum, the update,
-the full-batch step and what the optimizer carries, with a note of the arrows' scale."""
+"""The parameter view: the loss contours over the parameter plane (the model's pair, e.g.
+(a, b); for P > 2 a plane through parameter space), the path, the optimum (the line's), the
+update, the full-batch step and what the optimizer carries, with a note of the arrows' scale
+and, on a projected plane, how far the path leaves it."""
 from __future__ import annotations
 
 import numpy as np
@@ -19,7 +21,7 @@ __all__ = ["ParamView"]
 
 
 class ParamView(ViewBase):
-    """MSE contours over (a, b), the path, the update arrow, the full-batch step, momentum."""
+    """Loss contours over the plane, the path, the update arrow, the full-batch step, momentum."""
 
     def __init__(self, scene, ax):
         super().__init__(scene)
@@ -29,7 +31,9 @@ class ParamView(ViewBase):
         ax.set_xlim(g.x0, g.x1)
         ax.set_ylim(g.y0, g.y1)
         self.span = (g.x1 - g.x0, g.y1 - g.y0)
-        self.style_axes(ax, "Parameter space", "a (weight)", "b (bias)")
+        plane = self.story.plane
+        self.title = plane.title
+        self.style_axes(ax, self.title, *plane.labels)
         ax.grid(False)
         self._draw_landscape()
         lw = self.sz("line_width")
@@ -47,8 +51,10 @@ class ParamView(ViewBase):
                     norm=BoundaryNorm(edges, len(bands)), zorder=0, extend="max")
         ax.contour(A, B, L, levels=levels, colors=self.col("muted"), linewidths=0.6 * self.h / 720,
                    alpha=0.6, zorder=1)
-        a_opt, b_opt = self.scene.geom.optimum
-        ax.plot([a_opt], [b_opt], marker="*", ms=self.sz("line_width") * 6, color=self.col("text"),
+        if self.scene.geom.optimum is None:
+            return
+        u_opt, v_opt = self.scene.geom.optimum
+        ax.plot([u_opt], [v_opt], marker="*", ms=self.sz("line_width") * 6, color=self.col("text"),
                 markeredgecolor=self.col("panel"), zorder=2, ls="none", label="optimum")
 
     def _add_marks(self, lw: float) -> None:
@@ -77,8 +83,9 @@ class ParamView(ViewBase):
                    Line2D([], [], color=self.col("full_gradient"), lw=lw, label="full-batch step −lr·∇L")]
         if self.story.carry is not None:
             handles.append(Line2D([], [], color=self.col("velocity"), lw=lw, label=self.story.carry.label))
-        handles.append(Line2D([], [], marker="*", color=self.col("text"), ls="none", ms=lw * 4,
-                              label="optimum"))
+        if self.scene.geom.optimum is not None:
+            handles.append(Line2D([], [], marker="*", color=self.col("text"), ls="none", ms=lw * 4,
+                                  label="optimum"))
         self.legend = self.ax.legend(handles=handles, loc=self._free_corner(), fontsize=self.sz("tick") * 0.95,
                                      frameon=True, framealpha=0.85, facecolor=self.col("panel"),
                                      edgecolor=self.col("grid"), labelcolor=self.col("text"), handlelength=1.4,
@@ -101,6 +108,13 @@ class ParamView(ViewBase):
             self.leaves = ax.text(0.02, 0.97, "the path leaves this view", transform=ax.transAxes,
                                   fontsize=self.sz("tick"), color=self.col("diverged"), ha="left",
                                   va="top", zorder=5)
+        self.off = None
+        land = self.story.plane.land
+        if land is not None:  # a projection: say how far the run is from the picture
+            self.off = ax.text(0.02, 0.03, land.off_plane, transform=ax.transAxes,
+                               fontsize=self.sz("tick") * 0.9, color=self.col("text"), ha="left", va="bottom",
+                               zorder=5, bbox=dict(boxstyle="round,pad=0.25", fc=self.col("panel"),
+                                                   ec="none", alpha=0.8))
 
     def _top_scale(self) -> float:
         return float(np.max(self.story.arrow_scale)) if self.story.n else 1.0
@@ -110,7 +124,7 @@ class ParamView(ViewBase):
         magnified; where that would meet the title, only the magnification (in smaller type
         if even that does not fit)."""
         scene, tick = self.scene, self.sz("tick")
-        title_w = scene.text_size("Parameter space", self.sz("title"), bold=True)[0]
+        title_w = scene.text_size(self.title, self.sz("title"), bold=True)[0]
         self.note_room = self.ax.bbox.width - title_w - 2 * self.px(tick)
         self._fits = {}
         self.scale_text.set_fontsize(tick)
@@ -121,7 +135,8 @@ class ParamView(ViewBase):
                                      key=lambda t: scene.text_size(t, tick)[0])
 
     def _scale_label(self, scale: float) -> str:
-        long = f"L(a, b) contours · arrows ×{scale:g}" if scale > 1 else "L(a, b) contours"
+        what = self.story.plane.contour_label
+        long = f"{what} · arrows ×{scale:g}" if scale > 1 else what
         room = getattr(self, "note_room", None)
         if room is None:  # before the axes are in place: the widest form, to make room for
             return long
@@ -135,9 +150,10 @@ class ParamView(ViewBase):
         """The corner the path and the optimum stay away from: the legend goes there."""
         g = self.scene.geom.params
         s = self.story
-        pa = np.append(s.path_a, self.scene.geom.optimum[0])
-        pb = np.append(s.path_b, self.scene.geom.optimum[1])
-        return free_corner((pa - g.x0) / (g.x1 - g.x0), (pb - g.y0) / (g.y1 - g.y0))
+        opt = self.scene.geom.optimum
+        pu = np.append(s.path_u, [] if opt is None else [opt[0]])
+        pv = np.append(s.path_v, [] if opt is None else [opt[1]])
+        return free_corner((pu - g.x0) / (g.x1 - g.x0), (pv - g.y0) / (g.y1 - g.y0))
 
     def finish_layout(self) -> bool:
         """With the axes in place: the legend goes where nothing the run will draw passes
@@ -146,17 +162,19 @@ class ParamView(ViewBase):
         s, ax = self.story, self.ax
         self._fit_note()
         to_px = ax.transData.transform
-        marks = [to_px(np.column_stack([s.path_a, s.path_b])),
-                 to_px(np.array([self.scene.geom.optimum]))]
+        marks = [to_px(np.column_stack([s.path_u, s.path_v]))]
+        if self.scene.geom.optimum is not None:
+            marks.append(to_px(np.array([self.scene.geom.optimum])))
         plan = self.scene.plan
         shown = np.isin(plan.beat, (GRADIENT, UPDATE, FAST))
         for k in np.unique(plan.step[shown]) if s.n else []:
             for arrow in s.arrows(int(k)).values():
                 marks.append(to_px(np.array([arrow.start, arrow.end])))
         obstacles = []
-        if self.leaves is not None:
-            e = self.leaves.get_window_extent(self.scene.renderer)
-            obstacles.append(Box(e.x0, e.y0, e.x1, e.y1))
+        for note in (self.leaves, self.off):
+            if note is not None:
+                e = note.get_window_extent(self.scene.renderer)
+                obstacles.append(Box(e.x0, e.y0, e.x1, e.y1))
         if self.below or self.place_legend(self.legend, marks, obstacles, (self._free_corner(),)):
             return False
         self._legend_below()
@@ -176,16 +194,30 @@ class ParamView(ViewBase):
                                                                   self.scene.fig.dpi_scale_trans))
         self.legend.remove()
         self.legend = ax.legend(handles, labels, ncols=len(labels), **kw)
-        if self.legend.get_window_extent(renderer).width > self.scene.cells["params"].width:
+        room, ncols = self.scene.cells["params"].width, len(labels)
+        if self.legend.get_window_extent(renderer).width > room:
+            ncols = 2
             self.legend.remove()
             self.legend = ax.legend(handles, labels, ncols=2, **kw)
+        # A narrow cell (beside two other views, over the graph band): two columns in smaller
+        # type, then one column; a legend wider than its cell would squeeze the plot to nothing.
+        fs = kw["fontsize"]
+        while self.legend.get_window_extent(renderer).width > room:
+            if fs > kw["fontsize"] * 0.8:
+                fs = max(fs * room / self.legend.get_window_extent(renderer).width * 0.98, kw["fontsize"] * 0.8)
+            elif ncols > 1:
+                ncols, fs = 1, kw["fontsize"]
+            else:
+                break
+            self.legend.remove()
+            self.legend = ax.legend(handles, labels, ncols=ncols, **{**kw, "fontsize": fs})
         self.legend.set_zorder(5)
         self.below = True
 
     def update(self, st: FrameState) -> None:
         s = self.story
         if s.n:
-            pa, pb = s.path_a[:st.path_n], s.path_b[:st.path_n]
+            pa, pb = s.path_u[:st.path_n], s.path_v[:st.path_n]
             if st.path_tip is not None:
                 pa, pb = np.append(pa, st.path_tip[0]), np.append(pb, st.path_tip[1])
             if len(pa) > 4000:  # bounded cost per frame
@@ -198,7 +230,7 @@ class ParamView(ViewBase):
         # A point that has left the view (a diverging run) waits at its edge, as in Manim;
         # the panel says that the path leaves the view.
         g = self.lim
-        self.point.set_data([min(max(st.a, g.x0), g.x1)], [min(max(st.b, g.y0), g.y1)])
+        self.point.set_data([min(max(st.u, g.x0), g.x1)], [min(max(st.v, g.y0), g.y1)])
         show = st.arrow_frac > 0 and s.n > 0 and st.beat != HOLD
         for arr in self.arrows.values():
             arr.set_visible(False)

@@ -8,11 +8,12 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
 from scenes.mpl.views.cells import arrangement, view_cells
 from scenes.mpl.views.fit import FitView
-from scenes.mpl.views.graph import GraphView
+from scenes.mpl.views.graph import GraphView, wanted_height
 from scenes.mpl.views.header import Header
 from scenes.mpl.views.loss import LossView
 from scenes.mpl.views.numbers import NumbersView
@@ -85,7 +86,8 @@ class Scene:
 
     def _cut_cells(self, top: float) -> dict[str, Bbox]:
         """Each view's cell under the header (which ends at ``top`` pixels), and the header's.
-        The numbers panel asks for the height its table and lines take at the cell's width."""
+        The numbers panel asks for the height its table and lines take at the cell's width, the
+        graph for the height its boxes take at the type its width allows."""
         theme, s, dpi = self.theme, self.scale, self.dpi
         want = {}
         title = self.text_size("Numbers of this batch", theme.size("title", 720 * s), bold=True)[1]
@@ -94,6 +96,10 @@ class Scene:
             width = view_cells(self.views_names, self.width, top, self.arrangement, {})["numbers"][2]
             table = NumbersLayout(self).plan(width - 3 * 6 * s, None)
             want["numbers"] = table.height + self._numbers_top + 2 * 6 * s
+        if "graph" in self.views_names and self.story.graph.available:
+            # The graph asks for the height its boxes take at the type its cell's width allows.
+            width = view_cells(self.views_names, self.width, top, self.arrangement, {})["graph"][2]
+            want["graph"] = wanted_height(self, width - 3 * 6 * s, self._numbers_top + 6 * s)
         cells = view_cells(self.views_names, self.width, top, self.arrangement, want)
         boxes = {v: Bbox.from_bounds(*c) for v, c in cells.items()}
         boxes["header"] = Bbox.from_extents(0, top, self.width, self.height)
@@ -158,9 +164,18 @@ class Scene:
         self._untangle_ticks(ax)
 
     def _untangle_ticks(self, ax) -> None:
-        """Drop a y tick whose label would run into an x tick label (the corner where the
-        axes meet): the limits are fixed, so the ticks can be too."""
+        """Fewer x ticks where their labels would run together (a narrow panel), and drop a
+        y tick whose label would run into an x tick label (the corner where the axes meet):
+        the limits are fixed, so the ticks can be too."""
         r = self.renderer
+        loc = ax.xaxis.get_major_locator()
+        for _ in range(4):
+            labels = sorted((t.label1.get_window_extent(r) for t in ax.xaxis._update_ticks()
+                             if t.label1.get_visible() and t.label1.get_text()), key=lambda e: e.x0)
+            gap = min((b.x0 - a.x1 for a, b in zip(labels, labels[1:])), default=np.inf)
+            if gap >= self.scale * 4 or not isinstance(loc, MaxNLocator) or loc._nbins == "auto" or loc._nbins <= 3:
+                break
+            loc.set_params(nbins=loc._nbins - 1)
         x_boxes = [t.label1.get_window_extent(r) for t in ax.xaxis._update_ticks()
                    if t.label1.get_visible() and t.label1.get_text()]
         ticks = ax.yaxis._update_ticks()

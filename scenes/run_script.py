@@ -1,0 +1,44 @@
+"""``render.py --run SCRIPT [-- ARGS]``: record the user's script, then render it as usual.
+
+The script is recorded first (:mod:`training.run_script`); the trace goes to a private
+temporary folder and the run continues as ``--trace`` of it, so every output flag works and a
+script that fails leaves nothing behind. The temporary folder is removed afterwards.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from training.errors import InputError
+
+__all__ = ["run_flags_trace"]
+
+
+def run_flags_trace(flags: dict, script_args: list[str], args: dict,
+                    trace_files: list) -> tuple[list, Callable[[], None]]:
+    """The trace file to render in place of ``--run``, and the clean-up to call afterwards."""
+    script = flags.get("run")
+    if script is None:
+        raise InputError("--run-model and --run-optimizer only apply with --run SCRIPT")
+    if trace_files:
+        raise InputError("--run records your script; it does not go with --trace")
+    if args.get("compare") or args.get("explore"):
+        raise InputError("--run records one run; --compare and --explore do not apply")
+    from training.config import TRAIN_KEYS
+    given = [k for k in (*TRAIN_KEYS, "data") if k in args]
+    if given:
+        from scenes.flags import flag_names
+        raise InputError(f"{flag_names(given)}: training settings do not apply with --run; your script sets them")
+    from training.run_script import record_script
+    trace = record_script(script, script_args, model_name=flags.get("run_model"),
+                          optimizer_name=flags.get("run_optimizer"))
+    rows = trace.config.get("recorded", {}).get("rows")
+    if rows and not args.get("record_only"):
+        raise InputError(f"--run {Path(script).name}: the model takes or gives more than one number a row, and the "
+                         "fit view draws one number in and one out; --record-only writes its trace")
+    folder = Path(tempfile.mkdtemp(prefix="sgd-anim-run-"))
+    path = folder / "trace.json"
+    trace.to_file(path)
+    return [str(path)], lambda: shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,77 @@
+"""render.py --run SCRIPT [-- ARGS] (issue 24): the user's script recorded, then rendered.
+
+In-process (render.main): a script that fails, exits early, creates no optimizer, or trains a
+model of 2-D rows gives one line and its exit code, writes nothing, and leaves torch as it
+was; the article's loop, never importing sgd-anim, renders (slow).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import render
+
+ARTICLE = Path(__file__).resolve().parents[2] / "assets" / "examples" / "article_loop.py"
+INIT = torch.optim.Optimizer.__init__
+
+LOOP = """
+import sys, torch
+from torch import nn, optim
+model = nn.Linear({d_in}, 1)
+opt = optim.SGD(model.parameters(), lr=0.1)
+crit = nn.MSELoss()
+X, Y = torch.randn(8, {d_in}), torch.randn(8, 1)
+for k in range(int(sys.argv[1]) if len(sys.argv) > 1 else 4):
+    loss = crit(model(X[:4]), Y[:4])
+    opt.zero_grad(); loss.backward(); opt.step()
+{tail}
+"""
+
+
+def run(tmp_path, capsys, body: str, *extra: str) -> tuple[int, list[str]]:
+    script = tmp_path / "train.py"
+    script.write_text(body)
+    out = tmp_path / "out"
+    code = render.main(["--run", str(script), "--out", str(out), "--format", "png", *extra])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("sgd-anim")]
+    assert not out.exists(), "no partial output"
+    assert torch.optim.Optimizer.__init__ is INIT
+    return code, err
+
+
+@pytest.mark.parametrize("body, code, words", [
+    (LOOP.format(d_in=1, tail="raise ValueError('bad data')"), 2, "the script failed: ValueError: bad data"),
+    (LOOP.format(d_in=1, tail="sys.exit(3)"), 3, "exited with code 3"),
+    ("import torch\nprint('no training here')\n", 2, "created no torch.optim optimizer"),
+    (LOOP.format(d_in=1, tail="") + "\n", 2, None),  # (ok: used below with --run-optimizer nope)
+    (LOOP.format(d_in=3, tail=""), 2, "more than one number a row"),
+])
+def test_a_bad_script_is_one_line_and_nothing_written(tmp_path, capsys, body, code, words):
+    extra = ("--run-optimizer", "nope") if words is None else ()
+    got, err = run(tmp_path, capsys, body, *extra)
+    assert got == code and len(err) == 1
+    assert (words or "no optimizer assigned to nope") in err[0]
+
+
+@pytest.mark.slow
+def test_script_args_after_double_dash_reach_the_script(tmp_path, capsys):
+    script = tmp_path / "train.py"
+    script.write_text(LOOP.format(d_in=1, tail="sys.exit(0 if k == 1 else 5)"))
+    out = tmp_path / "out"
+    code = render.main(["--run", str(script), "--out", str(out), "--record-only", "--", "2"])
+    from training.trace import Trace
+    assert code == 0 and Trace.from_file(out / "trace.json").n_steps == 2  # argv[1] == "2" arrived
+    assert torch.optim.Optimizer.__init__ is INIT
+
+
+@pytest.mark.slow
+def test_the_article_loop_renders_unchanged(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = render.main(["--run", str(ARTICLE), "--out", str(out), "--format", "png", "--size", "640x360"])
+    assert code == 0 and (out / "sgd.png").stat().st_size > 0
+    from training.trace import Trace
+    t = Trace.from_file(out / "trace.json")
+    assert t.n_steps == 300 and t.schema_version == 1 and t.config["recorded"]["model"] == "LinearRegressionModel"
+    assert "a = 0.5047, b = 0.0963" in capsys.readouterr().out  # the script's own print

@@ -1,0 +1,110 @@
+"""The columns a recording of a user's loop fills as it goes (:mod:`training.loop_recorder`).
+
+Growable numpy arrays, 8 bytes a number, doubled when full (so appending is amortised O(1)
+and memory stays about the numbers held), and the pass at the end that turns the batches the
+model saw into row indices of ``x``, ``y``: vectorised over every sample at once (np.unique
+on the rows' bytes), so the loop itself never looks a row up.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Grow", "match_rows", "epochs_of"]
+
+
+class Grow:
+    """A growable array of rows of ``width`` numbers (``width`` None: of single numbers).
+
+    Give ``capacity`` the most rows it can hold: the array is allocated once at that length
+    and only the pages the rows fill are ever touched (so it costs the memory of what it
+    holds, and never a copy to grow); a smaller capacity doubles when full."""
+
+    def __init__(self, width: int | None = None, dtype=np.float64, capacity: int = 256):
+        self.width = width
+        self.n = 0
+        shape = (capacity,) if width is None else (capacity, width)
+        self._a = np.empty(shape, dtype=dtype)
+
+    def _room(self, k: int) -> None:
+        need = self.n + k
+        if need > len(self._a):
+            size = max(need, 2 * len(self._a))
+            grown = np.empty((size, *self._a.shape[1:]), dtype=self._a.dtype)
+            grown[:self.n] = self._a[:self.n]
+            self._a = grown
+
+    def next_row(self) -> np.ndarray:
+        """The next row, to be filled in place (counted at once)."""
+        self._room(1)
+        self.n += 1
+        return self._a[self.n - 1]
+
+    def append(self, value) -> None:
+        self._room(1)
+        self._a[self.n] = value
+        self.n += 1
+
+    def extend(self, values: np.ndarray) -> None:
+        k = len(values)
+        self._room(k)
+        self._a[self.n:self.n + k] = values
+        self.n += k
+
+    def result(self) -> np.ndarray:
+        return self._a[:self.n]
+
+    @property
+    def nbytes(self) -> int:
+        return self._a.nbytes
+
+
+def _keys(rows: np.ndarray) -> np.ndarray:
+    """Each row's bytes as one comparable value (np.void), for np.unique."""
+    rows = np.ascontiguousarray(rows.reshape(len(rows), -1))
+    return rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+
+
+def match_rows(seen: np.ndarray, given: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """For each sample row in ``seen`` (S, d), its index into the data rows, and those rows.
+
+    With ``given`` (n, d): the data is ``given`` followed by the rows seen that are not in it
+    (first-seen order); a row that occurs twice in ``given`` matches its first occurrence.
+    Without: the distinct rows seen, each once, in the order first seen."""
+    seen = seen.reshape(len(seen), -1)
+    base = given.reshape(len(given), -1) if given is not None else seen[:0]
+    both = np.concatenate([base, seen])
+    if not len(both):
+        return np.zeros(0, np.int64), base
+    _, first, inverse = np.unique(_keys(both), return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    # Groups numbered in the order their first row occurs: the given rows keep their index.
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), np.int64)
+    rank[order] = np.arange(len(first))
+    firsts = first[order]
+    n_base = len(base)
+    # A duplicate inside ``given`` gets no index of its own: index = position among firsts,
+    # then mapped back onto positions in ``given`` (rows of given stay where they are).
+    position = np.where(firsts < n_base, firsts, 0)
+    extra = firsts >= n_base
+    position[extra] = n_base + np.arange(int(extra.sum()))
+    sample_index = position[rank[inverse[n_base:]]]
+    rows = np.concatenate([base, both[firsts[extra]]]) if extra.any() else base
+    return sample_index.astype(np.int64), rows
+
+
+def epochs_of(indices: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch and batch-in-epoch of each step: a new epoch starts at the first step whose batch
+    holds a row already seen in the current epoch (a pass over the data is over)."""
+    n_steps = len(offsets) - 1
+    epoch, batch = np.zeros(n_steps, np.int64), np.zeros(n_steps, np.int64)
+    last = np.full(int(indices.max()) + 1 if len(indices) else 1, -1, np.int64)
+    e, b = 0, 0
+    for k in range(n_steps):
+        idx = indices[offsets[k]:offsets[k + 1]]
+        if k and (last[idx] == e).any():
+            e, b = e + 1, 0
+        last[idx] = e
+        epoch[k], batch[k] = e, b
+        b += 1
+    return epoch, batch

@@ -1,0 +1,348 @@
+"""Record your own training loop: hooks on the real objects, one trace step per ``step()``.
+
+    from training import recording
+    with recording(model, optimizer, x=X, y=Y, loss_fn=criterion) as rec:
+        for epoch in range(100):                 # the loop, unchanged
+            ...
+    rec.trace                                   # schema 1 for one nn.Linear(1, 1) + MSE, else 2
+    rec.save("out/trace.json")
+
+Nothing of the loop is replaced: a forward hook on the model (and on the loss module, given or
+any ``nn.*Loss`` that runs) keeps references to what passed, and the optimizer's step pre/post
+hooks read, around each real ``step()``, the parameters before, their ``.grad``, the learning
+rate, the parameters after (so the update is what clipping, weight decay, a scheduler or
+momentum really made it) and the state worth showing. The row lookups happen once, at the end
+(:mod:`training.loop_columns`). A hook never breaks the loop: a problem, the step cap or
+parameters added mid-run stop the recording (a warning, status ``stopped``), never training.
+The hooks are removed when the block ends, however it ends.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from training.config import MAX_SAMPLES, MAX_STEPS, max_steps
+from training.errors import InputError
+from training.models import MAX_MODULE_PARAMS
+from training.loop_columns import Grow
+
+__all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
+
+MAX_RECORDED_STEPS = MAX_STEPS  # the cap (it falls with P, training.config.max_steps)
+MAX_ROW_BYTES = 1 << 30  # the batches' input and target rows kept for the row lookup, at most
+_active: list["Recording"] = []
+
+
+class RecordingWarning(UserWarning):
+    """The recording stopped early (its cap, parameters added mid-run); training went on."""
+
+
+def recording(model: nn.Module, optimizer: torch.optim.Optimizer, *, x: Any = None, y: Any = None,
+              loss_fn: Any = None, full_loss_every: int = 1) -> "Recording":
+    """A context manager recording every ``optimizer.step()`` inside the block (see the module).
+
+    x, y : the whole data (tensors or arrays, rows as the model takes them); each batch row is
+        then found in them (``steps.indices``), and the loss over them is computed before each
+        step when ``loss_fn`` is known (``full_loss_every=k``: every k-th step, the others
+        carrying the last value; for large data). Without them the data is the rows the model
+        saw, each distinct row once, in the order first seen, and ``steps.full_loss`` holds the
+        batch loss (``config.recorded.full_loss`` says so).
+    loss_fn : the loss module or function; when omitted, the first ``nn.*Loss`` module that runs
+        after the model's forward pass in each step gives the batch loss and targets.
+    """
+    return Recording(model, optimizer, x=x, y=y, loss_fn=loss_fn, full_loss_every=full_loss_every)
+
+
+def _is_loss_module(m: Any) -> bool:
+    return isinstance(m, nn.modules.loss._Loss)
+
+
+class Recording:
+    """What :func:`recording` returns: enter it once; ``trace`` and ``save`` afterwards."""
+
+    def __init__(self, model, optimizer, *, x=None, y=None, loss_fn=None, full_loss_every: int = 1):
+        if not isinstance(model, nn.Module):
+            raise InputError(f"recording: model must be a torch.nn.Module, got {type(model).__name__}")
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise InputError(f"recording: optimizer must be a torch.optim optimizer, got {type(optimizer).__name__}")
+        if isinstance(optimizer, torch.optim.LBFGS):
+            raise InputError("recording: LBFGS evaluates its closure several times inside one step(); recording "
+                             "takes optimizers whose step() makes one update from .grad (SGD, Adam, ...)")
+        if (x is None) != (y is None):
+            raise InputError("recording: give x and y together (or neither)")
+        if not isinstance(full_loss_every, int) or full_loss_every < 1:
+            raise InputError(f"recording: full_loss_every must be a whole number >= 1, got {full_loss_every!r}")
+        self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
+        self.full_loss_every = full_loss_every
+        self.x, self.y = (None, None) if x is None else (torch.as_tensor(x), torch.as_tensor(y))
+        self.named = [(n, p) for n, p in model.named_parameters()]
+        self.params = [p for _, p in self.named]
+        self.n_params = sum(p.numel() for p in self.params)
+        if not self.params:
+            raise InputError("recording: the model has no parameters")
+        if self.n_params > MAX_MODULE_PARAMS:
+            raise InputError(f"recording: the model has {self.n_params:,} parameters; a recording keeps at most "
+                             f"{MAX_MODULE_PARAMS:,} a step")
+        self.cap = min(MAX_RECORDED_STEPS, max_steps(self.n_params))
+        self._state = "new"
+        self._handles: list = []
+        self._trace = None
+        self.status: tuple[str, str] = ("completed", "")
+        self._busy = False            # our own forward passes (the full loss) are not the loop's
+        self._forwards: list = []     # (input, output) of the model's forward passes since the last step
+        self._losses: list = []       # (loss value tensor, target) of the loss module since then
+        self._groups = self._group_sizes()
+        self._stateful = any(m.training and isinstance(m, (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._NormBase))
+                             for m in model.modules()) or any(True for _ in model.buffers())
+        # The columns (training.loop_columns.Grow): filled by the hooks.
+        P, cap = self.n_params, self.cap + 1
+        self.c_params, self.c_grads, self.c_updates = Grow(P, capacity=cap), Grow(P, capacity=cap), Grow(P, capacity=cap)
+        self.c_velocity: Grow | None = None
+        self.c_loss, self.c_full, self.c_lr = Grow(capacity=cap), Grow(capacity=cap), Grow(capacity=cap)
+        self.c_offsets = Grow(dtype=np.int64, capacity=cap + 1)
+        self.c_offsets.append(0)
+        self.c_inputs: Grow | None = None
+        self.c_targets: Grow | None = None
+        self.c_preds: Grow | None = None
+        self.loss_names: set[str] = set()
+        self.seen_loss: Any = None    # the first loss module that ran (no loss_fn given)
+        self.targets_from_loss = True
+        self._last_full = float("nan")
+        self._before: np.ndarray | None = None
+        self.final: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ the block
+    def __enter__(self) -> "Recording":
+        if self._state != "new":
+            raise InputError("recording: this recording was already used; start a new one with recording(...)")
+        if _active:
+            raise InputError("recording: another recording is active; recordings do not nest")
+        self._state = "on"
+        _active.append(self)
+        try:
+            self._handles.append(self.model.register_forward_hook(self._on_forward))
+            if isinstance(self.loss_fn, nn.Module):
+                self._handles.append(self.loss_fn.register_forward_hook(self._on_loss))
+            elif self.loss_fn is None:  # any nn.*Loss module that runs (a global hook, filtered)
+                self._handles.append(nn.modules.module.register_module_forward_hook(self._on_any))
+            self._handles.append(self.optimizer.register_step_pre_hook(self._pre))
+            self._handles.append(self.optimizer.register_step_post_hook(self._post))
+        except BaseException:
+            self._unhook()
+            raise
+        return self
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        self._unhook()
+        if exc is not None and self.status[0] == "completed":
+            text = str(exc).splitlines()[0] if str(exc) else ""
+            self.status = ("stopped", f"the block raised {kind.__name__}{': ' + text if text else ''}")
+        return False  # the exception, if any, goes on unchanged
+
+    def _unhook(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+        if self in _active:
+            _active.remove(self)
+        self._state = "done"
+        self._forwards.clear()
+        self._losses.clear()
+
+    def _stop(self, reason: str) -> None:
+        """Stop recording (never training): a warning, status ``stopped``."""
+        if self.status[0] == "completed":
+            self.status = ("stopped", reason)
+            warnings.warn(f"recording stopped after {self.n_steps:,} steps: {reason}; training goes on",
+                          RecordingWarning, stacklevel=3)
+
+    @property
+    def recording_on(self) -> bool:
+        return self._state == "on" and self.status[0] == "completed"
+
+    @property
+    def n_steps(self) -> int:
+        return self.c_loss.n
+
+    # ------------------------------------------------------------------ hooks
+    def _on_forward(self, module, args, output) -> None:
+        if self._busy or not torch.is_grad_enabled() or not self.recording_on or not args:
+            return
+        if isinstance(args[0], torch.Tensor) and isinstance(output, torch.Tensor):
+            self._forwards.append((args[0], output))
+
+    def _on_loss(self, module, args, output) -> None:
+        if self._busy or not self.recording_on or not self._forwards or not isinstance(output, torch.Tensor):
+            return
+        target = args[1] if len(args) > 1 and isinstance(args[1], torch.Tensor) else None
+        self._losses.append((output, target))
+        self.loss_names.add(type(module).__name__)
+        if self.seen_loss is None:
+            self.seen_loss = module
+
+    def _on_any(self, module, args, output) -> None:
+        if _is_loss_module(module):
+            self._on_loss(module, args, output)
+
+    def _group_sizes(self) -> tuple:
+        return tuple(len(g["params"]) for g in self.optimizer.param_groups)
+
+    def _pre(self, opt, args, kwargs) -> None:
+        if not self.recording_on:
+            return
+        try:
+            self._record_before(args, kwargs)
+        except Exception as e:  # noqa: BLE001 - our problem must never break the user's loop
+            self._before = None
+            self._stop(f"{type(e).__name__}: {e}")
+
+    def _post(self, opt, args, kwargs) -> None:
+        if self._before is None:
+            return
+        try:
+            after = self._flat(p.detach() for p in self.params)
+            np.subtract(after, self._before, out=self.c_updates.next_row())
+            self.final = after
+            if self.c_velocity is None and self.c_updates.n == 1 and self._has_state():
+                self.c_velocity = Grow(self.n_params, capacity=self.cap + 1)  # the optimizer keeps a state from its first step
+            if self.c_velocity is not None:
+                self._velocity(self.c_velocity.next_row())
+        except Exception as e:  # noqa: BLE001
+            self._stop(f"{type(e).__name__}: {e}")
+        finally:
+            self._before = None
+
+    # ------------------------------------------------------------------ one step
+    def _flat(self, tensors) -> np.ndarray:
+        return torch.cat([t.reshape(-1) for t in tensors]).to(torch.float64).cpu().numpy()
+
+    def _record_before(self, args, kwargs) -> None:
+        forwards, losses = self._forwards, self._losses
+        self._forwards, self._losses = [], []
+        if len(args) > 1 or kwargs.get("closure") is not None:  # (args[0] is the optimizer)
+            return self._stop("step() was called with a closure (it evaluates the model inside step()); "
+                              "recording takes one update from .grad a step")
+        if self._group_sizes() != self._groups:
+            return self._stop("parameters were added to the optimizer mid-run")
+        if self.n_steps >= self.cap:
+            return self._stop(f"the recording reached its cap of {self.cap:,} steps for {self.n_params:,} parameters "
+                              "(so that it fits in memory)")
+        if not forwards:
+            return self._stop("step() ran without a forward pass of the model since the last step "
+                              "(record the model whose parameters the optimizer holds)")
+        inputs = torch.cat([f[0].detach().reshape(len(f[0]), -1) for f in forwards])
+        preds = torch.cat([f[1].detach().reshape(len(f[1]), -1) for f in forwards])
+        targets = None
+        if losses and all(t is not None and t.dim() > 0 for _, t in losses):
+            targets = torch.cat([t.detach().reshape(len(t), -1) for _, t in losses])
+            if len(targets) != len(inputs):
+                targets = None
+        if losses:
+            loss = float(losses[0][0].item()) if len(losses) == 1 else float(np.mean([v.item() for v, _ in losses]))
+        else:
+            loss = self._loss_of(inputs, preds, targets)
+        if not self._keep_batch(inputs, preds, targets):
+            return
+        full = self._full_loss(loss)
+        self.c_loss.append(loss)
+        self.c_full.append(full)
+        self.c_lr.append(float(self.optimizer.param_groups[0]["lr"]))
+        before = self._flat(p.detach() for p in self.params)
+        self._before = before
+        self.c_params.append(before)
+        self.c_grads.append(self._flat(p.grad.detach() if p.grad is not None else torch.zeros_like(p)
+                                       for p in self.params))
+
+    def _keep_batch(self, inputs, preds, targets) -> bool:
+        m = len(inputs)
+        if self.c_inputs is None:  # rows of the batches, at most MAX_SAMPLES (and MAX_ROW_BYTES)
+            width = inputs.shape[1] + preds.shape[1] + (targets.shape[1] if targets is not None else 0)
+            rows = min(MAX_SAMPLES, MAX_ROW_BYTES // (8 * width)) + 1
+            self.c_inputs = Grow(inputs.shape[1], inputs.detach().cpu().numpy().dtype, capacity=rows)
+            self.c_preds = Grow(preds.shape[1], capacity=rows)
+            if targets is not None:
+                self.c_targets = Grow(targets.shape[1], targets.cpu().numpy().dtype, capacity=rows)
+            else:
+                self.targets_from_loss = False
+        if inputs.shape[1] != self.c_inputs.width or preds.shape[1] != self.c_preds.width or len(preds) != m:
+            self._stop("the batches changed shape (each row must keep its number of inputs and outputs)")
+            return False
+        if self.c_offsets.result()[-1] + m >= len(self.c_preds._a):
+            self._stop(f"the recording reached its cap of {MAX_SAMPLES:,} samples or {MAX_ROW_BYTES >> 20:,} MB "
+                       "of batch rows")
+            return False
+        if self.c_targets is not None and (targets is None or targets.shape[1] != self.c_targets.width):
+            self._stop("the loss stopped showing its targets")
+            return False
+        self.c_inputs.extend(inputs.cpu().numpy())
+        self.c_preds.extend(preds.cpu().numpy())
+        if self.c_targets is not None:
+            self.c_targets.extend(targets.cpu().numpy())
+        self.c_offsets.append(self.c_offsets.result()[-1] + m)
+        return True
+
+    def _loss_of(self, inputs, preds, targets) -> float:
+        """No loss module ran (a loss function): ``loss_fn`` on this batch, its targets found in y."""
+        if callable(self.loss_fn) and targets is None and self.x is not None:
+            from training.loop_columns import match_rows
+            given = self.x.detach().cpu().reshape(len(self.x), -1).numpy().astype(np.float64)
+            idx, rows = match_rows(inputs.cpu().numpy().astype(np.float64), given)
+            if len(rows) == len(given):
+                targets = self.y[torch.from_numpy(idx)].reshape(len(idx), -1)
+        if callable(self.loss_fn) and targets is not None:
+            with torch.no_grad():
+                return float(self.loss_fn(preds.reshape_as(targets), targets.to(preds.dtype)).item())
+        self._stop("no loss module ran in this step: pass loss_fn=... (a module, or a function with x, y)")
+        raise _Skip
+
+    def _full_loss(self, batch_loss: float) -> float:
+        fn = self.loss_fn if self.loss_fn is not None else self.seen_loss
+        if self.x is None or fn is None or self._stateful:
+            return batch_loss
+        if self.n_steps % self.full_loss_every and self.n_steps > 0:
+            return self._last_full
+        self._busy = True
+        try:
+            with torch.no_grad():
+                self._last_full = float(fn(self.model(self.x), self.y).item())
+        finally:
+            self._busy = False
+        return self._last_full
+
+    def _has_state(self) -> bool:
+        state = self.optimizer.state
+        return any(("momentum_buffer" in state.get(p, {}) and state[p]["momentum_buffer"] is not None)
+                   or "exp_avg" in state.get(p, {}) for p in self.params)
+
+    def _velocity(self, out: np.ndarray) -> None:
+        at = 0
+        for p in self.params:
+            k = p.numel()
+            st = self.optimizer.state.get(p, {})
+            buf = st.get("momentum_buffer", st.get("exp_avg"))
+            out[at:at + k] = 0.0 if buf is None else buf.detach().reshape(-1).to(torch.float64).cpu().numpy()
+            at += k
+
+    # ------------------------------------------------------------------ results
+    @property
+    def trace(self):
+        """The recorded run as a :class:`training.trace.Trace` (built once, after the block)."""
+        if self._state == "on":
+            raise InputError("recording: rec.trace is ready when the with-block has ended")
+        if self._trace is None:
+            from training.loop_trace import build_trace
+            self._trace = build_trace(self)
+        return self._trace
+
+    def save(self, path) -> Any:
+        """Write the trace (``*.json``, or the binary ``*.sgdtrace``), atomically."""
+        return self.trace.to_file(path)
+
+
+class _Skip(Exception):
+    """This step is not recorded (the reason was given to _stop)."""
+

@@ -1,0 +1,199 @@
+"""Record any model but the line (:mod:`training.models`) into a schema-2 trace.
+
+The same real loop as the line's (:mod:`training.recorder`): forward pass, the family's loss,
+zero_grad (unless ``zero_grad = false``), backward, ``optimizer.step()`` of the real
+``torch.optim`` optimizer. Around it the parameter vector is read before and after each step
+(float32 values, widened exactly to float64), the ``.grad`` the step used, the optimizer's
+state worth showing, and for the chosen steps the autograd graph. Columns are allocated once
+at their full length, 8 bytes a number: per step epoch, batch, loss and full_loss, and P
+numbers in each of params, grads, updates (and velocity): 24·P bytes (32·P) on top of the
+batch columns.
+"""
+from __future__ import annotations
+
+import math
+from contextlib import nullcontext
+
+import numpy as np
+import torch
+
+from training.autograd_graph import GraphCapture
+from training.batches import batches_of_epoch, batches_per_epoch
+from training.config import TrainConfig
+from training.data import Dataset
+from training.landscape_trace import landscape_of
+from training.models import Model
+from training.optimizers import has_velocity, make_optimizer
+from training.ragged import Ragged
+from training.trace import Trace, TraceStatus
+
+__all__ = ["run_model", "flat_params", "set_params"]
+
+
+def flat_params(params: list[torch.Tensor]) -> np.ndarray:
+    """The parameter vector (each tensor flattened row-major, in order), widened to float64."""
+    return torch.cat([p.detach().reshape(-1) for p in params]).to(torch.float64).numpy()
+
+
+def set_params(params: list[torch.Tensor], vector: np.ndarray) -> None:
+    """Write a parameter vector (in ``flat_params``' order) into the tensors."""
+    at = 0
+    with torch.no_grad():
+        for p in params:
+            k = p.numel()
+            p.copy_(torch.as_tensor(np.asarray(vector[at:at + k]), dtype=p.dtype).reshape(p.shape))
+            at += k
+
+
+def _flat_state(opt, params: list[torch.Tensor], out: np.ndarray) -> None:
+    """The optimizer's state worth showing (momentum buffer, else Adam's first moment) into ``out``."""
+    at = 0
+    for p in params:
+        k = p.numel()
+        state = opt.state.get(p, {})
+        buf = state.get("momentum_buffer", state.get("exp_avg"))
+        out[at:at + k] = 0.0 if buf is None else buf.detach().reshape(-1).numpy()
+        at += k
+
+
+def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: frozenset[int], *,
+              versions: dict, explode_factor: float, param_limit: float) -> Trace:
+    """The run of ``cfg`` on ``data`` (n points) as a schema-2 Trace; the arguments are
+    :func:`training.recorder.record`'s, with its divergence limits."""
+    spec: Model = cfg.model_spec
+    torch.manual_seed(cfg.seed)
+    module = spec.module()  # PyTorch's default initialisation draws from the seed just set
+    params = list(module.parameters())
+    start = spec.start()
+    if start is not None:
+        set_params(params, start)
+    criterion = spec.criterion()
+    opt = make_optimizer(cfg, module.parameters())
+    X = torch.tensor(data.x, dtype=torch.float32).unsqueeze(1)
+    Y = torch.tensor(data.y, dtype=torch.float32).unsqueeze(1)
+    gen = np.random.default_rng(cfg.seed)  # the line's shuffling, draw for draw
+
+    P = spec.n_params
+    per_epoch = batches_per_epoch(n, cfg.batch_size, cfg.drop_last)
+    total = per_epoch * cfg.epochs
+    samples = (per_epoch * cfg.batch_size if cfg.drop_last else n) * cfg.epochs
+    col_epoch, col_batch = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64)
+    col_loss, col_full = np.empty(total), np.empty(total)
+    col_params, col_grads, col_updates = (np.empty((total, P)) for _ in range(3))
+    col_velocity = np.empty((total, P)) if has_velocity(cfg) else None
+    indices = np.empty(samples, dtype=np.int64)
+    preds, residuals = np.empty(samples), np.empty(samples)
+    offsets = np.empty(total + 1, dtype=np.int64)
+    offsets[0] = 0
+
+    graphs: list[dict] = []
+    status = TraceStatus()
+    with torch.no_grad():
+        start_loss = criterion(module(X), Y).item()
+    limit = explode_factor * max(start_loss, float(np.mean(data.y ** 2)), 1e-12)
+    labels = spec_graph_labels(spec, module)
+
+    step, at = 0, 0
+    theta = flat_params(params)
+    if progress is not None:
+        progress(0, total)
+    for epoch in range(cfg.epochs):
+        order = gen.permutation(n) if cfg.shuffle else np.arange(n)
+        ordered = torch.from_numpy(order)
+        X_epoch, Y_epoch = X[ordered], Y[ordered]
+        for batch_idx, idx in enumerate(batches_of_epoch(n, cfg.batch_size, cfg.drop_last, order)):
+            with torch.no_grad():
+                full_loss = criterion(module(X), Y).item()
+            first = batch_idx * cfg.batch_size
+            X_batch, Y_batch = X_epoch[first:first + len(idx)], Y_epoch[first:first + len(idx)]
+
+            capture = (GraphCapture(labels, {"x": (X_batch, "input"), "y": (Y_batch, "target")})
+                       if step in graph_steps else None)
+            with capture.forward() if capture else nullcontext():
+                out = module(X_batch)
+                loss = criterion(out, Y_batch)
+            if cfg.zero_grad:
+                opt.zero_grad()
+            if capture:
+                capture.watch(loss, {loss: "L", out: spec.graph_output})
+            loss.backward()
+            grad = torch.cat([p.grad.reshape(-1) for p in params]).to(torch.float64).numpy()
+            if capture:
+                graphs.append(capture.result(step))
+            opt.step()
+            theta_new = flat_params(params)
+
+            loss_v = loss.item()
+            reason = _divergence(loss_v, full_loss, grad, theta_new, limit, param_limit)
+            if reason:
+                status = TraceStatus("diverged", step, reason)
+                if capture:
+                    graphs.pop()
+                break
+
+            m = len(idx)
+            col_epoch[step], col_batch[step] = epoch, batch_idx
+            col_loss[step], col_full[step] = loss_v, full_loss
+            col_params[step] = theta
+            col_grads[step] = grad
+            col_updates[step] = theta_new - theta
+            if col_velocity is not None:
+                _flat_state(opt, params, col_velocity[step])
+            with torch.no_grad():
+                pred = spec.torch_pred(out)
+                indices[at:at + m] = idx
+                preds[at:at + m] = pred.numpy().reshape(-1)
+                residuals[at:at + m] = (pred - Y_batch).numpy().reshape(-1)
+            at += m
+            offsets[step + 1] = at
+            theta = theta_new
+            step += 1
+            if progress is not None and step % 1000 == 0:
+                progress(step, total)
+        if status.diverged:
+            break
+    if progress is not None:
+        progress(step, total)
+
+    offsets = offsets[:step + 1]
+    steps: dict = {"epoch": col_epoch[:step], "batch": col_batch[:step], "loss": col_loss[:step],
+                   "full_loss": col_full[:step], "params": col_params[:step], "grads": col_grads[:step],
+                   "updates": col_updates[:step]}
+    if col_velocity is not None:
+        steps["velocity"] = col_velocity[:step]
+    steps["indices"] = Ragged(indices[:at], offsets)
+    steps["pred"] = Ragged(preds[:at], offsets)
+    steps["residual"] = Ragged(residuals[:at], offsets)
+    trace = Trace(config=cfg.to_dict(), versions=versions, x=data.x.copy(), y=data.y.copy(), steps=steps,
+                  status=status, graphs=graphs, param_names=spec.param_names, final_params=theta)
+    trace.landscape = _landscape(trace, cfg)
+    return trace
+
+
+def _landscape(trace: Trace, cfg: TrainConfig):
+    """The run's loss landscape (P > 2; else None), stored in the trace so that re-rendering
+    recomputes nothing. A run that diverged far off can leave the loss non-finite over the
+    plane: it gets none (the views say so) rather than a picture of overflow."""
+    try:
+        return landscape_of(trace, plane=cfg.plane or "pca", seed=cfg.seed)
+    except ValueError:
+        return None
+
+
+def spec_graph_labels(spec: Model, module) -> dict:
+    """The graph's names for the module's parameter tensors: PyTorch's (``0.weight``), the
+    polynomial's coefficients ``c``, the logistic's ``w`` and ``b``."""
+    named = dict(module.named_parameters())
+    rename = spec.graph_names
+    return {p: rename.get(name, name) for name, p in named.items()}
+
+
+def _divergence(loss: float, full_loss: float, grad: np.ndarray, theta: np.ndarray, limit: float,
+                param_limit: float) -> str:
+    if not (math.isfinite(loss) and math.isfinite(full_loss) and np.isfinite(grad).all() and np.isfinite(theta).all()):
+        return "a loss, gradient or parameter became infinite or NaN"
+    if max(loss, full_loss) > limit:
+        return f"the loss exploded past {limit:.3g}"
+    if len(theta) and np.abs(theta).max() > param_limit:
+        return f"a parameter left +-{param_limit:.0e}"
+    return ""
