@@ -26,7 +26,7 @@ FPS = QUALITIES["low"][2]
 def trace(request):
     cfg = {"momentum": dict(optimizer="momentum"), "adam": dict(optimizer="adam"),
            "nesterov": dict(optimizer="momentum", nesterov=True)}[request.param]
-    return record(TrainConfig(epochs=20, **cfg))
+    return record(TrainConfig(epochs=6, **cfg))
 
 
 def mpl_side(trace):
@@ -90,7 +90,7 @@ def test_arrows_captions_and_beats_agree(trace, monkeypatch, tmp_path):
     assert seg(sc.frame_plan) == seg(plan)
     # Captions: one per segment, the same words.
     assert manim_captions == mpl_captions
-    assert any("Fast-forward" in c for c in mpl_captions) and mpl_captions[-1].startswith("After 60 steps")
+    assert any("Fast-forward" in c for c in mpl_captions) and mpl_captions[-1].startswith(f"After {trace.n_steps} steps")
     # Arrows: the same set, the same end points (within a hair of the panel).
     p = sc.story.geom.params
     tol = 0.004 * max(p.x1 - p.x0, p.y1 - p.y0)
