@@ -201,7 +201,7 @@ def _box(m):
 
 
 @pytest.mark.parametrize("compact", [pytest.param(False, id="backprop", marks=pytest.mark.slow),  # typesets the rules
-                                     pytest.param(True, id="walkthrough")])
+                                     pytest.param(True, id="walkthrough", marks=pytest.mark.slow)])  # Manim
 def test_the_graph_keeps_its_texts_apart_inside_margins_and_off_the_edges(compact):
     """The real renders showed ∂L/∂b's rule on "input (no grad)", the phase's sentence running
     to the frame's edge, and (walkthrough) texts too small to read with edges through them."""

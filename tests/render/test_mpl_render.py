@@ -37,6 +37,7 @@ def to_pixel(ax, height, x, y):
     return height - dy, dx
 
 
+@pytest.mark.slow  # draws every frame of a run
 def test_null_writer_counts_every_frame(trace):
     r = renderer(trace, SMALL, plan=PlanSettings(fps=10))  # 229 frames: the count is the check
     w = NullWriter()
@@ -101,6 +102,7 @@ def test_update_arrow_points_along_the_applied_update(trace):
     assert abs(math.remainder(other - want, math.tau)) > math.radians(10)
 
 
+@pytest.mark.slow  # draws every frame twice, once in worker processes
 def test_parallel_frames_equal_serial(trace):
     plan = PlanSettings(one_frame_per_step=True)
     r = renderer(trace, SMALL, plan=plan)

@@ -19,6 +19,7 @@ def trace():
     return record()
 
 
+@pytest.mark.slow  # draws every frame of a run twice
 def test_tiled_frames_equal_plain_ones_and_reuse_texts(trace):
     plan = PlanSettings(fps=5)
     plain, tiled = (FrameRenderer(_setup(trace, SMALL, "light", ("fit", "loss", "params", "numbers")),

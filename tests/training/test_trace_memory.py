@@ -77,6 +77,7 @@ def _recording_peak(epochs: int) -> tuple[int, int]:
         tracemalloc.stop()
 
 
+@pytest.mark.slow  # records two long runs under tracemalloc
 def test_recording_memory_per_step_is_a_few_numbers():
     """Python lists cost ~1.5 KB per step; the compact columns 8 bytes a number: 14 numbers a
     step plus one offset and 3 per sample here (batch size 1), 144 bytes. Measured as the
