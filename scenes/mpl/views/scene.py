@@ -30,6 +30,7 @@ __all__ = ["VIEW_CLASSES", "Scene", "build_scene"]
 
 VIEW_CLASSES = {"fit": FitView, "loss": LossView, "params": ParamView, "numbers": NumbersView, "graph": GraphView}
 TEXT_PANELS = ("numbers", "graph")  # no ticks: the cell less its title
+TITLE_MIN = 0.8  # the smallest share of its size a view's title shrinks to before it wraps
 
 
 class Scene:
@@ -122,6 +123,8 @@ class Scene:
         # once more if a legend moved out of the plot: it takes room in the cell too.
         if name not in TEXT_PANELS:
             self._fit_axes(ax, c, view)
+            if self._fit_title(ax, c):  # a long title (a model's formula) no longer squeezes the plot
+                self._fit_axes(ax, c, view)
         if hasattr(view, "finish_layout") and view.finish_layout():
             self._fit_axes(ax, c, view)
             view.finish_layout()
@@ -162,6 +165,34 @@ class Scene:
             if probe is not None:
                 probe.set_text("")
         self._untangle_ticks(ax)
+
+    def _fit_title(self, ax, cell: Bbox) -> bool:
+        """A title wider than its cell (it starts at the axes' left edge) shrinks, down to
+        TITLE_MIN of its size, then wraps onto two lines at the space that balances them:
+        measured with it, the axes would shrink to a sliver. False when it fits as it is."""
+        title = ax._left_title if ax._left_title.get_text() else ax.title  # loc="left"
+        r = self.renderer
+        room = cell.x1 - self.margin - ax.bbox.x0
+        width = title.get_window_extent(r).width
+        if not title.get_text() or width <= room:
+            return False
+        base = title.get_fontsize()
+        title.set_fontsize(max(base * room / width * 0.98, base * TITLE_MIN))
+        if title.get_window_extent(r).width > room:
+            text = title.get_text()
+            cuts = [i for i, ch in enumerate(text) if ch == " " and 0 < i < len(text) - 1
+                    and text[i - 1] != " " and text[i + 1] != " "]  # not inside "Fit:  ŷ"
+            if cuts:
+                def longest(i: int) -> float:
+                    return max(self.text_size(text[:i], base, bold=True)[0],
+                               self.text_size(text[i + 1:], base, bold=True)[0])
+                i = min(cuts, key=longest)
+                title.set_text(text[:i] + "\n" + text[i + 1:])
+                title.set_fontsize(base)
+                width = title.get_window_extent(r).width
+                if width > room:
+                    title.set_fontsize(max(base * room / width * 0.98, base * TITLE_MIN))
+        return True
 
     def _untangle_ticks(self, ax) -> None:
         """Fewer x ticks where their labels would run together (a narrow panel), and drop a
