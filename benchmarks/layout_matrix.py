@@ -12,7 +12,7 @@ so its matrix is the walkthrough of every run in both themes, and the fit, loss 
 parameter scenes of every run in one theme, the themes taking turns: 60 scenes.
 
     .venv/bin/python benchmarks/layout_matrix.py [--backend mpl|manim|both] [--subset] [--workers 2]
-        [--views fit,graph,loss,params]
+        [--views fit,graph,loss,params] [--family line|models|all]
 
 prints every problem found and the time taken; exits 1 if there is any problem. ``--views``
 checks the matplotlib matrix with other views than the default ones; with ``graph`` among
@@ -68,7 +68,7 @@ RUNS: dict[str, TrainConfig] = {
 
 # The other model families (issue 23), as their bundled configs run them (assets/configs/*.toml),
 # and two variants: a wider ReLU network and a degree-8 polynomial. ``--family models`` checks
-# these instead of the line's runs, ``--family all`` both; the same sizes and themes.
+# these instead of the line's runs (at MODEL_SIZES, both themes), ``--family all`` both.
 def _csv(name: str) -> DataSpec:
     return DataSpec(kind="csv", path=str(ROOT / "assets" / "data" / name))
 
