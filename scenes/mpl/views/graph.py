@@ -26,7 +26,10 @@ LINES = 3.0       # op, label = value, gradient (the op line is smaller)
 ROW_LINES = (LINES + 0.9) * 1.3 + 0.8  # a row's height in font sizes: the box, the rule under it, a gap
 MIN_FS = 5.0      # points: below this a number is not read, whatever the frame
 PROBE = 10.0      # points: texts are measured at this size and scaled
-COMPACT_BELOW = 0.8  # full numbers that need type below this share of the table's: compact ones
+# Full numbers that need type below READABLE points (or COMPACT_BELOW of the table's type, in
+# a big frame) are shown compact: the line's graph keeps its full lists wherever they read.
+READABLE = 6.5
+COMPACT_BELOW = 0.55
 
 
 def width_font(scene, g: DrawnGraph, width: float, compact: bool = False) -> tuple[float, float]:
@@ -56,10 +59,10 @@ def width_font(scene, g: DrawnGraph, width: float, compact: bool = False) -> tup
 
 def box_font(scene, g: DrawnGraph, width: float) -> tuple[float, float, bool]:
     """:func:`width_font` with the full numbers, or with their compact forms when the full
-    ones would shrink the type below COMPACT_BELOW of the table's (a bigger graph: more
-    columns, longer tensors): (font size, widest text per point, compact)."""
+    ones would shrink the type below READABLE points or COMPACT_BELOW of the table's (a
+    bigger graph: more columns, longer tensors): (font size, widest text per point, compact)."""
     fs, widest = width_font(scene, g, width)
-    if fs >= COMPACT_BELOW * scene.theme.size("table", 720 * scene.scale):
+    if fs >= max(READABLE, COMPACT_BELOW * scene.theme.size("table", 720 * scene.scale)):
         return fs, widest, False
     return (*width_font(scene, g, width, compact=True), True)
 
