@@ -12,13 +12,12 @@ so its matrix is the walkthrough of every run in both themes, and the fit, loss 
 parameter scenes of every run in one theme, the themes taking turns: 60 scenes.
 
     .venv/bin/python benchmarks/layout_matrix.py [--backend mpl|manim|both] [--subset] [--workers 2]
-        [--views fit,graph,loss,params]
+        [--views fit,graph,loss,params] [--family line|models|all]
 
 prints every problem found and the time taken; exits 1 if there is any problem. ``--views``
 checks the matplotlib matrix with other views than the default ones; with ``graph`` among
 them every run is recorded with its first three steps' autograd graphs (``graph_steps=(1, 2, 3)``).
 
-prints every problem found and the time taken; exits 1 if there is any problem.
 """
 from __future__ import annotations
 
@@ -67,6 +66,28 @@ RUNS: dict[str, TrainConfig] = {
 }
 
 
+# The other model families (issue 23), as their bundled configs run them (assets/configs/*.toml),
+# and two variants: a wider ReLU network and a degree-8 polynomial. ``--family models`` checks
+# these instead of the line's runs (at MODEL_SIZES, both themes), ``--family all`` both.
+def _csv(name: str) -> DataSpec:
+    return DataSpec(kind="csv", path=str(ROOT / "assets" / "data" / name))
+
+
+MODEL_RUNS: dict[str, TrainConfig] = {
+    "poly3": TrainConfig(data=_csv("poly_valley.csv"), model="poly", degree=3, lr=0.3, batch_size=6,
+                         epochs=60),                                     # assets/configs/poly3.toml
+    "logistic": TrainConfig(data=_csv("pass_fail.csv"), model="logistic", lr=0.5, batch_size=5,
+                            epochs=60, shuffle=True),                    # assets/configs/logistic.toml
+    "mlp-sine": TrainConfig(data=_csv("sine.csv"), model="mlp", hidden=8, activation="tanh", lr=0.1,
+                            batch_size=8, epochs=150, shuffle=True),     # assets/configs/mlp_sine.toml
+    "mlp16-relu": TrainConfig(data=_csv("sine.csv"), model="mlp", hidden=16, activation="relu", lr=0.1,
+                              batch_size=8, epochs=150, shuffle=True),
+    "poly8": TrainConfig(data=_csv("poly_valley.csv"), model="poly", degree=8, lr=0.3, batch_size=6,
+                         epochs=60),
+}
+FAMILIES = {"line": RUNS, "models": MODEL_RUNS, "all": {**RUNS, **MODEL_RUNS}}
+MODEL_SIZES = ((1280, 720), (960, 540), (1080, 1080), (720, 1280))  # the models' sweep
+
 GRAPH_STEPS = (1, 2, 3)  # the steps (counted from 1) whose graphs a run with the graph view records
 
 
@@ -88,8 +109,8 @@ class Case:
             f"_{'-'.join(self.views)}" if self.views else "")
 
 
-def full_matrix(views: tuple[str, ...] = (), sizes=SIZES) -> list[Case]:
-    return [Case(r, size, th, views) for r in RUNS for size in sizes for th in THEMES]
+def full_matrix(views: tuple[str, ...] = (), sizes=SIZES, runs=RUNS) -> list[Case]:
+    return [Case(r, size, th, views) for r in runs for size in sizes for th in THEMES]
 
 
 def covering(views: tuple[str, ...] = ()) -> list[Case]:
@@ -106,7 +127,8 @@ def trace_of(run: str, graphs: bool = False):
 
     from training.recorder import record
 
-    return record(dataclasses.replace(RUNS[run], graph_steps=GRAPH_STEPS) if graphs else RUNS[run])
+    config = FAMILIES["all"][run]
+    return record(dataclasses.replace(config, graph_steps=GRAPH_STEPS) if graphs else config)
 
 
 def check_case(case: Case, on_frame=None) -> list:
@@ -197,6 +219,10 @@ def main(argv=None) -> int:
                                                 "(with graph: each run records its first 3 steps' graphs)")
     ap.add_argument("--size", action="append", help="matplotlib: these sizes, WxH (repeatable)")
     ap.add_argument("--theme", choices=THEMES)
+    ap.add_argument("--family", choices=tuple(FAMILIES), default="line",
+                    help="matplotlib: the line's runs (default), the other models' (poly3, logistic, "
+                         "mlp-sine, mlp16-relu, poly8; at 1280x720, 960x540, 1080x1080, 720x1280 "
+                         "unless --size), or all")
     args = ap.parse_args(argv)
     views = tuple(v for v in args.views.split(",") if v)
     if views:
@@ -210,8 +236,10 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     bad = probs = count = 0
     if args.backend in ("mpl", "both"):
-        sizes = [tuple(int(v) for v in s.split("x")) for s in args.size] if args.size else SIZES
-        cases = covering(views) if args.subset else full_matrix(views, sizes)
+        runs = FAMILIES[args.family]
+        default_sizes = MODEL_SIZES if args.family == "models" else SIZES
+        sizes = [tuple(int(v) for v in s.split("x")) for s in args.size] if args.size else default_sizes
+        cases = covering(views) if args.subset else full_matrix(views, sizes, runs)
         cases = [c for c in cases if (not args.run or c.run in args.run) and c.size in sizes
                  and (not args.theme or c.theme == args.theme)]
         b, p = _run(_check_case_str, cases, args.workers)

@@ -23,12 +23,12 @@ No drawing, no torch.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from scenes.story.frames import ease
 from scenes.story.graph_layout import MAX_LAID_OUT, GraphLayout, graph_error, layout_graph
-from scenes.story.graph_text import RULES, graph_value, node_rule, op_text, phase_text
+from scenes.story.graph_text import RULES, graph_value, graph_value_short, node_rule, op_text, phase_text
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
 from scenes.story.protocol import StoryLike
 
@@ -109,6 +109,14 @@ class DrawnNode:
     param: str = ""
     grad_before: str = ""
     value_after: str = ""
+    # The same numbers in compact form (graph_value_short), for a graph whose boxes have
+    # little room; "" where the compact form is the full one.
+    short: dict = field(default_factory=dict, compare=False)
+
+    def text(self, name: str, compact: bool) -> str:
+        """``value``, ``grad``, ``grad_before`` or ``value_after``, compact if asked."""
+        full = getattr(self, name)
+        return self.short.get(name) or full if compact and full else full
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,7 @@ class DrawnGraph:
     edges: tuple[tuple[int, int], ...]
     edge_grads: tuple[str, ...]   # the gradient that flowed back along each edge, "" for none
     texts: dict[str, str]         # each phase's sentence
+    edge_grads_short: tuple[str, ...] = ()  # the same, compact (graph_value_short)
 
     def node(self, node_id: int) -> DrawnNode:
         return self._by_id[node_id]
@@ -169,8 +178,9 @@ class GraphFrame:
 
 
 def apply_graph_reveal(g: DrawnGraph, r: GraphReveal, index: int = 0, zero_grad: bool = True,
-                       note: str = "") -> GraphFrame:
-    """The rule ``r`` applied to graph ``g`` (the player's graph view does the same)."""
+                       note: str = "", compact: bool = False) -> GraphFrame:
+    """The rule ``r`` applied to graph ``g`` (the player's graph view does the same).
+    ``compact``: the numbers in their compact form (a view whose boxes have little room)."""
     lay = g.layout
     last = lay.n_cols - 1
     inner = max(last - 1, 0)
@@ -191,27 +201,27 @@ def apply_graph_reveal(g: DrawnGraph, r: GraphReveal, index: int = 0, zero_grad:
     for n in g.nodes:
         c = lay.col[n.id]
         on, got = lit(c), reached(c) and r.backward >= 0
-        value = n.value if on else ""
+        value = n.text("value", compact) if on else ""
         if n.param:
             if got:
-                grad = n.grad
+                grad = n.text("grad", compact)
             elif r.grad == "none":
                 grad = "None"
             elif r.grad == "cleared" and zero_grad:
                 grad = "None"
             else:
-                grad = n.grad_before
+                grad = n.text("grad_before", compact)
             if r.step > 0 and n.value_after:
-                value = f"{n.value} → {n.value_after}"
+                value = f"{n.text('value', compact)} → {n.text('value_after', compact)}"
         else:
-            grad = n.grad if got else ""
+            grad = n.text("grad", compact) if got else ""
         active = (front_f is not None and c == front_f and r.phase == "forward") or (
             front_b is not None and c == front_b) or (r.phase == "loss" and c == last) or (
             r.phase in ("zero_grad", "step") and bool(n.param))
         nodes[n.id] = NodeShow(lit=on, active=active, value=value, grad=grad,
                                rule=n.rule if r.rules and got else "")
     edges = []
-    for (u, v), eg in zip(g.edges, g.edge_grads):
+    for (u, v), eg in zip(g.edges, g.edge_grads_short if compact and g.edge_grads_short else g.edge_grads):
         cu, cv = lay.col[u], lay.col[v]
         got = r.backward >= 0 and reached(cu)
         edges.append(EdgeShow(lit=lit(cv), grad=eg if got else "",
@@ -251,22 +261,27 @@ class GraphStory:
                 best = i
         return best
 
-    def frame(self, k: int, beat: int, t: float) -> GraphFrame | None:
-        """What the graph view shows at frame (step k, beat, t); None when nothing is recorded."""
+    def frame(self, k: int, beat: int, t: float, compact=False) -> GraphFrame | None:
+        """What the graph view shows at frame (step k, beat, t); None when nothing is recorded.
+        ``compact``: a bool, or per graph index (a view that compacts only the graphs whose
+        boxes lack room)."""
         if not self.graphs:
             return None
+
+        def short(i: int) -> bool:
+            return bool(compact[i]) if isinstance(compact, (list, tuple)) else bool(compact)
         if beat == INTRO:
-            return apply_graph_reveal(self.graphs[0], graph_reveal(beat, t), 0, self.zero_grad)
+            return apply_graph_reveal(self.graphs[0], graph_reveal(beat, t), 0, self.zero_grad, compact=short(0))
         i = self.index_at(k)
         if i is None:  # before the first recorded step: its graph, not yet lit
             first = self.graphs[0]
             return apply_graph_reveal(first, GraphReveal(phase="intro", grad="none"), 0, self.zero_grad,
-                                      f"recorded at step {first.step + 1}")
+                                      f"recorded at step {first.step + 1}", compact=short(0))
         g = self.graphs[i]
         if g.step == k and beat in BEAT_PHASES:
-            return apply_graph_reveal(g, graph_reveal(beat, t), i, self.zero_grad)
+            return apply_graph_reveal(g, graph_reveal(beat, t), i, self.zero_grad, compact=short(i))
         note = "" if g.step == k else f"step {g.step + 1}'s graph, the latest recorded"
-        return apply_graph_reveal(g, graph_reveal(HOLD, 1.0), i, self.zero_grad, note)
+        return apply_graph_reveal(g, graph_reveal(HOLD, 1.0), i, self.zero_grad, note, compact=short(i))
 
     def notes(self, beat: int, k: int) -> list[str]:
         """The speaker notes' lines for a detailed beat of step k whose graph was recorded:
@@ -306,6 +321,8 @@ class GraphStory:
             label = str(n.get("label", ""))
             short = label.split(" = ")[0] if label else f"#{n['id']}"
             extra = {}
+            forms = {"value": graph_value_short(n.get("value")),
+                     "grad": "" if n.get("grad") is None else graph_value_short(n["grad"])}
             if param:
                 extra["grad_before"] = (graph_value(before[param][k - 1]) if param in before and 0 < k <= s.n
                                         else "None")
@@ -316,9 +333,10 @@ class GraphStory:
                 grad="" if n.get("grad") is None else graph_value(n["grad"]),
                 grad_name=f"{param}.grad" if param else f"∂L/∂{short}",
                 rule=RULES[rule][0] if rule else "", rule_typst=RULES[rule][1] if rule else "",
-                param=param, **extra))
-        grads = tuple("" if gr is None else graph_value(gr)
-                      for gr in graph.get("edge_grads", [None] * len(edges)))
+                param=param, short=forms, **extra))
+        raw = graph.get("edge_grads", [None] * len(edges))
+        grads = tuple("" if gr is None else graph_value(gr) for gr in raw)
+        grads_short = tuple("" if gr is None else graph_value_short(gr) for gr in raw)
         loss = next((graph_value(n.get("value")) for n in graph["nodes"] if n["op"] == "MseLossBackward0"), "")
         params = sorted(n.param for n in nodes if n.param)
         names = " and ".join(params) if 0 < len(params) <= 2 else "the parameters"
@@ -326,4 +344,4 @@ class GraphStory:
                  for p in ("intro", "forward", "loss", "zero_grad", "backward", "step", "recorded")}
         texts["zero_grad_skipped"] = phase_text("zero_grad", zero_grad=False, params=names)
         return DrawnGraph(k, bool(graph.get("grouped", False)), layout_graph(graph), tuple(nodes), edges,
-                          grads, texts)
+                          grads, texts, grads_short)

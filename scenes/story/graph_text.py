@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["graph_number", "graph_value", "RULES", "node_rule", "PHASES", "phase_text", "op_text"]
+__all__ = ["graph_number", "graph_value", "graph_value_short", "RULES", "node_rule", "PHASES", "phase_text", "op_text"]
 
 LIST_ITEMS = 3  # a per-sample list shows this many values, then how many there are
 
@@ -44,6 +44,18 @@ def graph_value(v: Any, items: int = LIST_ITEMS) -> str:
         head = ", ".join(graph_number(u) for u in v[:items])
         return head if len(v) <= items else f"{head} … ({len(v)})"
     return graph_number(v)
+
+
+def graph_value_short(v: Any) -> str:
+    """A compact form of :func:`graph_value` for a box with little room: a list of more than
+    two numbers as its length and range ("8: −0.826 … 0.536", as a large tensor's summary
+    reads "8×8: −2.659 … 2.321"); anything else as :func:`graph_value` has it."""
+    if isinstance(v, (list, tuple)):
+        flat = _flat(v)
+        nums = [float(u) for u in flat if u is not None and math.isfinite(float(u))]
+        if len(flat) > 2 and nums:
+            return f"{len(flat)}: {graph_number(min(nums))} … {graph_number(max(nums))}"
+    return graph_value(v)
 
 
 def _flat(v) -> list:

@@ -118,3 +118,18 @@ def test_every_family_passes_the_layout_check(config, changes, size, theme):
     from scenes.mpl.layout_check import check_frames
     problems = check_frames(_record(config, **changes), size, theme, label=f"{config} ")
     assert problems == [], "\n".join(map(str, problems[:8]))
+
+
+def test_a_network_s_graph_view_is_readable_and_passes_the_layout_check():
+    """The MLP's graph (12 nodes, 6 columns, 8-sample tensors) beside its fit, loss and
+    landscape at 960x540: the fit's long title used to squeeze its plot to a sliver (its ticks
+    and title ran into the loss panel), and the graph's full lists drew it at 5 pt. Compact
+    numbers give it at least 6 pt; the check finds nothing at the frames it looks at."""
+    from scenes.mpl.layout_check import check_frames
+    from scenes.mpl.render import _setup
+    trace = _record("mlp_sine", epochs=2, graph_steps=(1,))
+    views = ("fit", "graph", "loss", "params")
+    graph = _setup(trace, (960, 540), "light", views).view("graph")
+    problems = check_frames(trace, (960, 540), "light", views=views, label="mlp graph ")
+    assert problems == [], "\n".join(map(str, problems[:8]))
+    assert min(geo["fs"] for geo in graph.geoms) >= 6.0

@@ -18,33 +18,53 @@ from scenes.story.frames import FrameState
 from scenes.story.graph import NO_GRAPHS, DrawnGraph, GraphFrame
 from training.errors import InputError
 
-__all__ = ["GraphView", "wanted_height", "width_font"]
+__all__ = ["GraphView", "wanted_height", "width_font", "box_font"]
 
 BOX_W = 0.74      # a box's share of its column's width (the rest: arrows and their gradients)
+BOX_W_COMPACT = 0.8
 LINES = 3.0       # op, label = value, gradient (the op line is smaller)
 ROW_LINES = (LINES + 0.9) * 1.3 + 0.8  # a row's height in font sizes: the box, the rule under it, a gap
 MIN_FS = 5.0      # points: below this a number is not read, whatever the frame
 PROBE = 10.0      # points: texts are measured at this size and scaled
+# Full numbers that need type below READABLE points (or COMPACT_BELOW of the table's type, in
+# a big frame) are shown compact: the line's graph keeps its full lists wherever they read.
+READABLE = 6.5
+COMPACT_BELOW = 0.55
 
 
-def width_font(scene, g: DrawnGraph, width: float) -> tuple[float, float]:
+def width_font(scene, g: DrawnGraph, width: float, compact: bool = False) -> tuple[float, float]:
     """The font size (points) at which graph ``g``'s widest box text fills a box of a panel
     ``width`` pixels wide, and that text's width per point. Each text is measured as drawn:
-    the value line bold, the gradients plain, the op line and the rule smaller."""
+    the value line bold, the gradients plain, the op line and the rule smaller. ``compact``:
+    with the numbers' compact forms."""
     pitch_x = width / g.layout.n_cols
-    bw = pitch_x * BOX_W
-    mains, grads = [], []
+    bw = pitch_x * box_share(compact)
+    mains, grads, ops = [], [], []
     for n in g.nodes:
-        after = f"{n.value} → {n.value_after}" if n.value_after else n.value
-        mains.append(_main_line(n.label, after))
-        grads += [f"{n.grad_name} = {n.grad}", f"{n.grad_name} = {n.grad_before}"]
+        value = n.text("value", compact)
+        after = f"{value} → {n.text('value_after', compact)}" if n.value_after else value
+        for v, gr in ((after, n.text("grad", compact)), (value, n.text("grad_before", compact))):
+            op, main, grad = box_lines(n, v, gr, compact)
+            mains.append(main)
+            grads.append(grad)
+        ops.append(op)
     widest = max([scene.text_size(t, PROBE, bold=True)[0] for t in mains]
-                 + [scene.text_size(t, PROBE)[0] for t in grads])
-    ops = max(scene.text_size(_op_line(n.op_text, n.label), PROBE)[0] * 0.85 for n in g.nodes)
+                 + [scene.text_size(t, PROBE)[0] for t in grads if t])
+    ops = max(scene.text_size(t, PROBE)[0] * 0.85 for t in ops)
     rules = max((scene.text_size(n.rule, PROBE, italic=True)[0] * 0.95 for n in g.nodes if n.rule), default=0.0)
     # A rule stands under its box and may use the column's whole width.
-    fs = PROBE * (bw - 8 * scene.scale) / max(widest, ops, rules * BOX_W, 1.0)
+    fs = PROBE * (bw - 8 * scene.scale) / max(widest, ops, rules * box_share(compact), 1.0)
     return fs, max(widest, ops, rules) / PROBE
+
+
+def box_font(scene, g: DrawnGraph, width: float) -> tuple[float, float, bool]:
+    """:func:`width_font` with the full numbers, or with their compact forms when the full
+    ones would shrink the type below READABLE points or COMPACT_BELOW of the table's (a
+    bigger graph: more columns, longer tensors): (font size, widest text per point, compact)."""
+    fs, widest = width_font(scene, g, width)
+    if fs >= max(READABLE, COMPACT_BELOW * scene.theme.size("table", 720 * scene.scale)):
+        return fs, widest, False
+    return (*width_font(scene, g, width, compact=True), True)
 
 
 def wanted_height(scene, width: float, title_h: float) -> float:
@@ -55,9 +75,26 @@ def wanted_height(scene, width: float, title_h: float) -> float:
     phase_h = scene.theme.size("text", 720 * scene.scale) * 0.9 * scene.dpi / 72 * 1.6
     need = 0.0
     for g in scene.story.graph.graphs:
-        fs = max(MIN_FS, min(table, width_font(scene, g, width)[0]))
+        fs = max(MIN_FS, min(table, box_font(scene, g, width)[0]))
         need = max(need, g.layout.n_rows * ROW_LINES * fs * scene.dpi / 72)
     return need + phase_h + title_h
+
+
+def box_share(compact: bool) -> float:
+    """A box's share of its column: compact edges carry only a length, "(8)", so boxes widen."""
+    return BOX_W_COMPACT if compact else BOX_W
+
+
+def box_lines(n, value: str, grad: str, compact: bool) -> tuple[str, str, str]:
+    """A box's three lines: the op (small), the label with its value (bold), the gradient.
+    Compact (a big graph): the label joins the op line and the value stands alone, the
+    gradient is named by what it is (∂L, or .grad on a parameter): the box is narrower."""
+    if not compact:
+        return (_op_line(n.op_text, n.label), _main_line(n.label, value),
+                f"{n.grad_name} = {grad}" if grad else "")
+    short = n.label.split(" = ")[0]
+    op = f"{n.op_text} · {short}" if short and short != n.op_text else n.op_text
+    return op, value or short, (f"{'.grad' if n.param else '∂L'} = {grad}" if grad else "")
 
 
 def _main_line(label: str, value: str) -> str:
@@ -125,10 +162,10 @@ class GraphView(ViewBase):
         bottom = self.phase_h
         pitch_x, pitch_y = self.W / lay.n_cols, (top - bottom) / lay.n_rows
         fs_h = pitch_y / ROW_LINES * 72 / self.scene.dpi
-        fs_w, widest = width_font(self.scene, g, self.W)
+        fs_w, widest, compact = box_font(self.scene, g, self.W)
         fs = max(MIN_FS, min(self.sz("table"), fs_h, fs_w))
         # As wide as its widest text, no wider: the gaps between columns hold the gradients.
-        bw = min(pitch_x * BOX_W, widest * fs + 16 * self.scene.scale)
+        bw = min(pitch_x * box_share(compact), widest * fs + 16 * self.scene.scale)
         line = self.px(fs) * 1.3
         bh = line * (LINES - 0.2) + 6 * self.scene.scale
         centres = {}
@@ -136,7 +173,7 @@ class GraphView(ViewBase):
             cx = pitch_x * (lay.col[n.id] + 0.5)
             cy = top - pitch_y * (lay.row[n.id] + 0.5) + line * 0.45  # room for the rule under the box
             centres[n.id] = (cx, cy)
-        return {"fs": fs, "line": line, "bw": bw, "bh": bh, "centres": centres}
+        return {"fs": fs, "line": line, "bw": bw, "bh": bh, "centres": centres, "compact": compact}
 
     def _edge_ends(self, geo: dict, edges: list[tuple[int, int]]) -> list[tuple[tuple[float, float], ...]]:
         """Each edge's segment: from its source's right side to its target's left side (the
@@ -204,7 +241,7 @@ class GraphView(ViewBase):
 
     # ------------------------------------------------------------------ frames
     def update(self, st: FrameState) -> None:
-        f = self.gs.frame(st.step, st.beat, st.t)
+        f = self.gs.frame(st.step, st.beat, st.t, [geo["compact"] for geo in self.geoms])
         if f is None:
             return
         if f.graph != self._shown:
@@ -213,6 +250,7 @@ class GraphView(ViewBase):
 
     def _paint(self, g: DrawnGraph, f: GraphFrame) -> None:
         c = self.col
+        compact = self.geoms[f.graph]["compact"]
         for j, n in enumerate(g.nodes):
             s = f.nodes[n.id]
             box = self.boxes[j]
@@ -220,11 +258,12 @@ class GraphView(ViewBase):
             box.set_facecolor(c("panel"))
             box.set_edgecolor(c("batch") if s.active else c("points") if s.lit else c("grid"))
             box.set_linewidth((2.6 if s.active else 1.4) * self.h / 720)
-            op.set_text(_op_line(n.op_text, n.label))
+            texts = box_lines(n, s.value, s.grad, compact)
+            op.set_text(texts[0])
             op.set_color(c("muted"))
-            main.set_text(_main_line(n.label, s.value))
+            main.set_text(texts[1])
             main.set_color(c("update") if "→" in s.value else c("text") if s.lit else c("muted"))
-            grad.set_text(f"{n.grad_name} = {s.grad}" if s.grad else "")
+            grad.set_text(texts[2])
             grad.set_color(c("muted") if s.grad == "None" else c("residual"))
             rule.set_text(s.rule)
             rule.set_color(c("residual"))
@@ -235,7 +274,10 @@ class GraphView(ViewBase):
             arr.set_linewidth((2.4 if e.active else 1.3) * self.h / 720)
             # The gap between two columns is narrow: a per-sample list is stacked, and a large
             # tensor's summary keeps only its shape (its range stands in the box it flowed to).
-            txt.set_text(e.grad.split(": ")[0] if ": " in e.grad else e.grad.replace(", ", "\n"))
+            # A compact list keeps its length: "(8)".
+            shape = e.grad.split(": ")[0]
+            txt.set_text((shape if "×" in shape else f"({shape})") if ": " in e.grad
+                         else e.grad.replace(", ", "\n"))
             txt.set_color(c("residual"))
         self.phase.set_text(f.text)
         self._fit(self.phase, self.phase_fs, self.W)

@@ -96,7 +96,8 @@ class LossView(ViewBase):
             ys = np.where(np.isfinite(ys), np.clip(ys, lo, hi), np.nan)
             marks.append(ax.transData.transform(np.column_stack([xs, ys])))
         first = self._free_corner()
-        if self.place_legend(self.legend, marks, [], (first, "upper right", "lower left",
+        wide = self.legend.get_window_extent(self.scene.renderer).width > ax.bbox.width
+        if not wide and self.place_legend(self.legend, marks, [], (first, "upper right", "lower left",
                                                       "lower right", "upper left")):
             return False
         self._legend_above()
@@ -128,17 +129,20 @@ class LossView(ViewBase):
         ax, renderer = self.ax, self.scene.renderer
         drop = ax.bbox.y0 - min(ax.xaxis.label.get_window_extent(renderer).y0, ax.bbox.y0 - 1) + 2
         room = self.scene.cells["loss"].width - 2 * self.scene.margin
-        fs = self.sz("tick")
-        for _ in range(3):
+        fs, ncols = self.sz("tick"), 2
+        for _ in range(4):
             self.legend.remove()
-            self.legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2, borderaxespad=0.0,
+            self.legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=ncols, borderaxespad=0.0,
                                     bbox_transform=ax.transAxes + ScaledTranslation(
                                         0, -drop / self.scene.dpi, self.scene.fig.dpi_scale_trans),
                                     fontsize=fs, frameon=False, labelcolor=self.col("text"), handlelength=1.5,
                                     columnspacing=1.2)
             width = self.legend.get_window_extent(renderer).width
-            if width <= room or fs <= self.sz("tick") * self.MIN_ABOVE:
+            if width <= room or ncols == 1:
                 break
+            if fs <= self.sz("tick") * self.MIN_ABOVE:  # two columns do not fit even small: one
+                ncols = 1
+                continue
             fs = max(fs * room / width * 0.97, self.sz("tick") * self.MIN_ABOVE)
 
     def _thin(self, y: np.ndarray, m: int, mean: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -30,6 +30,7 @@ __all__ = ["VIEW_CLASSES", "Scene", "build_scene"]
 
 VIEW_CLASSES = {"fit": FitView, "loss": LossView, "params": ParamView, "numbers": NumbersView, "graph": GraphView}
 TEXT_PANELS = ("numbers", "graph")  # no ticks: the cell less its title
+TITLE_MIN = 0.8  # the smallest share of its size a view's title shrinks to before it wraps
 
 
 class Scene:
@@ -122,6 +123,16 @@ class Scene:
         # once more if a legend moved out of the plot: it takes room in the cell too.
         if name not in TEXT_PANELS:
             self._fit_axes(ax, c, view)
+            for _ in range(3):  # a long title (a model's formula) no longer squeezes the plot
+                if not self._fit_title(ax, c):
+                    break
+                # Measured with a title wider than the axes, the fit keeps any width (the title's
+                # overhang grows as the axes shrinks): fit with a stand-in of its height.
+                title = ax._left_title if ax._left_title.get_text() else ax.title
+                text = title.get_text()
+                title.set_text("\n".join(line[:1] or "F" for line in text.split("\n")))
+                self._fit_axes(ax, c, view)
+                title.set_text(text)
         if hasattr(view, "finish_layout") and view.finish_layout():
             self._fit_axes(ax, c, view)
             view.finish_layout()
@@ -163,6 +174,35 @@ class Scene:
                 probe.set_text("")
         self._untangle_ticks(ax)
 
+    def _fit_title(self, ax, cell: Bbox) -> bool:
+        """A title wider than its cell (it starts at the axes' left edge) shrinks, down to
+        TITLE_MIN of its size, then wraps onto two lines at the space that balances them:
+        measured with it, the axes would shrink to a sliver. False when it fits as it is."""
+        title = ax._left_title if ax._left_title.get_text() else ax.title  # loc="left"
+        r = self.renderer
+        room = cell.x1 - self.margin - ax.bbox.x0
+        width = title.get_window_extent(r).width
+        if not title.get_text() or width <= room:
+            return False
+        base = getattr(title, "_design_size", None) or title.get_fontsize()
+        title._design_size = base  # the size it was made with (a second pass shrinks from there)
+        title.set_fontsize(max(title.get_fontsize() * room / width * 0.96, base * TITLE_MIN))
+        if title.get_window_extent(r).width > room and "\n" not in title.get_text():
+            text = title.get_text()
+            cuts = [i for i, ch in enumerate(text) if ch == " " and 0 < i < len(text) - 1
+                    and text[i - 1] != " " and text[i + 1] != " "]  # not inside "Fit:  ŷ"
+            if cuts:
+                def longest(i: int) -> float:
+                    return max(self.text_size(text[:i], base, bold=True)[0],
+                               self.text_size(text[i + 1:], base, bold=True)[0])
+                i = min(cuts, key=longest)
+                title.set_text(text[:i] + "\n" + text[i + 1:])
+                title.set_fontsize(base)
+                width = title.get_window_extent(r).width
+                if width > room:
+                    title.set_fontsize(max(base * room / width * 0.96, base * TITLE_MIN))
+        return True
+
     def _untangle_ticks(self, ax) -> None:
         """Fewer x ticks where their labels would run together (a narrow panel), and drop a
         y tick whose label would run into an x tick label (the corner where the axes meet):
@@ -173,7 +213,12 @@ class Scene:
             labels = sorted((t.label1.get_window_extent(r) for t in ax.xaxis._update_ticks()
                              if t.label1.get_visible() and t.label1.get_text()), key=lambda e: e.x0)
             gap = min((b.x0 - a.x1 for a, b in zip(labels, labels[1:])), default=np.inf)
-            if gap >= self.scale * 4 or not isinstance(loc, MaxNLocator) or loc._nbins == "auto" or loc._nbins <= 3:
+            if gap >= self.scale * 4 or not isinstance(loc, MaxNLocator):
+                break
+            if loc._nbins == "auto":  # matplotlib's own count (the fit view's): one fewer than it gave
+                loc.set_params(nbins=max(len(labels) - 2, 3))
+                continue
+            if loc._nbins <= 3:
                 break
             loc.set_params(nbins=loc._nbins - 1)
         x_boxes = [t.label1.get_window_extent(r) for t in ax.xaxis._update_ticks()
