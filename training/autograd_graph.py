@@ -17,6 +17,10 @@ them (tests/training/test_autograd_graph.py). A graph is bounded: at most
 :data:`MAX_GRAPH_NODES` nodes (the first ones backward ran; ``omitted`` counts the rest), and
 a tensor of more than :data:`MAX_LIST` numbers is summarised (:func:`compact`). The result is
 the JSON form documented in docs/trace-format.md ("graphs").
+
+Given the model (``modules=``), forward hooks on its leaf modules note which module's forward
+made each node (its ``"module"`` key), and a graph of more than :data:`MAX_UNGROUPED` nodes is
+stored grouped by module (:mod:`training.graph_groups`).
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
+from training.graph_groups import MAX_UNGROUPED, group_by_module
 from training.tracegraphs import HEAD, MAX_GRAPH_NODES, MAX_LIST
 
 __all__ = ["MAX_GRAPH_NODES", "MAX_LIST", "HEAD", "GraphCapture", "compact"]
@@ -77,6 +82,8 @@ class _Watch(TorchFunctionMode):
         if node is not None:
             c = self.capture
             c.values.setdefault(node, compact(tensor))
+            if c.module_stack:  # made inside a module's forward: the innermost one's name
+                c.node_module.setdefault(node, c.module_stack[-1])
             for arg in (*args, *kwargs.values()):
                 if isinstance(arg, torch.Tensor):
                     name = c.leaf_names.get(id(arg))
@@ -92,10 +99,13 @@ class GraphCapture:
     ``params`` names the parameters (``{weight: "a", bias: "b"}``); ``leaves`` the batch's
     tensors that are no autograd nodes (``{"x": (X_batch, "input"), "y": (Y_batch, "target")}``);
     ``labels`` the display text of the nodes that made these tensors (``{id(loss): "L"}``).
+    ``modules`` (the model, optional) annotates each node with the module that made it, and
+    groups a graph of more than ``group_above`` nodes by module.
     """
 
     def __init__(self, params: dict[torch.Tensor, str], leaves: dict[str, tuple[torch.Tensor, str]],
-                 max_nodes: int = MAX_GRAPH_NODES):
+                 max_nodes: int = MAX_GRAPH_NODES, modules: torch.nn.Module | None = None,
+                 group_above: int = MAX_UNGROUPED):
         self.params = {id(p): (p, name) for p, name in params.items()}
         self.leaves = leaves
         self.leaf_names = {id(t): name for name, (t, _) in leaves.items()}
@@ -109,11 +119,47 @@ class GraphCapture:
         self.param_values: dict[Any, Any] = {}       # AccumulateGrad -> the parameter before step()
         self.labels: dict[Any, str] = {}
         self._handles: list = []
+        self.group_above = group_above
+        self.module_stack: list[str] = []            # the leaf modules whose forward is running
+        self.node_module: dict[Any, str] = {}        # grad_fn -> the module whose forward made it
+        self.module_output: dict[str, Any] = {}      # module name -> grad_fn of its (last) output
+        self.module_class: dict[str, str] = {}
+        self.param_module: dict[int, str] = {}       # id(parameter) -> its owning module's name
+        self.leaf_modules: list[tuple[str, torch.nn.Module]] = []
+        if modules is not None:
+            for name, m in modules.named_modules():
+                if next(m.children(), None) is None:  # a leaf: Linear, Tanh, ... (not Sequential)
+                    name = name or type(m).__name__   # the model itself a leaf: its class names it
+                    self.leaf_modules.append((name, m))
+                    self.module_class[name] = type(m).__name__
+                    for p in m.parameters(recurse=False):
+                        self.param_module[id(p)] = name
 
     @contextmanager
     def forward(self) -> Iterator[None]:
-        with _Watch(self):
-            yield
+        hooks = []
+        for name, m in self.leaf_modules:  # removed when the forward pass ends: nothing stays
+            hooks.append(m.register_forward_pre_hook(self._enter(name)))
+            hooks.append(m.register_forward_hook(self._leave(name)))
+        try:
+            with _Watch(self):
+                yield
+        finally:
+            for h in hooks:
+                h.remove()
+
+    def _enter(self, name: str):
+        def pre_hook(module, args):
+            self.module_stack.append(name)
+        return pre_hook
+
+    def _leave(self, name: str):
+        def hook(module, args, output):
+            self.module_stack.pop()
+            node = getattr(_first_output(output), "grad_fn", None)
+            if node is not None:
+                self.module_output[name] = node
+        return hook
 
     def watch(self, loss: torch.Tensor, labels: dict[torch.Tensor, str] | None = None) -> None:
         """Walk the graph from ``loss.grad_fn`` and hook every node, before ``backward()``."""
@@ -175,6 +221,9 @@ class GraphCapture:
         graph = {"step": step, "grouped": False, "nodes": nodes, "edges": edges, "edge_grads": edge_grads}
         if len(order) > len(kept):
             graph["omitted"] = len(order) - len(kept)
+        if self.leaf_modules and len(nodes) > self.group_above:
+            outputs = {name: ids.get(fn) for name, fn in self.module_output.items()}
+            graph = group_by_module(graph, self.module_class, outputs)
         return graph
 
     def _node(self, i: int, node) -> dict:
@@ -182,10 +231,23 @@ class GraphCapture:
         param = self.params.get(id(getattr(node, "variable", None)))
         if param is not None:  # the parameter's .grad as backward() leaves it (accumulated or not)
             tensor, name = param
-            return {"id": i, "op": op, "label": name, "value": self.param_values.get(node),
-                    "grad": None if tensor.grad is None else compact(tensor.grad), "param": name}
-        return {"id": i, "op": op, "label": self.labels.get(node) or self._label(node, op),
-                "value": self.values.get(node), "grad": self.grads.get(node)}
+            out = {"id": i, "op": op, "label": name, "value": self.param_values.get(node),
+                   "grad": None if tensor.grad is None else compact(tensor.grad), "param": name}
+            module = self.param_module.get(id(tensor))
+        else:
+            out = {"id": i, "op": op, "label": self.labels.get(node) or self._label(node, op),
+                   "value": self.values.get(node), "grad": self.grads.get(node)}
+            module = self.node_module.get(node) or self._inner_module(node, op)
+        if module is not None:
+            out["module"] = module
+        return out
+
+    def _inner_module(self, node, op: str) -> str | None:
+        # A parameter's AccumulateGrad, or a transpose made inside linear (weight.t()), which the
+        # forward pass never hands out: the module that owns the parameter.
+        if op == "TBackward0" and node.next_functions:
+            node = node.next_functions[0][0]
+        return self.param_module.get(id(getattr(node, "variable", None)))
 
     def _label(self, node, op: str) -> str:
         if op == "TBackward0":  # "aᵀ": the transpose of a named parameter

@@ -107,7 +107,7 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
             first = batch_idx * cfg.batch_size
             X_batch, Y_batch = X_epoch[first:first + len(idx)], Y_epoch[first:first + len(idx)]
 
-            capture = (GraphCapture(labels, {"x": (X_batch, "input"), "y": (Y_batch, "target")})
+            capture = (GraphCapture(labels, {"x": (X_batch, "input"), "y": (Y_batch, "target")}, modules=module)
                        if step in graph_steps else None)
             with capture.forward() if capture else nullcontext():
                 out = module(X_batch)

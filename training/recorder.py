@@ -138,7 +138,7 @@ def _run(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: frozens
 
             # The article's loop: forward, loss, zero_grad, backward, step. On a chosen step the
             # graph is watched (hooks and a function mode that only copy what passes).
-            capture = _capture(w, bias, X_batch, Y_batch) if step in graph_steps else None
+            capture = _capture(w, bias, X_batch, Y_batch, model) if step in graph_steps else None
             with capture.forward() if capture else nullcontext():
                 Y_pred = model(X_batch)
                 loss = criterion(Y_pred, Y_batch)
@@ -200,8 +200,9 @@ def _run(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: frozens
                  steps=steps, final_a=a_now, final_b=b_now, status=status, graphs=graphs)
 
 
-def _capture(w: torch.Tensor, bias: torch.Tensor, X_batch: torch.Tensor, Y_batch: torch.Tensor) -> GraphCapture:
-    return GraphCapture({w: "a", bias: "b"}, {"x": (X_batch, "input"), "y": (Y_batch, "target")})
+def _capture(w: torch.Tensor, bias: torch.Tensor, X_batch: torch.Tensor, Y_batch: torch.Tensor,
+             model: nn.Module) -> GraphCapture:
+    return GraphCapture({w: "a", bias: "b"}, {"x": (X_batch, "input"), "y": (Y_batch, "target")}, modules=model)
 
 
 def _divergence(loss: float, full_loss: float, ga: float, gb: float, a: float, b: float,

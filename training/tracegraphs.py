@@ -14,17 +14,18 @@ from typing import Any, Callable, Iterator
 
 from training.errors import InputError
 
-__all__ = ["MAX_GRAPHS", "MAX_GRAPH_NODES", "MAX_LEAVES", "MAX_LIST", "HEAD", "check_graphs", "graph_parts"]
+__all__ = ["MAX_GRAPHS", "MAX_GRAPH_NODES", "MAX_LEAVES", "MAX_LIST", "MAX_UNGROUPED", "HEAD", "check_graphs", "graph_parts"]
 
 MAX_GRAPHS = 100        # graphs in one trace: 50 asked for (--graph-steps) and 50 detailed steps
 MAX_GRAPH_NODES = 256   # autograd nodes kept per graph (the line model has 5); more are omitted
 MAX_LEAVES = 16         # nodes with op "input" or "target" (the batch's x and y), after them
 MAX_LIST = 16           # a tensor of at most this many numbers is kept whole, as a list
 HEAD = 8                # a longer one: its shape, its first HEAD numbers, min and max
-MAX_TEXT = 200          # characters of an op or a label
+MAX_TEXT = 200          # characters of an op, a label or a module name
+MAX_UNGROUPED = 30      # a graph of more nodes is stored grouped by module (training/graph_groups.py)
 
 _GRAPH_KEYS = ("step", "grouped", "nodes", "edges", "edge_grads", "omitted")
-_NODE_KEYS = ("id", "op", "label", "value", "grad", "param")
+_NODE_KEYS = ("id", "op", "label", "value", "grad", "param", "module")
 _REQUIRED_GRAPH = {"step", "nodes", "edges", "edge_grads"}
 _REQUIRED_NODE = {"id", "op", "label", "value", "grad"}
 _LEAF_OPS = ("input", "target")
@@ -90,6 +91,10 @@ def _node(raw: Any, j: int, where: str, bad: Bad) -> dict:
             "value": _values(raw["value"], f"{what} value", bad), "grad": _values(raw["grad"], f"{what} grad", bad)}
     if "param" in raw:
         node["param"] = _text(raw["param"], f"{what} param", bad)
+    if "module" in raw:  # the module whose forward made the node ("0.2"); a group's own name
+        node["module"] = _text(raw["module"], f"{what} module", bad)
+    if node["op"] == "module" and "module" not in node:
+        raise bad(f'{what} has op "module" but no module name')
     return node
 
 
@@ -109,6 +114,8 @@ def _graph(raw: Any, i: int, n_steps: int, after: int, bad: Bad) -> dict:
     if not isinstance(nodes, list) or not 1 <= len(nodes) <= MAX_GRAPH_NODES + MAX_LEAVES:
         raise bad(f"{where}: nodes must be a list of 1 to {MAX_GRAPH_NODES + MAX_LEAVES} nodes")
     out_nodes = [_node(n, j, where, bad) for j, n in enumerate(nodes)]
+    if not grouped and any(n["op"] == "module" for n in out_nodes):
+        raise bad(f'{where}: a node of op "module" is a group: the graph must be "grouped": true')
     leaves = [n["id"] for n in out_nodes if n["op"] in _LEAF_OPS]
     if len(leaves) > MAX_LEAVES or len(out_nodes) - len(leaves) > MAX_GRAPH_NODES:
         raise bad(f"{where}: at most {MAX_GRAPH_NODES} autograd nodes and {MAX_LEAVES} inputs and targets")
