@@ -223,7 +223,9 @@ class GraphCapture:
             graph["omitted"] = len(order) - len(kept)
         if self.leaf_modules and len(nodes) > self.group_above:
             outputs = {name: ids.get(fn) for name, fn in self.module_output.items()}
-            graph = group_by_module(graph, self.module_class, outputs)
+            return group_by_module(graph, self.module_class, outputs)
+        for node in nodes:  # the module names only serve the grouping: a graph as drawn stays as it was
+            node.pop("module", None)
         return graph
 
     def _node(self, i: int, node) -> dict:

@@ -46,7 +46,7 @@ def test_binary_round_trip_keeps_graphs(trace, tmp_path):
     assert back.graphs == trace.graphs and back.to_json() == trace.to_json()
     # key order is the documented one whichever file it came from (the binary header sorts keys)
     assert list(back.graphs[0]) == ["step", "grouped", "nodes", "edges", "edge_grads"]
-    assert list(back.graphs[0]["nodes"][2]) == ["id", "op", "label", "value", "grad", "param", "module"]
+    assert list(back.graphs[0]["nodes"][2]) == ["id", "op", "label", "value", "grad", "param"]
 
 
 def test_a_trace_without_graphs_is_written_as_before():
