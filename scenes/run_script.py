@@ -26,14 +26,16 @@ def run_flags_trace(flags: dict, script_args: list[str], args: dict,
         raise InputError("--run records your script; it does not go with --trace")
     if args.get("compare") or args.get("explore"):
         raise InputError("--run records one run; --compare and --explore do not apply")
-    from training.config import TRAIN_KEYS
+    from training.config import TRAIN_KEYS, TrainConfig
+    # --graph-steps is no setting of the run but which steps keep their autograd graph: it applies.
+    graph_steps = TrainConfig(graph_steps=args.pop("graph_steps")).validate().graph_steps if "graph_steps" in args else ()
     given = [k for k in (*TRAIN_KEYS, "data") if k in args]
     if given:
         from scenes.flags import flag_names
         raise InputError(f"{flag_names(given)}: training settings do not apply with --run; your script sets them")
     from training.run_script import record_script
     trace = record_script(script, script_args, model_name=flags.get("run_model"),
-                          optimizer_name=flags.get("run_optimizer"))
+                          optimizer_name=flags.get("run_optimizer"), graph_steps=graph_steps)
     rows = trace.config.get("recorded", {}).get("rows")
     if rows and not args.get("record_only"):
         raise InputError(f"--run {Path(script).name}: the model takes or gives more than one number a row, and the "

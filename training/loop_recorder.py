@@ -25,10 +25,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from training.config import MAX_SAMPLES, MAX_STEPS, max_steps
+from training.config import MAX_GRAPH_STEPS, MAX_SAMPLES, MAX_STEPS, max_steps
 from training.errors import InputError
 from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow
+from training.loop_graphs import LoopGraphs
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
 
@@ -42,7 +43,7 @@ class RecordingWarning(UserWarning):
 
 
 def recording(model: nn.Module, optimizer: torch.optim.Optimizer, *, x: Any = None, y: Any = None,
-              loss_fn: Any = None, full_loss_every: int = 1) -> "Recording":
+              loss_fn: Any = None, full_loss_every: int = 1, graph_steps: Any = ()) -> "Recording":
     """A context manager recording every ``optimizer.step()`` inside the block (see the module).
 
     x, y : the whole data (tensors or arrays, rows as the model takes them); each batch row is
@@ -53,8 +54,11 @@ def recording(model: nn.Module, optimizer: torch.optim.Optimizer, *, x: Any = No
         batch loss (``config.recorded.full_loss`` says so).
     loss_fn : the loss module or function; when omitted, the first ``nn.*Loss`` module that runs
         after the model's forward pass in each step gives the batch loss and targets.
+    graph_steps : steps, counted from 1 as ``--graph-steps`` counts, whose autograd graph goes
+        into ``trace.graphs`` (:mod:`training.loop_graphs`; default none).
     """
-    return Recording(model, optimizer, x=x, y=y, loss_fn=loss_fn, full_loss_every=full_loss_every)
+    return Recording(model, optimizer, x=x, y=y, loss_fn=loss_fn, full_loss_every=full_loss_every,
+                     graph_steps=graph_steps)
 
 
 def _is_loss_module(m: Any) -> bool:
@@ -64,7 +68,8 @@ def _is_loss_module(m: Any) -> bool:
 class Recording:
     """What :func:`recording` returns: enter it once; ``trace`` and ``save`` afterwards."""
 
-    def __init__(self, model, optimizer, *, x=None, y=None, loss_fn=None, full_loss_every: int = 1):
+    def __init__(self, model, optimizer, *, x=None, y=None, loss_fn=None, full_loss_every: int = 1,
+                 graph_steps: Any = ()):
         if not isinstance(model, nn.Module):
             raise InputError(f"recording: model must be a torch.nn.Module, got {type(model).__name__}")
         if not isinstance(optimizer, torch.optim.Optimizer):
@@ -88,6 +93,7 @@ class Recording:
             raise InputError(f"recording: the model has {self.n_params:,} parameters; a recording keeps at most "
                              f"{MAX_MODULE_PARAMS:,} a step")
         self.cap = min(MAX_RECORDED_STEPS, max_steps(self.n_params))
+        self.graphs = LoopGraphs(self.named, _graph_indices(graph_steps), self._graph_warning)
         self._state = "new"
         self._handles: list = []
         self._trace = None
@@ -125,10 +131,16 @@ class Recording:
         _active.append(self)
         try:
             self._handles.append(self.model.register_forward_hook(self._on_forward))
+            if self.graphs.steps:
+                self._handles.append(self.model.register_forward_pre_hook(self._on_pre_forward))
             if isinstance(self.loss_fn, nn.Module):
                 self._handles.append(self.loss_fn.register_forward_hook(self._on_loss))
+                if self.graphs.steps:
+                    self._handles.append(self.loss_fn.register_forward_pre_hook(self._on_loss_pre))
             elif self.loss_fn is None:  # any nn.*Loss module that runs (a global hook, filtered)
                 self._handles.append(nn.modules.module.register_module_forward_hook(self._on_any))
+                if self.graphs.steps:
+                    self._handles.append(nn.modules.module.register_module_forward_pre_hook(self._on_any_pre))
             self._handles.append(self.optimizer.register_step_pre_hook(self._pre))
             self._handles.append(self.optimizer.register_step_post_hook(self._post))
         except BaseException:
@@ -144,6 +156,7 @@ class Recording:
         return False  # the exception, if any, goes on unchanged
 
     def _unhook(self) -> None:
+        self.graphs.close()
         for h in self._handles:
             h.remove()
         self._handles.clear()
@@ -169,9 +182,28 @@ class Recording:
         return self.c_loss.n
 
     # ------------------------------------------------------------------ hooks
+    def _graph_warning(self, text: str) -> None:
+        warnings.warn(f"recording: {text}; training goes on", RecordingWarning, stacklevel=4)
+
+    def _on_pre_forward(self, module, args) -> None:
+        if not self._busy and torch.is_grad_enabled() and self.recording_on and args:
+            self.graphs.start(self.n_steps, args[0])
+
+    def _on_loss_pre(self, module, args) -> None:
+        if not self._busy and len(args) > 1:
+            self.graphs.target(args[1])
+
+    def _on_any_pre(self, module, args) -> None:
+        if _is_loss_module(module):
+            self._on_loss_pre(module, args)
+
     def _on_forward(self, module, args, output) -> None:
         if self._busy or not torch.is_grad_enabled() or not self.recording_on or not args:
             return
+        # A loss module follows unless the loop is known to make its loss without one (a
+        # function given as loss_fn, or no nn.*Loss seen in the steps so far).
+        self.graphs.model_done(output, isinstance(self.loss_fn, nn.Module)
+                               or (self.loss_fn is None and (self.seen_loss is not None or self.n_steps == 0)))
         if isinstance(args[0], torch.Tensor) and isinstance(output, torch.Tensor):
             self._forwards.append((args[0], output))
 
@@ -180,6 +212,7 @@ class Recording:
             return
         target = args[1] if len(args) > 1 and isinstance(args[1], torch.Tensor) else None
         self._losses.append((output, target))
+        self.graphs.loss(output)
         self.loss_names.add(type(module).__name__)
         if self.seen_loss is None:
             self.seen_loss = module
@@ -193,12 +226,16 @@ class Recording:
 
     def _pre(self, opt, args, kwargs) -> None:
         if not self.recording_on:
-            return
+            return self.graphs.close()
+        n = self.n_steps
+        self.graphs.close_modes()  # before our own full-loss pass
         try:
             self._record_before(args, kwargs)
         except Exception as e:  # noqa: BLE001 - our problem must never break the user's loop
             self._before = None
             self._stop(f"{type(e).__name__}: {e}")
+        # The graph, with the .grad backward left, when this step became row n.
+        self.graphs.take(n if self.n_steps == n + 1 and self._before is not None else None)
 
     def _post(self, opt, args, kwargs) -> None:
         if self._before is None:
@@ -341,6 +378,19 @@ class Recording:
     def save(self, path) -> Any:
         """Write the trace (``*.json``, or the binary ``*.sgdtrace``), atomically."""
         return self.trace.to_file(path)
+
+
+def _graph_indices(steps: Any) -> frozenset[int]:
+    """``graph_steps`` (counted from 1) as 0-based step indices, checked."""
+    try:
+        chosen = [steps] if isinstance(steps, int) else list(steps or ())
+    except TypeError:
+        chosen = [steps]
+    if not all(isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in chosen):
+        raise InputError(f"recording: graph_steps must be whole numbers >= 1 (counted from 1), got {steps!r}")
+    if len(set(chosen)) > MAX_GRAPH_STEPS:
+        raise InputError(f"recording: graph_steps holds {len(set(chosen))} steps; at most {MAX_GRAPH_STEPS}")
+    return frozenset(k - 1 for k in chosen)
 
 
 class _Skip(Exception):

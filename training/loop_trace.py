@@ -18,6 +18,7 @@ from training.errors import InputError
 from training.models import MODULE_KIND, flatten_names
 from training.ragged import Ragged
 from training.loop_columns import epochs_of, match_rows
+from training.loop_graphs import line_labels
 from training.trace import Trace, TraceStatus
 
 __all__ = ["build_trace", "settings_of_optimizer"]
@@ -120,12 +121,14 @@ def build_trace(rec) -> Trace:
     config["recorded"] = recorded
     status = TraceStatus(state, n, reason) if state != "completed" else TraceStatus()
     from training.recorder import _versions
-    if line:
+    graphs = [g for g in rec.graphs.graphs if g["step"] < n]
+    if line:  # record()'s names for the line's graph (a, b) rather than PyTorch's (weight, bias)
         return Trace(config=config, versions=_versions(), x=x, y=y, steps=steps, final_a=float(final[0]),
-                     final_b=float(final[1]), status=status)
+                     final_b=float(final[1]), status=status,
+                     graphs=line_labels(graphs, rec.named[0][0], rec.named[1][0]))
     names = flatten_names([(name, tuple(p.shape)) for name, p in rec.named])
     return Trace(config=config, versions=_versions(), x=x, y=y, steps=steps, status=status, param_names=names,
-                 final_params=np.asarray(final, dtype=np.float64))
+                 final_params=np.asarray(final, dtype=np.float64), graphs=graphs)
 
 
 def _is_line(rec) -> bool:

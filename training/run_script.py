@@ -28,7 +28,7 @@ __all__ = ["record_script", "ScriptExit"]
 
 
 def record_script(path: str | Path, args: list[str], *, model_name: str | None = None,
-                  optimizer_name: str | None = None) -> Trace:
+                  optimizer_name: str | None = None, graph_steps=()) -> Trace:
     """Run the script at ``path`` with ``args`` and return its recorded trace (one-line errors)."""
     path = Path(path)
     shown = path.name
@@ -40,7 +40,7 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
     def init(self, *a, **k):
         original(self, *a, **k)
         if "rec" not in found and _wanted(optimizer_name, path):
-            found["rec"] = _start(self, model_name, shown)
+            found["rec"] = _start(self, model_name, shown, graph_steps)
 
     saved = sys.argv[:], sys.path[:]
     torch.optim.Optimizer.__init__ = init
@@ -92,11 +92,11 @@ def _wanted(name: str | None, script: Path) -> bool:
     return re.match(rf"\s*{re.escape(name)}\s*(:[^=]*)?=(?!=)", line) is not None
 
 
-def _start(opt, model_name: str | None, shown: str):
+def _start(opt, model_name: str | None, shown: str, graph_steps=()):
     """Start recording ``opt`` with its model; a problem is kept and raised after the script."""
     try:
         model = _named_module(model_name, shown) if model_name else _model_of(opt, shown)
-        rec = recording(model, opt)
+        rec = recording(model, opt, graph_steps=graph_steps)
         rec.__enter__()
         return rec
     except InputError as e:
