@@ -122,7 +122,10 @@ def _run(args: dict, script_args: list[str] | None = None) -> int:
         from scenes.run_script import run_flags_trace
         trace_files, cleanup = run_flags_trace(run_flags, script_args or [], args, trace_files)
         try:
-            return _run(args | {"trace": trace_files} if trace_files else args)
+            # The flags this call took out of args go back in: the recorded run renders (or,
+            # with --record-only, only writes its trace) as any other trace does.
+            return _run(args | ({"trace": trace_files} if trace_files else {})
+                        | {"record_only": record_only, "quiet": quiet, "no_cache": no_cache})
         finally:
             cleanup()
     compare_flags = args.pop("compare", None) or []

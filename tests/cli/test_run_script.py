@@ -63,6 +63,7 @@ def test_script_args_after_double_dash_reach_the_script(tmp_path, capsys):
     code = render.main(["--run", str(script), "--out", str(out), "--record-only", "--", "2"])
     from training.trace import Trace
     assert code == 0 and Trace.from_file(out / "trace.json").n_steps == 2  # argv[1] == "2" arrived
+    assert sorted(p.name for p in out.iterdir()) == ["trace.json"]  # --record-only reached the run: no video
     assert torch.optim.Optimizer.__init__ is INIT
 
 
