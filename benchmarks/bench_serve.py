@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import re
 import signal
 import statistics
@@ -28,8 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 GOAL_P95_MS = 150.0
 
 
-def start_server() -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([sys.executable, str(ROOT / "render.py"), "--serve", "--port", "0"], cwd=ROOT,
+def start_server(root: Path = ROOT) -> tuple[subprocess.Popen, int]:
+    """``render.py --serve`` of the checkout at ``root`` (its own code: PYTHONPATH), on a free port."""
+    proc = subprocess.Popen([sys.executable, str(root / "render.py"), "--serve", "--port", "0"], cwd=root,
+                            env={**os.environ, "PYTHONPATH": str(root)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 180
     while time.time() < deadline:

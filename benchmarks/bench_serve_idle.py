@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import re
 import resource
 import selectors
@@ -33,22 +32,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def start_server(root: Path) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([sys.executable, str(root / "render.py"), "--serve", "--port", "0"], cwd=root,
-                            env={**os.environ, "PYTHONPATH": str(root)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        if m:
-            return proc, int(m.group(1))
-    proc.kill()
-    raise SystemExit("the server did not start")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_serve import start_server  # noqa: E402  (the one way the benchmarks start a server)
 
 
 def threads_of(pid: int) -> int:

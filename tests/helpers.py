@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ROOT", "RENDER_PY", "run_main", "run_render_py", "default_sigint", "hex_rgb", "trace_doc",
+__all__ = ["ROOT", "RENDER_PY", "snapshot", "earlier_outputs", "run_main", "run_render_py", "default_sigint", "hex_rgb", "trace_doc",
            "doc_paths", "synthetic_trace"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,3 +139,22 @@ def synthetic_trace(n_steps: int, batch: int = 1, n_points: int = 6, velocity: b
     return trace_module.Trace(config={"lr": 0.1, "batch_size": batch, "data": {"kind": "article"}, "optimizer": "sgd"},
                               versions={"numpy": np.__version__}, x=x, y=y, steps=steps,
                               final_a=0.5, final_b=0.1, status=status)
+
+
+def snapshot(folder: Path) -> dict:
+    """Every entry under ``folder``: a file's bytes, inode and mtime (unchanged = not replaced)."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        st = p.lstat()
+        out[p.relative_to(folder).as_posix()] = (p.read_bytes(), st.st_ino, st.st_mtime_ns) if p.is_file() else "dir"
+    return out
+
+
+def earlier_outputs(out: Path) -> dict:
+    """An earlier run's outputs (and a file of the user's), as a folder holds them; their snapshot."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("sgd.gif", "sgd.png", "sgd.vtt", "sgd.html", "trace.json", "config.toml", "notes.txt"):
+        (out / name).write_bytes(f"earlier {name}".encode())
+    (out / "sgd_frames").mkdir()
+    (out / "sgd_frames" / "frame_00000.png").write_bytes(b"earlier frame")
+    return snapshot(out)

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.subprocess  # every test starts render.py in an interpr
 
 import render
 from scenes.staging import STAGING_PREFIX
+from tests.helpers import earlier_outputs, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--size", "320x180", "--fps", "5", "--duration", "6", "--quiet"]
@@ -125,25 +126,6 @@ HOOK = textwrap.dedent('''
     import render
     sys.exit(render.main())  # as the program: flags from sys.argv
 ''').replace("STAGING_PREFIX", STAGING_PREFIX)
-
-
-def snapshot(folder: Path) -> dict:
-    """Every entry under ``folder``: a file's bytes, inode and mtime (unchanged = not replaced)."""
-    out = {}
-    for p in sorted(folder.rglob("*")):
-        st = p.lstat()
-        out[p.relative_to(folder).as_posix()] = (p.read_bytes(), st.st_ino, st.st_mtime_ns) if p.is_file() else "dir"
-    return out
-
-
-def earlier_outputs(out: Path) -> dict:
-    """An earlier run's outputs (and a file of the user's), as a folder holds them."""
-    out.mkdir(parents=True, exist_ok=True)
-    for name in ("sgd.gif", "sgd.png", "sgd.vtt", "sgd.html", "trace.json", "config.toml", "notes.txt"):
-        (out / name).write_bytes(f"earlier {name}".encode())
-    (out / "sgd_frames").mkdir()
-    (out / "sgd_frames" / "frame_00000.png").write_bytes(b"earlier frame")
-    return snapshot(out)
 
 
 @pytest.fixture

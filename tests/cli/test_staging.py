@@ -8,7 +8,6 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -16,27 +15,9 @@ import render
 from scenes import staging
 from scenes.staging import STAGING_PREFIX, Staging, shown_name
 from scenes.stopping import Stopped, signals_held, stop_on_signals
+from tests.helpers import earlier_outputs, snapshot
 
 SMALL = ["--size", "320x180", "--fps", "5", "--duration", "6", "--quiet"]
-
-
-def snapshot(folder: Path) -> dict:
-    """Every entry under ``folder``: a file's bytes, inode and mtime (unchanged = not replaced)."""
-    out = {}
-    for p in sorted(folder.rglob("*")):
-        st = p.lstat()
-        out[p.relative_to(folder).as_posix()] = (p.read_bytes(), st.st_ino, st.st_mtime_ns) if p.is_file() else "dir"
-    return out
-
-
-def earlier_outputs(out: Path) -> dict:
-    """An earlier run's outputs (and a file of the user's), as a folder holds them."""
-    out.mkdir(parents=True, exist_ok=True)
-    for name in ("sgd.gif", "sgd.png", "sgd.vtt", "sgd.html", "trace.json", "config.toml", "notes.txt"):
-        (out / name).write_bytes(f"earlier {name}".encode())
-    (out / "sgd_frames").mkdir()
-    (out / "sgd_frames" / "frame_00000.png").write_bytes(b"earlier frame")
-    return snapshot(out)
 
 
 @pytest.fixture
