@@ -87,16 +87,16 @@ def prepare(job, request: Request) -> Prepared:
                          "the matplotlib race takes any shape")
     if job.render.explore:
         raise InputError("--explore writes the html explorer of one run; it does not apply to a comparison")
-    from scenes.story.drawable import check_drawable
+    from scenes.story.drawable import check_race_drawable
     if not request.record_only:
-        check_drawable(job.train.model)
+        check_race_drawable(job.train.model, job.render)
     if request.traces:
         from training.trace import Trace
         check_run_count(len(request.traces), request.yes)
         loaded = [Trace.from_file(p) for p in request.traces]
         if not request.record_only:
             for t in loaded:
-                check_drawable(t.settings.model)
+                check_race_drawable(t.settings.model, job.render)
         labels, varied, values = labels_of_traces(loaded, request.traces)
         folders = folder_names(labels)
         runs = [Run(label, folder, v, t.settings) for label, folder, v, t in zip(labels, folders, values, loaded)]
