@@ -9,10 +9,11 @@ the scene's ``__init__`` sets: ``race``, ``theme``, ``st`` (the Style), ``colour
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Dot, Line, ManimColor, Rectangle, RoundedRectangle, Star, VGroup,
+from manim import (DL, DOWN, DR, LEFT, RIGHT, UL, UP, UR, Dot, Line, ManimColor, Rectangle, RoundedRectangle, Star, VGroup,
                    VMobject)
 
-from scenes.manim.panels.base import Panel
+from scenes.manim.panels.base import Panel, place_legend
+from scenes.manim.panels.draw import region
 from scenes.manim.panels.ticks import nice_ticks
 from scenes.story.geometry import Limits
 from scenes.story.palette import band_colors
@@ -55,11 +56,9 @@ class RaceLayout:
         gen = contourpy.contour_generator(A, B, Z, fill_type="OuterOffset")
         lo = float(Z.min()) - 1.0
         for i in range(len(levels) - 1, -1, -1):
-            for poly in gen.filled(lo, float(levels[i]))[0]:
+            for poly, offsets in zip(*gen.filled(lo, float(levels[i]))):
                 if len(poly) >= 3:
-                    m = VMobject(stroke_width=0).set_fill(ManimColor(np.array(bands[i])), opacity=1)
-                    m.set_points_as_corners(P.p(poly[:, 0], poly[:, 1]))
-                    g.add(m)
+                    g.add(region(P.p, poly, offsets, bands[i]))
         line_gen = contourpy.contour_generator(A, B, Z)
         for lev in levels:
             for seg in line_gen.lines(lev):
@@ -99,20 +98,58 @@ class RaceLayout:
                 lab.scale_to_fit_width(P.w)
             statics.append(lab.next_to(P.p(race.params.x0, race.params.y1), UP, buff=0.06, aligned_edge=LEFT))
         else:
-            statics.append(P.frame("a", "b"))
-            statics.append(self.title("Paths on the exact loss contours", P.p(race.params.x0, race.params.y1) + UP * 0.12,
+            statics.append(P.frame(*self.plane_names))
+            title = "Paths on one loss landscape" if self.shared else "Paths on the exact loss contours"
+            statics.append(self.title(title, P.p(race.params.x0, race.params.y1) + UP * 0.12,
                                       width=box.x1 + 0.6 - P.x0))
-            if race.contour_note:
+            if self.shared:  # what plane, how faithful (and whose data): where no path goes
+                statics.append(self._plane_note(P))
+            elif race.contour_note:
                 note = self.text(race.contour_note, "tick")
                 if note.width > P.w - 0.16:
                     note.scale_to_fit_width(P.w - 0.16)
                 statics.append(note.move_to(P.p(race.params.x0, race.params.y0) + RIGHT * 0.08 + UP * 0.08,
                                             aligned_edge=LEFT + DOWN))
-        oa, ob = race.optimum(only or 0)
-        if race.params.contains(oa, ob):
+        opt = race.optimum(only or 0)  # the least-squares point: the line's only
+        if opt is not None and race.params.contains(*opt):
+            oa, ob = opt
             # A star, as in matplotlib: the cross means a run that left the view.
             statics.append(Star(5, outer_radius=0.09 if small else 0.12, stroke_width=0)
                            .set_fill(self.st.c("text"), opacity=1).move_to(P.p(oa, ob)))
+
+    # Any model (a race story that knows its model; the line's otherwise): the plane's axes,
+    # whether it is one plane through parameter space shared by every run, and the fit's word.
+    @property
+    def is_line(self) -> bool:
+        return getattr(self.race, "is_line", True)
+
+    @property
+    def shared(self) -> bool:
+        return getattr(self.race, "shared", None) is not None
+
+    @property
+    def plane_names(self) -> tuple[str, str]:
+        return ("a", "b") if self.is_line else self.race.runs[0].story.plane.names
+
+    def _plane_note(self, P: Panel):
+        """The shared plane's note (what plane, how faithful) on a backing, in the corner of
+        the view that the runs' whole paths cover least."""
+        race = self.race
+        lines = [self.text(t, "tick") for t in race.contour_note.split("\n") if t]
+        text = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.06)
+        if text.width > P.w - 0.3:
+            text.scale_to_fit_width(P.w - 0.3)
+        back = Rectangle(width=text.width + 0.14, height=text.height + 0.1, stroke_width=0)
+        back.set_fill(self.st.c("panel"), opacity=0.85).move_to(text)
+        note = VGroup(back, text)
+        marks = []
+        for r in range(race.n):
+            a, b, _ = race.path(r, race.runs[r].n_points - 1)
+            marks.append(P.p(a, b)[:, :2])
+        L = P.lim
+        place_legend(note, P, marks, [((L.x0, L.y0), UR), ((L.x1, L.y0), UL), ((L.x0, L.y1), DR),
+                                      ((L.x1, L.y1), DL)])
+        return note
 
     def _path_runs(self, P: Panel, only: int | None) -> dict:
         """Each run's path, head and cross; its direct label and leader line unless a small
@@ -159,7 +196,8 @@ class RaceLayout:
         P = Panel(self.st, ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2), box.x1 - box.x0, box.y1 - box.y0,
                   Limits(0.0, race.end_clock * 1.02, lo, hi), log_y=True, left=box.x0 - 0.5)
         ticks = [t for t in _nice(0, race.end_clock) if t <= race.end_clock * 1.02]
-        frame = P.frame('"samples seen"', '"MSE"', xticks=ticks)
+        words = getattr(race, "words", None)  # the model's loss (the line's: MSE)
+        frame = P.frame('"samples seen"', f'"{words.loss_name if words is not None else "MSE"}"', xticks=ticks)
         # Tick labels as sample counts (12k, not 12000): replace the frame's x tick labels.
         statics.append(frame)
         statics.append(self.title("Full-data loss (log)", P.p(0, hi) + UP * 0.12))
@@ -173,6 +211,16 @@ class RaceLayout:
             curves.append((r, line, cross, head))
             self.dynamic += [line, head, cross]
         return {"P": P, "curves": curves}
+
+    @property
+    def fit_word(self) -> str:
+        return "line" if self.is_line else "curve"
+
+    def _fit_mark(self, colour, width: float):
+        """A run's mark in a fit view: a Line (the line's two ends), else a polyline."""
+        if self.is_line:
+            return Line(stroke_color=colour, stroke_width=width)
+        return VMobject(stroke_color=colour, stroke_width=width)
 
     def _fit_views(self, statics, box: Limits):
         """Each run's line on the data: one panel, or small multiples (many runs, or data
@@ -189,11 +237,11 @@ class RaceLayout:
         P = Panel(self.st, ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2), box.x1 - box.x0, box.y1 - box.y0,
                   f, left=box.x0 - 0.5)
         statics.append(P.frame("x", "y"))
-        statics.append(self.title("Fit: each run's line", P.p(f.x0, f.y1) + UP * 0.12))
+        statics.append(self.title(f"Fit: each run's {self.fit_word}", P.p(f.x0, f.y1) + UP * 0.12))
         t = race.traces[0]
         statics.append(VGroup(*[Dot(P.p(x, y), radius=0.05, color=self.st.c("muted")) for x, y in zip(t.x[:300], t.y[:300])]))
         for r in range(race.n):
-            line = Line(stroke_color=ManimColor(self.colours[r]), stroke_width=3)
+            line = self._fit_mark(ManimColor(self.colours[r]), 3)
             views.append((r, P, line))
             self.dynamic.append(line)
         return views
@@ -203,7 +251,7 @@ class RaceLayout:
         race = self.race
         f = race.fit
         views = []
-        statics.append(self.title("Fit: each run's line", np.array([box.x0, box.y1, 0])))
+        statics.append(self.title(f"Fit: each run's {self.fit_word}", np.array([box.x0, box.y1, 0])))
         from scenes.mpl.race import _grid_shape
 
         w, h = box.x1 - box.x0, box.y1 - box.y0 - 0.1
@@ -222,7 +270,7 @@ class RaceLayout:
             t = race.traces[r]
             statics.append(VGroup(*[Dot(P.p(x, y), radius=0.025, color=self.st.c("muted"))
                                     for x, y in zip(t.x[:200], t.y[:200])]))
-            line = Line(stroke_color=ManimColor(self.colours[r]), stroke_width=2.5)
+            line = self._fit_mark(ManimColor(self.colours[r]), 2.5)
             views.append((r, P, line))
             self.dynamic.append(line)
         return views
@@ -242,7 +290,8 @@ class RaceLayout:
         widest = max(self.label(r, "table").width for r in range(self.race.n))
         self.row_scale = min(1.0, (room - 0.42 - 0.05) / widest)
         key = VGroup(*[self.text(s, "tick", muted=True) for s in
-                       ("★  least-squares optimum", "✕  left the view / diverged", f"clock: {CLOCK_LABEL}", "  = steps × batch size,",
+                       (*(("★  least-squares optimum",) if self.race.optimum(0) is not None else ()),
+                        "✕  left the view / diverged", f"clock: {CLOCK_LABEL}", "  = steps × batch size,",
                         "  fair across batch sizes")]).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
         if key.width > HALF_W - x0 - 0.15:
             key.scale_to_fit_width(HALF_W - x0 - 0.15)

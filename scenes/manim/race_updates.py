@@ -11,7 +11,8 @@ from typing import Callable
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, VGroup
 
-from scenes.manim.panels.draw import set_children, set_polyline
+from scenes.manim.panels.draw import curve_pieces, set_children, set_pieces, set_polyline
+from scenes.story.geometry import fit_xs
 from scenes.manim.race_layout import HALF_H, HALF_W
 from scenes.story.race import fmt_epoch, fmt_loss
 
@@ -84,6 +85,9 @@ class RaceUpdates:
         """Each run's line on the data, cut to its panel (hidden while it is out of view)."""
         race = self.race
         f = race.fit
+        if not self.is_line:
+            self._show_curves(idx)
+            return
         for r, P, line in self.fits:
             a, b = race.line(r, int(idx[r]))
             # Cut to the panel: x where the line crosses its top and bottom.
@@ -96,6 +100,19 @@ class RaceUpdates:
             ys = np.clip(ys, f.y0, f.y1) if inside else np.array([f.y0, f.y0])
             line.put_start_and_end_on(P.p(xs[0], ys[0]), P.p(xs[1] + 1e-6, ys[1]))
             line.set_stroke(opacity=1 if inside else 0)
+
+    def _show_curves(self, idx: np.ndarray) -> None:
+        """Each run's curve (any model but the line) at the story's samples, cut to its panel."""
+        race = self.race
+        f = race.fit
+        xs = fit_xs(f)
+        for r, P, curve in self.fits:
+            pieces = curve_pieces(xs, race.curve(r, int(idx[r]), xs), f)
+            if set_pieces(curve, [P.p(c[:, 0], c[:, 1]) for c in pieces]):
+                curve.set_stroke(opacity=1)
+            else:  # off the chart: a stub, unseen
+                curve.set_points_as_corners([P.center, P.center + 1e-3 * RIGHT])
+                curve.set_stroke(opacity=0)
 
     def _set(self, slot: int, group: VGroup, text: str, build: Callable[[], list]) -> None:
         """Typeset again only when the text changed (Pango is the slow part of a frame)."""

@@ -17,6 +17,7 @@ from scenes.manim.panels.graph import GraphPanel
 from scenes.manim.panels.header import Header
 from scenes.manim.panels.loss import LossPanel
 from scenes.manim.panels.math import MathPanel
+from scenes.manim.panels.model_math import ModelMathPanel
 from scenes.manim.panels.params import ParamsPanel
 from scenes.manim.panels.table import TablePanel
 from scenes.manim.style import Style, register_font
@@ -192,7 +193,8 @@ class Walkthrough(TraceScene):
         self.fit = place(FitPanel(st, s, *L["fit"], left=C["fit"][0]), "fit", C["fit"])
         self.params = place(ParamsPanel(st, s, *L["params"], left=C["params"][0], top=C["params"][3],
                                         arrow_steps=shown), "params", C["params"])
-        self.math = place(MathPanel(st, s, *L["math"]), "math", C["math"])
+        maths = MathPanel if s.trace.schema_version == 1 else ModelMathPanel  # the article's a and b, or the model's words
+        self.math = place(maths(st, s, *L["math"]), "math", C["math"])
         if s.graph.available:
             # A run that recorded its autograd graphs shows autograd's own walk where the
             # table was: the same beats, read off PyTorch's graph (the formulas stay beside it).

@@ -18,8 +18,6 @@ MPL_FORMATS = "mp4, webm, gif, png, svg, pdf, frames"
 # "race manim" (its video, by backend) and "race html" (its page).
 LINE_ONLY: dict[str, str] = {}
 
-LINE_ONLY["manim"] = "the Manim backend"
-
 LINE_ONLY["html"] = "--format html"
 
 LINE_ONLY["slides"] = "--format slides"
@@ -29,8 +27,6 @@ LINE_ONLY["pptx"] = "--format pptx"
 LINE_ONLY["explore"] = "--explore"
 
 LINE_ONLY["race matplotlib"] = "a comparison's race"
-
-LINE_ONLY["race manim"] = "a comparison's race in Manim"
 
 LINE_ONLY["race html"] = "a comparison's race page (--format html)"
 

@@ -18,7 +18,7 @@ from scenes.story.model_words import ModelWords, words_of
 from scenes.story.plane import PlaneStory, plane_of
 from training.optimizers import Carry, carry_of, spec_of
 from scenes.story.frames import FrameState, frame_state
-from scenes.story.geometry import Geometry, loss_grid, sample_shares
+from scenes.story.geometry import Geometry, fit_xs, loss_grid, sample_shares
 from scenes.story.graph import GraphStory
 from scenes.story.notes import BeatNumbers, beat_numbers, segment_notes
 from scenes.story.plan import FramePlan, PlanSettings, make_plan
@@ -196,6 +196,19 @@ class Story:
         row = self.updates[k]
         order = np.argsort(-np.abs(row), kind="stable")[:m]
         return [(self.param_names[i], float(row[i])) for i in order]
+
+    @cached_property
+    def fit_xs(self) -> np.ndarray:
+        """Where a fit view samples the model's curve: FIT_SAMPLES x values across the view
+        (the line's two ends, for the line)."""
+        g = self.geom.fit
+        return np.array([g.x0, g.x1]) if self.trace.schema_version == 1 else fit_xs(g)
+
+    def curve(self, params: np.ndarray) -> np.ndarray:
+        """The model's prediction (logistic: the probability) at :attr:`fit_xs` for a
+        parameter vector (P,), or for each row of (K, P); NaN or inf where it overflows."""
+        with np.errstate(all="ignore"):
+            return self.model.predict(np.asarray(params, dtype=np.float64), self.fit_xs)
 
     def plan(self, settings: PlanSettings | None = None) -> FramePlan:
         return plan_of(self.trace, settings)

@@ -200,7 +200,6 @@ def test_poly_example_sgd_crawls_where_momentum_does_not():
 
 @pytest.mark.parametrize("argv, words", [
     (["--model", "poly", "--format", "html"], "--model poly: --format html draws the line model only; matplotlib draws"),
-    (["--model", "logistic", "--backend", "manim"], "--model logistic: the Manim backend draws the line model only"),
     (["--model", "poly", "--degree", "20", "--record-only"], "degree must be a whole number from 1 to 8"),
     (["--model", "mlp", "--hidden", "1000000", "--record-only"], "from 2 to 64"),
     (["--model", "logistic", "--record-only"], "needs labels y of 0 or 1"),
@@ -213,6 +212,17 @@ def test_the_command_line_refuses_in_one_line_and_writes_nothing(capsys, tmp_pat
     code, _, err = run_main(capsys, *argv, "--epochs", "2", "--out", str(out))
     assert code == 2 and words in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("model", ["poly", "logistic", "mlp"])
+def test_manim_draws_every_model_and_its_race(model):
+    """The Manim backend and its race left LINE_ONLY: neither refuses any model."""
+    from types import SimpleNamespace
+
+    from scenes.story.drawable import LINE_ONLY, check_race_drawable, check_render_drawable
+    assert "manim" not in LINE_ONLY and "race manim" not in LINE_ONLY
+    check_render_drawable(model, SimpleNamespace(backend="manim", formats=("mp4", "png"), explore=False))
+    check_race_drawable(model, SimpleNamespace(backend="manim", formats=("mp4",)))
 
 
 def test_record_only_writes_a_schema_2_trace(capsys, tmp_path):

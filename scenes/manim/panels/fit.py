@@ -1,15 +1,16 @@
-"""The Fit panel: the data points, the model's line, and each batch's predictions and
-residuals as the beats go; during the fast-forward the line follows the run."""
+"""The Fit panel: the data points, the model's line (or curve: a polynomial, the sigmoid of
+logistic regression over its 0/1 points, a network's curve, sampled by the story), and each
+batch's predictions and residuals as the beats go; during the fast-forward it follows the run."""
 from __future__ import annotations
 
 from typing import Sequence
 
 import numpy as np
-from manim import ORIGIN, RIGHT, Circle, Create, Dot, FadeIn, FadeOut, Line, UpdateFromAlphaFunc, VGroup, VMobject
+from manim import ORIGIN, RIGHT, UL, UR, Circle, Create, Dot, FadeIn, FadeOut, Line, UpdateFromAlphaFunc, VGroup, VMobject
 
-from scenes.manim.panels.base import DR, Panel
+from scenes.manim.panels.base import DL, DR, Panel
 from scenes.manim.panels.beats import Beats
-from scenes.manim.panels.draw import clip_line, set_children
+from scenes.manim.panels.draw import clip_line, curve_pieces, set_children, set_pieces
 from scenes.manim.style import LINE, MARKER, Style, tag
 from scenes.story.story import Story
 
@@ -26,14 +27,38 @@ class FitPanel(Beats):
         self.static = VGroup(P.frame("x", "y"))
         self.r = 0.07 if len(story.trace.x) <= 60 else (0.045 if len(story.trace.x) <= 400 else 0.03)
         self.points = self._points()
-        self.ghost = tag(Line(ORIGIN, RIGHT, stroke_color=style.c("ghost"), stroke_width=3, stroke_opacity=0), LINE)
-        self.line = tag(Line(ORIGIN, RIGHT, stroke_color=style.c("line"), stroke_width=5), LINE)
-        self.place(self.line, *story.ab_before(0))
+        # The line (schema 1) is a Line through its two ends; any other model's curve is a
+        # polyline through the story's samples, cut where it leaves the view.
+        self.straight = story.trace.schema_version == 1
+        shape = (lambda **kw: Line(ORIGIN, RIGHT, **kw)) if self.straight else (lambda **kw: VMobject(**kw))
+        self.ghost = tag(shape(stroke_color=style.c("ghost"), stroke_width=3, stroke_opacity=0), LINE)
+        self.line = tag(shape(stroke_color=style.c("line"), stroke_width=5), LINE)
+        self.draw(self.line, self._before(0))
         self.rings = self._rings()
         self.preds = VGroup()
         self.res = VGroup()
-        self.label = style.math("y' = a dot.c x + b", "label", "line").next_to(
-            P.p(story.geom.fit.x0, story.geom.fit.y1), DR, buff=0.12)
+        label = (style.math("y' = a dot.c x + b", "label", "line") if self.straight
+                 else style.text(story.words.formula, "label", "line"))
+        self.label = label.next_to(P.p(story.geom.fit.x0, story.geom.fit.y1), DR, buff=0.12)
+        if not self.straight:  # a curve and its data fill other corners than a line's
+            self._place_label()
+
+    def _place_label(self) -> None:
+        """The formula in a corner of the plot where it covers no data point nor curve (the
+        start, the first steps' and the final one); where every corner is taken (a sine's
+        points), none: the header says the formula too."""
+        from scenes.manim.panels.base import place_legend
+
+        s, P = self.s, self.panel
+        L = P.lim
+        pts = P.p(s.trace.x, s.trace.y)[:, :2]
+        marks = [pts[i:i + 1] for i in range(0, len(pts), max(1, len(pts) // 200))]
+        shown = [self._before(0), self._final(), *(self._after(k) for k in range(min(s.n, 3)))]
+        for params in shown:
+            marks += [P.p(c[:, 0], c[:, 1])[:, :2] for c in curve_pieces(s.fit_xs, s.curve(params), L)]
+        if place_legend(self.label, P, marks, [((L.x0, L.y1), DR), ((L.x1, L.y0), UL), ((L.x0, L.y0), UR),
+                                               ((L.x1, L.y1), DL)]):
+            self.label = VGroup()
 
     def _points(self):
         """The data points inside the view, as dots of radius ``self.r``."""
@@ -56,6 +81,31 @@ class FitPanel(Beats):
         nb = min(max((len(i) for i in story.trace.steps["indices"]), default=1), self.MAX_MARKED)
         return VGroup(*(tag(Circle(radius=self.r * 2.1, stroke_color=style.c("batch"), stroke_width=3.5)
                             .set_fill(opacity=0).set_opacity(0), MARKER) for _ in range(nb)))
+
+    # The model's parameters before and after step k and at the end: (a, b) for the line,
+    # the parameter vector for any other model.
+    def _before(self, k: int):
+        return self.s.ab_before(k) if self.straight else self.s.params_before(k)
+
+    def _after(self, k: int):
+        return self.s.ab_after(k) if self.straight else self.s.params_after_step(k)
+
+    def _final(self):
+        t = self.s.trace
+        return (t.final_a, t.final_b) if self.straight else t.final_params
+
+    def draw(self, mob, params, opacity: float = 1.0) -> None:
+        """The model at ``params`` on ``mob``: the line (a, b) or the curve of a vector."""
+        if self.straight:
+            self.place(mob, *params, opacity)
+            return
+        P = self.panel
+        pieces = curve_pieces(self.s.fit_xs, self.s.curve(params), P.lim)
+        if not set_pieces(mob, [P.p(c[:, 0], c[:, 1]) for c in pieces]):  # off the chart
+            mob.set_points_as_corners([P.center, P.center + 1e-3 * RIGHT])
+            mob.set_stroke(opacity=0)
+            return
+        mob.set_stroke(opacity=opacity)
 
     def place(self, line: Line, a: float, b: float, opacity: float = 1.0) -> None:
         seg = clip_line(a, b, self.panel.lim)
@@ -120,6 +170,13 @@ class FitPanel(Beats):
 
     def update(self, k):
         s = self.s
+        if not self.straight:
+            p0, p1 = np.asarray(self._before(k)), np.asarray(self._after(k))
+            self.draw(self.ghost, p0, 0.3)
+
+            def bend(mob, t):
+                self.draw(mob, p0 + (p1 - p0) * t)
+            return [UpdateFromAlphaFunc(self.line, bend), FadeOut(self.preds), FadeOut(self.res)]
         a0, b0 = s.ab_before(k)
         a1, b1 = s.ab_after(k)
         self.place(self.ghost, a0, b0, 0.3)
@@ -135,7 +192,7 @@ class FitPanel(Beats):
         self.ghost.set_stroke(opacity=0)
 
         def line_upd(m):
-            self.place(m, *s.ab_after(int(steps[index()])))
+            self.draw(m, self._after(int(steps[index()])))
 
         def rings_upd(m):
             self._mark(s.trace.steps["indices"][int(steps[index()])][: self.MAX_MARKED], False)
@@ -151,6 +208,6 @@ class FitPanel(Beats):
         s = self.s
         for ring in self.rings:
             ring.set_stroke(opacity=0)
-        self.place(self.line, s.trace.final_a, s.trace.final_b)
+        self.draw(self.line, self._final())
         return []
 

@@ -1,5 +1,5 @@
-"""The header: the title, the beat's caption, and the counters (epoch, step, a, b and the
-loss on all data) in fixed slots at the top right."""
+"""The header: the title, the beat's caption, and the counters (epoch, step, the two
+parameters when the model has two, and the loss on all data) in fixed slots at the top right."""
 from __future__ import annotations
 
 import numpy as np
@@ -23,20 +23,23 @@ class Header(Beats):
     def __init__(self, style: Style, story: Story, title: str = "Mini-batch SGD fits"):
         self.s, self.st = story, style
         st = style
-        self.title = VGroup(st.text(title, "title"), st.math("y' = a dot.c x + b", "title", "line")
-                            ).arrange(RIGHT, buff=0.2).move_to([-7.0, self.TOP, 0], aligned_edge=LEFT)
+        formula = (st.math("y' = a dot.c x + b", "title", "line") if story.trace.schema_version == 1
+                   else st.text(story.words.formula, "title", "line"))
+        self.title = VGroup(st.text(title, "title"), formula).arrange(RIGHT, buff=0.2).move_to([-7.0, self.TOP, 0], aligned_edge=LEFT)
         self.caption = VGroup()
         pairs = self._counters()
         self._slot(pairs)
         ll, _ = pairs[-1]
         lnote = st.text("(all data)", "tick", "muted").next_to(VGroup(ll, self.L), DOWN, buff=0.06)
         self.labels = VGroup(*(lab for lab, _ in pairs), lnote)
-        self.counters = VGroup(self.ep, self.stp, self.a, self.b, self.L)
+        self.counters = VGroup(*(num for _, num in pairs))
         self._fit_row()
 
     def _counters(self) -> list:
         """(label, number) for epoch, step, a, b and L, at the run's start; the numbers are
-        kept as ``self.ep``, ``self.stp``, ``self.a``, ``self.b`` and ``self.L``."""
+        kept as ``self.ep``, ``self.stp``, ``self.a``, ``self.b`` and ``self.L``. A model's
+        two parameters go by their names (logistic: w, b); a model of more has no such pair
+        (``self.a`` and ``self.b`` are None): epoch, step and L."""
         st, story = self.st, self.s
         fsz = st.fs("text") * 1.25
 
@@ -49,9 +52,13 @@ class Header(Beats):
         a0, b0 = story.ab_before(0)
         le, self.ep = counter("epoch", 1, 0, words=True)
         ls, self.stp = counter("step", 0, 0, words=True)
-        la, self.a = counter("a =", a0, 3, "line")
-        lb, self.b = counter("b =", b0, 3, "line")
         ll, self.L = counter("L =", story.start_full_loss, 4)
+        names = story.param_names
+        if len(names) != 2:
+            self.a = self.b = None
+            return [(le, self.ep), (ls, self.stp), (ll, self.L)]
+        la, self.a = counter(f"{names[0]} =", a0, 3, "line")
+        lb, self.b = counter(f"{names[1]} =", b0, 3, "line")
         return [(le, self.ep), (ls, self.stp), (la, self.a), (lb, self.b), (ll, self.L)]
 
     def _slot(self, pairs: list) -> None:
@@ -60,7 +67,8 @@ class Header(Beats):
         st, story, top = self.st, self.s, self.TOP
         groups = [VGroup(lab, num) for lab, num in pairs]
         wide = "−8.888e+8" if story.trace.status.diverged else "−8.888"
-        widest = (str(max(story.epochs, 1)), str(max(story.n, 1)), wide, wide, wide + "8")
+        widest = (str(max(story.epochs, 1)), str(max(story.n, 1)), *((wide, wide) if len(pairs) == 5 else ()),
+                  wide + "8")
         gap = 0.32
         widths = [lab.width + 0.12 + st.text(v, "text").width * 1.05 + gap
                   for (lab, _), v in zip(pairs, widest)]
@@ -101,9 +109,16 @@ class Header(Beats):
         self.ep.show(int(s.epoch[k]) + 1)
         self.stp.show(k + 1)
         a, b = s.ab_after(k) if after else s.ab_before(k)
-        self.a.show(a)
-        self.b.show(b)
-        self.L.show(float(s.full_loss_after[k]) if after else float(s.trace.full_loss_at(a, b)))
+        if self.a is not None:
+            self.a.show(a)
+            self.b.show(b)
+        self.L.show(float(s.full_loss_after[k]) if after else self._loss_before(k))
+
+    def _loss_before(self, k: int) -> float:
+        s = self.s
+        if s.trace.schema_version == 1:
+            return float(s.trace.full_loss_at(*s.ab_before(k)))
+        return float(s.full_loss_after[k - 1]) if k else float(s.start_full_loss)
 
     def forward(self, k):
         self.show_step(k, False)
@@ -113,11 +128,12 @@ class Header(Beats):
         s = self.s
         a0, b0 = s.ab_before(k)
         a1, b1 = s.ab_after(k)
-        l0, l1 = float(s.trace.full_loss_at(a0, b0)), float(s.full_loss_after[k])
+        l0, l1 = self._loss_before(k), float(s.full_loss_after[k])
 
         def f(m, t):
-            self.a.show(a0 + (a1 - a0) * t)
-            self.b.show(b0 + (b1 - b0) * t)
+            if self.a is not None:
+                self.a.show(a0 + (a1 - a0) * t)
+                self.b.show(b0 + (b1 - b0) * t)
             self.L.show(l0 + (l1 - l0) * t)
         return [scrub(self.counters, lambda t: f(None, t))]
 

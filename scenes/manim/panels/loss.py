@@ -1,5 +1,7 @@
 """The Loss panel: the batch loss and the loss on all data against the step, drawn up to the
-step shown (the walkthrough brings it in at the fast-forward)."""
+step shown (the walkthrough brings it in at the fast-forward). For a plane through parameter
+space (P > 2) a third curve, as in matplotlib: the plane's loss under the projected path,
+where it parts from the loss on all data the path is off the plane."""
 from __future__ import annotations
 
 import numpy as np
@@ -23,11 +25,14 @@ class LossPanel(Beats):
         self.s, self.st = story, style
         lim, log = self._limits()
         self.idx = bounded_indices(story.n, self.CAP)
+        land = story.plane.land
+        self.surface = land.surface_loss[:-1] if land is not None and story.n else None
         self.legend = self._legend()
         P = self.panel = self._panel_and_legend(center, width, height, lim, log, left, top)
         self.static = VGroup(P.frame("\"step\"", "L"))
         self.batch_curve = tag(VMobject(stroke_color=style.c("loss_batch"), stroke_width=2, stroke_opacity=0.8), LINE)
         self.full_curve = tag(VMobject(stroke_color=style.c("loss_full"), stroke_width=4), LINE)
+        self.surface_curve = tag(VMobject(stroke_color=style.c("path"), stroke_width=2.5), LINE)
         self.dot = tag(Dot(P.p(0, np.clip(story.start_full_loss, lim.y0, lim.y1)), radius=0.06,
                            color=style.c("loss_full")), MARKER)
 
@@ -44,12 +49,13 @@ class LossPanel(Beats):
 
     def _legend(self) -> VGroup:
         style = self.st
-        return tag(VGroup(
-            VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c("loss_batch"), stroke_width=4),
-                   style.text("batch loss", "tick", "muted")).arrange(RIGHT, buff=0.12),
-            VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c("loss_full"), stroke_width=4),
-                   style.text("loss on all data", "tick", "muted")).arrange(RIGHT, buff=0.12),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.08), LEGEND)
+        items = [("loss_batch", "batch loss"), ("loss_full", "loss on all data")]
+        if self.surface is not None:
+            items.append(("path", "plane's loss under the path"))
+        return tag(VGroup(*(
+            VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c(key), stroke_width=4),
+                   style.text(label, "tick", "muted")).arrange(RIGHT, buff=0.12) for key, label in items
+        )).arrange(DOWN, aligned_edge=LEFT, buff=0.08), LEGEND)
 
     def _panel_and_legend(self, center, width, height, lim: Limits, log: bool, left, top) -> Panel:
         """The data rectangle (its curves computed for it), with ``self.legend`` placed in it
@@ -61,7 +67,10 @@ class LossPanel(Beats):
         self._curves(P)
         places = [((lim.x1, lim.y1), DL), ((lim.x1, lim.y0), UL), ((lim.x0, lim.y0), UR),
                   (((lim.x0 + lim.x1) / 2, lim.y1), DOWN), (((lim.x0 + lim.x1) / 2, lim.y0), UP)]
-        if place_legend(self.legend, P, [self.batch_pts[:, :2], self.full_pts[:, :2]], places):
+        marks = [self.batch_pts[:, :2], self.full_pts[:, :2]]
+        if self.surface is not None:
+            marks.append(self.surface_pts[:, :2])
+        if place_legend(self.legend, P, marks, places):
             strip = legend_strip(self.legend, (top - (P.y0 + P.h)) if top is not None else 0.0)
             P = Panel(style, (center[0], center[1] - strip / 2), width, height - strip, lim,
                       log_y=log, left=left)
@@ -74,12 +83,15 @@ class LossPanel(Beats):
         steps = self.idx + 1
         self.batch_pts = P.p(steps, np.clip(s.loss[self.idx], lim.y0, lim.y1))
         self.full_pts = P.p(steps, np.clip(s.full_loss_after[self.idx], lim.y0, lim.y1))
+        if self.surface is not None:  # before each step: at step k the point is the path's k-th
+            self.surface_pts = P.p(self.idx, np.clip(self.surface[self.idx], lim.y0, lim.y1))
 
     def statics(self):
         return [self.static, self.legend]
 
     def dynamics(self):
-        return [self.batch_curve, self.full_curve, self.dot]
+        surface = [self.surface_curve] if self.surface is not None else []
+        return [self.batch_curve, *surface, self.full_curve, self.dot]
 
     def show_upto(self, k: int) -> None:
         """Curves through step k (inclusive)."""
@@ -88,6 +100,8 @@ class LossPanel(Beats):
         start = self.panel.p(0, np.clip(self.s.start_full_loss, self.panel.lim.y0, self.panel.lim.y1))
         full = np.vstack([start[None], self.full_pts[:j]])
         set_polyline(self.full_curve, full)
+        if self.surface is not None:
+            set_polyline(self.surface_curve, self.surface_pts[:j])
         self.dot.move_to(full[-1])
 
     def update(self, k):

@@ -1,5 +1,7 @@
-"""The Parameters panel: the loss's contours over (a, b), the run's path through them, and
-each detail step's arrows (the full-batch gradient, the update taken, the carried velocity)."""
+"""The Parameters panel: the loss's contours over the parameter plane (the line's (a, b), a
+model's own pair, or for P > 2 a plane through parameter space with how faithful it is), the
+run's path through them, and each detail step's arrows (the full-batch gradient, the update
+taken, the carried velocity)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +10,7 @@ from manim import (DOWN, LEFT, RIGHT, UL, UP, UR, Arrow, DashedLine, Dot, FadeIn
 
 from scenes.manim.panels.base import DL, DR, Panel, legend_strip, place_legend
 from scenes.manim.panels.beats import Beats, scrub
-from scenes.manim.panels.draw import bounded_indices, set_children, set_polyline
+from scenes.manim.panels.draw import bounded_indices, region, set_children, set_polyline
 from scenes.manim.style import ARROW, LEGEND, LINE, MARKER, Style, tag
 from scenes.story.story import Story
 
@@ -25,8 +27,22 @@ class ParamsPanel(Beats):
         for tick labels, and for the legend above the plot if it must go there)."""
         self.s, self.st = story, style
         self.arrow_steps = list(arrow_steps) if arrow_steps is not None else list(range(min(story.n, 3)))
+        plane = story.plane
+        self.faith = None  # P > 2: the plane's faithfulness, in a strip above the plot
+        if plane.land is not None:
+            self.faith = VGroup(style.text(plane.land.off_plane, "tick", "text"),
+                                style.text(plane.land.label, "tick", "muted"))
+            off, label = self.faith
+            # One row when both fit the plot's width in nearly full type; else two rows.
+            self.two_rows = off.width + label.width + 0.3 > 0.9 * (width - 0.9)
+            strip = (2 * off.height + 0.1 if self.two_rows else off.height) + 0.12
+            height -= strip
+            center = (center[0], center[1] - strip / 2)
+            top = None if top is None else top - strip
         P = self.panel = self._panel_and_legend(center, width, height, left, top)
-        self.static = VGroup(P.frame("a", "b"))
+        self.static = VGroup(P.frame(*plane.names))
+        if self.faith is not None:
+            self._lay_strip()
         self.image = self._contour_image()
         self.contours = self._contour_lines()
         self.optimum = self._optimum_mark()
@@ -51,8 +67,10 @@ class ParamsPanel(Beats):
     def _optimum_mark(self) -> VGroup:
         """A cross at the least-squares optimum, if it is in view (else an empty group)."""
         geo, P = self.s.geom, self.panel
-        a_opt, b_opt = geo.optimum
         optimum = VGroup()
+        if geo.optimum is None:  # only the line has one in closed form
+            return optimum
+        a_opt, b_opt = geo.optimum
         if geo.params.contains(a_opt, b_opt):
             q = P.p(a_opt, b_opt)
             optimum = VGroup(Line(q + 0.09 * (UP + LEFT), q + 0.09 * (DOWN + RIGHT)),
@@ -65,8 +83,7 @@ class ParamsPanel(Beats):
         """The path's polyline (all of it precomputed, shown up to a point) and its head."""
         story, style, P = self.s, self.st, self.panel
         # Path: all parameter points a_0, a_1, ..., a_n, thinned to a bounded polyline.
-        A = np.append(story.a, story.trace.final_a)
-        B = np.append(story.b, story.trace.final_b)
+        A, B = story.path_u, story.path_v
         self.path_idx = bounded_indices(len(A), self.PATH_CAP)
         ca, cb = P.clamp(A[self.path_idx], B[self.path_idx])
         self.path_pts = P.p(ca, cb)
@@ -76,8 +93,9 @@ class ParamsPanel(Beats):
         self.dot.set_stroke(style.c("background"), width=2)
 
     def _contour_image(self) -> VGroup:
-        """Filled bands of the loss, painted from the outermost level in (the MSE is a
-        quadratic bowl in (a, b), so each region {L < c} is one convex polygon).
+        """Filled bands of the loss, painted from the outermost level in (the line's MSE is a
+        quadratic bowl in (a, b), so each region {L < c} is one convex polygon; a landscape
+        that is no bowl has regions with holes, drawn as such by :func:`region`).
 
         Vector shapes rather than an ImageMobject: they are drawn once into Manim's static
         background and stay sharp at any resolution.
@@ -94,11 +112,10 @@ class ParamsPanel(Beats):
         lo = float(Z.min()) - 1.0
         for i in range(len(levels) - 1, -1, -1):
             polys, _ = gen.filled(lo, float(levels[i]))
-            for poly in polys:
+            for poly, offsets in zip(polys, _):
                 if len(poly) < 3:
                     continue
-                m = VMobject(stroke_width=0).set_fill(ManimColor(np.array(bands[i])), opacity=1)
-                m.set_points_as_corners(self.panel.p(poly[:, 0], poly[:, 1]))
+                m = region(self.panel.p, poly, offsets, bands[i])
                 g.add(m)
         return g
 
@@ -134,18 +151,40 @@ class ParamsPanel(Beats):
         """What the run draws in the panel, as polylines: the whole path, the optimum and the
         arrows of the steps the scene shows."""
         s = self.s
-        A = np.append(s.a, s.trace.final_a)
-        B = np.append(s.b, s.trace.final_b)
+        A, B = s.path_u, s.path_v
         idx = bounded_indices(len(A), self.PATH_CAP)
-        marks = [P.p(*P.clamp(A[idx], B[idx]))[:, :2], P.p(*s.geom.optimum)[None, :2]]
+        marks = [P.p(*P.clamp(A[idx], B[idx]))[:, :2]]
+        if s.geom.optimum is not None:
+            marks.append(P.p(*s.geom.optimum)[None, :2])
         for k in self.arrow_steps:
             for arrow in s.arrows(int(k)).values():
                 marks.append(P.p(np.array([arrow.start[0], arrow.end[0]]),
                                  np.array([arrow.start[1], arrow.end[1]]))[:, :2])
         return marks
 
+    def _lay_strip(self) -> None:
+        """The strip above the plot: how far the path leaves the plane at the left, the
+        share of the path the plane explains at the right; smaller type if they would meet."""
+        P, (off, label) = self.panel, self.faith
+        corner = np.array([P.x0 + P.w, P.y0 + P.h, 0.0])
+        if self.two_rows:  # the share on top, the distance under it, both at the right
+            for m in (off, label):
+                if m.width > P.w:
+                    m.scale_to_fit_width(P.w)
+            off.next_to(corner, UL, buff=0.06)
+            label.next_to(off, UP, buff=0.1).align_to(off, RIGHT)
+            return
+        room = P.w - 0.3
+        if off.width + label.width > room:
+            k = room / (off.width + label.width)
+            off.scale(k)
+            label.scale(k)
+        label.next_to(corner, UL, buff=0.06)
+        off.next_to(np.array([P.x0, P.y0 + P.h, 0.0]), UR, buff=0.06).align_to(label, DOWN)
+
     def statics(self):
-        return [self.image, self.contours, self.static, self.optimum, self.legend]
+        notes = [self.faith] if self.faith is not None else []
+        return [self.image, self.contours, self.static, self.optimum, self.legend, *notes]
 
     def dynamics(self):
         return [self.path, self.arrows, self.dot]
@@ -189,11 +228,9 @@ class ParamsPanel(Beats):
 
     def _scale_note(self, scale: float):
         """The note "arrows ×scale", in a corner where it covers nothing the run draws, nor the legend."""
-        P, lg = self.panel, self.legend
-        x0, x1, y0, y1 = lg.get_left()[0], lg.get_right()[0], lg.get_bottom()[1], lg.get_top()[1]
-        outline = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0], [(x0 + x1) / 2, (y0 + y1) / 2]])
+        P = self.panel
         note = self.st.text(f"arrows ×{scale:g}", "tick", "muted")
-        place_legend(note, P, [*self._marks(P), outline], [((P.lim.x1, P.lim.y1), DL), ((P.lim.x0, P.lim.y1), DR),
+        place_legend(note, P, [*self._marks(P), _outline(self.legend)], [((P.lim.x1, P.lim.y1), DL), ((P.lim.x0, P.lim.y1), DR),
                                                            ((P.lim.x1, P.lim.y0), UL), ((P.lim.x0, P.lim.y0), UR)])
         return note
 
@@ -233,5 +270,11 @@ class ParamsPanel(Beats):
     def hold(self):
         set_polyline(self.path, self.path_pts)
         P = self.panel
-        self.dot.move_to(P.p(*P.clamp(self.s.trace.final_a, self.s.trace.final_b)))
+        self.dot.move_to(P.p(*P.clamp(*self.s.final_uv)))
         return []
+
+
+def _outline(m) -> np.ndarray:
+    """A mobject's box as a closed polyline through its centre (a mark for place_legend)."""
+    x0, x1, y0, y1 = m.get_left()[0], m.get_right()[0], m.get_bottom()[1], m.get_top()[1]
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0], [(x0 + x1) / 2, (y0 + y1) / 2]])

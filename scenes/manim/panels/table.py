@@ -21,11 +21,22 @@ class TablePanel(Beats):
     HEAD = ("\"batch\"", "x", "y", "hat(y)", "hat(y) - y", "2/n (hat(y)-y) x", "2/n (hat(y)-y)")
     COLW = (0.8, 0.72, 0.72, 0.85, 0.95, 1.2, 1.1)
     PER_BATCH = 3
+    # Any model but the line: its prediction's symbol (p for logistic); each sample's share
+    # of the two partial derivatives for two parameters (BCE: (p − y)·x/n and (p − y)/n), none
+    # for more (the gradient's norm is in the formulas beside the table).
+    SHARES = {"logistic": ("1/n (p-y) x", "1/n (p-y)")}
 
     def __init__(self, style: Style, story: Story, top_left, width, height):
         self.s, self.st = story, style
+        if story.trace.schema_version != 1:
+            pred = "p" if story.words.pred == "p" else "hat(y)"
+            head = ("\"batch\"", "x", "y", pred, f"{pred} - y")
+            shares = story.words.shares and self.SHARES.get(story.model.kind, ("\"share\" 1", "\"share\" 2"))
+            self.HEAD = head + (tuple(shares) if shares else ())
+            self.COLW = self.COLW[:len(self.HEAD)]
         self.tl = np.array([top_left[0], top_left[1], 0.0])
-        scale = min(1.0, width / sum(self.COLW))
+        # The line's table fills its cell; a narrower one (no shares) may grow a little.
+        scale = min(1.0 if story.trace.schema_version == 1 or len(self.HEAD) == 7 else 1.35, width / sum(self.COLW))
         self.colw = [w * scale for w in self.COLW]
         self.col_x = self.tl[0] + np.cumsum([0, *self.colw[:-1]]) + np.array(self.colw) / 2
         self.head_h = 0.62
@@ -133,5 +144,7 @@ class TablePanel(Beats):
 
     def gradient(self, k):
         s = self.s
+        if len(self.HEAD) < 7:  # no shares to show (P > 2)
+            return []
         sa, sb = s.shares(k)
         return self._fill([[(5, fmt(sa[j])), (6, fmt(sb[j]))] for j in range(len(self.current))], "update")
