@@ -9,7 +9,8 @@ every size x theme pair and every run appears: the sampled check of the fast tes
 
 Manim draws 16:9 only (its qualities are 854x480 to 3840x2160, one layout in scene units),
 so its matrix is the walkthrough of every run in both themes, and the fit, loss and
-parameter scenes of every run in one theme, the themes taking turns: 60 scenes.
+parameter scenes of every run in one theme, the themes taking turns: 60 scenes
+(``--family models``: the same for the other models' 5 runs, 25 scenes).
 
     .venv/bin/python benchmarks/layout_matrix.py [--backend mpl|manim|both] [--subset] [--workers 2]
         [--views fit,graph,loss,params] [--family line|models|all]
@@ -220,9 +221,9 @@ def main(argv=None) -> int:
     ap.add_argument("--size", action="append", help="matplotlib: these sizes, WxH (repeatable)")
     ap.add_argument("--theme", choices=THEMES)
     ap.add_argument("--family", choices=tuple(FAMILIES), default="line",
-                    help="matplotlib: the line's runs (default), the other models' (poly3, logistic, "
-                         "mlp-sine, mlp16-relu, poly8; at 1280x720, 960x540, 1080x1080, 720x1280 "
-                         "unless --size), or all")
+                    help="the line's runs (default), the other models' (poly3, logistic, "
+                         "mlp-sine, mlp16-relu, poly8; matplotlib: at 1280x720, 960x540, 1080x1080, "
+                         "720x1280 unless --size; Manim: every scene), or all")
     args = ap.parse_args(argv)
     views = tuple(v for v in args.views.split(",") if v)
     if views:
@@ -245,8 +246,9 @@ def main(argv=None) -> int:
         b, p = _run(_check_case_str, cases, args.workers)
         bad, probs, count = bad + b, probs + p, count + len(cases)
     if args.backend in ("manim", "both"):
-        runs = args.run or (list(RUNS)[::3] if args.subset else None)
-        cases = manim_cases(runs)
+        family = list(FAMILIES[args.family])
+        runs = args.run or (family[::3] if args.subset else family)
+        cases = [c for c in manim_cases(runs) if not args.theme or c[1] == args.theme]
         b, p = _run(_check_manim_str, cases, args.workers)
         bad, probs, count = bad + b, probs + p, count + len(cases)
     print(f"{count} cases, {bad} with problems, {probs} problems, {time.perf_counter() - t0:.0f} s")

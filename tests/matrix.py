@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.layout_matrix import MANIM_SCENES, RUNS, SIZES, THEMES, Case, covering, full_matrix, manim_cases
+from benchmarks.layout_matrix import (MANIM_SCENES, MODEL_RUNS, RUNS, SIZES, THEMES, Case, covering, full_matrix,
+                                      manim_cases)
 
 __all__ = ["GRAPH_VIEWS", "GRAPH_CASES", "ISSUE_CASES", "SECOND", "MPL_FAST", "mpl_slow_params",
-           "player_slow_params", "MANIM_SAMPLE", "MANIM_SUITE", "manim_slow_params"]
+           "player_slow_params", "MANIM_SAMPLE", "MANIM_SUITE", "manim_slow_params", "MANIM_MODELS", "manim_model_params"]
 
 # The graph view (issue 22): the frame with --views fit,graph,loss,params, as (run, size, theme).
 # The first case (fast) is the article's run in float64 with contract-form graphs attached
@@ -93,6 +94,18 @@ def _manim_suite() -> list[tuple[str, str, str]]:
 
 
 MANIM_SUITE = _manim_suite()
+
+# The other models (issue 23) in Manim: in the suite, a network's landscape (its faithfulness
+# strip, the plane's names, contours with holes) and logistic's walkthrough (its sigmoid, formulas
+# and table in its words); every model run's scenes under --full-matrix
+# (benchmarks/layout_matrix.py --backend manim --family models checks them too).
+MANIM_MODELS = [("mlp16-relu", "dark", "params"), ("logistic", "light", "walkthrough")]
+
+
+def manim_model_params() -> list:
+    return [pytest.param(*c, id="-".join(c)) for c in MANIM_MODELS] + [
+        pytest.param(*c, marks=pytest.mark.full_matrix, id="-".join(c))
+        for c in manim_cases(MODEL_RUNS) if c not in MANIM_MODELS]
 MANIM_SAMPLE = MANIM_SUITE[:2]  # also run by test_sampled_matrix_passes_manim, first
 
 

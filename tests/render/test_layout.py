@@ -7,14 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.layout_matrix import (MANIM_SCENES, RUNS, SIZES, THEMES, Case, check_case,
+from benchmarks.layout_matrix import (MANIM_SCENES, MODEL_RUNS, RUNS, SIZES, THEMES, Case, check_case,
                                       check_manim_case, covering, full_matrix, manim_cases, trace_of)
 from scenes.layout_check import ARROW, LEGEND, LINE, MARKER, TEXT, Box, Item, check_items
 from scenes.mpl.layout_check import check_scene, frames_to_check
 from scenes.mpl.render import FrameRenderer, _setup, build_plan
 from scenes.story.plan import FAST, GRADIENT, HOLD
-from tests.matrix import (ISSUE_CASES, MANIM_SAMPLE, MANIM_SUITE, MPL_FAST, SECOND, manim_slow_params,
-                          mpl_slow_params, player_slow_params)
+from tests.matrix import (ISSUE_CASES, MANIM_MODELS, MANIM_SAMPLE, MANIM_SUITE, MPL_FAST, SECOND,
+                          manim_model_params, manim_slow_params, mpl_slow_params, player_slow_params)
 
 FRAME = Box(0, 0, 400, 300)
 CELLS = {"a": Box(0, 0, 200, 300), "b": Box(200, 0, 400, 300)}
@@ -241,6 +241,21 @@ def test_full_matrix_passes_manim(run, theme, scene):
     and with --full-matrix each walkthrough in its other theme too."""
     pytest.importorskip("manim")
     assert [str(p) for p in check_manim_case(run, theme, scene)] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run, theme, scene", manim_model_params())
+def test_model_matrix_passes_manim(run, theme, scene):
+    """The other models' views in Manim (a landscape, a sigmoid, formulas in a model's words)."""
+    pytest.importorskip("manim")
+    assert [str(p) for p in check_manim_case(run, theme, scene)] == []
+
+
+def test_the_manim_model_matrix_covers_every_model_run_scene_and_theme():
+    cases = manim_cases(MODEL_RUNS)
+    assert {(r, sc) for r, _, sc in cases} == {(r, sc) for r in MODEL_RUNS for sc in MANIM_SCENES}
+    assert {(sc, t) for _, t, sc in cases} == {(sc, t) for sc in MANIM_SCENES for t in THEMES}
+    assert set(MANIM_MODELS) <= set(cases)
 
 
 def test_the_manim_matrix_covers_every_run_scene_and_theme():
