@@ -54,9 +54,9 @@ class ModelMathPanel(MathPanel):
         anims = self.clear()
         n = s.batch_size_at(k)
         formula = s.words.formula
-        if self._pair is not None and s.model.kind == "logistic":  # p = σ(w·x + b) = σ(0.31·x − 0.20)
+        if self._pair is not None and s.model.kind == "logistic":  # p = σ(0.31·x − 0.20): the header says w, b
             w, b = s.ab_before(k)
-            formula += f" = σ({num(w)}·x {'+' if b >= 0 else '−'} {num(abs(b))})"
+            formula = f"p = σ({num(w)}·x {'+' if b >= 0 else '−'} {num(abs(b))})"
         eq = VGroup(self._line(formula),
                     self._line(f"for the {n} point{'s' if n != 1 else ''} of batch {k + 1}", "muted")
                     ).arrange(RIGHT, buff=0.3)

@@ -168,9 +168,9 @@ class ParamsPanel(Beats):
         P, (off, label) = self.panel, self.faith
         corner = np.array([P.x0 + P.w, P.y0 + P.h, 0.0])
         if self.two_rows:  # the share on top, the distance under it, both at the right
-            for m in (off, label):
-                if m.width > P.w:
-                    m.scale_to_fit_width(P.w)
+            for m in (off, label):  # clear of the y label at the plot's top left corner
+                if m.width > P.w - 0.45:
+                    m.scale_to_fit_width(P.w - 0.45)
             off.next_to(corner, UL, buff=0.06)
             label.next_to(off, UP, buff=0.1).align_to(off, RIGHT)
             return
