@@ -20,13 +20,7 @@ LINE_ONLY: dict[str, str] = {}
 
 LINE_ONLY["manim"] = "the Manim backend"
 
-LINE_ONLY["html"] = "--format html"
-
-LINE_ONLY["slides"] = "--format slides"
-
 LINE_ONLY["pptx"] = "--format pptx"
-
-LINE_ONLY["explore"] = "--explore"
 
 LINE_ONLY["race matplotlib"] = "a comparison's race"
 

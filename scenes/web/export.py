@@ -26,7 +26,7 @@ from scenes.story.notes_model import model_segment_notes
 from scenes.story.plan import BEATS, FAST, FramePlan, PlanSettings
 from scenes.story.story import HIDDEN_ARROW, Story  # Story.arrows leaves shorter arrows out
 from scenes.story.theme import COLOR_KEYS, SIZE_KEYS, Theme
-from scenes.web.export_model import export_model, next_text
+from scenes.web.export_model import CURVE_ROWS, export_model, next_text
 from scenes.web.graph_export import export_graph
 
 __all__ = ["FORMAT", "VERSION", "ARROW_KEYS", "HIDDEN_ARROW", "MAX_ROWS", "encode", "decode",
@@ -221,11 +221,13 @@ def _limits(lim: Limits) -> list[float]:
 
 
 def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, label: str = "",
-                 contours: bool = True, theme: Theme | None = None) -> dict:
+                 contours: bool = True, theme: Theme | None = None, curve_cap: int = CURVE_ROWS) -> dict:
     """One run's story, as the player reads it (see the module's docstring).
 
     ``contours``: include the parameter view's contours (they need ``theme`` for the colour
-    map); an explorer shares one set between runs drawn in the same view."""
+    map); an explorer shares one set between runs drawn in the same view. ``curve_cap``: a
+    model's curve is exported at every step of a run up to that long, else at the steps the
+    plan draws (scenes.web.export_model; an explorer of many runs passes 0)."""
     s, tr = story, story.trace
     if not isinstance(plan, FramePlan):
         plan = s.plan(plan)
@@ -297,7 +299,7 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
         "plan": _export_plan(s, plan),
     }
     if not line:
-        out["model"] = export_model(s, plan)
+        out["model"] = export_model(s, plan, curve_cap)
     graph = export_graph(s, plan)  # the graph view: only a run that recorded graphs has one
     if graph is not None:
         out["graph"] = graph

@@ -44,12 +44,12 @@ def header_labels(names: tuple[str, ...]) -> list[str]:
     return ["epoch", "batch", "L =", "|∇L| =", "|Δθ| ="]
 
 
-def curve_rows(story: Story, plan: FramePlan) -> np.ndarray:
-    """The path points whose curve is exported: all of them for a run of up to CURVE_ROWS
+def curve_rows(story: Story, plan: FramePlan, cap: int = CURVE_ROWS) -> np.ndarray:
+    """The path points whose curve is exported: all of them for a run of up to ``cap``
     points, else the ones the plan's frames draw (each frame's step, the step after it and the
     one before, for the ghost), the first and the final."""
     n = story.n
-    if n + 1 <= CURVE_ROWS:
+    if n + 1 <= cap:
         return np.arange(n + 1)
     k = np.unique(np.asarray(plan.step, dtype=np.int64))
     rows = np.unique(np.concatenate([k - 1, k, k + 1, [0, n]]))
@@ -82,8 +82,9 @@ def _lines(story: Story, k: int, beat: int) -> list[str]:
     return list(numbers_lines(story, story.geom, story.state(k, beat, 1.0)))
 
 
-def export_model(story: Story, plan: FramePlan) -> dict:
-    """The ``model`` entry of a story of any model but the line (see the module's docstring)."""
+def export_model(story: Story, plan: FramePlan, curve_cap: int = CURVE_ROWS) -> dict:
+    """The ``model`` entry of a story of any model but the line (see the module's docstring);
+    ``curve_cap``: the longest run whose every step's curve is exported (:func:`curve_rows`)."""
     from scenes.web.export import encode
 
     s, m, w, p = story, story.model, story.words, story.plane
@@ -96,7 +97,7 @@ def export_model(story: Story, plan: FramePlan) -> dict:
                   "contour_label": p.contour_label,
                   "off_plane": p.land.off_plane if p.land is not None else None,
                   "faithfulness": p.land.label if p.land is not None else None},
-        "curve": _curves(s, curve_rows(s, plan)),
+        "curve": _curves(s, curve_rows(s, plan, curve_cap)),
         "hold_loss": s.full_loss_of(s.trace.final_params),
         "lines": {"intro": _lines(s, 0, INTRO), "hold": _lines(s, max(s.n - 1, 0), HOLD)},
     }

@@ -199,7 +199,6 @@ def test_poly_example_sgd_crawls_where_momentum_does_not():
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["--model", "poly", "--format", "html"], "--model poly: --format html draws the line model only; matplotlib draws"),
     (["--model", "logistic", "--backend", "manim"], "--model logistic: the Manim backend draws the line model only"),
     (["--model", "poly", "--degree", "20", "--record-only"], "degree must be a whole number from 1 to 8"),
     (["--model", "mlp", "--hidden", "1000000", "--record-only"], "from 2 to 64"),

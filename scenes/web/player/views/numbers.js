@@ -28,7 +28,8 @@
   var LINE_HEADER = ["epoch", "batch", "a =", "b =", "L =", "\u2202L/\u2202a =", "\u2202L/\u2202b ="];
   Player.prototype.labelNumbers = function () {
     var M = this.S.M, heads = M ? M.heads : LINE_HEADS, shares = !M || M.shares;
-    var ths = $("sgd-rows").parentNode.querySelectorAll("thead th");
+    var table = $("sgd-rows").parentNode, ths = table.querySelectorAll("thead th");
+    table.classList.toggle("sgd-no-shares", !shares);
     for (var j = 0; j < ths.length; j++) {
       var th = ths[j];
       while (th.firstChild) th.removeChild(th.firstChild);

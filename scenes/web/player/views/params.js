@@ -32,6 +32,7 @@
   }
 
   function drawParamsStatic(P, pn, S, ghostRun) {
+    if (S.M && !S.M.plane.exact) ghostRun = null; // another run's plane: its path means nothing here
     var ctx = pn.bctx, th = P.theme.colors, L = S.lim.params, C = P.contours || S.raw.contours;
     pn.pathLayer = pathLayer(pn, S);
     pn.begin(ctx);
