@@ -56,19 +56,21 @@
     if (S.carry) items.push({ label: S.carry, color: th.velocity, width: P.lw });
     if (S.optimum) items.push({ label: "optimum", color: th.text, star: true });
     if (ghostRun) items.push({ label: "previous run: " + ghostRun.label, color: th.muted, width: P.lw * 0.6, alpha: 0.6, dash: [P.lw * 2, P.lw * 1.5] });
-    legend(P, ctx, pn, S.raw.params_legend, items, true);
+    var box = legend(P, ctx, pn, S.raw.params_legend, items, true);
     if (S.lim.clipped) {
       ctx.fillStyle = th.diverged; ctx.font = pn.fontTick + "px " + P.font; ctx.textAlign = "left"; ctx.textBaseline = "top";
       ctx.fillText("the path leaves this view", pn.x0 + 6, pn.y0 + 5);
     }
-    if (plane && plane.off_plane) offPlane(P, ctx, pn, plane.off_plane);
+    if (plane && plane.off_plane) offPlane(P, ctx, pn, plane.off_plane, box);
   }
 
   // A projection's honesty, bottom left on a panel-coloured box: how far the path leaves the plane.
-  function offPlane(P, ctx, pn, text) {
+  function offPlane(P, ctx, pn, text, legendBox) {
     var th = P.theme.colors, fs = pn.fontTick * 0.9, pad = fs * 0.35;
     ctx.font = fs + "px " + P.font;
     var w = Math.min(ctx.measureText(text).width, pn.x1 - pn.x0 - 4 * pad), x = pn.x0 + fs * 0.5, y = pn.y1 - fs * 0.5;
+    var L = legendBox;
+    if (L && x + w + pad > L.x && y - fs - 2 * pad < L.y + L.h && y > L.y) y = pn.y0 + fs * 1.5 + 2 * pad; // a narrow view: above
     ctx.globalAlpha = 0.8; ctx.fillStyle = th.panel; ctx.fillRect(x - pad, y - fs - 2 * pad, w + 2 * pad, fs + 2 * pad);
     ctx.globalAlpha = 1; ctx.fillStyle = th.text; ctx.textAlign = "left"; ctx.textBaseline = "bottom";
     ctx.fillText(text, x, y - pad, w);
