@@ -64,6 +64,19 @@
     if (plane && plane.off_plane) offPlane(P, ctx, pn, plane.off_plane, box);
   }
 
+  // Whether the note beside the view's title fits in the panel's width (as matplotlib's view
+  // keeps only the arrows' magnification where the contours' words would meet the title).
+  function noteFits(P, pn, title, note) {
+    var ctx = pn.ctx, sz = P.theme.sizes;
+    ctx.save();
+    ctx.font = "700 " + sz.title * P.u + "px " + P.font;
+    var tw = ctx.measureText(title).width;
+    ctx.font = sz.tick * P.u + "px " + P.font;
+    var nw = ctx.measureText(note).width;
+    ctx.restore();
+    return tw + nw + 2 * sz.tick * P.u <= pn.w;
+  }
+
   // A projection's honesty, bottom left on a panel-coloured box: how far the path leaves the plane.
   function offPlane(P, ctx, pn, text, legendBox) {
     var th = P.theme.colors, fs = pn.fontTick * 0.9, pad = fs * 0.35;
@@ -155,6 +168,7 @@
       ctx.globalAlpha = 1;
     }
     var note = S.M ? S.M.plane.contour_label : "L(a, b) contours";
+    if (S.M && !noteFits(P, pn, S.M.plane.title, note + (S.n ? " \u00b7 arrows \u00d7" + S.scales[S.scales.length - 1][1] : ""))) note = "";
     if (st.arrow_frac > 0 && S.n && st.beat !== S.B.HOLD) {
       var widths = { full: [th.full_gradient, 0.9], update: [th.update, 0.9], carry: [th.velocity, 0.6] };
       arrowsOf(S, st.step, st.arrow_frac).forEach(function (ar) {
@@ -162,7 +176,7 @@
         arrow(ctx, pn.px(ar.start[0]), pn.py(ar.start[1]), pn.px(ar.end[0]), pn.py(ar.end[1]), w[0], lw * w[1], ar.clipped);
       });
       var sc = S.scales[S.scaleIndex[st.step]];
-      if (sc[0] > 1) note += " \u00b7 arrows \u00d7" + sc[1];
+      if (sc[0] > 1) note += (note ? " \u00b7 " : "") + "arrows \u00d7" + sc[1];
     }
     var cx = pn.px(st.a), cy = pn.py(st.b);
     if (cx > pn.x0 - 20 && cx < pn.x1 + 20 && cy > pn.y0 - 20 && cy < pn.y1 + 20) dot(ctx, cx, cy, lw * 1.7, th.line, th.panel, lw * 0.4);
