@@ -12,7 +12,6 @@ message, as manim-slides' HTML player checks its manifest.
 """
 from __future__ import annotations
 
-import base64
 import math
 from dataclasses import asdict, fields
 from typing import Any, Sequence
@@ -27,6 +26,7 @@ from scenes.story.plan import BEATS, FAST, FramePlan, PlanSettings
 from scenes.story.story import HIDDEN_ARROW, Story  # Story.arrows leaves shorter arrows out
 from scenes.story.theme import COLOR_KEYS, SIZE_KEYS, Theme
 from scenes.web.export_model import CURVE_ROWS, export_model, next_text
+from scenes.web.columns import decode, encode  # (importers take them from here too)
 from scenes.web.graph_export import export_graph
 
 __all__ = ["FORMAT", "VERSION", "ARROW_KEYS", "HIDDEN_ARROW", "MAX_ROWS", "encode", "decode",
@@ -37,33 +37,6 @@ VERSION = 1
 ARROW_KEYS = ("full", "update", "carry")  # drawn in this order (the carried part thinner, on top)
 MAX_ROWS = 4         # batch rows the numbers table lists (as the matplotlib view: "+N more")
 _QUANT = 65534       # contour vertices as uint16 steps across the view; 65535 separates paths
-
-_DTYPES = {"f64": "<f8", "f32": "<f4", "i32": "<i4", "u16": "<u2", "u8": "u1"}
-
-
-# ------------------------------------------------------------------ encoding
-def encode(values: Any, kind: str) -> dict:
-    """A typed array as ``{"dtype": kind, "b64": ...}``. ``kind`` "exact" picks float32 when
-    it holds every value without loss, else float64 (so displayed numbers stay exact)."""
-    arr = np.asarray(values)
-    if kind == "exact":
-        arr = arr.astype(np.float64)
-        f32 = arr.astype(np.float32)
-        with np.errstate(invalid="ignore"):
-            lossless = bool(np.all((f32.astype(np.float64) == arr) | (np.isnan(arr) & np.isnan(f32))))
-        kind = "f32" if lossless else "f64"
-    if kind in ("i32", "u16", "u8"):
-        info = np.iinfo(_DTYPES[kind])
-        if arr.size and (arr.min() < info.min or arr.max() > info.max):
-            raise ValueError(f"values out of range for {kind}")
-    data = np.ascontiguousarray(arr.astype(_DTYPES[kind]))
-    return {"dtype": kind, "b64": base64.b64encode(data.tobytes()).decode("ascii")}
-
-
-def decode(enc: dict) -> np.ndarray:
-    """The inverse of :func:`encode` (tests and tools read documents back with it)."""
-    return np.frombuffer(base64.b64decode(enc["b64"]), dtype=_DTYPES[enc["dtype"]])
-
 
 def _num(v: float) -> float | None:
     """A JSON number (None for inf/nan: JSON has no such numbers)."""

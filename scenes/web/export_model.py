@@ -16,6 +16,7 @@ import numpy as np
 from scenes.story.captions import OPTIMIZER_NAMES
 from scenes.story.plan import HOLD, INTRO, FramePlan
 from scenes.story.story import Story
+from scenes.web.columns import encode
 
 __all__ = ["CURVE_SAMPLES", "CURVE_ROWS", "TOP_UPDATES", "export_model", "curve_rows", "next_text",
            "header_labels"]
@@ -57,8 +58,6 @@ def curve_rows(story: Story, plan: FramePlan, cap: int = CURVE_ROWS) -> np.ndarr
 
 
 def _curves(story: Story, rows: np.ndarray) -> dict:
-    from scenes.web.export import encode
-
     g = story.geom.fit
     xs = np.linspace(g.x0, g.x1, CURVE_SAMPLES)
     path = np.vstack([story.params, story.trace.final_params[None, :]]) if story.n else story.trace.final_params[None, :]
@@ -85,8 +84,6 @@ def _lines(story: Story, k: int, beat: int) -> list[str]:
 def export_model(story: Story, plan: FramePlan, curve_cap: int = CURVE_ROWS) -> dict:
     """The ``model`` entry of a story of any model but the line (see the module's docstring);
     ``curve_cap``: the longest run whose every step's curve is exported (:func:`curve_rows`)."""
-    from scenes.web.export import encode
-
     s, m, w, p = story, story.model, story.words, story.plane
     names = list(s.param_names)
     out: dict = {
