@@ -28,8 +28,6 @@ LINE_ONLY["pptx"] = "--format pptx"
 
 LINE_ONLY["explore"] = "--explore"
 
-LINE_ONLY["race matplotlib"] = "a comparison's race"
-
 LINE_ONLY["race manim"] = "a comparison's race in Manim"
 
 LINE_ONLY["race html"] = "a comparison's race page (--format html)"

@@ -206,7 +206,10 @@ def test_poly_example_sgd_crawls_where_momentum_does_not():
     (["--model", "logistic", "--record-only"], "needs labels y of 0 or 1"),
     (["--model", "poly", "--init-b", "0", "--record-only"], "--init-b: the line's start"),
     (["--hidden", "4", "--record-only"], "--hidden applies to --model mlp only"),
-    (["--model", "mlp", "--compare", "optimizer=sgd,adam"], "--model mlp: a comparison's race draws the line model only"),
+    (["--model", "mlp", "--compare", "optimizer=sgd,adam", "--backend", "manim"],
+     "--model mlp: a comparison's race in Manim draws the line model only"),
+    (["--compare", "model=line,poly"], "--compare: model cannot vary: a comparison races runs of one model"),
+    (["--model", "poly", "--compare", "degree=2,3"], "--compare: degree cannot vary"),
 ])
 def test_the_command_line_refuses_in_one_line_and_writes_nothing(capsys, tmp_path, argv, words):
     out = tmp_path / "out"
