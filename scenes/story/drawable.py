@@ -24,8 +24,6 @@ LINE_ONLY["html"] = "--format html"
 
 LINE_ONLY["slides"] = "--format slides"
 
-LINE_ONLY["pptx"] = "--format pptx"
-
 LINE_ONLY["explore"] = "--explore"
 
 LINE_ONLY["race manim"] = "a comparison's race in Manim"
