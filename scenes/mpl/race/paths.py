@@ -36,8 +36,11 @@ class PathPanels(RaceFigure):
             title = "Paths on the exact loss contours" if race.shared is None else "Paths on one loss landscape"
             self.style(ax, title, *race.axis_labels)
             ax.yaxis.set_major_locator(MaxNLocator(nbins=7, prune="lower"))  # clear of the x ticks' corner
-            if race.contour_note:
+            if race.shared is not None:  # what plane, how faithful (and whose data)
                 self._note(ax, race.contour_note)
+            elif race.contour_note:
+                ax.text(0.01, 0.01, race.contour_note, transform=ax.transAxes, fontsize=self.sz("tick"),
+                        color=self.col("text"), ha="left", va="bottom", zorder=5)
         self._contours(ax, only or 0)
         if race.optimum(only or 0) is not None:  # the least-squares point (the line's)
             oa, ob = race.optimum(only or 0)
