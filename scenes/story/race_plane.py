@@ -86,7 +86,11 @@ class RacePlane:
 
     @property
     def label(self) -> str:
-        return self.plane.label()
+        """``"PC1 99 %, PC2 <1 %"``: a share that rounds to 0 but is not 0 says so."""
+        if self.plane.shares is None:
+            return self.plane.label()
+        return ", ".join(f"PC{i + 1} " + ("<1 %" if 0 < v < 0.005 else f"{100 * v:.0f} %")
+                         for i, v in enumerate(self.plane.shares))
 
     def note(self, labels: list[str]) -> str:
         """What the picture is and how faithful, in two short lines."""
