@@ -20,10 +20,6 @@ LINE_ONLY: dict[str, str] = {}
 
 LINE_ONLY["manim"] = "the Manim backend"
 
-LINE_ONLY["pptx"] = "--format pptx"
-
-LINE_ONLY["race matplotlib"] = "a comparison's race"
-
 LINE_ONLY["race manim"] = "a comparison's race in Manim"
 
 LINE_ONLY["race html"] = "a comparison's race page (--format html)"

@@ -21,7 +21,6 @@ import numpy as np
 from scenes.story.captions import OPTIMIZER_NAMES, gradient_sum_label
 from scenes.story.frames import Reveal, reveal
 from scenes.story.geometry import Geometry, Limits, free_corner
-from scenes.story.notes_model import model_segment_notes
 from scenes.story.plan import BEATS, FAST, FramePlan, PlanSettings
 from scenes.story.story import HIDDEN_ARROW, Story  # Story.arrows leaves shorter arrows out
 from scenes.story.theme import COLOR_KEYS, SIZE_KEYS, Theme
@@ -184,8 +183,7 @@ def _export_plan(story: Story, plan: FramePlan) -> dict:
     return {"fps": plan.fps, "frames": len(plan), "detail_steps": plan.detail_steps,
             # The beats' names in the order of their codes: the player takes its codes from them.
             "beats": list(BEATS), "segments": segments, "reveals": tables, "captions": captions,
-            # speaker notes per segment, for the presenter page
-            "notes": story.notes(plan) if story.trace.schema_version == 1 else model_segment_notes(story, plan)}
+            "notes": story.notes(plan)}  # speaker notes per segment, for the presenter page
 
 
 # ------------------------------------------------------------------ the story
