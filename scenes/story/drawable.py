@@ -22,8 +22,6 @@ LINE_ONLY["manim"] = "the Manim backend"
 
 LINE_ONLY["race manim"] = "a comparison's race in Manim"
 
-LINE_ONLY["race html"] = "a comparison's race page (--format html)"
-
 LINE_ONLY_FORMATS = ("html", "slides", "pptx")  # the formats that may be in LINE_ONLY
 
 

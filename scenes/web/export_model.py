@@ -18,13 +18,13 @@ from scenes.story.plan import HOLD, INTRO, FramePlan
 from scenes.story.story import Story
 from scenes.web.columns import encode
 
-__all__ = ["CURVE_SAMPLES", "CURVE_ROWS", "TOP_UPDATES", "export_model", "curve_rows", "next_text",
+__all__ = ["CURVE_SAMPLES", "CURVE_QUANT", "CURVE_ROWS", "TOP_UPDATES", "export_model", "curve_rows", "next_text",
            "header_labels"]
 
 CURVE_SAMPLES = 121  # x values across the fit view (5 pixels apart on a wide page)
 CURVE_ROWS = 2500    # a run of more path points exports the curves of the steps its plan draws
 TOP_UPDATES = 3      # the largest parameter updates the numbers list (as matplotlib's line)
-_QUANT = 65534       # curve values as uint16 steps over the range; 65535: not a number
+CURVE_QUANT = 65534  # curve values as uint16 steps over the range; 65535: not a number
 _REACH = 2.0         # the range: the fit view's, widened this many view heights each way
 
 
@@ -65,8 +65,8 @@ def _curves(story: Story, rows: np.ndarray) -> dict:
         ys = story.model.predict(path[rows], xs)  # (rows, samples)
     span = g.y1 - g.y0
     lo, hi = g.y0 - _REACH * span, g.y1 + _REACH * span
-    q = np.where(np.isfinite(ys), np.round((np.clip(ys, lo, hi) - lo) / (hi - lo) * _QUANT), 65535)
-    out = {"x": [g.x0, g.x1], "samples": CURVE_SAMPLES, "range": [lo, hi], "quant": _QUANT,
+    q = np.where(np.isfinite(ys), np.round((np.clip(ys, lo, hi) - lo) / (hi - lo) * CURVE_QUANT), 65535)
+    out = {"x": [g.x0, g.x1], "samples": CURVE_SAMPLES, "range": [lo, hi], "quant": CURVE_QUANT,
            "y": encode(q.ravel(), "u16")}
     if len(rows) != (story.n + 1 if story.n else 1):
         out["rows"] = encode(rows, "i32")

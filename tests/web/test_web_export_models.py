@@ -156,11 +156,8 @@ def test_an_explorer_of_a_projected_model_gives_each_run_its_own_plane(traces):
     assert tr.model.plane is None
 
 
-def test_the_page_and_explorer_draw_every_model_the_race_page_still_refuses():
+def test_the_page_its_presenter_mode_explorer_and_race_page_draw_every_model():
     from scenes.story.drawable import LINE_ONLY, check_drawable
-    from training.errors import InputError
-    for where in ("html", "slides", "explore"):
+    for where in ("html", "slides", "explore", "race html"):
         assert where not in LINE_ONLY
         check_drawable("mlp", where)
-    with pytest.raises(InputError):
-        check_drawable("mlp", "race html")
