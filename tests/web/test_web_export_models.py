@@ -161,3 +161,28 @@ def test_the_page_its_presenter_mode_explorer_and_race_page_draw_every_model():
     for where in ("html", "slides", "explore", "race html"):
         assert where not in LINE_ONLY
         check_drawable("mlp", where)
+
+
+def test_a_races_page_draws_each_runs_curve_from_its_recorded_parameters():
+    from scenes.story.race import RaceStory
+    from scenes.web.race_export import export_race
+    runs = [("sgd", _record("mlp_sine", hidden=3, epochs=2)),
+            ("adam", _record("mlp_sine", hidden=3, epochs=2, optimizer="adam", lr=0.05))]
+    race = RaceStory(runs, ["optimizer"])
+    doc = export_race(race, THEME)
+    m, plan = doc["model"], race.plan()
+    assert m["kind"] == "mlp" and m["params_title"] == "Paths on one loss landscape" and m["loss_name"] == "MSE"
+    assert all(r["optimum"] is None for r in doc["runs"]) and not any("optimum" in k for k in doc["key"])
+    c = m["curve"]
+    q = decode(c["y"]).astype(np.float64).reshape(-1, c["samples"])
+    lo, hi = c["range"]
+    xs = np.linspace(*c["x"], c["samples"])
+    rows = decode(doc["frames"]["curve_row"]).reshape(len(plan), race.n)
+    for i in range(0, len(plan), 37):
+        for r, (_, tr) in enumerate(runs):
+            k = int(plan.index[r, i])
+            p = tr.final_params if k >= tr.n_steps else tr.params[k]
+            w1, b1, w2, b2 = p[:3], p[3:6], p[6:9], p[9]  # 1 → 3 → 1, tanh, written out
+            want = np.clip(np.tanh(np.outer(xs, w1) + b1) @ w2 + b2, lo, hi)
+            got = lo + q[rows[i, r]] / c["quant"] * (hi - lo)
+            assert np.abs(got - want).max() <= (hi - lo) / c["quant"]

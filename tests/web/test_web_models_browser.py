@@ -95,13 +95,19 @@ def test_each_models_page_shows_the_storys_numbers_in_its_words(tmp_path):
             _clean(driver, path)
 
 
-def test_a_networks_presenter_page_and_explorer_play(tmp_path):
+def test_a_networks_presenter_page_explorer_and_race_play(tmp_path):
     from selenium.webdriver.common.keys import Keys
+
+    from scenes.story.race import RaceStory
+    from scenes.story.theme import load_theme
+    from scenes.web.race_export import race_page
     tr = _record("mlp_sine", hidden=3, epochs=2)
     runs = [({"lr": lr}, _record("mlp_sine", hidden=3, epochs=2, lr=lr)) for lr in (0.03, 0.1)]
-    slides, explore = tmp_path / "slides.html", tmp_path / "explore.html"
+    slides, explore, race = tmp_path / "slides.html", tmp_path / "explore.html", tmp_path / "race.html"
     slides.write_text(player_page(tr, presenter=True), encoding="utf-8")
     explore.write_text(explorer_page(runs, [("lr", "learning rate", (0.03, 0.1))]), encoding="utf-8")
+    race.write_text(race_page(RaceStory([(f"lr={v['lr']}", t) for v, t in runs], ["lr"]), load_theme("dark")),
+                    encoding="utf-8")
     with browser.chrome(1280, 800) as driver:
         _open(driver, slides)
         body = driver.find_element("tag name", "body")
@@ -120,3 +126,11 @@ def test_a_networks_presenter_page_and_explorer_play(tmp_path):
         doc = driver.execute_script("return document.getElementById('sgd-player').getAttribute('data-step')")
         assert doc == "1"
         _clean(driver, explore)
+        fit = "var c = document.getElementById('sgd-race-fit'); return c.toDataURL();"
+        _open(driver, race, "frame=5")
+        early = driver.execute_script(fit)
+        _open(driver, race, "frame=100000")
+        assert driver.execute_script(fit) != early  # each run's curve moved
+        titles = driver.execute_script("return Array.from(document.querySelectorAll('#sgd-race h2')).map(h => h.textContent)")
+        assert "Paths on one loss landscape" in titles and "Fit: each run's curve" in titles
+        _clean(driver, race)
