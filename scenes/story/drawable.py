@@ -18,17 +18,6 @@ MPL_FORMATS = "mp4, webm, gif, png, svg, pdf, frames"
 # "race manim" (its video, by backend) and "race html" (its page).
 LINE_ONLY: dict[str, str] = {}
 
-LINE_ONLY["html"] = "--format html"
-
-LINE_ONLY["slides"] = "--format slides"
-
-LINE_ONLY["pptx"] = "--format pptx"
-
-LINE_ONLY["explore"] = "--explore"
-
-LINE_ONLY["race matplotlib"] = "a comparison's race"
-
-LINE_ONLY["race html"] = "a comparison's race page (--format html)"
 
 LINE_ONLY_FORMATS = ("html", "slides", "pptx")  # the formats that may be in LINE_ONLY
 
