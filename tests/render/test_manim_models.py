@@ -167,3 +167,41 @@ def test_landscape_panels_say_how_faithful_the_plane_is(stories, style):
         ys = 10 ** (np.log10(P.lim.y0) + (loss.surface_curve.points[::4, 1] - P.y0) / P.h
                     * (np.log10(P.lim.y1) - np.log10(P.lim.y0)))
     assert np.allclose(ys[: len(want)], want[: len(ys)], rtol=1e-9)
+
+
+@pytest.mark.slow  # Manim: the race scene played dry (nothing rasterised), a tiny network race
+def test_race_of_a_network_draws_each_runs_curve_on_one_plane():
+    import dataclasses
+
+    from manim import tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    from scenes.manim.file_writer import file_writer_for
+    from scenes.manim.race import RaceScene
+    from scenes.manim.render import _manim_config
+    from scenes.story.plan import PlanSettings
+    from scenes.story.race import RaceStory
+    from training.recorder import record
+
+    H = 3
+    runs = [(opt, record(TrainConfig(data=_csv("sine.csv"), model="mlp", hidden=H, epochs=2, batch_size=8,
+                                     lr=lr, optimizer=opt), base_dir=ROOT))
+            for opt, lr in (("sgd", 0.1), ("adam", 0.05))]
+    race = RaceStory(runs, ["optimizer"])
+    plan = race.plan(dataclasses.replace(PlanSettings(), fps=2))
+    with tempconfig(_manim_config(320, 180, 2)):
+        renderer = CairoRenderer(file_writer_class=file_writer_for(lambda frame, repeat: None), skip_animations=True)
+        sc = RaceScene(race, load_theme("dark"), plan, renderer=renderer, skip_animations=True)
+        sc.render()
+    assert sc.shared and sc.plane_names == ("α", "β") and len(sc.fits) == 2
+    for r, P, curve in sc.fits:  # the final frame: each run's network at its final parameters
+        p = runs[r][1].final_params
+        pts = curve.points[::4, :2]
+        L = P.lim
+        x = L.x0 + (pts[:, 0] - P.x0) / P.w * (L.x1 - L.x0)
+        y = L.y0 + (pts[:, 1] - P.y0) / P.h * (L.y1 - L.y0)
+        want = np.tanh(np.outer(x, p[:H]) + p[H:2 * H]) @ p[2 * H:3 * H] + p[3 * H]  # written out
+        assert len(x) > 50 and np.max(np.abs(y - want)) < 1e-9
+    texts = {getattr(m, "layout_text", None) for m in sc.mobjects for m in m.get_family()}
+    assert all(line in texts for line in race.contour_note.split("\n") if line)
+    assert "★  least-squares optimum" not in texts  # a network has none
