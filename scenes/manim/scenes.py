@@ -231,7 +231,9 @@ class LossScene(TraceScene):
 
 
 class ParamsScene(TraceScene):
-    title = "Parameter space of"
+    @property
+    def title(self) -> str:  # "Parameter space of" the line; "Loss landscape of" a model of P > 2
+        return f"{self.story.plane.title} of"
 
     def build(self):
         c, w, h = FULL["center"], FULL["width"], FULL["height"]

@@ -183,8 +183,8 @@ class GraphPanel(Beats):
             op = VGroup() if self.compact else ops[n.id].next_to(box, UP, buff=LINE_GAP)
             self.nodes[n.id] = _Node(box, lab, op, VGroup(), VGroup(), VGroup())
             bottom = box.get_bottom()[1] - self._n_lines * (self._line_h + LINE_GAP)
-            extents.append(Box(c[0] - widths[n.id] / 2, bottom, c[0] + widths[n.id] / 2,
-                               op.get_top()[1] if len(op) else box.get_top()[1]))
+            half = max(widths[n.id], op.width if len(op) else 0.0) / 2  # a class name wider than the lines
+            extents.append(Box(c[0] - half, bottom, c[0] + half, op.get_top()[1] if len(op) else box.get_top()[1]))
         self.edges = []
         lines = []
         for (u, v), grad in zip(g.edges, g.edge_grads):
@@ -192,7 +192,10 @@ class GraphPanel(Beats):
             arrow = tag(Arrow(bu.get_right(), bv.get_left(), buff=0.04, stroke_width=2.5,
                               max_tip_length_to_length_ratio=0.12, tip_length=0.16), ARROW)
             lines.append(np.array([arrow.get_start()[:2], arrow.get_end()[:2]]))
-            label = self._edge_label(arrow, grad, extents) if grad and not self.compact else None
+            # Clear of the nodes' texts and of the labels placed before it (a network's graph
+            # brings several edges into one node).
+            placed = [self._box(lab) for _, _, lab in self.edges if lab is not None]
+            label = self._edge_label(arrow, grad, extents + placed) if grad and not self.compact else None
             self.edges.append((arrow, VGroup(), label))
         taken = list(extents) + [self._box(lab) for _, _, lab in self.edges if lab is not None]
         for n, ext in zip(g.nodes, extents):
