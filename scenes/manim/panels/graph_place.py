@@ -24,8 +24,7 @@ def hits(b: Box, taken: list[Box], lines: list[np.ndarray]) -> int:
 
 def place_edge_label(m, arrow, extents: list[Box]):
     """``m`` (the gradient an edge carried back) above the edge, where it is clear of the
-    nodes' texts: its middle first, then nearer either end; under the edge if above is full;
-    then farther from the edge (a network's short, crowded edges), else the least crowded."""
+    nodes' texts: its middle first, then nearer either end; under the edge if above is full."""
     start, end = arrow.get_start(), arrow.get_end()
     d = end - start
     normal = np.array([-d[1], d[0], 0.0]) / (np.linalg.norm(d) or 1.0)
@@ -33,16 +32,14 @@ def place_edge_label(m, arrow, extents: list[Box]):
         normal = -normal
     off = normal * (0.06 + abs(normal[0]) * m.width / 2 + abs(normal[1]) * m.height / 2)
     best, fewest = None, None
-    for far in (1.0, 2.4):
-        for side in (1, -1):
-            for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
-                at = start + f * d + side * far * off
-                m.move_to(at)
-                n = hits(box_of(m).expanded(0.04), extents, [])
-                if fewest is None or n < fewest:
-                    best, fewest = at, n
-                if n == 0:
-                    return m
+    for side in (1, -1):
+        for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+            m.move_to(start + f * d + side * off)
+            n = hits(box_of(m).expanded(0.04), extents, [])
+            if fewest is None or n < fewest:
+                best, fewest = start + f * d + side * off, n
+            if n == 0:
+                return m
     return m.move_to(best)
 
 
