@@ -85,7 +85,7 @@ class Story:
     own pair for P = 2, a plane through parameter space for more. Its coordinates are ``u``
     and ``v`` (before each step), ``u_after``, ``v_after``, the update ``du``, ``dv`` and the
     gradient ``gu``, ``gv`` as arrows in it. The line's names (``a``, ``b``, ``grad_a``, ...)
-    are the same arrays, kept for the backends that draw only the line (Manim, the page)."""
+    are the same arrays, kept for the views of the line (the article's names)."""
 
     def __init__(self, trace: Trace, geometry: Geometry | None = None, plane: PlaneStory | None = None):
         self.trace = trace
