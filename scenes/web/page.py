@@ -25,6 +25,7 @@ from scenes.story.plan import PlanSettings
 from scenes.story.story import Story
 from scenes.story.theme import Theme, load_theme
 from scenes.web.export import MAX_ROWS, document, export_contours, export_story, story_geometry
+from scenes.web.page_export import run_document
 from training.atomic import atomic_path
 from training.trace import Trace
 
@@ -125,11 +126,10 @@ def player_page(trace: Trace | Story, *, theme: str | Theme = "light", plan: Pla
     key press, full screen, big caption and the beat's speaker notes; ``--format slides``)."""
     th = _theme(theme)
     story = trace if isinstance(trace, Story) else Story(trace)
-    exported = export_story(story, plan, theme=th)
-    doc = document([exported], th, generator=_generator())
+    doc = run_document(story, plan, th, generator=_generator())  # with the trace and the settings table
     if presenter:
         doc["presenter"] = True
-    return page_from_document(doc, exported["title"])
+    return page_from_document(doc, doc["stories"][0]["title"])
 
 
 def explorer_page(runs: Sequence[tuple[dict, Trace]], axes: Sequence[tuple[str, str, Sequence]], *,

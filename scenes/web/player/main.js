@@ -79,6 +79,7 @@
       drawTimes: function () { return player.drawTimes.slice(); },
       resetTimes: function () { player.drawTimes = []; }
     };
+    SGD.bindExport(player, doc); // export.js: the export buttons (and a non-live page's window.sgdAnim)
     document.documentElement.setAttribute("data-ready", "1");
   }
 
