@@ -128,3 +128,69 @@ def test_the_pages_trace_command_and_config_are_the_run(traces, name, tmp_path):
         np.testing.assert_array_equal(points.y, trace.y)
     if name == "article":  # the article's run is the defaults: nothing to say but the command
         assert texts["command"] == "python render.py"
+
+
+# ------------------------------------------------------------------ in Chromium
+BLOB_B64 = """var done = arguments[arguments.length - 1];
+function read(blob) { var r = new FileReader(); r.onload = function () { done(r.result.split(",")[1]); }; r.readAsDataURL(blob); }
+var job = arguments[0];
+if (job === "png") window.sgdExport.compose().toBlob(read, "image/png");
+else window.sgdExport.webm({start: 0, end: 11}).then(read, function (e) { done("ERR " + e.message); });"""
+
+FIT_CANVAS = """var c = document.getElementById("sgd-fit"), r = c.getBoundingClientRect(), v = document.getElementById("sgd-views").getBoundingClientRect();
+var top = document.querySelector("#sgd-player > header").getBoundingClientRect().top, pad = 12;
+return [r.left - v.left + pad, r.top - top + pad, c.width, c.height, c.toDataURL("image/png").split(",")[1]];"""
+
+
+@pytest.mark.slow
+def test_in_chromium_the_page_exports_a_video_a_picture_and_a_trace_render_py_renders(tmp_path, capsys):
+    """The WebM plays back with its frames, the PNG is the frame, the trace.json renders with
+    render.py --trace; the buttons work; nothing is fetched, nothing is logged as an error."""
+    import av
+    from PIL import Image
+
+    from scenes.web.page import player_page
+    from tests import browser
+    from tests.helpers import run_main
+    if browser.missing():
+        pytest.skip(browser.missing())
+    trace = record(TrainConfig(optimizer="momentum", momentum=0.5, epochs=10))
+    page = tmp_path / "page.html"
+    page.write_text(player_page(trace), encoding="utf-8")
+    with browser.chrome(800, 800) as d:  # (a small video: software VP8 on a busy machine is slow)
+        browser.open_page(d, page)
+        d.set_script_timeout(90)
+        webm = base64.b64decode(d.execute_async_script(BLOB_B64, "webm"))
+        png = base64.b64decode(d.execute_async_script(BLOB_B64, "png"))
+        text = d.execute_script("return window.sgdExport.traceText()")
+        where = d.execute_script(FIT_CANVAS)
+        for button in ("command", "toml", "trace", "png"):
+            d.find_element("id", f"sgd-export-" + button).click()
+        shown = d.find_element("id", "sgd-export-text").get_attribute("value")
+        status = d.find_element("id", "sgd-export-status").text
+        asked = [u for u in browser.requests(d) if not u.startswith("blob:")]  # downloads: Blob URLs
+        errors = [m for m in browser.console(d) if m["level"] in ("SEVERE", "ERROR")]
+    assert asked == [page.resolve().as_uri()] and not errors, (asked, errors)
+    assert shown.startswith("# The run of an sgd-anim page") and "momentum = 0.5" in shown, shown
+    assert status == "sgd.png" or status.startswith("trace.json"), status
+    with av.open(io.BytesIO(webm)) as video:
+        frames = [f.to_ndarray(format="rgb24") for f in video.decode(video=0)]
+    picture = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert len(frames) == 12 and frames[0].shape == picture.shape and picture.shape[1] >= 780
+    x, y, w, h = (round(v) for v in where[:4])  # the fit view's canvas, where the picture holds it
+    fit = np.asarray(Image.open(io.BytesIO(base64.b64decode(where[4]))).convert("RGB")).astype(int)
+    crop = picture[y:y + h, x:x + w].astype(int)
+    drawn = (fit < 200).any(axis=2)  # the points, the line, the axes and their labels
+    assert fit.shape == (h, w, 3) and drawn.mean() > 0.005 and np.abs(crop - fit).mean() < 3  # (a subpixel offset)
+    dark = np.pad((crop < 200).any(axis=2), 1)
+    near = np.zeros_like(drawn)  # a dark pixel within one pixel (the canvas may sit at a fraction of one)
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            near |= dark[dy:dy + h, dx:dx + w]
+    assert near[drawn].mean() > 0.95
+    assert np.abs(frames[0].astype(int) - picture).mean() < 6  # the video's first frame is that frame (VP8)
+    (tmp_path / "trace.json").write_text(text, encoding="utf-8")
+    assert json.loads(Trace.from_file(tmp_path / "trace.json").to_json()) == json.loads(trace.to_json())
+    code, out, err = run_main(capsys, "--trace", tmp_path / "trace.json", "--format", "png", "--size", "640x360",
+                              "--out", tmp_path / "out")
+    assert code == 0 and (tmp_path / "out" / "sgd.png").is_file(), err

@@ -1,13 +1,14 @@
 /* Export from the page: a WebM of the current run, a PNG of the current frame, the run's
  * trace.json, the render.py command and the config.toml that record it again in PyTorch.
- * Everything is made here and downloaded through a Blob URL (no network: the page's CSP
+ * The video is webm.js's. Everything is made here and downloaded through a Blob URL (no network: the page's CSP
  * forbids it). The run is window.sgdAnim.trace() (the live page's current run); a page that
  * is not live gets a minimal window.sgdAnim here, whose run is the recorded one. */
 (function (SGD) {
   "use strict";
-  var $ = SGD.$, posOfFrame = SGD.posOfFrame, frameOf = SGD.frameOf, R = SGD.reproduce;
+  var $ = SGD.$, R = SGD.reproduce;
 
   var MAX_WIDTH = 1920; // pixels of an exported image or video
+  var PAD = 12;         // CSS pixels of margin around the views in an export
 
   // ------------------------------------------------------------------ the frame, as one image
   // The header and the views as the page shows them: each view's canvas where it sits, and
@@ -16,7 +17,8 @@
     var views = $("sgd-views"), head = document.querySelector("#sgd-player > header"), graph = $("sgd-graph-view");
     var r = views.getBoundingClientRect(), top = head ? head.getBoundingClientRect().top : r.top, bottom = r.bottom;
     if (graph && !graph.hidden) bottom = Math.max(bottom, graph.getBoundingClientRect().bottom);
-    return { left: r.left, top: top, width: r.width, height: bottom - top, parts: [head, views, graph] };
+    return { left: r.left - PAD, top: top - PAD, width: r.width + 2 * PAD, height: bottom - top + 2 * PAD,
+             parts: [head, views, graph] };
   }
 
   function drawTexts(ctx, root, box) {
@@ -71,44 +73,6 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
   }
 
-  function sleep(ms) { return new Promise(function (ok) { setTimeout(ok, Math.max(0, ms)); }); }
-
-  // The run's frames start..end (default: all) as a WebM, at the run's frame rate. Resolves
-  // to the Blob; ``stop()`` on the returned promise ends it early.
-  function recordWebm(player, opts) {
-    opts = opts || {};
-    var S = player.S, start = Math.max(0, opts.start || 0), end = Math.min(S.frames - 1, opts.end === undefined ? S.frames - 1 : opts.end);
-    var out = compose(document.createElement("canvas")), stopped = false;
-    if (!out.captureStream || typeof MediaRecorder === "undefined") return Promise.reject(new Error("this browser cannot record a video (no MediaRecorder)"));
-    var mime = ["video/webm;codecs=vp9", "video/webm;codecs=vp8", "video/webm"].filter(function (m) { return MediaRecorder.isTypeSupported(m); })[0];
-    if (!mime) return Promise.reject(new Error("this browser cannot record WebM"));
-    var stream = out.captureStream(0), track = stream.getVideoTracks()[0];
-    var rec = new MediaRecorder(stream, { mimeType: mime, videoBitsPerSecond: 6e6 }), chunks = [];
-    rec.ondataavailable = function (e) { if (e.data && e.data.size) chunks.push(e.data); };
-    var done = new Promise(function (ok) { rec.onstop = ok; });
-    var back = frameOf(S, player.pos), wasPlaying = player.playing;
-    player.pause();
-    var p = (async function () {
-      rec.start();
-      var t0 = performance.now(), dt = 1000 / S.fps;
-      for (var f = start; f <= end && !stopped; f++) {
-        player.pos = posOfFrame(S, f); player.textStep = null; player.render();
-        compose(out);
-        if (track.requestFrame) track.requestFrame();
-        if (opts.progress) opts.progress((f - start + 1) / (end - start + 1));
-        await sleep(t0 + (f - start + 1) * dt - performance.now());
-      }
-      rec.stop();
-      await done;
-      track.stop();
-      player.pos = posOfFrame(S, back); player.render(true);
-      if (wasPlaying) player.play();
-      return new Blob(chunks, { type: "video/webm" });
-    })();
-    p.stop = function () { stopped = true; };
-    return p;
-  }
-
   // ------------------------------------------------------------------ the run and its texts
   function currentTrace(player) {
     var api = window.sgdAnim, t = api && typeof api.trace === "function" ? api.trace() : null;
@@ -161,7 +125,7 @@
     button("webm", "WebM", "Record a video of this run (plays it once)", function (b) {
       if (recording) { recording.stop(); return; }
       b.textContent = "Stop";
-      recording = recordWebm(player, { progress: function (f) { say("recording the video… " + Math.round(f * 100) + "%"); } });
+      recording = SGD.recordWebm(player, compose, { progress: function (f) { say("recording the video… " + Math.round(f * 100) + "%"); } });
       recording.then(function (blob) { download(blob, "sgd.webm"); say("sgd.webm (" + (blob.size / 1e6).toFixed(1) + " MB)"); },
                      function (e) { say(e.message, true); })
         .then(function () { recording = null; b.textContent = "WebM"; });
@@ -187,7 +151,7 @@
     bar.parentNode.insertBefore(text, bar.nextSibling);
     SGD.exporter = window.sgdExport = { // the tests' hooks, and a script's
       compose: function () { return compose(document.createElement("canvas")); },
-      webm: function (opts) { return recordWebm(player, opts); },
+      webm: function (opts) { return SGD.recordWebm(player, compose, opts); },
       traceText: function () { return R.traceText(currentTrace(player)); },
       command: function () { return R.commandOf(rep(), currentTrace(player), recorded(player)); },
       toml: function () { return R.tomlOf(rep(), currentTrace(player), recorded(player)); }
