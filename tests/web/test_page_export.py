@@ -143,6 +143,7 @@ return [r.left - v.left + pad, r.top - top + pad, c.width, c.height, c.toDataURL
 
 
 @pytest.mark.slow
+@pytest.mark.browser
 def test_in_chromium_the_page_exports_a_video_a_picture_and_a_trace_render_py_renders(tmp_path, capsys):
     """The WebM plays back with its frames, the PNG is the frame, the trace.json renders with
     render.py --trace; the buttons work; nothing is fetched, nothing is logged as an error."""
@@ -194,3 +195,54 @@ def test_in_chromium_the_page_exports_a_video_a_picture_and_a_trace_render_py_re
     code, out, err = run_main(capsys, "--trace", tmp_path / "trace.json", "--format", "png", "--size", "640x360",
                               "--out", tmp_path / "out")
     assert code == 0 and (tmp_path / "out" / "sgd.png").is_file(), err
+
+
+FAKE_LIVE = """window.sgdAnim = { live: true, set: function () { return 0; },  // the live page's contract, faked
+  settings: function () { return window.FAKE_RUN.config; }, trace: function () { return window.FAKE_RUN; } };
+window.FAKE_RUN = %s;"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_in_chromium_serve_verifies_the_live_pages_run_with_pytorch():
+    """On the live page, --serve keeps no form of its own: "Verify with PyTorch" posts the
+    page's settings, and the server's PyTorch run is shown, compared with the page's."""
+    import threading
+
+    from scenes.web.serve import App, make_server
+    from tests import browser
+    if browser.missing():
+        pytest.skip(browser.missing())
+    page_run = record(TrainConfig(optimizer="momentum", lr=0.05, epochs=5, shuffle=True, seed=3,
+                                  data=DataSpec.parse("synthetic:n=12,noise=0.2")))
+    shifted = json.loads(page_run.to_json())
+    shifted["steps"]["a"][7] *= 1 + 1e-3  # a page whose numbers are off by 1e-3 at one step
+    app = App(lambda cfg, data: record(cfg, data), lambda job, trace, out: [])
+    server = make_server(app, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    from selenium.webdriver.support.ui import WebDriverWait
+    try:
+        with browser.chrome(1000, 900) as d:
+            said = []
+            for run in (json.loads(page_run.to_json()), shifted):
+                d.get("about:blank")
+                d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": FAKE_LIVE % json.dumps(run)})
+                d.get(url)
+                WebDriverWait(d, 60).until(lambda d: d.execute_script(
+                    "return document.documentElement.getAttribute('data-serve') === 'live'"))
+                assert d.execute_script("return document.getElementById('sgd-serve') === null")  # no form of its own
+                d.find_element("id", "sgd-verify").click()
+                WebDriverWait(d, 60).until(lambda d: d.execute_script(
+                    "return document.documentElement.hasAttribute('data-verified')"))
+                said.append((d.execute_script("return document.documentElement.getAttribute('data-verified')"),
+                             d.find_element("id", "sgd-status").text,
+                             d.execute_script("return window.sgdPlayer.frames() > 0 && document.getElementById('sgd-where').textContent")))
+            errors = [m for m in browser.console(d) if m["level"] in ("SEVERE", "ERROR")]
+    finally:
+        server.shutdown()
+        server.server_close()
+        app.cleanup()
+    assert said[0][0] == "0" and "bit for bit" in said[0][1] and said[0][2].endswith("/ 30"), said
+    assert abs(float(said[1][0]) - 1e-3) < 2e-4 and "1.0e-3 relative" in said[1][1], said
+    assert not errors, errors

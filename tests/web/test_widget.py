@@ -72,6 +72,7 @@ HARNESS = """<!DOCTYPE html><html><body><div id="el"></div>
 
 
 @pytest.mark.slow
+@pytest.mark.browser
 def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path):
     from tests import browser
     if browser.missing():

@@ -90,6 +90,34 @@
     return Promise.resolve(false);
   }
 
+  // The run as render.py --serve takes it (POST /api/story, /api/trace): its config's
+  // settings, the data by name, or the points themselves as CSV text ("pasted").
+  function serveRequest(table, trace, rec) {
+    var settings = {}, data = R.dataOf(table, trace, rec), out = { settings: settings };
+    Object.keys(trace.config).forEach(function (k) {
+      var v = trace.config[k];
+      if (k !== "data") settings[k] = typeof v === "bigint" ? v.toString() : v;
+    });
+    settings.data = data.csv ? "pasted" : data.flag;
+    if (data.csv) out.points = data.csv;
+    return out;
+  }
+
+  // How far two runs are apart: the same status and steps, and the largest difference of a,
+  // b and the losses relative to the value (1e-6 absolute near zero).
+  function difference(mine, theirs) {
+    var worst = 0, cols = ["a", "b", "loss", "full_loss"];
+    cols.forEach(function (c) {
+      var p = mine.steps[c] || [], q = theirs.steps[c] || [];
+      for (var i = 0; i < Math.min(p.length, q.length); i++) {
+        var d = Math.abs(p[i] - q[i]) / Math.max(Math.abs(q[i]), 1e-6);
+        if (d > worst || d !== d) worst = d !== d ? Infinity : d;
+      }
+    });
+    return { steps: [mine.n_steps, theirs.n_steps], status: [mine.status.state, theirs.status.state],
+             same: mine.n_steps === theirs.n_steps && mine.status.state === theirs.status.state, relative: worst };
+  }
+
   // ------------------------------------------------------------------ the buttons
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -154,7 +182,10 @@
       webm: function (opts) { return SGD.recordWebm(player, compose, opts); },
       traceText: function () { return R.traceText(currentTrace(player)); },
       command: function () { return R.commandOf(rep(), currentTrace(player), recorded(player)); },
-      toml: function () { return R.tomlOf(rep(), currentTrace(player), recorded(player)); }
+      toml: function () { return R.tomlOf(rep(), currentTrace(player), recorded(player)); },
+      request: function () { return serveRequest(rep(), currentTrace(player), recorded(player)); },
+      traceOf: function (d) { return R.recordedTrace(d.stories[0]); },
+      difference: difference
     };
   }
 
