@@ -29,6 +29,7 @@ from training.data import SYNTHETIC_FIELDS
 from training.optimizers import NAMES as OPTIMIZERS
 from training.optimizers import OPTIMIZERS as SPECS
 from training.trace import Trace
+from training.traceschema import STEP_RAGGED_COLUMNS
 
 __all__ = ["reproduce_table", "recorded_trace", "run_document", "COMMAND"]
 
@@ -72,7 +73,7 @@ def recorded_trace(trace: Trace, story: dict) -> dict:
     columns: dict[str, Any] = {}
     offsets = _story_column(story, "batches.offsets") if trace.n_steps else None
     for name, values in doc["steps"].items():
-        ragged = isinstance(values, list) and bool(values) and isinstance(values[0], list)
+        ragged = name in STEP_RAGGED_COLUMNS  # one row a step, as long as its batch
         flat = np.asarray([v for row in values for v in row] if ragged else values, dtype=np.float64)
         where = _IN_STORY.get(name)
         if where is not None and trace.n_steps:

@@ -38,7 +38,7 @@ function pageOf(doc, title) {
   return PARTS.template.replace(/\{\{([A-Z]+)\}\}/g, (m, k) => slots[k]); // one pass, as page.py
 }
 function plain(value) { // the page's run as JSON data (a seed beyond 2^53 as the nearest number)
-  return JSON.parse(JSON.stringify(value, (k, v) => (typeof v === "bigint" ? Number(v) : v)));
+  return JSON.parse(JSON.stringify(value, (k, v) => (typeof v === "bigint" ? Number(v) : ArrayBuffer.isView(v) ? Array.from(v) : v)));
 }
 function render({ model, el }) {
   const frame = document.createElement("iframe");

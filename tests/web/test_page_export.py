@@ -50,6 +50,7 @@ RUNS = {
                  epochs=4, beta2=0.99, graph_steps=(1, 3), init_b=-2.0),
     "rmsprop": dict(optimizer="rmsprop", alpha=0.9, eps=1e-6, epochs=2, shuffle=True, seed=2**64 - 1, nesterov=False),
     "sgd_zero_momentum": dict(optimizer="momentum", momentum=0.0, nesterov=False, epochs=2, lr=1.0),
+    "diverged_at_once": dict(lr=1e30, epochs=2),  # no step recorded: empty columns
 }
 
 

@@ -41,9 +41,12 @@
   }
 
   // ------------------------------------------------------------------ trace.json text
-  // JSON, with a seed beyond a double's digits (a BigInt) written as its digits.
+  // JSON, with a seed beyond a double's digits (a BigInt) written as its digits, and a typed
+  // array (a live page may keep its columns so) as a list.
   function json(value, indent) {
-    return JSON.stringify(value, function (k, v) { return typeof v === "bigint" ? "\u0000big" + v.toString() + "\u0000" : v; }, indent)
+    return JSON.stringify(value, function (k, v) {
+      return typeof v === "bigint" ? "\u0000big" + v.toString() + "\u0000" : ArrayBuffer.isView(v) ? Array.from(v) : v;
+    }, indent)
       .replace(/"\\u0000big(-?\d+)\\u0000"/g, "$1");
   }
 
