@@ -50,9 +50,9 @@ def _training_flags(p: argparse.ArgumentParser) -> None:
             g.add_argument(s.cli_flag, dest=s.name, help=s.help,
                            action="store_false" if s.flag_inverts else "store_true")
         else:
-            kind = str.lower if s.kind is str else str if s.kind is tuple else s.kind  # a tuple: "1,150,300"
+            kind = str.lower if s.kind is str else str if s.kind in (tuple, list) else s.kind  # "1,150,300"
             g.add_argument(s.cli_flag, dest=s.name, help=s.help, type=kind,
-                           **({"metavar": "LIST"} if s.kind is tuple else {}))
+                           **({"metavar": "LIST"} if s.kind in (tuple, list) else {}))
 
 
 def build_parser() -> argparse.ArgumentParser:

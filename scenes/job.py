@@ -316,7 +316,7 @@ def build_job(layers: list[dict], base_dir: Path | None = None) -> Job:
     for key in TRAIN_KEYS:
         if key in merged:
             kind = _TRAIN_TYPES[key]
-            train_kwargs[key] = (setting_named(key).coerce(merged[key]) if kind is tuple  # "1,150,300" or a list
+            train_kwargs[key] = (setting_named(key).coerce(merged[key]) if kind in (tuple, list)  # "1,150,300" or a list
                                  else _expect(merged[key], kind, key.replace("_", " ")))
     for key in ("optimizer", "model", "activation"):  # words, whatever their case
         if key in train_kwargs:

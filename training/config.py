@@ -134,11 +134,21 @@ class TrainConfig:
                                      "(default: pca, the path's first two principal directions; random: two "
                                      "filter-normalised random directions drawn from --seed)")
 
+    # The start of poly and logistic (the MLP starts where PyTorch's default initialisation
+    # puts it under --seed; the line at init_a, init_b): one number a parameter, in the order
+    # of the model's parameter names. None: every parameter 0, each family's documented start.
+    init: tuple[float, ...] | None = setting(list, None, most=MAX_DEGREE + 1, label="init",
+                                             help="--model poly or logistic: the start, one number per parameter in "
+                                                  "order (poly: c0 ... cK; logistic: w, b), for example 0,0.5,0,0 "
+                                                  "(default: every parameter 0)")
+
     def __post_init__(self) -> None:
         # A list (TOML, from_dict, the API) becomes the sorted tuple of distinct steps, so the
         # settings stay hashable and compare equal however they were written.
         if isinstance(self.graph_steps, (list, tuple, str)):
             object.__setattr__(self, "graph_steps", _BY_NAME["graph_steps"].coerce(self.graph_steps))
+        if isinstance(self.init, (list, tuple, str)):  # likewise the start: a tuple of floats
+            object.__setattr__(self, "init", _BY_NAME["init"].coerce(self.init))
 
     @property
     def graph_indices(self) -> tuple[int, ...]:
@@ -157,7 +167,7 @@ class TrainConfig:
 
     def validate(self, n_points: int | None = None) -> "TrainConfig":
         """Raise :class:`InputError` for the first setting that is out of range."""
-        table = [s for s in SETTINGS if s.kind in (float, int, tuple)]
+        table = [s for s in SETTINGS if s.kind in (float, int, tuple, list)]
         for s in table:  # types first: a range check needs a number
             value = getattr(self, s.name)
             if value is not None:
@@ -198,10 +208,33 @@ class TrainConfig:
                 names = ", ".join(spec.param_names)
                 raise InputError(f"--plane applies to a model of more than 2 parameters (poly of degree 2 or "
                                  f"more, mlp); {spec.describe()} has {spec.n_params} ({names}): its plane is exact")
+        if self.init is not None:
+            self._check_init()
         if self.model != "line" and (self.init_a, self.init_b) != (_BY_NAME["init_a"].default, _BY_NAME["init_b"].default):
             start = "PyTorch's default initialisation under --seed" if self.model_spec.start() is None \
-                else "every parameter at 0"
+                else "every parameter at 0 (or init = [...] in the config)"
             raise InputError(f"--init-a/--init-b set the line's start; --model {self.model} starts from {start}")
+
+    def _check_init(self) -> None:
+        """``init`` belongs to a family with a documented start (poly, logistic), one number a parameter."""
+        spec = self.model_spec
+        if self.model == "line":
+            raise InputError("init applies to --model poly or logistic; the line starts at --init-a, --init-b")
+        if spec.start() is None:
+            raise InputError(f"init applies to --model poly or logistic; --model {self.model} starts from "
+                             "PyTorch's default initialisation under --seed")
+        if len(self.init) != spec.n_params:
+            raise InputError(f"init has {len(self.init)} number{'s' if len(self.init) != 1 else ''}; "
+                             f"{spec.describe()} has {spec.n_params} parameters ({', '.join(spec.param_names)})")
+
+    @property
+    def start(self):
+        """Where the run starts (float64, one number a parameter), or None: PyTorch's default
+        initialisation (the MLP) or the line's init_a, init_b."""
+        import numpy as np
+        if self.init is not None:
+            return np.array(self.init, dtype=np.float64)
+        return self.model_spec.start()
 
     def _check_size(self, n_points: int) -> None:
         """The run fits the data and the memory caps."""
@@ -248,6 +281,10 @@ class TrainConfig:
             d["graph_steps"] = list(self.graph_steps)
         else:
             del d["graph_steps"]
+        if self.init is not None:  # stored only when given: traces and caches as before it existed
+            d["init"] = list(self.init)
+        else:
+            del d["init"]
         # The model: absent for the line (its trace is as before models existed); else
         # {"kind", its family's settings}, and the line's own starting point left out.
         for key in ("model", *FAMILY_SETTINGS):

@@ -64,7 +64,7 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
     torch.manual_seed(cfg.seed)
     module = spec.module()  # PyTorch's default initialisation draws from the seed just set
     params = list(module.parameters())
-    start = spec.start()
+    start = cfg.start  # the family's documented start, or the config's init
     if start is not None:
         set_params(params, start)
     criterion = spec.criterion()

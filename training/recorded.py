@@ -22,13 +22,14 @@ __all__ = ["settings_from_config"]
 def _kind(kind: type, low: float | None) -> str:
     if kind is int:
         return "count" if low == 1 else "whole"
-    return {float: "number", str: "text", bool: "bool", tuple: "steps"}[kind]
+    return {float: "number", str: "text", bool: "bool", tuple: "steps", list: "numbers"}[kind]
 
 
 # How each setting of the table is checked when read back from a trace's config.
 _KINDS = {s.name: _kind(s.kind, s.low) for s in SETTINGS if s.name != "data"}
 _WHAT = {"number": "a finite number", "count": "a whole number >= 1", "whole": "a whole number >= 0",
-         "text": "text", "bool": "true or false", "steps": "a list of whole numbers >= 1"}
+         "text": "text", "bool": "true or false", "steps": "a list of whole numbers >= 1",
+         "numbers": "a list of finite numbers"}
 
 
 def _ok(value: Any, kind: str) -> bool:
@@ -38,6 +39,8 @@ def _ok(value: Any, kind: str) -> bool:
         return isinstance(value, str)
     if kind == "steps":
         return isinstance(value, list) and all(_ok(v, "count") for v in value)
+    if kind == "numbers":
+        return isinstance(value, list) and all(_ok(v, "number") for v in value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     if kind == "number":
@@ -99,7 +102,8 @@ def settings_from_config(config: dict, *, epochs_seen: int, batch_size_seen: int
         value = config[key]
         if not _ok(value, kind):
             raise bad(f"config.{key} must be {_WHAT[kind]}, got {_short(value)}")
-        kwargs[key] = float(value) if kind == "number" else tuple(value) if kind == "steps" else value
+        kwargs[key] = float(value) if kind == "number" else tuple(value) if kind == "steps" \
+            else tuple(float(v) for v in value) if kind == "numbers" else value
     assert set(kwargs) <= known
     if "data" in config:
         kwargs["data"] = _data_spec(config["data"], bad)

@@ -28,7 +28,8 @@ class Setting:
     """One training setting: what it is, where it comes from, what values it takes."""
 
     name: str
-    kind: type                      # float, int, bool, str, tuple (whole numbers), or DataSpec for ``data``
+    kind: type                      # float, int, bool, str, tuple (whole numbers), list (real numbers: a
+                                    # vector, e.g. a start), or DataSpec for ``data``
     default: Any
     help: str = ""
     label: str = ""                 # the words error messages use ("learning rate"); default: the name
@@ -55,6 +56,8 @@ class Setting:
         """A tuple setting's value as given (``"1,150,300"`` from a flag or a query, a list from
         TOML) as a sorted tuple of distinct whole numbers; any other setting's value as it is."""
         from training.errors import InputError
+        if self.kind is list:
+            return _vector(self.words, value)
         if self.kind is not tuple:
             return value
         items = value
@@ -74,6 +77,16 @@ class Setting:
     def check_type(self, value: Any) -> None:
         """The value's type: a finite float32 number, a whole number, ... (a one-line InputError)."""
         from training.errors import InputError, shown
+        if self.kind is list:
+            if not (isinstance(value, tuple) and all(type(v) is float for v in value)):
+                raise InputError(f"{self.words} must be a tuple of numbers, got {shown(value)}")
+            bad = [v for v in value if not math.isfinite(v) or abs(v) > FLOAT32_MAX]
+            if bad:
+                raise InputError(f"{self.words}: every number must be finite and within +-3.4e38 (training runs "
+                                 f"in float32), got {bad[0]:g}")
+            if self.most is not None and len(value) > self.most:
+                raise InputError(f"{self.words}: at most {self.most} numbers are allowed, got {len(value)}")
+            return
         if self.kind is tuple:
             if self.coerce(value) != value:
                 raise InputError(f"{self.words} must be a sorted tuple of distinct whole numbers, got {shown(value)}")
@@ -136,6 +149,26 @@ class Setting:
                    else "slider" if "max" in page else "field")
         return {"name": self.name, "kind": kind, "label": self.words, "default": self.default,
                 "control": control, **page}
+
+
+def _vector(words: str, value: Any) -> tuple[float, ...]:
+    """A vector setting as given (``"0,0.5,-1"`` from a flag or a query, a list of numbers from
+    TOML or JSON) as a tuple of floats; finiteness is :meth:`Setting.check_type`'s."""
+    from training.errors import InputError, shown
+    items = value
+    if isinstance(value, str):
+        try:
+            items = [float(p) for p in value.split(",")] if value.strip() else []
+        except ValueError:
+            raise InputError(f"{words} must be numbers separated by commas (for example 0,0.5,0,0), "
+                             f"got {shown(value)}") from None
+    if not isinstance(items, (list, tuple)) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                       for v in items):
+        raise InputError(f"{words} must be a list of numbers (for example [0, 0.5, 0, 0]), got {shown(value)}")
+    try:
+        return tuple(float(v) for v in items)
+    except OverflowError:  # a TOML integer of hundreds of digits
+        raise InputError(f"{words}: every number must be finite and within +-3.4e38, got {shown(value)}") from None
 
 
 def _num(v: float | None) -> str:

@@ -97,6 +97,9 @@ def prepare(job, request: Request) -> Prepared:
         if not request.record_only:
             for t in loaded:
                 check_race_drawable(t.settings.model, job.render)
+            kinds = list(dict.fromkeys(t.model.describe() for t in loaded))
+            if len(kinds) > 1:  # (the race refuses it too, but after runs.csv and the summary)
+                raise InputError(f"a race draws runs of one model on one picture; these traces are {', '.join(kinds)}")
         labels, varied, values = labels_of_traces(loaded, request.traces)
         folders = folder_names(labels)
         runs = [Run(label, folder, v, t.settings) for label, folder, v, t in zip(labels, folders, values, loaded)]

@@ -43,8 +43,21 @@ class Run:
     config: TrainConfig
 
 
+NOT_RACED = ("model", "degree", "hidden", "activation")  # a race's runs are of one model
+
+
+def _not_raced(key: str, where: str) -> None:
+    """Runs of different models (or model shapes) have different parameters: no one picture
+    holds their paths, so comparing them is refused in one line that says what to do instead."""
+    if key in NOT_RACED:
+        raise InputError(f"{where}: {key} cannot vary: a comparison races runs of one model (their paths share "
+                         "one parameter picture); compare one model's settings, for example "
+                         "--model poly --compare optimizer=sgd,momentum")
+
+
 def _canonical_key(raw: str) -> str:
     key = raw.strip().lower().replace("-", "_")
+    _not_raced(key, "--compare")
     if key not in COMPARE_KEYS:
         raise InputError(f"--compare: unknown setting {shown(raw.strip())}; accepted: {', '.join(COMPARE_KEYS)}")
     return key
@@ -136,6 +149,7 @@ def axes_from_table(table: dict, where: str = "[compare]") -> list[Axis]:
     axes = []
     for raw, values in table.items():
         key = raw.replace("-", "_")
+        _not_raced(key, where)
         if key not in COMPARE_KEYS:
             raise InputError(f"{where}: unknown setting {shown(raw)}; accepted: {', '.join(COMPARE_KEYS)}, each, traces")
         if not isinstance(values, list):

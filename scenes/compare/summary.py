@@ -86,7 +86,7 @@ def _dots(ax, rows: Sequence[RunRow], axis: Axis | None, th) -> None:
     ok = sorted(((x, r) for x, r in zip(xs, rows) if not r.diverged), key=lambda xr: xr[0])  # the line runs left to right
     bad = [(x, r) for x, r in zip(xs, rows) if r.diverged]
     ys = [r.final_loss for _, r in ok]
-    log_y = uses_log(ys + [r.least_squares_loss for r in rows if r.least_squares_loss > 0]) and all(y > 0 for y in ys)
+    log_y = uses_log(ys + [r.least_squares_loss for r in rows if (r.least_squares_loss or 0) > 0]) and all(y > 0 for y in ys)
     if log_y:
         ax.set_yscale("log")
     if ok:
@@ -95,7 +95,7 @@ def _dots(ax, rows: Sequence[RunRow], axis: Axis | None, th) -> None:
             ax.plot([x for x, _ in ok], ys, color=line, lw=1.5, alpha=0.5, zorder=2)
         ax.scatter([x for x, _ in ok], ys, s=42, color=line, zorder=3, label="final loss")
     best = {r.least_squares_loss for r in rows}
-    if len(best) == 1 and next(iter(best)) > 0:
+    if len(best) == 1 and (next(iter(best)) or 0) > 0:
         ax.axhline(next(iter(best)), color=th.color("muted"), ls="--", lw=1.2, zorder=1, label="least squares")
     if bad:
         # Top edge: the axis blended with the x data (x in data units, y in axes units).
@@ -119,7 +119,7 @@ def _dots(ax, rows: Sequence[RunRow], axis: Axis | None, th) -> None:
         ax.set_xlim(min(xs) / pad, max(xs) * pad) if ax.get_xscale() == "log" else ax.set_xlim(min(xs) - pad, max(xs) + pad)
     elif len(xs):
         ax.set_xlim(-0.6, len(xs) - 0.4)
-    ax.set_ylabel("final full-data loss (MSE)" + (", log scale" if log_y else ""))
+    ax.set_ylabel(f"final full-data loss ({rows[0].loss_name if rows else 'MSE'})" + (", log scale" if log_y else ""))
     ax.set_title(f"Final loss by {what}: {len(rows)} runs" + (f", {len(bad)} diverged" if bad else ""), fontsize=11)
     ax.grid(True, color=th.color("grid"), lw=0.8, zorder=0)
     ax.legend(fontsize=8, loc="lower left" if not log_y else "best", facecolor=th.color("panel"),

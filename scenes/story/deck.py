@@ -77,7 +77,8 @@ def deck_outline(story: StoryLike, plan: FramePlan) -> DeckOutline:
         lines = tuple(settings_lines(story)) if kind == "title" else tuple(summary_lines(story)) if kind == "final" else ()
         slides.append(SlideText(kind, caption(story, seg.beat, k0, k1), slide_notes(story, seg.beat, k0, k1), lines,
                                 graph_slide(story, seg.beat, k0) if kind == "clip" else None))
-    title = f"{OPTIMIZER_NAMES[story.optimizer]} fits y' = a·x + b"
+    fits = "y' = a·x + b" if story.trace.schema_version == 1 else story.words.formula  # (the line's as always)
+    title = f"{OPTIMIZER_NAMES[story.optimizer]} fits {fits}"
     final = "Where it diverged" if story.trace.status.diverged else "The final fit"
     return DeckOutline(title[0].upper() + title[1:], final, tuple(slides))
 

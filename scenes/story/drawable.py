@@ -20,19 +20,7 @@ LINE_ONLY: dict[str, str] = {}
 
 LINE_ONLY["manim"] = "the Manim backend"
 
-LINE_ONLY["html"] = "--format html"
-
-LINE_ONLY["slides"] = "--format slides"
-
-LINE_ONLY["pptx"] = "--format pptx"
-
-LINE_ONLY["explore"] = "--explore"
-
-LINE_ONLY["race matplotlib"] = "a comparison's race"
-
 LINE_ONLY["race manim"] = "a comparison's race in Manim"
-
-LINE_ONLY["race html"] = "a comparison's race page (--format html)"
 
 LINE_ONLY_FORMATS = ("html", "slides", "pptx")  # the formats that may be in LINE_ONLY
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scenes.story import model_notes  # any model but the line: its notes in its words
 from scenes.story.captions import OPTIMIZER_NAMES, caption
 from scenes.story.geometry import least_squares
 from scenes.story.numbers import fmt_note as num  # a number as the notes print it
@@ -93,6 +94,8 @@ def batch_lines(story: StoryLike, k: int) -> list[str]:
 
 def settings_lines(story: StoryLike) -> list[str]:
     """The run's settings, one per line (the title slide)."""
+    if story.trace.schema_version != 1:
+        return model_notes.settings_lines(story)
     s, tr = story.settings, story.trace
     data = {"article": "the article's six points", "csv": f"{Path(s.data.path or '').name}, {len(tr.x)} points",
             "synthetic": f"synthetic, {len(tr.x)} points"}.get(s.data.kind, s.data.kind)
@@ -112,6 +115,8 @@ def settings_lines(story: StoryLike) -> list[str]:
 def summary_lines(story: StoryLike) -> list[str]:
     """The final fit and the least-squares reference it heads for (the final slide)."""
     tr = story.trace
+    if tr.schema_version != 1:
+        return model_notes.summary_lines(story)
     a_ls, b_ls = least_squares(tr.x, tr.y)
     lines = []
     if tr.status.diverged:
@@ -131,9 +136,12 @@ def notes(story: StoryLike, beat: int, first: int, last: int | None = None) -> l
         return [*settings_lines(story), f"full-data loss at the start: {num(story.start_full_loss)}"]
     if beat in (FORWARD, RESIDUALS, GRADIENT, UPDATE):
         graph = getattr(story, "graph", None)  # what the recorded graph shows in this beat, if any
-        return batch_lines(story, first) + (graph.notes(beat, first) if graph is not None else [])
+        lines = batch_lines(story, first) if story.trace.schema_version == 1 else model_notes.batch_lines(story, first)
+        return lines + (graph.notes(beat, first) if graph is not None else [])
     if beat == FAST:
         last = first if last is None else last
+        if story.trace.schema_version != 1:
+            return model_notes.fast_lines(story, first, last)
         a1, b1 = story.ab_after(last)
         return [f"steps {first + 1} to {last + 1}, epochs {int(story.epoch[first]) + 1} to {int(story.epoch[last]) + 1}",
                 f"full-data loss {num(story.full_loss[first])} → {num(story.full_loss_after[last])}",

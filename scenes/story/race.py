@@ -7,7 +7,9 @@ Every view of a race (matplotlib, Manim, the player) draws from a :class:`RaceSt
 - per frame, each run's position on its path (how many steps it has done at that clock);
 - shared limits for the parameter view and the fit view, and one shared loss range;
 - the exact loss contours over (a, b), shared when every run has the same data (else those of
-  the first run's data, and :attr:`RaceStory.contour_note` says so);
+  the first run's data, and :attr:`RaceStory.contour_note` says so); any model: the exact
+  plane of its pair (P = 2), else one plane for every run computed at race time with the real
+  loss over it (:mod:`scenes.story.race_plane`, which says how faithful it is);
 - where a run left the parameter view (a diverging run ends with a mark there);
 - the leaderboard per frame (label, full-data loss now, epoch, status), sorted by loss;
 - colours from the Okabe–Ito palette (safe for colour-blind viewers): 8 of them, so more
@@ -25,7 +27,10 @@ import numpy as np
 from scenes.colour import hex_rgb
 from scenes.story.geometry import Geometry, Limits, loss_grid
 from scenes.story.numbers import fmt_loss  # the leaderboard's loss; importers take it from here too
+from scenes.story.model_words import words_of
 from scenes.story.plan import PlanSettings
+from scenes.story.race_labels import spread_labels  # importers take it from here too
+from scenes.story.race_plane import pair_loss_grid, path_loss, race_plane
 from scenes.story.story import CONTOUR_LEVELS, Story
 from training.errors import InputError
 from training.trace import Trace
@@ -151,47 +156,6 @@ def race_plan(runs: list[RaceRun], settings: PlanSettings | None = None) -> Race
     return RacePlan(phase, clock, np.maximum(index, 0), s.fps)
 
 
-def spread_labels(u: np.ndarray, v: np.ndarray, width: float, height: float,
-                  lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
-    """New v (view fractions) for labels at (u, v), ``width`` x ``height`` each, so no two
-    labels whose columns overlap (|Δu| < width, and so on through neighbours) overlap
-    vertically; each group is kept as near its heads as it can be (least squares), inside
-    [lo + height/2, hi − height/2] when it fits there."""
-    v = np.asarray(v, dtype=float).copy()
-    u = np.asarray(u, dtype=float)
-    n = len(v)
-    group = np.arange(n)  # labels that share a column, through neighbours: one stack
-    for i in range(n):
-        for j in range(i + 1, n):
-            if abs(u[i] - u[j]) < width and group[i] != group[j]:
-                group[group == group[j]] = group[i]
-    for g in np.unique(group):
-        members = np.flatnonzero(group == g)
-        order = members[np.lexsort((members, v[members]))]
-        v[order] = _stack(v[order], height, lo + height / 2, hi - height / 2)
-    return v
-
-
-def _stack(want: np.ndarray, h: float, lo: float, hi: float) -> np.ndarray:
-    """Positions >= h apart, in the order of ``want`` (sorted), nearest to it in least squares
-    (blocks of touching labels sit at their mean), then pushed inside [lo, hi]."""
-    blocks: list[list[float]] = []  # [first position, count, sum of (want - offset)]
-    for w in want:
-        blocks.append([w, 1, w])
-        while len(blocks) > 1 and blocks[-2][0] + blocks[-2][1] * h > blocks[-1][0]:
-            top = blocks.pop()
-            prev = blocks[-1]
-            total = prev[2] + top[2] - top[1] * prev[1] * h
-            count = prev[1] + top[1]
-            blocks[-1] = [total / count, count, total]
-    x = np.concatenate([b[0] + h * np.arange(b[1]) for b in blocks])
-    for i in range(len(x)):  # inside the view, still h apart: up from the bottom ...
-        x[i] = max(x[i], lo if i == 0 else x[i - 1] + h)
-    for i in range(len(x) - 1, -1, -1):  # ... and down from the top (wins if both cannot hold)
-        x[i] = min(x[i], hi if i == len(x) - 1 else x[i + 1] - h)
-    return x
-
-
 def _exit(path_a: np.ndarray, path_b: np.ndarray, lim: Limits) -> tuple[int | None, tuple[float, float] | None]:
     """The first path point outside ``lim`` (or not finite), and where the segment to it
     crosses the edge."""
@@ -234,22 +198,32 @@ class RaceStory:
         self.varied = tuple(varied)
         self.traces = [t for _, t in runs]
         first = self.traces[0]
+        self.model = first.model
+        kinds = list(dict.fromkeys(t.model.describe() for t in self.traces))
+        if len(kinds) > 1:
+            raise InputError(f"a race draws runs of one model on one picture; these are {', '.join(kinds)}")
+        self.words = words_of(self.model)
         self.shared_data = all(np.array_equal(t.x, first.x) and np.array_equal(t.y, first.y)
                                for t in self.traces)
-        geoms = [Geometry.of(t) for t in self.traces]
+        self.shared = race_plane(runs)  # one plane for all runs (P > 2), else None
+        planes = self.shared.planes if self.shared is not None else [None] * len(runs)
+        geoms = [Geometry.of(t, pl) for t, pl in zip(self.traces, planes)]
         # One parameter view for all: the union of the views of the runs that stay in theirs
         # (a diverged run's view, even clipped, would shrink the others' paths to dots); a run
         # that leaves it is drawn to the edge, with a mark where it left.
-        calm = [g.params for g in geoms if not g.clipped] or [g.params for g in geoms]
+        # (The line's clipped views are its diverged runs'; on a shared plane none is clipped:
+        # a diverged run is left out by its status.)
+        still = [not g.clipped and (self.is_line or not t.status.diverged) for g, t in zip(geoms, self.traces)]
+        calm = [g.params for g, ok in zip(geoms, still) if ok] or [g.params for g in geoms]
         self.params = _union(calm)
-        self.fit = _union([g.fit for g in geoms if not g.clipped] or [g.fit for g in geoms])
+        self.fit = _union([g.fit for g, ok in zip(geoms, still) if ok] or [g.fit for g in geoms])
         self.optima = [g.optimum for g in geoms]
         out: list[RaceRun] = []
-        for r, ((label, trace), geom) in enumerate(zip(runs, geoms)):
-            story = Story(trace, geom)
+        for r, ((label, trace), geom, pl) in enumerate(zip(runs, geoms, planes)):
+            story = Story(trace, geom, plane=pl)
             lengths = np.asarray(trace.steps["indices"].lengths, dtype=np.int64)
             samples = np.concatenate([[0], np.cumsum(lengths)]).astype(np.float64)
-            loss = np.asarray(trace.full_loss_at(story.path_a, story.path_b), dtype=np.float64)
+            loss = np.asarray(path_loss(trace), dtype=np.float64)
             k, point = _exit(story.path_a, story.path_b, self.params)
             n = len(samples)
             keep = np.arange(n) if n <= POINTS_CAP else np.unique(np.linspace(0, n - 1, POINTS_CAP).round().astype(np.int64))
@@ -274,9 +248,21 @@ class RaceStory:
         return f"Race: {what}, {self.n} runs"
 
     @property
+    def is_line(self) -> bool:
+        return self.model.kind == "line"
+
+    @property
+    def axis_labels(self) -> tuple[str, str]:
+        """The parameter view's axes: "a (slope)" for the line, the plane's labels else."""
+        return ("a (slope)", "b (intercept)") if self.is_line else self.runs[0].story.plane.labels
+
+    @property
     def contour_note(self) -> str:
-        """Whose loss the contours are: said on the chart when the runs' data differ."""
-        return "" if self.shared_data else f"contours: loss on the data of {self.runs[0].label}"
+        """Whose loss the contours are (said on the chart when the runs' data differ) and, for a
+        plane through parameter space, what plane it is and how faithful."""
+        data = "" if self.shared_data else f"contours: loss on the data of {self.runs[0].label}"
+        plane = self.shared.note([r.label for r in self.runs]) if self.shared is not None else ""
+        return "\n".join(t for t in (plane, data) if t)
 
     @cached_property
     def end_clock(self) -> float:
@@ -286,7 +272,17 @@ class RaceStory:
         """The exact loss over the shared parameter view (of run ``run``'s data), and its
         geometric contour levels from just above the least-squares loss to the view's top."""
         t = self.traces[run]
-        A, B, L = loss_grid(self.params, t.x, t.y, n=n)
+        if self.shared is not None:  # the real loss on the race's plane (of the first run's data)
+            g = self.shared.grid
+            A, B = np.meshgrid(g.alpha, g.beta)
+            L = g.loss
+        elif self.is_line:
+            A, B, L = loss_grid(self.params, t.x, t.y, n=n)
+        else:  # the exact loss of the model's pair
+            p = self.params
+            xs, ys = np.linspace(p.x0, p.x1, n), np.linspace(p.y0, p.y1, n)
+            A, B = np.meshgrid(xs, ys)
+            L = pair_loss_grid(t, self.runs[run].story.plane.columns, xs, ys, n)
         lmin = max(float(L.min()), 1e-12)
         return A, B, L, np.geomspace(lmin * 1.05 + 1e-9, float(L.max()), CONTOUR_LEVELS)
 
@@ -384,6 +380,13 @@ class RaceStory:
         """Run r's (a, b) at point k (the fit view draws y = a·x + b)."""
         st = self.runs[r].story
         return float(st.path_a[k]), float(st.path_b[k])
+
+    def curve(self, r: int, k: int, xs: np.ndarray) -> np.ndarray:
+        """Run r's model at point k evaluated at ``xs`` (the fit view's curve, any model)."""
+        t = self.runs[r].story.trace
+        p = t.final_params if k >= t.n_steps else t.params[k]
+        with np.errstate(all="ignore"):
+            return np.asarray(t.model.predict(p, xs), dtype=np.float64)
 
     def epoch(self, r: int, k: int) -> float:
         """Epochs done at point k (steps over steps per epoch)."""

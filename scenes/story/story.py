@@ -87,13 +87,14 @@ class Story:
     gradient ``gu``, ``gv`` as arrows in it. The line's names (``a``, ``b``, ``grad_a``, ...)
     are the same arrays, kept for the backends that draw only the line (Manim, the page)."""
 
-    def __init__(self, trace: Trace, geometry: Geometry | None = None):
+    def __init__(self, trace: Trace, geometry: Geometry | None = None, plane: PlaneStory | None = None):
         self.trace = trace
         self.settings = trace.settings
         self.model = trace.model
         self.param_names = tuple(trace.param_names)
         self.words: ModelWords = words_of(self.model)
-        self.plane: PlaneStory = plane_of(trace)
+        # ``plane``: a plane given by the caller (a race's one plane for all its runs).
+        self.plane: PlaneStory = plane if plane is not None else plane_of(trace)
         self.geom = geometry or Geometry.of(trace, self.plane)
         s = trace.steps
         self.n = trace.n_steps

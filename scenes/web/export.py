@@ -12,7 +12,6 @@ message, as manim-slides' HTML player checks its manifest.
 """
 from __future__ import annotations
 
-import base64
 import math
 from dataclasses import asdict, fields
 from typing import Any, Sequence
@@ -25,6 +24,8 @@ from scenes.story.geometry import Geometry, Limits, free_corner
 from scenes.story.plan import BEATS, FAST, FramePlan, PlanSettings
 from scenes.story.story import HIDDEN_ARROW, Story  # Story.arrows leaves shorter arrows out
 from scenes.story.theme import COLOR_KEYS, SIZE_KEYS, Theme
+from scenes.web.export_model import CURVE_ROWS, export_model, next_text
+from scenes.web.columns import decode, encode  # (importers take them from here too)
 from scenes.web.graph_export import export_graph
 
 __all__ = ["FORMAT", "VERSION", "ARROW_KEYS", "HIDDEN_ARROW", "MAX_ROWS", "encode", "decode",
@@ -35,33 +36,6 @@ VERSION = 1
 ARROW_KEYS = ("full", "update", "carry")  # drawn in this order (the carried part thinner, on top)
 MAX_ROWS = 4         # batch rows the numbers table lists (as the matplotlib view: "+N more")
 _QUANT = 65534       # contour vertices as uint16 steps across the view; 65535 separates paths
-
-_DTYPES = {"f64": "<f8", "f32": "<f4", "i32": "<i4", "u16": "<u2", "u8": "u1"}
-
-
-# ------------------------------------------------------------------ encoding
-def encode(values: Any, kind: str) -> dict:
-    """A typed array as ``{"dtype": kind, "b64": ...}``. ``kind`` "exact" picks float32 when
-    it holds every value without loss, else float64 (so displayed numbers stay exact)."""
-    arr = np.asarray(values)
-    if kind == "exact":
-        arr = arr.astype(np.float64)
-        f32 = arr.astype(np.float32)
-        with np.errstate(invalid="ignore"):
-            lossless = bool(np.all((f32.astype(np.float64) == arr) | (np.isnan(arr) & np.isnan(f32))))
-        kind = "f32" if lossless else "f64"
-    if kind in ("i32", "u16", "u8"):
-        info = np.iinfo(_DTYPES[kind])
-        if arr.size and (arr.min() < info.min or arr.max() > info.max):
-            raise ValueError(f"values out of range for {kind}")
-    data = np.ascontiguousarray(arr.astype(_DTYPES[kind]))
-    return {"dtype": kind, "b64": base64.b64encode(data.tobytes()).decode("ascii")}
-
-
-def decode(enc: dict) -> np.ndarray:
-    """The inverse of :func:`encode` (tests and tools read documents back with it)."""
-    return np.frombuffer(base64.b64decode(enc["b64"]), dtype=_DTYPES[enc["dtype"]])
-
 
 def _num(v: float) -> float | None:
     """A JSON number (None for inf/nan: JSON has no such numbers)."""
@@ -79,7 +53,12 @@ def loss_axis(story: Story) -> dict:
     if story.n:
         steps = np.arange(story.n, dtype=np.float64)
         u = np.concatenate([steps, steps])
-        v = np.clip(np.concatenate([story.loss, story.full_loss]), y0, y1)
+        curves = [story.loss, story.full_loss]
+        land = story.plane.land
+        if land is not None:  # P > 2: the plane's loss under the path is a third curve
+            u = np.concatenate([u, steps])
+            curves.append(land.surface_loss[:-1])
+        v = np.clip(np.concatenate(curves), y0, y1)
         if geom.log_loss:
             v = (np.log10(v) - math.log10(y0)) / (math.log10(y1) - math.log10(y0))
         else:
@@ -91,10 +70,13 @@ def loss_axis(story: Story) -> dict:
 
 def params_legend_corner(story: Story) -> str:
     """Where the parameter view's legend goes (as scenes.mpl.views.ParamView puts it)."""
-    g = story.geom.params
-    pa = np.append(story.path_a, story.geom.optimum[0])
-    pb = np.append(story.path_b, story.geom.optimum[1])
-    return free_corner((pa - g.x0) / (g.x1 - g.x0), (pb - g.y0) / (g.y1 - g.y0))
+    g, opt = story.geom.params, story.geom.optimum
+    pa = np.append(story.path_a, [] if opt is None else [opt[0]])
+    pb = np.append(story.path_b, [] if opt is None else [opt[1]])
+    u, v = (pa - g.x0) / (g.x1 - g.x0), (pb - g.y0) / (g.y1 - g.y0)
+    if story.plane.land is not None:  # the note of how far the path leaves the plane sits lower left
+        return free_corner(u, v, prefer=("upper right", "upper left", "lower right"))
+    return free_corner(u, v)
 
 
 # ------------------------------------------------------------------ arrows
@@ -210,11 +192,13 @@ def _limits(lim: Limits) -> list[float]:
 
 
 def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, label: str = "",
-                 contours: bool = True, theme: Theme | None = None) -> dict:
+                 contours: bool = True, theme: Theme | None = None, curve_cap: int = CURVE_ROWS) -> dict:
     """One run's story, as the player reads it (see the module's docstring).
 
     ``contours``: include the parameter view's contours (they need ``theme`` for the colour
-    map); an explorer shares one set between runs drawn in the same view."""
+    map); an explorer shares one set between runs drawn in the same view. ``curve_cap``: a
+    model's curve is exported at every step of a run up to that long, else at the steps the
+    plan draws (scenes.web.export_model; an explorer of many runs passes 0)."""
     s, tr = story, story.trace
     if not isinstance(plan, FramePlan):
         plan = s.plan(plan)
@@ -231,8 +215,13 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
         xb = tr.x[flat_idx]
         res = np.asarray(tr.steps["residual"].values, dtype=np.float64)
         lengths = np.diff(offsets)
-        per = np.repeat(2.0 / lengths, lengths)  # sample_shares: 2/n·r·x and 2/n·r
-        share_a, share_b = per * res * xb, per * res
+        if tr.schema_version == 1:
+            per = np.repeat(2.0 / lengths, lengths)  # sample_shares: 2/n·r·x and 2/n·r
+            share_a, share_b = per * res * xb, per * res
+        elif s.words.shares:  # two parameters: Story.shares, step by step
+            share_a, share_b = (np.concatenate(c) for c in zip(*(s.shares(k) for k in range(s.n))))
+        else:  # P > 2: no table of shares (the numbers list norms instead)
+            share_a = share_b = np.zeros(0)
         pred = np.asarray(tr.steps["pred"].values, dtype=np.float64)
     else:
         share_a = share_b = pred = res = np.zeros(0)
@@ -252,9 +241,10 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
 
     geom = s.geom
     status = tr.status
+    line = tr.schema_version == 1  # the line's document stays as it was; any other model's has "model"
     out = {
         "label": label,
-        "title": f"{name[0].upper()}{name[1:]} fits ŷ = a·x + b",
+        "title": f"{name[0].upper()}{name[1:]} fits {'ŷ = a·x + b' if line else s.words.formula}",
         "run": {
             "n_steps": s.n, "steps_per_epoch": s.steps_per_epoch, "epochs": s.epochs,
             "n_points": len(tr.x), "optimizer": s.optimizer, "optimizer_name": name,
@@ -264,12 +254,11 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
             "momentum": s.settings.effective_momentum if s.settings.has_momentum else None,
             "plain_sgd": s.plain_sgd,
             "sum_label": gradient_sum_label(s.settings),  # the numbers table's sum row: .grad
-            "next_text": (f"next:  a − lr·∂L/∂a,   b − lr·∂L/∂b   (lr = {lr})" if s.plain_sgd else
-                          f"next: {name} turns the gradient into a step (lr = {lr})"),
+            "next_text": next_text(s),
             "diverged": status.diverged, "diverged_step": status.step, "state": status.state,
         },
-        "final": {"a": float(tr.final_a), "b": float(tr.final_b), "full_loss": _num(tr.final_full_loss)},
-        "optimum": [float(geom.optimum[0]), float(geom.optimum[1])],
+        "final": {"a": s.final_uv[0], "b": s.final_uv[1], "full_loss": _num(tr.final_full_loss)},
+        "optimum": None if geom.optimum is None else [float(geom.optimum[0]), float(geom.optimum[1])],
         "limits": {"fit": _limits(geom.fit), "params": _limits(geom.params), "clipped": geom.clipped},
         "loss_axis": loss_axis(s),
         "params_legend": params_legend_corner(s),
@@ -280,6 +269,8 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
         "arrows": arrows,
         "plan": _export_plan(s, plan),
     }
+    if not line:
+        out["model"] = export_model(s, plan, curve_cap)
     graph = export_graph(s, plan)  # the graph view: only a run that recorded graphs has one
     if graph is not None:
         out["graph"] = graph
@@ -309,8 +300,13 @@ def story_geometry(trace, shared_params: Limits | None = None, shared_fit: Limit
     own = Geometry.of(trace)
     if shared_params is None:
         return own
-    a = np.append(trace.steps["a"], trace.final_a)
-    b = np.append(trace.steps["b"], trace.final_b)
+    if trace.schema_version == 1:
+        a = np.append(trace.steps["a"], trace.final_a)
+        b = np.append(trace.steps["b"], trace.final_b)
+    else:  # any model's plane: its pair (a plane through parameter space is not shared)
+        from scenes.story.plane import plane_of
+        plane = plane_of(trace)
+        a, b = plane.path_u, plane.path_v
     p = shared_params
     clipped = bool(np.any((a < p.x0) | (a > p.x1) | (b < p.y0) | (b > p.y1)))
     return Geometry(fit=shared_fit or own.fit, params=p, loss_range=own.loss_range, log_loss=own.log_loss,

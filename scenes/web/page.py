@@ -139,6 +139,8 @@ def explorer_page(runs: Sequence[tuple[dict, Trace]], axes: Sequence[tuple[str, 
     the trace) for every point of the grid; ``axes``: (key, label, values) per slider, in
     the order the sliders appear. Every run is drawn in the same fit and parameter views
     (the union of the runs that did not diverge), so paths can be compared."""
+    from dataclasses import replace
+
     from scenes.story.geometry import Geometry, Limits
 
     th = _theme(theme)
@@ -152,10 +154,14 @@ def explorer_page(runs: Sequence[tuple[dict, Trace]], axes: Sequence[tuple[str, 
                       max(l.y1 for l in lims))
 
     params, fit = union([g.params for g in ok]), union([g.fit for g in ok])
+    # A model of P > 2 parameters: each run's plane through parameter space is its own (its
+    # path's), so each run has its own view and contours; the fit view is shared.
+    own = any(tr.model.plane is None for _, tr in runs)
     stories, index = [], {}
     for i, (values, tr) in enumerate(runs):
-        story = Story(tr, story_geometry(tr, params, fit))
-        stories.append(export_story(story, plan, label=_run_label(values, axes), contours=False))
+        geom = replace(Geometry.of(tr), fit=fit) if own else story_geometry(tr, params, fit)
+        stories.append(export_story(Story(tr, geom), plan, label=_run_label(values, axes), contours=own,
+                                    theme=th, curve_cap=0))
         index[tuple(values[key] for key, _, _ in axes)] = i
     flat = []
     for combo in _product([list(vals) for _, _, vals in axes]):
@@ -168,7 +174,7 @@ def explorer_page(runs: Sequence[tuple[dict, Trace]], axes: Sequence[tuple[str, 
     explore = {"axes": [{"key": key, "label": label, "values": list(vals), "text": [f"{v:g}" for v in vals]}
                         for key, label, vals in axes],
                "runs": flat, "initial": start}
-    contours = export_contours(Story(runs[0][1], story_geometry(runs[0][1], params, fit)), th)
+    contours = None if own else export_contours(Story(runs[0][1], story_geometry(runs[0][1], params, fit)), th)
     doc = document(stories, th, explore=explore, contours=contours, generator=_generator())
     return page_from_document(doc, "SGD explorer: " + " × ".join(label for _, label, _ in axes))
 

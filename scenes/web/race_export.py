@@ -29,6 +29,7 @@ from scenes.story.plan import PlanSettings
 from scenes.story.race import CLOCK_LABEL, HOLD, INTRO, LABEL_GAP, LEADER_HZ, RACE, RaceStory, fmt_samples
 from scenes.story.theme import Theme
 from scenes.web.export import FORMAT, VERSION, contour_layers, encode, export_theme
+from scenes.web.export_model import CURVE_QUANT, CURVE_SAMPLES
 
 __all__ = ["KIND", "LABEL_EM", "LABEL_PAD", "LEADER_HZ", "PHASES", "export_race", "race_document", "race_page",
            "label_box", "KEY_LINES"]
@@ -107,6 +108,8 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
     lab_u, lab_v = np.zeros(shape), np.zeros(shape)
     lab_right, lab_leader = np.zeros(shape, np.uint8), np.zeros(shape, np.uint8)
     p, f = race.params, race.fit
+    curves = None if race.is_line else _Curves(race)
+    curve_row = np.zeros(shape, np.int64)
     for i in range(F):
         idx = plan.index[:, i]
         for r in range(n):
@@ -140,6 +143,11 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
                 loss_marks[r], lmark[i, r] = list(m), 1
             a, b = race.line(r, k)
             line_a[i, r], line_b[i, r] = a, b
+            if curves is not None:  # any other model: its curve, looked up by (run, point)
+                curve_row[i, r], ys = curves.row(r, k)
+                ys = ys[np.isfinite(ys)]
+                off[i, r] = not (len(ys) and ys.min() <= f.y1 and ys.max() >= f.y0)
+                continue
             ys = (a * f.x0 + b, a * f.x1 + b)
             off[i, r] = not (math.isfinite(a + b) and min(ys) <= f.y1 and max(ys) >= f.y0)
         for j, row in enumerate(race.leaderboard(idx)):
@@ -159,14 +167,17 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
               "line_a": encode(line_a, "exact"), "line_b": encode(line_b, "exact"), "off": encode(off, "u8"),
               "rank_run": encode(rank_run, "i32"), "rank_loss": encode(rank_loss, "exact"),
               "rank_epoch": encode(rank_epoch, "exact"), "rank_status": encode(rank_status, "i32")}
+    if curves is not None:
+        frames["curve_row"] = encode(curve_row, "i32")
     if not race.grid:
         frames.update({"label_u": encode(lab_u, "f32"), "label_v": encode(lab_v, "f32"),
                        "label_right": encode(lab_right, "u8"), "label_leader": encode(lab_leader, "u8")})
     runs = []
     for r, run in enumerate(race.runs):
         st, keep = run.story, run.keep
+        opt = race.optimum(r)
         runs.append({"label": run.label, "colour": colours[r], "tag": tags[r], "diverged": run.diverged,
-                     "optimum": [float(v) for v in race.optimum(r)], "n_points": run.n_points,
+                     "optimum": None if opt is None else [float(v) for v in opt], "n_points": run.n_points,
                      "keep_a": encode(st.path_a[keep], "exact"), "keep_b": encode(st.path_b[keep], "exact"),
                      "keep_samples": encode(run.samples[keep], "exact"),
                      "keep_loss": encode(run.path_loss[keep], "exact"), "exit": exits[r],
@@ -177,7 +188,8 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
         A, B, L, levels = race.contours(run=r)
         contours.append(contour_layers(A, B, L, levels, p, theme))
     lo, hi = race.loss_range
-    return {
+    key = list(KEY_LINES) if race.optimum(0) is not None else list(KEY_LINES[1:])
+    out = {
         "title": race.title, "varied": list(race.varied), "n": n, "grid": race.grid,
         "fit_multiples": race.fit_multiples, "shared_data": race.shared_data,
         "contour_note": race.contour_note, "clock_label": CLOCK_LABEL, "end_clock": race.end_clock,
@@ -190,10 +202,45 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
                    "gap": LABEL_GAP},
         "contours": contours,
         "data": [{"x": encode(race.traces[r].x, "exact"), "y": encode(race.traces[r].y, "exact")} for r in own],
-        "statuses": statuses, "key": list(KEY_LINES) + ([] if race.shared_data else
-                                                        ["each run has its own data: each fit panel shows it"]),
+        "statuses": statuses, "key": key + ([] if race.shared_data else
+                                            ["each run has its own data: each fit panel shows it"]),
         "runs": runs, "frames": frames,
     }
+    if curves is not None:  # the line's race stays as it was; any other model's says its words
+        out["model"] = {"kind": race.model.kind, "formula": race.words.formula, "loss_name": race.words.loss_name,
+                        "axis_labels": list(race.axis_labels),
+                        "params_title": ("Paths on one loss landscape" if race.shared is not None
+                                         else "Paths on the exact loss contours"),
+                        "grid_title": ("Each run on one loss landscape" if race.shared is not None
+                                       else "Each run on the same exact loss contours"),
+                        "curve": curves.export()}
+    return out
+
+
+class _Curves:
+    """Each run's curve at the points the race's frames show, once each (rows of samples of
+    ``Model.predict`` across the fit view, quantised as the player's curves are)."""
+
+    def __init__(self, race: RaceStory):
+        self.race, self.rows, self.index = race, [], {}
+        f = race.fit
+        self.xs = np.linspace(f.x0, f.x1, CURVE_SAMPLES)
+        span = f.y1 - f.y0
+        self.lo, self.hi = f.y0 - 2.0 * span, f.y1 + 2.0 * span
+
+    def row(self, r: int, k: int) -> tuple[int, np.ndarray]:
+        key = (r, k)
+        if key not in self.index:
+            self.index[key] = len(self.rows)
+            self.rows.append(self.race.curve(r, k, self.xs))
+        return self.index[key], self.rows[self.index[key]]
+
+    def export(self) -> dict:
+        ys = np.array(self.rows)
+        q = np.where(np.isfinite(ys), np.round((np.clip(ys, self.lo, self.hi) - self.lo) / (self.hi - self.lo)
+                                               * CURVE_QUANT), 65535)
+        return {"x": [float(self.xs[0]), float(self.xs[-1])], "samples": CURVE_SAMPLES, "range": [self.lo, self.hi],
+                "quant": CURVE_QUANT, "y": encode(q.ravel(), "u16")}
 
 
 def race_document(race: RaceStory, theme: Theme, settings: PlanSettings | None = None,

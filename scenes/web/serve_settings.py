@@ -34,7 +34,7 @@ class Settings:
 def _typed(key: str, value: Any, kind: type) -> Any:
     """A query or form value (text) as the type the CLI's flag has; typed JSON passes through
     to build_job, which checks it with the config file's messages."""
-    if not isinstance(value, str) or kind in (str, tuple):  # a tuple ("1,150,300"): build_job reads it
+    if not isinstance(value, str) or kind in (str, tuple, list):  # a list ("1,150,300"): build_job reads it
         return value
     name = key.replace("_", " ")
     text = value.strip()

@@ -169,6 +169,30 @@ def test_toml_takes_flat_keys_or_an_inline_model_table(tmp_path):
         load_config_file(bad)
 
 
+def test_init_in_a_config_starts_poly_and_logistic_there_and_is_kept(tmp_path):
+    """``init = [...]``: the recorded first parameters, the trace's config read back, the
+    written config.toml; a run without it is stored as before (no init key)."""
+    from scenes.job import build_job, job_to_toml, load_config_file
+    from training.recorder import record
+    from training.trace import Trace
+    cfg = tmp_path / "poly.toml"
+    cfg.write_text('[training]\nmodel = "poly"\ndegree = 2\ninit = [0.25, -1, 0.5]\nepochs = 1\n')
+    job = build_job([load_config_file(cfg)])
+    assert job.train.init == (0.25, -1.0, 0.5)
+    trace = record(job.train, Dataset(X, Y, "t"))
+    assert trace.params[0].tolist() == [0.25, -1.0, 0.5]  # exact in float32
+    assert trace.config["init"] == [0.25, -1.0, 0.5]
+    trace.to_file(tmp_path / "t.json")
+    assert Trace.from_file(tmp_path / "t.json").settings.init == (0.25, -1.0, 0.5)
+    again = tmp_path / "again.toml"
+    again.write_text(job_to_toml(job))
+    assert build_job([load_config_file(again)]).train == job.train
+    plain = record(TrainConfig(model="logistic", epochs=1), Dataset(X, LABELS, "t"))
+    assert "init" not in plain.config and plain.params[0].tolist() == [0.0, 0.0]
+    started = record(TrainConfig(model="logistic", epochs=1, init=[1.5, -0.5]), Dataset(X, LABELS, "t"))
+    assert started.params[0].tolist() == [1.5, -0.5]
+
+
 def test_init_flags_are_refused_with_another_model_even_at_their_defaults():
     from scenes.job import build_job
     with pytest.raises(InputError, match="--init-a, --init-b: the line's start does not apply to --model mlp"):
@@ -199,14 +223,22 @@ def test_poly_example_sgd_crawls_where_momentum_does_not():
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["--model", "poly", "--format", "html"], "--model poly: --format html draws the line model only; matplotlib draws"),
     (["--model", "logistic", "--backend", "manim"], "--model logistic: the Manim backend draws the line model only"),
     (["--model", "poly", "--degree", "20", "--record-only"], "degree must be a whole number from 1 to 8"),
     (["--model", "mlp", "--hidden", "1000000", "--record-only"], "from 2 to 64"),
     (["--model", "logistic", "--record-only"], "needs labels y of 0 or 1"),
     (["--model", "poly", "--init-b", "0", "--record-only"], "--init-b: the line's start"),
     (["--hidden", "4", "--record-only"], "--hidden applies to --model mlp only"),
-    (["--model", "mlp", "--compare", "optimizer=sgd,adam"], "--model mlp: a comparison's race draws the line model only"),
+    (["--model", "poly", "--init", "0,0.5,0", "--record-only"],
+     "init has 3 numbers; poly (degree 3) has 4 parameters (c0, c1, c2, c3)"),
+    (["--model", "logistic", "--init", "0,nan", "--record-only"], "init: every number must be finite"),
+    (["--model", "logistic", "--init", "0,x", "--record-only"], "init must be numbers separated by commas"),
+    (["--init", "1,2", "--record-only"], "init applies to --model poly or logistic; the line starts at --init-a"),
+    (["--model", "mlp", "--init", "1,2", "--record-only"], "--model mlp starts from PyTorch's default initialisation"),
+    (["--model", "mlp", "--compare", "optimizer=sgd,adam", "--backend", "manim"],
+     "--model mlp: a comparison's race in Manim draws the line model only"),
+    (["--compare", "model=line,poly"], "--compare: model cannot vary: a comparison races runs of one model"),
+    (["--model", "poly", "--compare", "degree=2,3"], "--compare: degree cannot vary"),
 ])
 def test_the_command_line_refuses_in_one_line_and_writes_nothing(capsys, tmp_path, argv, words):
     out = tmp_path / "out"
@@ -225,7 +257,11 @@ def test_record_only_writes_a_schema_2_trace(capsys, tmp_path):
     doc = json.loads((out / "trace.json").read_text())
     assert doc["schema_version"] == 2 and doc["config"]["model"] == {"kind": "mlp", "hidden": 3, "activation": "tanh"}
     assert doc["param_names"] == list(MLP(3).param_names) and len(doc["steps"]["params"][0]) == 10
-    # Re-rendered with --trace as a deck: refused in one line, nothing written (matplotlib draws it).
-    code, _, err = run_main(capsys, "--trace", str(out / "trace.json"), "--format", "pptx",
-                            "--out", str(tmp_path / "again"))
-    assert code == 2 and "--format pptx draws the line model only" in err and not (tmp_path / "again").exists()
+    # Re-rendered with --trace in a format that draws the line only (while one does): refused in
+    # one line, nothing written (matplotlib draws it).
+    from scenes.story.drawable import LINE_ONLY, LINE_ONLY_FORMATS
+    fmt = next((f for f in LINE_ONLY_FORMATS if f in LINE_ONLY), None)
+    if fmt is not None:
+        code, _, err = run_main(capsys, "--trace", str(out / "trace.json"), "--format", fmt,
+                                "--out", str(tmp_path / "again"))
+        assert code == 2 and f"--format {fmt} draws the line model only" in err and not (tmp_path / "again").exists()

@@ -9,6 +9,7 @@ from matplotlib.ticker import MaxNLocator
 
 from scenes.mpl.race.figure import RaceFigure
 from scenes.mpl.race.grid import grid_shape
+from scenes.story.geometry import fit_xs
 
 __all__ = ["FitPanels"]
 
@@ -29,7 +30,7 @@ class FitPanels(RaceFigure):
         f = race.fit
         x0, y0, x1, y1 = box
         w, h = x1 - x0, y1 - y0
-        xs = np.array([f.x0, f.x1])
+        xs = np.array([f.x0, f.x1]) if race.is_line else fit_xs(f)
         lw = self.sz("line_width") * 0.8
         ps = self.sz("point_size")
         views = []
@@ -37,7 +38,7 @@ class FitPanels(RaceFigure):
                                 (w - 80 * s) / self.width, (h - 110 * s) / self.height))
         ax.set_xlim(f.x0, f.x1)
         ax.set_ylim(f.y0, f.y1)
-        self.style(ax, "Fit: each run's line", "x", "y")
+        self.style(ax, self._fit_title(), "x", "y")
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, prune="lower"))
         t = race.traces[0]
         ax.scatter(t.x, t.y, s=ps * min(1.0, (30 / max(len(t.x), 1)) ** 0.5), color=self.col("muted"),
@@ -55,11 +56,11 @@ class FitPanels(RaceFigure):
         f = race.fit
         x0, y0, x1, y1 = box
         w, h = x1 - x0, y1 - y0
-        xs = np.array([f.x0, f.x1])
+        xs = np.array([f.x0, f.x1]) if race.is_line else fit_xs(f)
         lw = self.sz("line_width") * 0.8
         ps = self.sz("point_size")
         views = []
-        head = self.fig.text(x0 / self.width, y1 / self.height, "Fit: each run's line", fontsize=self.sz("title"),
+        head = self.fig.text(x0 / self.width, y1 / self.height, self._fit_title(), fontsize=self.sz("title"),
                              fontweight="bold", color=self.col("text"), ha="left", va="top")
         h -= head.get_window_extent(self.renderer).height * 1.25
         rows, cols = grid_shape(race.n, w / h * 1.3)
@@ -84,14 +85,23 @@ class FitPanels(RaceFigure):
             views.append((r, self.anim(line, 0), self.anim(note, 1)))
         return views
 
+    def _fit_title(self) -> str:
+        return "Fit: each run's line" if self.race.is_line else "Fit: each run's curve"
+
     def _update_fits(self, idx) -> None:
-        """Each run's line at its point ``idx[r]``."""
+        """Each run's line (any other model: its curve) at its point ``idx[r]``."""
         race = self.race
         if self.fit_axes:
             f = race.fit
+            xs = None if race.is_line else fit_xs(f)
             for r, line, note in self.fit_axes:
-                a, b = race.line(r, int(idx[r]))
-                ys = [a * f.x0 + b, a * f.x1 + b]
+                if xs is None:
+                    a, b = race.line(r, int(idx[r]))
+                    ys = [a * f.x0 + b, a * f.x1 + b]
+                    bad = not math.isfinite(a + b)
+                else:
+                    ys = race.curve(r, int(idx[r]), xs)
+                    bad = not np.isfinite(ys).all()
                 line.set_ydata(ys)
                 if note is not None:  # a diverging run's line leaves the panel: say so
-                    note.set_visible(not (min(ys) <= f.y1 and max(ys) >= f.y0) or not math.isfinite(a + b))
+                    note.set_visible(bad or not (min(ys) <= f.y1 and max(ys) >= f.y0))

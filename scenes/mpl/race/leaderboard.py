@@ -98,7 +98,8 @@ class Leaderboard(RaceFigure):
         """Under the leaderboard: what the marks mean and what the clock counts. Returns its
         height in pixels (shrunk to the column's width if need be)."""
         fs = self.sz("tick")
-        lines = ["★  least-squares optimum", "✕  left the view / diverged",
+        lines = ["★  least-squares optimum"] if self.race.is_line else []
+        lines += ["✕  left the view / diverged",
                  f"clock: {CLOCK_LABEL}", "  = steps × batch size,", "  fair across batch sizes"]
         if not self.race.shared_data:
             lines += ["each run has its own data:", "  each fit panel shows it"]

@@ -2,10 +2,12 @@
 each head, or (more runs than colours) a grid of small multiples, one run each."""
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from scenes.mpl.race.figure import RaceFigure
 from scenes.mpl.race.grid import grid_shape
+from scenes.story.geometry import free_corner
 from scenes.story.palette import band_colors
 
 __all__ = ["PathPanels"]
@@ -31,15 +33,18 @@ class PathPanels(RaceFigure):
             self._shrink_title(head, ax.get_window_extent(self.renderer).width + 6 * s)
             ax.tick_params(labelbottom=False, labelleft=False, length=0)
         else:
-            title = "Paths on the exact loss contours"
-            self.style(ax, title, "a (slope)", "b (intercept)")
+            title = "Paths on the exact loss contours" if race.shared is None else "Paths on one loss landscape"
+            self.style(ax, title, *race.axis_labels)
             ax.yaxis.set_major_locator(MaxNLocator(nbins=7, prune="lower"))  # clear of the x ticks' corner
-            if race.contour_note:
+            if race.shared is not None:  # what plane, how faithful (and whose data)
+                self._note(ax, race.contour_note)
+            elif race.contour_note:
                 ax.text(0.01, 0.01, race.contour_note, transform=ax.transAxes, fontsize=self.sz("tick"),
                         color=self.col("text"), ha="left", va="bottom", zorder=5)
         self._contours(ax, only or 0)
-        oa, ob = race.optimum(only or 0)
-        ax.plot([oa], [ob], marker="*", ms=13 * s, color=self.col("text"), zorder=4, ls="none")
+        if race.optimum(only or 0) is not None:  # the least-squares point (the line's)
+            oa, ob = race.optimum(only or 0)
+            ax.plot([oa], [ob], marker="*", ms=13 * s, color=self.col("text"), zorder=4, ls="none")
         lw = self.sz("line_width") * (0.8 if small else 1.0)
         view = {"ax": ax, "runs": [], "labels": []}
         for r in ([only] if small else range(race.n)):
@@ -90,9 +95,39 @@ class PathPanels(RaceFigure):
                                     side / self.width, side / self.height))
             views.append(self._path_view(ax, r))
         self.fig.text(x0 / self.width, (y0 - 22 * self.s) / self.height,
-                      "Each run on the same exact loss contours (a across, b up)", fontsize=self.sz("tick"),
+                      self._grid_caption(), fontsize=self.sz("tick"),
                       color=self.col("muted"), ha="left", va="top")
         return views
+
+    def _note(self, ax, text: str) -> None:
+        """The note on the view (whose data, what plane, how faithful) in the corner the paths
+        keep away from, in smaller type if it would be wider than half the view."""
+        race, p = self.race, self.race.params
+        us, vs = [], []
+        for r in range(race.n):
+            a, b, _ = race.path(r, race.runs[r].n_points - 1)
+            us.append((a - p.x0) / (p.x1 - p.x0))
+            vs.append((b - p.y0) / (p.y1 - p.y0))
+        corner = free_corner(np.concatenate(us), np.concatenate(vs),
+                             ("lower left", "lower right", "upper left", "upper right"))
+        right, top = corner.endswith("right"), corner.startswith("upper")
+        fs = self.sz("tick") * 0.9
+        t = ax.text(0.99 if right else 0.01, 0.99 if top else 0.01, text, transform=ax.transAxes, fontsize=fs,
+                    color=self.col("text"), ha="right" if right else "left", va="top" if top else "bottom",
+                    zorder=5, linespacing=1.25,
+                    bbox=dict(boxstyle="round,pad=0.25", fc=self.col("panel"), ec="none", alpha=0.85))
+        room = 0.7 * ax.get_window_extent(self.renderer).width
+        width = t.get_window_extent(self.renderer).width
+        if width > room:
+            t.set_fontsize(fs * room / width)
+
+    def _grid_caption(self) -> str:
+        """Under the small multiples: what every one of them shows."""
+        race = self.race
+        if race.shared is not None:
+            return f"Each run on one loss landscape (one plane for all runs: {race.shared.label})"
+        u, v = (label.split(" ")[0] for label in race.axis_labels)
+        return f"Each run on the same exact loss contours ({u} across, {v} up)"
 
     def _update_paths(self, idx) -> None:
         """Each path up to its point ``idx[r]``: its head, or a cross where it left the view

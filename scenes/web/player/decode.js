@@ -75,7 +75,42 @@
     });
     S.graph = raw.graph || null; // the graph view's data (scenes/web/graph_export.py), when graphs were recorded
     S.pathLen = S.n + 1; // the parameters before each step, then the final ones
+    S.M = raw.model ? prepareModel(raw.model) : null; // any model but the line (export_model.py)
     return S;
+  }
+
+  // A model's words, curve samples and, for P > 2, its norms and largest updates, decoded.
+  function prepareModel(m) {
+    var M = { kind: m.kind, names: m.param_names, formula: m.formula, pred: m.pred, lossName: m.loss_name,
+              heads: m.heads, shares: m.shares, header: m.header, plane: m.plane, lines: m.lines,
+              holdLoss: m.hold_loss };
+    var c = m.curve;
+    M.curve = { x: c.x, m: c.samples, lo: c.range[0], hi: c.range[1], q: c.quant, y: decode(c.y),
+                rows: c.rows ? decode(c.rows) : null };
+    if (m.vector) {
+      var v = m.vector;
+      M.vector = { gradNorm: decode(v.grad_norm), updateNorm: decode(v.update_norm), thetaNorm: decode(v.theta_norm),
+                   topIndex: decode(v.top_index), topValue: decode(v.top_value), top: v.top_count, rule: v.rule };
+    }
+    M.surface = m.surface ? decode(m.surface) : null;
+    return M;
+  }
+
+  // The model's curve at path point i (before step i; i = n: the final parameters): the
+  // exported samples, or those of the nearest earlier point that has them (a long run).
+  function curveAt(S, i) {
+    var C = S.M.curve, r = i;
+    if (C.rows) {
+      var lo = 0, hi = C.rows.length - 1;
+      while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (C.rows[mid] <= i) lo = mid; else hi = mid - 1; }
+      r = lo;
+    }
+    var out = new Float64Array(C.m), base = r * C.m, span = C.hi - C.lo;
+    for (var j = 0; j < C.m; j++) {
+      var q = C.y[base + j];
+      out[j] = q === 65535 ? NaN : C.lo + q / C.q * span;
+    }
+    return out;
   }
 
   // The path: the parameters before each step, then the final ones; "after step k" is its k+1st point.
@@ -83,5 +118,5 @@
   function pathB(S, i) { return i < S.n ? S.b[i] : S.final.b; }
 
   SGD.FORMAT = FORMAT; SGD.VERSION = VERSION; SGD.decode = decode; SGD.prepare = prepare; SGD.pathA = pathA;
-  SGD.pathB = pathB;
+  SGD.pathB = pathB; SGD.curveAt = curveAt;
 })(SGD);

@@ -21,7 +21,7 @@
     var g = S.segs[pos.s], R = S.reveals[g.reveal], j = pos.j;
     var beat = g.beat, t = col(R, "t", j);
     if (S.n === 0) {
-      return { step: 0, beat: beat, t: t, a: S.final.a, b: S.final.b, ghost: null, path_n: 0,
+      return { step: 0, beat: beat, t: t, a: S.final.a, b: S.final.b, ghost: null, path_n: 0, pi: 0, pu: 0, gi: -1,
                tip: [S.final.a, S.final.b], loss_n: 0, batch: false, pred_alpha: 0, residual_frac: 0,
                arrow_frac: 0, show_loss: false, show_grad: false, show_update: false };
     }
@@ -36,7 +36,11 @@
     if (gh === "before") ghost = [ak, bk];
     else if (gh === "previous" && k > 0) ghost = [S.a[k - 1], S.b[k - 1]];
     var path = col(R, "path", j), loss = col(R, "loss", j);
-    return { step: k, beat: beat, t: t, a: a, b: b, ghost: ghost,
+    // The model's curve (a model other than the line): path point pi moved by pu toward the
+    // next one (the update), and the ghost's path point gi (-1: none).
+    var pi = line === "before" ? k : line === "after" ? k + 1 : S.n;
+    var gi = gh === "before" ? k : gh === "previous" && k > 0 ? k - 1 : -1;
+    return { step: k, beat: beat, t: t, a: a, b: b, ghost: ghost, pi: pi, pu: u || 0, gi: gi,
              path_n: path === null ? S.n : k + path, tip: col(R, "tip", j) ? [a, b] : null,
              loss_n: loss === null ? S.n : k + loss, batch: col(R, "batch", j),
              pred_alpha: col(R, "pred_alpha", j), residual_frac: col(R, "residual_frac", j),

@@ -107,6 +107,7 @@
       ctx.fillStyle = th.text; ctx.textAlign = "left"; ctx.textBaseline = "middle";
       ctx.fillText(it.label, x + pad + handle + fs * 0.5, cy);
     });
+    return { x: x, y: y, w: w, h: h }; // where it went (a note beside it keeps clear)
   }
 
   // A panel's part: a plot rectangle of its own in the same canvas (a small multiple).

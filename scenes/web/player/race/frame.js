@@ -98,14 +98,28 @@
     }
   };
 
+  // Row `row` of the exported curves (samples across the fit view), broken where not a number.
+  function curve(ctx, c, C, row) {
+    var pen = null, base = row * C.m, span = C.hi - C.lo;
+    ctx.beginPath();
+    for (var j = 0; j < C.m; j++) {
+      var q = C.y[base + j];
+      if (q === 65535) { pen = null; continue; }
+      if (!pen) pen = Pen(ctx, c);
+      pen(c.px(C.x[0] + (C.x[1] - C.x[0]) * j / (C.m - 1)), c.py(C.lo + q / C.q * span));
+    }
+    ctx.stroke();
+  }
+
   RacePlayer.prototype.drawFit = function (i) {
     var R = this.R, F = R.fr, pn = this.panels.fit, ctx = pn.ctx, th = this.theme.colors, L = R.raw.limits.fit, lw = this.lw * 0.8;
     var cells = this.fitCells;
     for (var r = 0; r < R.n; r++) {
       var at = i * R.n + r, c = cells ? cells[r] : pn, a = F.line_a[at], b = F.line_b[at];
       ctx.save(); c.clipPlot(ctx);
-      ctx.strokeStyle = R.runs[r].colour; ctx.lineWidth = lw; ctx.lineCap = "round";
-      ctx.beginPath(); segment(ctx, c, c.px(L[0]), c.py(a * L[0] + b), c.px(L[1]), c.py(a * L[1] + b)); ctx.stroke();
+      ctx.strokeStyle = R.runs[r].colour; ctx.lineWidth = lw; ctx.lineCap = "round"; ctx.lineJoin = "round";
+      if (R.M) curve(ctx, c, R.M.curve, F.curve_row[at]); // any other model: the run's curve
+      else { ctx.beginPath(); segment(ctx, c, c.px(L[0]), c.py(a * L[0] + b), c.px(L[1]), c.py(a * L[1] + b)); ctx.stroke(); }
       ctx.restore();
       if (cells && F.off[at]) {
         ctx.font = c.titleFont * 0.85 + "px " + this.font; ctx.fillStyle = th.text; ctx.textAlign = "center"; ctx.textBaseline = "middle";

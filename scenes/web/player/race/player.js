@@ -21,6 +21,11 @@
                exit: u.exit, lossMark: u.loss_mark };
     });
     R.data = raw.data.map(function (d) { return { x: decode(d.x), y: decode(d.y) }; });
+    R.M = null; // any model but the line: its words and its runs' curves (race_export.py)
+    if (raw.model) {
+      var c = raw.model.curve;
+      R.M = { words: raw.model, curve: { x: c.x, m: c.samples, lo: c.range[0], hi: c.range[1], q: c.quant, y: decode(c.y) } };
+    }
     return R;
   }
 
@@ -53,7 +58,9 @@
     var box = $("sgd-race");
     box.hidden = false;
     box.classList.toggle("grid", R.grid);
-    $("sgd-race-params-title").textContent = R.grid ? "Each run on the same exact loss contours" : "Paths on the exact loss contours";
+    $("sgd-race-params-title").textContent = R.M ? (R.grid ? R.M.words.grid_title : R.M.words.params_title) :
+      R.grid ? "Each run on the same exact loss contours" : "Paths on the exact loss contours";
+    if (R.M) $("sgd-race-fit").parentNode.querySelector("h2").textContent = "Fit: each run's curve";
     $("sgd-title").textContent = R.raw.title;
     this.panels = { params: new Panel($("sgd-race-params"), "params") };
     if (!R.grid) { this.panels.loss = new Panel($("sgd-race-loss"), "loss"); this.panels.fit = new Panel($("sgd-race-fit"), "fit"); }

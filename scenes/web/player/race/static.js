@@ -16,6 +16,22 @@
     return { rows: best[1], cols: best[2] };
   }
 
+  // The note on the view, bottom left, a line per line of the story's (whose data; for a
+  // plane through parameter space, what plane and how faithful, on a panel-coloured box).
+  function contourNote(P, ctx, pn, text, boxed) {
+    var th = P.theme.colors, lines = String(text).split("\n"), fs = pn.fontTick * (boxed ? 0.9 : 1), lh = fs * 1.25;
+    ctx.font = fs + "px " + P.font;
+    var room = pn.x1 - pn.x0 - 8, w = 0;
+    lines.forEach(function (l) { w = Math.max(w, ctx.measureText(l).width); });
+    if (w > room) { fs *= room / w; lh = fs * 1.25; ctx.font = fs + "px " + P.font; w = room; }
+    if (boxed) {
+      ctx.globalAlpha = 0.85; ctx.fillStyle = th.panel;
+      ctx.fillRect(pn.x0 + 1, pn.y1 - 6 - lh * lines.length, w + 7, lh * lines.length + 5); ctx.globalAlpha = 1;
+    }
+    ctx.fillStyle = th.text; ctx.textAlign = "left"; ctx.textBaseline = "bottom";
+    lines.forEach(function (l, i) { ctx.fillText(l, pn.x0 + 4, pn.y1 - 3 - (lines.length - 1 - i) * lh); });
+  }
+
   // ---------------------------------------------------------------- static layers
   RacePlayer.prototype.drawStatic = function () {
     var R = this.R;
@@ -28,16 +44,14 @@
     pn.begin(ctx);
     ctx.fillStyle = th.background; ctx.fillRect(0, 0, pn.w, pn.h);
     pn.layout(P, [L[0], L[1]], [L[2], L[3]], false);
-    pn.axes(P, ctx, "a (slope)", "b (intercept)", true);
+    var M = this.R.M;
+    pn.axes(P, ctx, M ? M.words.axis_labels[0] : "a (slope)", M ? M.words.axis_labels[1] : "b (intercept)", true);
     ctx.save(); pn.clipPlot(ctx);
     drawContours(P, ctx, pn, raw.contours[0]);
     var o = this.R.runs[0].optimum;
-    star(ctx, pn.px(o[0]), pn.py(o[1]), P.lw * 3.3, th.text, th.panel);
+    if (o) star(ctx, pn.px(o[0]), pn.py(o[1]), P.lw * 3.3, th.text, th.panel);
     ctx.restore();
-    if (raw.contour_note) {
-      ctx.fillStyle = th.text; ctx.font = pn.fontTick + "px " + P.font; ctx.textAlign = "left"; ctx.textBaseline = "bottom";
-      ctx.fillText(raw.contour_note, pn.x0 + 4, pn.y1 - 3);
-    }
+    if (raw.contour_note) contourNote(P, ctx, pn, raw.contour_note, !!M);
     // The labels' type: as large as the tick labels, and no larger than the box the story
     // placed each label in (its size is given in view fractions at LABEL_EM font sizes).
     var lab = raw.labels, fs = Math.min(pn.fontTick, (pn.x1 - pn.x0) / lab.em[0], (pn.y1 - pn.y0) / lab.em[1]), wmax = 0;
@@ -71,7 +85,7 @@
       ctx.save(); c.clipPlot(ctx);
       drawContours(P, ctx, c, raw.contours[raw.shared_data ? 0 : r]);
       var o = R.runs[r].optimum;
-      star(ctx, c.px(o[0]), c.py(o[1]), P.lw * 2.6, th.text, th.panel);
+      if (o) star(ctx, c.px(o[0]), c.py(o[1]), P.lw * 2.6, th.text, th.panel);
       ctx.restore();
       ctx.strokeStyle = th.muted; ctx.lineWidth = 1;
       ctx.beginPath(); ctx.moveTo(c.x0 - 0.5, c.y0); ctx.lineTo(c.x0 - 0.5, c.y1 + 0.5); ctx.lineTo(c.x1, c.y1 + 0.5); ctx.stroke();
@@ -88,7 +102,7 @@
     ctx.fillStyle = th.background; ctx.fillRect(0, 0, pn.w, pn.h);
     pn.xTicks = ax.ticks.map(function (t) { return { v: t[0], text: t[1] }; });
     pn.layout(P, ax.x, ax.y, true);
-    pn.axes(P, ctx, this.R.raw.clock_label, "MSE (log)", true);
+    pn.axes(P, ctx, this.R.raw.clock_label, (this.R.M ? this.R.M.words.loss_name : "MSE") + " (log)", true);
   };
 
   RacePlayer.prototype.fitStatic = function () {

@@ -67,6 +67,8 @@
     box.appendChild(cv);
     this.gCanvas = { ctx: cv.getContext("2d"), dpr: dpr, w: W, h: H };
     var place = {}, bw = Math.min(colW * 0.74, em * 17), bh = em * 4.1;
+    // A network's graph (more columns than the line's): no room for edge labels between its boxes.
+    box.classList.toggle("dense", lay.n_cols > 5 && colW - bw < em * 5);
     lay.nodes.forEach(function (n) { place[n.id] = [colW * (n.col + 0.5), rowH * (n.row + 0.5) - em * 0.5]; });
     this.gNodes = g.nodes.map(function (n) {
       var d = document.createElement("div"), parts = {};

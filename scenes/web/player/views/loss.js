@@ -34,8 +34,9 @@
     pn.begin(ctx);
     ctx.fillStyle = th.background; ctx.fillRect(0, 0, pn.w, pn.h);
     pn.layout(P, ax.x, ax.y, ax.log);
-    pn.axes(P, ctx, "step", "MSE", true);
+    pn.axes(P, ctx, "step", S.M ? S.M.lossName : "MSE", true);
     pn.blocks = lossBlocks(S, LOSS_POINTS);
+    pn.surface = S.M && S.M.surface && S.n ? surfaceBlocks(S.M.surface, pn.blocks.stride) : null;
     // A long run's curves, whole, drawn once: a frame shows them up to its step by clipping
     // (they only move right), instead of stroking thousands of vertices again.
     pn.curves = null;
@@ -47,9 +48,25 @@
       strokeCurves(P, cc, pn, S, S.n);
     }
     var lw = P.lw, label = pn.blocks.stride > 1 ? "batch loss (mean of " + pn.blocks.stride + " steps)" : "batch loss";
-    legend(P, ctx, pn, ax.legend, [
-      { label: label, color: th.loss_batch, width: lw * 0.45, alpha: 0.85 },
-      { label: "full-data loss", color: th.loss_full, width: lw }], false);
+    var items = [{ label: label, color: th.loss_batch, width: lw * 0.45, alpha: 0.85 },
+                 { label: "full-data loss", color: th.loss_full, width: lw }];
+    if (pn.surface) items.push({ label: "plane's loss under the path", color: th.path, width: lw * 0.8, dash: [lw * 2.4, lw * 1.6] });
+    legend(P, ctx, pn, ax.legend, items, false);
+  }
+
+  // The plane's loss under the projected path (P > 2), in blocks as the full-data loss.
+  function surfaceBlocks(y, stride) {
+    var B = { y: y };
+    if (stride === 1) return B;
+    var nb = Math.floor(y.length / stride);
+    B.envX = new Float64Array(2 * nb); B.envY = new Float64Array(2 * nb);
+    for (var b = 0; b < nb; b++) {
+      var s0 = b * stride, mi = s0, ma = s0;
+      for (var i = s0; i < s0 + stride; i++) { if (y[i] < y[mi]) mi = i; if (y[i] > y[ma]) ma = i; }
+      var first = Math.min(mi, ma), second = Math.max(mi, ma);
+      B.envX[2 * b] = first; B.envY[2 * b] = y[first]; B.envX[2 * b + 1] = second; B.envY[2 * b + 1] = y[second];
+    }
+    return B;
   }
 
   function drawCurve(ctx, pn, m, y, blocksX, blocksY, per, stride, mean) {
@@ -82,6 +99,11 @@
     drawCurve(ctx, pn, m, S.loss, B.meanX, B.meanY, 1, B.stride, true);
     ctx.globalAlpha = 1; ctx.strokeStyle = th.loss_full; ctx.lineWidth = lw;
     drawCurve(ctx, pn, m, S.full_loss, B.envX, B.envY, 2, B.stride, false);
+    if (pn.surface) { // dashed: where it parts from the full-data loss, the path is off the plane
+      ctx.strokeStyle = th.path; ctx.lineWidth = lw * 0.8; ctx.setLineDash([lw * 2.4, lw * 1.6]);
+      drawCurve(ctx, pn, m, pn.surface.y, pn.surface.envX, pn.surface.envY, 2, B.stride, false);
+      ctx.setLineDash([]);
+    }
     ctx.restore();
   }
 

@@ -4,7 +4,7 @@
   "use strict";
   var decode = SGD.decode, pathA = SGD.pathA, pathB = SGD.pathB, arrowsOf = SGD.arrowsOf, Pen = SGD.Pen,
       arrow = SGD.arrow, dot = SGD.dot, sampleIndices = SGD.sampleIndices, star = SGD.star,
-      legend = SGD.legend;
+      legend = SGD.legend, $ = SGD.$;
 
   // The exported contours (filled bands, then the level lines) in a panel's plot.
   function drawContours(P, ctx, pn, C) {
@@ -32,12 +32,16 @@
   }
 
   function drawParamsStatic(P, pn, S, ghostRun) {
+    if (S.M && !S.M.plane.exact) ghostRun = null; // another run's plane: its path means nothing here
     var ctx = pn.bctx, th = P.theme.colors, L = S.lim.params, C = P.contours || S.raw.contours;
     pn.pathLayer = pathLayer(pn, S);
     pn.begin(ctx);
     ctx.fillStyle = th.background; ctx.fillRect(0, 0, pn.w, pn.h);
     pn.layout(P, [L[0], L[1]], [L[2], L[3]], false);
-    pn.axes(P, ctx, "a (weight)", "b (bias)", false);
+    var plane = S.M ? S.M.plane : null; // any model but the line: its pair, or a plane through parameter space
+    pn.axes(P, ctx, plane ? plane.labels[0] : "a (weight)", plane ? plane.labels[1] : "b (bias)", false);
+    var title = $("sgd-scale").parentNode.firstChild; // "Parameter space" or "Loss landscape"
+    if (title && title.nodeType === 3) title.nodeValue = (plane ? plane.title : "Parameter space") + " ";
     ctx.save(); pn.clipPlot(ctx);
     if (C) drawContours(P, ctx, pn, C);
     if (ghostRun) { // the previous run's path, faint: for comparison in the explorer
@@ -45,18 +49,44 @@
       drawPath(ctx, pn, ghostRun, ghostRun.pathLen, null, PATH_POINTS);
       ctx.stroke(); ctx.setLineDash([]); ctx.globalAlpha = 1;
     }
-    star(ctx, pn.px(S.optimum[0]), pn.py(S.optimum[1]), P.lw * 3.3, th.text, th.panel);
+    if (S.optimum) star(ctx, pn.px(S.optimum[0]), pn.py(S.optimum[1]), P.lw * 3.3, th.text, th.panel);
     ctx.restore();
     var items = [{ label: "update applied", color: th.update, width: P.lw },
                  { label: "full-batch step \u2212lr\u00b7\u2207L", color: th.full_gradient, width: P.lw }];
     if (S.carry) items.push({ label: S.carry, color: th.velocity, width: P.lw });
-    items.push({ label: "optimum", color: th.text, star: true });
+    if (S.optimum) items.push({ label: "optimum", color: th.text, star: true });
     if (ghostRun) items.push({ label: "previous run: " + ghostRun.label, color: th.muted, width: P.lw * 0.6, alpha: 0.6, dash: [P.lw * 2, P.lw * 1.5] });
-    legend(P, ctx, pn, S.raw.params_legend, items, true);
+    var box = legend(P, ctx, pn, S.raw.params_legend, items, true);
     if (S.lim.clipped) {
       ctx.fillStyle = th.diverged; ctx.font = pn.fontTick + "px " + P.font; ctx.textAlign = "left"; ctx.textBaseline = "top";
       ctx.fillText("the path leaves this view", pn.x0 + 6, pn.y0 + 5);
     }
+    if (plane && plane.off_plane) offPlane(P, ctx, pn, plane.off_plane, box);
+  }
+
+  // Whether the note beside the view's title fits in the panel's width (as matplotlib's view
+  // keeps only the arrows' magnification where the contours' words would meet the title).
+  function noteFits(P, pn, title, note) {
+    var ctx = pn.ctx, sz = P.theme.sizes;
+    ctx.save();
+    ctx.font = "700 " + sz.title * P.u + "px " + P.font;
+    var tw = ctx.measureText(title).width;
+    ctx.font = sz.tick * P.u + "px " + P.font;
+    var nw = ctx.measureText(note).width;
+    ctx.restore();
+    return tw + nw + 2 * sz.tick * P.u <= pn.w;
+  }
+
+  // A projection's honesty, bottom left on a panel-coloured box: how far the path leaves the plane.
+  function offPlane(P, ctx, pn, text, legendBox) {
+    var th = P.theme.colors, fs = pn.fontTick * 0.9, pad = fs * 0.35;
+    ctx.font = fs + "px " + P.font;
+    var w = Math.min(ctx.measureText(text).width, pn.x1 - pn.x0 - 4 * pad), x = pn.x0 + fs * 0.5, y = pn.y1 - fs * 0.5;
+    var L = legendBox;
+    if (L && x + w + pad > L.x && y - fs - 2 * pad < L.y + L.h && y > L.y) y = pn.y0 + fs * 1.5 + 2 * pad; // a narrow view: above
+    ctx.globalAlpha = 0.8; ctx.fillStyle = th.panel; ctx.fillRect(x - pad, y - fs - 2 * pad, w + 2 * pad, fs + 2 * pad);
+    ctx.globalAlpha = 1; ctx.fillStyle = th.text; ctx.textAlign = "left"; ctx.textBaseline = "bottom";
+    ctx.fillText(text, x, y - pad, w);
   }
 
   // The first m points of a run's path (and an extra tip), decimated to at most `max` points.
@@ -137,7 +167,8 @@
       }
       ctx.globalAlpha = 1;
     }
-    var note = "L(a, b) contours";
+    var note = S.M ? S.M.plane.contour_label : "L(a, b) contours";
+    if (S.M && !noteFits(P, pn, S.M.plane.title, note + (S.n ? " \u00b7 arrows \u00d7" + S.scales[S.scales.length - 1][1] : ""))) note = "";
     if (st.arrow_frac > 0 && S.n && st.beat !== S.B.HOLD) {
       var widths = { full: [th.full_gradient, 0.9], update: [th.update, 0.9], carry: [th.velocity, 0.6] };
       arrowsOf(S, st.step, st.arrow_frac).forEach(function (ar) {
@@ -145,7 +176,7 @@
         arrow(ctx, pn.px(ar.start[0]), pn.py(ar.start[1]), pn.px(ar.end[0]), pn.py(ar.end[1]), w[0], lw * w[1], ar.clipped);
       });
       var sc = S.scales[S.scaleIndex[st.step]];
-      if (sc[0] > 1) note += " \u00b7 arrows \u00d7" + sc[1];
+      if (sc[0] > 1) note += (note ? " \u00b7 " : "") + "arrows \u00d7" + sc[1];
     }
     var cx = pn.px(st.a), cy = pn.py(st.b);
     if (cx > pn.x0 - 20 && cx < pn.x1 + 20 && cy > pn.y0 - 20 && cy < pn.y1 + 20) dot(ctx, cx, cy, lw * 1.7, th.line, th.panel, lw * 0.4);
