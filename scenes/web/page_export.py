@@ -31,11 +31,11 @@ from training.optimizers import OPTIMIZERS as SPECS
 from training.trace import Trace
 from training.traceschema import STEP_RAGGED_COLUMNS
 
-__all__ = ["reproduce_table", "recorded_trace", "run_document", "COMMAND"]
+__all__ = ["reproduce_table", "recorded_trace", "run_document", "pack", "COMMAND"]
 
 COMMAND = "python render.py"
 
-_KINDS = {float: "float", int: "int", bool: "bool", str: "str", tuple: "tuple"}
+_KINDS = {float: "float", int: "int", bool: "bool", str: "str", tuple: "tuple", list: "list"}  # list: real numbers
 # A trace column and where the story document holds the same numbers (scenes/web/export.py).
 _IN_STORY = {"a": "steps.a", "b": "steps.b", "loss": "steps.loss", "full_loss": "steps.full_loss",
              "grad_a": "steps.grad_a", "grad_b": "steps.grad_b", "update_a": "steps.update_a",
@@ -61,33 +61,53 @@ def reproduce_table() -> dict:
             "data": {"flag": data_flag, "synthetic": [[k, _KINDS[t]] for k, t in SYNTHETIC_FIELDS.items()]}}
 
 
-def _story_column(story: dict, where: str) -> np.ndarray:
+def _story_column(story: dict, where: str) -> np.ndarray | None:
     part, key = where.split(".")
-    return decode(story[part][key])
+    enc = story.get(part, {}).get(key)
+    return None if enc is None else decode(enc)
+
+
+PACK_AT = 32  # a list of at least this many numbers is packed (base64), as the story's columns are
+
+
+def pack(value: Any) -> Any:
+    """``value`` with every long list of numbers (flat, or a rectangle of rows) as
+    ``{"__array__": encoded, "shape": [...]}``; reproduce.js's ``unpack`` is the inverse."""
+    if isinstance(value, dict):
+        return {k: pack(v) for k, v in value.items()}
+    if not isinstance(value, list):
+        return value
+    rows = value and all(isinstance(r, list) for r in value)
+    cells = [c for r in value for c in r] if rows else value
+    numbers = all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cells)
+    if numbers and len(cells) >= PACK_AT and (not rows or len({len(r) for r in value}) == 1):
+        shape = [len(value), len(value[0])] if rows else [len(value)]
+        return {"__array__": encode(np.asarray(cells, dtype=np.float64), "exact"), "shape": shape}
+    return [pack(v) for v in value]
 
 
 def recorded_trace(trace: Trace, story: dict) -> dict:
-    """The recorded run in the trace.json shape, its columns named in ``story`` (the exported
-    story of this trace) where the story holds them exactly, else encoded."""
+    """The recorded run in the trace.json shape: its columns named in ``story`` (the exported
+    story of this trace) where the story holds them exactly, its long lists packed."""
     doc = json.loads(trace.to_json())
     columns: dict[str, Any] = {}
-    offsets = _story_column(story, "batches.offsets") if trace.n_steps else None
+    offsets = _story_column(story, "batches.offsets")
     for name, values in doc["steps"].items():
         ragged = name in STEP_RAGGED_COLUMNS  # one row a step, as long as its batch
+        lengths = [len(row) for row in values] if ragged else None
         flat = np.asarray([v for row in values for v in row] if ragged else values, dtype=np.float64)
         where = _IN_STORY.get(name)
-        if where is not None and trace.n_steps:
-            held = _story_column(story, where).astype(np.float64)
-            same_rows = not ragged or np.array_equal(np.cumsum([0, *map(len, values)]), offsets)
-            if same_rows and held.shape == flat.shape and np.array_equal(held, flat):
-                columns[name] = {"story": where}
-                continue
-        entry: dict[str, Any] = {"values": encode(flat, "exact")}
-        if ragged:
-            entry["offsets"] = encode(np.cumsum([0, *map(len, values)]), "i32")
-        columns[name] = entry
-    same_data = all(np.array_equal(_story_column(story, f"data.{k}"), np.asarray(doc["data"][k])) for k in "xy")
-    out = {k: v for k, v in doc.items() if k not in ("steps", "data")}
+        held = _story_column(story, where) if where and trace.n_steps else None
+        same_rows = not ragged or (offsets is not None and np.array_equal(np.cumsum([0, *lengths]), offsets))
+        if held is not None and same_rows and held.shape == flat.shape and np.array_equal(held.astype(np.float64), flat):
+            columns[name] = {"story": where}
+        elif ragged:
+            columns[name] = {"values": encode(flat, "exact"), "offsets": encode(np.cumsum([0, *lengths]), "i32")}
+        else:
+            columns[name] = {"packed": pack(values)}
+    xy = [_story_column(story, f"data.{k}") for k in "xy"]
+    same_data = all(h is not None and np.array_equal(h, np.asarray(doc["data"][k])) for h, k in zip(xy, "xy"))
+    out = {k: pack(v) for k, v in doc.items() if k not in ("steps", "data")}
     out["data"] = {"story": "data"} if same_data else {k: encode(doc["data"][k], "exact") for k in "xy"}
     out["columns"] = columns
     out["order"] = list(doc["steps"])  # the columns in the order trace.json writes them

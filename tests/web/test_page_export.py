@@ -51,6 +51,8 @@ RUNS = {
     "rmsprop": dict(optimizer="rmsprop", alpha=0.9, eps=1e-6, epochs=2, shuffle=True, seed=2**64 - 1, nesterov=False),
     "sgd_zero_momentum": dict(optimizer="momentum", momentum=0.0, nesterov=False, epochs=2, lr=1.0),
     "diverged_at_once": dict(lr=1e30, epochs=2),  # no step recorded: empty columns
+    "poly": dict(model="poly", degree=3, init=[0.5, -1.0, 0.0, 2.0], epochs=3, lr=0.01),
+    "mlp": dict(model="mlp", hidden=4, activation="relu", epochs=3, plane="random"),  # its landscape packed
 }
 
 
@@ -117,7 +119,7 @@ def test_the_pages_trace_command_and_config_are_the_run(traces, name, tmp_path):
     texts = page_texts(trace)
     back = Trace.from_json(texts["trace"])
     assert json.loads(back.to_json()) == json.loads(trace.to_json())  # every value (an int 0 may read as 0.0)
-    np.testing.assert_array_equal(back.steps["a"], trace.steps["a"])
+    np.testing.assert_array_equal(back.steps["loss"], trace.steps["loss"])
     same_config(settings_of_command(texts["command"], tmp_path), trace)
     (tmp_path / "config.toml").write_text(texts["toml"], encoding="utf-8")
     flat = load_config_file(tmp_path / "config.toml")

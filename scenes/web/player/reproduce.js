@@ -19,22 +19,39 @@
     return out;
   }
 
+  // page_export.pack's inverse: a packed list of numbers back as (nested) lists.
+  function unpack(v) {
+    if (Array.isArray(v)) return v.map(unpack);
+    if (!v || typeof v !== "object") return v;
+    if (v.__array__) {
+      var flat = Array.from(decode(v.__array__)), shape = v.shape;
+      if (shape.length === 1) return flat;
+      var out = [];
+      for (var i = 0; i < shape[0]; i++) out.push(flat.slice(i * shape[1], (i + 1) * shape[1]));
+      return out;
+    }
+    var o = {};
+    Object.keys(v).forEach(function (k) { o[k] = unpack(v[k]); });
+    return o;
+  }
+
   // The run a story was exported from, in trace.json's shape (page_export.recorded_trace).
   function recordedTrace(story) {
     var T = story && story.trace;
     if (!T) return null;
     var out = {}, offsets = story.batches ? decode(story.batches.offsets) : null;
     Object.keys(T).forEach(function (k) {
-      if (k !== "columns" && k !== "order" && k !== "seed_text") out[k] = T[k];
+      if (k !== "columns" && k !== "order" && k !== "seed_text") out[k] = unpack(T[k]);
     });
-    out.config = JSON.parse(JSON.stringify(T.config));
     if (T.seed_text !== undefined && typeof BigInt === "function") out.config.seed = BigInt(T.seed_text);
     out.data = T.data.story ? { x: Array.from(storyColumn(story, "data.x")), y: Array.from(storyColumn(story, "data.y")) }
                             : { x: Array.from(decode(T.data.x)), y: Array.from(decode(T.data.y)) };
     out.steps = {};
     T.order.forEach(function (name) {
-      var c = T.columns[name], ragged = ["indices", "pred", "residual"].indexOf(name) >= 0 || !!c.offsets;
+      var c = T.columns[name];
+      if (c.packed !== undefined) { out.steps[name] = unpack(c.packed); return; }
       var flat = c.story ? storyColumn(story, c.story) : decode(c.values);
+      var ragged = c.offsets || (c.story && c.story.indexOf("batches.") === 0);
       out.steps[name] = ragged ? rows(flat, c.story ? offsets : decode(c.offsets)) : Array.from(flat);
     });
     return out;
@@ -124,11 +141,13 @@
       var base = s.name === "momentum" ? R.momentum_defaults[cfg.optimizer] : s.default;
       if (same(v, base)) return;
       if (s.kind === "bool") { if (v === s.sets) words.push(s.flag); return; }
-      if (s.kind === "tuple") { if (v.length) words.push(s.flag, v.join(",")); return; }
-      var text = s.kind === "str" ? String(v) : numberText(v, s.kind);
-      words.push(text.charAt(0) === "-" ? s.flag + "=" + text : s.flag, text.charAt(0) === "-" ? null : shellWord(text));
+      if ((s.kind === "tuple" || s.kind === "list") && !v.length) return;
+      var text = s.kind === "tuple" || s.kind === "list" ? v.map(function (x) { return numberText(x); }).join(",")
+        : s.kind === "str" ? String(v) : numberText(v, s.kind);
+      if (text.charAt(0) === "-") words.push(s.flag + "=" + shellWord(text)); // (argparse: not a flag)
+      else words.push(s.flag, shellWord(text));
     });
-    var line = words.filter(function (w) { return w !== null; }).join(" ");
+    var line = words.join(" ");
     if (data.csv) line = "cat > data.csv <<'EOF'\n" + data.csv + "EOF\n" + line;
     return line;
   }
@@ -136,7 +155,7 @@
   function tomlValue(v, kind) {
     if (typeof v === "string") return JSON.stringify(v);
     if (typeof v === "boolean") return v ? "true" : "false";
-    if (Array.isArray(v)) return "[" + v.map(function (x) { return numberText(x); }).join(", ") + "]";
+    if (Array.isArray(v)) return "[" + v.map(function (x) { return numberText(x, kind === "list" ? "float" : "int"); }).join(", ") + "]";
     return numberText(v, kind);
   }
 
