@@ -157,7 +157,10 @@ def widget_class():
                 return  # the live page recomputes what Python set (onSettings in the module)
             from training.config import TrainConfig
             from training.recorder import record
-            config = TrainConfig.from_dict({**self.trace["config"], **change["new"]})
+            base = dict(self.trace["config"])
+            if "optimizer" in change["new"]:  # another optimizer: its own momentum, unless given
+                base.pop("momentum", None)
+            config = TrainConfig.from_dict({**base, **change["new"]})
             self._showing = True
             try:
                 self._show(record(config))  # a page that is not live: PyTorch records it here

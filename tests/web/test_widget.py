@@ -41,6 +41,8 @@ def test_python_sets_settings_and_trace_and_reads_the_pages_run(run, tmp_path):
     w.settings = {**w.settings, "lr": 0.3, "optimizer": "momentum", "momentum": 0.5}  # not live: PyTorch records it
     want = record(TrainConfig(epochs=4, lr=0.3, optimizer="momentum", momentum=0.5))
     assert w.trace == json.loads(want.to_json()) and w._doc["stories"][0]["run"]["lr"] == 0.3
+    w.settings = {"optimizer": "adam"}  # a part: the rest stays (the momentum is the optimizer's)
+    assert w.trace["config"]["optimizer"] == "adam" and w.trace["config"]["lr"] == 0.3
     other = record(TrainConfig(optimizer="adam", epochs=2))
     w.trace = json.loads(other.to_json())  # another run: the page shows it
     assert w._doc["stories"][0]["run"]["optimizer"] == "adam" and w.settings["optimizer"] == "adam"

@@ -103,15 +103,22 @@
     return out;
   }
 
-  // How far two runs are apart: the same status and steps, and the largest difference of a,
-  // b and the losses relative to the value (1e-6 absolute near zero).
+  // How far two runs are apart: the same status and steps, and the largest difference of the
+  // parameters (a and b, or a model's rows) and the losses relative to the value (1e-6 absolute
+  // near zero).
+  function flatten(col) {
+    var out = [];
+    (col || []).forEach(function (v) { if (Array.isArray(v)) v.forEach(function (x) { out.push(x); }); else out.push(v); });
+    return out;
+  }
+
   function difference(mine, theirs) {
-    var worst = 0, cols = ["a", "b", "loss", "full_loss"];
-    cols.forEach(function (c) {
-      var p = mine.steps[c] || [], q = theirs.steps[c] || [];
+    var worst = 0;
+    ["a", "b", "params", "loss", "full_loss"].forEach(function (c) {
+      var p = flatten(mine.steps[c]), q = flatten(theirs.steps[c]);
       for (var i = 0; i < Math.min(p.length, q.length); i++) {
         var d = Math.abs(p[i] - q[i]) / Math.max(Math.abs(q[i]), 1e-6);
-        if (d > worst || d !== d) worst = d !== d ? Infinity : d;
+        worst = d !== d ? Infinity : Math.max(worst, d);
       }
     });
     return { steps: [mine.n_steps, theirs.n_steps], status: [mine.status.state, theirs.status.state],
@@ -139,7 +146,7 @@
                                 "aria-label": "The copied text" });
     text.hidden = true;
     function say(t, warn) { status.textContent = t; status.classList.toggle("warn", !!warn); }
-    function show(t) { text.value = t; text.hidden = false; text.rows = Math.min(12, t.split("\n").length); }
+    function show(t) { text.value = t; text.hidden = false; text.rows = Math.min(12, t.split("\n").length + (window.innerWidth < 720 ? 2 : 0)); }
     function button(id, label, title, act) {
       var b = el("button", { type: "button", id: "sgd-export-" + id, title: title }, label);
       b.addEventListener("click", function () {
