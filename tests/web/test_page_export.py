@@ -169,7 +169,7 @@ def test_in_chromium_the_page_exports_a_video_a_picture_and_a_trace_render_py_re
         text = d.execute_script("return window.sgdExport.traceText()")
         where = d.execute_script(FIT_CANVAS)
         for button in ("command", "toml", "trace", "png"):
-            d.find_element("id", f"sgd-export-" + button).click()
+            d.find_element("id", "sgd-page-" + button).click()
         shown = d.find_element("id", "sgd-export-text").get_attribute("value")
         status = d.find_element("id", "sgd-export-status").text
         asked = [u for u in browser.requests(d) if not u.startswith("blob:")]  # downloads: Blob URLs

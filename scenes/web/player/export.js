@@ -148,7 +148,7 @@
     function say(t, warn) { status.textContent = t; status.classList.toggle("warn", !!warn); }
     function show(t) { text.value = t; text.hidden = false; text.rows = Math.min(12, t.split("\n").length + (window.innerWidth < 720 ? 2 : 0)); }
     function button(id, label, title, act) {
-      var b = el("button", { type: "button", id: "sgd-export-" + id, title: title }, label);
+      var b = el("button", { type: "button", id: "sgd-page-" + id, title: title }, label); // (serve's own: sgd-export-FMT)
       b.addEventListener("click", function () {
         try { act(b); } catch (e) { say(e.message, true); }
       });
