@@ -40,7 +40,7 @@
     return R;
   }
 
-  function planBlock(R, settings) {
+  function planBlock(R, settings, withNotes) {
     var plan = L.makePlan(R.n, R.stepsPerEpoch, settings), segs = L.segments(plan);
     var out = { fps: plan.fps, frames: plan.step.length, detail_steps: plan.detail, beats: L.BEATS.slice(),
                 segments: [], reveals: [], captions: [], notes: [] };
@@ -52,14 +52,16 @@
       var entry = { beat: g.beat, start: g.start, n: g.stop - g.start, step: first, reveal: index.get(key), caption: out.captions.length };
       if (g.beat === B.FAST) entry.steps = Int32Array.from(g.steps);
       out.captions.push(L.caption(R, g.beat, first, last));
-      out.notes.push(L.notes(R, g.beat, first, last));
+      if (withNotes) out.notes.push(L.notes(R, g.beat, first, last));
       out.segments.push(entry);
     });
     return out;
   }
 
   // export_story for a recomputed run. opts: {live: the page's live block (colour map, plan
-  // settings), panel: the theme's panel colour, label}.
+  // settings), panel: the theme's panel colour, label, notes: false to leave the speaker
+  // notes out (only the presenter page shows them), keep: a previous run's contours block over
+  // the same points, kept when the parameter view's limits are the same}.
   function buildStory(trace, opts) {
     var R = runOf(trace), g = L.geometry(R), cfg = R.cfg, name = L.TITLES[cfg.optimizer], lr = L.pyG(cfg.lr), n = R.n;
     var maxBatch = 0;
@@ -87,9 +89,12 @@
       steps: steps,
       batches: { offsets: R.off, index: R.idx, pred: R.pred, residual: R.res, share_a: R.shareA, share_b: R.shareB },
       arrows: L.arrows(R, g),
-      plan: planBlock(R, opts.live && opts.live.plan)
+      plan: planBlock(R, opts.live && opts.live.plan, opts.notes !== false)
     };
-    if (opts.live && opts.live.cmap) story.contours = L.contours(R, g, opts.live, opts.panel);
+    if (!opts.notes && opts.notes !== undefined) delete story.plan.notes;
+    var kept = opts.keep && opts.keep.limits.every(function (v, i) { return v === g.params[i]; }) ? opts.keep : null;
+    if (kept) story.contours = kept;
+    else if (opts.live && opts.live.cmap) story.contours = L.contours(R, g, opts.live, opts.panel);
     return story;
   }
 

@@ -45,6 +45,7 @@
     if (this.doc.explore) parts.push("run=" + this.run);
     if (g.beat === B.INTRO || g.beat === B.HOLD || (g.beat !== B.FAST && this.pos.j !== g.n - 1)) parts.push("frame=" + frameOf(S, this.pos));
     else { parts.push("step=" + (st.step + 1)); if (g.beat !== B.FAST && g.beat !== B.UPDATE) parts.push("beat=" + S.beats[g.beat]); }
+    if (this.hashExtra) parts = this.hashExtra().concat(parts); // the live page's settings
     try { history.replaceState(null, "", "#" + parts.join("&")); } catch (e) { /* a sandboxed frame: no hash */ }
   };
 })(SGD);

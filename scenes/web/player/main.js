@@ -53,6 +53,7 @@
       player.init();
       $("sgd-title").textContent = player.S.title;
       if (doc.explore) player.showRunLabel();
+      if (doc.live && SGD.startLive) SGD.startLive(player, doc); // the live page (scenes/web/live/)
     } catch (e) {
       showError("This page's story could not be drawn (" + e.message + ").");
       throw e;

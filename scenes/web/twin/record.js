@@ -164,4 +164,5 @@
   }
 
   TWIN.record = record;
+  TWIN.checkData = checkData;
 })(TWIN);
