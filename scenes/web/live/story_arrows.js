@@ -21,14 +21,15 @@
   }
 
   function previous(col) { var out = new Float64Array(col.length); for (var i = 1; i < col.length; i++) out[i] = col[i - 1]; return out; }
-  function map2(n, fn) { var a = new Float64Array(n), b = new Float64Array(n); for (var i = 0; i < n; i++) { var r = fn(i); a[i] = r[0]; b[i] = r[1]; } return [a, b]; }
+  // Two columns filled by fn(k, a, b) (it writes a[k] and b[k]: no array per step).
+  function map2(n, fn) { var a = new Float64Array(n), b = new Float64Array(n); for (var i = 0; i < n; i++) fn(i, a, b); return [a, b]; }
 
   // −lr·∇L over all the data at each step's (a, b) (Story.full_step).
   function fullStep(R) {
     var m = L.moments(R.x, R.y), lr = R.cfg.lr;
-    return map2(R.n, function (k) {
+    return map2(R.n, function (k, ga, gb) {
       var a = R.a[k], c = a * m.xm + R.b[k] - m.ym;
-      return [-lr * (2 * (a * m.vxx - m.cxy) + 2 * m.xm * c), -lr * (2 * c)];
+      ga[k] = -lr * (2 * (a * m.vxx - m.cxy) + 2 * m.xm * c); gb[k] = -lr * (2 * c);
     });
   }
 
@@ -37,11 +38,11 @@
     var s = R.cfg, lr = s.lr, n = R.n, st = R.steps, opt = s.optimizer, mu = R.momentum;
     var hasVel = !!st.velocity_a;
     function scaling() {
-      var c = map2(n, function (k) { return [st.update_a[k] + lr * st.grad_a[k], st.update_b[k] + lr * st.grad_b[k]]; });
+      var c = map2(n, function (k, a, b) { a[k] = st.update_a[k] + lr * st.grad_a[k]; b[k] = st.update_b[k] + lr * st.grad_b[k]; });
       return { label: "adaptive scaling", a: c[0], b: c[1] };
     }
     function carried(label, va, vb) {
-      var c = map2(n, function (k) { return [-lr * mu * va[k], -lr * mu * vb[k]]; });
+      var c = map2(n, function (k, a, b) { a[k] = -lr * mu * va[k]; b[k] = -lr * mu * vb[k]; });
       return { label: label, a: c[0], b: c[1] };
     }
     if (opt === "sgd" || opt === "momentum") {
@@ -50,7 +51,7 @@
         return carried("momentum carried", previous(st.velocity_a), previous(st.velocity_b));
       }
       if (mu === 0 && s.weight_decay > 0) {
-        var w = map2(n, function (k) { return [-lr * s.weight_decay * st.a[k], -lr * s.weight_decay * st.b[k]]; });
+        var w = map2(n, function (k, a, b) { a[k] = -lr * s.weight_decay * st.a[k]; b[k] = -lr * s.weight_decay * st.b[k]; });
         return { label: "weight decay", a: w[0], b: w[1] };
       }
       return null;
@@ -58,9 +59,9 @@
     if (opt === "adam") {
       if (!hasVel) return null;
       var pa = previous(st.velocity_a), pb = previous(st.velocity_b), b1 = s.beta1;
-      var c = map2(n, function (k) {
+      var c = map2(n, function (k, a, b) {
         var ma = st.velocity_a[k], mb = st.velocity_b[k];
-        return [st.update_a[k] * (ma !== 0 ? b1 * pa[k] / ma : 0), st.update_b[k] * (mb !== 0 ? b1 * pb[k] / mb : 0)];
+        a[k] = st.update_a[k] * (ma !== 0 ? b1 * pa[k] / ma : 0); b[k] = st.update_b[k] * (mb !== 0 ? b1 * pb[k] / mb : 0);
       });
       return { label: "first moment carried", a: c[0], b: c[1] };
     }
@@ -81,6 +82,23 @@
     return fit > 0 ? fit : fit !== fit ? NaN : Infinity;
   }
 
+  // The minimum of the last w values at each step (numpy: a sliding window's nanmin, or its
+  // min when `nan` propagates NaN), in one pass with a deque of candidates.
+  function windowMin(v, w, nan) {
+    var n = v.length, out = new Float64Array(n), dq = new Int32Array(n), head = 0, tail = 0, lastNaN = -Infinity;
+    for (var k = 0; k < n; k++) {
+      var x = v[k];
+      if (x !== x) { lastNaN = k; if (!nan) { out[k] = head < tail ? v[dq[head]] : Infinity; continue; } }
+      else {
+        while (tail > head && v[dq[tail - 1]] >= x) tail--;
+        dq[tail++] = k;
+      }
+      while (head < tail && dq[head] <= k - w) head++;
+      out[k] = nan && k - lastNaN < w ? NaN : head < tail ? v[dq[head]] : Infinity;
+    }
+    return out;
+  }
+
   // Story.arrow_scale: per step, the magnification (plain loops: 100,000 steps in a few ms).
   function arrowScale(R, g, vecs) {
     var n = R.n, p = g.params, su = p[1] - p[0], sv = p[3] - p[2], A = R.a, Bc = R.b;
@@ -96,15 +114,17 @@
       }
     }
     var w = STEADY_WINDOW, e = Math.max(1, Math.min(w, R.stepsPerEpoch)), out = new Float64Array(n);
-    var memoIn = NaN, memoOut = 1;
+    var shortest = windowMin(longest, w, false), tightest = windowMin(room, e, true);
+    var memoIn = NaN, memoOut = 1, floorIn = NaN, floorOut = 1;
     for (k = 0; k < n; k++) {
-      var short = Infinity, tight = Infinity, i;
-      for (i = k < w ? 0 : k - w + 1; i <= k; i++) if (longest[i] < short) short = longest[i];
-      for (i = k < e ? 0 : k - e + 1; i <= k; i++) if (!(room[i] >= tight)) tight = room[i];
-      var sc;
+      var short = shortest[k], tight = tightest[k], sc;
       if (short === memoIn) sc = memoOut;
       else { sc = short > 0 ? niceScale(MIN_ARROW / short) : 1; memoIn = short; memoOut = sc; }
-      out[k] = Math.min(sc > tight ? Math.min(sc, niceFloor(tight * 0.95)) : sc, 1e6);
+      if (sc > tight) {
+        if (tight !== floorIn) { floorIn = tight; floorOut = niceFloor(tight * 0.95); }
+        sc = Math.min(sc, floorOut);
+      }
+      out[k] = Math.min(sc, 1e6);
     }
     return out;
   }

@@ -91,14 +91,17 @@
   // geometry.free_corner: the corner holding the fewest points (u, v: fractions of the view).
   function freeCorner(u, v, prefer) {
     prefer = prefer || ["upper right", "lower right", "upper left", "lower left"];
-    var best = null, bestCount = Infinity;
-    prefer.forEach(function (name) {
-      var c = CORNERS[name], count = 0;
-      for (var i = 0; i < u.length; i++) {
-        if (isFinite(u[i]) && isFinite(v[i]) && u[i] >= c[0] && u[i] <= c[1] && v[i] >= c[2] && v[i] <= c[3]) count++;
+    var counts = { "upper right": 0, "lower right": 0, "upper left": 0, "lower left": 0 }, names = Object.keys(CORNERS);
+    for (var i = 0; i < u.length; i++) { // one pass: a point may sit in two corners' boxes (on a shared edge)
+      var x = u[i], y = v[i];
+      if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1)) continue;
+      for (var c = 0; c < 4; c++) {
+        var b = CORNERS[names[c]];
+        if (x >= b[0] && x <= b[1] && y >= b[2] && y <= b[3]) counts[names[c]]++;
       }
-      if (count < bestCount) { best = name; bestCount = count; }
-    });
+    }
+    var best = null, bestCount = Infinity;
+    prefer.forEach(function (name) { if (counts[name] < bestCount) { best = name; bestCount = counts[name]; } });
     return best;
   }
 
