@@ -31,8 +31,7 @@ def live_reason(trace) -> str | None:
     if trace.schema_version != 1 or getattr(trace.model, "name", "line") != "line":
         return f"this run trains another model ({getattr(trace.model, 'name', '?')}); the page recomputes the line model only"
     cfg = trace.config or {}
-    if "lr" not in cfg or "optimizer" not in cfg:
-        return "this run was recorded from a training loop of its own; its settings are not the recorder's"
-    if getattr(getattr(trace, "status", None), "state", "completed") == "stopped":
-        return "this run was recorded from a training loop of its own"
+    if "recorded" in cfg or "lr" in trace.steps or "lr" not in cfg or "optimizer" not in cfg:
+        return ("this run was recorded from a training loop of its own (training.recording); the page "
+                "recomputes runs of render.py's settings")
     return None

@@ -145,3 +145,20 @@ def test_a_parent_page_drives_the_page_in_a_sandboxed_iframe(driver, page):
     assert got[0]["settings"]["lr"] == 0.05 and got[0]["settings"]["optimizer"] == "momentum"
     assert got[0]["n_steps"] == 300 and got[0]["ms"] > 0
     assert_clean(driver, page, parent)
+
+
+def test_a_page_the_twin_cannot_recompute_plays_and_says_why(driver, tmp_path):
+    """A run recorded from a user's own loop (its config says so): the page plays the recorded
+    run as before and says beside the player why its controls are not live."""
+    from training.trace import Trace
+
+    doc = json.loads(record(TrainConfig(epochs=5)).to_json())
+    doc["config"]["recorded"] = {"optimizer": "SGD"}
+    path = tmp_path / "loop.html"
+    path.write_text(player_page(Trace.from_json(json.dumps(doc))), encoding="utf-8")
+    browser.open_page(driver, path)
+    note = driver.find_element("id", "sgd-live-off").text
+    assert "not live" in note and "training loop of its own" in note
+    assert driver.execute_script("return window.sgdAnim.live") is False
+    assert driver.execute_script("return window.sgdPlayer.frames()") > 10
+    assert_clean(driver, path)

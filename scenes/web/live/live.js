@@ -208,15 +208,10 @@
   };
 
   // ------------------------------------------------------------------ start
+  // (a page whose run cannot be recomputed carries no twin: player/main.js says why)
   function startLive(player, doc) {
     var views = $("sgd-views"), box = L.el("div", { id: "sgd-live", class: "sgd-live", role: "group", "aria-label": "Training settings" });
     views.parentNode.insertBefore(box, views);
-    if (!doc.live.config) { // a run the twin cannot recompute: it plays as recorded
-      box.classList.add("off");
-      box.appendChild(L.el("p", { id: "sgd-live-off", class: "hint", text: "The controls are not live: " + doc.live.reason + ". The page plays the run as recorded." }));
-      SGD.liveApi(null, doc.live.reason);
-      return null;
-    }
     var live = new Live(player, doc);
     live.form = new L.Form(box, function (partial, key) { live.request(partial, key, key !== "lr"); });
     L.bindDataBox(live, box);

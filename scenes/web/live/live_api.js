@@ -49,19 +49,17 @@
     return keys.length > 0 && keys.every(function (k) { return k === "data" || L.FIELD_KEYS.indexOf(k) >= 0; });
   }
 
-  SGD.liveApi = function (live, reason) {
-    var refuse = function () { throw new Error("this page's controls are not live: " + reason); };
+  SGD.liveApi = function (live) {
     function current() { if (!live.trace) live.trace = TWIN.record(live.config, live.data); return live.trace; }
     window.sgdAnim = {
-      live: !!live,
-      reason: reason || null,
-      settings: live ? function () { return live.settings(); } : function () { return null; },
-      data: live ? function () { return live.copyData(); } : function () { return null; },
-      set: live ? function (partial) { return live.apply(partial); } : refuse,
-      trace: live ? function () { return plainTrace(current()); } : refuse,
-      traceText: live ? function () { return TWIN.traceText(current(), TWIN.request.VERSIONS); } : refuse
+      live: true,
+      reason: null,
+      settings: function () { return live.settings(); },
+      data: function () { return live.copyData(); },
+      set: function (partial) { return live.apply(partial); },
+      trace: function () { return plainTrace(current()); },
+      traceText: function () { return TWIN.traceText(current(), TWIN.request.VERSIONS); }
     };
-    if (!live) return;
     live.announce = function (ms) {
       var tr = live.trace, detail = { settings: live.settings(), ms: ms, n_steps: tr.n_steps, status: tr.status.state };
       window.dispatchEvent(new CustomEvent("sgdanim:change", { detail: detail }));
