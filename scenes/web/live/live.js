@@ -109,7 +109,7 @@
     var story = L.buildStory(trace, { live: this.block, panel: this.player.theme.colors.panel, label: labelOf(trace.config),
                                       notes: false, keep: keep });
     var ms = performance.now() - t0;
-    this.config = next.config; this.data = next.data; this.trace = trace; this.lastMs = ms;
+    this.config = next.config; this.data = next.data; this.trace = trace; this.lastMs = ms; this.changed = true;
     this.form.message(null, "");
     this.redraw(story);
     this.form.show(this.config);
@@ -164,8 +164,11 @@
   // ------------------------------------------------------------------ the address
   function encodeValue(v) { return typeof v === "boolean" ? (v ? "1" : "0") : String(v); }
 
+  // Every setting (and the points, when they fit in a link) once the run differs from the
+  // recorded one; until then the page's own run needs none (its links stay #step=...).
   Live.prototype.hashParts = function () {
     var c = this.config, parts = [];
+    if (!this.changed) return parts;
     L.FIELD_KEYS.forEach(function (k) { if (c[k] !== undefined && c[k] !== null) parts.push(k + "=" + encodeURIComponent(encodeValue(c[k]))); });
     var xs = this.data.x.join(","), ys = this.data.y.join(",");
     this.dataInLink = xs.length + ys.length <= HASH_DATA_CHARS;
