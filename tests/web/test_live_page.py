@@ -95,15 +95,13 @@ def test_pasted_data_is_used_and_bad_input_is_refused_beside_its_field(driver, p
     use.click()
     wait_for(driver, "return window.sgdAnim.trace().data.x.length === 8")
     before = driver.execute_script("return window.sgdAnim.trace().final")
-    msg = "return document.getElementById('sgd-live-data-msg').textContent"
     big = "x,y\n" + "".join(f"{i * 0.001},{i * 0.002}\n" for i in range(100_000))
     for text, words in [*BAD, (big, "the page recomputes at most")]:
         driver.execute_script("var a = document.getElementById('sgd-live-csv'); a.value = arguments[0];", text)
         t0 = time.monotonic()
         use.click()
-        got = wait_for(driver, msg)
+        wait_for(driver, f"return document.getElementById('sgd-live-data-msg').textContent.indexOf({json.dumps(words)}) >= 0")
         assert time.monotonic() - t0 < 2.0
-        assert words in got, (text[:40], got)
         assert driver.execute_script("return window.sgdAnim.trace().final") == before  # the run stayed
     # settings refused beside their fields: lr 0, negative, 1e308; batch 0, above n; 10^8 steps; __proto__
     for field, value, words in [("lr", "0", "> 0"), ("lr", "-1", "> 0"), ("lr", "1e308", "3.4e38"),
@@ -111,8 +109,7 @@ def test_pasted_data_is_used_and_bad_input_is_refused_beside_its_field(driver, p
                                 ("epochs", "25000000", "at most 10,000,000")]:
         el = driver.find_element("id", f"sgd-live-{field}")
         driver.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change'));", el, value)
-        got = wait_for(driver, f"return document.getElementById('sgd-live-{field}-msg').textContent")
-        assert words in got, (field, value, got)
+        wait_for(driver, f"return document.getElementById('sgd-live-{field}-msg').textContent.indexOf({json.dumps(words)}) >= 0")
         assert driver.execute_script("return window.sgdAnim.trace().final") == before
     with pytest.raises(Exception, match="unknown optimizer '__proto__'"):
         driver.execute_script("return window.sgdAnim.set(JSON.parse('{\"optimizer\": \"__proto__\"}'))")
