@@ -145,3 +145,42 @@ def test_the_js_level_lines_lie_on_their_levels_as_matplotlibs_do(both, case):
     assert mine.max() <= 1.5 * theirs.max() + 0.01, (mine.max(), theirs.max())
     for pb, jb in zip(py[case]["contours"]["bands"], js[case]["contours"]["bands"]):
         assert len(jb["path"]) > 0 or len(decode(pb["path"])) == 0
+
+
+@pytest.mark.parametrize("case", [0, 10])
+def test_the_js_bands_fill_where_the_loss_is_in_them(both, case):
+    """A point of the view lies in the JS band of its loss: 600 random points, leaving out
+    those within 5 % of a level's gap from a level (where a cell's linear interpolation may
+    put the boundary on either side)."""
+    from matplotlib.path import Path as MplPath
+
+    _, js = both
+    c, data = js[case]["contours"], CASES[case][1]
+    x, y = np.asarray(data["x"]), np.asarray(data["y"])
+    lim, q, levels = c["limits"], c["quant"], np.asarray(c["levels"])
+    rng = np.random.default_rng(case)
+    u, v = rng.uniform(0.01, 0.99, 600), rng.uniform(0.01, 0.99, 600)
+    a, b = lim[0] + u * (lim[1] - lim[0]), lim[2] + v * (lim[3] - lim[2])
+    loss = np.mean((np.outer(a, x) + b[:, None] - y) ** 2, axis=1)
+    truth = np.searchsorted(levels, loss, side="right")  # the band: how many levels lie at or below
+    gaps = np.diff(np.concatenate([[0.0], levels]))
+    near = np.min(np.abs(loss[:, None] - levels[None, :]) / gaps[None, :], axis=1) < 0.05
+    pts = np.column_stack([u * q, v * q])
+    found = np.full(len(pts), -1)
+    for i, band in enumerate(c["bands"]):
+        flat = np.asarray(band["path"], dtype=np.float64)
+        verts, codes, start = [], [], True
+        k = 0
+        while k < len(flat):
+            if flat[k] == 65535:
+                if verts and not start:
+                    verts.append(verts[-1]); codes.append(MplPath.CLOSEPOLY)
+                start = True; k += 1; continue
+            verts.append((flat[k], flat[k + 1])); codes.append(MplPath.MOVETO if start else MplPath.LINETO)
+            start = False; k += 2
+        if verts:
+            inside = MplPath(verts, codes).contains_points(pts)
+            found[inside & (found < 0)] = i
+    ok = ~near
+    assert ok.sum() > 300
+    assert np.array_equal(found[ok], truth[ok]), np.flatnonzero(found[ok] != truth[ok])[:10]
