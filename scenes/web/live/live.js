@@ -109,6 +109,7 @@
     var story = L.buildStory(trace, { live: this.block, panel: this.player.theme.colors.panel, label: labelOf(trace.config),
                                       notes: false, keep: keep });
     var ms = performance.now() - t0;
+    if (!this.player.S.label) this.player.S.label = labelOf(this.config); // the run it replaces, named for the legend
     this.config = next.config; this.data = next.data; this.trace = trace; this.lastMs = ms; this.changed = true;
     this.form.message(null, "");
     this.redraw(story);
@@ -124,7 +125,6 @@
 
   Live.prototype.redraw = function (story) {
     var P = this.player, old = P.S;
-    if (!old.label) old.label = labelOf(this.config);
     var doc = Object.assign({}, this.doc, { stories: [story] });
     delete doc.live;
     P.load(doc);
