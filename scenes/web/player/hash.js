@@ -9,7 +9,11 @@
     try { h = (window.location.hash || "").replace(/^#/, ""); } catch (e) { h = ""; }
     if (!h) return false;
     var q = {};
-    h.split("&").forEach(function (kv) { var p = kv.split("="); if (p.length === 2) q[decodeURIComponent(p[0])] = decodeURIComponent(p[1]); });
+    h.split("&").forEach(function (kv) {
+      var p = kv.split("=");
+      if (p.length !== 2) return;
+      try { q[decodeURIComponent(p[0])] = decodeURIComponent(p[1]); } catch (e) { /* a malformed escape: not ours */ }
+    });
     if (this.doc.explore && q.run !== undefined) {
       var r = parseInt(q.run, 10);
       if (r >= 0 && r < this.doc.stories.length) {
