@@ -1,0 +1,62 @@
+"""The live page's readers of what a reader types, pastes or links, in Node (no browser): the
+CSV of points, the settings a link's hash names, and the merge of a partial settings object
+(only the settings' names are taken; `__proto__` is a name like any other, refused)."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+CASES = [
+    ("csv", "x,y\n1,2\n3,4.5\n", {"ok": {"x": [1, 3], "y": [2, 4.5]}}),
+    ("csv", "# a comment\n1;2\n3\t4\n5 6\n\n-1e-3,+2E2\n", {"ok": {"x": [1, 3, 5, -0.001], "y": [2, 4, 6, 200]}}),
+    ("csv", "1,2\nnan,3\n", {"error": "line 2: values must be finite numbers (not nan)"}),
+    ("csv", "1,2\n2,-inf\n", {"error": "line 2: values must be finite numbers (not -inf)"}),
+    ("csv", "1,2\n2,banana\n", {"error": "line 2: banana is not a number"}),
+    ("csv", "1,2,3\n", {"error": "line 1: expected two values x,y, got 3 (1,2,3)"}),
+    ("csv", "a,b\nc,d\n", {"error": "line 2: c is not a number"}),
+    ("hash", "#lr=0.3&batch_size=4&shuffle=1&optimizer=adam&step=3",
+     {"ok": {"lr": 0.3, "batch_size": 4, "shuffle": True, "optimizer": "adam"}}),
+    ("hash", "#step=3&beat=gradient", {"ok": None}),
+    ("hash", "#x=1,2,3&y=4,5,6&seed=18446744073709551615",
+     {"ok": {"data": {"x": [1, 2, 3], "y": [4, 5, 6]}, "seed": "18446744073709551615"}}),
+    ("hash", "#lr=%E0%A4%A&epochs=5", {"ok": {"epochs": 5}}),
+    ("merge", '{"__proto__": {"lr": 5}}', {"error": 'unknown setting "__proto__"'}),
+    ("merge", '{"constructor": 1}', {"error": 'unknown setting "constructor"'}),
+    ("merge", '[1, 2]', {"error": "settings must be an object"}),
+    ("merge", '{"data": {"x": [1]}}', {"error": 'data must be {"x": [...], "y": [...]}'}),
+]
+
+
+@pytest.fixture(scope="module")
+def results():
+    payload = [[kind, text] for kind, text, _ in CASES]
+    out = subprocess.run([NODE, str(ROOT / "tests/web/live_inputs.js")], input=json.dumps(payload), capture_output=True,
+                         text=True, timeout=60, check=True)
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("i", range(len(CASES)))
+def test_what_a_reader_types_is_read_or_refused_with_its_reason(results, i):
+    kind, text, want = CASES[i]
+    got = results[i]
+    if "error" in want:
+        assert "error" in got and got["error"].startswith(want["error"]), got
+    else:
+        assert got == want
+
+
+def test_a_merge_takes_the_settings_and_gives_a_new_optimizer_its_momentum(results):
+    out = subprocess.run([NODE, str(ROOT / "tests/web/live_inputs.js")], capture_output=True, text=True, timeout=60,
+                         check=True, input=json.dumps([["merge", '{"optimizer": "momentum"}'], ["merge", '{"optimizer": "adam"}'],
+                                                       ["merge", '{"data": {"x": [1, 2], "y": [3, 4]}}']]))
+    mom, adam, data = (r["ok"] for r in json.loads(out.stdout))
+    assert mom["config"]["momentum"] == 0.9 and adam["config"].get("momentum") is None and adam["config"]["nesterov"] is False
+    assert data["config"]["data"] == {"kind": "csv", "path": "points.csv"} and data["data"] == {"x": [1, 2], "y": [3, 4]}
