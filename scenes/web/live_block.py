@@ -28,8 +28,10 @@ def live_block(theme: Theme, plan: PlanSettings | None = None) -> dict:
 
 def live_reason(trace) -> str | None:
     """Why the page's twin cannot recompute this run (None: it can)."""
-    if trace.schema_version != 1 or getattr(trace.model, "name", "line") != "line":
-        return f"this run trains another model ({getattr(trace.model, 'name', '?')}); the page recomputes the line model only"
+    model = trace.model
+    if trace.schema_version != 1 or getattr(model, "kind", "line") != "line":
+        return (f"this run trains another model ({getattr(model, 'title', None) or getattr(model, 'kind', 'a module')}); "
+                "the page recomputes the line model y' = a·x + b only")
     cfg = trace.config or {}
     if "recorded" in cfg or "lr" in trace.steps or "lr" not in cfg or "optimizer" not in cfg:
         return ("this run was recorded from a training loop of its own (training.recording); the page "

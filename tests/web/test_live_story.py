@@ -67,7 +67,7 @@ def both():
     js = json.loads(_node("tests/web/live_story.js", {"traces": [json.loads(t) for t in texts], "live": block,
                                                        "panel": theme.color("panel")}))
     py = [export_story(Story(Trace.from_json(t)), theme=theme) for t in texts]
-    return py, [j["story"] for j in js]
+    return py, [j["story"] for j in js], texts
 
 
 def _close(p, j, where: str, rel: float, absolute: float = 1e-12):
@@ -108,7 +108,7 @@ def compare(p, j, where: str = ""):
 
 @pytest.mark.parametrize("case", range(len(CASES)))
 def test_the_js_story_is_the_python_story(both, case):
-    py, js = both
+    py, js, _ = both
     p, j = dict(py[case]), dict(js[case])
     pc, jc = p.pop("contours"), j.pop("contours")
     compare(p, j, f"case {case}")
@@ -137,7 +137,7 @@ def test_the_js_level_lines_lie_on_their_levels_as_matplotlibs_do(both, case):
     """Each JS contour vertex lies on a level to within the grid's linear interpolation (a
     cell is 1/119 of the view) and the uint16 rounding, as closely as matplotlib's own
     (exported by Python) do, and every band Python fills is filled in JS too."""
-    py, js = both
+    py, js, _ = both
     pc = dict(py[case]["contours"], lines=decode(py[case]["contours"]["lines"]).tolist())
     mine, theirs = _off_level(js[case]["contours"], CASES[case][1]), _off_level(pc, CASES[case][1])
     assert len(mine) > 100
@@ -154,7 +154,7 @@ def test_the_js_bands_fill_where_the_loss_is_in_them(both, case):
     put the boundary on either side)."""
     from matplotlib.path import Path as MplPath
 
-    _, js = both
+    _, js, _ = both
     c, data = js[case]["contours"], CASES[case][1]
     x, y = np.asarray(data["x"]), np.asarray(data["y"])
     lim, q, levels = c["limits"], c["quant"], np.asarray(c["levels"])
@@ -184,3 +184,27 @@ def test_the_js_bands_fill_where_the_loss_is_in_them(both, case):
     ok = ~near
     assert ok.sum() > 300
     assert np.array_equal(found[ok], truth[ok]), np.flatnonzero(found[ok] != truth[ok])[:10]
+
+
+def test_a_recorders_line_run_gets_a_live_page_and_others_say_why(both):
+    """The page carries the twin and the live block for a line run of render.py's settings; a
+    run from a user's own loop carries the reason instead (and no twin); the presenter page is
+    not live."""
+    from scenes.web.live_block import live_reason
+    from scenes.web.page import player_page
+
+    def page_document(page: str) -> dict:
+        return json.loads(page.split('id="sgd-story">', 1)[1].split("</script>", 1)[0])
+
+    line = Trace.from_json(both[2][0])
+    assert live_reason(line) is None
+    page = player_page(line)
+    doc = page_document(page)
+    assert doc["live"]["config"]["lr"] == 0.1 and len(doc["live"]["cmap"]) == 256 and "var TWIN = {};" in page
+    assert "notes" not in doc["stories"][0]["plan"]  # only the presenter page shows them
+    assert "live" not in page_document(player_page(line, presenter=True))
+    raw = json.loads(both[2][0])
+    raw["config"]["recorded"] = {"optimizer": "SGD"}
+    loop = Trace.from_json(json.dumps(raw))
+    page = player_page(loop)
+    assert "training loop of its own" in page_document(page)["live"]["reason"] and "var TWIN" not in page

@@ -9,7 +9,7 @@
   var L = SGD.live, $ = SGD.$;
   // The page's own budget (a run past it is left to render.py): steps, and point-steps (the
   // full-data loss of every step reads every point).
-  var PAGE_MAX_STEPS = 300000, PAGE_MAX_WORK = 30000000, HASH_DATA_CHARS = 1500;
+  var PAGE_MAX_STEPS = 300000, PAGE_MAX_WORK = 30000000, PAGE_MAX_SAMPLES = 3000000, HASH_DATA_CHARS = 1500;
   var ARTICLE = { x: [0.2, 0.4, 0.6, 0.8, 1.0, 1.2], y: [0.18, 0.32, 0.42, 0.48, 0.58, 0.72] };
   var TAKES_MOMENTUM = { sgd: 0, momentum: 0.9, rmsprop: 0 };
 
@@ -82,6 +82,11 @@
     if (steps > PAGE_MAX_STEPS) {
       throw new TWIN.settings.SettingsError(fmtCount(s.epochs) + " epochs of " + fmtCount(per) + " batches is " + fmtCount(steps) +
         " steps; the page recomputes at most " + fmtCount(PAGE_MAX_STEPS) + " (render.py records up to 10,000,000)");
+    }
+    var samples = (s.drop_last ? per * s.batch_size : n) * s.epochs; // a prediction and a residual each, kept
+    if (samples > PAGE_MAX_SAMPLES) {
+      throw new TWIN.settings.SettingsError(fmtCount(samples) + " samples over the run (epochs × points) is more than the page keeps (" +
+        fmtCount(PAGE_MAX_SAMPLES) + "): use fewer epochs or points, or render.py");
     }
     if (steps * (n + s.batch_size) > PAGE_MAX_WORK) {
       throw new TWIN.settings.SettingsError(fmtCount(steps) + " steps over " + fmtCount(n) + " points is too long to recompute in the page " +
