@@ -94,6 +94,14 @@ def test_pasted_data_is_used_and_bad_input_is_refused_beside_its_field(driver, p
     area.send_keys("x,y\n0,1\n1,3\n2,5.2\n3,6.9\n4,9.1\n5,11\n6,12.8\n7,15.1\n")
     use.click()
     wait_for(driver, "return window.sgdAnim.trace().data.x.length === 8")
+    # a file dropped on the page is read and used
+    driver.execute_script("var dt = new DataTransfer(); dt.items.add(new File(['x,y\\n0,1\\n1,3\\n2,5.5\\n'], 'p.csv'));"
+                          "document.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));")
+    wait_for(driver, "return window.sgdAnim.trace().data.y.join() === '1,3,5.5'")
+    area.clear()
+    area.send_keys("x,y\n0,1\n1,3\n2,5.2\n3,6.9\n4,9.1\n5,11\n6,12.8\n7,15.1\n")
+    use.click()
+    wait_for(driver, "return window.sgdAnim.trace().data.x.length === 8")
     before = driver.execute_script("return window.sgdAnim.trace().final")
     big = "x,y\n" + "".join(f"{i * 0.001},{i * 0.002}\n" for i in range(100_000))
     for text, words in [*BAD, (big, "the page recomputes at most")]:
