@@ -128,15 +128,22 @@
 
   function labelOf(c) { return L.TITLES[c.optimizer] + " · lr " + L.pyG(c.lr) + " · batch " + c.batch_size; }
 
+  // The new run in place of the one on screen (as Player.load does, but drawn once, with the
+  // run it replaces kept as the faint previous path), at the same frame or the nearest.
   Live.prototype.redraw = function (story) {
-    var P = this.player, old = P.S;
-    var doc = Object.assign({}, this.doc, { stories: [story] });
-    delete doc.live;
-    P.load(doc);
-    P.doc.live = this.block;
+    var P = this.player, old = P.S, frame = SGD.frameOf(old, P.pos);
+    P.doc = Object.assign({}, P.doc, { stories: [story] });
+    P.runs = [null]; P.run = 0;
+    P.S = P.story(0);
     P.ghost = old; P.ghostRun = 0;
+    P.buildNumbers();
+    $("sgd-scrub").max = String(P.S.frames - 1);
+    P.pos = SGD.posOfFrame(P.S, Math.min(frame, P.S.frames - 1));
+    P.textStep = null;
+    if (P.playing) P.clock = { t0: performance.now(), f0: SGD.frameOf(P.S, P.pos) };
     $("sgd-title").textContent = story.title;
     P.drawStatic(); P.render(true);
+    if (!P.playing) P.writeHash();
   };
 
   // A change from a field or a drag: coalesced, one recompute a frame (a slow run waits for
