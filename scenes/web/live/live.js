@@ -1,9 +1,8 @@
 /* The live page: the run's settings and points, recomputed by the twin (TWIN.record) and
  * turned into a story (story.js) that the player draws in place of the recorded one, with the
  * previous run's path kept faint (what the explorer's pre-recorded grid was for). Changes are
- * coalesced (one recompute per frame while a slider or a point is dragged; slower runs wait
- * until the dragging pauses); a bad value leaves the run on screen and says why beside its
- * field. The address's hash holds every setting (and the points when they fit in a link). */
+ * coalesced (at most one recompute a frame while a slider or a point is dragged; a slow run
+ * one every 150 ms); a bad value leaves the run on screen and says why beside its field. The address's hash holds every setting (and the points when they fit in a link). */
 (function (SGD, TWIN) {
   "use strict";
   var L = SGD.live, $ = SGD.$;
@@ -97,10 +96,11 @@
   // Recompute and redraw now; returns the milliseconds it took. Throws (after showing the
   // message beside `key`'s field) when the settings are refused; the run on screen stays.
   Live.prototype.apply = function (partial, key) {
-    var t0 = performance.now(), next, trace;
+    var t0 = performance.now(), t1 = t0, next, trace;
     try {
       next = this.merged(partial);
       check(next);
+      t1 = performance.now();
       trace = TWIN.record(next.config, next.data);
     } catch (e) {
       var where = e.key !== undefined ? e.key : key !== undefined ? key : Object.keys(partial || {})[0];
@@ -110,14 +110,16 @@
       else this.status(e.message, true);
       throw e;
     }
+    var t2 = performance.now();
     var keep = next.data === this.data && this.player.S.raw.contours && this.player.S.raw.contours.limits ? this.player.S.raw.contours : null;
     var story = L.buildStory(trace, { live: this.block, panel: this.player.theme.colors.panel, label: labelOf(trace.config),
                                       notes: false, keep: keep });
-    var ms = performance.now() - t0;
+    var t3 = performance.now(), ms = t3 - t0;
     if (!this.player.S.label) this.player.S.label = labelOf(this.config); // the run it replaces, named for the legend
     this.config = next.config; this.data = next.data; this.trace = trace; this.lastMs = ms; this.changed = true;
     this.form.message(null, "");
     this.redraw(story);
+    this.timings = { check: t1 - t0, record: t2 - t1, story: t3 - t2, draw: performance.now() - t3 }; // sgdAnim.timings()
     this.form.show(this.config);
     var R = story.run;
     this.status(R.diverged ? "diverged at step " + R.diverged_step + " · recomputed in " + ms.toFixed(1) + " ms"
@@ -146,21 +148,23 @@
     if (!P.playing) P.writeHash();
   };
 
-  // A change from a field or a drag: coalesced, one recompute a frame (a slow run waits for
-  // the dragging to pause). `now`: recompute at once (a pasted CSV).
+  // A change from a field or a drag: coalesced, at most one recompute a frame while a slider
+  // or a point is dragged (a run that took over 40 ms: one every 150 ms, so that the events in
+  // between are handled and the tab stays responsive). `now`: at once (a pasted CSV).
   Live.prototype.request = function (partial, key, now) {
     var p = this.pending || { partial: {}, key: key };
     Object.keys(partial).forEach(function (k) { p.partial[k] = partial[k]; });
     p.key = key;
     this.pending = p;
     if (now) { this.flush(); return; }
+    if (this.timer) return; // one is due: it takes the latest values
     var self = this;
-    clearTimeout(this.timer);
     this.timer = setTimeout(function () { self.flush(); }, this.lastMs > 40 ? 150 : 16);
   };
 
   Live.prototype.flush = function () {
     clearTimeout(this.timer);
+    this.timer = 0;
     var p = this.pending;
     this.pending = null;
     if (!p) return;

@@ -7,6 +7,7 @@
  *   sgdAnim.data()          the points, {x, y}
  *   sgdAnim.trace()         the current run in trace.json's shape (plain arrays)
  *   sgdAnim.traceText()     the same as trace.json text, as the twin writes it
+ *   sgdAnim.timings()       the last recompute's parts in ms: check, record, story, draw
  * After each recompute the window receives the event "sgdanim:change" (detail: settings, ms,
  * n_steps, status); inside an iframe the parent gets a message {type: "sgdanim:change", ...}.
  * A parent's message that is a set payload (an object of setting keys and/or "data") is
@@ -58,7 +59,8 @@
       data: function () { return live.copyData(); },
       set: function (partial) { return live.apply(partial); },
       trace: function () { return plainTrace(current()); },
-      traceText: function () { return TWIN.traceText(current(), TWIN.request.VERSIONS); }
+      traceText: function () { return TWIN.traceText(current(), TWIN.request.VERSIONS); },
+      timings: function () { return Object.assign({}, live.timings || {}); } // the last recompute's parts, ms
     };
     live.announce = function (ms) {
       var tr = live.trace, detail = { settings: live.settings(), ms: ms, n_steps: tr.n_steps, status: tr.status.state };

@@ -26,11 +26,13 @@
 
   // −lr·∇L over all the data at each step's (a, b) (Story.full_step).
   function fullStep(R) {
-    var m = L.moments(R.x, R.y), lr = R.cfg.lr;
-    return map2(R.n, function (k, ga, gb) {
-      var a = R.a[k], c = a * m.xm + R.b[k] - m.ym;
-      ga[k] = -lr * (2 * (a * m.vxx - m.cxy) + 2 * m.xm * c); gb[k] = -lr * (2 * c);
-    });
+    var m = L.moments(R.x, R.y), lr = R.cfg.lr, n = R.n, A = R.a, B = R.b, ga = new Float64Array(n), gb = new Float64Array(n);
+    var xm = m.xm, ym = m.ym, vxx = m.vxx, cxy = m.cxy;
+    for (var k = 0; k < n; k++) {
+      var a = A[k], c = a * xm + B[k] - ym;
+      ga[k] = -lr * (2 * (a * vxx - cxy) + 2 * xm * c); gb[k] = -lr * (2 * c);
+    }
+    return [ga, gb];
   }
 
   // The optimizer's carry rule (training/optimizers/*.py), or null: {label, a, b}.
@@ -106,7 +108,7 @@
     for (var c = 0; c < vecs.length; c++) {
       var du = vecs[c][1], dv = vecs[c][2];
       for (var k = 0; k < n; k++) {
-        var len = Math.hypot(du[k] / su, dv[k] / sv);
+        var x = du[k] / su, y = dv[k] / sv, len = Math.sqrt(x * x + y * y); // (Math.hypot is slow in V8)
         if (len > longest[k]) longest[k] = len;
         var r1 = roomOf(A[k], du[k], p[0], p[1]), r2 = roomOf(Bc[k], dv[k], p[2], p[3]);
         var r = r1 !== r1 || r2 !== r2 ? NaN : Math.min(r1, r2);

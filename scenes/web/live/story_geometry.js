@@ -86,36 +86,39 @@
     return [-0.02 * n, n * 1.02, y0, y1];
   }
 
-  var CORNERS = { "upper right": [0.5, 1, 0.62, 1], "lower right": [0.5, 1, 0, 0.38],
-                  "upper left": [0, 0.5, 0.62, 1], "lower left": [0, 0.5, 0, 0.38] };
+  // geometry.CORNERS: upper right [0.5, 1] × [0.62, 1], lower right [0.5, 1] × [0, 0.38], the left ones [0, 0.5].
   // geometry.free_corner: the corner holding the fewest points (u, v: fractions of the view).
   function freeCorner(u, v, prefer) {
     prefer = prefer || ["upper right", "lower right", "upper left", "lower left"];
-    var counts = { "upper right": 0, "lower right": 0, "upper left": 0, "lower left": 0 }, names = Object.keys(CORNERS);
-    for (var i = 0; i < u.length; i++) { // one pass: a point may sit in two corners' boxes (on a shared edge)
+    var ur = 0, lr = 0, ul = 0, ll = 0;
+    for (var i = 0; i < u.length; i++) { // a point on a shared edge counts in both corners, as in numpy
       var x = u[i], y = v[i];
       if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1)) continue;
-      for (var c = 0; c < 4; c++) {
-        var b = CORNERS[names[c]];
-        if (x >= b[0] && x <= b[1] && y >= b[2] && y <= b[3]) counts[names[c]]++;
-      }
+      var top = y >= 0.62, bottom = y <= 0.38, left = x <= 0.5, right = x >= 0.5;
+      if (top && right) ur++;
+      if (bottom && right) lr++;
+      if (top && left) ul++;
+      if (bottom && left) ll++;
     }
-    var best = null, bestCount = Infinity;
+    var counts = { "upper right": ur, "lower right": lr, "upper left": ul, "lower left": ll }, best = null, bestCount = Infinity;
     prefer.forEach(function (name) { if (counts[name] < bestCount) { best = name; bestCount = counts[name]; } });
     return best;
   }
 
-  // export.loss_axis
+  // export.loss_axis (the batch and full-data losses, each step once: two plain loops)
   function lossAxis(R, g) {
     var lim = lossLimits(g, R.n), x0 = lim[0], x1 = lim[1], y0 = lim[2], y1 = lim[3], corner = "upper right";
     if (R.n) {
-      var n = R.n, u = new Float64Array(2 * n), v = new Float64Array(2 * n);
-      var l0 = Math.log10(y0), l1 = Math.log10(y1);
-      for (var i = 0; i < 2 * n; i++) {
-        var k = i % n, w = Math.min(Math.max(i < n ? R.loss[k] : R.full_loss[k], y0), y1);
-        u[i] = (k - x0) / (x1 - x0);
-        v[i] = g.loss.log ? (Math.log10(w) - l0) / (l1 - l0) : (w - y0) / (y1 - y0);
-      }
+      var n = R.n, u = new Float64Array(2 * n), v = new Float64Array(2 * n), log = g.loss.log;
+      var l0 = Math.log10(y0), span = log ? Math.log10(y1) - l0 : y1 - y0, du = x1 - x0;
+      [R.loss, R.full_loss].forEach(function (col, c) {
+        for (var k = 0, i = c * n; k < n; k++, i++) {
+          var w = col[k];
+          w = w < y0 ? y0 : w > y1 ? y1 : w; // (np.clip keeps NaN)
+          u[i] = (k - x0) / du;
+          v[i] = log ? (Math.log10(w) - l0) / span : (w - y0) / span;
+        }
+      });
       corner = freeCorner(u, v, ["upper right", "lower left", "lower right", "upper left"]);
     }
     return { log: g.loss.log, x: [x0, x1], y: [y0, y1], legend: corner };
