@@ -102,6 +102,16 @@ def test_pasted_data_is_used_and_bad_input_is_refused_beside_its_field(driver, p
     area.send_keys("x,y\n0,1\n1,3\n2,5.2\n3,6.9\n4,9.1\n5,11\n6,12.8\n7,15.1\n")
     use.click()
     wait_for(driver, "return window.sgdAnim.trace().data.x.length === 8")
+    wait_for(driver, "return window.location.hash.indexOf('x=0,1,2,3,4,5,6,7&y=1,3,5.2,6.9') >= 0")  # small: in the link
+    many = "".join(f"{i / 7:.6f},{i / 3:.6f}\n" for i in range(400))
+    driver.execute_script("document.getElementById('sgd-live-csv').value = arguments[0];", many)
+    use.click()
+    wait_for(driver, "return document.getElementById('sgd-live-status').textContent.indexOf('the link holds the settings only') >= 0")
+    wait_for(driver, "var h = window.location.hash; return h.indexOf('lr=') >= 0 && h.indexOf('x=') < 0")  # the settings only
+    area.clear()
+    area.send_keys("x,y\n0,1\n1,3\n2,5.2\n3,6.9\n4,9.1\n5,11\n6,12.8\n7,15.1\n")
+    use.click()
+    wait_for(driver, "return window.sgdAnim.trace().data.x.length === 8")
     before = driver.execute_script("return window.sgdAnim.trace().final")
     big = "x,y\n" + "".join(f"{i * 0.001},{i * 0.002}\n" for i in range(100_000))
     for text, words in [*BAD, (big, "the page recomputes at most")]:

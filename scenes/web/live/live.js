@@ -118,6 +118,7 @@
     if (!this.player.S.label) this.player.S.label = labelOf(this.config); // the run it replaces, named for the legend
     this.config = next.config; this.data = next.data; this.trace = trace; this.lastMs = ms; this.changed = true;
     this.form.message(null, "");
+    this.hashParts(); // whether the points fit in a link, for the status line
     this.redraw(story);
     this.timings = { check: t1 - t0, record: t2 - t1, story: t3 - t2, draw: performance.now() - t3 }; // sgdAnim.timings()
     this.form.show(this.config);
