@@ -4,6 +4,7 @@ CSV of points, the settings a link's hash names, and the merge of a partial sett
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -60,3 +61,28 @@ def test_a_merge_takes_the_settings_and_gives_a_new_optimizer_its_momentum(resul
     mom, adam, data = (r["ok"] for r in json.loads(out.stdout))
     assert mom["config"]["momentum"] == 0.9 and adam["config"].get("momentum") is None and adam["config"]["nesterov"] is False
     assert data["config"]["data"] == {"kind": "csv", "path": "points.csv"} and data["data"] == {"x": [1, 2], "y": [3, 4]}
+
+
+def test_the_live_files_are_listed_small_and_the_story_dom_free():
+    """live/MANIFEST lists every file of live/; each is small; the story builder uses no DOM
+    (Node runs it); no file of the live page's script has a string or template literal that
+    spans lines (live_page.compact_js strips lines), and the compacted script still parses."""
+    from scenes.web.live_page import compact_js
+    from scenes.web.page import player_script
+
+    live = ROOT / "scenes/web/live"
+    listed = [line.strip() for line in (live / "MANIFEST").read_text().splitlines()
+              if line.strip() and not line.startswith("#")]
+    assert sorted(listed) == sorted(p.name for p in live.glob("*.js"))
+    for name in listed:
+        text = (live / name).read_text(encoding="utf-8")
+        assert len(text.splitlines()) <= 450, name
+        if name.startswith("story"):
+            assert not re.search(r"\b(document|window)\.", text), name
+    for path in [*live.glob("*.js"), *(ROOT / "scenes/web/twin").glob("*.js"), *(ROOT / "scenes/web/player").rglob("*.js")]:
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+            assert line.count("`") % 2 == 0 and not line.rstrip().endswith("\\"), f"{path.name}:{i + 1}"
+    script = player_script(live=True)
+    assert not any(line.lstrip().startswith(("//", "/*", "* ")) for line in script.splitlines())  # compacted
+    check = subprocess.run([NODE, "--check", "-"], input=script, capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr[-500:]

@@ -1,7 +1,7 @@
 /* The live page's form: one field per training setting (the keys of a trace's config), with
  * its message beside it. Built from a table; reads and writes values; shows which fields
  * apply to the optimizer chosen (training/optimizers/: hyper). DOM only, no maths. */
-(function (SGD) {
+(function (SGD, TWIN) {
   "use strict";
   var L = SGD.live;
 
@@ -46,7 +46,7 @@
       var field = el("div", { class: "field", id: id + "-field" }, [label]), input;
       if (kind === "optimizer") {
         input = el("select", { id: id });
-        TWIN_OPTIMIZERS().forEach(function (name) { input.appendChild(el("option", { value: name, text: L.TITLES[name] })); });
+        TWIN.settings.OPTIMIZERS.forEach(function (name) { input.appendChild(el("option", { value: name, text: L.TITLES[name] })); });
         input.addEventListener("change", function () { self.fire(key, input.value); });
       } else if (kind === "bool") {
         input = el("input", { id: id, type: "checkbox" });
@@ -75,8 +75,6 @@
       box.appendChild(field);
     });
   }
-
-  function TWIN_OPTIMIZERS() { return ["sgd", "momentum", "adam", "rmsprop", "adagrad"]; }
 
   // A field's text as a value: a number, or the text itself (the twin's check names it).
   Form.prototype.parse = function (key, text, kind) {
@@ -119,4 +117,4 @@
   };
 
   L.Form = Form; L.FIELD_KEYS = KEYS; L.el = el;
-})(SGD);
+})(SGD, TWIN);
