@@ -21,6 +21,8 @@ const out = JSON.parse(fs.readFileSync(0, "utf8")).map(([kind, input]) => {
   try {
     if (kind === "csv") return { ok: L.parseCSV(input) };
     if (kind === "hash") return { ok: plain(L.settingsOfHash(input)) };
+    if (kind === "g") return { ok: TWIN.format.pyG(input[0], input[1]) };
+    if (kind === "f") return { ok: TWIN.format.pyFixed(input[0], input[1]) };
     if (kind === "merge") return { ok: plain(L.Live.prototype.merged.call(base, JSON.parse(input))) };
     throw new Error("unknown kind " + kind);
   } catch (e) {

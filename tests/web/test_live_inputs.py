@@ -54,6 +54,23 @@ def test_what_a_reader_types_is_read_or_refused_with_its_reason(results, i):
         assert got == want
 
 
+FORMATS = [("g", v, p) for v, p in [(-3.90625, 5), (0.0625, 2), (0.5625, 3), (2.5, 1), (3.5, 1), (0.125, 2), (1e-7, 6),
+                                       (123456789.0, 6), (0.1, 6), (99995.0, 4), (-0.0, 6), (5e-324, 3)]] + \
+          [("f", v, d) for v, d in [(0.0625, 3), (0.5625, 3), (-0.0625, 3), (2.5, 0), (0.0005, 3), (1.0005, 3),
+                                    (-0.0001, 3), (1234.5675, 3), (7.0, 3)]]
+
+
+def test_numbers_are_written_as_python_writes_them_ties_to_even():
+    """The page's captions and notes write numbers with Python's "g" and "f" formats: an exact
+    tie (0.0625 to 3 decimals) goes to the even digit, as Python's does (JavaScript's
+    toFixed and toExponential round it away from zero)."""
+    payload = [[kind, [v, n]] for kind, v, n in FORMATS]
+    out = subprocess.run([NODE, str(ROOT / "tests/web/live_inputs.js")], input=json.dumps(payload), capture_output=True,
+                         text=True, timeout=60, check=True)
+    got = [r["ok"] for r in json.loads(out.stdout)]
+    assert got == [format(v, f".{n}{kind}") for kind, v, n in FORMATS]
+
+
 def test_a_merge_takes_the_settings_and_gives_a_new_optimizer_its_momentum(results):
     out = subprocess.run([NODE, str(ROOT / "tests/web/live_inputs.js")], capture_output=True, text=True, timeout=60,
                          check=True, input=json.dumps([["merge", '{"optimizer": "momentum"}'], ["merge", '{"optimizer": "adam"}'],

@@ -2,12 +2,12 @@
  * (scenes/story/notes.py), with numbers written as Python writes them (TWIN.format). */
 (function (SGD, TWIN) {
   "use strict";
-  var L = SGD.live, B = L.BEAT, pyG = TWIN.format.pyG;
+  var L = SGD.live, B = L.BEAT, pyG = TWIN.format.pyG, pyFixed = TWIN.format.pyFixed;
   var TITLES = { sgd: "mini-batch SGD", momentum: "SGD with momentum", adam: "Adam", rmsprop: "RMSprop", adagrad: "Adagrad" };
   var NOTE_ROWS = 12;
 
   function num(v) { return pyG(v, 5).replace(/-/g, "\u2212"); } // numbers.fmt_note
-  function fixed3(v) { return v.toFixed(3); }
+  function fixed3(v) { return pyFixed(v, 3); }
   function signed(v) { return (v >= 0 ? "+" : "\u2212") + " " + fixed3(Math.abs(v)); }
   function plural(n, word) { return n + " " + word + (n !== 1 ? "s" : ""); }
 
