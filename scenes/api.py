@@ -42,9 +42,9 @@ class Rendered(list):
         return "<pre>" + html.escape("\n".join(map(str, self))) + "</pre>"
 
 
-def render(trace: Trace | str | Path, out_dir: str | Path = "out", *, backend: str = "matplotlib",
+def render(trace: Trace | dict | str | Path, out_dir: str | Path = "out", *, backend: str = "matplotlib",
            progress: Callable[[int, int], None] | None = None, **options: Any) -> Rendered:
-    """Render a trace (or a trace.json path) and return the files written.
+    """Render a trace (or a trace.json path, or its document as a dict: a widget's ``trace``) and return the files written.
 
     ``options`` are the backend's keyword arguments: for matplotlib ``formats``, ``fps``,
     ``size``, ``theme``, ``views``, ``plan``, ``stem``; for Manim ``scene``, ``quality``,
@@ -69,7 +69,9 @@ def render(trace: Trace | str | Path, out_dir: str | Path = "out", *, backend: s
     backend = check_backend(backend)
     if "formats" in options:  # else the backend's default, which it writes
         options["formats"] = check_formats(backend, options["formats"])
-    if not isinstance(trace, Trace):
+    if isinstance(trace, dict):  # a trace.json's document: a notebook widget's ``trace``
+        trace = Trace.from_dict(trace)
+    elif not isinstance(trace, Trace):
         trace = Trace.from_file(trace)
     out = Path(out_dir)
     from scenes.story.story import as_story
@@ -98,6 +100,9 @@ def _page_plan(options: dict):
 def player(trace: Trace | str | Path, *, theme: str = "light", plan=None, height: int | None = None):
     """The interactive player of a trace (or a trace.json path): shown inline in Jupyter and
     Colab (the page in a sandboxed iframe: no server, no network); ``.save(path)`` writes it.
+    With anywidget installed (``pip install 'sgd-anim[widget]'``) it is a widget
+    (:mod:`scenes.web.widget`) whose ``settings`` and ``trace`` Python reads and sets:
+    ``scenes.render(widget.trace)`` renders what the page shows.
 
     Examples
     --------
@@ -107,7 +112,10 @@ def player(trace: Trace | str | Path, *, theme: str = "light", plan=None, height
     """
     from scenes.web.inline import DEFAULT_HEIGHT, Player
     from scenes.web.page import player_page
+    from scenes.web.widget import available, page_widget
 
+    if available():
+        return page_widget(trace, theme=theme, plan=plan, height=height or DEFAULT_HEIGHT)
     if not isinstance(trace, Trace):
         trace = Trace.from_file(trace)
     return Player(player_page(trace, theme=theme, plan=plan), height=height or DEFAULT_HEIGHT)

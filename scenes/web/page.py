@@ -25,6 +25,7 @@ from scenes.story.plan import PlanSettings
 from scenes.story.story import Story
 from scenes.story.theme import Theme, load_theme
 from scenes.web.export import MAX_ROWS, document, export_contours, export_story, story_geometry
+from scenes.web.page_export import run_document
 from training.atomic import atomic_path
 from training.trace import Trace
 
@@ -54,11 +55,21 @@ def player_modules() -> list[str]:
 
 
 @lru_cache(maxsize=None)
-def player_script() -> str:
+def player_script(live: bool = False) -> str:
     """The player's script as the page inlines it: its files joined in MANIFEST order inside one
     closure, which holds the namespace ``SGD`` they share (so the page gains no global but the
-    ``window.sgdPlayer`` hooks the script sets itself)."""
-    body = "\n".join(_player_file(name) for name in player_modules())
+    ``window.sgdPlayer`` hooks the script sets itself). ``live``: with the twin and the live
+    controls (scenes/web/live_page.py) before main.js, which starts them."""
+    names = player_modules()
+    parts = [_player_file(name) for name in names]
+    if live:
+        from scenes.web.live_page import live_parts
+        at = names.index("main.js")
+        parts[at:at] = live_parts()
+    body = "\n".join(parts)
+    if live:
+        from scenes.web.live_page import compact_js
+        body = compact_js(body)
     return '(function () {\n  "use strict";\n  var SGD = {}; // the modules\' shared namespace\n\n' + body + "})();\n"
 
 
@@ -98,7 +109,9 @@ def page_from_document(doc: dict, title: str, *, serve: bool = False) -> str:
     hash-pinned like the player's), allowed to fetch from the server that served it and only
     from it, and its document holds the form serve.js draws (``form``, built from the settings
     table: :mod:`scenes.web.serve_form`); a written page is never a serve page."""
-    style, script = _asset("player.css"), player_script()
+    style, script = _asset("player.css"), player_script(live=bool(doc.get("live", {}).get("config")))
+    if "live" in doc:
+        style += "\n" + _asset("live.css")
     if serve:
         style, script = style + "\n" + _asset("serve.css"), script + "\n" + _asset("serve.js")
     for name, text, tag in (("player.css", style, "</style"), ("the player's script", script, "</script")):
@@ -125,11 +138,15 @@ def player_page(trace: Trace | Story, *, theme: str | Theme = "light", plan: Pla
     key press, full screen, big caption and the beat's speaker notes; ``--format slides``)."""
     th = _theme(theme)
     story = trace if isinstance(trace, Story) else Story(trace)
-    exported = export_story(story, plan, theme=th)
-    doc = document([exported], th, generator=_generator())
+    doc = run_document(story, plan, th, generator=_generator())  # with the trace and the settings table
     if presenter:
         doc["presenter"] = True
-    return page_from_document(doc, exported["title"])
+    else:  # the live page: its controls recompute the run (or say why they cannot)
+        from scenes.web.live_page import live_doc
+        doc["live"] = live_doc(story.trace, th, plan)
+        if "config" in doc["live"]:  # only the presenter page shows speaker notes: room for the twin
+            doc["stories"][0]["plan"].pop("notes", None)
+    return page_from_document(doc, doc["stories"][0]["title"])
 
 
 def explorer_page(runs: Sequence[tuple[dict, Trace]], axes: Sequence[tuple[str, str, Sequence]], *,

@@ -1,5 +1,8 @@
 /* sgd-anim --serve: the settings form of the live page (render.py --serve).
  *
+ * On the live page (window.sgdAnim recomputes in the browser) the form is the page's own and
+ * this file adds only "Verify with PyTorch" (buildVerify). Until then:
+ *
  * Every change, debounced, asks the server for the story of a fresh PyTorch run
  * (POST /api/story) and hands it to the player (window.sgdPlayer.load). It computes nothing
  * itself. Export buttons ask the server to render the file (POST /api/render) and download it.
@@ -231,8 +234,49 @@
     });
   }
 
+  // The live page (window.sgdAnim recomputes every setting in the browser, with the twin of
+  // the recorder): its own controls stay, and this file only adds "Verify with PyTorch", which
+  // records the page's settings on the server and shows PyTorch's run beside the page's numbers.
+  function isLive() { var a = window.sgdAnim; return !!(a && typeof a.set === "function" && a.live !== false); }
+
+  function buildVerify() {
+    var bar = document.getElementById("sgd-export");
+    if (!bar || !window.sgdExport) return;
+    var b = el("button", { type: "button", id: "sgd-verify", title: "Record these settings in PyTorch on the server and show its run" },
+               "Verify with PyTorch");
+    status = el("span", { id: "sgd-status", "class": "sgd-status", "aria-live": "polite" });
+    b.addEventListener("click", function () { verify(b); });
+    bar.appendChild(b);
+    bar.appendChild(status);
+    document.documentElement.setAttribute("data-serve", "live");
+  }
+
+  function verify(button) {
+    var ex = window.sgdExport, mine = window.sgdAnim.trace();
+    if (typeof mine === "string") mine = JSON.parse(mine);
+    button.disabled = true;
+    say("recording with PyTorch…");
+    document.documentElement.setAttribute("data-busy", "1");
+    post("/api/story", JSON.stringify(ex.request())).then(function (resp) {
+      if (!resp.ok) return errorOf(resp).then(function (msg) { throw new Error(msg); });
+      return resp.json();
+    }).then(function (doc) {
+      var d = ex.difference(mine, ex.traceOf(doc));
+      window.sgdPlayer.load(doc); // PyTorch's run, until the next change of a setting
+      var what = !d.same ? "PyTorch's run differs: " + d.steps[1] + " steps, " + d.status[1] + " (the page: " + d.steps[0] + ", " + d.status[0] + ")"
+        : d.relative === 0 ? "PyTorch agrees bit for bit (" + d.steps[1] + " steps)"
+        : "PyTorch agrees to " + d.relative.toExponential(1) + " relative (" + d.steps[1] + " steps)";
+      say(what + " · showing PyTorch's run", !d.same);
+      document.documentElement.setAttribute("data-verified", d.same ? String(d.relative) : "differs");
+    }).catch(function (e) { say(e.message, true); }).then(function () {
+      button.disabled = false;
+      document.documentElement.removeAttribute("data-busy");
+    });
+  }
+
   function build() {
     if (!window.sgdPlayer) return; // the player could not start: its own message is showing
+    if (isLive()) { buildVerify(); return; }
     readForm();
     var box = el("div", { id: "sgd-serve", "class": "sgd-serve", role: "group", "aria-label": "Training settings" });
     FORM.settings.forEach(function (e) { form[e.name] = control(box, e); });

@@ -123,20 +123,20 @@ class App:
 
     def _story_text(self, trace) -> str:
         from scenes.story.story import Story
-        from scenes.web.export import MAX_ROWS, document, export_story
+        from scenes.web.export import MAX_ROWS
         from scenes.web.page import _generator
-        doc = document([export_story(Story(trace), None, theme=self.theme)], self.theme, generator=_generator())
+        from scenes.web.page_export import run_document
+        doc = run_document(Story(trace), None, self.theme, generator=_generator())
         doc["max_rows"] = MAX_ROWS
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
     def page(self) -> bytes:
         from scenes.story.story import Story
-        from scenes.web.export import document, export_story
         from scenes.web.page import _generator, page_from_document
+        from scenes.web.page_export import run_document
         s = parse_settings({})
         trace = self.run(s)["trace"]
-        exported = export_story(Story(trace), None, theme=self.theme)
-        doc = document([exported], self.theme, generator=_generator())
+        doc = run_document(Story(trace), None, self.theme, generator=_generator())
         return page_from_document(doc, "sgd-anim: live", serve=True).encode("utf-8")
 
     # -- renders

@@ -282,6 +282,6 @@ def test_the_player_files_ship_in_the_wheel():
     web = ROOT / "scenes" / "web"
     files = {p.relative_to(web).as_posix() for p in web.rglob("*")
              if p.is_file() and (p.suffix in (".html", ".js", ".css") or p.name == "MANIFEST")}
-    assert {f for f in files if "/" not in f} == {"player.css", "player.html", "serve.css", "serve.js",
+    assert {f for f in files if "/" not in f} == {"player.css", "player.html", "serve.css", "serve.js", "live.css",
                                                          "twin.js"}
     assert {p.relative_to(web).as_posix() for pattern in shipped for p in web.glob(pattern)} == files

@@ -27,6 +27,7 @@
       if (e.altKey || e.ctrlKey || e.metaKey) return;
       if (self.presenter) { if (self.presenterKey(e.key)) e.preventDefault(); return; }
       var tag = e.target && e.target.tagName;
+      if (e.target && e.target.closest && e.target.closest("#sgd-live")) return; // the live page's fields keep their keys
       if (tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && e.target.type !== "checkbox" && e.target.id !== "sgd-scrub")) return;
       var handled = true;
       switch (e.key) {

@@ -9,6 +9,7 @@
   var TYPES = { f64: Float64Array, f32: Float32Array, i32: Int32Array, u16: Uint16Array, u8: Uint8Array };
 
   function decode(enc) {
+    if (ArrayBuffer.isView(enc)) return enc; // a story built in the page (scenes/web/live/) holds its arrays
     var T = TYPES[enc && enc.dtype];
     if (!T || typeof enc.b64 !== "string") throw new Error("a column has an unknown encoding");
     var bin = atob(enc.b64), n = bin.length, bytes = new Uint8Array(n);

@@ -9,7 +9,11 @@
     try { h = (window.location.hash || "").replace(/^#/, ""); } catch (e) { h = ""; }
     if (!h) return false;
     var q = {};
-    h.split("&").forEach(function (kv) { var p = kv.split("="); if (p.length === 2) q[decodeURIComponent(p[0])] = decodeURIComponent(p[1]); });
+    h.split("&").forEach(function (kv) {
+      var p = kv.split("=");
+      if (p.length !== 2) return;
+      try { q[decodeURIComponent(p[0])] = decodeURIComponent(p[1]); } catch (e) { /* a malformed escape: not ours */ }
+    });
     if (this.doc.explore && q.run !== undefined) {
       var r = parseInt(q.run, 10);
       if (r >= 0 && r < this.doc.stories.length) {
@@ -45,6 +49,7 @@
     if (this.doc.explore) parts.push("run=" + this.run);
     if (g.beat === B.INTRO || g.beat === B.HOLD || (g.beat !== B.FAST && this.pos.j !== g.n - 1)) parts.push("frame=" + frameOf(S, this.pos));
     else { parts.push("step=" + (st.step + 1)); if (g.beat !== B.FAST && g.beat !== B.UPDATE) parts.push("beat=" + S.beats[g.beat]); }
+    if (this.hashExtra) parts = this.hashExtra().concat(parts); // the live page's settings
     try { history.replaceState(null, "", "#" + parts.join("&")); } catch (e) { /* a sandboxed frame: no hash */ }
   };
 })(SGD);

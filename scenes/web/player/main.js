@@ -29,6 +29,20 @@
     document.documentElement.setAttribute("data-ready", "1");
   }
 
+  // A page whose run the twin cannot recompute (scenes/web/live_block.py) says why, and its
+  // window.sgdAnim says so too (docs/live.md).
+  function notLive(reason) {
+    var box = document.createElement("div"), note = document.createElement("p"), views = $("sgd-views");
+    box.id = "sgd-live"; box.className = "sgd-live off";
+    note.id = "sgd-live-off"; note.className = "hint";
+    note.textContent = "The controls are not live: " + reason + ". The page plays the run as recorded.";
+    box.appendChild(note);
+    views.parentNode.insertBefore(box, views);
+    var refuse = function () { throw new Error("this page's controls are not live: " + reason); };
+    window.sgdAnim = { live: false, reason: reason, settings: function () { return null; }, data: function () { return null; },
+                       set: refuse, trace: refuse, traceText: refuse };
+  }
+
   function start() {
     var doc;
     try {
@@ -53,6 +67,8 @@
       player.init();
       $("sgd-title").textContent = player.S.title;
       if (doc.explore) player.showRunLabel();
+      if (doc.live && SGD.startLive) SGD.startLive(player, doc); // the live page (scenes/web/live/)
+      else if (doc.live && doc.live.reason) notLive(doc.live.reason);
     } catch (e) {
       showError("This page's story could not be drawn (" + e.message + ").");
       throw e;
@@ -79,6 +95,7 @@
       drawTimes: function () { return player.drawTimes.slice(); },
       resetTimes: function () { player.drawTimes = []; }
     };
+    SGD.bindExport(player, doc); // export.js: the export buttons (and a non-live page's window.sgdAnim)
     document.documentElement.setAttribute("data-ready", "1");
   }
 

@@ -41,33 +41,42 @@
     return 32 - Math.clz32(x - 1) + (x - 1 >= 2 ** 32 ? 32 : 0);
   }
 
-  // torch's multi_row_sum for one lane: get(i) is the i-th value of that lane's row.
-  function cascadeRow(get, size) {
+  // torch's multi_row_sum for one lane: the lane's row is values[base], values[base + stride],
+  // ... (size of them). No closure and no allocation: the twin calls it several times a step.
+  const ACC = new Float64Array(4);  // float32 values, held exactly
+  function cascadeRow(values, base, stride, size) {
     const levelPower = Math.max(4, Math.floor(ceilLog2(size) / 4));
     const levelStep = 2 ** levelPower;
     const levelMask = levelStep - 1;
-    const acc = [0, 0, 0, 0];
+    const acc = ACC;
+    acc[0] = 0; acc[1] = 0; acc[2] = 0; acc[3] = 0;
     let i = 0;
     while (i + levelStep <= size) {
-      for (let j = 0; j < levelStep; j++, i++) acc[0] = f(acc[0] + get(i));
+      let a0 = acc[0];
+      for (let j = 0; j < levelStep; j++, i++) a0 = f(a0 + values[base + stride * i]);
+      acc[0] = a0;
       for (let j = 1; j < 4; j++) {
         acc[j] = f(acc[j] + acc[j - 1]);
         acc[j - 1] = 0;
         if ((i & (levelMask * 2 ** (j * levelPower))) !== 0) break;
       }
     }
-    for (; i < size; i++) acc[0] = f(acc[0] + get(i));
-    for (let j = 1; j < 4; j++) acc[0] = f(acc[0] + acc[j]);
-    return acc[0];
+    let a0 = acc[0];
+    for (; i < size; i++) a0 = f(a0 + values[base + stride * i]);
+    for (let j = 1; j < 4; j++) a0 = f(a0 + acc[j]);
+    return a0;
   }
 
-  // torch's row_sum: 4 interleaved partial sums (ilp), the tail, then the partials.
-  function rowSum(get, size) {
+  // torch's row_sum of values[base + stride·i], i < size: 4 interleaved partial sums (ilp),
+  // the tail, then the partials.
+  function rowSum(values, base, stride, size) {
     const sizeIlp = Math.floor(size / 4);
-    const partial = [0, 1, 2, 3].map((k) => cascadeRow((i) => get(4 * i + k), sizeIlp));
-    for (let i = sizeIlp * 4; i < size; i++) partial[0] = f(partial[0] + get(i));
-    for (let k = 1; k < 4; k++) partial[0] = f(partial[0] + partial[k]);
-    return partial[0];
+    let p0 = cascadeRow(values, base, 4 * stride, sizeIlp);
+    const p1 = cascadeRow(values, base + stride, 4 * stride, sizeIlp);
+    const p2 = cascadeRow(values, base + 2 * stride, 4 * stride, sizeIlp);
+    const p3 = cascadeRow(values, base + 3 * stride, 4 * stride, sizeIlp);
+    for (let i = sizeIlp * 4; i < size; i++) p0 = f(p0 + values[base + stride * i]);
+    return f(f(f(p0 + p1) + p2) + p3);
   }
 
   const LANES = 8;  // torch's float reduction works in 8-lane vectors here (measured)
@@ -76,14 +85,12 @@
   function torchSum(values, start, n) {
     let total;
     if (n < LANES) {
-      total = rowSum((i) => values[start + i], n);
+      total = rowSum(values, start, 1, n);
     } else {
       const vecs = Math.floor(n / LANES);
       total = 0;
       for (let k = vecs * LANES; k < n; k++) total = f(total + values[start + k]);
-      for (let l = 0; l < LANES; l++) {
-        total = f(total + rowSum((v) => values[start + LANES * v + l], vecs));
-      }
+      for (let l = 0; l < LANES; l++) total = f(total + rowSum(values, start + l, LANES, vecs));
     }
     return f(0 + total);  // the output starts at 0 and the sum is added to it
   }

@@ -23,12 +23,41 @@
     return sign + mant + "e" + (e < 0 ? "-" : "+") + String(Math.abs(e)).padStart(2, "0");
   }
 
+  // JavaScript rounds an exact tie away from zero (toExponential, toFixed: "pick the larger n");
+  // Python to even. A tie is a value whose exact decimal digits end in a 5 just past the last
+  // digit kept (100 digits tell: a double that is not a tie differs from one further in).
+  function isEvenTie(digits, keep) {
+    return digits[keep] === "5" && /^0*$/.test(digits.slice(keep + 1)) && Number(digits[keep - 1] || "0") % 2 === 0;
+  }
+
+  // |v| with p significant digits as Python rounds them, in toExponential's form ("1.25e+1").
+  function exponential(av, p) {
+    const [lm, le] = av.toExponential(Math.min(100, p + 25)).split("e");
+    const ld = lm.replace(".", "");
+    if (!isEvenTie(ld, p)) return av.toExponential(p - 1);
+    const kept = ld.slice(0, p);  // the tie goes down to the even digit: the digits as they are
+    return kept[0] + (p > 1 ? "." + kept.slice(1) : "") + "e" + le;
+  }
+
+  // Python's format(v, ".{d}f") (toFixed, but an exact tie to even).
+  function pyFixed(v, d) {
+    if (!isFinite(v) || Math.abs(v) >= 1e21) return String(v);
+    const long = Math.abs(v).toFixed(Math.min(100, d + 25)), dot = long.indexOf(".");
+    const digits = long.slice(0, dot) + long.slice(dot + 1), keep = dot + d;
+    let text = v.toFixed(d);
+    if (isEvenTie(digits, keep)) {
+      const kept = digits.slice(0, keep);
+      text = (v < 0 || Object.is(v, -0) ? "-" : "") + kept.slice(0, dot) + (d ? "." + kept.slice(dot) : "");
+    }
+    return text;
+  }
+
   // Python's format(v, ".{p}g").
   function pyG(v, p = 6) {
     if (v === 0) return Object.is(v, -0) ? "-0" : "0";
     if (!isFinite(v)) return isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
     const sign = v < 0 ? "-" : "";
-    const [mant, expText] = Math.abs(v).toExponential(p - 1).split("e");
+    const [mant, expText] = exponential(Math.abs(v), p).split("e");
     const e = Number(expText);
     const d = mant.replace(".", "");
     if (e >= -4 && e < p) {
@@ -55,5 +84,5 @@
     return text.length > 40 ? text.slice(0, 37) + "..." : text;
   }
 
-  TWIN.format = { pyRepr, pyG, shown };
+  TWIN.format = { pyRepr, pyG, pyFixed, shown };
 })(TWIN);

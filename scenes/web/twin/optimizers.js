@@ -23,11 +23,12 @@
       const momentum = s.effectiveMomentum;
       return {
         hasVelocity: momentum > 0,
-        init: () => ({ buf: null }),
+        init: () => ({ buf: 0, started: false }),  // numbers only: the hot loop keeps one shape
         step(p, g, st) {
           g = decay(p, g);
           if (momentum !== 0) {
-            st.buf = st.buf === null ? g : f(f(st.buf * mu) + g);
+            st.buf = st.started ? f(f(st.buf * mu) + g) : g;
+            st.started = true;
             g = s.nesterov ? fma32(st.buf, mu, g) : st.buf;
           }
           return fma32(g, negLr, p);

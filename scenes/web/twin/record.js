@@ -29,10 +29,11 @@
   }
 
   // One forward and backward pass over the samples rows[0..m) (indices into X, Y).
-  function pass(X, Y, rows, m, a, b, work) {
+  // The batch loss and gradients go into out (no object per step).
+  function pass(X, Y, rows, first, m, a, b, work, out) {
     const { pred, diff, sq, g } = work;
     for (let i = 0; i < m; i++) {
-      const k = rows[i];
+      const k = rows[first + i];
       pred[i] = f(f(X[k] * a) + b);
       diff[i] = f(pred[i] - Y[k]);
       sq[i] = f(diff[i] * diff[i]);
@@ -42,9 +43,9 @@
     let ga = 0;
     for (let i = 0; i < m; i++) {
       g[i] = f(norm * diff[i]);
-      ga = f(ga + f(X[rows[i]] * g[i]));
+      ga = f(ga + f(X[rows[first + i]] * g[i]));
     }
-    return { loss, ga, gb: torchSum(g, 0, m) };
+    out[0] = loss; out[1] = ga; out[2] = torchSum(g, 0, m);
   }
 
   function fullLoss(X, Y, all, a, b, work) {
@@ -59,7 +60,8 @@
   }
 
   function divergence(loss, full, ga, gb, a, b, limit) {
-    if (![loss, full, ga, gb, a, b].every(Number.isFinite)) return "a loss, gradient or parameter became infinite or NaN";
+    if (!(Number.isFinite(loss) && Number.isFinite(full) && Number.isFinite(ga) && Number.isFinite(gb) &&
+          Number.isFinite(a) && Number.isFinite(b))) return "a loss, gradient or parameter became infinite or NaN";
     if (Math.max(loss, full) > limit) return `the loss exploded past ${pyG(limit, 3)}`;
     if (Math.max(Math.abs(a), Math.abs(b)) > PARAM_LIMIT) return "a parameter left +-1e+08";
     return "";
@@ -88,56 +90,64 @@
     const work = { pred: new Float32Array(n), diff: new Float32Array(n), sq: new Float32Array(n), g: new Float32Array(n) };
     const graphSteps = new Set((options.graphSteps || s.graph_steps.map((k) => k - 1)));
     const graphs = [];
+    const out = new Float64Array(3);
 
     let a = f(s.init_a), b = f(s.init_b);
     const startLoss = fullLoss(X, Y, null, a, b, work);
     const limit = EXPLODE_FACTOR * Math.max(startLoss, numpyMean(Float64Array.from(data.y, (v) => v * v)), 1e-12);
     let status = { state: "completed" };
-    let gradA = null, gradB = null;  // .grad: null after zero_grad (set_to_none)
+    // .grad: none after zero_grad (set_to_none), else the running sum (held as numbers, with
+    // a flag, so that the hot loop below allocates nothing and keeps one type per variable).
+    let gradA = 0, gradB = 0, hasGrad = false;
     let step = 0, at = 0;
     const natural = Int32Array.from({ length: n }, (_, i) => i);
+    const cEpoch = cols.epoch, cBatch = cols.batch, cA = cols.a, cB = cols.b, cLoss = cols.loss, cFull = cols.full_loss;
+    const cGa = cols.grad_a, cGb = cols.grad_b, cUa = cols.update_a, cUb = cols.update_b;
+    const cVa = cols.velocity_a, cVb = cols.velocity_b, hasVelocity = opt.hasVelocity, wantGraphs = graphSteps.size > 0;
+    const st0 = states[0], st1 = states[1], zeroGrad = s.zero_grad, bs = s.batch_size;
+    const wPred = work.pred, wDiff = work.diff;
     outer:
     for (let epoch = 0; epoch < s.epochs; epoch++) {
       const order = s.shuffle ? permutation(gen, n) : natural;
       for (let batch = 0; batch < per; batch++) {
-        const first = batch * s.batch_size;
-        const m = Math.min(s.batch_size, n - first);
+        const first = batch * bs;
+        const m = Math.min(bs, n - first);
         const full = fullLoss(X, Y, null, a, b, work);
-        const rows = order.subarray(first, first + m);
-        const { loss, ga, gb } = pass(X, Y, rows, m, a, b, work);
-        if (s.zero_grad) gradA = gradB = null;
-        const batchGrads = [ga, gb];
-        gradA = gradA === null ? ga : f(gradA + ga);
-        gradB = gradB === null ? gb : f(gradB + gb);
-        const graph = graphSteps.has(step) ? TWIN.graph.lineGraph(step, X, Y, rows, m, a, b, work, loss,
-                                                                    batchGrads, [gradA, gradB]) : null;
-        const aNew = opt.step(a, gradA, states[0]), bNew = opt.step(b, gradB, states[1]);
+        pass(X, Y, order, first, m, a, b, work, out);
+        const loss = out[0], ga = out[1], gb = out[2];
+        if (zeroGrad) hasGrad = false;
+        gradA = hasGrad ? f(gradA + ga) : ga;
+        gradB = hasGrad ? f(gradB + gb) : gb;
+        hasGrad = true;
+        const graph = wantGraphs && graphSteps.has(step) ? TWIN.graph.lineGraph(step, X, Y, order.subarray(first, first + m), m, a, b,
+                                                                             work, loss, [ga, gb], [gradA, gradB]) : null;
+        const aNew = opt.step(a, gradA, st0), bNew = opt.step(b, gradB, st1);
         const reason = divergence(loss, full, gradA, gradB, aNew, bNew, limit);
         if (reason) {
           status = { state: "diverged", step, reason };
           break outer;
         }
         if (graph) graphs.push(graph);
-        cols.epoch[step] = epoch;
-        cols.batch[step] = batch;
-        cols.a[step] = a;
-        cols.b[step] = b;
-        cols.loss[step] = loss;
-        cols.full_loss[step] = full;
-        cols.grad_a[step] = gradA;
-        cols.grad_b[step] = gradB;
-        cols.update_a[step] = aNew - a;
-        cols.update_b[step] = bNew - b;
+        cEpoch[step] = epoch;
+        cBatch[step] = batch;
+        cA[step] = a;
+        cB[step] = b;
+        cLoss[step] = loss;
+        cFull[step] = full;
+        cGa[step] = gradA;
+        cGb[step] = gradB;
+        cUa[step] = aNew - a;
+        cUb[step] = bNew - b;
         for (let i = 0; i < m; i++) {
-          indices[at + i] = rows[i];
-          preds[at + i] = work.pred[i];
-          residuals[at + i] = work.diff[i];
+          indices[at + i] = order[first + i];
+          preds[at + i] = wPred[i];
+          residuals[at + i] = wDiff[i];
         }
         at += m;
         offsets[step + 1] = at;
-        if (opt.hasVelocity) {
-          cols.velocity_a[step] = opt.velocity(states[0]) || 0;
-          cols.velocity_b[step] = opt.velocity(states[1]) || 0;
+        if (hasVelocity) {
+          cVa[step] = opt.velocity(st0) || 0;
+          cVb[step] = opt.velocity(st1) || 0;
         }
         a = aNew;
         b = bNew;
@@ -154,4 +164,5 @@
   }
 
   TWIN.record = record;
+  TWIN.checkData = checkData;
 })(TWIN);

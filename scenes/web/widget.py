@@ -1,0 +1,198 @@
+"""The player page as a notebook widget (anywidget: Jupyter, JupyterLab, Colab, VS Code, marimo).
+
+One ES module (:func:`widget_esm`) holds the page's parts, the very ones
+:func:`scenes.web.page.page_from_document` joins (its template, style, the player's script
+and their Content-Security-Policy); its ``render({model, el})`` builds the page from the
+synced document and puts it in an iframe inside the widget's element (the page's ids, styles
+and CSP stay its own, and it can reach no network). The widget's state:
+
+- ``settings``: the run's settings (a trace's ``config``); set from Python, the live page
+  recomputes them in the browser; a page that is not live (or before it has loaded) is
+  recorded again here, in PyTorch;
+- ``trace``: the current run in trace.json's shape, kept up to date by the page (a live page:
+  whatever the student dragged); set from Python, the widget shows that run.
+  ``scenes.render(widget.trace)`` turns it into a video.
+
+anywidget is an optional dependency (``pip install 'sgd-anim[widget]'``):
+:func:`scenes.api.player` falls back to the iframe player of :mod:`scenes.web.inline` without it.
+"""
+from __future__ import annotations
+
+import html
+import json
+from functools import lru_cache
+from typing import Any
+
+from scenes.web.inline import DEFAULT_HEIGHT, iframe
+
+__all__ = ["widget_esm", "page_widget", "widget_class", "available"]
+
+_ESM_BODY = r"""
+function storyJson(doc) { // as scenes.web.page.story_json: no text can end the data block
+  return JSON.stringify(doc).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+}
+function escapeHtml(s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
+function pageOf(doc, title) {
+  const slots = { CSP: escapeHtml(PARTS.csp), TITLE: escapeHtml(title), STYLE: PARTS.style, SCRIPT: PARTS.script,
+                  DATA: storyJson(doc), GENERATOR: escapeHtml(PARTS.generator) };
+  return PARTS.template.replace(/\{\{([A-Z]+)\}\}/g, (m, k) => slots[k]); // one pass, as page.py
+}
+function plain(value) { // the page's run as JSON data (a seed beyond 2^53 as the nearest number)
+  return JSON.parse(JSON.stringify(value, (k, v) => (typeof v === "bigint" ? Number(v) : ArrayBuffer.isView(v) ? Array.from(v) : v)));
+}
+function render({ model, el }) {
+  const frame = document.createElement("iframe");
+  frame.title = "sgd-anim player";
+  // Its own document, scripts on; same origin, so this module can call the page's window.sgdAnim.
+  frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-downloads");
+  frame.style.cssText = "width:100%;border:0;display:block;height:" + model.get("height") + "px";
+  el.appendChild(frame);
+  let pushing = false;
+  const api = () => (frame.contentWindow && frame.contentWindow.sgdAnim) || null;
+  function push() { // the page's run into the model: Python reads it
+    const a = api();
+    if (!a) return;
+    pushing = true;
+    model.set("settings", plain(a.settings()));
+    model.set("trace", plain(a.trace()));
+    model.set("_live", !!(a.set && a.live !== false));
+    model.save_changes();
+    pushing = false;
+  }
+  function load() { frame.srcdoc = pageOf(model.get("_doc"), model.get("_title")); }
+  frame.addEventListener("load", () => {
+    const w = frame.contentWindow;
+    if (!w) return;
+    w.addEventListener("sgdanim:change", push);
+    push();
+  });
+  const onSettings = () => {
+    const a = api();
+    if (!pushing && a && a.set && a.live !== false) a.set(model.get("settings")); // the live page recomputes
+  };
+  const onHeight = () => { frame.style.height = model.get("height") + "px"; };
+  model.on("change:_doc", load);
+  model.on("change:settings", onSettings);
+  model.on("change:height", onHeight);
+  load();
+  return () => { model.off("change:_doc", load); model.off("change:settings", onSettings); model.off("change:height", onHeight); };
+}
+export default { render };
+"""
+
+
+@lru_cache(maxsize=None)
+def widget_esm() -> str:
+    """The widget's ES module: the page's template, style and script (those of the written
+    page, byte for byte) and a ``render`` that builds the page from the synced document."""
+    from scenes.web.page import _asset, _generator, csp_of, player_script
+    style, script = _asset("player.css"), player_script()
+    parts = {"template": _asset("player.html"), "style": style, "script": script, "csp": csp_of(style, script),
+             "generator": _generator()}
+    return "const PARTS = " + json.dumps(parts, ensure_ascii=False) + ";\n" + _ESM_BODY
+
+
+def available() -> bool:
+    """Whether anywidget is installed."""
+    try:
+        import anywidget  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=None)
+def widget_class():
+    """The widget's class (made on first use: anywidget is optional)."""
+    import anywidget
+    import traitlets
+
+    class SgdAnimWidget(anywidget.AnyWidget):
+        """The player page of a run, live in a notebook; ``settings`` and ``trace`` are synced."""
+
+        _esm = traitlets.Unicode(widget_esm()).tag(sync=True)
+        _doc = traitlets.Dict().tag(sync=True)
+        _title = traitlets.Unicode("sgd-anim").tag(sync=True)
+        _live = traitlets.Bool(False).tag(sync=True)
+        settings = traitlets.Dict().tag(sync=True)
+        trace = traitlets.Dict().tag(sync=True)
+        height = traitlets.Int(DEFAULT_HEIGHT).tag(sync=True)
+
+        def __init__(self, trace, *, theme: str = "light", plan=None, height: int = DEFAULT_HEIGHT, **kw: Any):
+            super().__init__(height=height, **kw)
+            self._theme, self._plan = theme, plan
+            self._show(trace)
+            self.observe(self._trace_set, names="trace")
+            self.observe(self._settings_set, names="settings")
+
+        # -- what Python sets (a change the page sent is in _property_lock while it is applied)
+        def _from_page(self, name: str) -> bool:
+            return name in getattr(self, "_property_lock", {})
+
+        def _show(self, trace) -> None:
+            from scenes.story.story import Story
+            from scenes.story.theme import load_theme
+            from scenes.web.page import _generator
+            from scenes.web.page_export import run_document
+            from training.trace import Trace
+            if not isinstance(trace, Trace):
+                trace = Trace.from_dict(trace) if isinstance(trace, dict) else Trace.from_file(trace)
+            doc = run_document(Story(trace), self._plan, load_theme(self._theme), generator=_generator())
+            with self.hold_trait_notifications():
+                self._doc = doc
+                self._title = doc["stories"][0]["title"]
+                self.trace = json.loads(trace.to_json())
+                self.settings = dict(self.trace["config"])
+
+        def _trace_set(self, change) -> None:
+            if not self._from_page("trace") and not getattr(self, "_showing", False):
+                self._showing = True
+                try:
+                    self._show(change["new"])
+                finally:
+                    self._showing = False
+
+        def _settings_set(self, change) -> None:
+            if self._from_page("settings") or getattr(self, "_showing", False) or self._live:
+                return  # the live page recomputes what Python set (onSettings in the module)
+            from training.config import TrainConfig
+            from training.recorder import record
+            base = dict(self.trace["config"])
+            if "optimizer" in change["new"]:  # another optimizer: its own momentum, unless given
+                base.pop("momentum", None)
+            config = TrainConfig.from_dict({**base, **change["new"]})
+            self._showing = True
+            try:
+                self._show(record(config))  # a page that is not live: PyTorch records it here
+            finally:
+                self._showing = False
+
+        # -- the page itself, as the iframe player has it
+        @property
+        def html(self) -> str:
+            from scenes.web.page import page_from_document
+            return page_from_document(self._doc, self._title)
+
+        def save(self, path):
+            """Write the page of the current document to ``path`` (atomically); return the path."""
+            from scenes.web.page import write_page
+            return write_page(self.html, path)
+
+        def _repr_html_(self) -> str:  # where no widget manager runs (nbconvert, a static viewer)
+            return iframe(self.html, self.height)
+
+        def _repr_mimebundle_(self, **kwargs):
+            bundle = super()._repr_mimebundle_(**kwargs) or {}
+            data, meta = bundle if isinstance(bundle, tuple) else (bundle, None)  # (anywidget: data, metadata)
+            data = {**data, "text/html": self._repr_html_()}
+            return (data, meta) if isinstance(bundle, tuple) else data
+
+        def __repr__(self) -> str:
+            return f"<sgd-anim widget: {html.escape(self._title)}, {len(self.trace.get('steps', {}).get('a', []))} steps>"
+
+    return SgdAnimWidget
+
+
+def page_widget(trace, *, theme: str = "light", plan=None, height: int = DEFAULT_HEIGHT):
+    """The widget of a trace (a Trace, its trace.json dict, or a path)."""
+    return widget_class()(trace, theme=theme, plan=plan, height=height)

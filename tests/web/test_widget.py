@@ -1,0 +1,103 @@
+"""The notebook widget (scenes/web/widget.py): anywidget's ES module is the page's script, and
+its synced ``settings`` and ``trace`` go both ways. In Chromium (slow), a harness page that
+calls the module's ``render({model, el})`` as anywidget does: the page draws, and the model
+holds the page's run."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("anywidget")
+
+import scenes  # noqa: E402
+from scenes.web.page import player_script  # noqa: E402
+from scenes.web.widget import page_widget, widget_class, widget_esm  # noqa: E402
+from training.config import TrainConfig  # noqa: E402
+from training.recorder import record  # noqa: E402
+from training.trace import Trace  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def run():
+    return record(TrainConfig(epochs=4))
+
+
+def test_the_module_is_the_pages_script_and_the_player_is_the_widget(run):
+    esm = widget_esm()
+    assert json.dumps(player_script(), ensure_ascii=False) in esm and "export default { render }" in esm
+    w = scenes.player(run)
+    assert isinstance(w, widget_class()) and w._esm == esm
+    assert json.loads(run.to_json()) == w.trace and w.settings == run.config
+    assert w.html.startswith("<!DOCTYPE html>") and '"n_steps":12' in w.html
+    data = w._repr_mimebundle_()
+    data = data[0] if isinstance(data, tuple) else data
+    assert "application/vnd.jupyter.widget-view+json" in data and data["text/html"].startswith("<iframe srcdoc=")
+
+
+def test_python_sets_settings_and_trace_and_reads_the_pages_run(run, tmp_path):
+    w = page_widget(run)
+    w.settings = {**w.settings, "lr": 0.3, "optimizer": "momentum", "momentum": 0.5}  # not live: PyTorch records it
+    want = record(TrainConfig(epochs=4, lr=0.3, optimizer="momentum", momentum=0.5))
+    assert w.trace == json.loads(want.to_json()) and w._doc["stories"][0]["run"]["lr"] == 0.3
+    w.settings = {"optimizer": "adam"}  # a part: the rest stays (the momentum is the optimizer's)
+    assert w.trace["config"]["optimizer"] == "adam" and w.trace["config"]["lr"] == 0.3
+    other = record(TrainConfig(optimizer="adam", epochs=2))
+    w.trace = json.loads(other.to_json())  # another run: the page shows it
+    assert w._doc["stories"][0]["run"]["optimizer"] == "adam" and w.settings["optimizer"] == "adam"
+    page_run = json.loads(record(TrainConfig(epochs=1)).to_json())
+    with w._lock_property(trace=page_run), w.hold_trait_notifications():  # as a change from the page arrives
+        w.trace = page_run
+    assert w._doc["stories"][0]["run"]["optimizer"] == "adam"  # the page shows it already: not redrawn
+    written = scenes.render(w.trace, tmp_path, formats=["html"])  # what the page found, rendered
+    assert Trace.from_dict(w.trace).n_steps == 3 and [p.name for p in written] == ["sgd.html"]
+
+
+HARNESS = """<!DOCTYPE html><html><body><div id="el"></div>
+<script type="application/json" id="esm">{esm}</script>
+<script type="application/json" id="state">{state}</script>
+<script>
+(async function () {{
+  var esm = JSON.parse(document.getElementById("esm").textContent);
+  var state = JSON.parse(document.getElementById("state").textContent), handlers = {{}};
+  var model = window.model = {{ saved: 0,  // anywidget's model, as render() uses it
+    get: function (k) {{ return state[k]; }},
+    set: function (k, v) {{ state[k] = v; (handlers["change:" + k] || []).forEach(function (f) {{ f(); }}); }},
+    on: function (e, f) {{ (handlers[e] = handlers[e] || []).push(f); }},
+    off: function (e, f) {{ handlers[e] = (handlers[e] || []).filter(function (g) {{ return g !== f; }}); }},
+    save_changes: function () {{ model.saved++; }} }};
+  var mod = await import(URL.createObjectURL(new Blob([esm], {{ type: "text/javascript" }})));
+  mod.default.render({{ model: model, el: document.getElementById("el") }});
+}})();
+</script></body></html>"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path):
+    from tests import browser
+    if browser.missing():
+        pytest.skip(browser.missing())
+    w = page_widget(run)
+    state = {k: getattr(w, k) for k in ("_doc", "_title", "settings", "height")}
+    state["trace"] = {}
+    text = HARNESS.format(esm=json.dumps(w._esm).replace("<", "\\u003c"), state=json.dumps(state).replace("<", "\\u003c"))
+    page = tmp_path / "harness.html"
+    page.write_text(text, encoding="utf-8")
+    with browser.chrome(1000, 900) as d:
+        d.get("about:blank")
+        d.get_log("performance")
+        d.get(page.resolve().as_uri())
+        from selenium.webdriver.support.ui import WebDriverWait
+        WebDriverWait(d, 60).until(lambda d: d.execute_script("return window.model && window.model.saved > 0"))
+        got = d.execute_script("return [model.get('trace'), model.get('settings'), model.get('_live'),"
+                               " document.querySelector('#el iframe').contentDocument.documentElement.getAttribute('data-ready'),"
+                               " document.querySelector('#el iframe').contentDocument.getElementById('sgd-export') !== null]")
+        d.save_screenshot(str(tmp_path / "widget.png"))
+        asked = [u for u in browser.requests(d) if not u.startswith(("blob:", "about:"))]
+        errors = [m for m in browser.console(d) if m["level"] in ("SEVERE", "ERROR")]
+    trace, settings, live, ready, exports = got
+    assert json.loads(Trace.from_dict(trace).to_json()) == json.loads(run.to_json())
+    assert settings == run.config and ready == "1" and exports and live is False
+    assert asked == [page.resolve().as_uri()] and not errors, (asked, errors)
