@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Grow", "match_rows", "epochs_of"]
+__all__ = ["Grow", "match_rows", "epochs_of", "updates_of", "BLOCK_ROWS"]
+
+BLOCK_ROWS = 256  # rows of float64 worked on at a time by updates_of (one reused buffer)
 
 
 class Grow:
@@ -108,3 +110,38 @@ def epochs_of(indices: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.
         epoch[k], batch[k] = e, b
         b += 1
     return epoch, batch
+
+
+def updates_of(params: np.ndarray, final: np.ndarray, moved: dict | None = None) -> np.ndarray:
+    """Each step's update, its parameters after minus before computed in float64, from the
+    parameters before each step (steps, P), those after the last step and the steps after
+    which the parameters changed outside step() (``moved``: step -> its parameters after).
+
+    After a step come the next step's parameters, so no column of the "after" is kept. The
+    result is float32 when every update is a float32 number exactly (so half the memory of
+    float64 and the same values; the JSON text is the same), else float64. Worked through a
+    block of rows at a time, so the float64 values never exist whole."""
+    n, P = params.shape
+    moved = {k: v for k, v in (moved or {}).items() if k < n - 1}
+    narrow = params.dtype == np.float32 and final.dtype == np.float32 and all(v.dtype == np.float32 for v in moved.values())
+    out = np.empty((n, P), np.float32 if narrow else np.float64)
+    buf = np.empty((min(n, BLOCK_ROWS), P))
+    for start in range(0, n, BLOCK_ROWS):
+        stop = min(n, start + BLOCK_ROWS)
+        b = buf[:stop - start]
+        b[:stop - start - 1] = params[start + 1:stop]  # after = the next step's before
+        b[-1] = params[stop] if stop < n else final
+        for k in range(start, stop):
+            if k in moved:
+                b[k - start] = moved[k]
+        b -= params[start:stop]
+        if out.dtype == np.float32:
+            out[start:stop] = b
+            if not np.array_equal(out[start:stop], b):  # an update needs float64: all of them in it
+                wide = np.empty((n, P))
+                wide[:start] = out[:start]
+                out = wide
+                out[start:stop] = b
+        else:
+            out[start:stop] = b
+    return out

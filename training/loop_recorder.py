@@ -18,6 +18,7 @@ The hooks are removed when the block ends, however it ends.
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -104,10 +105,20 @@ class Recording:
         self._groups = self._group_sizes()
         self._stateful = any(m.training and isinstance(m, (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._NormBase))
                              for m in model.modules()) or any(True for _ in model.buffers())
-        # The columns (training.loop_columns.Grow): filled by the hooks.
+        # The columns (training.loop_columns.Grow): filled by the hooks. Parameters, gradients
+        # and the optimizer's state in the parameters' own precision (float32 holds a float32
+        # or narrower parameter exactly; float64 otherwise): 4·P bytes each a step for float32.
+        # No column of the updates: a step's update is the next step's parameters minus its
+        # own, in float64, at the end; the few steps after which the parameters changed outside
+        # step() keep their "after" in ``_moved`` (training.loop_trace).
         P, cap = self.n_params, self.cap + 1
-        self.c_params, self.c_grads, self.c_updates = Grow(P, capacity=cap), Grow(P, capacity=cap), Grow(P, capacity=cap)
+        self.dtype = column_dtype(self.params)
+        self.c_params, self.c_grads = Grow(P, self.dtype, capacity=cap), Grow(P, self.dtype, capacity=cap)
         self.c_velocity: Grow | None = None
+        self._after = np.empty(P, self.dtype)   # the parameters after the last recorded step
+        self._t_after = torch.from_numpy(self._after)
+        self.n_after = 0                        # recorded steps whose step() returned
+        self._moved: dict[int, np.ndarray] = {}
         self.c_loss, self.c_full, self.c_lr = Grow(capacity=cap), Grow(capacity=cap), Grow(capacity=cap)
         self.c_offsets = Grow(dtype=np.int64, capacity=cap + 1)
         self.c_offsets.append(0)
@@ -118,8 +129,9 @@ class Recording:
         self.seen_loss: Any = None    # the first loss module that ran (no loss_fn given)
         self.targets_from_loss = True
         self._last_full = float("nan")
-        self._before: np.ndarray | None = None
-        self.final: np.ndarray | None = None
+        self.deferred: bool | None = None  # the full-data loss is computed after the block
+        self._recorded = False  # this step's row was written (its post hook reads "after")
+        self._at = 0            # samples recorded so far
 
     # ------------------------------------------------------------------ the block
     def __enter__(self) -> "Recording":
@@ -232,30 +244,34 @@ class Recording:
         try:
             self._record_before(args, kwargs)
         except Exception as e:  # noqa: BLE001 - our problem must never break the user's loop
-            self._before = None
+            self._recorded = False
             self._stop(f"{type(e).__name__}: {e}")
         # The graph, with the .grad backward left, when this step became row n.
-        self.graphs.take(n if self.n_steps == n + 1 and self._before is not None else None)
+        self.graphs.take(n if self.n_steps == n + 1 and self._recorded else None)
 
     def _post(self, opt, args, kwargs) -> None:
-        if self._before is None:
+        if not self._recorded:
             return
+        self._recorded = False
         try:
-            after = self._flat(p.detach() for p in self.params)
-            np.subtract(after, self._before, out=self.c_updates.next_row())
-            self.final = after
-            if self.c_velocity is None and self.c_updates.n == 1 and self._has_state():
-                self.c_velocity = Grow(self.n_params, capacity=self.cap + 1)  # the optimizer keeps a state from its first step
+            self._flat((p.detach() for p in self.params), self._t_after)
+            self.n_after += 1
+            if self.c_velocity is None and self.n_after == 1 and self._has_state():
+                self.c_velocity = Grow(self.n_params, self.dtype, capacity=self.cap + 1)  # a state from the first step on
             if self.c_velocity is not None:
                 self._velocity(self.c_velocity.next_row())
         except Exception as e:  # noqa: BLE001
             self._stop(f"{type(e).__name__}: {e}")
-        finally:
-            self._before = None
 
     # ------------------------------------------------------------------ one step
-    def _flat(self, tensors) -> np.ndarray:
-        return torch.cat([t.reshape(-1) for t in tensors]).to(torch.float64).cpu().numpy()
+    @staticmethod
+    def _flat(tensors, out: torch.Tensor) -> None:
+        """The tensors flattened end to end into ``out`` (a row of a column), one copy."""
+        flat = [t.reshape(-1) for t in tensors]
+        if all(t.dtype == out.dtype and t.device == out.device for t in flat):
+            torch.cat(flat, out=out)
+        else:  # another precision or a GPU: converted as it is copied (exact into float64)
+            out.copy_(torch.cat([t.to(out.dtype) for t in flat]))
 
     def _record_before(self, args, kwargs) -> None:
         forwards, losses = self._forwards, self._losses
@@ -271,11 +287,11 @@ class Recording:
         if not forwards:
             return self._stop("step() ran without a forward pass of the model since the last step "
                               "(record the model whose parameters the optimizer holds)")
-        inputs = torch.cat([f[0].detach().reshape(len(f[0]), -1) for f in forwards])
-        preds = torch.cat([f[1].detach().reshape(len(f[1]), -1) for f in forwards])
+        inputs = _rows([f[0] for f in forwards])
+        preds = _rows([f[1] for f in forwards])
         targets = None
         if losses and all(t is not None and t.dim() > 0 for _, t in losses):
-            targets = torch.cat([t.detach().reshape(len(t), -1) for _, t in losses])
+            targets = _rows([t for _, t in losses])
             if len(targets) != len(inputs):
                 targets = None
         if losses:
@@ -288,11 +304,14 @@ class Recording:
         self.c_loss.append(loss)
         self.c_full.append(full)
         self.c_lr.append(float(self.optimizer.param_groups[0]["lr"]))
-        before = self._flat(p.detach() for p in self.params)
-        self._before = before
-        self.c_params.append(before)
-        self.c_grads.append(self._flat(p.grad.detach() if p.grad is not None else torch.zeros_like(p)
-                                       for p in self.params))
+        before = self.c_params.next_row()
+        self._flat((p.detach() for p in self.params), torch.from_numpy(before))
+        k = self.c_params.n - 1
+        if k and not np.array_equal(before, self._after):  # changed between step() calls
+            self._moved[k - 1] = self._after.copy()
+        self._flat((p.grad.detach() if p.grad is not None else torch.zeros_like(p) for p in self.params),
+                   torch.from_numpy(self.c_grads.next_row()))
+        self._recorded = True
 
     def _keep_batch(self, inputs, preds, targets) -> bool:
         m = len(inputs)
@@ -308,7 +327,7 @@ class Recording:
         if inputs.shape[1] != self.c_inputs.width or preds.shape[1] != self.c_preds.width or len(preds) != m:
             self._stop("the batches changed shape (each row must keep its number of inputs and outputs)")
             return False
-        if self.c_offsets.result()[-1] + m >= len(self.c_preds._a):
+        if self._at + m >= len(self.c_preds._a):
             self._stop(f"the recording reached its cap of {MAX_SAMPLES:,} samples or {MAX_ROW_BYTES >> 20:,} MB "
                        "of batch rows")
             return False
@@ -319,7 +338,8 @@ class Recording:
         self.c_preds.extend(preds.cpu().numpy())
         if self.c_targets is not None:
             self.c_targets.extend(targets.cpu().numpy())
-        self.c_offsets.append(self.c_offsets.result()[-1] + m)
+        self._at += m
+        self.c_offsets.append(self._at)
         return True
 
     def _loss_of(self, inputs, preds, targets) -> float:
@@ -340,12 +360,17 @@ class Recording:
         fn = self.loss_fn if self.loss_fn is not None else self.seen_loss
         if self.x is None or fn is None or self._stateful:
             return batch_loss
+        if self.deferred is None:  # the article's model: computed for every step at once, at the end
+            from training.loop_full_loss import deferrable
+            self.deferred = deferrable(self.model, fn, self.x, self.y)
+        if self.deferred:
+            return math.nan  # training.loop_full_loss, when the trace is built
         if self.n_steps % self.full_loss_every and self.n_steps > 0:
             return self._last_full
         self._busy = True
         try:
             with torch.no_grad():
-                self._last_full = float(fn(self.model(self.x), self.y).item())
+                self._last_full = float(_call(fn, _call(self.model, self.x, owner=self), self.y, owner=self).item())
         finally:
             self._busy = False
         return self._last_full
@@ -356,13 +381,13 @@ class Recording:
                    or "exp_avg" in state.get(p, {}) for p in self.params)
 
     def _velocity(self, out: np.ndarray) -> None:
-        at = 0
+        state = self.optimizer.state
+        bufs = []
         for p in self.params:
-            k = p.numel()
-            st = self.optimizer.state.get(p, {})
+            st = state.get(p, {})
             buf = st.get("momentum_buffer", st.get("exp_avg"))
-            out[at:at + k] = 0.0 if buf is None else buf.detach().reshape(-1).to(torch.float64).cpu().numpy()
-            at += k
+            bufs.append(torch.zeros_like(p) if buf is None else buf.detach())
+        self._flat(bufs, torch.from_numpy(out))
 
     # ------------------------------------------------------------------ results
     @property
@@ -378,6 +403,35 @@ class Recording:
     def save(self, path) -> Any:
         """Write the trace (``*.json``, or the binary ``*.sgdtrace``), atomically."""
         return self.trace.to_file(path)
+
+
+def column_dtype(params) -> type:
+    """float32 when every parameter is float32 or a narrower float (held exactly), else float64."""
+    narrow = (torch.float32, torch.float16, torch.bfloat16)
+    return np.float32 if all(p.dtype in narrow for p in params) else np.float64
+
+
+def _rows(tensors: list) -> torch.Tensor:
+    """Tensors of rows (batches) as one (rows, numbers) tensor, detached; one batch: no copy."""
+    if len(tensors) == 1:
+        t = tensors[0].detach()
+        return t.reshape(len(t), -1)
+    return torch.cat([t.detach().reshape(len(t), -1) for t in tensors])
+
+
+def _call(module, *args, owner: Any = None):
+    """``module(*args)``, skipping the hook machinery when the only hooks on it are ``owner``'s
+    (which ignore its own passes anyway): the same forward, the same numbers, a few µs less a
+    step. Any other hook (the user's, a global one, weight norm's pre-hook) keeps the full call."""
+    if not isinstance(module, nn.Module):
+        return module(*args)
+    g = nn.modules.module
+    others = [module._backward_hooks, getattr(module, "_backward_pre_hooks", {}),
+              getattr(g, "_global_backward_hooks", {}), getattr(g, "_global_backward_pre_hooks", {})]
+    mine = [module._forward_hooks, module._forward_pre_hooks, g._global_forward_hooks, g._global_forward_pre_hooks]
+    if any(others) or any(getattr(h, "__self__", None) is not owner for d in mine for h in d.values()):
+        return module(*args)
+    return module.forward(*args)
 
 
 def _graph_indices(steps: Any) -> frozenset[int]:

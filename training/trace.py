@@ -117,8 +117,8 @@ class Trace:
         return self.settings.model_spec
 
     def _vector(self, col: str, first: str, second: str) -> np.ndarray:
-        if self.schema_version == PARAMS_SCHEMA:
-            return self.steps[col]
+        if self.schema_version == PARAMS_SCHEMA:  # float64 to every reader (grads, velocity may be kept in float32)
+            return np.asarray(self.steps[col], dtype=np.float64)
         return np.column_stack([self.steps[first], self.steps[second]])
 
     @property
