@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Grow", "match_rows", "epochs_of", "updates_of", "BLOCK_ROWS"]
+__all__ = ["Grow", "match_rows", "epochs_of", "updates_of", "BLOCK_VALUES"]
 
-BLOCK_ROWS = 256  # rows of float64 worked on at a time by updates_of (one reused buffer)
+BLOCK_VALUES = 1 << 15  # numbers worked on at a time by updates_of (in buffers reused)
 
 
 class Grow:
@@ -114,34 +114,39 @@ def epochs_of(indices: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.
 
 def updates_of(params: np.ndarray, final: np.ndarray, moved: dict | None = None) -> np.ndarray:
     """Each step's update, its parameters after minus before computed in float64, from the
-    parameters before each step (steps, P), those after the last step and the steps after
-    which the parameters changed outside step() (``moved``: step -> its parameters after).
+    parameters before each step (steps, P), those after the last step and, optionally, the
+    parameters after any other steps (``moved``: step -> its parameters after).
 
     After a step come the next step's parameters, so no column of the "after" is kept. The
-    result is float32 when every update is a float32 number exactly (so half the memory of
-    float64 and the same values; the JSON text is the same), else float64. Worked through a
-    block of rows at a time, so the float64 values never exist whole."""
+    result is float32 when every update is a float32 number exactly (half the memory of
+    float64, the same values, the same JSON text), else float64. Worked through a few rows
+    at a time into buffers allocated once (a large temporary would cost a page fault a page)."""
     n, P = params.shape
-    moved = {k: v for k, v in (moved or {}).items() if k < n - 1}
-    narrow = params.dtype == np.float32 and final.dtype == np.float32 and all(v.dtype == np.float32 for v in moved.values())
+    after = {k: np.asarray(v) for k, v in (moved or {}).items() if k < n - 1}
+    after[n - 1] = np.asarray(final)
+    narrow = params.dtype == np.float32 and all(v.dtype == np.float32 for v in after.values())
     out = np.empty((n, P), np.float32 if narrow else np.float64)
-    buf = np.empty((min(n, BLOCK_ROWS), P))
-    for start in range(0, n, BLOCK_ROWS):
-        stop = min(n, start + BLOCK_ROWS)
-        b = buf[:stop - start]
-        b[:stop - start - 1] = params[start + 1:stop]  # after = the next step's before
-        b[-1] = params[stop] if stop < n else final
-        for k in range(start, stop):
-            if k in moved:
-                b[k - start] = moved[k]
-        b -= params[start:stop]
-        if out.dtype == np.float32:
-            out[start:stop] = b
-            if not np.array_equal(out[start:stop], b):  # an update needs float64: all of them in it
-                wide = np.empty((n, P))
-                wide[:start] = out[:start]
-                out = wide
-                out[start:stop] = b
-        else:
-            out[start:stop] = b
+    R = max(1, BLOCK_VALUES // max(P, 1))
+    b64, same = np.empty((min(R, n), P)), np.empty((min(R, n), P), bool)
+    for start in range(0, n - 1, R):
+        stop = min(n - 1, start + R)
+        b = b64[:stop - start]
+        np.subtract(params[start + 1:stop + 1], params[start:stop], out=b, dtype=np.float64)
+        out = _put(out, slice(start, stop), b, same[:stop - start])
+    for k, v in after.items():
+        b = b64[:1]
+        np.subtract(v.reshape(1, P), params[k:k + 1], out=b, dtype=np.float64)
+        out = _put(out, slice(k, k + 1), b, same[:1])
+    return out
+
+
+def _put(out: np.ndarray, rows: slice, values: np.ndarray, same: np.ndarray) -> np.ndarray:
+    """``out[rows] = values`` (float64); a float32 ``out`` is widened (all of it) the first time
+    a value is not a float32 number exactly."""
+    out[rows] = values
+    if out.dtype == np.float32:
+        np.equal(out[rows], values, out=same)
+        if not same.all():
+            out = out.astype(np.float64)
+            out[rows] = values
     return out

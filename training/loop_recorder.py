@@ -108,17 +108,24 @@ class Recording:
         # The columns (training.loop_columns.Grow): filled by the hooks. Parameters, gradients
         # and the optimizer's state in the parameters' own precision (float32 holds a float32
         # or narrower parameter exactly; float64 otherwise): 4·P bytes each a step for float32.
-        # No column of the updates: a step's update is the next step's parameters minus its
-        # own, in float64, at the end; the few steps after which the parameters changed outside
-        # step() keep their "after" in ``_moved`` (training.loop_trace).
+        # No column of the updates, and no copy of the parameters after each step: a step's
+        # update is the next step's parameters minus its own, in float64, when the trace is
+        # built. The parameters' version counters tell whether anything but step() changed
+        # them in between (``outside``: those steps' updates include the change, and the trace
+        # says so); the parameters after the last recorded step are copied once (``_after``).
         P, cap = self.n_params, self.cap + 1
         self.dtype = column_dtype(self.params)
         self.c_params, self.c_grads = Grow(P, self.dtype, capacity=cap), Grow(P, self.dtype, capacity=cap)
         self.c_velocity: Grow | None = None
         self._after = np.empty(P, self.dtype)   # the parameters after the last recorded step
         self._t_after = torch.from_numpy(self._after)
+        self._after_taken = False
+        self._versions: list | None = None      # the parameters' versions when the last recorded step() returned
+        self.outside: list[int] = []            # steps after which something else changed the parameters
         self.n_after = 0                        # recorded steps whose step() returned
-        self._moved: dict[int, np.ndarray] = {}
+        self._ptrs: list = []                   # the parameters' storage, for _param_views
+        self._views: list = []
+        self._same_kind = True
         self.c_loss, self.c_full, self.c_lr = Grow(capacity=cap), Grow(capacity=cap), Grow(capacity=cap)
         self.c_offsets = Grow(dtype=np.int64, capacity=cap + 1)
         self.c_offsets.append(0)
@@ -127,6 +134,9 @@ class Recording:
         self.c_preds: Grow | None = None
         self.loss_names: set[str] = set()
         self.seen_loss: Any = None    # the first loss module that ran (no loss_fn given)
+        self._last_loss: Any = None   # the last one
+        self._global: Any = None      # the global hook finding the loss module (no loss_fn given) ...
+        self._narrowed = ""           # ... replaced by a hook on it once known (its class's name)
         self.targets_from_loss = True
         self._last_full = float("nan")
         self.deferred: bool | None = None  # the full-data loss is computed after the block
@@ -150,7 +160,8 @@ class Recording:
                 if self.graphs.steps:
                     self._handles.append(self.loss_fn.register_forward_pre_hook(self._on_loss_pre))
             elif self.loss_fn is None:  # any nn.*Loss module that runs (a global hook, filtered)
-                self._handles.append(nn.modules.module.register_module_forward_hook(self._on_any))
+                self._global = nn.modules.module.register_module_forward_hook(self._on_any)
+                self._handles.append(self._global)
                 if self.graphs.steps:
                     self._handles.append(nn.modules.module.register_module_forward_pre_hook(self._on_any_pre))
             self._handles.append(self.optimizer.register_step_pre_hook(self._pre))
@@ -168,6 +179,7 @@ class Recording:
         return False  # the exception, if any, goes on unchanged
 
     def _unhook(self) -> None:
+        self._take_after()
         self.graphs.close()
         for h in self._handles:
             h.remove()
@@ -226,6 +238,7 @@ class Recording:
         self._losses.append((output, target))
         self.graphs.loss(output)
         self.loss_names.add(type(module).__name__)
+        self._last_loss = module
         if self.seen_loss is None:
             self.seen_loss = module
 
@@ -238,6 +251,7 @@ class Recording:
 
     def _pre(self, opt, args, kwargs) -> None:
         if not self.recording_on:
+            self._take_after()
             return self.graphs.close()
         n = self.n_steps
         self.graphs.close_modes()  # before our own full-loss pass
@@ -246,6 +260,8 @@ class Recording:
         except Exception as e:  # noqa: BLE001 - our problem must never break the user's loop
             self._recorded = False
             self._stop(f"{type(e).__name__}: {e}")
+        if not self._recorded:
+            self._take_after()
         # The graph, with the .grad backward left, when this step became row n.
         self.graphs.take(n if self.n_steps == n + 1 and self._recorded else None)
 
@@ -254,7 +270,7 @@ class Recording:
             return
         self._recorded = False
         try:
-            self._flat((p.detach() for p in self.params), self._t_after)
+            self._versions = [p._version for p in self.params]
             self.n_after += 1
             if self.c_velocity is None and self.n_after == 1 and self._has_state():
                 self.c_velocity = Grow(self.n_params, self.dtype, capacity=self.cap + 1)  # a state from the first step on
@@ -264,11 +280,34 @@ class Recording:
             self._stop(f"{type(e).__name__}: {e}")
 
     # ------------------------------------------------------------------ one step
-    @staticmethod
-    def _flat(tensors, out: torch.Tensor) -> None:
+    def _moved(self) -> bool:
+        """Something other than step() changed a parameter since the last recorded step()."""
+        return self._versions != [p._version for p in self.params] or self._ptrs != [p.data_ptr() for p in self.params]
+
+    def _take_after(self) -> None:
+        """The parameters after the last recorded step, once: when recording ends (the block,
+        the cap, a problem), the parameters are still those unless something else moved them."""
+        if self._after_taken or not self.n_after or self.n_after != self.c_params.n:
+            return
+        self._after_taken = True
+        if self._moved():
+            self.outside.append(self.n_after - 1)
+        self._flat(self._param_views(), self._t_after)
+
+    def _param_views(self) -> list:
+        """Flat views of the parameters, made once (a few µs a step less); made again if a
+        parameter's storage was replaced (``p.data = ...``)."""
+        ptrs = [p.data_ptr() for p in self.params]
+        if ptrs != self._ptrs:
+            self._ptrs, self._views = ptrs, [p.detach().reshape(-1) for p in self.params]
+            self._same_kind = all(v.dtype == self._t_after.dtype and v.device.type == "cpu" for v in self._views)
+        return self._views
+
+    def _flat(self, tensors, out: torch.Tensor) -> None:
         """The tensors flattened end to end into ``out`` (a row of a column), one copy."""
-        flat = [t.reshape(-1) for t in tensors]
-        if all(t.dtype == out.dtype and t.device == out.device for t in flat):
+        flat = [t.reshape(-1) for t in tensors] if tensors is not self._views else tensors
+        if (tensors is self._views and self._same_kind) or all(t.dtype == out.dtype and t.device.type == "cpu"
+                                                                 for t in flat):
             torch.cat(flat, out=out)
         else:  # another precision or a GPU: converted as it is copied (exact into float64)
             out.copy_(torch.cat([t.to(out.dtype) for t in flat]))
@@ -294,6 +333,10 @@ class Recording:
             targets = _rows([t for _, t in losses])
             if len(targets) != len(inputs):
                 targets = None
+        if self._global is not None and self.n_steps == 1 and losses:
+            self._narrow()
+        if self._narrowed and not losses:
+            return self._stop(f"no {self._narrowed} ran in this step (the loop changed its loss module): pass loss_fn=...")
         if losses:
             loss = float(losses[0][0].item()) if len(losses) == 1 else float(np.mean([v.item() for v, _ in losses]))
         else:
@@ -304,24 +347,25 @@ class Recording:
         self.c_loss.append(loss)
         self.c_full.append(full)
         self.c_lr.append(float(self.optimizer.param_groups[0]["lr"]))
-        before = self.c_params.next_row()
-        self._flat((p.detach() for p in self.params), torch.from_numpy(before))
-        k = self.c_params.n - 1
-        if k and not np.array_equal(before, self._after):  # changed between step() calls
-            self._moved[k - 1] = self._after.copy()
-        self._flat((p.grad.detach() if p.grad is not None else torch.zeros_like(p) for p in self.params),
-                   torch.from_numpy(self.c_grads.next_row()))
+        if self.n_after and self._moved():  # changed between step() calls
+            self.outside.append(self.n_after - 1)
+        self._flat(self._param_views(), torch.from_numpy(self.c_params.next_row()))
+        grads = [p.grad for p in self.params]
+        self._flat([g if g is not None and not g.requires_grad else torch.zeros_like(p) if g is None else g.detach()
+                    for g, p in zip(grads, self.params)], torch.from_numpy(self.c_grads.next_row()))
         self._recorded = True
 
     def _keep_batch(self, inputs, preds, targets) -> bool:
+        inputs, preds = _np(inputs), _np(preds)  # numpy's shapes are cheaper to ask than torch's
+        targets = _np(targets) if targets is not None else None
         m = len(inputs)
         if self.c_inputs is None:  # rows of the batches, at most MAX_SAMPLES (and MAX_ROW_BYTES)
             width = inputs.shape[1] + preds.shape[1] + (targets.shape[1] if targets is not None else 0)
             rows = min(MAX_SAMPLES, MAX_ROW_BYTES // (8 * width)) + 1
-            self.c_inputs = Grow(inputs.shape[1], inputs.detach().cpu().numpy().dtype, capacity=rows)
+            self.c_inputs = Grow(inputs.shape[1], inputs.dtype, capacity=rows)
             self.c_preds = Grow(preds.shape[1], capacity=rows)
             if targets is not None:
-                self.c_targets = Grow(targets.shape[1], targets.cpu().numpy().dtype, capacity=rows)
+                self.c_targets = Grow(targets.shape[1], targets.dtype, capacity=rows)
             else:
                 self.targets_from_loss = False
         if inputs.shape[1] != self.c_inputs.width or preds.shape[1] != self.c_preds.width or len(preds) != m:
@@ -334,10 +378,10 @@ class Recording:
         if self.c_targets is not None and (targets is None or targets.shape[1] != self.c_targets.width):
             self._stop("the loss stopped showing its targets")
             return False
-        self.c_inputs.extend(inputs.cpu().numpy())
-        self.c_preds.extend(preds.cpu().numpy())
+        self.c_inputs.extend(inputs)
+        self.c_preds.extend(preds)
         if self.c_targets is not None:
-            self.c_targets.extend(targets.cpu().numpy())
+            self.c_targets.extend(targets)
         self._at += m
         self.c_offsets.append(self._at)
         return True
@@ -375,6 +419,18 @@ class Recording:
             self._busy = False
         return self._last_full
 
+    def _narrow(self) -> None:
+        """The loop's loss module is known (the same one ran in the first two steps): hook it
+        alone. A global hook sends every module of the process down PyTorch's slow call path
+        (about +9 % a step on a small MLP); a hook on one module costs about 1 %."""
+        if self.loss_names != {type(self.seen_loss).__name__} or self._last_loss is not self.seen_loss:
+            return
+        self._handles.append(self.seen_loss.register_forward_hook(self._on_loss))
+        self._handles.remove(self._global)
+        self._global.remove()
+        self._global = None
+        self._narrowed = type(self.seen_loss).__name__
+
     def _has_state(self) -> bool:
         state = self.optimizer.state
         return any(("momentum_buffer" in state.get(p, {}) and state[p]["momentum_buffer"] is not None)
@@ -411,11 +467,20 @@ def column_dtype(params) -> type:
     return np.float32 if all(p.dtype in narrow for p in params) else np.float64
 
 
+def _np(t: torch.Tensor) -> np.ndarray:
+    """A detached tensor's numbers as numpy (a view on the CPU, a copy from a GPU)."""
+    try:
+        return t.numpy()
+    except (TypeError, RuntimeError):
+        return t.cpu().numpy()
+
+
 def _rows(tensors: list) -> torch.Tensor:
     """Tensors of rows (batches) as one (rows, numbers) tensor, detached; one batch: no copy."""
     if len(tensors) == 1:
-        t = tensors[0].detach()
-        return t.reshape(len(t), -1)
+        t = tensors[0]
+        t = t.detach() if t.requires_grad else t
+        return t if t.dim() == 2 else t.reshape(len(t), -1)
     return torch.cat([t.detach().reshape(len(t), -1) for t in tensors])
 
 

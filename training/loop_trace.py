@@ -96,6 +96,12 @@ def build_trace(rec) -> Trace:
                                                                          if rec.full_loss_every > 1 else ""))
                     if full_loss_known else "the batch loss (no x, y and loss given, or a model with buffers/dropout)",
                     **notes)
+    if rec.outside:
+        first = [k for k in rec.outside if k < n]
+        if first:
+            recorded["changed_outside_step"] = (f"after {len(first):,} step(s) (the first: step {first[0] + 1}) the "
+                                                "parameters changed outside optimizer.step(); those steps' updates "
+                                                "include the change")
     if x_given is not None and len(rows) > len(x_given):
         recorded["extra_rows"] = int(len(rows) - len(x_given))
     epochs, batch_size = int(epoch.max()) + 1, int(np.diff(offsets).max())
@@ -143,13 +149,12 @@ def params_and_updates(rec, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     model's are), each step's update (after minus before, in float64; kept in float32 when
     exact: :func:`training.loop_columns.updates_of`) and the parameters after step n.
 
-    "After" is the next step's "before" (one copy kept, not two), except after the steps in
-    ``rec._moved`` (the parameters changed between step() calls) and after the last one."""
+    "After" a step is the next step's "before" (one copy kept, not two); after the last
+    recorded step, the copy taken when recording ended (``rec._after``)."""
     stored = rec.c_params.result()
     params = stored[:n]
-    last = rec._after if rec.n_after == n else stored[n]
-    final = np.array(rec._moved.get(n - 1, last))
-    return params, updates_of(params, final, rec._moved), final.astype(np.float64)
+    final = np.array(rec._after if rec.c_params.n == n else stored[n])
+    return params, updates_of(params, final), final.astype(np.float64)
 
 
 def _is_line(rec) -> bool:
