@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Grow", "match_rows", "epochs_of", "updates_of", "BLOCK_VALUES"]
+__all__ = ["Grow", "match_rows", "epochs_of", "updates_of", "column_dtype", "BLOCK_VALUES"]
 
 BLOCK_VALUES = 1 << 15  # numbers worked on at a time by updates_of (in buffers reused)
+
+
+def column_dtype(params) -> type:
+    """The dtype a column of these (torch) parameters' values holds them in exactly: float32
+    when every one is float32 or a narrower float, else float64."""
+    narrow = {"torch.float32", "torch.float16", "torch.bfloat16"}
+    return np.float32 if all(str(p.dtype) in narrow for p in params) else np.float64
 
 
 class Grow:

@@ -29,7 +29,7 @@ from torch import nn
 from training.config import MAX_GRAPH_STEPS, MAX_SAMPLES, MAX_STEPS, max_steps
 from training.errors import InputError
 from training.models import MAX_MODULE_PARAMS
-from training.loop_columns import Grow
+from training.loop_columns import Grow, column_dtype
 from training.loop_graphs import LoopGraphs
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
@@ -459,12 +459,6 @@ class Recording:
     def save(self, path) -> Any:
         """Write the trace (``*.json``, or the binary ``*.sgdtrace``), atomically."""
         return self.trace.to_file(path)
-
-
-def column_dtype(params) -> type:
-    """float32 when every parameter is float32 or a narrower float (held exactly), else float64."""
-    narrow = (torch.float32, torch.float16, torch.bfloat16)
-    return np.float32 if all(p.dtype in narrow for p in params) else np.float64
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
