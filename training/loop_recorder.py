@@ -141,6 +141,8 @@ class Recording:
         self._last_full = float("nan")
         self.deferred: bool | None = None  # the full-data loss is computed after the block
         self._recorded = False  # this step's row was written (its post hook reads "after")
+        self.in_shape: tuple | None = None    # one input row's shape, (1,) for nn.Linear(1, ...)
+        self.target_shape: tuple = (1,)
         self._at = 0            # samples recorded so far
 
     # ------------------------------------------------------------------ the block
@@ -326,6 +328,10 @@ class Recording:
         if not forwards:
             return self._stop("step() ran without a forward pass of the model since the last step "
                               "(record the model whose parameters the optimizer holds)")
+        if self.in_shape is None:  # the shape of one row as the model takes it (for the views' curves)
+            self.in_shape = tuple(forwards[0][0].shape[1:])
+            if losses and losses[0][1] is not None:
+                self.target_shape = tuple(losses[0][1].shape[1:])
         inputs = _rows([f[0] for f in forwards])
         preds = _rows([f[1] for f in forwards])
         targets = None

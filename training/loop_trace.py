@@ -140,8 +140,12 @@ def build_trace(rec) -> Trace:
                      final_b=float(final[1]), status=status,
                      graphs=line_labels(graphs, rec.named[0][0], rec.named[1][0]))
     names = flatten_names([(name, tuple(p.shape)) for name, p in rec.named])
-    return Trace(config=config, versions=_versions(), x=x, y=y, steps=steps, status=status, param_names=names,
-                 final_params=np.asarray(final, dtype=np.float64), graphs=graphs)
+    trace = Trace(config=config, versions=_versions(), x=x, y=y, steps=steps, status=status, param_names=names,
+                  final_params=np.asarray(final, dtype=np.float64), graphs=graphs)
+    # What the views draw, sampled now (re-rendering imports no torch): training.loop_views.
+    from training.loop_views import module_views
+    trace.module_views, trace.landscape = module_views(rec, trace, one_dim, data_x, data_y)
+    return trace
 
 
 def params_and_updates(rec, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
