@@ -35,8 +35,9 @@ def module_views(rec, trace, one_dim: bool, data_x: np.ndarray, data_y: np.ndarr
     """The views' samples of ``trace`` (a recording of ``rec.model``) and, for P > 2, its landscape."""
     notes = []
     if not one_dim:
-        notes.append(f"{data_x.shape[1]} number(s) in, {rec.c_preds.width} out: no curve to draw; "
-                     "x is each row's number")
+        d_in, d_out = data_x.shape[1], rec.c_preds.width
+        notes.append(f"{d_in} input{'s' * (d_in > 1)} → {d_out} output{'s' * (d_out > 1)}: no curve "
+                     "(x = row number)")
     try:
         work = copy.deepcopy(rec.model)
     except Exception as e:  # noqa: BLE001 - the views go without, the recording stays

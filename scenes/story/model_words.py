@@ -29,6 +29,8 @@ def formula(model: Model) -> str:
         return f"p = σ({names[0]}·x + {names[1]})"
     if model.kind == "mlp":
         return f"ŷ = network(x), {model.hidden} {model.activation} units"
+    if getattr(model, "no_curve", ""):  # a recorded module of more than one number in or out
+        return model.no_curve
     if len(names) == 2:
         return f"ŷ = {names[0]}·x + {names[1]}"
     return f"ŷ = {model.title}(x)"

@@ -81,6 +81,14 @@ class RecordedModule(Module):
     def has_curve(self) -> bool:
         return self.views is not None and self.views.curves is not None
 
+    @property
+    def no_curve(self) -> str:
+        """Why the fit view draws no curve (its title says it), or "" when it draws one."""
+        if self.has_curve:
+            return ""
+        note = self.views.note.split("; ")[0] if self.views is not None and self.views.note else ""
+        return note or "no curve recorded for this module"
+
     def where(self, params: np.ndarray) -> float | None:
         """Where a parameter vector lies along the path: k + r for θ_k + r·(θ_{k+1} − θ_k)
         (0 <= r <= 1), or None when it is not on the path."""
