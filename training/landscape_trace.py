@@ -144,7 +144,7 @@ def landscape_of(trace, plane: str = "pca", n: int = DEFAULT_N, seed: int = 0,
         raise ValueError(f"plane is one of {', '.join(PLANE_KINDS)}, not {plane!r}")
     if len(trace.param_names) <= 2:
         return None
-    model = trace.model
+    model = trace.model if loss is None else None
     x, y = np.asarray(trace.x, np.float64), np.asarray(trace.y, np.float64)
 
     def loss_fn(params: np.ndarray) -> np.ndarray:
@@ -155,7 +155,7 @@ def landscape_of(trace, plane: str = "pca", n: int = DEFAULT_N, seed: int = 0,
     if plane == "pca":
         the_plane = pca_plane(points, centre=centre)
     else:
-        the_plane = random_plane(centre, param_groups(model), seed=int(seed) & SEED_MASK)
+        the_plane = random_plane(centre, param_groups(model or trace.model), seed=int(seed) & SEED_MASK)
     whole = project(the_plane, points)
     grid = loss_grid(the_plane, loss_fn, n=n, cover=whole)
     steps = sample_steps(len(points), most)

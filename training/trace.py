@@ -122,7 +122,8 @@ class Trace:
         """The model that was trained (:class:`training.models.Model`): its names, numpy forward
         pass, loss and closed-form gradient."""
         if self.settings.model == MODULE_KIND:  # answered from what was sampled at record time
-            if getattr(self, "_recorded_module", None) is None:
+            cached = getattr(self, "_recorded_module", None)
+            if cached is None or cached.views is not self.module_views:
                 final = self.module_views.final_loss if self.module_views is not None else None
                 path_loss = np.append(np.asarray(self.steps["full_loss"], np.float64),
                                       np.nan if final is None else final)
