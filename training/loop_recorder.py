@@ -26,16 +26,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from training.config import MAX_GRAPH_STEPS, MAX_SAMPLES, MAX_STEPS, max_steps
+from training.config import MAX_STEPS, max_steps
 from training.errors import InputError
 from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow, column_dtype
-from training.loop_graphs import LoopGraphs
+from training.loop_batches import MAX_ROW_BYTES, keep_batch
+from training.loop_graphs import LoopGraphs, graph_indices as _graph_indices
+from training.loop_tensors import as_rows, call_forward, flat_into, has_state, state_tensors
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
 
 MAX_RECORDED_STEPS = MAX_STEPS  # the cap (it falls with P, training.config.max_steps)
-MAX_ROW_BYTES = 1 << 30  # the batches' input and target rows kept for the row lookup, at most
 _active: list["Recording"] = []
 
 
@@ -307,12 +308,10 @@ class Recording:
 
     def _flat(self, tensors, out: torch.Tensor) -> None:
         """The tensors flattened end to end into ``out`` (a row of a column), one copy."""
-        flat = [t.reshape(-1) for t in tensors] if tensors is not self._views else tensors
-        if (tensors is self._views and self._same_kind) or all(t.dtype == out.dtype and t.device.type == "cpu"
-                                                                 for t in flat):
-            torch.cat(flat, out=out)
-        else:  # another precision or a GPU: converted as it is copied (exact into float64)
-            out.copy_(torch.cat([t.to(out.dtype) for t in flat]))
+        if tensors is self._views and self._same_kind:  # the parameters' flat views, made once
+            torch.cat(tensors, out=out)
+        else:
+            flat_into(tensors, out)
 
     def _record_before(self, args, kwargs) -> None:
         forwards, losses = self._forwards, self._losses
@@ -332,11 +331,11 @@ class Recording:
             self.in_shape = tuple(forwards[0][0].shape[1:])
             if losses and losses[0][1] is not None:
                 self.target_shape = tuple(losses[0][1].shape[1:])
-        inputs = _rows([f[0] for f in forwards])
-        preds = _rows([f[1] for f in forwards])
+        inputs = as_rows([f[0] for f in forwards])
+        preds = as_rows([f[1] for f in forwards])
         targets = None
         if losses and all(t is not None and t.dim() > 0 for _, t in losses):
-            targets = _rows([t for _, t in losses])
+            targets = as_rows([t for _, t in losses])
             if len(targets) != len(inputs):
                 targets = None
         if self._global is not None and self.n_steps == 1 and losses:
@@ -362,35 +361,11 @@ class Recording:
         self._recorded = True
 
     def _keep_batch(self, inputs, preds, targets) -> bool:
-        inputs, preds = _np(inputs), _np(preds)  # numpy's shapes are cheaper to ask than torch's
-        targets = _np(targets) if targets is not None else None
-        m = len(inputs)
-        if self.c_inputs is None:  # rows of the batches, at most MAX_SAMPLES (and MAX_ROW_BYTES)
-            width = inputs.shape[1] + preds.shape[1] + (targets.shape[1] if targets is not None else 0)
-            rows = min(MAX_SAMPLES, MAX_ROW_BYTES // (8 * width)) + 1
-            self.c_inputs = Grow(inputs.shape[1], inputs.dtype, capacity=rows)
-            self.c_preds = Grow(preds.shape[1], capacity=rows)
-            if targets is not None:
-                self.c_targets = Grow(targets.shape[1], targets.dtype, capacity=rows)
-            else:
-                self.targets_from_loss = False
-        if inputs.shape[1] != self.c_inputs.width or preds.shape[1] != self.c_preds.width or len(preds) != m:
-            self._stop("the batches changed shape (each row must keep its number of inputs and outputs)")
-            return False
-        if self._at + m >= len(self.c_preds._a):
-            self._stop(f"the recording reached its cap of {MAX_SAMPLES:,} samples or {MAX_ROW_BYTES >> 20:,} MB "
-                       "of batch rows")
-            return False
-        if self.c_targets is not None and (targets is None or targets.shape[1] != self.c_targets.width):
-            self._stop("the loss stopped showing its targets")
-            return False
-        self.c_inputs.extend(inputs)
-        self.c_preds.extend(preds)
-        if self.c_targets is not None:
-            self.c_targets.extend(targets)
-        self._at += m
-        self.c_offsets.append(self._at)
-        return True
+        """The batch's rows into the columns (training.loop_batches), or stop recording."""
+        why = keep_batch(self, inputs, preds, targets)
+        if why:
+            self._stop(why)
+        return not why
 
     def _loss_of(self, inputs, preds, targets) -> float:
         """No loss module ran (a loss function): ``loss_fn`` on this batch, its targets found in y."""
@@ -420,7 +395,7 @@ class Recording:
         self._busy = True
         try:
             with torch.no_grad():
-                self._last_full = float(_call(fn, _call(self.model, self.x, owner=self), self.y, owner=self).item())
+                self._last_full = float(call_forward(fn, call_forward(self.model, self.x, owner=self), self.y, owner=self).item())
         finally:
             self._busy = False
         return self._last_full
@@ -438,18 +413,10 @@ class Recording:
         self._narrowed = type(self.seen_loss).__name__
 
     def _has_state(self) -> bool:
-        state = self.optimizer.state
-        return any(("momentum_buffer" in state.get(p, {}) and state[p]["momentum_buffer"] is not None)
-                   or "exp_avg" in state.get(p, {}) for p in self.params)
+        return has_state(self.optimizer, self.params)
 
     def _velocity(self, out: np.ndarray) -> None:
-        state = self.optimizer.state
-        bufs = []
-        for p in self.params:
-            st = state.get(p, {})
-            buf = st.get("momentum_buffer", st.get("exp_avg"))
-            bufs.append(torch.zeros_like(p) if buf is None else buf.detach())
-        self._flat(bufs, torch.from_numpy(out))
+        self._flat(state_tensors(self.optimizer, self.params), torch.from_numpy(out))
 
     # ------------------------------------------------------------------ results
     @property
@@ -465,51 +432,6 @@ class Recording:
     def save(self, path) -> Any:
         """Write the trace (``*.json``, or the binary ``*.sgdtrace``), atomically."""
         return self.trace.to_file(path)
-
-
-def _np(t: torch.Tensor) -> np.ndarray:
-    """A detached tensor's numbers as numpy (a view on the CPU, a copy from a GPU)."""
-    try:
-        return t.numpy()
-    except (TypeError, RuntimeError):
-        return t.cpu().numpy()
-
-
-def _rows(tensors: list) -> torch.Tensor:
-    """Tensors of rows (batches) as one (rows, numbers) tensor, detached; one batch: no copy."""
-    if len(tensors) == 1:
-        t = tensors[0]
-        t = t.detach() if t.requires_grad else t
-        return t if t.dim() == 2 else t.reshape(len(t), -1)
-    return torch.cat([t.detach().reshape(len(t), -1) for t in tensors])
-
-
-def _call(module, *args, owner: Any = None):
-    """``module(*args)``, skipping the hook machinery when the only hooks on it are ``owner``'s
-    (which ignore its own passes anyway): the same forward, the same numbers, a few µs less a
-    step. Any other hook (the user's, a global one, weight norm's pre-hook) keeps the full call."""
-    if not isinstance(module, nn.Module):
-        return module(*args)
-    g = nn.modules.module
-    others = [module._backward_hooks, getattr(module, "_backward_pre_hooks", {}),
-              getattr(g, "_global_backward_hooks", {}), getattr(g, "_global_backward_pre_hooks", {})]
-    mine = [module._forward_hooks, module._forward_pre_hooks, g._global_forward_hooks, g._global_forward_pre_hooks]
-    if any(others) or any(getattr(h, "__self__", None) is not owner for d in mine for h in d.values()):
-        return module(*args)
-    return module.forward(*args)
-
-
-def _graph_indices(steps: Any) -> frozenset[int]:
-    """``graph_steps`` (counted from 1) as 0-based step indices, checked."""
-    try:
-        chosen = [steps] if isinstance(steps, int) else list(steps or ())
-    except TypeError:
-        chosen = [steps]
-    if not all(isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in chosen):
-        raise InputError(f"recording: graph_steps must be whole numbers >= 1 (counted from 1), got {steps!r}")
-    if len(set(chosen)) > MAX_GRAPH_STEPS:
-        raise InputError(f"recording: graph_steps holds {len(set(chosen))} steps; at most {MAX_GRAPH_STEPS}")
-    return frozenset(k - 1 for k in chosen)
 
 
 class _Skip(Exception):

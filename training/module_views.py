@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from training.errors import InputError, shown
+from training.errors import shown
 
 __all__ = ["ModuleViews", "views_to_dict", "views_from_dict", "MAX_CURVES", "CURVE_POINTS", "PAIR_N", "curve_steps", "check_views"]
 
