@@ -128,7 +128,8 @@ class Trace:
                 path_loss = np.append(np.asarray(self.steps["full_loss"], np.float64),
                                       np.nan if final is None else final)
                 path = np.vstack([self.params, self.final_params[None, :]])
-                self._recorded_module = RecordedModule(self.param_names, path, path_loss, self.module_views)
+                loss = str(self.config.get("recorded", {}).get("loss", "")) if isinstance(self.config.get("recorded"), dict) else ""
+                self._recorded_module = RecordedModule(self.param_names, path, path_loss, self.module_views, loss)
             return self._recorded_module
         return self.settings.model_spec
 

@@ -120,6 +120,9 @@ def test_two_parameters_get_the_exact_plane_from_a_grid_of_the_modules_loss():
     Y = 0.5 * X + 0.2
     trace, start, model = _record(nn.Linear(1, 1), X, Y, nn.L1Loss(), epochs=4)  # not the article's: schema 2
     assert trace.schema_version == 2 and trace.model.plane == ("weight[0]", "bias[0]")
+    from scenes.story.model_words import words_of
+    words = words_of(trace.model)
+    assert words.loss_name == "L1" and not words.shares  # its own loss: no closed-form shares of it
     v = trace.module_views
     probe = copy.deepcopy(model).double()
     for i, j in ((0, 0), (30, 17), (60, 60)):

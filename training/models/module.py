@@ -58,8 +58,13 @@ class RecordedModule(Module):
 
     Anything else has no answer here: NaN (the views then draw nothing rather than a guess)."""
 
-    def __init__(self, names: tuple[str, ...], path: np.ndarray, path_loss: np.ndarray, views: Any):
+    def __init__(self, names: tuple[str, ...], path: np.ndarray, path_loss: np.ndarray, views: Any,
+                 loss: str = ""):
         object.__setattr__(self, "names", tuple(names))
+        # The loss's name as the views show it: the loop's loss module ("MSELoss" -> "MSE").
+        short = {"MSELoss": "MSE", "BCEWithLogitsLoss": "BCE", "BCELoss": "BCE", "L1Loss": "L1",
+                 "CrossEntropyLoss": "cross-entropy", "HuberLoss": "Huber", "SmoothL1Loss": "smooth L1"}
+        object.__setattr__(self, "loss_name", short.get(loss, loss or "loss"))
         object.__setattr__(self, "path", np.asarray(path, dtype=np.float64))
         object.__setattr__(self, "path_loss", np.asarray(path_loss, dtype=np.float64))
         object.__setattr__(self, "views", views)
@@ -67,7 +72,8 @@ class RecordedModule(Module):
         dirs = rng.standard_normal((self.path.shape[1], _PROBES))
         object.__setattr__(self, "_dirs", dirs)
         object.__setattr__(self, "_z", self.path @ dirs)
-        object.__setattr__(self, "_index", {row.tobytes(): k for k, row in enumerate(self.path)})
+        # Path points by a hash of their bytes (a point's bytes may be 800 KB: not kept as keys).
+        object.__setattr__(self, "_index", {hash(row.tobytes()): k for k, row in enumerate(self.path)})
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -89,11 +95,16 @@ class RecordedModule(Module):
         note = self.views.note.split("; ")[0] if self.views is not None and self.views.note else ""
         return note or "no curve recorded for this module"
 
+    def point(self, q: np.ndarray) -> int | None:
+        """The path point a parameter vector is exactly, or None."""
+        k = self._index.get(hash(q.tobytes())) if q.shape == self.path.shape[1:] else None
+        return k if k is not None and np.array_equal(self.path[k], q) else None
+
     def where(self, params: np.ndarray) -> float | None:
         """Where a parameter vector lies along the path: k + r for θ_k + r·(θ_{k+1} − θ_k)
         (0 <= r <= 1), or None when it is not on the path."""
         q = np.asarray(params, dtype=np.float64)
-        k = self._index.get(q.tobytes())
+        k = self.point(q)
         if k is not None:
             return float(k)
         if len(self.path) < 2:
@@ -132,12 +143,16 @@ class RecordedModule(Module):
         rows, lead = self._rows(params)
         out = np.full(len(rows), np.nan)
         v = self.views
+        pair = v is not None and v.pair_loss is not None
         for i, row in enumerate(rows):
-            t = self.where(row)
+            # Two parameters: a path point's recorded loss, else the grid (a contour grid of
+            # 14,400 points is never searched along the path); more: along the path.
+            t = self.point(row) if pair else self.where(row)
             if t is not None:
                 out[i] = np.interp(t, np.arange(len(self.path_loss)), self.path_loss)
-            elif v is not None and v.pair_loss is not None:
-                out[i] = _bilinear(v.pair_p0, v.pair_p1, v.pair_loss, row[0], row[1])
+        if pair:
+            off = np.isnan(out)
+            out[off] = _bilinear(v.pair_p0, v.pair_p1, v.pair_loss, rows[off, 0], rows[off, 1])
         return out.reshape(lead)
 
 
@@ -153,14 +168,14 @@ def _between(steps: np.ndarray, rows: np.ndarray, t: float) -> np.ndarray:
     return rows[i] * (1 - w) + rows[i + 1] * w
 
 
-def _bilinear(xs: np.ndarray, ys: np.ndarray, table: np.ndarray, x: float, y: float) -> float:
-    """table[j, i] at (xs[i], ys[j]), interpolated; NaN outside the grid."""
-    if not (xs[0] <= x <= xs[-1] and ys[0] <= y <= ys[-1]):
-        return float("nan")
-    i = min(int(np.searchsorted(xs, x, side="right")) - 1, len(xs) - 2)
-    j = min(int(np.searchsorted(ys, y, side="right")) - 1, len(ys) - 2)
+def _bilinear(xs: np.ndarray, ys: np.ndarray, table: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """table[j, i] at (xs[i], ys[j]), interpolated at points (x, y); NaN outside the grid."""
+    i = np.clip(np.searchsorted(xs, x, side="right") - 1, 0, len(xs) - 2)
+    j = np.clip(np.searchsorted(ys, y, side="right") - 1, 0, len(ys) - 2)
     tx = (x - xs[i]) / (xs[i + 1] - xs[i])
     ty = (y - ys[j]) / (ys[j + 1] - ys[j])
     top = table[j, i] * (1 - tx) + table[j, i + 1] * tx
     bottom = table[j + 1, i] * (1 - tx) + table[j + 1, i + 1] * tx
-    return float(top * (1 - ty) + bottom * ty)
+    out = top * (1 - ty) + bottom * ty
+    inside = (xs[0] <= x) & (x <= xs[-1]) & (ys[0] <= y) & (y <= ys[-1])
+    return np.where(inside, out, np.nan)
