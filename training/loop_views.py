@@ -49,6 +49,9 @@ def module_views(rec, trace, one_dim: bool, data_x: np.ndarray, data_y: np.ndarr
     in_dtype = torch.from_numpy(np.zeros(0, rec.c_inputs.result().dtype)).dtype
     path = np.vstack([trace.params, trace.final_params[None, :]])
     fn = rec.loss_fn if rec.loss_fn is not None else rec.seen_loss
+    if fn is not None and rec.c_targets is not None and rec.c_targets.width != rec.c_preds.width:
+        fn = None  # the loop reshapes the output before its loss: the loss of model(x) is not the loop's
+        notes.append("the loop changes the model's output before its loss: no full-data loss here")
     X, Y = _data(rec, data_x, data_y, in_dtype)
     kw: dict = {}
     try:

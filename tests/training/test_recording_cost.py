@@ -131,14 +131,34 @@ def test_the_step_cap_falls_with_p_so_a_recording_stays_under_the_bound():
 @pytest.mark.parametrize("dtype", [torch.float64])
 def test_a_float64_model_keeps_float64_columns(dtype):
     torch.manual_seed(0)
-    model = nn.Linear(1, 3).to(dtype)
+    model = nn.Sequential(nn.Linear(1, 3), nn.Tanh(), nn.Linear(3, 1)).to(dtype)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     X = torch.linspace(0, 1, 8, dtype=dtype).view(-1, 1)
     with recording(model, opt) as rec:
         for _ in range(3):
-            loss = nn.MSELoss()(model(X).sum(1, keepdim=True), X)
+            loss = nn.MSELoss()(model(X), X)
             opt.zero_grad()
             loss.backward()
             opt.step()
     assert rec.c_params.result().dtype == np.float64
     assert np.array_equal(rec.trace.final_params, torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy())
+
+
+def test_the_article_loop_records_in_under_250_bytes_a_step():
+    X = torch.tensor([0.2, 0.4, 0.6, 0.8, 1.0, 1.2]).view(-1, 1)
+    Y = torch.tensor([0.18, 0.32, 0.42, 0.48, 0.58, 0.72]).view(-1, 1)
+    model, crit = nn.Linear(1, 1), nn.MSELoss()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with recording(model, opt, x=X, y=Y, loss_fn=crit) as rec:
+        for k in range(30):
+            s = (k % 3) * 2
+            loss = crit(model(X[s:s + 2]), Y[s:s + 2])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    per_step = sum(c._a.itemsize * (c.width or 1) for c in (rec.c_params, rec.c_grads, rec.c_loss, rec.c_full,
+                                                             rec.c_lr, rec.c_offsets))
+    rows = sum(c._a.itemsize * c.width for c in (rec.c_inputs, rec.c_preds, rec.c_targets)) * 2  # batch of 2
+    assert per_step + rows <= 250
+    t = rec.trace
+    assert sum(a.nbytes for a in t.steps.values() if isinstance(a, np.ndarray)) / t.n_steps <= 250
