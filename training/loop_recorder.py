@@ -10,8 +10,9 @@
 Nothing of the loop is replaced: a forward hook on the model (and on the loss module, given or
 any ``nn.*Loss`` that runs) keeps references to what passed, and the optimizer's step pre/post
 hooks read, around each real ``step()``, the parameters before, their ``.grad``, the learning
-rate, the parameters after (so the update is what clipping, weight decay, a scheduler or
-momentum really made it) and the state worth showing. The row lookups happen once, at the end
+rate and the state worth showing; the update is the next step's parameters minus these (so it
+is what clipping, weight decay, a scheduler or momentum really made it), computed once at the
+end, and the parameters' version counters tell when something besides ``step()`` moved them. The row lookups happen once, at the end
 (:mod:`training.loop_columns`). A hook never breaks the loop: a problem, the step cap or
 parameters added mid-run stop the recording (a warning, status ``stopped``), never training.
 The hooks are removed when the block ends, however it ends.
