@@ -36,10 +36,8 @@ def run_flags_trace(flags: dict, script_args: list[str], args: dict,
     from training.run_script import record_script
     trace = record_script(script, script_args, model_name=flags.get("run_model"),
                           optimizer_name=flags.get("run_optimizer"), graph_steps=graph_steps)
-    rows = trace.config.get("recorded", {}).get("rows")
-    if rows and not args.get("record_only"):
-        raise InputError(f"--run {Path(script).name}: the model takes or gives more than one number a row, and the "
-                         "fit view draws one number in and one out; --record-only writes its trace")
+    # A model of more than one number in or out renders too: its fit view's title says there
+    # is no curve (training.loop_views); every other view is the same as for any module.
     folder = Path(tempfile.mkdtemp(prefix="sgd-anim-run-"))
     path = folder / "trace.json"
     trace.to_file(path)

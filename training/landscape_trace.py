@@ -133,27 +133,29 @@ def param_groups(model) -> list[ParamGroup]:
 
 
 def landscape_of(trace, plane: str = "pca", n: int = DEFAULT_N, seed: int = 0,
-                 most: int = MAX_PATH_POINTS) -> Landscape | None:
+                 most: int = MAX_PATH_POINTS, loss=None) -> Landscape | None:
     """The landscape of ``trace`` (any schema) on a ``plane`` (``"pca"`` or ``"random"``, the
     latter drawn from ``seed``), an n x n grid; None for a model of 2 parameters (its views
     draw the exact plane). Raises ValueError when the loss is not finite over the plane (a run
-    that diverged far away)."""
+    that diverged far away). ``loss``: the full-data loss of a stack of parameter vectors
+    (..., P) -> (...), for a model without a numpy forward pass (a recorded module,
+    :mod:`training.loop_views`: its own forward pass in float64)."""
     if plane not in PLANE_KINDS:
         raise ValueError(f"plane is one of {', '.join(PLANE_KINDS)}, not {plane!r}")
-    model = trace.model
-    if model.n_params <= 2:
+    if len(trace.param_names) <= 2:
         return None
+    model = trace.model if loss is None else None
     x, y = np.asarray(trace.x, np.float64), np.asarray(trace.y, np.float64)
 
     def loss_fn(params: np.ndarray) -> np.ndarray:
-        return model.loss(params, x, y)
+        return loss(params) if loss is not None else model.loss(params, x, y)
 
     points = path_points(trace)
     centre = points[-1].copy()
     if plane == "pca":
         the_plane = pca_plane(points, centre=centre)
     else:
-        the_plane = random_plane(centre, param_groups(model), seed=int(seed) & SEED_MASK)
+        the_plane = random_plane(centre, param_groups(model or trace.model), seed=int(seed) & SEED_MASK)
     whole = project(the_plane, points)
     grid = loss_grid(the_plane, loss_fn, n=n, cover=whole)
     steps = sample_steps(len(points), most)

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Grow", "match_rows", "epochs_of"]
+__all__ = ["Grow", "match_rows", "epochs_of", "updates_of", "column_dtype", "BLOCK_VALUES"]
+
+BLOCK_VALUES = 1 << 15  # numbers worked on at a time by updates_of (in buffers reused)
+
+
+def column_dtype(params) -> type:
+    """The dtype a column of these (torch) parameters' values holds them in exactly: float32
+    when every one is float32 or a narrower float, else float64."""
+    narrow = {"torch.float32", "torch.float16", "torch.bfloat16"}
+    return np.float32 if all(str(p.dtype) in narrow for p in params) else np.float64
 
 
 class Grow:
@@ -108,3 +117,43 @@ def epochs_of(indices: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.
         epoch[k], batch[k] = e, b
         b += 1
     return epoch, batch
+
+
+def updates_of(params: np.ndarray, final: np.ndarray, moved: dict | None = None) -> np.ndarray:
+    """Each step's update, its parameters after minus before computed in float64, from the
+    parameters before each step (steps, P), those after the last step and, optionally, the
+    parameters after any other steps (``moved``: step -> its parameters after).
+
+    After a step come the next step's parameters, so no column of the "after" is kept. The
+    result is float32 when every update is a float32 number exactly (half the memory of
+    float64, the same values, the same JSON text), else float64. Worked through a few rows
+    at a time into buffers allocated once (a large temporary would cost a page fault a page)."""
+    n, P = params.shape
+    after = {k: np.asarray(v) for k, v in (moved or {}).items() if k < n - 1}
+    after[n - 1] = np.asarray(final)
+    narrow = params.dtype == np.float32 and all(v.dtype == np.float32 for v in after.values())
+    out = np.empty((n, P), np.float32 if narrow else np.float64)
+    R = max(1, BLOCK_VALUES // max(P, 1))
+    b64, same = np.empty((min(R, n), P)), np.empty((min(R, n), P), bool)
+    for start in range(0, n - 1, R):
+        stop = min(n - 1, start + R)
+        b = b64[:stop - start]
+        np.subtract(params[start + 1:stop + 1], params[start:stop], out=b, dtype=np.float64)
+        out = _put(out, slice(start, stop), b, same[:stop - start])
+    for k, v in after.items():
+        b = b64[:1]
+        np.subtract(v.reshape(1, P), params[k:k + 1], out=b, dtype=np.float64)
+        out = _put(out, slice(k, k + 1), b, same[:1])
+    return out
+
+
+def _put(out: np.ndarray, rows: slice, values: np.ndarray, same: np.ndarray) -> np.ndarray:
+    """``out[rows] = values`` (float64); a float32 ``out`` is widened (all of it) the first time
+    a value is not a float32 number exactly."""
+    out[rows] = values
+    if out.dtype == np.float32:
+        np.equal(out[rows], values, out=same)
+        if not same.all():
+            out = out.astype(np.float64)
+            out[rows] = values
+    return out

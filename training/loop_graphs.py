@@ -19,8 +19,10 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from training.autograd_graph import GraphCapture
+from training.config import MAX_GRAPH_STEPS
+from training.errors import InputError
 
-__all__ = ["LoopGraphs", "line_labels"]
+__all__ = ["LoopGraphs", "line_labels", "graph_indices"]
 
 OUTPUT = "output"  # the model's output node, as record()'s module kind names it
 LINE_OUTPUT = "ŷ = x·aᵀ + b"  # record()'s labels for the article's line (training.models.line)
@@ -173,3 +175,16 @@ def line_labels(graphs: list[dict], weight: str, bias: str) -> list[dict]:
             nodes.append(n)
         out.append(dict(g, nodes=nodes))
     return out
+
+
+def graph_indices(steps: Any) -> frozenset[int]:
+    """``graph_steps`` (counted from 1) as 0-based step indices, checked."""
+    try:
+        chosen = [steps] if isinstance(steps, int) else list(steps or ())
+    except TypeError:
+        chosen = [steps]
+    if not all(isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in chosen):
+        raise InputError(f"recording: graph_steps must be whole numbers >= 1 (counted from 1), got {steps!r}")
+    if len(set(chosen)) > MAX_GRAPH_STEPS:
+        raise InputError(f"recording: graph_steps holds {len(set(chosen))} steps; at most {MAX_GRAPH_STEPS}")
+    return frozenset(k - 1 for k in chosen)

@@ -10,14 +10,16 @@
 Nothing of the loop is replaced: a forward hook on the model (and on the loss module, given or
 any ``nn.*Loss`` that runs) keeps references to what passed, and the optimizer's step pre/post
 hooks read, around each real ``step()``, the parameters before, their ``.grad``, the learning
-rate, the parameters after (so the update is what clipping, weight decay, a scheduler or
-momentum really made it) and the state worth showing. The row lookups happen once, at the end
+rate and the state worth showing; the update is the next step's parameters minus these (so it
+is what clipping, weight decay, a scheduler or momentum really made it), computed once at the
+end, and the parameters' version counters tell when something besides ``step()`` moved them. The row lookups happen once, at the end
 (:mod:`training.loop_columns`). A hook never breaks the loop: a problem, the step cap or
 parameters added mid-run stop the recording (a warning, status ``stopped``), never training.
 The hooks are removed when the block ends, however it ends.
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -25,16 +27,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from training.config import MAX_GRAPH_STEPS, MAX_SAMPLES, MAX_STEPS, max_steps
+from training.config import MAX_STEPS, max_steps
 from training.errors import InputError
 from training.models import MAX_MODULE_PARAMS
-from training.loop_columns import Grow
-from training.loop_graphs import LoopGraphs
+from training.loop_columns import Grow, column_dtype
+from training.loop_batches import MAX_ROW_BYTES, keep_batch
+from training.loop_graphs import LoopGraphs, graph_indices as _graph_indices
+from training.loop_tensors import as_rows, call_forward, flat_into, has_state, state_tensors
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
 
 MAX_RECORDED_STEPS = MAX_STEPS  # the cap (it falls with P, training.config.max_steps)
-MAX_ROW_BYTES = 1 << 30  # the batches' input and target rows kept for the row lookup, at most
 _active: list["Recording"] = []
 
 
@@ -104,10 +107,27 @@ class Recording:
         self._groups = self._group_sizes()
         self._stateful = any(m.training and isinstance(m, (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._NormBase))
                              for m in model.modules()) or any(True for _ in model.buffers())
-        # The columns (training.loop_columns.Grow): filled by the hooks.
+        # The columns (training.loop_columns.Grow): filled by the hooks. Parameters, gradients
+        # and the optimizer's state in the parameters' own precision (float32 holds a float32
+        # or narrower parameter exactly; float64 otherwise): 4·P bytes each a step for float32.
+        # No column of the updates, and no copy of the parameters after each step: a step's
+        # update is the next step's parameters minus its own, in float64, when the trace is
+        # built. The parameters' version counters tell whether anything but step() changed
+        # them in between (``outside``: those steps' updates include the change, and the trace
+        # says so); the parameters after the last recorded step are copied once (``_after``).
         P, cap = self.n_params, self.cap + 1
-        self.c_params, self.c_grads, self.c_updates = Grow(P, capacity=cap), Grow(P, capacity=cap), Grow(P, capacity=cap)
+        self.dtype = column_dtype(self.params)
+        self.c_params, self.c_grads = Grow(P, self.dtype, capacity=cap), Grow(P, self.dtype, capacity=cap)
         self.c_velocity: Grow | None = None
+        self._after = np.empty(P, self.dtype)   # the parameters after the last recorded step
+        self._t_after = torch.from_numpy(self._after)
+        self._after_taken = False
+        self._versions: list | None = None      # the parameters' versions when the last recorded step() returned
+        self.outside: list[int] = []            # steps after which something else changed the parameters
+        self.n_after = 0                        # recorded steps whose step() returned
+        self._ptrs: list = []                   # the parameters' storage, for _param_views
+        self._views: list = []
+        self._same_kind = True
         self.c_loss, self.c_full, self.c_lr = Grow(capacity=cap), Grow(capacity=cap), Grow(capacity=cap)
         self.c_offsets = Grow(dtype=np.int64, capacity=cap + 1)
         self.c_offsets.append(0)
@@ -116,10 +136,16 @@ class Recording:
         self.c_preds: Grow | None = None
         self.loss_names: set[str] = set()
         self.seen_loss: Any = None    # the first loss module that ran (no loss_fn given)
+        self._last_loss: Any = None   # the last one
+        self._global: Any = None      # the global hook finding the loss module (no loss_fn given) ...
+        self._narrowed = ""           # ... replaced by a hook on it once known (its class's name)
         self.targets_from_loss = True
         self._last_full = float("nan")
-        self._before: np.ndarray | None = None
-        self.final: np.ndarray | None = None
+        self.deferred: bool | None = None  # the full-data loss is computed after the block
+        self._recorded = False  # this step's row was written (its post hook reads "after")
+        self.in_shape: tuple | None = None    # one input row's shape, (1,) for nn.Linear(1, ...)
+        self.target_shape: tuple = (1,)
+        self._at = 0            # samples recorded so far
 
     # ------------------------------------------------------------------ the block
     def __enter__(self) -> "Recording":
@@ -138,7 +164,8 @@ class Recording:
                 if self.graphs.steps:
                     self._handles.append(self.loss_fn.register_forward_pre_hook(self._on_loss_pre))
             elif self.loss_fn is None:  # any nn.*Loss module that runs (a global hook, filtered)
-                self._handles.append(nn.modules.module.register_module_forward_hook(self._on_any))
+                self._global = nn.modules.module.register_module_forward_hook(self._on_any)
+                self._handles.append(self._global)
                 if self.graphs.steps:
                     self._handles.append(nn.modules.module.register_module_forward_pre_hook(self._on_any_pre))
             self._handles.append(self.optimizer.register_step_pre_hook(self._pre))
@@ -156,6 +183,7 @@ class Recording:
         return False  # the exception, if any, goes on unchanged
 
     def _unhook(self) -> None:
+        self._take_after()
         self.graphs.close()
         for h in self._handles:
             h.remove()
@@ -214,6 +242,7 @@ class Recording:
         self._losses.append((output, target))
         self.graphs.loss(output)
         self.loss_names.add(type(module).__name__)
+        self._last_loss = module
         if self.seen_loss is None:
             self.seen_loss = module
 
@@ -226,36 +255,64 @@ class Recording:
 
     def _pre(self, opt, args, kwargs) -> None:
         if not self.recording_on:
+            self._take_after()
             return self.graphs.close()
         n = self.n_steps
         self.graphs.close_modes()  # before our own full-loss pass
         try:
             self._record_before(args, kwargs)
         except Exception as e:  # noqa: BLE001 - our problem must never break the user's loop
-            self._before = None
+            self._recorded = False
             self._stop(f"{type(e).__name__}: {e}")
+        if not self._recorded:
+            self._take_after()
         # The graph, with the .grad backward left, when this step became row n.
-        self.graphs.take(n if self.n_steps == n + 1 and self._before is not None else None)
+        self.graphs.take(n if self.n_steps == n + 1 and self._recorded else None)
 
     def _post(self, opt, args, kwargs) -> None:
-        if self._before is None:
+        if not self._recorded:
             return
+        self._recorded = False
         try:
-            after = self._flat(p.detach() for p in self.params)
-            np.subtract(after, self._before, out=self.c_updates.next_row())
-            self.final = after
-            if self.c_velocity is None and self.c_updates.n == 1 and self._has_state():
-                self.c_velocity = Grow(self.n_params, capacity=self.cap + 1)  # the optimizer keeps a state from its first step
+            self._versions = [p._version for p in self.params]
+            self.n_after += 1
+            if self.c_velocity is None and self.n_after == 1 and self._has_state():
+                self.c_velocity = Grow(self.n_params, self.dtype, capacity=self.cap + 1)  # a state from the first step on
             if self.c_velocity is not None:
                 self._velocity(self.c_velocity.next_row())
         except Exception as e:  # noqa: BLE001
             self._stop(f"{type(e).__name__}: {e}")
-        finally:
-            self._before = None
 
     # ------------------------------------------------------------------ one step
-    def _flat(self, tensors) -> np.ndarray:
-        return torch.cat([t.reshape(-1) for t in tensors]).to(torch.float64).cpu().numpy()
+    def _moved(self) -> bool:
+        """Something other than step() changed a parameter since the last recorded step()."""
+        return self._versions != [p._version for p in self.params] or self._ptrs != [p.data_ptr() for p in self.params]
+
+    def _take_after(self) -> None:
+        """The parameters after the last recorded step, once: when recording ends (the block,
+        the cap, a problem), the parameters are still those unless something else moved them."""
+        if self._after_taken or not self.n_after or self.n_after != self.c_params.n:
+            return
+        self._after_taken = True
+        if self._moved():
+            self.outside.append(self.n_after - 1)
+        self._flat(self._param_views(), self._t_after)
+
+    def _param_views(self) -> list:
+        """Flat views of the parameters, made once (a few µs a step less); made again if a
+        parameter's storage was replaced (``p.data = ...``)."""
+        ptrs = [p.data_ptr() for p in self.params]
+        if ptrs != self._ptrs:
+            self._ptrs, self._views = ptrs, [p.detach().reshape(-1) for p in self.params]
+            self._same_kind = all(v.dtype == self._t_after.dtype and v.device.type == "cpu" for v in self._views)
+        return self._views
+
+    def _flat(self, tensors, out: torch.Tensor) -> None:
+        """The tensors flattened end to end into ``out`` (a row of a column), one copy."""
+        if tensors is self._views and self._same_kind:  # the parameters' flat views, made once
+            torch.cat(tensors, out=out)
+        else:
+            flat_into(tensors, out)
 
     def _record_before(self, args, kwargs) -> None:
         forwards, losses = self._forwards, self._losses
@@ -271,13 +328,21 @@ class Recording:
         if not forwards:
             return self._stop("step() ran without a forward pass of the model since the last step "
                               "(record the model whose parameters the optimizer holds)")
-        inputs = torch.cat([f[0].detach().reshape(len(f[0]), -1) for f in forwards])
-        preds = torch.cat([f[1].detach().reshape(len(f[1]), -1) for f in forwards])
+        if self.in_shape is None:  # the shape of one row as the model takes it (for the views' curves)
+            self.in_shape = tuple(forwards[0][0].shape[1:])
+            if losses and losses[0][1] is not None:
+                self.target_shape = tuple(losses[0][1].shape[1:])
+        inputs = as_rows([f[0] for f in forwards])
+        preds = as_rows([f[1] for f in forwards])
         targets = None
         if losses and all(t is not None and t.dim() > 0 for _, t in losses):
-            targets = torch.cat([t.detach().reshape(len(t), -1) for _, t in losses])
+            targets = as_rows([t for _, t in losses])
             if len(targets) != len(inputs):
                 targets = None
+        if self._global is not None and self.n_steps == 1 and losses:
+            self._narrow()
+        if self._narrowed and not losses:
+            return self._stop(f"no {self._narrowed} ran in this step (the loop changed its loss module): pass loss_fn=...")
         if losses:
             loss = float(losses[0][0].item()) if len(losses) == 1 else float(np.mean([v.item() for v, _ in losses]))
         else:
@@ -288,39 +353,20 @@ class Recording:
         self.c_loss.append(loss)
         self.c_full.append(full)
         self.c_lr.append(float(self.optimizer.param_groups[0]["lr"]))
-        before = self._flat(p.detach() for p in self.params)
-        self._before = before
-        self.c_params.append(before)
-        self.c_grads.append(self._flat(p.grad.detach() if p.grad is not None else torch.zeros_like(p)
-                                       for p in self.params))
+        if self.n_after and self._moved():  # changed between step() calls
+            self.outside.append(self.n_after - 1)
+        self._flat(self._param_views(), torch.from_numpy(self.c_params.next_row()))
+        grads = [p.grad for p in self.params]
+        self._flat([g if g is not None and not g.requires_grad else torch.zeros_like(p) if g is None else g.detach()
+                    for g, p in zip(grads, self.params)], torch.from_numpy(self.c_grads.next_row()))
+        self._recorded = True
 
     def _keep_batch(self, inputs, preds, targets) -> bool:
-        m = len(inputs)
-        if self.c_inputs is None:  # rows of the batches, at most MAX_SAMPLES (and MAX_ROW_BYTES)
-            width = inputs.shape[1] + preds.shape[1] + (targets.shape[1] if targets is not None else 0)
-            rows = min(MAX_SAMPLES, MAX_ROW_BYTES // (8 * width)) + 1
-            self.c_inputs = Grow(inputs.shape[1], inputs.detach().cpu().numpy().dtype, capacity=rows)
-            self.c_preds = Grow(preds.shape[1], capacity=rows)
-            if targets is not None:
-                self.c_targets = Grow(targets.shape[1], targets.cpu().numpy().dtype, capacity=rows)
-            else:
-                self.targets_from_loss = False
-        if inputs.shape[1] != self.c_inputs.width or preds.shape[1] != self.c_preds.width or len(preds) != m:
-            self._stop("the batches changed shape (each row must keep its number of inputs and outputs)")
-            return False
-        if self.c_offsets.result()[-1] + m >= len(self.c_preds._a):
-            self._stop(f"the recording reached its cap of {MAX_SAMPLES:,} samples or {MAX_ROW_BYTES >> 20:,} MB "
-                       "of batch rows")
-            return False
-        if self.c_targets is not None and (targets is None or targets.shape[1] != self.c_targets.width):
-            self._stop("the loss stopped showing its targets")
-            return False
-        self.c_inputs.extend(inputs.cpu().numpy())
-        self.c_preds.extend(preds.cpu().numpy())
-        if self.c_targets is not None:
-            self.c_targets.extend(targets.cpu().numpy())
-        self.c_offsets.append(self.c_offsets.result()[-1] + m)
-        return True
+        """The batch's rows into the columns (training.loop_batches), or stop recording."""
+        why = keep_batch(self, inputs, preds, targets)
+        if why:
+            self._stop(why)
+        return not why
 
     def _loss_of(self, inputs, preds, targets) -> float:
         """No loss module ran (a loss function): ``loss_fn`` on this batch, its targets found in y."""
@@ -340,29 +386,38 @@ class Recording:
         fn = self.loss_fn if self.loss_fn is not None else self.seen_loss
         if self.x is None or fn is None or self._stateful:
             return batch_loss
+        if self.deferred is None:  # the article's model: computed for every step at once, at the end
+            from training.loop_full_loss import deferrable
+            self.deferred = deferrable(self.model, fn, self.x, self.y)
+        if self.deferred:
+            return math.nan  # training.loop_full_loss, when the trace is built
         if self.n_steps % self.full_loss_every and self.n_steps > 0:
             return self._last_full
         self._busy = True
         try:
             with torch.no_grad():
-                self._last_full = float(fn(self.model(self.x), self.y).item())
+                self._last_full = float(call_forward(fn, call_forward(self.model, self.x, owner=self), self.y, owner=self).item())
         finally:
             self._busy = False
         return self._last_full
 
+    def _narrow(self) -> None:
+        """The loop's loss module is known (the same one ran in the first two steps): hook it
+        alone. A global hook sends every module of the process down PyTorch's slow call path
+        (about +9 % a step on a small MLP); a hook on one module costs about 1 %."""
+        if self.loss_names != {type(self.seen_loss).__name__} or self._last_loss is not self.seen_loss:
+            return
+        self._handles.append(self.seen_loss.register_forward_hook(self._on_loss))
+        self._handles.remove(self._global)
+        self._global.remove()
+        self._global = None
+        self._narrowed = type(self.seen_loss).__name__
+
     def _has_state(self) -> bool:
-        state = self.optimizer.state
-        return any(("momentum_buffer" in state.get(p, {}) and state[p]["momentum_buffer"] is not None)
-                   or "exp_avg" in state.get(p, {}) for p in self.params)
+        return has_state(self.optimizer, self.params)
 
     def _velocity(self, out: np.ndarray) -> None:
-        at = 0
-        for p in self.params:
-            k = p.numel()
-            st = self.optimizer.state.get(p, {})
-            buf = st.get("momentum_buffer", st.get("exp_avg"))
-            out[at:at + k] = 0.0 if buf is None else buf.detach().reshape(-1).to(torch.float64).cpu().numpy()
-            at += k
+        self._flat(state_tensors(self.optimizer, self.params), torch.from_numpy(out))
 
     # ------------------------------------------------------------------ results
     @property
@@ -378,19 +433,6 @@ class Recording:
     def save(self, path) -> Any:
         """Write the trace (``*.json``, or the binary ``*.sgdtrace``), atomically."""
         return self.trace.to_file(path)
-
-
-def _graph_indices(steps: Any) -> frozenset[int]:
-    """``graph_steps`` (counted from 1) as 0-based step indices, checked."""
-    try:
-        chosen = [steps] if isinstance(steps, int) else list(steps or ())
-    except TypeError:
-        chosen = [steps]
-    if not all(isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in chosen):
-        raise InputError(f"recording: graph_steps must be whole numbers >= 1 (counted from 1), got {steps!r}")
-    if len(set(chosen)) > MAX_GRAPH_STEPS:
-        raise InputError(f"recording: graph_steps holds {len(set(chosen))} steps; at most {MAX_GRAPH_STEPS}")
-    return frozenset(k - 1 for k in chosen)
 
 
 class _Skip(Exception):

@@ -17,15 +17,16 @@ from training.data import ARTICLE_X, ARTICLE_Y
 from training.errors import InputError
 from training.models import MODULE_KIND, flatten_names
 from training.ragged import Ragged
-from training.loop_columns import epochs_of, match_rows
+from training.loop_columns import epochs_of, match_rows, updates_of
+from training.loop_full_loss import full_losses
 from training.loop_graphs import line_labels
 from training.trace import Trace, TraceStatus
 
-__all__ = ["build_trace", "settings_of_optimizer"]
+__all__ = ["build_trace", "settings_of_optimizer", "params_and_updates"]
 
 
 def build_trace(rec) -> Trace:
-    n = min(rec.c_loss.n, rec.c_params.n, rec.c_grads.n, rec.c_updates.n, rec.c_offsets.n - 1)
+    n = min(rec.c_loss.n, rec.c_params.n, rec.c_grads.n, rec.n_after, rec.c_offsets.n - 1)
     if rec.c_velocity is not None:
         n = min(n, rec.c_velocity.n)
     state, reason = rec.status
@@ -81,9 +82,12 @@ def build_trace(rec) -> Trace:
     # Views, not copies: the columns were allocated at their cap and only the rows filled
     # were ever touched, so the rest costs no memory.
     cols = dict(epoch=epoch, batch=batch, loss=rec.c_loss.result()[:n], full_loss=rec.c_full.result()[:n])
-    params, grads, updates = (c.result()[:n] for c in (rec.c_params, rec.c_grads, rec.c_updates))
+    params, updates, final = params_and_updates(rec, n)
+    if rec.deferred:
+        fn = rec.loss_fn if rec.loss_fn is not None else rec.seen_loss
+        cols["full_loss"] = full_losses(rec.model, fn, rec.x, rec.y, params, rec.full_loss_every)
+    grads = rec.c_grads.result()[:n]  # float32 when the parameters are: exact, half the bytes
     velocity = rec.c_velocity.result()[:n] if rec.c_velocity is not None else None
-    final = rec.final if rec.c_updates.n == n else params[n - 1] + updates[n - 1]
 
     settings, recorded = settings_of_optimizer(rec.optimizer, rec.c_lr.result()[:n])
     recorded.update(model=type(rec.model).__name__, loss=", ".join(loss_names) or "unknown",
@@ -92,6 +96,12 @@ def build_trace(rec) -> Trace:
                                                                          if rec.full_loss_every > 1 else ""))
                     if full_loss_known else "the batch loss (no x, y and loss given, or a model with buffers/dropout)",
                     **notes)
+    if rec.outside:
+        first = [k for k in rec.outside if k < n]
+        if first:
+            recorded["changed_outside_step"] = (f"after {len(first):,} step(s) (the first: step {first[0] + 1}) the "
+                                                "parameters changed outside optimizer.step(); those steps' updates "
+                                                "include the change")
     if x_given is not None and len(rows) > len(x_given):
         recorded["extra_rows"] = int(len(rows) - len(x_given))
     epochs, batch_size = int(epoch.max()) + 1, int(np.diff(offsets).max())
@@ -102,9 +112,12 @@ def build_trace(rec) -> Trace:
         x, y = np.array(ARTICLE_X), np.array(ARTICLE_Y)
     if line:
         cfg = _config(common, init_a=float(params[0, 0]), init_b=float(params[0, 1]))
-        steps = dict(cols, a=params[:, 0], b=params[:, 1], grad_a=grads[:, 0], grad_b=grads[:, 1],
-                     update_a=updates[:, 0], update_b=updates[:, 1])
+        # The line's columns are float64, as record() writes them (P = 2: nothing to save).
+        p, wide, up = (c.astype(np.float64) for c in (params, grads, updates))
+        steps = dict(cols, a=p[:, 0], b=p[:, 1], grad_a=wide[:, 0], grad_b=wide[:, 1],
+                     update_a=up[:, 0], update_b=up[:, 1])
         if velocity is not None:
+            velocity = velocity.astype(np.float64)
             steps.update(velocity_a=velocity[:, 0], velocity_b=velocity[:, 1])
     else:
         cfg = _config(common, model=MODULE_KIND)
@@ -127,8 +140,25 @@ def build_trace(rec) -> Trace:
                      final_b=float(final[1]), status=status,
                      graphs=line_labels(graphs, rec.named[0][0], rec.named[1][0]))
     names = flatten_names([(name, tuple(p.shape)) for name, p in rec.named])
-    return Trace(config=config, versions=_versions(), x=x, y=y, steps=steps, status=status, param_names=names,
-                 final_params=np.asarray(final, dtype=np.float64), graphs=graphs)
+    trace = Trace(config=config, versions=_versions(), x=x, y=y, steps=steps, status=status, param_names=names,
+                  final_params=np.asarray(final, dtype=np.float64), graphs=graphs)
+    # What the views draw, sampled now (re-rendering imports no torch): training.loop_views.
+    from training.loop_views import module_views
+    trace.module_views, trace.landscape = module_views(rec, trace, one_dim, data_x, data_y)
+    return trace
+
+
+def params_and_updates(rec, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The parameters before each of the first n steps (the column itself: float32 when the
+    model's are), each step's update (after minus before, in float64; kept in float32 when
+    exact: :func:`training.loop_columns.updates_of`) and the parameters after step n.
+
+    "After" a step is the next step's "before" (one copy kept, not two); after the last
+    recorded step, the copy taken when recording ended (``rec._after``)."""
+    stored = rec.c_params.result()
+    params = stored[:n]
+    final = np.array(rec._after if rec.c_params.n == n else stored[n])
+    return params, updates_of(params, final), final.astype(np.float64)
 
 
 def _is_line(rec) -> bool:

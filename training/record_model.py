@@ -3,11 +3,14 @@
 The same real loop as the line's (:mod:`training.recorder`): forward pass, the family's loss,
 zero_grad (unless ``zero_grad = false``), backward, ``optimizer.step()`` of the real
 ``torch.optim`` optimizer. Around it the parameter vector is read before and after each step
-(float32 values, widened exactly to float64), the ``.grad`` the step used, the optimizer's
-state worth showing, and for the chosen steps the autograd graph. Columns are allocated once
-at their full length, 8 bytes a number: per step epoch, batch, loss and full_loss, and P
-numbers in each of params, grads, updates (and velocity): 24·P bytes (32·P) on top of the
-batch columns.
+in the model's own precision (float32: exact, 4 bytes a number), the ``.grad`` the step used,
+the optimizer's state worth showing, and for the chosen steps the autograd graph. Columns are
+allocated once at their full length: per step epoch, batch, loss and full_loss (8 bytes
+each), and P numbers in each of params, grads (and velocity): 8·P bytes (12·P) a step on top
+of the batch columns while training. The updates (after minus before, in float64) are the
+next step's parameters minus each step's, computed once at the end
+(:func:`training.loop_columns.updates_of`: float32 when that is exact, else float64), so the
+trace's parameter columns cost at most 24·P bytes a step (20·P with velocity, 16·P without).
 """
 from __future__ import annotations
 
@@ -22,12 +25,19 @@ from training.batches import batches_of_epoch, batches_per_epoch
 from training.config import TrainConfig
 from training.data import Dataset
 from training.landscape_trace import landscape_of
+from training.loop_columns import column_dtype, updates_of
 from training.models import Model
 from training.optimizers import has_velocity, make_optimizer
 from training.ragged import Ragged
 from training.trace import Trace, TraceStatus
 
 __all__ = ["run_model", "flat_params", "set_params"]
+
+
+def _flat32(tensors, out: np.ndarray) -> np.ndarray:
+    """The tensors flattened end to end into ``out`` (a row of a column, the tensors' dtype)."""
+    torch.cat([t.detach().reshape(-1) for t in tensors], out=torch.from_numpy(out))
+    return out
 
 
 def flat_params(params: list[torch.Tensor]) -> np.ndarray:
@@ -47,13 +57,12 @@ def set_params(params: list[torch.Tensor], vector: np.ndarray) -> None:
 
 def _flat_state(opt, params: list[torch.Tensor], out: np.ndarray) -> None:
     """The optimizer's state worth showing (momentum buffer, else Adam's first moment) into ``out``."""
-    at = 0
+    bufs = []
     for p in params:
-        k = p.numel()
         state = opt.state.get(p, {})
         buf = state.get("momentum_buffer", state.get("exp_avg"))
-        out[at:at + k] = 0.0 if buf is None else buf.detach().reshape(-1).numpy()
-        at += k
+        bufs.append(torch.zeros_like(p) if buf is None else buf)
+    _flat32(bufs, out)
 
 
 def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: frozenset[int], *,
@@ -79,8 +88,9 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
     samples = (per_epoch * cfg.batch_size if cfg.drop_last else n) * cfg.epochs
     col_epoch, col_batch = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64)
     col_loss, col_full = np.empty(total), np.empty(total)
-    col_params, col_grads, col_updates = (np.empty((total, P)) for _ in range(3))
-    col_velocity = np.empty((total, P)) if has_velocity(cfg) else None
+    dtype = column_dtype(params)
+    col_params, col_grads = np.empty((total, P), dtype), np.empty((total, P), dtype)
+    col_velocity = np.empty((total, P), dtype) if has_velocity(cfg) else None
     indices = np.empty(samples, dtype=np.int64)
     preds, residuals = np.empty(samples), np.empty(samples)
     offsets = np.empty(total + 1, dtype=np.int64)
@@ -94,7 +104,7 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
     labels = spec_graph_labels(spec, module)
 
     step, at = 0, 0
-    theta = flat_params(params)
+    theta, theta_new = _flat32(params, np.empty(P, dtype)), np.empty(P, dtype)  # before and after a step
     if progress is not None:
         progress(0, total)
     for epoch in range(cfg.epochs):
@@ -117,11 +127,11 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
             if capture:
                 capture.watch(loss, {loss: "L", out: spec.graph_output})
             loss.backward()
-            grad = torch.cat([p.grad.reshape(-1) for p in params]).to(torch.float64).numpy()
+            grad = _flat32([p.grad for p in params], col_grads[step])  # kept only if the step is
             if capture:
                 graphs.append(capture.result(step))
             opt.step()
-            theta_new = flat_params(params)
+            _flat32(params, theta_new)
 
             loss_v = loss.item()
             reason = _divergence(loss_v, full_loss, grad, theta_new, limit, param_limit)
@@ -135,8 +145,6 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
             col_epoch[step], col_batch[step] = epoch, batch_idx
             col_loss[step], col_full[step] = loss_v, full_loss
             col_params[step] = theta
-            col_grads[step] = grad
-            col_updates[step] = theta_new - theta
             if col_velocity is not None:
                 _flat_state(opt, params, col_velocity[step])
             with torch.no_grad():
@@ -146,7 +154,7 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
                 residuals[at:at + m] = (pred - Y_batch).numpy().reshape(-1)
             at += m
             offsets[step + 1] = at
-            theta = theta_new
+            theta, theta_new = theta_new, theta
             step += 1
             if progress is not None and step % 1000 == 0:
                 progress(step, total)
@@ -158,14 +166,14 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
     offsets = offsets[:step + 1]
     steps: dict = {"epoch": col_epoch[:step], "batch": col_batch[:step], "loss": col_loss[:step],
                    "full_loss": col_full[:step], "params": col_params[:step], "grads": col_grads[:step],
-                   "updates": col_updates[:step]}
+                   "updates": updates_of(col_params[:step], theta)}
     if col_velocity is not None:
         steps["velocity"] = col_velocity[:step]
     steps["indices"] = Ragged(indices[:at], offsets)
     steps["pred"] = Ragged(preds[:at], offsets)
     steps["residual"] = Ragged(residuals[:at], offsets)
     trace = Trace(config=cfg.to_dict(), versions=versions, x=data.x.copy(), y=data.y.copy(), steps=steps,
-                  status=status, graphs=graphs, param_names=spec.param_names, final_params=theta)
+                  status=status, graphs=graphs, param_names=spec.param_names, final_params=theta.astype(np.float64))
     trace.landscape = _landscape(trace, cfg)
     return trace
 

@@ -32,6 +32,9 @@ from training.data import MAX_POINTS
 from training.errors import InputError
 from training.files import display_name, open_limited
 from training.landscape_io import landscape_to_dict
+from training.models import MODULE_KIND
+from training.models.module import RecordedModule
+from training.module_views import views_to_dict
 from training.linear_model import full_gradient_at, mse_at
 from training.ragged import Ragged
 from training.traceschema import (ALL_STEP_COLUMNS, MAX_TRACE_BYTES, PARAMS_SCHEMA, SCHEMA_VERSION, STEP_FLOAT_COLUMNS,
@@ -79,6 +82,10 @@ class Trace:
     # Schema 2, a model of more than 2 parameters: the loss landscape computed at record time
     # (training.landscape_trace.Landscape: plane, grid, projected path, faithfulness), or None.
     landscape: Any = None
+    # A user's own module (config.model.kind "module"): what its views need, sampled when it
+    # was recorded (training.module_views.ModuleViews: its curve, its final loss, a 2-parameter
+    # loss grid), so that re-rendering needs no torch; None for every other trace.
+    module_views: Any = None
 
     def __post_init__(self) -> None:
         lists = [c for c in STEP_RAGGED_COLUMNS if c in self.steps and not isinstance(self.steps[c], Ragged)]
@@ -114,11 +121,21 @@ class Trace:
     def model(self):
         """The model that was trained (:class:`training.models.Model`): its names, numpy forward
         pass, loss and closed-form gradient."""
+        if self.settings.model == MODULE_KIND:  # answered from what was sampled at record time
+            cached = getattr(self, "_recorded_module", None)
+            if cached is None or cached.views is not self.module_views:
+                final = self.module_views.final_loss if self.module_views is not None else None
+                path_loss = np.append(np.asarray(self.steps["full_loss"], np.float64),
+                                      np.nan if final is None else final)
+                path = np.vstack([self.params, self.final_params[None, :]])
+                loss = str(self.config.get("recorded", {}).get("loss", "")) if isinstance(self.config.get("recorded"), dict) else ""
+                self._recorded_module = RecordedModule(self.param_names, path, path_loss, self.module_views, loss)
+            return self._recorded_module
         return self.settings.model_spec
 
     def _vector(self, col: str, first: str, second: str) -> np.ndarray:
-        if self.schema_version == PARAMS_SCHEMA:
-            return self.steps[col]
+        if self.schema_version == PARAMS_SCHEMA:  # float64 to every reader (grads, velocity may be kept in float32)
+            return np.asarray(self.steps[col], dtype=np.float64)
         return np.column_stack([self.steps[first], self.steps[second]])
 
     @property
@@ -183,13 +200,17 @@ class Trace:
         return tracedump.document_parts(config=self.config, versions=self.versions, status=self.status.to_dict(),
                                         final=self._final(), n_steps=self.n_steps, x=self.x, y=self.y,
                                         steps=self.steps, graphs=self.graphs, schema=self.schema_version,
-                                        param_names=self.param_names, landscape=self._landscape())
+                                        param_names=self.param_names, landscape=self._landscape(),
+                                        module=self._module_views())
 
     def _final(self) -> dict:
         """The "final" section: {"a", "b"} (schema 1) or {"params": [...]} (schema 2)."""
         if self.schema_version == PARAMS_SCHEMA:
             return {"params": [float(v) for v in self.final_params]}
         return {"a": float(self.final_a), "b": float(self.final_b)}
+
+    def _module_views(self) -> dict | None:
+        return None if self.module_views is None else views_to_dict(self.module_views)
 
     def _landscape(self) -> dict | None:
         if self.landscape is None:
@@ -224,6 +245,8 @@ class Trace:
             header["graphs"] = self.graphs
         if self.landscape is not None:  # likewise
             header["landscape"] = self._landscape()
+        if self.module_views is not None:
+            header["module"] = self._module_views()
         arrays = {"data.x": self.x, "data.y": self.y, "steps.lengths": indices.lengths}
         for col in ALL_STEP_COLUMNS:
             if col in self.steps:

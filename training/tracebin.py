@@ -46,7 +46,7 @@ FORMAT_VERSION = 1
 SUFFIX = ".sgdtrace"
 MAX_HEADER_BYTES = 16 << 20
 _HEADER_KEYS = {"format_version", "schema_version", "config", "versions", "status", "final", "n_steps", "columns"}
-_OPTIONAL_KEYS = {"graphs", "param_names", "landscape"}  # the autograd graphs, when the trace
+_OPTIONAL_KEYS = {"graphs", "param_names", "landscape", "module"}  # the autograd graphs, when the trace
 # has any (training.tracegraphs); the parameters' names, in a schema-2 trace; its loss landscape
 # (training.landscape_io), for a model of more than 2 parameters
 _INT, _FLOAT = "<i8", "<f8"
@@ -167,7 +167,7 @@ def read_binary(f, name: str, size: int, layout_of: Callable[..., list], limits:
         raise bad("there are bytes after the last column")
 
     doc: dict[str, Any] = {k: header[k] for k in ("schema_version", "config", "versions", "status", "final", "n_steps",
-                                                  "graphs", "param_names", "landscape") if k in header}
+                                                  "graphs", "param_names", "landscape", "module") if k in header}
     doc["data"] = {"x": arrays.pop("data.x"), "y": arrays.pop("data.y")}
     doc["steps"] = {key.split(".", 1)[1]: arr for key, arr in arrays.items()}
     return doc

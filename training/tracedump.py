@@ -43,7 +43,8 @@ def column_parts(values: Any) -> Iterator[str]:
 def document_parts(*, config: dict, versions: dict, status: dict, final: dict,
                    n_steps: int, x: np.ndarray, y: np.ndarray, steps: dict[str, Any],
                    graphs: list[dict] | None = None, schema: int = SCHEMA_VERSION,
-                   param_names: tuple[str, ...] = (), landscape: dict | None = None) -> Iterator[str]:
+                   param_names: tuple[str, ...] = (), landscape: dict | None = None,
+                   module: dict | None = None) -> Iterator[str]:
     """The text of a whole trace.json, in pieces. ``status`` and ``final`` are those sections
     as dicts; ``steps`` holds every column a trace has (the optional ones when the run has
     them; a schema-2 parameter column is a 2-D array, written as one list a step);
@@ -76,17 +77,18 @@ def document_parts(*, config: dict, versions: dict, status: dict, final: dict,
     yield "\n  }"
     yield from graph_parts(graphs or [])
     yield from landscape_parts(landscape)
+    yield from landscape_parts(module, "module")  # a recorded module's views (training.module_views)
     yield "\n}\n"
 
 
-def landscape_parts(landscape: dict | None) -> Iterator[str]:
+def landscape_parts(landscape: dict | None, key: str = "landscape") -> Iterator[str]:
     """The ``"landscape"`` member (with the comma before it): each of its parts on a line;
     nothing without one, so other traces are written as before landscapes existed."""
     if landscape is None:
         return
-    yield ',\n  "landscape": {\n'
-    for i, (key, value) in enumerate(landscape.items()):
-        yield ("    " if not i else ",\n    ") + f'"{key}": ' + _dump(value)
+    yield f',\n  "{key}": {{\n'
+    for i, (part, value) in enumerate(landscape.items()):
+        yield ("    " if not i else ",\n    ") + f'"{part}": ' + _dump(value)
     yield "\n  }"
 
 

@@ -348,7 +348,8 @@ class _Parser:
 
 
 # =========================================================================== the document
-_TOP_SMALL = ("schema_version", "config", "versions", "status", "final", "n_steps", "graphs", "param_names", "landscape")
+_TOP_SMALL = ("schema_version", "config", "versions", "status", "final", "n_steps", "graphs", "param_names", "landscape",
+              "module")
 
 
 def parse_json(read: Callable[[int], bytes], name: str, columns: dict[str, Callable[[], Column]],

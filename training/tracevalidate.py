@@ -19,6 +19,7 @@ from training.config import MAX_SAMPLES, MAX_STEPS, TrainConfig
 from training.data import MAX_POINTS
 from training.errors import InputError, shown
 from training.landscape_io import landscape_from_dict
+from training.module_views import check_views
 from training.models import MODULE_KIND
 from training.numbers import finite_float32
 from training.ragged import Ragged
@@ -81,11 +82,14 @@ def check_document(doc: Any, name: str) -> dict[str, Any]:
                   "any other model's trace is schema 2")
     graphs = check_graphs(doc.get("graphs"), n, bad)
     landscape = _landscape(doc, settings, names, n, final_params, bad)
-    _check_header_size(doc["config"], versions, status, graphs, bad, doc.get("landscape"))
+    if "module" in doc and not _is_module(doc["config"]):
+        raise bad('"module" belongs to a trace of a recorded module (config.model.kind "module")')
+    views = check_views(doc, len(names), n, bad)
+    _check_header_size(doc["config"], versions, status, graphs, bad, doc.get("landscape"), doc.get("module"))
     if names:
         return dict(config=doc["config"], versions=versions, x=x, y=y, steps=steps, status=status,
                     settings=settings, graphs=graphs, param_names=names, final_params=final_params,
-                    landscape=landscape)
+                    landscape=landscape, module_views=views)
     return dict(config=doc["config"], versions=versions,
                 x=x, y=y, steps=steps, final_a=float(fa), final_b=float(fb), status=status, settings=settings,
                 graphs=graphs)
@@ -112,13 +116,13 @@ def _landscape(doc: dict, settings: TrainConfig, names: tuple, n_steps: int, fin
 
 
 def _check_header_size(config: dict, versions: dict, status: TraceStatus, graphs: list, bad: Bad,
-                       landscape: Any = None) -> None:
+                       landscape: Any = None, module: Any = None) -> None:
     """What a loaded trace holds besides its columns fits the binary trace's header (the
     cache's format reads at most MAX_HEADER_BYTES), so every trace that loads can be written as
     a binary trace and read back. (A 17 MB string in "config" loaded, and its binary did not.)
     The graphs ride in that header too (training/tracebin.py)."""
     text = json.dumps({"config": config, "versions": versions, "status": status.to_dict(), "graphs": graphs,
-                       "landscape": landscape}, allow_nan=False)
+                       "landscape": landscape, "module": module}, allow_nan=False)
     if len(text) > MAX_HEADER_BYTES - _HEADER_ROOM:
         parts = '"config", "versions", "status", "graphs" and "landscape"' if landscape is not None \
             else '"config", "versions", "status" and "graphs"'

@@ -29,6 +29,8 @@ def formula(model: Model) -> str:
         return f"p = σ({names[0]}·x + {names[1]})"
     if model.kind == "mlp":
         return f"ŷ = network(x), {model.hidden} {model.activation} units"
+    if getattr(model, "no_curve", ""):  # a recorded module of more than one number in or out
+        return model.no_curve
     if len(names) == 2:
         return f"ŷ = {names[0]}·x + {names[1]}"
     return f"ŷ = {model.title}(x)"
@@ -50,7 +52,8 @@ class ModelWords:
 def words_of(model: Model) -> ModelWords:
     names, pred = model.param_names, model.pred_name
     heads = ("x", "y", pred, f"{pred} − y")
-    shares = len(names) == 2
+    # A recorded module's loss is its own: no closed form says each sample's share of it.
+    shares = len(names) == 2 and model.kind != "module"
     if shares:  # the article's table: each sample's share of each partial derivative
         heads += tuple(f"∂L/∂{n}\nshare" for n in names)
     return ModelWords(formula(model), pred, model.loss_name, heads, shares)

@@ -22,7 +22,8 @@ from training.batches import batches_per_epoch  # noqa: E402
 
 # Modules that read (or check what was read from) a user's file, beside those test_security lists.
 SPLIT_READERS = ["training/traceschema.py", "training/tracecolumns.py", "training/tracevalidate.py",
-                 "training/tracedump.py", "training/numbers.py", "training/linear_model.py", "training/batches.py"]
+                 "training/tracedump.py", "training/numbers.py", "training/linear_model.py", "training/batches.py",
+                 "training/module_views.py", "training/models/module.py"]
 
 
 @pytest.mark.parametrize("rel", SPLIT_READERS)
