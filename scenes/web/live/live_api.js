@@ -52,14 +52,19 @@
 
   SGD.liveApi = function (live) {
     function current() { if (!live.trace) live.trace = TWIN.record(live.config, live.data); return live.trace; }
+    function recorded() {
+      return live.trace || !SGD.reproduce || !live.doc ? null : SGD.reproduce.recordedTrace(live.doc.stories[0]);
+    }
     window.sgdAnim = {
       live: true,
       reason: null,
       settings: function () { return live.settings(); },
       data: function () { return live.copyData(); },
       set: function (partial) { return live.apply(partial); },
-      trace: function () { return plainTrace(current()); },
-      traceText: function () { return TWIN.traceText(current(), TWIN.request.VERSIONS); },
+      // Until a setting changes, the run on screen is the one PyTorch recorded (its document
+      // carries it: player/reproduce.js), not the twin's recomputation of it.
+      trace: function () { var r = recorded(); return r || plainTrace(current()); },
+      traceText: function () { var r = recorded(); return r ? SGD.reproduce.traceText(r) : TWIN.traceText(current(), TWIN.request.VERSIONS); },
       timings: function () { return Object.assign({}, live.timings || {}); } // the last recompute's parts, ms
     };
     live.announce = function (ms) {
