@@ -16,8 +16,14 @@ _DTYPES = {"f64": "<f8", "f32": "<f4", "i32": "<i4", "u16": "<u2", "u8": "u1"}
 # ------------------------------------------------------------------ encoding
 def encode(values: Any, kind: str) -> dict:
     """A typed array as ``{"dtype": kind, "b64": ...}``. ``kind`` "exact" picks float32 when
-    it holds every value without loss, else float64 (so displayed numbers stay exact)."""
+    it holds every value without loss, else float64 (so displayed numbers stay exact);
+    "index" (whole numbers: steps, epochs, offsets) the smallest of u8, u16 and i32 that holds
+    them all (the player reads every dtype as the same numbers)."""
     arr = np.asarray(values)
+    if kind == "index":
+        arr = arr.astype(np.int64)
+        low, high = (int(arr.min()), int(arr.max())) if arr.size else (0, 0)
+        kind = "u8" if low >= 0 and high <= 0xFF else "u16" if low >= 0 and high <= 0xFFFF else "i32"
     if kind == "exact":
         arr = arr.astype(np.float64)
         f32 = arr.astype(np.float32)

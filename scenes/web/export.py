@@ -177,7 +177,7 @@ def _export_plan(story: Story, plan: FramePlan) -> dict:
         entry = {"beat": seg.beat, "start": seg.start, "n": seg.n_frames, "step": int(seg.steps[0]),
                  "reveal": index[key], "caption": len(captions)}
         if seg.beat == FAST:
-            entry["steps"] = encode(seg.steps, "i32")
+            entry["steps"] = encode(seg.steps, "index")
         captions.append(text)
         segments.append(entry)
     return {"fps": plan.fps, "frames": len(plan), "detail_steps": plan.detail_steps,
@@ -204,7 +204,7 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
         plan = s.plan(plan)
     name = OPTIMIZER_NAMES[s.optimizer]
     lr = f"{s.lr:g}"
-    steps = {"epoch": encode(s.epoch, "i32"), "batch": encode(s.batch_idx, "i32")}
+    steps = {"epoch": encode(s.epoch, "index"), "batch": encode(s.batch_idx, "index")}
     for col in ("a", "b", "loss", "full_loss", "grad_a", "grad_b", "update_a", "update_b"):
         steps[col] = encode(getattr(s, col), "exact")
 
@@ -225,7 +225,7 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
         pred = np.asarray(tr.steps["pred"].values, dtype=np.float64)
     else:
         share_a = share_b = pred = res = np.zeros(0)
-    batches = {"offsets": encode(offsets, "i32"), "index": encode(flat_idx, "i32"),
+    batches = {"offsets": encode(offsets, "index"), "index": encode(flat_idx, "index"),
                "pred": encode(pred, "exact"), "residual": encode(res, "exact"),
                "share_a": encode(share_a, "exact"), "share_b": encode(share_b, "exact")}
 
