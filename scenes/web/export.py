@@ -25,17 +25,20 @@ from scenes.story.plan import BEATS, FAST, FramePlan, PlanSettings
 from scenes.story.story import HIDDEN_ARROW, Story  # Story.arrows leaves shorter arrows out
 from scenes.story.theme import COLOR_KEYS, SIZE_KEYS, Theme
 from scenes.web.export_model import CURVE_ROWS, export_model, next_text
-from scenes.web.columns import decode, encode  # (importers take them from here too)
+from scenes.web.columns import decode, decode_paths, encode, encode_paths  # (importers take them from here too)
 from scenes.web.graph_export import export_graph
 
-__all__ = ["FORMAT", "VERSION", "ARROW_KEYS", "HIDDEN_ARROW", "MAX_ROWS", "encode", "decode",
+__all__ = ["FORMAT", "VERSION", "ARROW_KEYS", "HIDDEN_ARROW", "MAX_ROWS", "encode", "decode", "encode_paths", "decode_paths",
            "export_story", "export_contours", "contour_layers", "export_theme", "document", "loss_axis", "arrow_table"]
 
 FORMAT = "sgd-anim-player"
 VERSION = 1
 ARROW_KEYS = ("full", "update", "carry")  # drawn in this order (the carried part thinner, on top)
 MAX_ROWS = 4         # batch rows the numbers table lists (as the matplotlib view: "+N more")
-_QUANT = 65534       # contour vertices as uint16 steps across the view; 65535 separates paths
+# Contour vertices as whole steps across the view: 4094 steps put a vertex within 1/8188 of
+# the view of matplotlib's (0.1 px on an 800-px view; every page's views are narrower than
+# 4094 px), and let most steps from one vertex to the next fit in one byte (encode_paths).
+_QUANT = 4094
 
 def _num(v: float) -> float | None:
     """A JSON number (None for inf/nan: JSON has no such numbers)."""
@@ -130,10 +133,8 @@ def contour_layers(A: np.ndarray, B: np.ndarray, L: np.ndarray, levels: np.ndarr
                     seg = seg[codes[s0:s1] != 79]  # CLOSEPOLY repeats a vertex
                 u = np.clip(np.round((seg[:, 0] - g.x0) / (g.x1 - g.x0) * _QUANT), 0, _QUANT)
                 w = np.clip(np.round((seg[:, 1] - g.y0) / (g.y1 - g.y0) * _QUANT), 0, _QUANT)
-                parts.append(np.column_stack([u, w]).ravel())
-                parts.append(np.array([65535.0]))
-        flat = np.concatenate(parts) if parts else np.zeros(0)
-        return encode(flat, "u16")
+                parts.append(np.column_stack([u, w]))
+        return encode_paths(parts)
 
     bands = []
     for path, rgb in zip(filled.get_paths(), [*colours, over]):  # under each level, then above the last
