@@ -24,13 +24,14 @@ from typing import Sequence
 from scenes.story.plan import PlanSettings
 from scenes.story.story import Story
 from scenes.story.theme import Theme, load_theme
+from scenes.web.compact import compact_js, compact_lines
 from scenes.web.export import MAX_ROWS, document, export_contours, export_story, story_geometry
 from scenes.web.page_export import run_document
 from training.atomic import atomic_path
 from training.trace import Trace
 
 __all__ = ["player_page", "explorer_page", "page_from_document", "write_page", "render_html", "render_slides",
-           "csp_of", "story_json", "player_modules", "player_script", "page_kind", "PAGE_KINDS"]
+           "csp_of", "story_json", "player_modules", "player_script", "page_kind", "PAGE_KINDS", "player_style"]
 
 _SLOT = re.compile(r"\{\{([A-Z]+)\}\}")
 
@@ -86,7 +87,6 @@ def player_script(live: bool = False, kind: str = "story") -> str:
     page gains no global but the ``window.sgdPlayer`` hooks the script sets itself), without
     comment lines and indentation (``compact_js``: every page, so each stays small). ``live``:
     with the twin and the live controls (scenes/web/live_page.py) before main.js, which starts them."""
-    from scenes.web.live_page import compact_js
     names = player_modules(kind)
     parts = [_player_file(name) for name in names]
     if live:
@@ -95,6 +95,11 @@ def player_script(live: bool = False, kind: str = "story") -> str:
         parts[at:at] = live_parts()
     body = compact_js("\n".join(parts))
     return '(function () {\n"use strict";\nvar SGD = {};\n' + body + "})();\n"
+
+
+def player_style() -> str:
+    """The player's style as every page inlines it (without comment lines and indentation)."""
+    return compact_lines(_asset("player.css"))
 
 
 def _generator() -> str:
@@ -133,13 +138,12 @@ def page_from_document(doc: dict, title: str, *, serve: bool = False) -> str:
     hash-pinned like the player's), allowed to fetch from the server that served it and only
     from it, and its document holds the form serve.js draws (``form``, built from the settings
     table: :mod:`scenes.web.serve_form`); a written page is never a serve page."""
-    style = _asset("player.css")
+    style = player_style()
     script = player_script(live=bool(doc.get("live", {}).get("config")), kind=page_kind(doc))
     if "live" in doc:
-        style += "\n" + _asset("live.css")
+        style += compact_lines(_asset("live.css"))
     if serve:
-        from scenes.web.live_page import compact_js
-        style, script = style + "\n" + _asset("serve.css"), script + "\n" + compact_js(_asset("serve.js"))
+        style, script = style + compact_lines(_asset("serve.css")), script + "\n" + compact_js(_asset("serve.js"))
     for name, text, tag in (("player.css", style, "</style"), ("the player's script", script, "</script")):
         if tag in text.lower():
             raise ValueError(f"{name} must not contain {tag}")

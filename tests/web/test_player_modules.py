@@ -81,6 +81,19 @@ def test_the_joined_script_parses_under_node(tmp_path, kind):
 
 
 @needs_node
+def test_serves_script_compacted_parses_under_node(tmp_path):
+    """render.py --serve's page: the player's script, then serve.js, compacted the same way."""
+    from scenes.web.compact import compact_js
+    serve = (ROOT / "scenes/web/serve.js").read_text(encoding="utf-8")
+    for i, line in enumerate(serve.splitlines()):  # compact_js reads lines: no literal may span them
+        assert line.count("`") % 2 == 0 and not line.rstrip().endswith("\\"), f"serve.js:{i + 1}"
+    path = tmp_path / "serve.js"
+    path.write_text(player_script() + "\n" + compact_js(serve), encoding="utf-8")
+    done = subprocess.run([NODE, "--check", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+@needs_node
 @pytest.mark.parametrize("kind", PAGE_KINDS)
 def test_the_joined_script_loads_in_order_and_adds_no_global(tmp_path, kind):
     """Run the script in a bare context whose document is still loading: every file runs

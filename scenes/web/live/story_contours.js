@@ -90,12 +90,12 @@
     // marching squares does (a saddle's two pieces are joined one way).
     function cell(bLo, bHi) {
       for (var b = bLo; b <= bHi; b++) {
-        var src = CELL, n = 4;
-        if (b) { n = clip(src, n, levels[b - 1], 1, T1); src = T1; }
-        if (b < LEVELS) { n = clip(src, n, levels[b], -1, T2); src = T2; }
+        var poly = CELL, n = 4;
+        if (b) { n = clip(poly, n, levels[b - 1], 1, T1); poly = T1; }
+        if (b < LEVELS) { n = clip(poly, n, levels[b], -1, T2); poly = T2; }
         if (n < 3) continue;
         var out = paths[b];
-        for (var i = 0; i < n; i++) { out.put(qx(src[3 * i])); out.put(qy(src[3 * i + 1])); }
+        for (var i = 0; i < n; i++) { out.put(qx(poly[3 * i])); out.put(qy(poly[3 * i + 1])); }
         out.put(SEP);
       }
       for (var li = bLo; li < bHi; li++) {
