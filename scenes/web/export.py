@@ -238,7 +238,10 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
         arrows["scale_index"] = encode(np.searchsorted(values, scale), "u8" if len(values) < 256 else "u16")
         for key, (va, vb, inside) in arrow_table(s).items():
             arrows["keys"].append(key)
-            arrows[key] = {"va": encode(va, "f32"), "vb": encode(vb, "f32"), "inside": encode(inside, "f32")}
+            # inside: the fraction of each arrow in the view, 1 for most (then one byte each, not four)
+            whole = bool(np.all(inside == np.round(inside)))
+            arrows[key] = {"va": encode(va, "f32"), "vb": encode(vb, "f32"),
+                           "inside": encode(inside, "index" if whole else "f32")}
 
     geom = s.geom
     status = tr.status
