@@ -10,10 +10,9 @@ from importlib import resources
 
 from scenes.story.plan import PlanSettings
 from scenes.story.theme import Theme
-from scenes.web.compact import compact_js  # (here too: the live page's docs and tests name it here)
 from scenes.web.live_block import live_block, live_reason
 
-__all__ = ["live_parts", "live_doc", "compact_js", "LIVE_CSS"]
+__all__ = ["live_parts", "live_doc", "LIVE_CSS"]
 
 LIVE_CSS = "live.css"
 

@@ -71,7 +71,7 @@ def test_the_beats_codes_are_not_copied_into_the_script():
 @needs_node
 @pytest.mark.parametrize("kind", PAGE_KINDS)
 def test_the_joined_script_parses_under_node(tmp_path, kind):
-    """Every kind of page's script, compacted (live_page.compact_js), parses."""
+    """Every kind of page's script, compacted (compact.compact_js), parses."""
     path = tmp_path / "player.js"
     script = player_script(kind=kind)
     assert not any(line.startswith((" ", "//", "/*")) for line in script.splitlines())  # compacted
