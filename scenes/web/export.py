@@ -25,17 +25,20 @@ from scenes.story.plan import BEATS, FAST, FramePlan, PlanSettings
 from scenes.story.story import HIDDEN_ARROW, Story  # Story.arrows leaves shorter arrows out
 from scenes.story.theme import COLOR_KEYS, SIZE_KEYS, Theme
 from scenes.web.export_model import CURVE_ROWS, export_model, next_text
-from scenes.web.columns import decode, encode  # (importers take them from here too)
+from scenes.web.columns import decode, decode_paths, encode, encode_paths  # (importers take them from here too)
 from scenes.web.graph_export import export_graph
 
-__all__ = ["FORMAT", "VERSION", "ARROW_KEYS", "HIDDEN_ARROW", "MAX_ROWS", "encode", "decode",
+__all__ = ["FORMAT", "VERSION", "ARROW_KEYS", "HIDDEN_ARROW", "MAX_ROWS", "encode", "decode", "encode_paths", "decode_paths",
            "export_story", "export_contours", "contour_layers", "export_theme", "document", "loss_axis", "arrow_table"]
 
 FORMAT = "sgd-anim-player"
 VERSION = 1
 ARROW_KEYS = ("full", "update", "carry")  # drawn in this order (the carried part thinner, on top)
 MAX_ROWS = 4         # batch rows the numbers table lists (as the matplotlib view: "+N more")
-_QUANT = 65534       # contour vertices as uint16 steps across the view; 65535 separates paths
+# Contour vertices as whole steps across the view: 4094 steps put a vertex within 1/8188 of
+# the view of matplotlib's (0.1 px on an 800-px view; every page's views are narrower than
+# 4094 px), and let most steps from one vertex to the next fit in one byte (encode_paths).
+_QUANT = 4094
 
 def _num(v: float) -> float | None:
     """A JSON number (None for inf/nan: JSON has no such numbers)."""
@@ -130,10 +133,8 @@ def contour_layers(A: np.ndarray, B: np.ndarray, L: np.ndarray, levels: np.ndarr
                     seg = seg[codes[s0:s1] != 79]  # CLOSEPOLY repeats a vertex
                 u = np.clip(np.round((seg[:, 0] - g.x0) / (g.x1 - g.x0) * _QUANT), 0, _QUANT)
                 w = np.clip(np.round((seg[:, 1] - g.y0) / (g.y1 - g.y0) * _QUANT), 0, _QUANT)
-                parts.append(np.column_stack([u, w]).ravel())
-                parts.append(np.array([65535.0]))
-        flat = np.concatenate(parts) if parts else np.zeros(0)
-        return encode(flat, "u16")
+                parts.append(np.column_stack([u, w]))
+        return encode_paths(parts)
 
     bands = []
     for path, rgb in zip(filled.get_paths(), [*colours, over]):  # under each level, then above the last
@@ -177,7 +178,7 @@ def _export_plan(story: Story, plan: FramePlan) -> dict:
         entry = {"beat": seg.beat, "start": seg.start, "n": seg.n_frames, "step": int(seg.steps[0]),
                  "reveal": index[key], "caption": len(captions)}
         if seg.beat == FAST:
-            entry["steps"] = encode(seg.steps, "i32")
+            entry["steps"] = encode(seg.steps, "index")
         captions.append(text)
         segments.append(entry)
     return {"fps": plan.fps, "frames": len(plan), "detail_steps": plan.detail_steps,
@@ -204,7 +205,7 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
         plan = s.plan(plan)
     name = OPTIMIZER_NAMES[s.optimizer]
     lr = f"{s.lr:g}"
-    steps = {"epoch": encode(s.epoch, "i32"), "batch": encode(s.batch_idx, "i32")}
+    steps = {"epoch": encode(s.epoch, "index"), "batch": encode(s.batch_idx, "index")}
     for col in ("a", "b", "loss", "full_loss", "grad_a", "grad_b", "update_a", "update_b"):
         steps[col] = encode(getattr(s, col), "exact")
 
@@ -225,7 +226,7 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
         pred = np.asarray(tr.steps["pred"].values, dtype=np.float64)
     else:
         share_a = share_b = pred = res = np.zeros(0)
-    batches = {"offsets": encode(offsets, "i32"), "index": encode(flat_idx, "i32"),
+    batches = {"offsets": encode(offsets, "index"), "index": encode(flat_idx, "index"),
                "pred": encode(pred, "exact"), "residual": encode(res, "exact"),
                "share_a": encode(share_a, "exact"), "share_b": encode(share_b, "exact")}
 
@@ -237,7 +238,10 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
         arrows["scale_index"] = encode(np.searchsorted(values, scale), "u8" if len(values) < 256 else "u16")
         for key, (va, vb, inside) in arrow_table(s).items():
             arrows["keys"].append(key)
-            arrows[key] = {"va": encode(va, "f32"), "vb": encode(vb, "f32"), "inside": encode(inside, "f32")}
+            # inside: the fraction of each arrow in the view, 1 for most (then one byte each, not four)
+            whole = bool(np.all(inside == np.round(inside)))
+            arrows[key] = {"va": encode(va, "f32"), "vb": encode(vb, "f32"),
+                           "inside": encode(inside, "index" if whole else "f32")}
 
     geom = s.geom
     status = tr.status

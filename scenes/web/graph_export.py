@@ -20,8 +20,25 @@ _FIELDS = [f.name for f in fields(GraphReveal)]
 
 
 def _rule_table(beat: int, ts: np.ndarray) -> dict:
+    """Each field's value at each frame; a field that holds one value at every frame is that
+    value (as the plan's reveal rules: the player reads either, ``col`` in graph.js)."""
     rows = [asdict(graph_reveal(beat, float(t))) for t in ts]
-    return {name: [r[name] for r in rows] for name in _FIELDS}
+    table = {}
+    for name in _FIELDS:
+        values = [r[name] for r in rows]
+        same = bool(values) and all(type(v) is type(values[0]) and v == values[0] for v in values)
+        table[name] = values[0] if same else values
+    return table
+
+
+def _shared(tables: list) -> list:
+    """A table equal to an earlier one is written as that one's index (a detail step's beats
+    repeat their rules from one step to the next)."""
+    out: list = []
+    for i, table in enumerate(tables):
+        earlier = next((j for j in range(i) if table is not None and tables[j] == table), None)
+        out.append(table if earlier is None else earlier)
+    return out
 
 
 def _graph(g) -> dict:
@@ -36,8 +53,9 @@ def _graph(g) -> dict:
 
 def export_graph(story: Story, plan: FramePlan) -> dict | None:
     """The graph view's data (None when the run recorded no graphs). ``rules``: per plan
-    segment of a detailed beat, the rule at each of its frames; ``index``: per step, the graph
-    it shows (−1: none recorded yet)."""
+    segment of a detailed beat, the rule at each of its frames (or the index of an earlier
+    segment's equal table; None for other segments); ``index``: per step, the graph it shows
+    (−1: none recorded yet)."""
     gs = story.graph
     if not gs.available:
         return None
@@ -45,6 +63,6 @@ def export_graph(story: Story, plan: FramePlan) -> dict | None:
     rules = [_rule_table(seg.beat, plan.t[seg.start:seg.stop]) if seg.beat in BEAT_PHASES or seg.beat == INTRO else None
              for seg in plan.segments()]
     return {"zero_grad": gs.zero_grad, "graphs": [_graph(g) for g in gs.graphs],
-            "index": [-1 if i is None else i for i in index], "rules": rules,
+            "index": [-1 if i is None else i for i in index], "rules": _shared(rules),
             "recorded": asdict(graph_reveal(HOLD, 1.0)),
             "before": asdict(GraphReveal(phase="intro", grad="none"))}

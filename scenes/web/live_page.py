@@ -12,7 +12,7 @@ from scenes.story.plan import PlanSettings
 from scenes.story.theme import Theme
 from scenes.web.live_block import live_block, live_reason
 
-__all__ = ["live_parts", "live_doc", "compact_js", "LIVE_CSS"]
+__all__ = ["live_parts", "live_doc", "LIVE_CSS"]
 
 LIVE_CSS = "live.css"
 
@@ -41,26 +41,6 @@ def live_parts() -> tuple[str, ...]:
 
 
 _PAGE_LEAVES_OUT = ("graph.js",)
-
-
-def compact_js(text: str) -> str:
-    """The script without its comment lines, indentation and blank lines: the live page carries
-    the player, the twin and the controls within its size budget (300 KB for the article's run).
-    Safe for these files only: no template literal or string spans lines in them (a test checks),
-    and a comment is removed only when it fills its line (a // after code stays)."""
-    out, in_block = [], False
-    for line in text.splitlines():
-        s = line.strip()
-        if in_block:
-            in_block = "*/" not in s
-            continue
-        if s.startswith("/*"):
-            in_block = "*/" not in s
-            continue
-        if not s or s.startswith("//"):
-            continue
-        out.append(s)
-    return "\n".join(out) + "\n"
 
 
 def _json_safe(config: dict) -> dict:

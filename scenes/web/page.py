@@ -24,13 +24,14 @@ from typing import Sequence
 from scenes.story.plan import PlanSettings
 from scenes.story.story import Story
 from scenes.story.theme import Theme, load_theme
+from scenes.web.compact import compact_js, compact_lines
 from scenes.web.export import MAX_ROWS, document, export_contours, export_story, story_geometry
 from scenes.web.page_export import run_document
 from training.atomic import atomic_path
 from training.trace import Trace
 
 __all__ = ["player_page", "explorer_page", "page_from_document", "write_page", "render_html", "render_slides",
-           "csp_of", "story_json", "player_modules", "player_script"]
+           "csp_of", "story_json", "player_modules", "player_script", "page_kind", "PAGE_KINDS", "player_style"]
 
 _SLOT = re.compile(r"\{\{([A-Z]+)\}\}")
 
@@ -47,30 +48,58 @@ def _player_file(name: str) -> str:
     return node.read_text(encoding="utf-8")
 
 
-def player_modules() -> list[str]:
+PAGE_KINDS = ("story", "race", "explore", "presenter")
+
+
+def _manifest() -> list[tuple[str, str | None]]:
+    rows = []
+    for line in _player_file("MANIFEST").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, *tag = line.split()
+            rows.append((name, tag[0] if tag else None))
+    return rows
+
+
+def player_modules(kind: str | None = None) -> list[str]:
     """The player script's files, under ``scenes/web/player/``, in the order they are joined:
-    ``player/MANIFEST``, one path a line (``#`` starts a comment line)."""
-    lines = (line.strip() for line in _player_file("MANIFEST").splitlines())
-    return [line for line in lines if line and not line.startswith("#")]
+    ``player/MANIFEST``, one path a line (``#`` starts a comment line), a tag after a path
+    naming the one kind of page that file serves. ``kind``: the files of that kind's page
+    (every untagged file and that kind's own); None: every file."""
+    if kind is not None and kind not in PAGE_KINDS:
+        raise ValueError(f"unknown page kind {kind!r}")
+    return [name for name, tag in _manifest() if kind is None or tag is None or tag == kind]
+
+
+def page_kind(doc: dict) -> str:
+    """Which kind of page a document makes: a race, the explorer, presenter mode, or one run's page."""
+    if doc.get("kind") == "race":
+        return "race"
+    if doc.get("explore"):
+        return "explore"
+    return "presenter" if doc.get("presenter") else "story"
 
 
 @lru_cache(maxsize=None)
-def player_script(live: bool = False) -> str:
-    """The player's script as the page inlines it: its files joined in MANIFEST order inside one
-    closure, which holds the namespace ``SGD`` they share (so the page gains no global but the
-    ``window.sgdPlayer`` hooks the script sets itself). ``live``: with the twin and the live
-    controls (scenes/web/live_page.py) before main.js, which starts them."""
-    names = player_modules()
+def player_script(live: bool = False, kind: str = "story") -> str:
+    """The player's script as the page inlines it: the files of ``kind``'s page joined in
+    MANIFEST order inside one closure, which holds the namespace ``SGD`` they share (so the
+    page gains no global but the ``window.sgdPlayer`` hooks the script sets itself), without
+    comment lines and indentation (``compact_js``: every page, so each stays small). ``live``:
+    with the twin and the live controls (scenes/web/live_page.py) before main.js, which starts them."""
+    names = player_modules(kind)
     parts = [_player_file(name) for name in names]
     if live:
         from scenes.web.live_page import live_parts
         at = names.index("main.js")
         parts[at:at] = live_parts()
-    body = "\n".join(parts)
-    if live:
-        from scenes.web.live_page import compact_js
-        body = compact_js(body)
-    return '(function () {\n  "use strict";\n  var SGD = {}; // the modules\' shared namespace\n\n' + body + "})();\n"
+    body = compact_js("\n".join(parts))
+    return '(function () {\n"use strict";\nvar SGD = {};\n' + body + "})();\n"
+
+
+def player_style() -> str:
+    """The player's style as every page inlines it (without comment lines and indentation)."""
+    return compact_lines(_asset("player.css"))
 
 
 def _generator() -> str:
@@ -109,11 +138,12 @@ def page_from_document(doc: dict, title: str, *, serve: bool = False) -> str:
     hash-pinned like the player's), allowed to fetch from the server that served it and only
     from it, and its document holds the form serve.js draws (``form``, built from the settings
     table: :mod:`scenes.web.serve_form`); a written page is never a serve page."""
-    style, script = _asset("player.css"), player_script(live=bool(doc.get("live", {}).get("config")))
+    style = player_style()
+    script = player_script(live=bool(doc.get("live", {}).get("config")), kind=page_kind(doc))
     if "live" in doc:
-        style += "\n" + _asset("live.css")
+        style += compact_lines(_asset("live.css"))
     if serve:
-        style, script = style + "\n" + _asset("serve.css"), script + "\n" + _asset("serve.js")
+        style, script = style + compact_lines(_asset("serve.css")), script + "\n" + compact_js(_asset("serve.js"))
     for name, text, tag in (("player.css", style, "</style"), ("the player's script", script, "</script")):
         if tag in text.lower():
             raise ValueError(f"{name} must not contain {tag}")

@@ -102,7 +102,7 @@ def recorded_trace(trace: Trace, story: dict) -> dict:
         if held is not None and same_rows and held.shape == flat.shape and np.array_equal(held.astype(np.float64), flat):
             columns[name] = {"story": where}
         elif ragged:
-            columns[name] = {"values": encode(flat, "exact"), "offsets": encode(np.cumsum([0, *lengths]), "i32")}
+            columns[name] = {"values": encode(flat, "exact"), "offsets": encode(np.cumsum([0, *lengths]), "index")}
         else:
             columns[name] = {"packed": pack(values)}
     xy = [_story_column(story, f"data.{k}") for k in "xy"]

@@ -85,8 +85,8 @@ export default { render };
 def widget_esm() -> str:
     """The widget's ES module: the page's template, style and script (those of the written
     page, byte for byte) and a ``render`` that builds the page from the synced document."""
-    from scenes.web.page import _asset, _generator, csp_of, player_script
-    style, script = _asset("player.css"), player_script()
+    from scenes.web.page import _asset, _generator, csp_of, player_script, player_style
+    style, script = player_style(), player_script()
     parts = {"template": _asset("player.html"), "style": style, "script": script, "csp": csp_of(style, script),
              "generator": _generator()}
     return "const PARTS = " + json.dumps(parts, ensure_ascii=False) + ";\n" + _ESM_BODY

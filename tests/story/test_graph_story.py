@@ -202,9 +202,17 @@ def test_the_page_gets_the_story_s_graph(story):
     assert g0["layout"] == story.graph.graphs[0].layout.to_dict()
     assert [n["grad"] for n in g0["nodes"] if n["param"]] == ["2.100", "0.636"]  # b then a: the graph's order
     plan = story.plan()
+    from scenes.story.graph import graph_reveal
     for seg, rule in zip(plan.segments(), G["rules"]):
         assert (rule is None) == (seg.beat not in BEAT_PHASES and seg.beat != INTRO)
-        if rule is not None:
-            assert len(rule["phase"]) == seg.n_frames
+        if isinstance(rule, int):  # an earlier segment's equal table
+            rule = G["rules"][rule]
+            assert isinstance(rule, dict)
+        if rule is not None:  # each field: its value at every frame, or the one value all frames hold
+            for j, t in enumerate(plan.t[seg.start:seg.stop]):
+                want = graph_reveal(seg.beat, float(t))
+                assert {k: v[j] if isinstance(v, list) else v for k, v in rule.items()} == want.__dict__
+    assert any(isinstance(r, int) for r in G["rules"]) and any(isinstance(v, str) for r in G["rules"]
+                                                                 if isinstance(r, dict) for v in r.values())
     assert G["index"][:3] == [0, 1, 2] and G["zero_grad"] is True
     assert "graph" not in export_story(Story(article_trace()), contours=False)

@@ -83,7 +83,7 @@ def test_a_merge_takes_the_settings_and_gives_a_new_optimizer_its_momentum(resul
 def test_the_live_files_are_listed_small_and_the_story_dom_free():
     """live/MANIFEST lists every file of live/; each is small; the story builder uses no DOM
     (Node runs it); no file of the live page's script has a string or template literal that
-    spans lines (live_page.compact_js strips lines), and the compacted script still parses."""
+    spans lines (compact.compact_js reads lines), and the compacted script still parses."""
     from scenes.web.page import player_script
 
     live = ROOT / "scenes/web/live"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from scenes.story.plan import BEATS, Beat
-from scenes.web.page import page_from_document, player_modules, player_script
+from scenes.web.page import PAGE_KINDS, page_from_document, page_kind, player_modules, player_script
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "scenes" / "web" / "player"
@@ -33,6 +33,20 @@ def test_the_manifest_lists_every_file_once_and_nothing_else():
     assert len(listed) == len(set(listed)), "a file is listed twice"
     assert sorted(listed) == present
     assert listed[-1] == "main.js"  # it starts the player: everything else is defined before
+
+
+def test_each_page_carries_only_the_files_of_its_kind():
+    """A run's page has no race, explorer or presenter files; each of those pages has its own
+    (and every untagged file); the kind comes from the document."""
+    story = player_modules("story")
+    assert not [n for n in story if n.startswith("race/") or n in ("explorer.js", "presenter.js")]
+    assert set(player_modules("race")) - set(story) == {n for n in player_modules() if n.startswith("race/")}
+    assert set(player_modules("explore")) - set(story) == {"explorer.js"}
+    assert set(player_modules("presenter")) - set(story) == {"presenter.js"}
+    assert [page_kind(d) for d in ({"kind": "race"}, {"explore": {"runs": []}}, {"presenter": True}, {"live": {}})] == \
+        ["race", "explore", "presenter", "story"]
+    with pytest.raises(ValueError):
+        player_modules("slides")
 
 
 def test_every_file_is_one_small_module_of_the_namespace():
@@ -55,15 +69,33 @@ def test_the_beats_codes_are_not_copied_into_the_script():
 
 
 @needs_node
-def test_the_joined_script_parses_under_node(tmp_path):
+@pytest.mark.parametrize("kind", PAGE_KINDS)
+def test_the_joined_script_parses_under_node(tmp_path, kind):
+    """Every kind of page's script, compacted (compact.compact_js), parses."""
     path = tmp_path / "player.js"
-    path.write_text(player_script(), encoding="utf-8")
+    script = player_script(kind=kind)
+    assert not any(line.startswith((" ", "//", "/*")) for line in script.splitlines())  # compacted
+    path.write_text(script, encoding="utf-8")
     done = subprocess.run([NODE, "--check", str(path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
 
 
 @needs_node
-def test_the_joined_script_loads_in_order_and_adds_no_global(tmp_path):
+def test_serves_script_compacted_parses_under_node(tmp_path):
+    """render.py --serve's page: the player's script, then serve.js, compacted the same way."""
+    from scenes.web.compact import compact_js
+    serve = (ROOT / "scenes/web/serve.js").read_text(encoding="utf-8")
+    for i, line in enumerate(serve.splitlines()):  # compact_js reads lines: no literal may span them
+        assert line.count("`") % 2 == 0 and not line.rstrip().endswith("\\"), f"serve.js:{i + 1}"
+    path = tmp_path / "serve.js"
+    path.write_text(player_script() + "\n" + compact_js(serve), encoding="utf-8")
+    done = subprocess.run([NODE, "--check", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+@needs_node
+@pytest.mark.parametrize("kind", PAGE_KINDS)
+def test_the_joined_script_loads_in_order_and_adds_no_global(tmp_path, kind):
     """Run the script in a bare context whose document is still loading: every file runs
     (taking from SGD what earlier files added), the player waits for DOMContentLoaded, and
     the context gains no global."""
@@ -79,7 +111,7 @@ const added = Object.getOwnPropertyNames(context).filter((k) => !before.has(k));
 console.log(JSON.stringify({ waiting: waiting, added: added, window: Object.keys(context.window) }));
 """, encoding="utf-8")
     script = tmp_path / "player.js"
-    script.write_text(player_script(), encoding="utf-8")
+    script.write_text(player_script(kind=kind), encoding="utf-8")
     done = subprocess.run([NODE, str(runner), str(script)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"waiting": ["DOMContentLoaded"], "added": [], "window": []}

@@ -66,6 +66,41 @@ def test_numbers_are_exported_exactly(exported):
     assert doc["final"] == {"a": tr.final_a, "b": tr.final_b, "full_loss": tr.final_full_loss}
 
 
+def test_whole_number_columns_take_the_smallest_type_that_holds_them():
+    for values, dtype in (([0, 5, 255], "u8"), ([0, 256], "u16"), ([0, 65536], "i32"), ([-1, 3], "i32"), ([], "u8")):
+        enc = ex.encode(np.asarray(values, dtype=np.int64), "index")
+        assert enc["dtype"] == dtype and ex.decode(enc).tolist() == values
+
+
+def test_contour_paths_round_trip_in_python_and_in_the_player(tmp_path):
+    """encode_paths (steps between vertices, zigzag varints) read back by Python and by the
+    player's decodePaths (player/decode.js, under Node) as the player holds paths: (u, v)
+    pairs, each path followed by 65535."""
+    import shutil
+    import subprocess
+
+    rng = np.random.default_rng(3)
+    paths = [np.zeros((0, 2)), np.array([[0, 65534]]), rng.integers(0, 65535, (50, 2)),
+             np.cumsum(rng.integers(-60, 60, (400, 2)), axis=0) + 30000]
+    want = np.concatenate([np.append(np.asarray(p, dtype=np.int64).ravel(), 65535) for p in paths])
+    enc = ex.encode_paths(paths)
+    assert enc["dtype"] == "paths" and np.array_equal(ex.decode_paths(enc), want)
+    assert len(ex.encode_paths(paths[3:])["b64"]) < 0.8 * len(ex.encode(paths[3].ravel(), "u16")["b64"])
+    with pytest.raises(ValueError):
+        ex.encode_paths([np.array([[0, 65535]])])
+    node = shutil.which("node")
+    if node is None:
+        return
+    runner = tmp_path / "paths.js"
+    runner.write_text("const SGD = {}; globalThis.SGD = SGD;\n"
+                      + (ROOT / "scenes/web/player/decode.js").read_text(encoding="utf-8")
+                      + "\nprocess.stdout.write(JSON.stringify(Array.from(SGD.decodePaths(JSON.parse(process.argv[2])))));\n",
+                      encoding="utf-8")
+    done = subprocess.run([node, str(runner), json.dumps(enc)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == want.tolist()
+
+
 def test_exact_columns_fall_back_to_float64_when_float32_would_round():
     v = np.array([0.1, 1 / 3, 2.5])  # 0.1 and 1/3 are not float32 numbers
     enc = ex.encode(v, "exact")

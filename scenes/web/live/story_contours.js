@@ -21,13 +21,25 @@
 
   function hexRgb(hex) { var h = String(hex).replace("#", ""); return [0, 2, 4].map(function (i) { return parseInt(h.substr(i, 2), 16) / 255; }); }
 
+  // The colour map: 256 (r, g, b) rows of float32 in base64 (scenes/web/live_block.py), read once.
+  var lutCache = { b64: null, rgb: null };
+  function lutOf(enc) {
+    if (lutCache.b64 !== enc.b64) {
+      var bin = atob(enc.b64), bytes = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      lutCache = { b64: enc.b64, rgb: new Float32Array(bytes.buffer) };
+    }
+    return lutCache.rgb;
+  }
+
   // palette.band_colors: the colour under each level, then above the last.
   function bandColours(levels, top, live, panel) {
-    var lut = live.cmap, bg = hexRgb(panel), mix = live.mix, lz = levels.concat([Math.max(top, levels[levels.length - 1])]).map(Math.log10);
+    var lut = lutOf(live.cmap), rows = lut.length / 3, bg = hexRgb(panel), mix = live.mix;
+    var lz = levels.concat([Math.max(top, levels[levels.length - 1])]).map(Math.log10);
     var lo = Math.min.apply(null, lz), span = Math.max(Math.max.apply(null, lz) - lo, 1e-12);
     return lz.map(function (z) {
-      var u = (z - lo) / span, x = 0.15 + 0.8 * u, i = Math.min(Math.max(Math.floor(x * lut.length), 0), lut.length - 1);
-      var c = lut[i].map(function (m, j) { return Math.min(Math.max(bg[j] + (m - bg[j]) * mix, 0), 1); });
+      var u = (z - lo) / span, x = 0.15 + 0.8 * u, i = Math.min(Math.max(Math.floor(x * rows), 0), rows - 1);
+      var c = [0, 1, 2].map(function (j) { var m = lut[3 * i + j]; return Math.min(Math.max(bg[j] + (m - bg[j]) * mix, 0), 1); });
       return "rgb(" + c.map(function (v) { return L.pyRound(v * 255); }).join(",") + ")";
     });
   }
@@ -78,12 +90,12 @@
     // marching squares does (a saddle's two pieces are joined one way).
     function cell(bLo, bHi) {
       for (var b = bLo; b <= bHi; b++) {
-        var src = CELL, n = 4;
-        if (b) { n = clip(src, n, levels[b - 1], 1, T1); src = T1; }
-        if (b < LEVELS) { n = clip(src, n, levels[b], -1, T2); src = T2; }
+        var poly = CELL, n = 4;
+        if (b) { n = clip(poly, n, levels[b - 1], 1, T1); poly = T1; }
+        if (b < LEVELS) { n = clip(poly, n, levels[b], -1, T2); poly = T2; }
         if (n < 3) continue;
         var out = paths[b];
-        for (var i = 0; i < n; i++) { out.put(qx(src[3 * i])); out.put(qy(src[3 * i + 1])); }
+        for (var i = 0; i < n; i++) { out.put(qx(poly[3 * i])); out.put(qy(poly[3 * i + 1])); }
         out.put(SEP);
       }
       for (var li = bLo; li < bHi; li++) {

@@ -18,6 +18,26 @@
     return new T(bytes.buffer, 0, n / T.BYTES_PER_ELEMENT);
   }
 
+  // Contour paths (scenes/web/columns.py, encode_paths): per path its vertex count, then each
+  // coordinate's step from the previous vertex, zigzag varints; held as (u, v) pairs, each path
+  // followed by 65535, the form a story built in the page holds them in already.
+  function decodePaths(enc) {
+    if (ArrayBuffer.isView(enc)) return enc;
+    if (!enc || enc.dtype !== "paths") return decode(enc);
+    var bin = atob(enc.b64), at = 0, out = [];
+    function get() {
+      var z = 0, mul = 1, byte;
+      do { byte = bin.charCodeAt(at++); z += (byte & 127) * mul; mul *= 128; } while (byte >= 128 && at < bin.length);
+      return z % 2 ? -(z + 1) / 2 : z / 2;
+    }
+    while (at < bin.length) {
+      var n = get(), u = 0, v = 0;
+      for (var i = 0; i < n; i++) { u += get(); v += get(); out.push(u, v); }
+      out.push(65535);
+    }
+    return Uint16Array.from(out);
+  }
+
   // The beats' codes, from their names: a story lists its beats' names in the order of their
   // codes (scenes.story.plan.Beat), so the player copies no code. These are the beats it
   // draws; a story that lacks one is refused.
@@ -118,6 +138,6 @@
   function pathA(S, i) { return i < S.n ? S.a[i] : S.final.a; }
   function pathB(S, i) { return i < S.n ? S.b[i] : S.final.b; }
 
-  SGD.FORMAT = FORMAT; SGD.VERSION = VERSION; SGD.decode = decode; SGD.prepare = prepare; SGD.pathA = pathA;
+  SGD.FORMAT = FORMAT; SGD.VERSION = VERSION; SGD.decode = decode; SGD.decodePaths = decodePaths; SGD.prepare = prepare; SGD.pathA = pathA;
   SGD.pathB = pathB; SGD.curveAt = curveAt;
 })(SGD);

@@ -9,6 +9,8 @@
 
   function startRace(doc) {
     if (!doc.race || !Array.isArray(doc.race.runs) || !doc.race.runs.length) { showError("This page holds no race to play."); return; }
+    // Each page carries the files of its kind only (player/MANIFEST's tags): a race's page has race/*.js.
+    if (!RacePlayer) { showError("This page's script cannot play a race."); return; }
     var player = new RacePlayer(doc);
     try {
       player.init();
@@ -80,7 +82,7 @@
       pause: function () { player.pause(); },
       goFrame: function (i) { player.pause(); player.goFrame(i); },
       goStep: function (k, beat) { player.pause(); player.goStep(k, beat === undefined ? undefined : player.S.beats.indexOf(beat)); },
-      setRun: function (r) { player.setRun(r); },
+      setRun: function (r) { if (player.setRun) player.setRun(r); }, // explorer.js: the explorer's page only
       frames: function () { return player.S.frames; },
       slide: function () { return player.slide; },
       slides: function () { return player.S.segs.length; },

@@ -45,13 +45,13 @@
     const hashmix = makeHash(INIT_A, MULT_A);
     const pool = [];
     for (let i = 0; i < POOL; i++) pool.push(hashmix(i < entropy.length ? entropy[i] : 0));
-    for (let src = 0; src < POOL; src++) {
+    for (let source = 0; source < POOL; source++) {
       for (let dst = 0; dst < POOL; dst++) {
-        if (src !== dst) pool[dst] = mix(pool[dst], hashmix(pool[src]));
+        if (source !== dst) pool[dst] = mix(pool[dst], hashmix(pool[source]));
       }
     }
-    for (let src = POOL; src < entropy.length; src++) {
-      for (let dst = 0; dst < POOL; dst++) pool[dst] = mix(pool[dst], hashmix(entropy[src]));
+    for (let source = POOL; source < entropy.length; source++) {
+      for (let dst = 0; dst < POOL; dst++) pool[dst] = mix(pool[dst], hashmix(entropy[source]));
     }
     const out = makeHash(INIT_B, MULT_B);
     const words = [];

@@ -43,6 +43,7 @@
   // scenes.story.graph.GraphStory.frame: which graph, and the rule for it.
   function graphFrame(S, pos, st) {
     var G = S.graph, seg = S.segs[pos.s], R = G.rules[pos.s];
+    if (typeof R === "number") R = G.rules[R]; // the same table as an earlier segment's (graph_export.py)
     if (seg.beat === S.B.INTRO) return { i: 0, f: applyRule(G, G.graphs[0], ruleAt(R, pos.j), "") };
     var i = S.n ? G.index[st.step] : -1;
     if (i < 0) return { i: 0, f: applyRule(G, G.graphs[0], G.before, G.graphs[0].note_before) };

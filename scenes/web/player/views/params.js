@@ -2,7 +2,7 @@
  * per frame the path of (a, b), the point and the arrows. */
 (function (SGD) {
   "use strict";
-  var decode = SGD.decode, pathA = SGD.pathA, pathB = SGD.pathB, arrowsOf = SGD.arrowsOf, Pen = SGD.Pen,
+  var decode = SGD.decode, decodePaths = SGD.decodePaths, pathA = SGD.pathA, pathB = SGD.pathB, arrowsOf = SGD.arrowsOf, Pen = SGD.Pen,
       arrow = SGD.arrow, dot = SGD.dot, sampleIndices = SGD.sampleIndices, star = SGD.star,
       legend = SGD.legend, $ = SGD.$;
 
@@ -21,7 +21,7 @@
         i += 2;
       }
     };
-    C.decoded = C.decoded || { bands: C.bands.map(function (b) { return decode(b.path); }), lines: decode(C.lines) };
+    C.decoded = C.decoded || { bands: C.bands.map(function (b) { return decodePaths(b.path); }), lines: decodePaths(C.lines) };
     C.bands.forEach(function (b, i) {
       trace(C.decoded.bands[i]);
       ctx.fillStyle = b.color; ctx.fill("evenodd");
