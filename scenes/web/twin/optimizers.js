@@ -1,13 +1,13 @@
 // torch.optim's single-tensor updates (the for-loop implementations, which torch picks for
 // CPU tensors), per parameter, in float32 as torch's CPU kernels compute them: a Python
 // float setting becomes a float32 scalar, add(other, alpha=s) is one fused multiply-add,
-// addcmul and addcdiv compute self + (s·t1)·t2 and self + (s·t1)/t2. One difference is left:
-// torch takes square roots with MKL's vsSqrt, which is not correctly rounded (about 1 in 5
-// results differ by one unit in the last place); the twin's sqrt is IEEE's.
+// addcmul and addcdiv compute self + (s·t1)·t2 and self + (s·t1)/t2, a tensor divided by a
+// Python float divides by that float rounded to float32. Square roots are torch's, which are
+// not IEEE's (sqrt.js).
 (function (TWIN) {
   "use strict";
   const { f, fma32 } = TWIN.f32;
-  const sqrt32 = (v) => f(Math.sqrt(v));
+  const { sqrt32 } = TWIN.sqrt;
 
   // lerp(self, end, w) as torch computes it (ATen/native/Lerp.h).
   function lerp(self, end, w) {
