@@ -1,12 +1,15 @@
 """The twin of the recorder (scenes/web/twin.js) against the recorder itself.
 
 - Exactness: 200 random configurations (tests/web/twin_cases.py) recorded with
-  training.record in this process and by ONE Node process (``twin.js --batch``): SGD and
-  momentum runs are equal bit for bit, every column, the status, the config and the graphs;
-  Adam, RMSprop and Adagrad take square roots, which torch leaves to MKL's vsSqrt (not
-  correctly rounded: about 1 result in 5 is one unit in the last place off), so theirs have
-  the same status (a diverging run diverges at the same step), the same batches and columns
-  within a tolerance, and most of them are exact too.
+  training.record in this process and by ONE Node process (``twin.js --batch``): every run of
+  every optimizer (SGD, momentum, Nesterov, Adam, RMSprop with and without momentum, Adagrad,
+  with weight decay) is equal bit for bit, every column, the status, the config, the graphs.
+- torch's float32 square root, which Adam, RMSprop and Adagrad take: MKL's vsSqrt, not IEEE's
+  (about 1 root in 6 is one unit in the last place off); the twin's (twin/sqrt.js) equals it
+  bit for bit on 200,000 random float32s, subnormals, the largest floats, 0, inf and NaN included.
+  On a CPU where MKL takes another kernel than the one twin/sqrt.js reproduces (an Intel one),
+  the square-root optimizers are held to the issue's tolerance instead (1e-5 relative, 1e-6
+  absolute): a root one unit off moves a step by ~1e-7 of itself.
 - The shuffle order: numpy's default_rng(seed).permutation(n) for 1,200 (seed, n) pairs.
 - Settings: the recorder's refusals are the twin's (one line, exit 2), another model too.
 - A twin's trace loads (Trace.from_file) and renders (render.py --trace).
@@ -54,6 +57,57 @@ def request_of(trace) -> dict:
     return {"config": trace.config, "data": {"x": trace.x.tolist(), "y": trace.y.tolist()}}
 
 
+def twin_sqrt(x: np.ndarray) -> np.ndarray:
+    """The twin's sqrt32 of float32s, in one Node process."""
+    script = ("const T = require(process.argv[1]).loadTwin(); const b = require('fs').readFileSync(0);"
+              "const x = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));"
+              "const o = x.map((v) => T.sqrt.sqrt32(v)); process.stdout.write(Buffer.from(o.buffer));")
+    done = subprocess.run([NODE, "-e", script, str(TWIN)], input=x.astype(np.float32).tobytes(), capture_output=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return np.frombuffer(done.stdout, np.float32)
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a.view(np.uint32) == b.view(np.uint32)) | (np.isnan(a) & np.isnan(b))
+
+
+# float32 bits x:root of torch.sqrt on the machine twin/sqrt.js was measured on (MKL's generic
+# kernel, an AMD EPYC's rsqrtps), roots IEEE's sqrt gives otherwise: a fingerprint of the kernel
+# and the CPU's table that does not depend on the twin (so a wrong twin fails, it is not skipped).
+FINGERPRINT = ("1e2a3cdf:2ed0c2a5 7d63f929:5e71949e 516d00f5:4876519d 4910d77c:44408f73 1f07f2a6:2f3a8e00 "
+               "21076447:303a2c36 6772fec9:537969b2 6646fa79:52e1b20f 2481279b:32009378 326cf284:38f64a1d "
+               "7d64b8b4:5e71fa07 4d53cbdc:4668da02")
+
+
+def torch_sqrt_is_the_twins() -> bool:
+    """Whether torch here takes the kernel (and the CPU's rsqrtps) that twin/sqrt.js reproduces."""
+    import torch
+    pairs = np.array([[int(h, 16) for h in pair.split(":")] for pair in FINGERPRINT.split()], np.uint32)
+    roots = torch.sqrt(torch.from_numpy(pairs[:, 0].view(np.float32))).numpy()
+    return bool(np.all(roots.view(np.uint32) == pairs[:, 1]))
+
+
+def test_the_twins_square_root_is_torchs():
+    """torch.sqrt on float32 (what torch.optim calls) against the twin's, bit for bit; IEEE's
+    root (numpy's) is not torch's, so the check can fail."""
+    import torch
+    rng = np.random.default_rng(3)
+    n = 100_000
+    x = np.concatenate([
+        (rng.random(n) * 10.0 ** rng.integers(-38, 38, n)).astype(np.float32),
+        rng.integers(0, 0x7F800000, n, dtype=np.uint32).view(np.float32),  # any positive finite float32
+        np.arange(0, 3000, dtype=np.uint32).view(np.float32),  # 0 and subnormals: MKL's exact path
+        np.arange(0x7F7FF000 - 2000, 0x7F800000, dtype=np.uint32).view(np.float32),  # the largest floats
+        np.array([np.inf, np.nan, -1.0, -0.0], np.float32)])
+    want = torch.sqrt(torch.from_numpy(x)).numpy()
+    assert np.count_nonzero(np.sqrt(x[:2 * n]) != want[:2 * n]) > n / 10  # torch's root is not IEEE's
+    if not torch_sqrt_is_the_twins():
+        pytest.skip("torch's sqrt on this CPU is another MKL kernel than twin/sqrt.js's (docs/twin.md)")
+    same = _same_bits(twin_sqrt(x), want)
+    assert same.all(), x[~same][:5]
+
+
 @pytest.mark.slow
 def test_the_twin_computes_what_pytorch_computes(tmp_path):
     from training.recorder import record
@@ -63,30 +117,26 @@ def test_the_twin_computes_what_pytorch_computes(tmp_path):
     start = time.perf_counter()
     outs = twin_batch([request_of(t) for t in traces])
     twin_seconds = time.perf_counter() - start
-    exact = {name: 0 for name in ("sgd", "momentum", *SQRT_OPTIMIZERS)}
+    bit_for_bit = torch_sqrt_is_the_twins()  # else the square-root optimizers within the tolerance
     statuses = set()
     for (cfg, _), ref, out in zip(cases, traces, outs):
         assert "trace" in out, (cfg, out)
         got = json.loads(out["trace"])
         want = json.loads(ref.to_json())
         statuses.add(ref.status.state)
-        assert got["status"] == want["status"], cfg
         assert got["config"] == want["config"], cfg
-        assert got["steps"]["indices"] == want["steps"]["indices"], cfg
-        assert got["steps"]["epoch"] == want["steps"]["epoch"] and got["steps"]["batch"] == want["steps"]["batch"]
-        same = all(got[k] == want[k] for k in ("steps", "final", "data")) and got.get("graphs") == want.get("graphs")
-        if cfg.optimizer not in SQRT_OPTIMIZERS:
-            assert same, cfg  # bit for bit: every column, the graphs, final
-        else:
+        if bit_for_bit or cfg.optimizer not in SQRT_OPTIMIZERS:
+            assert got["status"] == want["status"], cfg
+            assert all(got[k] == want[k] for k in ("steps", "final", "data")), cfg  # every column, final
+            assert got.get("graphs") == want.get("graphs"), cfg
+        elif want["status"]["state"] == "completed":
+            assert got["steps"]["indices"] == want["steps"]["indices"], cfg
             for k in COLUMNS + ("pred", "residual"):
                 if k in want["steps"]:
                     w = np.array(_flat(want["steps"][k]))
                     g = np.array(_flat(got["steps"][k]))
                     assert np.all(np.abs(g - w) <= ATOL + RTOL * np.abs(w)), (k, cfg)
-        exact[cfg.optimizer] += same
     assert statuses == {"completed", "diverged"}
-    assert exact["sgd"] == exact["momentum"] == 40
-    assert all(exact[name] >= 20 for name in SQRT_OPTIMIZERS), exact  # most are exact all the same
     assert twin_seconds < 10
 
 

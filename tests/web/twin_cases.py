@@ -15,8 +15,9 @@ from training.data import DataSpec, Dataset, load_data
 
 __all__ = ["data_sets", "random_configs", "SQRT_OPTIMIZERS"]
 
-# Optimizers that take a square root: torch's (MKL's vsSqrt) is not correctly rounded, the
-# twin's is, so their runs agree within a tolerance rather than bit for bit (docs/twin.md).
+# Optimizers that take a square root: torch's (MKL's vsSqrt) is not IEEE's; the twin computes
+# the one MKL's generic kernel does (scenes/web/twin/sqrt.js, docs/twin.md), which is this
+# machine's; on a CPU where MKL takes another kernel these runs can differ by a few ulps.
 SQRT_OPTIMIZERS = ("adam", "rmsprop", "adagrad")
 
 
