@@ -3,7 +3,7 @@
 // multiply-adds (torch's add(alpha=...) compiles to one) round once too: fma32. Sums follow
 // the kernels that make them: torch's cascade sum (SumKernel.cpp, 8 lanes), a gemm's plain
 // running sum, numpy's pairwise sum in float64. Measured against torch in
-// tests/web/test_twin_exact.py.
+// tests/web/test_twin.py.
 (function (TWIN) {
   "use strict";
   const f = Math.fround;
