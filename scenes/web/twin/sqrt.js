@@ -59,15 +59,14 @@
     return out;
   })();
 
-  // rsqrtps(x) for a float32 x inside the kernel's range: x = m·4^k with m in [1, 4).
+  // rsqrtps(x) for a float32 x inside the kernel's range: x = m·4^k with m in [1, 4), so its
+  // root is the table's (a float32 in [0.5, 1)) times 2^-k: k off the exponent, exactly.
   function rsqrtps(x) {
     F32[0] = x;
     const bits = I32[0];
     const e = (bits >>> 23) - 127;
-    const k = e >> 1;
-    F32[0] = 0;
-    I32[0] = RSQRT[((e & 1) << 12) | ((bits >>> 11) & 0xfff)] << 11;
-    return F32[0] * Math.pow(2, -k);  // exact: a power of two, the result a float32
+    I32[0] = (RSQRT[((e & 1) << 12) | ((bits >>> 11) & 0xfff)] << 11) - ((e >> 1) << 23);
+    return F32[0];
   }
 
   // The root torch computes for a float32 x >= 0 (and what MKL gives any other x).
