@@ -199,11 +199,13 @@ def test_a_recomputed_run_shows_its_own_autograd_graph(driver, tmp_path):
     shown = driver.execute_script(last)
     assert f"a.grad = {before['nodes'][4]['grad']}" in shown
     driver.execute_script("window.sgdAnim.set({lr: 0.05})")
-    _, after = graph(TrainConfig(lr=0.05))
+    torch_run, after = graph(TrainConfig(lr=0.05))
     assert after["nodes"][4]["grad"] != before["nodes"][4]["grad"]
     shown = driver.execute_script(last)
     assert not driver.find_element("id", "sgd-graph-view").get_attribute("hidden")
     for n in after["nodes"]:
         assert n["value"] in shown and (not n["grad"] or f"{n['grad_name']} = {n['grad']}" in shown), n
     assert f"a.grad = {before['nodes'][4]['grad']}" not in shown
+    graphs = driver.execute_script("return window.sgdAnim.trace().graphs")
+    assert graphs == json.loads(json.dumps(torch_run.graphs))  # the twin's graphs are PyTorch's, bit for bit
     assert_clean(driver, path)
