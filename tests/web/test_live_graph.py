@@ -26,7 +26,7 @@ from training.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")
-pytestmark = [pytest.mark.skipif(NODE is None, reason="node is not installed"), pytest.mark.subprocess]
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 ARTICLE = {"kind": "article"}
 CASES = [
@@ -40,9 +40,7 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory):
-    import os
-    os.environ.setdefault("SGD_ANIM_CACHE", str(tmp_path_factory.mktemp("cache")))
+def both():
     theme, plan = load_theme("light"), PlanSettings()
     py, reqs = [], []
     for case in CASES:
