@@ -33,14 +33,12 @@ def _manifest(folder: str) -> list[str]:
 def live_parts() -> tuple[str, ...]:
     """The twin's files then the live page's, as parts of the player's closure: the twin's
     namespace ``TWIN`` is declared first (its files are ``(function (TWIN) {...})(TWIN)``).
-    The twin's autograd graphs (graph.js) stay out: the page records none (it draws no graph
-    view for a recomputed run)."""
-    twin = [n for n in _manifest("twin") if n not in _PAGE_LEAVES_OUT]
+    Every twin file is in: with graph.js the page records a recomputed run's autograd graphs
+    (when its page shows the recorded run's)."""
+    twin = _manifest("twin")
     return ("var TWIN = {}; // the recorder's twin (scenes/web/twin/)\n",
             *(_read("twin", n) for n in twin), *(_read("live", n) for n in _manifest("live")))
 
-
-_PAGE_LEAVES_OUT = ("graph.js",)
 
 
 def _json_safe(config: dict) -> dict:

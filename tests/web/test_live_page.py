@@ -177,3 +177,35 @@ def test_a_page_the_twin_cannot_recompute_plays_and_says_why(driver, tmp_path):
     assert driver.execute_script("return window.sgdAnim.live") is False
     assert driver.execute_script("return window.sgdPlayer.frames()") > 10
     assert_clean(driver, path)
+
+
+def test_a_recomputed_run_shows_its_own_autograd_graph(driver, tmp_path):
+    """A page recorded with its detailed steps' graphs (as render.py --format html records it)
+    shows a recomputed run's graphs: a new learning rate, the graph view's new numbers."""
+    from scenes.pipeline import graph_steps
+    from scenes.story import Story
+    from scenes.story.plan import PlanSettings
+    from scenes.web.export import export_story
+
+    def graph(cfg: TrainConfig) -> dict:
+        trace = record(cfg, graph_steps=graph_steps(cfg, 6, PlanSettings()))
+        return trace, export_story(Story(trace), PlanSettings(), contours=False)["graph"]["graphs"][-1]
+
+    recorded, before = graph(TrainConfig())
+    path = tmp_path / "graph.html"
+    path.write_text(player_page(recorded), encoding="utf-8")
+    browser.open_page(driver, path)
+    last = "window.sgdPlayer.goFrame(window.sgdPlayer.frames() - 1); return document.getElementById('sgd-graph').textContent"
+    shown = driver.execute_script(last)
+    assert f"a.grad = {before['nodes'][4]['grad']}" in shown
+    driver.execute_script("window.sgdAnim.set({lr: 0.05})")
+    torch_run, after = graph(TrainConfig(lr=0.05))
+    assert after["nodes"][4]["grad"] != before["nodes"][4]["grad"]
+    shown = driver.execute_script(last)
+    assert not driver.find_element("id", "sgd-graph-view").get_attribute("hidden")
+    for n in after["nodes"]:
+        assert n["value"] in shown and (not n["grad"] or f"{n['grad_name']} = {n['grad']}" in shown), n
+    assert f"a.grad = {before['nodes'][4]['grad']}" not in shown
+    graphs = driver.execute_script("return window.sgdAnim.trace().graphs")
+    assert graphs == json.loads(json.dumps(torch_run.graphs))  # the twin's graphs are PyTorch's, bit for bit
+    assert_clean(driver, path)

@@ -17,13 +17,16 @@
   function Live(player, doc) {
     this.player = player; this.doc = doc; this.block = doc.live;
     var cfg = {}, given = this.block.config || {};
-    L.FIELD_KEYS.concat(["data"]).forEach(function (k) { if (Object.prototype.hasOwnProperty.call(given, k)) cfg[k] = given[k]; });
+    L.FIELD_KEYS.concat(["data", "graph_steps"]).forEach(function (k) { if (Object.prototype.hasOwnProperty.call(given, k)) cfg[k] = given[k]; });
     if (typeof cfg.seed === "string") cfg.seed = BigInt(cfg.seed);
     this.config = cfg;
     var S = player.S;
     this.data = { x: Array.from(S.x), y: Array.from(S.y) };
     this.trace = null; this.lastMs = 0; this.pending = null; this.timer = 0;
     this.dataInLink = true;
+    // A page that shows the recorded run's autograd graphs (its detailed steps' and its
+    // graph_steps') shows a recomputed run's too: the twin records the same steps' graphs.
+    this.graphs = !!S.graph;
   }
 
   Live.prototype.announce = function () {}; // live_api.js: the event and the parent's message
@@ -45,7 +48,7 @@
       if (k === "data") {
         if (!v || typeof v !== "object" || !Array.isArray(v.x) || !Array.isArray(v.y)) throw fault("data", 'data must be {"x": [...], "y": [...]}');
         data = { x: v.x.slice(), y: v.y.slice() };
-      } else if (L.FIELD_KEYS.indexOf(k) >= 0) {
+      } else if (L.FIELD_KEYS.indexOf(k) >= 0 || k === "graph_steps") {
         if (k === "seed" && typeof v === "string" && /^\d+$/.test(v)) v = BigInt(v);
         cfg[k] = v;
       } else {
@@ -61,9 +64,18 @@
     }
     if (cfg.momentum === null) delete cfg.momentum;
     if (partial.data) cfg.data = sameAsArticle(data) ? { kind: "article" } : { kind: "csv", path: "points.csv" };
-    delete cfg.graph_steps; // the page draws no autograd graph
+    if (keys.indexOf("graph_steps") < 0) keepGraphSteps(cfg, data.x.length);
+    if (cfg.graph_steps === null || (Array.isArray(cfg.graph_steps) && !cfg.graph_steps.length)) delete cfg.graph_steps;
     return { config: cfg, data: data };
   };
+
+  // The graph steps kept from the run before are those within the new run (a shorter run
+  // drops the ones past its end rather than being refused); set ones are checked as given.
+  function keepGraphSteps(cfg, n) {
+    if (!Array.isArray(cfg.graph_steps)) return;
+    var per = TWIN.settings.batchesPerEpoch(n, cfg.batch_size, cfg.drop_last), last = per * cfg.epochs;
+    if (isFinite(last) && last >= 0) cfg.graph_steps = cfg.graph_steps.filter(function (k) { return k <= last; });
+  }
 
   function sameAsArticle(d) {
     return d.x.length === 6 && d.x.every(function (v, i) { return v === ARTICLE.x[i] && d.y[i] === ARTICLE.y[i]; });
@@ -101,7 +113,8 @@
       next = this.merged(partial);
       check(next);
       t1 = performance.now();
-      trace = TWIN.record(next.config, next.data);
+      var steps = this.graphs || next.config.graph_steps ? L.graphSteps(TWIN.settings.settingsOf(next.config), next.data.x.length, this.block.plan, this.graphs) : [];
+      trace = TWIN.record(next.config, next.data, { graphSteps: steps });
     } catch (e) {
       var where = e.key !== undefined ? e.key : key !== undefined ? key : Object.keys(partial || {})[0];
       if (where === "init_b") where = "init_a";

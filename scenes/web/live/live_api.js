@@ -40,14 +40,16 @@
     var cfg = Object.assign({}, tr.config);
     if (typeof cfg.seed === "bigint") cfg.seed = cfg.seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(cfg.seed) : String(cfg.seed);
     var status = tr.status.state === "completed" ? { state: "completed" } : { state: tr.status.state, step: tr.status.step, reason: tr.status.reason };
-    return { schema_version: 1, config: cfg, versions: Object.assign({}, TWIN.request.VERSIONS), status: status,
-             final: { a: tr.final.a, b: tr.final.b }, n_steps: tr.n_steps, data: { x: tr.x.slice(), y: tr.y.slice() }, steps: steps };
+    var out = { schema_version: 1, config: cfg, versions: Object.assign({}, TWIN.request.VERSIONS), status: status,
+                final: { a: tr.final.a, b: tr.final.b }, n_steps: tr.n_steps, data: { x: tr.x.slice(), y: tr.y.slice() }, steps: steps };
+    if (tr.graphs && tr.graphs.length) out.graphs = JSON.parse(JSON.stringify(tr.graphs)); // as trace.json: only when some step has one
+    return out;
   }
 
   function isSetPayload(d) {
     if (d === null || typeof d !== "object" || Array.isArray(d)) return false;
     var keys = Object.keys(d);
-    return keys.length > 0 && keys.every(function (k) { return k === "data" || L.FIELD_KEYS.indexOf(k) >= 0; });
+    return keys.length > 0 && keys.every(function (k) { return k === "data" || k === "graph_steps" || L.FIELD_KEYS.indexOf(k) >= 0; });
   }
 
   SGD.liveApi = function (live) {

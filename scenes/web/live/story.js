@@ -40,8 +40,7 @@
     return R;
   }
 
-  function planBlock(R, settings, withNotes) {
-    var plan = L.makePlan(R.n, R.stepsPerEpoch, settings), segs = L.segments(plan);
+  function planBlock(R, plan, segs, withNotes) {
     var out = { fps: plan.fps, frames: plan.step.length, detail_steps: plan.detail, beats: L.BEATS.slice(),
                 segments: [], reveals: [], captions: [], notes: [] };
     var index = new Map();
@@ -64,7 +63,7 @@
   // the same points, kept when the parameter view's limits are the same}.
   function buildStory(trace, opts) {
     var R = runOf(trace), g = L.geometry(R), cfg = R.cfg, name = L.TITLES[cfg.optimizer], lr = L.pyG(cfg.lr), n = R.n;
-    var maxBatch = 0;
+    var plan = L.makePlan(R.n, R.stepsPerEpoch, opts.live && opts.live.plan), segs = L.segments(plan), maxBatch = 0;
     for (var k = 0; k < n; k++) maxBatch = Math.max(maxBatch, R.off[k + 1] - R.off[k]);
     var diverged = R.status.state === "diverged";
     var st = R.steps, steps = { epoch: st.epoch, batch: st.batch };
@@ -89,8 +88,10 @@
       steps: steps,
       batches: { offsets: R.off, index: R.idx, pred: R.pred, residual: R.res, share_a: R.shareA, share_b: R.shareB },
       arrows: L.arrows(R, g),
-      plan: planBlock(R, opts.live && opts.live.plan, opts.notes !== false)
+      plan: planBlock(R, plan, segs, opts.notes !== false)
     };
+    var graph = L.graphBlock(R, trace.graphs, segs); // the graph view: only a run that recorded graphs has one
+    if (graph) story.graph = graph;
     if (!opts.notes && opts.notes !== undefined) delete story.plan.notes;
     var kept = opts.keep && opts.keep.limits.every(function (v, i) { return v === g.params[i]; }) ? opts.keep : null;
     if (kept) story.contours = kept;

@@ -98,5 +98,5 @@
   }
 
   L.BEATS = BEATS; L.BEAT = { INTRO: INTRO, FORWARD: FORWARD, RESIDUALS: RESIDUALS, GRADIENT: GRADIENT, UPDATE: UPDATE, FAST: FAST, HOLD: HOLD };
-  L.makePlan = makePlan; L.segments = segments; L.revealTable = revealTable; L.pyRound = pyRound; L.DEFAULT_PLAN = DEFAULT_PLAN;
+  L.ease = ease; L.makePlan = makePlan; L.segments = segments; L.revealTable = revealTable; L.pyRound = pyRound; L.DEFAULT_PLAN = DEFAULT_PLAN;
 })(SGD);

@@ -84,5 +84,5 @@
     return text.length > 40 ? text.slice(0, 37) + "..." : text;
   }
 
-  TWIN.format = { pyRepr, pyG, pyFixed, shown };
+  TWIN.format = { pyRepr, pyG, pyFixed, pyExp: exponential, shown };
 })(TWIN);
