@@ -83,6 +83,7 @@ class Scene:
         self.fig = fig
         self.renderer = fig.canvas.get_renderer()
         self._probe = Text(0, 0, "", figure=fig, family=theme.font_family)
+        self._sizes: dict[tuple, tuple[float, float]] = {}  # text_size's answers
         fig.set_facecolor(theme.color("background"))
 
     def _cut_cells(self, top: float) -> dict[str, Bbox]:
@@ -140,7 +141,17 @@ class Scene:
     # ------------------------------------------------------------------ layout helpers
     def text_size(self, text: str, fontsize: float, bold: bool = False,
                   italic: bool = False) -> tuple[float, float]:
-        """Width and height in pixels of ``text`` as this figure draws it."""
+        """Width and height in pixels of ``text`` as this figure draws it.
+
+        Remembered: the layout asks for the same texts again and again (the numbers table is
+        planned twice, each time measuring every value and line it may show)."""
+        key = (text, fontsize, bold, italic)
+        size = self._sizes.get(key)
+        if size is None:
+            size = self._sizes[key] = self._measure(text, fontsize, bold, italic)
+        return size
+
+    def _measure(self, text: str, fontsize: float, bold: bool, italic: bool) -> tuple[float, float]:
         t = self._probe
         t.set_text(text)
         t.set_fontsize(fontsize)
