@@ -56,6 +56,15 @@ def test_blitted_frame_equals_full_redraw(trace):
         assert (diff > 8).mean() < 1e-4, f"frame {i}: blit differs from FuncAnimation's full draw"
 
 
+@pytest.mark.slow  # draws the poster twice
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_poster_drawn_whole_is_the_blitted_final_frame(trace, theme):
+    """A render with no video draws its poster in one full draw: the same pixels, exactly."""
+    blitted = renderer(trace, SMALL, theme=theme).final_frame()
+    poster = renderer(trace, SMALL, theme=theme).poster()
+    assert poster.shape == blitted.shape and np.array_equal(poster, blitted)
+
+
 def test_line_passes_through_a_x_plus_b(trace):
     r = renderer(trace)
     k = int(np.flatnonzero(r.plan.beat == FAST)[40])
