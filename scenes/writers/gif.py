@@ -68,7 +68,8 @@ class GifWriter(FFmpegWriter):
     """Looping GIF with one palette fitted to the video's content, streamed through ffmpeg.
 
     The palette comes from ``palette_frames`` (a few frames spread over the video, chosen by the
-    renderer) or, when none are given, from the first ``sample`` frames. Then every frame is
+    renderer; fitted in a thread while the first frames arrive, which wait for it) or, when
+    none are given, from the first ``sample`` frames. Then every frame is
     mapped onto it as it arrives (ffmpeg ``paletteuse``): memory stays at a few frames,
     whatever the length. ``diff_mode=rectangle`` re-maps only the changed part of a frame,
     and ffmpeg's GIF encoder stores only what changed, so the file stays small.
