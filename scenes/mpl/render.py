@@ -135,6 +135,15 @@ class FrameRenderer:
         k = max(self.scene.story.n - 1, 0)
         return self.draw_state(k, HOLD, 1.0).copy()
 
+    def poster(self) -> np.ndarray:
+        """The final frame by one full draw, for a render with no video: a background to blit
+        on would be drawn for this one frame only. The same pixels as :meth:`final_frame`
+        (the artists' draw order is the full draw's), in one draw instead of two."""
+        if self._bg is not None:  # frames were drawn already: the blit is the cheaper way
+            return self.final_frame()
+        k = max(self.scene.story.n - 1, 0)
+        return full_redraw(self.canvas, self.scene.update(k, HOLD, 1.0))
+
     # ------------------------------------------------------------ streaming
     def frames(self, workers: int = 1, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
         """Every frame in order. With workers > 1, chunks are drawn in forked processes."""
@@ -311,7 +320,7 @@ def _render(run: Trace | Story, out_dir: Path, *, formats, stem, fps, size, them
             enc.feed(stream if first is None else _chain(first, stream))
         written += enc.paths
     if "png" in formats:
-        written.append(write_png(out_dir / f"{stem}.png", renderer.final_frame()))
+        written.append(write_png(out_dir / f"{stem}.png", renderer.poster()))
     for fmt in ("svg", "pdf"):
         if fmt in formats:
             vector = _setup(story, size, theme, views)

@@ -1,10 +1,12 @@
 """The GIF encoder of both backends: looping, one palette fitted to the content, streamed."""
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
 import subprocess
 import tempfile
+import threading
 from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
@@ -24,6 +26,33 @@ __all__ = ["GifWriter", "SLIDE_MAX_WIDTH", "SLIDE_MAX_FPS"]
 # this one writer, not code in a backend, so any backend asks for them the same way.
 SLIDE_MAX_WIDTH = 960
 SLIDE_MAX_FPS = 15
+# Bytes of frames kept while the palette is fitted in the background (about 0.3 s; 17 frames
+# at 1280x720): then the next frame waits for the fit.
+PALETTE_WAIT_BYTES = 64 << 20
+
+
+class _PaletteJob:
+    """``fit(frames)`` run in a thread: ffmpeg's palettegen, a separate process, works on
+    another core while the first frames are drawn and the other encoders start."""
+
+    def __init__(self, fit, frames) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fit, frames), name="gif-palette", daemon=True)
+        self._thread.start()
+
+    def _run(self, fit, frames) -> None:
+        try:
+            fit(frames)
+        except BaseException as e:  # raised in the caller's thread by result()
+            self._error = e
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def result(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _rgb(colour: str | Sequence[int]) -> tuple[int, int, int]:
@@ -39,7 +68,8 @@ class GifWriter(FFmpegWriter):
     """Looping GIF with one palette fitted to the video's content, streamed through ffmpeg.
 
     The palette comes from ``palette_frames`` (a few frames spread over the video, chosen by the
-    renderer) or, when none are given, from the first ``sample`` frames. Then every frame is
+    renderer; fitted in a thread while the first frames arrive, which wait for it) or, when
+    none are given, from the first ``sample`` frames. Then every frame is
     mapped onto it as it arrives (ffmpeg ``paletteuse``): memory stays at a few frames,
     whatever the length. ``diff_mode=rectangle`` re-maps only the changed part of a frame,
     and ffmpeg's GIF encoder stores only what changed, so the file stays small.
@@ -75,6 +105,7 @@ class GifWriter(FFmpegWriter):
         self._seen = 0
         self._pending: list[np.ndarray] = []
         self._palette_dir: str | None = None
+        self._fitting: _PaletteJob | None = None
 
     @property
     def gif_fps(self) -> Fraction:
@@ -91,8 +122,9 @@ class GifWriter(FFmpegWriter):
         self._seen = 0
         self._palette_dir = tempfile.mkdtemp(prefix="sgd-anim-palette-")
         if self.palette_frames:
-            self._make_palette(self.palette_frames)
-            self._start()
+            # The palette is fitted in the background: the frames that arrive meanwhile wait
+            # (PALETTE_WAIT_BYTES of them at most), while the other encoders already run.
+            self._fitting = _PaletteJob(self._make_palette, self.palette_frames)
 
     def _scale(self) -> str:
         """The ffmpeg scale filter to the GIF's size, or '' at full size."""
@@ -159,13 +191,22 @@ class GifWriter(FFmpegWriter):
         if self.proc is None:
             self._check(frame)
             self._pending.append(kept(frame))
-            if len(self._pending) >= self.sample:
+            fitting = self._fitting
+            if fitting is None and len(self._pending) >= self.sample:
+                self._flush_pending()
+            elif fitting is not None and (fitting.done()
+                                          or len(self._pending) * frame.nbytes >= PALETTE_WAIT_BYTES):
                 self._flush_pending()
             return
         super().grab_frame(frame)
 
     def _flush_pending(self) -> None:
-        self._make_palette(self._pending)
+        """Fit the palette (or wait for its fit), start the encoder, and send it what waited."""
+        fitting, self._fitting = self._fitting, None
+        if fitting is not None:
+            fitting.result()
+        else:
+            self._make_palette(self._pending)
         self._start()
         pending, self._pending = self._pending, []
         for f in pending:
@@ -187,6 +228,10 @@ class GifWriter(FFmpegWriter):
         self._drop_palette()
 
     def _drop_palette(self) -> None:
+        fitting, self._fitting = self._fitting, None
+        if fitting is not None:  # its ffmpeg ends soon (a few frames); the folder goes after it
+            with contextlib.suppress(Exception):
+                fitting.result()
         if self._palette_dir:
             shutil.rmtree(self._palette_dir, ignore_errors=True)
             self._palette_dir = None

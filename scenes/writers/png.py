@@ -84,7 +84,8 @@ def write_png(path: str | Path, frame: np.ndarray) -> Path:
     from PIL import Image
 
     with atomic_path(path) as tmp:
-        # zlib level 6: 2 % larger than optimize=True (level 9 and a filter search) in a fifth
-        # of the time (0.03 s against 0.15 s at 1280x720); the pixels are the same.
-        Image.fromarray(np.ascontiguousarray(frame[..., :3])).save(tmp, format="PNG", compress_level=6)
+        # zlib level 1: the default poster (1280x720) is 1 % smaller than optimize=True (level 9
+        # and a filter search) and 3.5 % smaller than level 6, in 19 ms against 137 and 29 ms
+        # (Pillow picks a faster zlib strategy at the low levels); the pixels are the same.
+        Image.fromarray(np.ascontiguousarray(frame[..., :3])).save(tmp, format="PNG", compress_level=1)
     return Path(path)

@@ -56,6 +56,15 @@ def test_blitted_frame_equals_full_redraw(trace):
         assert (diff > 8).mean() < 1e-4, f"frame {i}: blit differs from FuncAnimation's full draw"
 
 
+@pytest.mark.slow  # draws the poster twice
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_poster_drawn_whole_is_the_blitted_final_frame(trace, theme):
+    """A render with no video draws its poster in one full draw: the same pixels, exactly."""
+    blitted = renderer(trace, SMALL, theme=theme).final_frame()
+    poster = renderer(trace, SMALL, theme=theme).poster()
+    assert poster.shape == blitted.shape and np.array_equal(poster, blitted)
+
+
 def test_line_passes_through_a_x_plus_b(trace):
     r = renderer(trace)
     k = int(np.flatnonzero(r.plan.beat == FAST)[40])
@@ -206,3 +215,27 @@ def test_png_frames_folder(trace, tmp_path):
     render_matplotlib(trace, tmp_path, formats=("frames",), fps=5, size=SMALL, plan=plan)
     n = len(build_plan(trace, plan, 5))
     assert len(list((tmp_path / "sgd_frames").glob("frame_*.png"))) == n
+
+
+def test_ticks_measured_once_gives_matplotlibs_boxes_and_lets_go():
+    """The layout's shortcut inside ``get_tightbbox`` (ticks computed and measured once an
+    axis) gives matplotlib's own box, and afterwards the axes computes its ticks afresh."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from scenes.mpl.views.scene import _ticks_measured_once
+
+    fig = Figure(figsize=(4, 3), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.2, 0.2, 0.7, 0.7))
+    ax.set_yscale("log")
+    ax.set(xlim=(0, 1), ylim=(1e-3, 1), xlabel="step", ylabel="loss", title="Loss")
+    r = fig.canvas.get_renderer()
+    for xlim in ((0, 1), (-1234.5, 98765.0)):  # the second: wider tick labels, a wider box
+        ax.set_xlim(*xlim)
+        ax.set_ylabel("a long label" if xlim[0] else "loss")
+        plain = ax.get_tightbbox(r).bounds
+        with _ticks_measured_once(ax):
+            once = ax.get_tightbbox(r).bounds
+        assert once == plain
+        assert "_update_ticks" not in vars(ax.xaxis) and "_get_ticklabel_bboxes" not in vars(ax.yaxis)

@@ -151,6 +151,38 @@ def test_gif_streams_with_a_fitted_palette_and_loops(tmp_path):
     assert tuple(rgb[0, 0]) == (200, 255, 255)  # a content colour is in the palette exactly
 
 
+def test_gif_palette_fitted_in_the_background_changes_no_byte(tmp_path, monkeypatch):
+    """Given palette frames, the palette is fitted while frames arrive; they wait for it, so a
+    slow fit (frames kept, then sent) makes the same file as a fit done before the first frame."""
+    import time
+
+    from scenes.writers import gif
+
+    palette = [f.copy() for f in frames(4)][1::2]
+
+    def write(name):
+        w = GifWriter(palette_frames=palette)
+        with w.saving(tmp_path / name, SIZE, 10):
+            for f in frames(12):
+                w.grab_frame(f)
+        return (tmp_path / name).read_bytes(), w
+
+    quick, _ = write("quick.gif")
+    fit = gif.GifWriter._make_palette
+    monkeypatch.setattr(gif.GifWriter, "_make_palette", lambda self, fr: (time.sleep(0.3), fit(self, fr)))
+    slow, w = write("slow.gif")
+    assert slow == quick and w.frames_written == 12
+    monkeypatch.setattr(gif, "PALETTE_WAIT_BYTES", 3 * SIZE[0] * SIZE[1] * 4)  # the 3rd frame waits
+    assert write("capped.gif")[0] == quick
+
+    def fail(self, fr):
+        raise RuntimeError("ffmpeg palettegen failed: test")
+    monkeypatch.setattr(gif.GifWriter, "_make_palette", fail)
+    with pytest.raises(RuntimeError, match="palettegen failed"):
+        write("failed.gif")
+    assert not (tmp_path / "failed.gif").exists()
+
+
 def test_png_frames_folder_is_replaced_whole(tmp_path):
     target = tmp_path / "f"
     target.mkdir()

@@ -3,6 +3,8 @@ fitted to its cell by measuring; per frame it sets every animated artist and ret
 draw order."""
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -83,6 +85,7 @@ class Scene:
         self.fig = fig
         self.renderer = fig.canvas.get_renderer()
         self._probe = Text(0, 0, "", figure=fig, family=theme.font_family)
+        self._sizes: dict[tuple, tuple[float, float]] = {}  # text_size's answers
         fig.set_facecolor(theme.color("background"))
 
     def _cut_cells(self, top: float) -> dict[str, Bbox]:
@@ -140,7 +143,17 @@ class Scene:
     # ------------------------------------------------------------------ layout helpers
     def text_size(self, text: str, fontsize: float, bold: bool = False,
                   italic: bool = False) -> tuple[float, float]:
-        """Width and height in pixels of ``text`` as this figure draws it."""
+        """Width and height in pixels of ``text`` as this figure draws it.
+
+        Remembered: the layout asks for the same texts again and again (the numbers table is
+        planned twice, each time measuring every value and line it may show)."""
+        key = (text, fontsize, bold, italic)
+        size = self._sizes.get(key)
+        if size is None:
+            size = self._sizes[key] = self._measure(text, fontsize, bold, italic)
+        return size
+
+    def _measure(self, text: str, fontsize: float, bold: bool, italic: bool) -> tuple[float, float]:
         t = self._probe
         t.set_text(text)
         t.set_fontsize(fontsize)
@@ -158,7 +171,8 @@ class Scene:
         m = self.margin
         try:
             for _ in range(3):
-                tight = ax.get_tightbbox(self.renderer)
+                with _ticks_measured_once(ax):
+                    tight = ax.get_tightbbox(self.renderer)
                 inner = ax.bbox
                 left, bottom = inner.x0 - tight.x0, inner.y0 - tight.y0
                 right, top = tight.x1 - inner.x1, tight.y1 - inner.y1
@@ -284,6 +298,35 @@ class Scene:
             out.append((Bbox.from_extents(min(e.x0, ab.x1 - 4) - 4, ab.y1 + 1, ab.x1 + 4,
                                           max(e.y1, ab.y1 + 4) + 4), [pv.scale_text]))
         return out
+
+
+@contextlib.contextmanager
+def _ticks_measured_once(ax):
+    """Within one ``get_tightbbox`` of ``ax``, each axis's ticks are computed and their labels
+    measured once: matplotlib does it twice an axis (once more to place the axis label), for
+    the same ticks, nothing having moved in between. The same boxes, in half the time."""
+    axes = [a for a in (ax.xaxis, ax.yaxis) if hasattr(a, "_update_ticks") and hasattr(a, "_get_ticklabel_bboxes")]
+    for axis in axes:
+        update, boxes = axis._update_ticks, axis._get_ticklabel_bboxes
+        memo: dict = {}
+
+        def update_once(update=update, memo=memo):
+            if "ticks" not in memo:
+                memo["ticks"] = update()
+            return memo["ticks"]
+
+        def boxes_once(ticks, renderer, boxes=boxes, memo=memo):
+            key = (tuple(map(id, ticks)), id(renderer))
+            if memo.get("key") != key:
+                memo["key"], memo["boxes"] = key, boxes(ticks, renderer)
+            return memo["boxes"]
+
+        axis._update_ticks, axis._get_ticklabel_bboxes = update_once, boxes_once
+    try:
+        yield
+    finally:
+        for axis in axes:  # the class's own methods again
+            del axis._update_ticks, axis._get_ticklabel_bboxes
 
 
 def build_scene(trace: Trace, theme: Theme, size=(1280, 720), views=DEFAULT_VIEWS,
