@@ -33,7 +33,7 @@ from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow, column_dtype
 from training.loop_batches import MAX_ROW_BYTES, keep_batch
 from training.loop_graphs import LoopGraphs, graph_indices as _graph_indices
-from training.loop_tensors import as_rows, call_forward, flat_into, has_state, state_tensors
+from training.loop_tensors import StateViews, as_rows, call_forward, flat_into, grads_into, has_state
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
 
@@ -119,6 +119,7 @@ class Recording:
         self.dtype = column_dtype(self.params)
         self.c_params, self.c_grads = Grow(P, self.dtype, capacity=cap), Grow(P, self.dtype, capacity=cap)
         self.c_velocity: Grow | None = None
+        self._state_views = StateViews(optimizer, self.params)
         self._after = np.empty(P, self.dtype)   # the parameters after the last recorded step
         self._t_after = torch.from_numpy(self._after)
         self._after_taken = False
@@ -356,9 +357,7 @@ class Recording:
         if self.n_after and self._moved():  # changed between step() calls
             self.outside.append(self.n_after - 1)
         self._flat(self._param_views(), torch.from_numpy(self.c_params.next_row()))
-        grads = [p.grad for p in self.params]
-        self._flat([g if g is not None and not g.requires_grad else torch.zeros_like(p) if g is None else g.detach()
-                    for g, p in zip(grads, self.params)], torch.from_numpy(self.c_grads.next_row()))
+        grads_into(self.params, torch.from_numpy(self.c_grads.next_row()))
         self._recorded = True
 
     def _keep_batch(self, inputs, preds, targets) -> bool:
@@ -417,7 +416,7 @@ class Recording:
         return has_state(self.optimizer, self.params)
 
     def _velocity(self, out: np.ndarray) -> None:
-        self._flat(state_tensors(self.optimizer, self.params), torch.from_numpy(out))
+        self._state_views.into(torch.from_numpy(out))
 
     # ------------------------------------------------------------------ results
     @property
