@@ -33,7 +33,7 @@ from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow, column_dtype
 from training.loop_batches import MAX_ROW_BYTES, keep_batch
 from training.loop_graphs import LoopGraphs, graph_indices as _graph_indices
-from training.loop_tensors import StateViews, as_rows, call_forward, flat_into, grads_into, has_state
+from training.loop_tensors import StateViews, as_row_tensor, as_rows, call_forward, flat_into, grads_into, has_state
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
 
@@ -333,13 +333,18 @@ class Recording:
             self.in_shape = tuple(forwards[0][0].shape[1:])
             if losses and losses[0][1] is not None:
                 self.target_shape = tuple(losses[0][1].shape[1:])
-        inputs = as_rows([f[0] for f in forwards])
-        preds = as_rows([f[1] for f in forwards])
+        if len(forwards) == 1:  # one forward pass and one loss a step: no lists to build
+            inputs, preds = as_row_tensor(forwards[0][0]), as_row_tensor(forwards[0][1])
+        else:
+            inputs, preds = as_rows([f[0] for f in forwards]), as_rows([f[1] for f in forwards])
         targets = None
-        if losses and all(t is not None and t.dim() > 0 for _, t in losses):
+        if len(losses) == 1:
+            t = losses[0][1]
+            targets = as_row_tensor(t) if t is not None and t.dim() > 0 else None
+        elif losses and all(t is not None and t.dim() > 0 for _, t in losses):
             targets = as_rows([t for _, t in losses])
-            if len(targets) != len(inputs):
-                targets = None
+        if targets is not None and len(targets) != len(inputs):
+            targets = None
         if self._global is not None and self.n_steps == 1 and losses:
             self._narrow()
         if self._narrowed and not losses:

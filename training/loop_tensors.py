@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["flat_into", "grads_into", "has_state", "state_tensors", "as_numpy", "as_rows", "call_forward",
+__all__ = ["flat_into", "grads_into", "has_state", "state_tensors", "as_numpy", "as_row_tensor", "as_rows", "call_forward",
            "StateViews"]
 
 
@@ -48,12 +48,16 @@ def as_numpy(t: torch.Tensor) -> np.ndarray:
         return t.cpu().numpy()
 
 
+def as_row_tensor(t: torch.Tensor) -> torch.Tensor:
+    """One batch as a (rows, numbers) tensor, detached, without a copy."""
+    t = t.detach() if t.requires_grad else t
+    return t if t.dim() == 2 else t.reshape(len(t), -1)
+
+
 def as_rows(tensors: list) -> torch.Tensor:
     """Tensors of rows (batches) as one (rows, numbers) tensor, detached; one batch: no copy."""
     if len(tensors) == 1:
-        t = tensors[0]
-        t = t.detach() if t.requires_grad else t
-        return t if t.dim() == 2 else t.reshape(len(t), -1)
+        return as_row_tensor(tensors[0])
     return torch.cat([t.detach().reshape(len(t), -1) for t in tensors])
 
 
