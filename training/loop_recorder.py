@@ -128,6 +128,7 @@ class Recording:
         self.n_after = 0                        # recorded steps whose step() returned
         self._ptrs: list = []                   # the parameters' storage, for _param_views
         self._views: list = []
+        self._np_views: list = []
         self._same_kind = True
         self.c_loss, self.c_full, self.c_lr = Grow(capacity=cap), Grow(capacity=cap), Grow(capacity=cap)
         self.c_offsets = Grow(dtype=np.int64, capacity=cap + 1)
@@ -305,13 +306,29 @@ class Recording:
         ptrs = [p.data_ptr() for p in self.params]
         if ptrs != self._ptrs:
             self._ptrs, self._views = ptrs, [p.detach().reshape(-1) for p in self.params]
-            self._same_kind = all(v.dtype == self._t_after.dtype and v.device.type == "cpu" for v in self._views)
+            # (a non-contiguous parameter's reshape is a copy, not a view: flattened afresh each step)
+            self._same_kind = all(p.is_contiguous() and v.dtype == self._t_after.dtype and v.device.type == "cpu"
+                                  for p, v in zip(self.params, self._views))
+            # numpy views of the same numbers: np.concatenate copies them in about half the
+            # time torch.cat takes (1.8 against 3.7 µs for 10,401 numbers)
+            self._np_views = [v.numpy() for v in self._views] if self._same_kind else []
         return self._views
+
+    def _params_into(self, row: np.ndarray) -> None:
+        """The parameters, end to end, into a row of a column (numpy), one copy."""
+        views = self._param_views()
+        if self._np_views:
+            np.concatenate(self._np_views, out=row)
+        else:
+            self._flat(views, torch.from_numpy(row))
 
     def _flat(self, tensors, out: torch.Tensor) -> None:
         """The tensors flattened end to end into ``out`` (a row of a column), one copy."""
-        if tensors is self._views and self._same_kind:  # the parameters' flat views, made once
-            torch.cat(tensors, out=out)
+        if tensors is self._views:  # the parameters' flat views, made once
+            if self._same_kind:
+                torch.cat(tensors, out=out)
+            else:  # flattened afresh (a non-contiguous parameter's "view" would be a stale copy)
+                flat_into([p.detach() for p in self.params], out)
         else:
             flat_into(tensors, out)
 
@@ -361,7 +378,7 @@ class Recording:
         self.c_lr.append(float(self.optimizer.param_groups[0]["lr"]))
         if self.n_after and self._moved():  # changed between step() calls
             self.outside.append(self.n_after - 1)
-        self._flat(self._param_views(), torch.from_numpy(self.c_params.next_row()))
+        self._params_into(self.c_params.next_row())
         grads_into(self.params, torch.from_numpy(self.c_grads.next_row()))
         self._recorded = True
 
@@ -421,7 +438,7 @@ class Recording:
         return has_state(self.optimizer, self.params)
 
     def _velocity(self, out: np.ndarray) -> None:
-        self._state_views.into(torch.from_numpy(out))
+        self._state_views.into(out)
 
     # ------------------------------------------------------------------ results
     @property
