@@ -232,8 +232,9 @@ class Recording:
             return
         # A loss module follows unless the loop is known to make its loss without one (a
         # function given as loss_fn, or no nn.*Loss seen in the steps so far).
-        self.graphs.model_done(output, isinstance(self.loss_fn, nn.Module)
-                               or (self.loss_fn is None and (self.seen_loss is not None or self.n_steps == 0)))
+        if self.graphs.steps:  # (no graph kept: nothing to tell it, a few µs a step less)
+            self.graphs.model_done(output, isinstance(self.loss_fn, nn.Module)
+                                   or (self.loss_fn is None and (self.seen_loss is not None or self.n_steps == 0)))
         if isinstance(args[0], torch.Tensor) and isinstance(output, torch.Tensor):
             self._forwards.append((args[0], output))
 
@@ -242,7 +243,8 @@ class Recording:
             return
         target = args[1] if len(args) > 1 and isinstance(args[1], torch.Tensor) else None
         self._losses.append((output, target))
-        self.graphs.loss(output)
+        if self.graphs.steps:
+            self.graphs.loss(output)
         self.loss_names.add(type(module).__name__)
         self._last_loss = module
         if self.seen_loss is None:
@@ -260,7 +262,9 @@ class Recording:
             self._take_after()
             return self.graphs.close()
         n = self.n_steps
-        self.graphs.close_modes()  # before our own full-loss pass
+        graphs = self.graphs.steps  # no graph kept: the graph calls below are no-ops, skipped
+        if graphs:
+            self.graphs.close_modes()  # before our own full-loss pass
         try:
             self._record_before(args, kwargs)
         except Exception as e:  # noqa: BLE001 - our problem must never break the user's loop
@@ -269,7 +273,8 @@ class Recording:
         if not self._recorded:
             self._take_after()
         # The graph, with the .grad backward left, when this step became row n.
-        self.graphs.take(n if self.n_steps == n + 1 and self._recorded else None)
+        if graphs:
+            self.graphs.take(n if self.n_steps == n + 1 and self._recorded else None)
 
     def _post(self, opt, args, kwargs) -> None:
         if not self._recorded:
