@@ -19,7 +19,7 @@ VARIANTS = ("base", "empty", "nocopy", "nobatch", "nocopy+nobatch", "rows")
 
 
 def _patch(variant: str) -> None:
-    from training import loop_columns, loop_recorder
+    from training import loop_columns, loop_recorder, loop_tensors
     R = loop_recorder.Recording
     if "rows" in variant:  # parameter-wide rows: the same one, over and over
         next_row = loop_columns.Grow.next_row
@@ -31,9 +31,8 @@ def _patch(variant: str) -> None:
             return next_row(self)
         loop_columns.Grow.next_row = same_row
     if "nocopy" in variant:
-        R._flat = lambda self, tensors, out: None
-        R._params_into = lambda self, row: None
-        R._velocity = lambda self, out: None
+        loop_tensors.ParamViews.into = lambda self, row: None
+        loop_tensors.StateViews.into = lambda self, out: None
         loop_recorder.grads_into = lambda params, out: None
     if "nobatch" in variant:
         loop_recorder.keep_batch = lambda rec, inputs, preds, targets: (rec.c_offsets.append(0), "")[1]

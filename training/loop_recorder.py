@@ -33,7 +33,7 @@ from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow, column_dtype
 from training.loop_batches import MAX_ROW_BYTES, keep_batch
 from training.loop_graphs import LoopGraphs, graph_indices as _graph_indices
-from training.loop_tensors import StateViews, as_row_tensor, as_rows, call_forward, flat_into, grads_into, has_state
+from training.loop_tensors import ParamViews, StateViews, as_row_tensor, as_rows, call_forward, flat_into, grads_into, has_state
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
 
@@ -121,15 +121,11 @@ class Recording:
         self.c_velocity: Grow | None = None
         self._state_views = StateViews(optimizer, self.params)
         self._after = np.empty(P, self.dtype)   # the parameters after the last recorded step
-        self._t_after = torch.from_numpy(self._after)
         self._after_taken = False
         self._versions: list | None = None      # the parameters' versions when the last recorded step() returned
         self.outside: list[int] = []            # steps after which something else changed the parameters
         self.n_after = 0                        # recorded steps whose step() returned
-        self._ptrs: list = []                   # the parameters' storage, for _param_views
-        self._views: list = []
-        self._np_views: list = []
-        self._same_kind = True
+        self._param_views = ParamViews(self.params)  # their flat views, made once
         self.c_loss, self.c_full, self.c_lr = Grow(capacity=cap), Grow(capacity=cap), Grow(capacity=cap)
         self.c_offsets = Grow(dtype=np.int64, capacity=cap + 1)
         self.c_offsets.append(0)
@@ -293,7 +289,8 @@ class Recording:
     # ------------------------------------------------------------------ one step
     def _moved(self) -> bool:
         """Something other than step() changed a parameter since the last recorded step()."""
-        return self._versions != [p._version for p in self.params] or self._ptrs != [p.data_ptr() for p in self.params]
+        return (self._versions != [p._version for p in self.params]
+                or self._param_views.ptrs != [p.data_ptr() for p in self.params])
 
     def _take_after(self) -> None:
         """The parameters after the last recorded step, once: when recording ends (the block,
@@ -303,39 +300,7 @@ class Recording:
         self._after_taken = True
         if self._moved():
             self.outside.append(self.n_after - 1)
-        self._flat(self._param_views(), self._t_after)
-
-    def _param_views(self) -> list:
-        """Flat views of the parameters, made once (a few µs a step less); made again if a
-        parameter's storage was replaced (``p.data = ...``)."""
-        ptrs = [p.data_ptr() for p in self.params]
-        if ptrs != self._ptrs:
-            self._ptrs, self._views = ptrs, [p.detach().reshape(-1) for p in self.params]
-            # (a non-contiguous parameter's reshape is a copy, not a view: flattened afresh each step)
-            self._same_kind = all(p.is_contiguous() and v.dtype == self._t_after.dtype and v.device.type == "cpu"
-                                  for p, v in zip(self.params, self._views))
-            # numpy views of the same numbers: np.concatenate copies them in about half the
-            # time torch.cat takes (1.8 against 3.7 µs for 10,401 numbers)
-            self._np_views = [v.numpy() for v in self._views] if self._same_kind else []
-        return self._views
-
-    def _params_into(self, row: np.ndarray) -> None:
-        """The parameters, end to end, into a row of a column (numpy), one copy."""
-        views = self._param_views()
-        if self._np_views:
-            np.concatenate(self._np_views, out=row)
-        else:
-            self._flat(views, torch.from_numpy(row))
-
-    def _flat(self, tensors, out: torch.Tensor) -> None:
-        """The tensors flattened end to end into ``out`` (a row of a column), one copy."""
-        if tensors is self._views:  # the parameters' flat views, made once
-            if self._same_kind:
-                torch.cat(tensors, out=out)
-            else:  # flattened afresh (a non-contiguous parameter's "view" would be a stale copy)
-                flat_into([p.detach() for p in self.params], out)
-        else:
-            flat_into(tensors, out)
+        self._param_views.into(self._after)
 
     def _record_before(self, args, kwargs) -> None:
         forwards, losses = self._forwards, self._losses
@@ -383,7 +348,7 @@ class Recording:
         self.c_lr.append(float(self.optimizer.param_groups[0]["lr"]))
         if self.n_after and self._moved():  # changed between step() calls
             self.outside.append(self.n_after - 1)
-        self._params_into(self.c_params.next_row())
+        self._param_views.into(self.c_params.next_row())
         grads_into(self.params, torch.from_numpy(self.c_grads.next_row()))
         self._recorded = True
 

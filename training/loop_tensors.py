@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 __all__ = ["flat_into", "grads_into", "has_state", "state_tensors", "as_numpy", "as_row_tensor", "as_rows", "call_forward",
-           "StateViews"]
+           "ParamViews", "StateViews"]
 
 
 def flat_into(tensors: list, out: torch.Tensor) -> None:
@@ -81,6 +81,33 @@ def has_state(optimizer, params: list) -> bool:
     state = optimizer.state
     return any(("momentum_buffer" in state.get(p, {}) and state[p]["momentum_buffer"] is not None)
                or "exp_avg" in state.get(p, {}) for p in params)
+
+
+class ParamViews:
+    """The parameters, flat, into a row: their flat views are made once (a few µs a step less)
+    and made again when a parameter's storage is replaced (``p.data = ...``)."""
+
+    def __init__(self, params: list):
+        self.params = params
+        self.ptrs: list = []        # the parameters' storage when the views were made
+        self._views: list = []
+        self._np_views: list = []   # numpy views, when the numbers go into a row as they are
+
+    def into(self, row: np.ndarray) -> None:
+        """The parameters, end to end, into ``row`` (numpy), one copy."""
+        ptrs = [p.data_ptr() for p in self.params]
+        if ptrs != self.ptrs:
+            self.ptrs, self._views = ptrs, [p.detach().reshape(-1) for p in self.params]
+            # np.concatenate copies in about half torch.cat's time (1.8 against 3.7 µs for
+            # 10,401 numbers); a non-contiguous parameter's reshape is a copy, not a view, so
+            # then the parameters are flattened afresh each step
+            want = torch.float32 if row.dtype == np.float32 else torch.float64
+            same = all(p.is_contiguous() and p.device.type == "cpu" and p.dtype == want for p in self.params)
+            self._np_views = [v.numpy() for v in self._views] if same else []
+        if self._np_views:
+            np.concatenate(self._np_views, out=row)
+        else:
+            flat_into([p.detach() for p in self.params], torch.from_numpy(row))
 
 
 class StateViews:
