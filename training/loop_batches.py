@@ -15,6 +15,11 @@ MAX_ROW_BYTES = 1 << 30  # the batches' input and target rows kept for the row l
 def keep_batch(rec, inputs, preds, targets) -> str:
     """Append a step's batch (its inputs, predictions and targets) to the recording's row
     columns: "" when kept, else why recording stops (the rows changed shape, the cap)."""
+    if rec.c_inputs is not None and targets is not None and rec.c_targets is not None:
+        try:  # the common case, in as few Python operations as it takes (see _keep_fast)
+            return _keep_fast(rec, inputs.numpy(), preds.numpy(), targets.numpy())
+        except (TypeError, RuntimeError):  # not on the CPU, or needs a copy: the general path
+            pass
     inputs, preds = as_numpy(inputs), as_numpy(preds)  # numpy's shapes are cheaper to ask than torch's
     targets = as_numpy(targets) if targets is not None else None
     m = len(inputs)
@@ -39,4 +44,25 @@ def keep_batch(rec, inputs, preds, targets) -> str:
         rec.c_targets.extend(targets)
     rec._at += m
     rec.c_offsets.append(rec._at)
+    return ""
+
+
+def _keep_fast(rec, inputs, preds, targets) -> str:
+    """keep_batch once the columns exist and the loss shows its targets: the same checks and
+    the same values, written straight into the columns' arrays (their capacity is the cap,
+    checked here, so they never grow); a few µs a step less, which a small model feels."""
+    ci, cp, ct = rec.c_inputs, rec.c_preds, rec.c_targets
+    m, at = len(inputs), rec._at
+    if inputs.shape[1:] != (ci.width,) or preds.shape[1:] != (cp.width,) or len(preds) != m:
+        return "the batches changed shape (each row must keep its number of inputs and outputs)"
+    stop = at + m
+    if stop >= len(cp._a):
+        return f"the recording reached its cap of {MAX_SAMPLES:,} samples or {MAX_ROW_BYTES >> 20:,} MB of batch rows"
+    if targets.shape[1:] != (ct.width,):
+        return "the loss stopped showing its targets"
+    ci._a[at:stop] = inputs
+    cp._a[at:stop] = preds
+    ct._a[at:stop] = targets
+    ci.n = cp.n = ct.n = rec._at = stop
+    rec.c_offsets.append(stop)
     return ""

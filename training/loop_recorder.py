@@ -33,7 +33,7 @@ from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow, column_dtype
 from training.loop_batches import MAX_ROW_BYTES, keep_batch
 from training.loop_graphs import LoopGraphs, graph_indices as _graph_indices
-from training.loop_tensors import as_rows, call_forward, flat_into, has_state, state_tensors
+from training.loop_tensors import ParamViews, StateViews, as_row_tensor, as_rows, call_forward, flat_into, grads_into, has_state
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
 
@@ -119,15 +119,13 @@ class Recording:
         self.dtype = column_dtype(self.params)
         self.c_params, self.c_grads = Grow(P, self.dtype, capacity=cap), Grow(P, self.dtype, capacity=cap)
         self.c_velocity: Grow | None = None
+        self._state_views = StateViews(optimizer, self.params)
         self._after = np.empty(P, self.dtype)   # the parameters after the last recorded step
-        self._t_after = torch.from_numpy(self._after)
         self._after_taken = False
         self._versions: list | None = None      # the parameters' versions when the last recorded step() returned
         self.outside: list[int] = []            # steps after which something else changed the parameters
         self.n_after = 0                        # recorded steps whose step() returned
-        self._ptrs: list = []                   # the parameters' storage, for _param_views
-        self._views: list = []
-        self._same_kind = True
+        self._param_views = ParamViews(self.params)  # their flat views, made once
         self.c_loss, self.c_full, self.c_lr = Grow(capacity=cap), Grow(capacity=cap), Grow(capacity=cap)
         self.c_offsets = Grow(dtype=np.int64, capacity=cap + 1)
         self.c_offsets.append(0)
@@ -230,8 +228,9 @@ class Recording:
             return
         # A loss module follows unless the loop is known to make its loss without one (a
         # function given as loss_fn, or no nn.*Loss seen in the steps so far).
-        self.graphs.model_done(output, isinstance(self.loss_fn, nn.Module)
-                               or (self.loss_fn is None and (self.seen_loss is not None or self.n_steps == 0)))
+        if self.graphs.steps:  # (no graph kept: nothing to tell it, a few µs a step less)
+            self.graphs.model_done(output, isinstance(self.loss_fn, nn.Module)
+                                   or (self.loss_fn is None and (self.seen_loss is not None or self.n_steps == 0)))
         if isinstance(args[0], torch.Tensor) and isinstance(output, torch.Tensor):
             self._forwards.append((args[0], output))
 
@@ -240,7 +239,8 @@ class Recording:
             return
         target = args[1] if len(args) > 1 and isinstance(args[1], torch.Tensor) else None
         self._losses.append((output, target))
-        self.graphs.loss(output)
+        if self.graphs.steps:
+            self.graphs.loss(output)
         self.loss_names.add(type(module).__name__)
         self._last_loss = module
         if self.seen_loss is None:
@@ -258,7 +258,9 @@ class Recording:
             self._take_after()
             return self.graphs.close()
         n = self.n_steps
-        self.graphs.close_modes()  # before our own full-loss pass
+        graphs = self.graphs.steps  # no graph kept: the graph calls below are no-ops, skipped
+        if graphs:
+            self.graphs.close_modes()  # before our own full-loss pass
         try:
             self._record_before(args, kwargs)
         except Exception as e:  # noqa: BLE001 - our problem must never break the user's loop
@@ -267,7 +269,8 @@ class Recording:
         if not self._recorded:
             self._take_after()
         # The graph, with the .grad backward left, when this step became row n.
-        self.graphs.take(n if self.n_steps == n + 1 and self._recorded else None)
+        if graphs:
+            self.graphs.take(n if self.n_steps == n + 1 and self._recorded else None)
 
     def _post(self, opt, args, kwargs) -> None:
         if not self._recorded:
@@ -286,7 +289,8 @@ class Recording:
     # ------------------------------------------------------------------ one step
     def _moved(self) -> bool:
         """Something other than step() changed a parameter since the last recorded step()."""
-        return self._versions != [p._version for p in self.params] or self._ptrs != [p.data_ptr() for p in self.params]
+        return (self._versions != [p._version for p in self.params]
+                or self._param_views.ptrs != [p.data_ptr() for p in self.params])
 
     def _take_after(self) -> None:
         """The parameters after the last recorded step, once: when recording ends (the block,
@@ -296,23 +300,7 @@ class Recording:
         self._after_taken = True
         if self._moved():
             self.outside.append(self.n_after - 1)
-        self._flat(self._param_views(), self._t_after)
-
-    def _param_views(self) -> list:
-        """Flat views of the parameters, made once (a few µs a step less); made again if a
-        parameter's storage was replaced (``p.data = ...``)."""
-        ptrs = [p.data_ptr() for p in self.params]
-        if ptrs != self._ptrs:
-            self._ptrs, self._views = ptrs, [p.detach().reshape(-1) for p in self.params]
-            self._same_kind = all(v.dtype == self._t_after.dtype and v.device.type == "cpu" for v in self._views)
-        return self._views
-
-    def _flat(self, tensors, out: torch.Tensor) -> None:
-        """The tensors flattened end to end into ``out`` (a row of a column), one copy."""
-        if tensors is self._views and self._same_kind:  # the parameters' flat views, made once
-            torch.cat(tensors, out=out)
-        else:
-            flat_into(tensors, out)
+        self._param_views.into(self._after)
 
     def _record_before(self, args, kwargs) -> None:
         forwards, losses = self._forwards, self._losses
@@ -332,13 +320,18 @@ class Recording:
             self.in_shape = tuple(forwards[0][0].shape[1:])
             if losses and losses[0][1] is not None:
                 self.target_shape = tuple(losses[0][1].shape[1:])
-        inputs = as_rows([f[0] for f in forwards])
-        preds = as_rows([f[1] for f in forwards])
+        if len(forwards) == 1:  # one forward pass and one loss a step: no lists to build
+            inputs, preds = as_row_tensor(forwards[0][0]), as_row_tensor(forwards[0][1])
+        else:
+            inputs, preds = as_rows([f[0] for f in forwards]), as_rows([f[1] for f in forwards])
         targets = None
-        if losses and all(t is not None and t.dim() > 0 for _, t in losses):
+        if len(losses) == 1:
+            t = losses[0][1]
+            targets = as_row_tensor(t) if t is not None and t.dim() > 0 else None
+        elif losses and all(t is not None and t.dim() > 0 for _, t in losses):
             targets = as_rows([t for _, t in losses])
-            if len(targets) != len(inputs):
-                targets = None
+        if targets is not None and len(targets) != len(inputs):
+            targets = None
         if self._global is not None and self.n_steps == 1 and losses:
             self._narrow()
         if self._narrowed and not losses:
@@ -355,10 +348,8 @@ class Recording:
         self.c_lr.append(float(self.optimizer.param_groups[0]["lr"]))
         if self.n_after and self._moved():  # changed between step() calls
             self.outside.append(self.n_after - 1)
-        self._flat(self._param_views(), torch.from_numpy(self.c_params.next_row()))
-        grads = [p.grad for p in self.params]
-        self._flat([g if g is not None and not g.requires_grad else torch.zeros_like(p) if g is None else g.detach()
-                    for g, p in zip(grads, self.params)], torch.from_numpy(self.c_grads.next_row()))
+        self._param_views.into(self.c_params.next_row())
+        grads_into(self.params, torch.from_numpy(self.c_grads.next_row()))
         self._recorded = True
 
     def _keep_batch(self, inputs, preds, targets) -> bool:
@@ -417,7 +408,7 @@ class Recording:
         return has_state(self.optimizer, self.params)
 
     def _velocity(self, out: np.ndarray) -> None:
-        self._flat(state_tensors(self.optimizer, self.params), torch.from_numpy(out))
+        self._state_views.into(out)
 
     # ------------------------------------------------------------------ results
     @property

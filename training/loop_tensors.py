@@ -9,7 +9,8 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["flat_into", "has_state", "state_tensors", "as_numpy", "as_rows", "call_forward"]
+__all__ = ["flat_into", "grads_into", "has_state", "state_tensors", "as_numpy", "as_row_tensor", "as_rows", "call_forward",
+           "ParamViews", "StateViews"]
 
 
 def flat_into(tensors: list, out: torch.Tensor) -> None:
@@ -22,6 +23,23 @@ def flat_into(tensors: list, out: torch.Tensor) -> None:
         out.copy_(torch.cat([t.to(out.dtype) for t in flat]).cpu())
 
 
+def grads_into(params: list, out: torch.Tensor) -> None:
+    """The parameters' gradients (zeros for a parameter without one) end to end into ``out``.
+
+    The common case in one torch.cat (about 4 µs for 10,401 numbers, against 21 µs for the
+    general path): PyTorch keeps a dense ``.grad`` in its parameter's dtype and device, so
+    when the column has that dtype every gradient goes in as it is; anything else (a missing
+    or sparse gradient, one that requires grad, another dtype) takes the general path."""
+    try:
+        torch.cat([p.grad.view(-1) for p in params], out=out)
+        return
+    except (AttributeError, RuntimeError, TypeError):
+        pass
+    grads = [p.grad for p in params]
+    flat_into([g if g is not None and not g.requires_grad else torch.zeros_like(p) if g is None else g.detach()
+               for g, p in zip(grads, params)], out)
+
+
 def as_numpy(t: torch.Tensor) -> np.ndarray:
     """A detached tensor's numbers as numpy (a view on the CPU, a copy from a GPU)."""
     try:
@@ -30,12 +48,16 @@ def as_numpy(t: torch.Tensor) -> np.ndarray:
         return t.cpu().numpy()
 
 
+def as_row_tensor(t: torch.Tensor) -> torch.Tensor:
+    """One batch as a (rows, numbers) tensor, detached, without a copy."""
+    t = t.detach() if t.requires_grad else t
+    return t if t.dim() == 2 else t.reshape(len(t), -1)
+
+
 def as_rows(tensors: list) -> torch.Tensor:
     """Tensors of rows (batches) as one (rows, numbers) tensor, detached; one batch: no copy."""
     if len(tensors) == 1:
-        t = tensors[0]
-        t = t.detach() if t.requires_grad else t
-        return t if t.dim() == 2 else t.reshape(len(t), -1)
+        return as_row_tensor(tensors[0])
     return torch.cat([t.detach().reshape(len(t), -1) for t in tensors])
 
 
@@ -59,6 +81,74 @@ def has_state(optimizer, params: list) -> bool:
     state = optimizer.state
     return any(("momentum_buffer" in state.get(p, {}) and state[p]["momentum_buffer"] is not None)
                or "exp_avg" in state.get(p, {}) for p in params)
+
+
+class ParamViews:
+    """The parameters, flat, into a row: their flat views are made once (a few µs a step less)
+    and made again when a parameter's storage is replaced (``p.data = ...``)."""
+
+    def __init__(self, params: list):
+        self.params = params
+        self.ptrs: list = []        # the parameters' storage when the views were made
+        self._views: list = []
+        self._np_views: list = []   # numpy views, when the numbers go into a row as they are
+
+    def into(self, row: np.ndarray) -> None:
+        """The parameters, end to end, into ``row`` (numpy), one copy."""
+        ptrs = [p.data_ptr() for p in self.params]
+        if ptrs != self.ptrs:
+            self.ptrs, self._views = ptrs, [p.detach().reshape(-1) for p in self.params]
+            # np.concatenate copies in about half torch.cat's time (1.8 against 3.7 µs for
+            # 10,401 numbers); a non-contiguous parameter's reshape is a copy, not a view, so
+            # then the parameters are flattened afresh each step
+            want = torch.float32 if row.dtype == np.float32 else torch.float64
+            same = all(p.is_contiguous() and p.device.type == "cpu" and p.dtype == want for p in self.params)
+            self._np_views = [v.numpy() for v in self._views] if same else []
+        if self._np_views:
+            np.concatenate(self._np_views, out=row)
+        else:
+            flat_into([p.detach() for p in self.params], torch.from_numpy(row))
+
+
+class StateViews:
+    """The optimizer's state worth showing, flat, into a row: the state tensors live from step
+    to step (updated in place), so their flat views are made once and made again only when
+    one of them is replaced (a few µs a step less than looking each one up and flattening)."""
+
+    def __init__(self, optimizer, params: list):
+        self.optimizer, self.params = optimizer, params
+        self._key: str | None = None
+        self._bufs: list = []
+        self._views: list = []
+
+    def _current(self) -> list | None:
+        """This step's state tensors when they are all there under one key, else None."""
+        state = self.optimizer.state
+        if self._key is None:
+            st = state.get(self.params[0], {})
+            self._key = "momentum_buffer" if st.get("momentum_buffer") is not None else "exp_avg"
+        try:
+            bufs = [state[p][self._key] for p in self.params]
+        except KeyError:
+            return None
+        return None if any(b is None or b.requires_grad for b in bufs) else bufs
+
+    def into(self, out: np.ndarray) -> None:
+        """The state, end to end, into ``out`` (a row of a column)."""
+        bufs = self._current()
+        if bufs is None:
+            return flat_into(state_tensors(self.optimizer, self.params), torch.from_numpy(out))
+        if len(bufs) != len(self._bufs) or any(a is not b for a, b in zip(bufs, self._bufs)):
+            self._bufs = bufs
+            views = [b.reshape(-1) for b in bufs]
+            # numpy views when the numbers go in as they are (np.concatenate: half torch.cat's time)
+            # (a non-contiguous buffer's reshape would be a copy, not a view: flattened afresh each step)
+            same = all(b.is_contiguous() and b.dtype == bufs[0].dtype and b.device.type == "cpu" for b in bufs)
+            self._views = [v.numpy() for v in views] if same else views
+        if self._views and isinstance(self._views[0], np.ndarray) and self._views[0].dtype == out.dtype:
+            np.concatenate(self._views, out=out)
+        else:  # another dtype or device: converted, exactly
+            flat_into(bufs, torch.from_numpy(out))
 
 
 def state_tensors(optimizer, params: list) -> list:
