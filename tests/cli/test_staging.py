@@ -158,10 +158,11 @@ def test_a_render_stopped_in_process_leaves_the_folder_as_it_was(tmp_path, trace
     before = earlier_outputs(out)
     if where == "drawing":
         from scenes.writers.gif import GifWriter
-        real = GifWriter.grab_frame
+        real, calls = GifWriter.grab_frame, []
 
-        def grab(self, frame):
-            if self.frames_written == 5:
+        def grab(self, frame):  # (counted here: frames may wait for the palette, unwritten)
+            calls.append(1)
+            if len(calls) == 5:
                 raise Stopped(signal.SIGHUP)
             return real(self, frame)
         monkeypatch.setattr(GifWriter, "grab_frame", grab)
