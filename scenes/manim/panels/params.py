@@ -140,7 +140,8 @@ class ParamsPanel(Beats):
         items = [("update", "update taken")]
         if s.carry is not None:
             items.append(("velocity", s.carry.label))
-        items.append(("full_gradient", "full-batch step"))
+        # an unknown full-batch step (a module's own loop) is not drawn: the legend says so
+        items.append(("full_gradient", "full-batch step" if s.full_step_known else "full-batch step: not known"))
         rows = VGroup()
         for key, label in items:
             rows.add(VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=st.c(key), stroke_width=4),
@@ -157,7 +158,7 @@ class ParamsPanel(Beats):
         if s.geom.optimum is not None:
             marks.append(P.p(*s.geom.optimum)[None, :2])
         for k in self.arrow_steps:
-            for arrow in s.arrows(int(k)).values():
+            for arrow in filter(_finite, s.arrows(int(k)).values()):
                 marks.append(P.p(np.array([arrow.start[0], arrow.end[0]]),
                                  np.array([arrow.start[1], arrow.end[1]]))[:, :2])
         return marks
@@ -219,7 +220,7 @@ class ParamsPanel(Beats):
         a0, b0 = s.ab_before(k)
         drawn = s.arrows(k)
         arrows = VGroup(*(self._arrow(drawn[key], color, width)
-                          for key, color, width in self.ARROWS if key in drawn))
+                          for key, color, width in self.ARROWS if key in drawn and _finite(drawn[key])))
         scale = float(s.arrow_scale[k])
         if scale > 1 and len(arrows):  # magnified, as the matplotlib view says too
             arrows.add(self._scale_note(scale))
@@ -278,3 +279,9 @@ def _outline(m) -> np.ndarray:
     """A mobject's box as a closed polyline through its centre (a mark for place_legend)."""
     x0, x1, y0, y1 = m.get_left()[0], m.get_right()[0], m.get_bottom()[1], m.get_top()[1]
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0], [(x0 + x1) / 2, (y0 + y1) / 2]])
+
+
+def _finite(arrow) -> bool:
+    """Whether an arrow's ends are finite numbers (Manim's Arrow fails on a NaN end; the story
+    leaves such arrows out already, this keeps a backend safe from any other)."""
+    return bool(np.all(np.isfinite([*arrow.start, *arrow.end])))
