@@ -57,8 +57,9 @@ class Header(Beats):
         if len(names) != 2:
             self.a = self.b = None
             return [(le, self.ep), (ls, self.stp), (ll, self.L)]
-        la, self.a = counter(f"{names[0]} =", a0, 3, "line")
-        lb, self.b = counter(f"{names[1]} =", b0, 3, "line")
+        # a module's own names ("weight", "0.bias") are words, not Typst maths (one letter: a symbol)
+        la, self.a = counter(f"{names[0]} =", a0, 3, "line", words=not _symbol(names[0]))
+        lb, self.b = counter(f"{names[1]} =", b0, 3, "line", words=not _symbol(names[1]))
         return [(le, self.ep), (ls, self.stp), (la, self.a), (lb, self.b), (ll, self.L)]
 
     def _slot(self, pairs: list) -> None:
@@ -149,3 +150,7 @@ class Header(Beats):
             self.show_step(self.s.n - 1, True)
         return []  # a diverged run says so in the final caption, with its step
 
+
+def _symbol(name: str) -> bool:
+    """Whether a parameter's name is one letter, typeset as a maths symbol (a, b, w)."""
+    return len(name) == 1 and name.isalpha()

@@ -40,7 +40,7 @@ class ParamsPanel(Beats):
             center = (center[0], center[1] - strip / 2)
             top = None if top is None else top - strip
         P = self.panel = self._panel_and_legend(center, width, height, left, top)
-        self.static = VGroup(P.frame(*plane.names))
+        self.static = VGroup(P.frame(*map(_typst_name, plane.names)))
         if self.faith is not None:
             self._lay_strip()
         self.image = self._contour_image()
@@ -285,3 +285,11 @@ def _finite(arrow) -> bool:
     """Whether an arrow's ends are finite numbers (Manim's Arrow fails on a NaN end; the story
     leaves such arrows out already, this keeps a backend safe from any other)."""
     return bool(np.all(np.isfinite([*arrow.start, *arrow.end])))
+
+
+def _typst_name(name: str) -> str:
+    """An axis's parameter name as Typst maths: one letter is a symbol (a, w, α); a longer name
+    (a module's own: "weight", "0.bias") a quoted string, not a variable Typst does not know."""
+    if len(name) == 1:
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
