@@ -29,6 +29,7 @@ class ParamsPanel(Beats):
         self.arrow_steps = list(arrow_steps) if arrow_steps is not None else list(range(min(story.n, 3)))
         plane = story.plane
         self.faith = None  # P > 2: the plane's faithfulness, in a strip above the plot
+        self.faith_strip = 0.0  # its height (a legend above the plot goes above it)
         if plane.land is not None:
             self.faith = VGroup(style.text(plane.land.off_plane, "tick", "text"),
                                 style.text(plane.land.label, "tick", "muted"))
@@ -37,6 +38,7 @@ class ParamsPanel(Beats):
             self.two_rows = off.width + label.width + 0.3 > 0.9 * (width - 0.9)
             strip = (2 * off.height + 0.1 if self.two_rows else off.height) + 0.12
             height -= strip
+            self.faith_strip = strip
             center = (center[0], center[1] - strip / 2)
             top = None if top is None else top - strip
         P = self.panel = self._panel_and_legend(center, width, height, left, top)
@@ -61,7 +63,7 @@ class ParamsPanel(Beats):
             P = Panel(style, (center[0], center[1] - strip / 2), width, height - strip, geo.params, left=left)
             if self.legend.width > P.w:
                 self.legend.scale_to_fit_width(P.w)
-            self.legend.next_to(P.p(geo.params.x1, geo.params.y1), UL, buff=0.1)
+            self.legend.next_to(P.p(geo.params.x1, geo.params.y1) + UP * self.faith_strip, UL, buff=0.1)
         return P
 
     def _optimum_mark(self) -> VGroup:
