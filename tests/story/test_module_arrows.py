@@ -89,3 +89,11 @@ def test_a_step_whose_vector_is_not_finite_gets_no_arrow():
     assert "full" not in s.arrows(3) and "full" not in s.arrows(4)
     assert "update" in s.arrows(3) and "full" in s.arrows(5)
     assert np.isnan(s.arrow_table["full"][2][3]) and np.isnan(s.arrow_table["full"][2][4])
+
+
+def test_a_modules_title_notes_say_where_its_data_and_start_came_from(module_traces):
+    from scenes.story.model_notes import settings_lines
+
+    lines = settings_lines(Story(module_traces["mlp"]))
+    assert lines[-2] == "data: 16 rows, x, y as given" and lines[-1] == "start: where your loop's model started"
+    assert not any("six points" in line or "seed" in line for line in lines)
