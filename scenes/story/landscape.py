@@ -8,7 +8,7 @@ least-squares projection, the real full-data loss on a 61×61 grid, in float64).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -74,8 +74,20 @@ def landscape(trace: Trace, n: int = land.DEFAULT_N) -> Landscape:
     plane = stored.plane if stored is not None else land.pca_plane(path)
     proj = land.project(plane, path)
     grid = stored.grid if stored is not None else land.loss_grid(plane, loss_fn, n=n, cover=proj)
-    faith = land.path_faithfulness(plane, path, loss_fn=loss_fn)
+    if stored is None or _knows_loss_off_path(model):
+        faith = land.path_faithfulness(plane, path, loss_fn=loss_fn)
+    else:  # a recorded module: its loss is known on its path only; the surface is the stored grid's
+        faith = land.path_faithfulness(plane, path, grid=grid, path_loss=loss_fn(path))
+        surface = np.nan_to_num(faith.surface_loss, nan=HUGE, posinf=HUGE)
+        surface[stored.steps] = stored.surface_loss  # exact where the recording kept the point
+        faith = replace(faith, surface_loss=surface, gap=faith.path_loss - surface)
     label = stored.label if stored is not None else plane.label()
     label += f" ({plane.note})" if plane.note and plane.note not in label else ""
     return Landscape(label, plane.basis, proj.alpha, proj.beta, proj.distance, faith.path_loss,
                      faith.surface_loss, faith.relative, faith.captured, grid.alpha, grid.beta, grid.loss)
+
+
+def _knows_loss_off_path(model) -> bool:
+    """Whether the model's loss is known off its recorded path (every model of the registry;
+    a module recorded from its own loop knows it on its path and its stored grid only)."""
+    return getattr(model, "kind", None) != "module"

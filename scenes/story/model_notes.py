@@ -45,6 +45,8 @@ def params_lines(names, values, indent: str = "    ", norm: str = "|θ|") -> lis
 def start_words(story: StoryLike) -> str:
     """Where the run started: the documented start of its family, or the config's ``init``."""
     model, s = story.trace.model, story.settings
+    if model.kind == "module":  # recorded from the user's own loop: its start was theirs
+        return "where your loop's model started"
     if model.start() is None:
         return f"PyTorch's default initialisation (seed {s.seed})"
     init = getattr(s, "init", None)
@@ -58,6 +60,9 @@ def settings_lines(story: StoryLike) -> list[str]:
     s, tr = story.settings, story.trace
     data = {"article": "the article's six points", "csv": f"{Path(s.data.path or '').name}, {len(tr.x)} points",
             "synthetic": f"synthetic, {len(tr.x)} points"}.get(s.data.kind, s.data.kind)
+    if tr.model.kind == "module":  # a user's own loop: its data as the recorder took them
+        recorded = tr.config.get("recorded") if isinstance(tr.config.get("recorded"), dict) else {}
+        data = f"{len(tr.x)} rows, {recorded.get('data', 'as recorded')}"
     lines = [f"model: {_words(story).formula} ({len(story.param_names)} parameters)",
              f"optimizer: {OPTIMIZER_NAMES[s.optimizer]}", f"learning rate: {s.lr:g}",
              f"batch size: {s.batch_size}", f"epochs: {s.epochs} ({story.n} steps)"]

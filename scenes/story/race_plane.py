@@ -100,9 +100,12 @@ class RacePlane:
         span = max(float(np.nanmax(np.hypot(p.path_u, p.path_v))) if np.isfinite(p.path_u).any() else 0.0
                    for p in calm)
         extra = f" ({self.plane.note})" if self.plane.note else ""
+        # Modules recorded from their own loops: their loss is known on their paths only, so
+        # the shared plane has no surface to draw, and says so.
+        unknown = "" if np.mean(self.grid.loss < HUGE / 10) > 0.5 else "\nno loss surface: known on each path only"
         return (f"one plane for all runs: {self.label}{extra}\n"
                 f"centred where {labels[self.centre_run]} ended\n"
-                f"paths leave it by up to {far:.2g} (their span {span:.2g})")
+                f"paths leave it by up to {far:.2g} (their span {span:.2g}){unknown}")
 
 
 def race_plane(runs: list[tuple[str, Trace]], n: int = land.DEFAULT_N) -> RacePlane | None:

@@ -26,12 +26,17 @@ from training.batches import batches_per_epoch
 from training.linear_model import full_gradient_at
 from training.trace import Trace
 
-__all__ = ["Arrow", "Story", "as_story", "nice_scale", "nice_floor", "plan_of", "steps_per_epoch"]
+__all__ = ["Arrow", "Story", "as_story", "nice_scale", "nice_floor", "plan_of", "steps_per_epoch",
+           "FULL_STEP_LABEL", "FULL_STEP_UNKNOWN"]
 
 MIN_ARROW = 0.14     # arrows shorter than this fraction of the parameter view are magnified
 STEADY_WINDOW = 60   # steps the magnification is judged over: it changes now and then, not every frame
 CONTOUR_LEVELS = 14
 HIDDEN_ARROW = 1e-4  # arrows shorter than this fraction of the view are not drawn
+# The legends' words for the full-batch arrow, and for a run whose full-data gradient is not
+# known (a module recorded from its own loop): then no such arrow is drawn, and they say so.
+FULL_STEP_LABEL = "full-batch step −lr·∇L"
+FULL_STEP_UNKNOWN = "full-batch step: not known"
 
 
 def nice_floor(x: float) -> float:
@@ -184,6 +189,18 @@ class Story:
         return -self.lr * gu, -self.lr * gv
 
     @cached_property
+    def full_step_known(self) -> bool:
+        """Whether any step's full-batch step is known (a recorded module's never is: its
+        gradient off the recorded batches is NaN). When not, there is no ``full`` arrow."""
+        fu, fv = self.full_step
+        return not self.n or bool(np.any(np.isfinite(fu) & np.isfinite(fv)))
+
+    @property
+    def full_step_label(self) -> str:
+        """The legend's words for the full-batch arrow (every backend's)."""
+        return FULL_STEP_LABEL if self.full_step_known else FULL_STEP_UNKNOWN
+
+    @cached_property
     def grad_norm(self) -> np.ndarray:
         """|∇L| of each step's batch gradient (every parameter, not the plane's share)."""
         return np.linalg.norm(self.grads, axis=1) if self.n else np.zeros(0)
@@ -302,8 +319,12 @@ class Story:
     @cached_property
     def vector_columns(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per arrow key, the per-step steps drawn, unmagnified: ``update`` applied, ``full``
-        (−lr·∇L on all data), and ``carry`` (what the optimizer carried over) when it has it."""
-        out = {"update": (self.du, self.dv), "full": self.full_step}
+        (−lr·∇L on all data) when known (:attr:`full_step_known`), and ``carry`` (what the
+        optimizer carried over) when it has it. A step's vector may be NaN or inf (a diverged
+        run): :attr:`arrow_table` leaves its arrow out."""
+        out = {"update": (self.du, self.dv)}
+        if self.full_step_known:  # an unknown one is not drawn (nor handed to a backend)
+            out["full"] = self.full_step
         if self.carry is not None:
             out["carry"] = (self.carry.a, self.carry.b)
         return out
@@ -321,7 +342,7 @@ class Story:
         out = {}
         for key, (vu, vv, inside) in self.arrow_table.items():
             fin, du, dv = float(inside[k]), float(vu[k]), float(vv[k])
-            if math.isnan(fin) or math.hypot(du / su, dv / sv) * grow < HIDDEN_ARROW:
+            if not (math.isfinite(fin) and math.isfinite(du) and math.isfinite(dv)) or math.hypot(du / su, dv / sv) * grow < HIDDEN_ARROW:
                 continue
             f = min(grow, fin)
             out[key] = Arrow((u0, v0), (u0 + f * du, v0 + f * dv), clipped=grow > fin)
@@ -346,7 +367,8 @@ class Story:
                 for p, d, lo, hi in ((self.u, vu, g.x0, g.x1), (self.v, vv, g.y0, g.y1)):
                     over = np.where(p + d > hi, (hi - p) / d, np.where(p + d < lo, (lo - p) / d, 1.0))
                     inside = np.minimum(inside, over)
-            out[key] = (vu, vv, np.where(in_view, inside, np.nan))
+            finite = np.isfinite(vu) & np.isfinite(vv)  # no arrow of a vector that is not finite
+            out[key] = (vu, vv, np.where(in_view & finite, inside, np.nan))
         return out
 
     @property
@@ -363,7 +385,10 @@ class Story:
             return np.ones(0)
         vecs = list(self.vector_columns.values())
         su, sv = self._span
-        longest = np.max([np.hypot(du / su, dv / sv) for du, dv in vecs], axis=0)
+        # the longest finite arrow of each step (NaN when none is: a step that shows no arrow)
+        with np.errstate(invalid="ignore", over="ignore"):
+            lengths = [np.hypot(du / su, dv / sv) for du, dv in vecs]
+        longest = np.fmax.reduce([np.where(np.isfinite(n), n, np.nan) for n in lengths], axis=0)
         g = self.geom.params
         room = np.full(self.n, np.inf)  # how many times the arrows fit before leaving the view
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -375,10 +400,12 @@ class Story:
         windows = np.lib.stride_tricks.sliding_window_view
         # The shortest of the recent longest arrows sets the magnification (every batch's arrows
         # stay visible); the tightest recent room caps it (they stay in the view).
-        short = np.nanmin(windows(np.concatenate([np.full(w - 1, np.nan), longest]), w), axis=1)
+        # (inf stands for "no arrow": the padding and steps whose arrows are all unknown)
+        padded = np.concatenate([np.full(w - 1, np.inf), np.where(np.isnan(longest), np.inf, longest)])
+        short = np.min(windows(padded, w), axis=1)
         e = max(1, min(w, self.steps_per_epoch))  # room: over one epoch's cycle of batches only
         tight = np.min(windows(np.concatenate([np.full(e - 1, np.inf), room]), e), axis=1)
-        scales = [nice_scale(MIN_ARROW / m) if m > 0 else 1.0 for m in short]
+        scales = [nice_scale(MIN_ARROW / m) if 0 < m < np.inf else 1.0 for m in short]
         out = np.array([min(sc, nice_floor(r * 0.95)) if sc > r else sc for sc, r in zip(scales, tight)])
         return np.minimum(out, 1e6)
 

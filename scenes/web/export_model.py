@@ -101,7 +101,8 @@ def export_model(story: Story, plan: FramePlan, curve_cap: int = CURVE_ROWS) -> 
     if not s.n:
         out["lines"]["empty"] = _lines(s, 0, INTRO)
         return out
-    if not w.shares:  # P > 2: norms and the largest updates instead of the pair
+    if len(names) != 2:  # P > 2: norms and the largest updates instead of the pair (a module of
+        # two has no shares, its own loss, yet the pair: the header names it, as matplotlib)
         order = np.argsort(-np.abs(s.updates), axis=1, kind="stable")[:, :TOP_UPDATES]
         path = np.vstack([s.params, s.trace.final_params[None, :]])
         out["vector"] = {

@@ -58,7 +58,14 @@ class FitPanel(Beats):
             marks += [P.p(c[:, 0], c[:, 1])[:, :2] for c in curve_pieces(s.fit_xs, s.curve(params), L)]
         if place_legend(self.label, P, marks, [((L.x0, L.y1), DR), ((L.x1, L.y0), UL), ((L.x0, L.y0), UR),
                                                ((L.x1, L.y1), DL)]):
-            self.label = VGroup()
+            if not getattr(s.model, "no_curve", ""):
+                self.label = VGroup()
+                return
+            # A module with no curve: the note of why (and that x is the row number) is said
+            # nowhere else, so it stays: above the plot, right of the y label, over nothing.
+            if self.label.width > P.w - 0.5:
+                self.label.scale_to_fit_width(P.w - 0.5)
+            self.label.next_to(P.p(L.x0, L.y1) + 0.4 * RIGHT, UR, buff=0.08)
 
     def _points(self):
         """The data points inside the view, as dots of radius ``self.r``."""

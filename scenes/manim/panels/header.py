@@ -11,7 +11,7 @@ from scenes.manim.panels.draw import set_children
 from scenes.manim.style import Style
 from scenes.story.story import Story
 
-__all__ = ["Header"]
+__all__ = ["Header", "short_formula"]
 
 
 class Header(Beats):
@@ -24,7 +24,7 @@ class Header(Beats):
         self.s, self.st = story, style
         st = style
         formula = (st.math("y' = a dot.c x + b", "title", "line") if story.trace.schema_version == 1
-                   else st.text(story.words.formula, "title", "line"))
+                   else st.text(short_formula(story), "title", "line"))
         self.title = VGroup(st.text(title, "title"), formula).arrange(RIGHT, buff=0.2).move_to([-7.0, self.TOP, 0], aligned_edge=LEFT)
         self.caption = VGroup()
         pairs = self._counters()
@@ -38,8 +38,8 @@ class Header(Beats):
     def _counters(self) -> list:
         """(label, number) for epoch, step, a, b and L, at the run's start; the numbers are
         kept as ``self.ep``, ``self.stp``, ``self.a``, ``self.b`` and ``self.L``. A model's
-        two parameters go by their names (logistic: w, b); a model of more has no such pair
-        (``self.a`` and ``self.b`` are None): epoch, step and L."""
+        two parameters go by their names (logistic: w, b); a model of more, or a module whose
+        names are words, has no such pair (``self.a`` and ``self.b`` are None): epoch, step and L."""
         st, story = self.st, self.s
         fsz = st.fs("text") * 1.25
 
@@ -54,7 +54,9 @@ class Header(Beats):
         ls, self.stp = counter("step", 0, 0, words=True)
         ll, self.L = counter("L =", story.start_full_loss, 4)
         names = story.param_names
-        if len(names) != 2:
+        # A module's own two names ("weight[0]", "0.bias") would squeeze the row to a blur (and
+        # are no Typst symbols): its values are in the formulas' rows, as a larger model's are.
+        if len(names) != 2 or not all(map(_symbol, names)):
             self.a = self.b = None
             return [(le, self.ep), (ls, self.stp), (ll, self.L)]
         la, self.a = counter(f"{names[0]} =", a0, 3, "line")
@@ -149,3 +151,15 @@ class Header(Beats):
             self.show_step(self.s.n - 1, True)
         return []  # a diverged run says so in the final caption, with its step
 
+
+def _symbol(name: str) -> bool:
+    """Whether a parameter's name is one letter, typeset as a maths symbol (a, b, w)."""
+    return len(name) == 1 and name.isalpha()
+
+
+def short_formula(story: Story) -> str:
+    """The model's formula for a title: a module with no curve (two inputs, say) is its
+    title's "ŷ = PyTorch module(x)", not the fit view's long note of why there is no curve."""
+    if getattr(story.model, "no_curve", ""):
+        return f"{story.words.pred} = {story.model.title}(x)"
+    return story.words.formula

@@ -11,6 +11,7 @@ import math
 
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, VGroup, Write
 
+from scenes.manim.panels.header import short_formula
 from scenes.manim.panels.math import MathPanel
 from scenes.story.captions import OPTIMIZER_NAMES
 from scenes.story.numbers import scientific
@@ -53,7 +54,7 @@ class ModelMathPanel(MathPanel):
         s = self.s
         anims = self.clear()
         n = s.batch_size_at(k)
-        formula = s.words.formula
+        formula = short_formula(s)  # (a module with no curve: the fit view says why)
         if self._pair is not None and s.model.kind == "logistic":  # p = σ(0.31·x − 0.20): the header says w, b
             w, b = s.ab_before(k)
             formula = f"p = σ({num(w)}·x {'+' if b >= 0 else '−'} {num(abs(b))})"

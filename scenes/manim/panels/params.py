@@ -29,6 +29,7 @@ class ParamsPanel(Beats):
         self.arrow_steps = list(arrow_steps) if arrow_steps is not None else list(range(min(story.n, 3)))
         plane = story.plane
         self.faith = None  # P > 2: the plane's faithfulness, in a strip above the plot
+        self.faith_strip = 0.0  # its height (a legend above the plot goes above it)
         if plane.land is not None:
             self.faith = VGroup(style.text(plane.land.off_plane, "tick", "text"),
                                 style.text(plane.land.label, "tick", "muted"))
@@ -37,10 +38,11 @@ class ParamsPanel(Beats):
             self.two_rows = off.width + label.width + 0.3 > 0.9 * (width - 0.9)
             strip = (2 * off.height + 0.1 if self.two_rows else off.height) + 0.12
             height -= strip
+            self.faith_strip = strip
             center = (center[0], center[1] - strip / 2)
             top = None if top is None else top - strip
         P = self.panel = self._panel_and_legend(center, width, height, left, top)
-        self.static = VGroup(P.frame(*plane.names))
+        self.static = VGroup(P.frame(*map(_typst_name, plane.names)))
         if self.faith is not None:
             self._lay_strip()
         self.image = self._contour_image()
@@ -61,7 +63,7 @@ class ParamsPanel(Beats):
             P = Panel(style, (center[0], center[1] - strip / 2), width, height - strip, geo.params, left=left)
             if self.legend.width > P.w:
                 self.legend.scale_to_fit_width(P.w)
-            self.legend.next_to(P.p(geo.params.x1, geo.params.y1), UL, buff=0.1)
+            self.legend.next_to(P.p(geo.params.x1, geo.params.y1) + UP * self.faith_strip, UL, buff=0.1)
         return P
 
     def _optimum_mark(self) -> VGroup:
@@ -140,7 +142,8 @@ class ParamsPanel(Beats):
         items = [("update", "update taken")]
         if s.carry is not None:
             items.append(("velocity", s.carry.label))
-        items.append(("full_gradient", "full-batch step"))
+        # an unknown full-batch step (a module's own loop) is not drawn: the legend says so
+        items.append(("full_gradient", "full-batch step" if s.full_step_known else "full-batch step: not known"))
         rows = VGroup()
         for key, label in items:
             rows.add(VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=st.c(key), stroke_width=4),
@@ -157,7 +160,7 @@ class ParamsPanel(Beats):
         if s.geom.optimum is not None:
             marks.append(P.p(*s.geom.optimum)[None, :2])
         for k in self.arrow_steps:
-            for arrow in s.arrows(int(k)).values():
+            for arrow in filter(_finite, s.arrows(int(k)).values()):
                 marks.append(P.p(np.array([arrow.start[0], arrow.end[0]]),
                                  np.array([arrow.start[1], arrow.end[1]]))[:, :2])
         return marks
@@ -219,7 +222,7 @@ class ParamsPanel(Beats):
         a0, b0 = s.ab_before(k)
         drawn = s.arrows(k)
         arrows = VGroup(*(self._arrow(drawn[key], color, width)
-                          for key, color, width in self.ARROWS if key in drawn))
+                          for key, color, width in self.ARROWS if key in drawn and _finite(drawn[key])))
         scale = float(s.arrow_scale[k])
         if scale > 1 and len(arrows):  # magnified, as the matplotlib view says too
             arrows.add(self._scale_note(scale))
@@ -278,3 +281,17 @@ def _outline(m) -> np.ndarray:
     """A mobject's box as a closed polyline through its centre (a mark for place_legend)."""
     x0, x1, y0, y1 = m.get_left()[0], m.get_right()[0], m.get_bottom()[1], m.get_top()[1]
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0], [(x0 + x1) / 2, (y0 + y1) / 2]])
+
+
+def _finite(arrow) -> bool:
+    """Whether an arrow's ends are finite numbers (Manim's Arrow fails on a NaN end; the story
+    leaves such arrows out already, this keeps a backend safe from any other)."""
+    return bool(np.all(np.isfinite([*arrow.start, *arrow.end])))
+
+
+def _typst_name(name: str) -> str:
+    """An axis's parameter name as Typst maths: one letter is a symbol (a, w, α); a longer name
+    (a module's own: "weight", "0.bias") a quoted string, not a variable Typst does not know."""
+    if len(name) == 1:
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -80,7 +80,9 @@ class ParamView(ViewBase):
         """Legend with proxy artists (static, drawn once in the background), in the corner the
         run stays away from (``finish_layout`` moves it once the axes are in place)."""
         handles = [Line2D([], [], color=self.col("update"), lw=lw, label="update applied"),
-                   Line2D([], [], color=self.col("full_gradient"), lw=lw, label="full-batch step −lr·∇L")]
+                   # an unknown full-batch step (a module's own loop) is not drawn: the legend says so
+                   Line2D([], [], color=self.col("full_gradient"), lw=lw, label=self.story.full_step_label,
+                          ls="-" if self.story.full_step_known else ":")]
         if self.story.carry is not None:
             handles.append(Line2D([], [], color=self.col("velocity"), lw=lw, label=self.story.carry.label))
         if self.scene.geom.optimum is not None:

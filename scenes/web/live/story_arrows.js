@@ -144,7 +144,7 @@
         va[k] = du; vb[k] = dv;
         if (!(u0 >= p[0] && u0 <= p[1] && v0 >= p[2] && v0 <= p[3])) { inside[k] = NaN; continue; }
         var f1 = insideOf(u0, du, p[0], p[1]), f2 = insideOf(v0, dv, p[2], p[3]);
-        inside[k] = f1 !== f1 || f2 !== f2 ? NaN : Math.min(1, f1, f2);
+        inside[k] = f1 !== f1 || f2 !== f2 || !isFinite(du) || !isFinite(dv) ? NaN : Math.min(1, f1, f2); // as Story.arrow_table: no arrow of a vector that is not finite
       }
       out[vecs[c][0]] = { va: va, vb: vb, inside: inside };
     }

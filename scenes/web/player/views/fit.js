@@ -126,6 +126,7 @@
   function offChart(P, pn, ys, what) {
     var ctx = pn.ctx, lo = pn.yLim[0], hi = pn.yLim[1], mn = Infinity, mx = -Infinity;
     for (var i = 0; i < ys.length; i++) if (Number.isFinite(ys[i])) { mn = Math.min(mn, ys[i]); mx = Math.max(mx, ys[i]); }
+    if (mn > mx) return; // no finite value: no curve at all (a module of two inputs), not one off the chart
     if (mx < lo || mn > hi) {
       ctx.fillStyle = P.theme.colors.diverged; ctx.font = P.theme.sizes.text * P.u + "px " + P.font;
       ctx.textAlign = "center"; ctx.textBaseline = "top";

@@ -52,7 +52,10 @@
     if (S.optimum) star(ctx, pn.px(S.optimum[0]), pn.py(S.optimum[1]), P.lw * 3.3, th.text, th.panel);
     ctx.restore();
     var items = [{ label: "update applied", color: th.update, width: P.lw },
-                 { label: "full-batch step \u2212lr\u00b7\u2207L", color: th.full_gradient, width: P.lw }];
+                 // a run whose full-batch step is not known (a module's own loop) has no such arrow: said so
+                 S.arrowKeys.length && S.arrowKeys.indexOf("full") < 0
+                   ? { label: "full-batch step: not known", color: th.full_gradient, width: P.lw, dash: [P.lw, P.lw * 1.5] }
+                   : { label: "full-batch step \u2212lr\u00b7\u2207L", color: th.full_gradient, width: P.lw }];
     if (S.carry) items.push({ label: S.carry, color: th.velocity, width: P.lw });
     if (S.optimum) items.push({ label: "optimum", color: th.text, star: true });
     if (ghostRun) items.push({ label: "previous run: " + ghostRun.label, color: th.muted, width: P.lw * 0.6, alpha: 0.6, dash: [P.lw * 2, P.lw * 1.5] });
