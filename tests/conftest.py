@@ -30,6 +30,15 @@ if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="sgd-anim-tests-torch-")
 
 
+# Under pytest-xdist each of the machine's cores runs a worker: a worker's torch and BLAS using
+# every core too would oversubscribe them (tiny tensors, threads spinning against each other).
+# One thread each, for the workers and the interpreters they start (numbers do not change:
+# training.record already trains on one thread).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
+
+
 # ------------------------------------------------------------------ options
 def pytest_addoption(parser, pluginmanager):
     """``--full-matrix``: see pytest_collection_modifyitems.

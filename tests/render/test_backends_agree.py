@@ -22,9 +22,9 @@ SHORT = PlanSettings(detail_steps=3, intro=0.2, beat_seconds=(0.2, 0.2, 0.3, 0.2
 FPS = QUALITIES["low"][2]
 
 
-# Adam's first moment and Nesterov's velocity in the suite; plain momentum (the slowest: 10 s)
-# with --full-matrix.
-@pytest.fixture(scope="module", params=[pytest.param("momentum", marks=pytest.mark.full_matrix), "adam", "nesterov"])
+# Adam's first moment in the suite; momentum's and Nesterov's velocity with --full-matrix.
+@pytest.fixture(scope="module", params=[pytest.param("momentum", marks=pytest.mark.full_matrix), "adam",
+                                        pytest.param("nesterov", marks=pytest.mark.full_matrix)])
 def trace(request):
     cfg = {"momentum": dict(optimizer="momentum"), "adam": dict(optimizer="adam"),
            "nesterov": dict(optimizer="momentum", nesterov=True)}[request.param]
