@@ -131,6 +131,7 @@ def test_fast_forward_numbers_refresh_a_few_times_a_second(trace):
     assert np.all(ts[fast] <= plan.step[fast])
 
 
+@pytest.mark.slow  # draws every frame of two runs (2.5 s)
 def test_diverged_and_empty_traces_stay_readable():
     div = record(TrainConfig(lr=10))
     assert div.status.diverged

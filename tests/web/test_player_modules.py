@@ -132,6 +132,7 @@ def _renumbered(doc: dict, order: list[str]) -> dict:
     return new
 
 
+@pytest.mark.slow  # runs the player's script under Node for every beat (4 s)
 def test_the_player_takes_its_beat_codes_from_the_document(tmp_path):
     from tests import browser
 

@@ -77,6 +77,7 @@ def many_files():
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
+@pytest.mark.slow  # opens 1,000 sockets and waits out the idle limit (4 s)
 def test_1000_idle_connections_hold_no_thread_and_are_closed_at_the_limit(many_files):
     # 3 s: on a loaded 2-core machine (the suite's other worker busy) accepting the 1,000 can
     # take over a second, and all of them must be open when the normal request is timed.
