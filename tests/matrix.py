@@ -10,7 +10,7 @@ checks two designed samples of it, and the rest is one option away:
 - the slow tests: ``SECOND``, another 12 cases that also hold every run and every size x
   theme pair, each run at another size and in the other theme than in ``covering()``; so
   the suite shows every run in both themes, and every size x theme pair twice. For Manim
-  ``MANIM_SUITE``: every run once, every scene x theme pair, half of them walkthroughs
+  ``MANIM_SUITE``: every run once, every scene x theme pair, a quarter of them walkthroughs
   (12 cases);
 - ``pytest --full-matrix`` (``make test-matrix``) adds all the other cases (93 for
   matplotlib and the player, 48 for Manim). ``benchmarks/layout_matrix.py --backend both``
@@ -77,14 +77,14 @@ def player_slow_params() -> list:
     return out + rest
 
 
-# Manim: (run, theme, scene). Every run once, half of them walkthroughs (the costly scene),
-# the themes taking turns; the single views each on two neighbouring runs, which
-# manim_cases() gives opposite themes: every scene meets both themes.
+# Manim: (run, theme, scene). Every run once, a quarter of them walkthroughs (the costly
+# scene: 4 to 6 s each), the themes taking turns; the single views each on three neighbouring
+# runs, which manim_cases() gives alternating themes: every scene meets both themes.
 def _manim_suite() -> list[tuple[str, str, str]]:
     singles = MANIM_SCENES[1:]
     out, walks = [], 0
     for i, r in enumerate(RUNS):
-        if i % 4 in (0, 3):
+        if i % 4 == 0:
             out.append((r, THEMES[walks % 2], "walkthrough"))
             walks += 1
         else:
