@@ -9,7 +9,8 @@ checks two designed samples of it, and the rest is one option away:
   matplotlib, the issue's three cases;
 - the slow tests: ``SECOND``, another 12 cases that also hold every run and every size x
   theme pair, each run at another size and in the other theme than in ``covering()``; so
-  the suite shows every run in both themes, and every size x theme pair twice. For Manim
+  matplotlib shows every run in both themes, and every size x theme pair twice (the player
+  checks ``covering()`` only: its layout does not depend on the theme). For Manim
   ``MANIM_SUITE``: every run once, every scene x theme pair, a quarter of them walkthroughs
   (12 cases);
 - ``pytest --full-matrix`` (``make test-matrix``) adds all the other cases (93 for
@@ -63,15 +64,17 @@ def mpl_slow_params() -> list:
 
 
 def player_slow_params() -> list:
-    """(run, theme, sizes) of the player's slow test: a page per run and theme, shown at
-    SECOND's size; then, marked full_matrix, at the other sizes but covering()'s."""
+    """(run, theme, sizes) of the player's second look, all marked full_matrix: a page per run
+    and theme at SECOND's size, then at the other sizes but covering()'s. The page's layout
+    does not depend on its theme (the theme sets colours only), so covering() (every run, every
+    size x theme pair) is the suite's check of the player; the rest runs with --full-matrix."""
     out, rest = [], []
     for r in RUNS:
         for th in THEMES:
             sizes = tuple(s for s in SIZES if Case(r, s, th) in SECOND)
             others = tuple(s for s in SIZES if Case(r, s, th) not in SECOND and Case(r, s, th) not in covering())
             if sizes:
-                out.append(pytest.param(r, th, sizes, id=f"{th}-{r}"))
+                out.append(pytest.param(r, th, sizes, marks=pytest.mark.full_matrix, id=f"{th}-{r}"))
             if others:
                 rest.append(pytest.param(r, th, others, marks=pytest.mark.full_matrix, id=f"{th}-{r}-rest"))
     return out + rest

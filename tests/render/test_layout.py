@@ -215,8 +215,8 @@ def test_the_designs_check_every_pair_and_together_the_whole_matrix_once():
     for p in player_slow_params():
         run, theme, sizes = p.values
         player[bool(p.marks)] += [Case(run, size, theme) for size in sizes]
-    assert sorted(player[False], key=repr) == sorted(SECOND, key=repr)
-    assert sorted(covering() + player[False] + player[True], key=repr) == sorted(everything, key=repr)
+    assert player[False] == []  # the suite checks the page at covering()'s cases (tests/matrix.py)
+    assert sorted(covering() + player[True], key=repr) == sorted(everything, key=repr)
 
 
 @pytest.mark.slow  # Manim
