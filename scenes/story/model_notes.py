@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from scenes.story.captions import OPTIMIZER_NAMES
+from scenes.story.numbers import NOTE_ROWS, note_table
 from scenes.story.numbers import fmt_note as num
 from scenes.story.protocol import StoryLike
 
@@ -21,7 +22,6 @@ __all__ = ["settings_lines", "summary_lines", "batch_lines", "fast_lines", "para
            "ALL_PARAMS", "NOTE_ROWS"]
 
 ALL_PARAMS = 4   # more parameters than this: their norm and the largest few, not each
-NOTE_ROWS = 12   # as the line's notes: a large batch is summarised
 LOSS_RULE = {"MSE": "mean((ŷ − y)²)", "BCE": "mean(−y·log p − (1 − y)·log(1 − p))"}
 
 
@@ -102,15 +102,8 @@ def summary_lines(story: StoryLike) -> list[str]:
 def _table(story: StoryLike, k: int) -> list[str]:
     x, y, pred, res = story.batch(k)
     w = _words(story)
-    cols = ("x", "y", w.pred, w.residual)
     rows = [[num(v) for v in row] for row in zip(x, y, pred, res)]
-    shown = rows[:NOTE_ROWS]
-    widths = [max(len(c), *(len(r[i]) for r in shown)) if shown else len(c) for i, c in enumerate(cols)]
-    lines = ["  ".join(f"{c:>{wd}}" for c, wd in zip(cols, widths))]
-    lines += ["  ".join(f"{v:>{wd}}" for v, wd in zip(row, widths)) for row in shown]
-    if len(rows) > NOTE_ROWS:
-        lines.append(f"… and {len(rows) - NOTE_ROWS} more samples")
-    return lines
+    return note_table(("x", "y", w.pred, w.residual), rows)
 
 
 def batch_lines(story: StoryLike, k: int) -> list[str]:

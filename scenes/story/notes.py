@@ -16,6 +16,7 @@ import numpy as np
 from scenes.story import model_notes  # any model but the line: its notes in its words
 from scenes.story.captions import OPTIMIZER_NAMES, caption
 from scenes.story.geometry import least_squares
+from scenes.story.numbers import NOTE_ROWS, note_table
 from scenes.story.numbers import fmt_note as num  # a number as the notes print it
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan
 from scenes.story.protocol import StoryLike
@@ -23,7 +24,6 @@ from scenes.story.protocol import StoryLike
 __all__ = ["BeatNumbers", "beat_numbers", "num", "settings_lines", "summary_lines", "notes", "slide_notes",
            "segment_notes", "NOTE_ROWS"]
 
-NOTE_ROWS = 12  # a batch of thousands is summarised: its first rows, then the sums
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,17 +65,10 @@ def beat_numbers(story: StoryLike, k: int) -> BeatNumbers:
 
 
 def _table(n: BeatNumbers) -> list[str]:
-    """The batch as aligned columns, each as wide as its widest entry (a narrow notes pane
-    keeps them on one line)."""
+    """The batch as aligned columns, with each sample's shares of the gradient."""
     cols = ("x", "y", "ŷ", "ŷ − y", "∂L/∂a share", "∂L/∂b share")
     rows = [[num(v) for v in row] for row in zip(n.x, n.y, n.pred, n.residual, n.share_a, n.share_b)]
-    shown = rows[:NOTE_ROWS]
-    widths = [max(len(c), *(len(r[i]) for r in shown)) if shown else len(c) for i, c in enumerate(cols)]
-    lines = ["  ".join(f"{c:>{w}}" for c, w in zip(cols, widths))]
-    lines += ["  ".join(f"{v:>{w}}" for v, w in zip(row, widths)) for row in shown]
-    if len(rows) > NOTE_ROWS:
-        lines.append(f"… and {len(rows) - NOTE_ROWS} more samples; the sums below are over all {len(rows)}")
-    return lines
+    return note_table(cols, rows, f"; the sums below are over all {len(rows)}")
 
 
 def batch_lines(story: StoryLike, k: int) -> list[str]:

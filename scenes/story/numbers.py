@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["scientific", "fmt_loss", "fmt_note"]
+__all__ = ["NOTE_ROWS", "note_table", "scientific", "fmt_loss", "fmt_note"]
 
 
 def scientific(v: float) -> str:
@@ -32,3 +32,19 @@ def fmt_loss(v: float) -> str:
 def fmt_note(v: float) -> str:
     """A number as the speaker notes print it: five significant digits, a true minus sign."""
     return f"{float(v):.5g}".replace("-", "−")
+
+
+NOTE_ROWS = 12  # the notes' batch table: a batch of thousands is summarised by its first rows
+
+
+def note_table(cols: tuple[str, ...], rows: list[list[str]], more: str = "") -> list[str]:
+    """The speaker notes' batch table: right-aligned columns, each as wide as its widest shown
+    entry (a narrow notes pane keeps them on one line), the first NOTE_ROWS rows, then a line
+    saying how many more (``more`` is appended to it)."""
+    shown = rows[:NOTE_ROWS]
+    widths = [max(len(c), *(len(r[i]) for r in shown)) if shown else len(c) for i, c in enumerate(cols)]
+    lines = ["  ".join(f"{c:>{w}}" for c, w in zip(cols, widths))]
+    lines += ["  ".join(f"{v:>{w}}" for v, w in zip(row, widths)) for row in shown]
+    if len(rows) > NOTE_ROWS:
+        lines.append(f"… and {len(rows) - NOTE_ROWS} more samples{more}")
+    return lines
