@@ -22,6 +22,16 @@ FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-u
          "--disable-default-apps", "--disable-extensions", "--hide-scrollbars", "--mute-audio")
 
 
+# A hash of each view canvas's pixels (the player's fit, loss and parameter views): a frame
+# that changes what is drawn changes it.
+CANVAS_SUM = """
+return ['sgd-fit', 'sgd-loss', 'sgd-params'].map(function (id) {
+  var c = document.getElementById(id), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, h = 0;
+  for (var i = 0; i < d.length; i += 4) h = (h * 31 + d[i] * 7 + d[i + 1] * 3 + d[i + 2]) % 2147483647;
+  return h;
+});"""
+
+
 def missing() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
     try:

@@ -18,7 +18,7 @@ from scenes.story.numbers import NOTE_ROWS, note_table
 from scenes.story.numbers import fmt_note as num
 from scenes.story.protocol import StoryLike
 
-__all__ = ["settings_lines", "summary_lines", "batch_lines", "fast_lines", "params_lines", "start_words",
+__all__ = ["settings_lines", "training_lines", "data_words", "summary_lines", "batch_lines", "fast_lines", "params_lines", "start_words",
            "ALL_PARAMS", "NOTE_ROWS"]
 
 ALL_PARAMS = 4   # more parameters than this: their norm and the largest few, not each
@@ -55,16 +55,20 @@ def start_words(story: StoryLike) -> str:
     return "every parameter 0"
 
 
-def settings_lines(story: StoryLike) -> list[str]:
-    """The run's settings, one per line (the title slide)."""
+def data_words(story: StoryLike) -> str:
+    """Where the run's points came from, as the title slide says it."""
     s, tr = story.settings, story.trace
-    data = {"article": "the article's six points", "csv": f"{Path(s.data.path or '').name}, {len(tr.x)} points",
-            "synthetic": f"synthetic, {len(tr.x)} points"}.get(s.data.kind, s.data.kind)
     if tr.model.kind == "module":  # a user's own loop: its data as the recorder took them
         recorded = tr.config.get("recorded") if isinstance(tr.config.get("recorded"), dict) else {}
-        data = f"{len(tr.x)} rows, {recorded.get('data', 'as recorded')}"
-    lines = [f"model: {_words(story).formula} ({len(story.param_names)} parameters)",
-             f"optimizer: {OPTIMIZER_NAMES[s.optimizer]}", f"learning rate: {s.lr:g}",
+        return f"{len(tr.x)} rows, {recorded.get('data', 'as recorded')}"
+    return {"article": "the article's six points", "csv": f"{Path(s.data.path or '').name}, {len(tr.x)} points",
+            "synthetic": f"synthetic, {len(tr.x)} points"}.get(s.data.kind, s.data.kind)
+
+
+def training_lines(story: StoryLike) -> list[str]:
+    """The optimizer and its settings, one per line (every model's title slide)."""
+    s = story.settings
+    lines = [f"optimizer: {OPTIMIZER_NAMES[s.optimizer]}", f"learning rate: {s.lr:g}",
              f"batch size: {s.batch_size}", f"epochs: {s.epochs} ({story.n} steps)"]
     if s.has_momentum and s.effective_momentum:
         lines.append(f"momentum: {s.effective_momentum:g}" + (" (Nesterov)" if s.nesterov else ""))
@@ -72,7 +76,14 @@ def settings_lines(story: StoryLike) -> list[str]:
         lines.append(f"betas: {s.beta1:g}, {s.beta2:g}")
     if s.weight_decay:
         lines.append(f"weight decay: {s.weight_decay:g}")
-    return lines + [f"data: {data}" + (", shuffled" if s.shuffle else ""), f"start: {start_words(story)}"]
+    return lines
+
+
+def settings_lines(story: StoryLike) -> list[str]:
+    """The run's settings, one per line (the title slide)."""
+    shuffled = ", shuffled" if story.settings.shuffle else ""
+    return [f"model: {_words(story).formula} ({len(story.param_names)} parameters)", *training_lines(story),
+            f"data: {data_words(story)}{shuffled}", f"start: {start_words(story)}"]
 
 
 def _reference(story: StoryLike) -> tuple[np.ndarray, float] | None:

@@ -9,7 +9,6 @@ story (the recorded run); nothing here draws.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -89,20 +88,9 @@ def settings_lines(story: StoryLike) -> list[str]:
     """The run's settings, one per line (the title slide)."""
     if story.trace.schema_version != 1:
         return model_notes.settings_lines(story)
-    s, tr = story.settings, story.trace
-    data = {"article": "the article's six points", "csv": f"{Path(s.data.path or '').name}, {len(tr.x)} points",
-            "synthetic": f"synthetic, {len(tr.x)} points"}.get(s.data.kind, s.data.kind)
-    lines = [f"optimizer: {OPTIMIZER_NAMES[s.optimizer]}", f"learning rate: {s.lr:g}",
-             f"batch size: {s.batch_size}", f"epochs: {s.epochs} ({story.n} steps)"]
-    if s.has_momentum and s.effective_momentum:
-        lines.append(f"momentum: {s.effective_momentum:g}" + (" (Nesterov)" if s.nesterov else ""))
-    if s.optimizer == "adam":
-        lines.append(f"betas: {s.beta1:g}, {s.beta2:g}")
-    if s.weight_decay:
-        lines.append(f"weight decay: {s.weight_decay:g}")
-    lines += [f"data: {data}" + (", shuffled" if s.shuffle else ""),
-              f"start: a = {num(s.init_a)}, b = {num(s.init_b)}"]
-    return lines
+    s = story.settings
+    return [*model_notes.training_lines(story), f"data: {model_notes.data_words(story)}" + (", shuffled" if s.shuffle else ""),
+            f"start: a = {num(s.init_a)}, b = {num(s.init_b)}"]
 
 
 def summary_lines(story: StoryLike) -> list[str]:

@@ -19,12 +19,6 @@ from scenes.story.story import Story  # noqa: E402
 from scenes.web.page import explorer_page, player_page  # noqa: E402
 from tests.web.test_web_export_models import _record  # noqa: E402
 
-CANVAS_SUM = """
-return ['sgd-fit', 'sgd-loss', 'sgd-params'].map(function (id) {
-  var c = document.getElementById(id), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, h = 0;
-  for (var i = 0; i < d.length; i += 4) h = (h * 31 + d[i] * 7 + d[i + 1] * 3 + d[i + 2]) % 2147483647;
-  return h;
-});"""
 
 
 def _open(driver, path, fragment=""):
@@ -88,7 +82,7 @@ def test_each_models_page_shows_the_storys_numbers_in_its_words(tmp_path):
                 xb, yb, pred, _ = s.batch(k)
                 cells = driver.find_elements("css selector", "#sgd-rows tr")[0].find_elements("css selector", "td")
                 assert [float(c.get_attribute("data-value")) for c in cells[:3]] == [xb[0], yb[0], pred[0]]
-                sums.append(tuple(driver.execute_script(CANVAS_SUM)))
+                sums.append(tuple(driver.execute_script(browser.CANVAS_SUM)))
             assert len(set(sums)) == 3, name  # the curve, the loss and the path move
             title = driver.find_element("css selector", "#sgd-fit").find_element("xpath", "..").text
             assert s.words.formula in title
@@ -118,10 +112,10 @@ def test_a_networks_presenter_page_explorer_and_race_play(tmp_path):
         assert not driver.find_element("id", "sgd-graph-view").is_displayed()
         _clean(driver, slides)
         _open(driver, explore, "step=2&beat=update")
-        before = driver.execute_script(CANVAS_SUM)
+        before = driver.execute_script(browser.CANVAS_SUM)
         slider = driver.find_element("css selector", "#sgd-explore input[type=range]")
         slider.send_keys(Keys.RIGHT)
-        after = driver.execute_script(CANVAS_SUM)
+        after = driver.execute_script(browser.CANVAS_SUM)
         assert before[2] != after[2]  # the other run's own plane and path
         doc = driver.execute_script("return document.getElementById('sgd-player').getAttribute('data-step')")
         assert doc == "1"

@@ -28,12 +28,6 @@ from scenes.web.page import page_from_document, player_page  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.recorder import record  # noqa: E402
 
-CANVAS_SUM = """
-return ['sgd-fit', 'sgd-loss', 'sgd-params'].map(function (id) {
-  var c = document.getElementById(id), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, h = 0;
-  for (var i = 0; i < d.length; i += 4) h = (h * 31 + d[i] * 7 + d[i + 1] * 3 + d[i + 2]) % 2147483647;
-  return h;
-});"""
 
 
 @pytest.fixture(scope="module")
@@ -113,16 +107,16 @@ def assert_numbers_are_the_trace(driver, story: Story, k: int, beat: int):
 def test_no_network_no_console_error_and_playing_changes_pixels(driver, pages):
     _, paths, _ = pages
     load(driver, paths["sgd"])
-    before = driver.execute_script(CANVAS_SUM)
+    before = driver.execute_script(browser.CANVAS_SUM)
     driver.find_element("id", "sgd-play").click()
     time.sleep(2.0)  # past the intro: the batch is highlighted, the predictions appear
     assert driver.execute_script("return window.sgdPlayer.state().playing")
-    after = driver.execute_script(CANVAS_SUM)
+    after = driver.execute_script(browser.CANVAS_SUM)
     assert before[0] != after[0], (before, after)  # the fit view moved
     frame = int(driver.find_element("id", "sgd-player").get_attribute("data-frame"))
     assert 40 < frame < 100  # about 30 frames a second
     time.sleep(2.5)  # the backward pass: arrows grow in parameter space, the loss has a point
-    later = driver.execute_script(CANVAS_SUM)
+    later = driver.execute_script(browser.CANVAS_SUM)
     assert later[2] != after[2] and later[1] != before[1], (after, later)
     driver.find_element("id", "sgd-play").click()
     assert not driver.execute_script("return window.sgdPlayer.state().playing")
@@ -332,10 +326,10 @@ def test_the_notebook_iframe_plays_from_srcdoc(driver, pages, tmp_path):
         assert time.monotonic() < deadline, driver.execute_script("return [document.URL, document.readyState]")
         time.sleep(0.2)
     try:
-        before = driver.execute_script(CANVAS_SUM)
+        before = driver.execute_script(browser.CANVAS_SUM)
         driver.find_element("id", "sgd-beat-fwd").click()
         driver.find_element("id", "sgd-beat-fwd").click()
-        assert driver.execute_script(CANVAS_SUM) != before
+        assert driver.execute_script(browser.CANVAS_SUM) != before
         assert driver.find_element("id", "sgd-caption").text.startswith("Step 1 · residuals")
     finally:
         driver.switch_to.default_content()
@@ -381,7 +375,7 @@ def test_explorer_sliders_switch_runs_and_leave_a_ghost(driver, explorer):
     load(driver, path, "frame=400")
     first = driver.execute_script("return window.sgdPlayer.state()")
     assert runs[first["run"]][0] == {"lr": 0.1, "batch_size": 2, "momentum": 0.0}
-    params_before = driver.execute_script(CANVAS_SUM)[2]
+    params_before = driver.execute_script(browser.CANVAS_SUM)[2]
     slider = driver.find_element("id", "sgd-axis-lr")
     t0 = time.perf_counter()
     slider.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)  # snaps to 0.3, then 1.0
@@ -389,7 +383,7 @@ def test_explorer_sliders_switch_runs_and_leave_a_ghost(driver, explorer):
     state = driver.execute_script("return window.sgdPlayer.state()")
     values, trace = runs[state["run"]]
     assert values == {"lr": 1.0, "batch_size": 2, "momentum": 0.0} and trace.status.diverged
-    assert driver.execute_script(CANVAS_SUM)[2] != params_before  # the path changed
+    assert driver.execute_script(browser.CANVAS_SUM)[2] != params_before  # the path changed
     assert switched < 2.0
     assert state["ghost_run"] is not None and runs[state["ghost_run"]][0]["lr"] == 0.3  # the run before, faint
     label = driver.find_element("id", "sgd-run").text
