@@ -44,7 +44,7 @@ HOOK = textwrap.dedent('''
     def pause(seconds=120.0):
         if not paused:
             paused.append(1)
-            print("PAUSED", flush=True)
+            os.write(1, b"PAUSED\\n")  # one write: workers printing at once cannot interleave it
             time.sleep(seconds)
 
     if at == "recording":  # mid-way through the PyTorch loop
@@ -97,7 +97,7 @@ HOOK = textwrap.dedent('''
         import training.recorder as rec
         real_record = rec.record
         def record(train, data, progress=None, **kw):
-            print("PAUSED", flush=True)
+            os.write(1, b"PAUSED\\n")  # one write: print's two writes from two workers could interleave
             time.sleep(120)
         rec.record = record
     elif at == "race":  # two runs into one folder: both commit at once, renames slowed
@@ -148,7 +148,7 @@ def wait_paused(proc: subprocess.Popen, lines: int = 1) -> None:
         line = proc.stdout.readline()
         if not line:
             pytest.fail(f"the run ended before the moment: {proc.wait()} {proc.stderr.read()}")
-        got += line.strip() == "PAUSED"
+        got += line.count("PAUSED")
 
 
 def stop(proc: subprocess.Popen, signum: int) -> tuple[str, float]:
