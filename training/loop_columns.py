@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Grow", "match_rows", "epochs_of", "updates_of", "column_dtype", "BLOCK_VALUES"]
+__all__ = ["Grow", "match_rows", "epochs_of", "updates_of", "column_dtype", "line_columns", "BLOCK_VALUES"]
 
 BLOCK_VALUES = 1 << 15  # numbers worked on at a time by updates_of (in buffers reused)
 
@@ -157,3 +157,15 @@ def _put(out: np.ndarray, rows: slice, values: np.ndarray, same: np.ndarray) -> 
             out = out.astype(np.float64)
             out[rows] = values
     return out
+
+
+def line_columns(params: np.ndarray, grads: np.ndarray, updates: np.ndarray,
+                 velocity: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The line's schema-1 columns (a, b, grad_a, ..., float64 as the trace holds them: P = 2,
+    nothing to save) from the vector columns every loop records, (steps, 2) each."""
+    p, g, u = (np.asarray(c, dtype=np.float64) for c in (params, grads, updates))
+    cols = dict(a=p[:, 0], b=p[:, 1], grad_a=g[:, 0], grad_b=g[:, 1], update_a=u[:, 0], update_b=u[:, 1])
+    if velocity is not None:
+        v = np.asarray(velocity, dtype=np.float64)
+        cols.update(velocity_a=v[:, 0], velocity_b=v[:, 1])
+    return cols

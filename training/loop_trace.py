@@ -17,7 +17,7 @@ from training.data import ARTICLE_X, ARTICLE_Y
 from training.errors import InputError
 from training.models import MODULE_KIND, flatten_names
 from training.ragged import Ragged
-from training.loop_columns import epochs_of, match_rows, updates_of
+from training.loop_columns import epochs_of, line_columns, match_rows, updates_of
 from training.loop_full_loss import full_losses
 from training.loop_graphs import line_labels
 from training.trace import Trace, TraceStatus
@@ -112,13 +112,7 @@ def build_trace(rec) -> Trace:
         x, y = np.array(ARTICLE_X), np.array(ARTICLE_Y)
     if line:
         cfg = _config(common, init_a=float(params[0, 0]), init_b=float(params[0, 1]))
-        # The line's columns are float64, as record() writes them (P = 2: nothing to save).
-        p, wide, up = (c.astype(np.float64) for c in (params, grads, updates))
-        steps = dict(cols, a=p[:, 0], b=p[:, 1], grad_a=wide[:, 0], grad_b=wide[:, 1],
-                     update_a=up[:, 0], update_b=up[:, 1])
-        if velocity is not None:
-            velocity = velocity.astype(np.float64)
-            steps.update(velocity_a=velocity[:, 0], velocity_b=velocity[:, 1])
+        steps = dict(cols, **line_columns(params, grads, updates, velocity))  # as record() writes them
     else:
         cfg = _config(common, model=MODULE_KIND)
         steps = dict(cols, params=params, grads=grads, updates=updates)

@@ -1,6 +1,7 @@
-"""Record any model but the line (:mod:`training.models`) into a schema-2 trace.
+"""Record a run of any model (:mod:`training.models`): the line into a schema-1 trace, every
+other model into a schema-2 trace.
 
-The same real loop as the line's (:mod:`training.recorder`): forward pass, the family's loss,
+The article's loop, for every model: forward pass, the family's loss,
 zero_grad (unless ``zero_grad = false``), backward, ``optimizer.step()`` of the real
 ``torch.optim`` optimizer. Around it the parameter vector is read before and after each step
 in the model's own precision (float32: exact, 4 bytes a number), the ``.grad`` the step used,
@@ -25,7 +26,7 @@ from training.batches import batches_of_epoch, batches_per_epoch
 from training.config import TrainConfig
 from training.data import Dataset
 from training.landscape_trace import landscape_of
-from training.loop_columns import column_dtype, updates_of
+from training.loop_columns import column_dtype, line_columns, updates_of
 from training.models import Model
 from training.optimizers import has_velocity, make_optimizer
 from training.ragged import Ragged
@@ -36,7 +37,31 @@ __all__ = ["run_model", "flat_params", "set_params"]
 
 def _flat32(tensors, out: np.ndarray) -> np.ndarray:
     """The tensors flattened end to end into ``out`` (a row of a column, the tensors' dtype)."""
-    torch.cat([t.detach().reshape(-1) for t in tensors], out=torch.from_numpy(out))
+    return _cat([t.detach().reshape(-1) for t in tensors], out)
+
+
+def _cat(flat: list[torch.Tensor], out: np.ndarray) -> np.ndarray:
+    """One-dimensional tensors end to end into ``out``."""
+    torch.cat(flat, out=torch.from_numpy(out))
+    return out
+
+
+def _numpy_views(tensors) -> list[np.ndarray] | None:
+    """Flat numpy views of the tensors' storage (they follow in-place updates), or None when a
+    tensor has none: not contiguous (its reshape would be a copy taken now), or not float32 or
+    float64. np.concatenate into a row costs a few microseconds less than torch.cat (which
+    counts at P = 2: the line)."""
+    if not all(t.is_contiguous() and t.dtype in (torch.float32, torch.float64) for t in tensors):
+        return None
+    return [t.detach().numpy().reshape(-1) for t in tensors]
+
+
+def _into(tensors, out: np.ndarray) -> np.ndarray:
+    """The tensors flattened end to end into ``out``, through numpy views when they have them."""
+    views = _numpy_views(tensors)
+    if views is None:
+        return _flat32(tensors, out)
+    np.concatenate(views, out=out)
     return out
 
 
@@ -62,7 +87,7 @@ def _flat_state(opt, params: list[torch.Tensor], out: np.ndarray) -> None:
         state = opt.state.get(p, {})
         buf = state.get("momentum_buffer", state.get("exp_avg"))
         bufs.append(torch.zeros_like(p) if buf is None else buf)
-    _flat32(bufs, out)
+    _into(bufs, out)
 
 
 def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: frozenset[int], *,
@@ -73,7 +98,8 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
     torch.manual_seed(cfg.seed)
     module = spec.module()  # PyTorch's default initialisation draws from the seed just set
     params = list(module.parameters())
-    start = cfg.start  # the family's documented start, or the config's init
+    line = spec.kind == "line"  # the article's model: schema 1, starting at init_a, init_b
+    start = (cfg.init_a, cfg.init_b) if line else cfg.start  # else the family's start, or the config's init
     if start is not None:
         set_params(params, start)
     criterion = spec.criterion()
@@ -89,7 +115,8 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
     col_epoch, col_batch = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64)
     col_loss, col_full = np.empty(total), np.empty(total)
     dtype = column_dtype(params)
-    col_params, col_grads = np.empty((total, P), dtype), np.empty((total, P), dtype)
+    # params row k: before step k (row k + 1: after it, read straight into place, no copy).
+    col_params, col_grads = np.empty((total + 1, P), dtype), np.empty((total, P), dtype)
     col_velocity = np.empty((total, P), dtype) if has_velocity(cfg) else None
     indices = np.empty(samples, dtype=np.int64)
     preds, residuals = np.empty(samples), np.empty(samples)
@@ -104,7 +131,10 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
     labels = spec_graph_labels(spec, module)
 
     step, at = 0, 0
-    theta, theta_new = _flat32(params, np.empty(P, dtype)), np.empty(P, dtype)  # before and after a step
+    # Flat views made once (the optimizer updates in place); a non-contiguous tensor's reshape
+    # would be a copy taken now, so such a model is flattened again at every step.
+    views = _numpy_views(params)
+    _flat32(params, col_params[0])
     if progress is not None:
         progress(0, total)
     for epoch in range(cfg.epochs):
@@ -127,11 +157,11 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
             if capture:
                 capture.watch(loss, {loss: "L", out: spec.graph_output})
             loss.backward()
-            grad = _flat32([p.grad for p in params], col_grads[step])  # kept only if the step is
+            grad = _into([p.grad for p in params], col_grads[step])  # kept only if the step is
             if capture:
                 graphs.append(capture.result(step))
             opt.step()
-            _flat32(params, theta_new)
+            theta_new = np.concatenate(views, out=col_params[step + 1]) if views else _flat32(params, col_params[step + 1])
 
             loss_v = loss.item()
             reason = _divergence(loss_v, full_loss, grad, theta_new, limit, param_limit)
@@ -144,7 +174,6 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
             m = len(idx)
             col_epoch[step], col_batch[step] = epoch, batch_idx
             col_loss[step], col_full[step] = loss_v, full_loss
-            col_params[step] = theta
             if col_velocity is not None:
                 _flat_state(opt, params, col_velocity[step])
             with torch.no_grad():
@@ -154,7 +183,6 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
                 residuals[at:at + m] = (pred - Y_batch).numpy().reshape(-1)
             at += m
             offsets[step + 1] = at
-            theta, theta_new = theta_new, theta
             step += 1
             if progress is not None and step % 1000 == 0:
                 progress(step, total)
@@ -163,17 +191,28 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
     if progress is not None:
         progress(step, total)
 
+    # A diverged run stops early: its columns are the filled part (views; the rest of each
+    # allocation was never touched, so it never took memory).
     offsets = offsets[:step + 1]
     steps: dict = {"epoch": col_epoch[:step], "batch": col_batch[:step], "loss": col_loss[:step],
-                   "full_loss": col_full[:step], "params": col_params[:step], "grads": col_grads[:step],
-                   "updates": updates_of(col_params[:step], theta)}
-    if col_velocity is not None:
-        steps["velocity"] = col_velocity[:step]
+                   "full_loss": col_full[:step]}
+    theta = col_params[step]  # after the last recorded step
+    params, grads, updates = col_params[:step], col_grads[:step], updates_of(col_params[:step], theta)
+    velocity = None if col_velocity is None else col_velocity[:step]
+    if line:
+        steps.update(line_columns(params, grads, updates, velocity))
+    else:
+        steps.update(params=params, grads=grads, updates=updates)
+        if velocity is not None:
+            steps["velocity"] = velocity
     steps["indices"] = Ragged(indices[:at], offsets)
     steps["pred"] = Ragged(preds[:at], offsets)
     steps["residual"] = Ragged(residuals[:at], offsets)
-    trace = Trace(config=cfg.to_dict(), versions=versions, x=data.x.copy(), y=data.y.copy(), steps=steps,
-                  status=status, graphs=graphs, param_names=spec.param_names, final_params=theta.astype(np.float64))
+    common = dict(config=cfg.to_dict(), versions=versions, x=data.x.copy(), y=data.y.copy(), steps=steps,
+                  status=status, graphs=graphs)
+    if line:
+        return Trace(**common, final_a=float(theta[0]), final_b=float(theta[1]))
+    trace = Trace(**common, param_names=spec.param_names, final_params=theta.astype(np.float64))
     trace.landscape = _landscape(trace, cfg)
     return trace
 
@@ -198,10 +237,13 @@ def spec_graph_labels(spec: Model, module) -> dict:
 
 def _divergence(loss: float, full_loss: float, grad: np.ndarray, theta: np.ndarray, limit: float,
                 param_limit: float) -> str:
-    if not (math.isfinite(loss) and math.isfinite(full_loss) and np.isfinite(grad).all() and np.isfinite(theta).all()):
+    # Largest magnitudes: NaN and infinity carry through max(), one reduction a vector.
+    g_max = max(-float(grad.min()), float(grad.max())) if len(grad) else 0.0
+    t_max = max(-float(theta.min()), float(theta.max())) if len(theta) else 0.0
+    if not (math.isfinite(loss) and math.isfinite(full_loss) and math.isfinite(g_max) and math.isfinite(t_max)):
         return "a loss, gradient or parameter became infinite or NaN"
     if max(loss, full_loss) > limit:
         return f"the loss exploded past {limit:.3g}"
-    if len(theta) and np.abs(theta).max() > param_limit:
+    if t_max > param_limit:
         return f"a parameter left +-{param_limit:.0e}"
     return ""

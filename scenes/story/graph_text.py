@@ -104,7 +104,7 @@ def op_text(node: dict) -> str:
     return {"input": "input (no grad)", "target": "target (no grad)"}.get(node["op"], node["op"])
 
 
-# The loop's phases in the order the recorder runs them (training/recorder.py: forward, loss,
+# The loop's phases in the order the recorder runs them (training/record_model.py: forward, loss,
 # zero_grad, backward, step), each with its code line from the article and what it does.
 PHASES = ("forward", "loss", "zero_grad", "backward", "step")
 _CODE = {"forward": "Y_pred = model(X_batch)", "loss": "loss = criterion(Y_pred, Y_batch)",

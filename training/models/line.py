@@ -1,7 +1,8 @@
 """The article's model: y' = a·x + b under the MSE (``nn.Linear(1, 1)``), parameters a, b.
 
-The line is recorded by its own loop (:mod:`training.recorder`) into the schema-1 trace, as
-before models existed; this entry gives it the same vector view as every other family.
+The line is recorded by the one loop every model has (:mod:`training.record_model`), starting
+at ``init_a``, ``init_b``, and written as the schema-1 trace (a, b, grad_a, ...), as before
+models existed.
 """
 from __future__ import annotations
 
