@@ -10,10 +10,11 @@ every size x theme pair and every run appears: the sampled check of the fast tes
 Manim draws 16:9 only (its qualities are 854x480 to 3840x2160, one layout in scene units),
 so its matrix is the walkthrough of every run in both themes, and the fit, loss and
 parameter scenes of every run in one theme, the themes taking turns: 60 scenes
-(``--family models``: the same for the other models' 5 runs, 25 scenes).
+(``--family models``: the same for the other models' 5 runs, 25 scenes). ``--backprop`` adds
+each run's backprop scene (recorded with its first three steps' graphs).
 
     .venv/bin/python benchmarks/layout_matrix.py [--backend mpl|manim|both] [--subset] [--workers 2]
-        [--views fit,graph,loss,params] [--family line|models|all]
+        [--views fit,graph,loss,params] [--family line|models|all] [--backprop]
 
 prints every problem found and the time taken; exits 1 if there is any problem. ``--views``
 checks the matplotlib matrix with other views than the default ones; with ``graph`` among
@@ -158,10 +159,16 @@ def manim_cases(runs=None) -> list[tuple[str, str, str]]:
     return out
 
 
+def backprop_cases(runs) -> list[tuple[str, str, str]]:
+    """(run, theme, "backprop"): the backprop scene of each run (its steps GRAPH_STEPS'
+    graphs), the themes taking turns. A network's graph is the crowded one (40 to 60 s a run)."""
+    return [(r, THEMES[i % 2], "backprop") for i, r in enumerate(runs)]
+
+
 def check_manim_case(run: str, theme: str, scene: str, on_frame=None) -> list:
     from scenes.manim.layout_check import check_scene_run
 
-    return check_scene_run(trace_of(run), scene=scene, theme=theme, on_frame=on_frame,
+    return check_scene_run(trace_of(run, scene == "backprop"), scene=scene, theme=theme, on_frame=on_frame,
                            label=f"manim {scene} {run} {theme}: ")
 
 
@@ -220,6 +227,8 @@ def main(argv=None) -> int:
                                                 "(with graph: each run records its first 3 steps' graphs)")
     ap.add_argument("--size", action="append", help="matplotlib: these sizes, WxH (repeatable)")
     ap.add_argument("--theme", choices=THEMES)
+    ap.add_argument("--backprop", action="store_true", help="Manim: the backprop scene of each run too "
+                                                             "(recorded with its first 3 steps' graphs)")
     ap.add_argument("--family", choices=tuple(FAMILIES), default="line",
                     help="the line's runs (default), the other models' (poly3, logistic, "
                          "mlp-sine, mlp16-relu, poly8; matplotlib: at 1280x720, 960x540, 1080x1080, "
@@ -248,7 +257,8 @@ def main(argv=None) -> int:
     if args.backend in ("manim", "both"):
         family = list(FAMILIES[args.family])
         runs = args.run or (family[::3] if args.subset else family)
-        cases = [c for c in manim_cases(runs) if not args.theme or c[1] == args.theme]
+        cases = [*manim_cases(runs), *(backprop_cases(runs) if args.backprop else ())]
+        cases = [c for c in cases if not args.theme or c[1] == args.theme]
         b, p = _run(_check_manim_str, cases, args.workers)
         bad, probs, count = bad + b, probs + p, count + len(cases)
     print(f"{count} cases, {bad} with problems, {probs} problems, {time.perf_counter() - t0:.0f} s")

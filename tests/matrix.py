@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.layout_matrix import (MANIM_SCENES, MODEL_RUNS, RUNS, SIZES, THEMES, Case, covering, full_matrix,
-                                      manim_cases)
+from benchmarks.layout_matrix import (MANIM_SCENES, MODEL_RUNS, RUNS, SIZES, THEMES, Case, backprop_cases, covering,
+                                      full_matrix, manim_cases)
 
 __all__ = ["GRAPH_VIEWS", "GRAPH_CASES", "ISSUE_CASES", "SECOND", "MPL_FAST", "mpl_slow_params",
            "player_slow_params", "MANIM_SAMPLE", "MANIM_SUITE", "manim_slow_params", "MANIM_MODELS", "manim_model_params"]
@@ -100,15 +100,16 @@ MANIM_SUITE = _manim_suite()
 
 # The other models (issue 23) in Manim: in the suite, a network's landscape (its faithfulness
 # strip, the plane's names, contours with holes) and logistic's walkthrough (its sigmoid, formulas
-# and table in its words); every model run's scenes under --full-matrix
-# (benchmarks/layout_matrix.py --backend manim --family models checks them too).
+# and table in its words); every model run's scenes under --full-matrix, with each model's
+# backprop scene (a network's crowded graph: 40 to 60 s a case, too dear for the suite)
+# (benchmarks/layout_matrix.py --backend manim --family models --backprop checks them too).
 MANIM_MODELS = [("mlp16-relu", "dark", "params"), ("logistic", "light", "walkthrough")]
 
 
 def manim_model_params() -> list:
     return [pytest.param(*c, id="-".join(c)) for c in MANIM_MODELS] + [
         pytest.param(*c, marks=pytest.mark.full_matrix, id="-".join(c))
-        for c in manim_cases(MODEL_RUNS) if c not in MANIM_MODELS]
+        for c in [*manim_cases(MODEL_RUNS), *backprop_cases(MODEL_RUNS)] if c not in MANIM_MODELS]
 MANIM_SAMPLE = MANIM_SUITE[:2]  # also run by test_sampled_matrix_passes_manim, first
 
 

@@ -21,6 +21,7 @@ from scenes.manim.panels.model_math import ModelMathPanel
 from scenes.manim.panels.params import ParamsPanel
 from scenes.manim.panels.table import TablePanel
 from scenes.manim.style import Style, register_font
+from scenes.story.captions import fit_title
 from scenes.story.plan import (FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan,
                          Segment)
 from scenes.story.story import Story, as_story, plan_of
@@ -54,7 +55,11 @@ class TraceScene(LiveScene):
     """Shared driver: builds panels, then plays the plan segment by segment (each frame shows
     what the scene holds then: :class:`~scenes.manim.live.LiveScene`)."""
 
-    title = "Mini-batch SGD fits"
+    @property
+    def title(self) -> str:
+        """The walkthrough's words before the formula, as matplotlib's: "Adam fits". The
+        single-view scenes name their view instead (a class attribute overrides this)."""
+        return fit_title(self.story.optimizer)
 
     def __init__(self, trace: Trace | Story, theme: Theme, plan: FramePlan,
                  on_segment: Callable[["TraceScene", Segment], None] | None = None, **kwargs):

@@ -5,10 +5,17 @@ from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, U
 from scenes.story.protocol import StoryLike
 from training.optimizers import OPTIMIZERS
 
-__all__ = ["OPTIMIZER_NAMES", "caption", "segment_captions", "accumulates", "gradient_sum_label"]
+__all__ = ["OPTIMIZER_NAMES", "fit_title", "caption", "segment_captions", "accumulates", "gradient_sum_label"]
 
 # The captions' words for each optimizer, from its registry entry.
 OPTIMIZER_NAMES = {name: spec.title for name, spec in OPTIMIZERS.items()}
+
+
+def fit_title(optimizer: str) -> str:
+    """The title's words before the model's formula, in every backend: "Mini-batch SGD fits",
+    "Adam fits"."""
+    name = OPTIMIZER_NAMES[optimizer]
+    return f"{name[0].upper()}{name[1:]} fits"
 
 
 def accumulates(settings) -> bool:

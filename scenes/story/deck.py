@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scenes.story.captions import OPTIMIZER_NAMES, caption
+from scenes.story.captions import caption, fit_title
 from scenes.story.graph import DrawnGraph, GraphFrame
 from scenes.story.notes import settings_lines, slide_notes, summary_lines
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan
@@ -78,9 +78,9 @@ def deck_outline(story: StoryLike, plan: FramePlan) -> DeckOutline:
         slides.append(SlideText(kind, caption(story, seg.beat, k0, k1), slide_notes(story, seg.beat, k0, k1), lines,
                                 graph_slide(story, seg.beat, k0) if kind == "clip" else None))
     fits = "y' = a·x + b" if story.trace.schema_version == 1 else story.words.formula  # (the line's as always)
-    title = f"{OPTIMIZER_NAMES[story.optimizer]} fits {fits}"
+    title = f"{fit_title(story.optimizer)} {fits}"
     final = "Where it diverged" if story.trace.status.diverged else "The final fit"
-    return DeckOutline(title[0].upper() + title[1:], final, tuple(slides))
+    return DeckOutline(title, final, tuple(slides))
 
 
 def graph_slide(story: StoryLike, beat: int, k: int) -> GraphSlide | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["graph_number", "graph_value", "graph_value_short", "RULES", "node_rule", "PHASES", "phase_text", "op_text"]
+__all__ = ["graph_number", "graph_value", "graph_value_short", "graph_shape", "RULES", "node_rule", "PHASES", "phase_text", "op_text"]
 
 LIST_ITEMS = 3  # a per-sample list shows this many values, then how many there are
 
@@ -56,6 +56,16 @@ def graph_value_short(v: Any) -> str:
         if len(flat) > 2 and nums:
             return f"{len(flat)}: {graph_number(min(nums))} … {graph_number(max(nums))}"
     return graph_value(v)
+
+
+def graph_shape(text: str) -> str | None:
+    """A summary's shape alone, for an edge with little room: "8×8: −0.049 … 0.040" as "8×8",
+    "8: −0.826 … 0.536" as "(8)" (the range stands in the node the gradient flowed to). None
+    for a number or a short list, which have no summary to cut."""
+    if ": " not in text:
+        return None
+    shape = text.split(": ")[0]
+    return shape if "×" in shape else f"({shape})"
 
 
 def _flat(v) -> list:

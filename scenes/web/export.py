@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from scenes.story.captions import OPTIMIZER_NAMES, gradient_sum_label
+from scenes.story.captions import OPTIMIZER_NAMES, fit_title, gradient_sum_label
 from scenes.story.frames import Reveal, reveal
 from scenes.story.geometry import Geometry, Limits, free_corner
 from scenes.story.plan import BEATS, FAST, FramePlan, PlanSettings
@@ -248,7 +248,7 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
     line = tr.schema_version == 1  # the line's document stays as it was; any other model's has "model"
     out = {
         "label": label,
-        "title": f"{name[0].upper()}{name[1:]} fits {'ŷ = a·x + b' if line else s.words.formula}",
+        "title": f"{fit_title(s.optimizer)} {'ŷ = a·x + b' if line else s.words.formula}",
         "run": {
             "n_steps": s.n, "steps_per_epoch": s.steps_per_epoch, "epochs": s.epochs,
             "n_points": len(tr.x), "optimizer": s.optimizer, "optimizer_name": name,

@@ -256,6 +256,9 @@ def test_the_manim_model_matrix_covers_every_model_run_scene_and_theme():
     assert {(r, sc) for r, _, sc in cases} == {(r, sc) for r in MODEL_RUNS for sc in MANIM_SCENES}
     assert {(sc, t) for _, t, sc in cases} == {(sc, t) for sc in MANIM_SCENES for t in THEMES}
     assert set(MANIM_MODELS) <= set(cases)
+    # and each model's backprop scene (--full-matrix), in both themes between them
+    backprop = [tuple(p.values) for p in manim_model_params() if p.values[2] == "backprop"]
+    assert {r for r, _, _ in backprop} == set(MODEL_RUNS) and {t for _, t, _ in backprop} == set(THEMES)
 
 
 def test_the_manim_matrix_covers_every_run_scene_and_theme():

@@ -205,3 +205,18 @@ def test_race_of_a_network_draws_each_runs_curve_on_one_plane():
     texts = {getattr(m, "layout_text", None) for m in sc.mobjects for m in m.get_family()}
     assert all(line in texts for line in race.contour_note.split("\n") if line)
     assert "★  least-squares optimum" not in texts  # a network has none
+
+
+@pytest.mark.parametrize("optimizer, words", [("sgd", "Mini-batch SGD fits"), ("momentum", "SGD with momentum fits"),
+                                              ("adam", "Adam fits"), ("rmsprop", "RMSprop fits")])
+def test_the_walkthrough_title_names_the_optimizer_as_matplotlib_does(style, optimizer, words):
+    """The walkthrough's title (the header's default) names the run's optimizer; the line's
+    SGD keeps its words (and so its frames)."""
+    from scenes.manim.panels.header import Header
+    from scenes.manim.scenes import FitScene, Walkthrough
+    from training.recorder import record
+
+    s = Story(record(TrainConfig(optimizer=optimizer, epochs=1)))
+    assert Header(style, s).title[0].layout_text == words
+    assert Walkthrough.title.fget(type("S", (), {"story": s})()) == words
+    assert FitScene.title == "The fit:"  # a single view names its view

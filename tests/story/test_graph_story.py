@@ -216,3 +216,12 @@ def test_the_page_gets_the_story_s_graph(story):
                                                                  if isinstance(r, dict) for v in r.values())
     assert G["index"][:3] == [0, 1, 2] and G["zero_grad"] is True
     assert "graph" not in export_story(Story(article_trace()), contours=False)
+
+
+def test_an_edge_with_little_room_keeps_a_summarys_shape_alone():
+    """matplotlib's graph view and Manim's crowded edges write a summary as its shape."""
+    from scenes.story.graph_text import graph_shape
+
+    assert graph_shape("8×8: −0.049 … 0.040") == "8×8"
+    assert graph_shape("8: −0.826 … 0.536") == "(8)"
+    assert graph_shape("0.636") is None and graph_shape("1.020, 1.080, 0.960 … (6)") is None

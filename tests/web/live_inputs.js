@@ -1,6 +1,8 @@
 // Test helper: the live page's input handling in Node (no DOM): the CSV reader, the settings a
-// hash names, and how a partial settings object is merged (the allow-list). stdin: a list of
-// [kind, input]; stdout: a list of {ok: value} or {error: message}.
+// hash names, how a partial settings object is merged (the allow-list), and a link's round trip
+// ("link": [the recorded run's graph_steps, a change]: the link the page writes after the change,
+// and the settings opening that link on the same page gives, beside the ones the change gave).
+// stdin: a list of [kind, input]; stdout: a list of {ok: value} or {error: message}.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -24,6 +26,14 @@ const out = JSON.parse(fs.readFileSync(0, "utf8")).map(([kind, input]) => {
     if (kind === "g") return { ok: TWIN.format.pyG(input[0], input[1]) };
     if (kind === "f") return { ok: TWIN.format.pyFixed(input[0], input[1]) };
     if (kind === "merge") return { ok: plain(L.Live.prototype.merged.call(base, JSON.parse(input))) };
+    if (kind === "link") {
+      const recorded = Object.assign({}, base.config, input[0] ? { graph_steps: input[0] } : {});
+      const page = { config: recorded, data: base.data, block: { config: recorded } };
+      const next = L.Live.prototype.merged.call(page, input[1]);
+      const hash = "#" + L.Live.prototype.hashParts.call(Object.assign({}, page, next, { changed: true })).join("&");
+      const opened = L.Live.prototype.merged.call(page, L.settingsOfHash(hash));
+      return { ok: { hash: hash, changed: plain(next.config), opened: plain(opened.config) } };
+    }
     throw new Error("unknown kind " + kind);
   } catch (e) {
     return { error: e.message };

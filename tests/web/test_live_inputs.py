@@ -29,6 +29,8 @@ CASES = [
     ("hash", "#x=1,2,3&y=4,5,6&seed=18446744073709551615",
      {"ok": {"data": {"x": [1, 2, 3], "y": [4, 5, 6]}, "seed": "18446744073709551615"}}),
     ("hash", "#lr=%E0%A4%A&epochs=5", {"ok": {"epochs": 5}}),
+    ("hash", "#graph_steps=1,250&step=3", {"ok": {"graph_steps": [1, 250]}}),
+    ("hash", "#graph_steps=", {"ok": {"graph_steps": []}}),
     ("merge", '{"__proto__": {"lr": 5}}', {"error": 'unknown setting "__proto__"'}),
     ("merge", '{"constructor": 1}', {"error": 'unknown setting "constructor"'}),
     ("merge", '[1, 2]', {"error": "settings must be an object"}),
@@ -78,6 +80,28 @@ def test_a_merge_takes_the_settings_and_gives_a_new_optimizer_its_momentum(resul
     mom, adam, data = (r["ok"] for r in json.loads(out.stdout))
     assert mom["config"]["momentum"] == 0.9 and adam["config"].get("momentum") is None and adam["config"]["nesterov"] is False
     assert data["config"]["data"] == {"kind": "csv", "path": "points.csv"} and data["data"] == {"x": [1, 2], "y": [3, 4]}
+
+
+# (the recorded run's graph_steps, what the reader changes, what the link must say of graph_steps)
+LINKS = [(None, {"graph_steps": [2, 5]}, "graph_steps=2,5"),
+         ([1, 2, 3], {"graph_steps": [4], "lr": 0.3}, "graph_steps=4"),
+         ([1, 2, 3], {"graph_steps": []}, "graph_steps="),     # none: the link says so
+         ([1, 2, 3], {"lr": 0.3}, None),                       # unchanged: the page's own
+         (None, {"lr": 0.3}, None)]
+
+
+def test_a_link_round_trips_graph_steps_when_the_reader_changed_them():
+    """The link the live page writes after a change gives, opened on the same page, the settings
+    the change gave, graph_steps included (they were left out of the link: a reader's graph
+    steps were lost); graph_steps are in the link only when they differ from the recorded run's."""
+    out = subprocess.run([NODE, str(ROOT / "tests/web/live_inputs.js")], capture_output=True, text=True, timeout=60,
+                         check=True, input=json.dumps([["link", [rec, change]] for rec, change, _ in LINKS]))
+    for (rec, change, says), r in zip(LINKS, json.loads(out.stdout)):
+        got = r["ok"]
+        assert got["opened"] == got["changed"], (rec, change, got)
+        assert got["changed"].get("graph_steps", []) == change.get("graph_steps", rec or [])
+        parts = got["hash"].lstrip("#").split("&")
+        assert [p for p in parts if p.startswith("graph_steps=")] == ([says] if says else []), got["hash"]
 
 
 def test_the_live_files_are_listed_small_and_the_story_dom_free():

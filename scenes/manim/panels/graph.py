@@ -20,6 +20,7 @@ from scenes.manim.panels.draw import set_children
 from scenes.manim.panels.graph_place import box_of, place_edge_label, place_rule
 from scenes.layout_check import Box
 from scenes.manim.style import ARROW, Style, tag
+from scenes.story.graph_text import graph_shape
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
 from scenes.story.story import Story
 
@@ -172,7 +173,7 @@ class GraphPanel(Beats):
         op_h = 0.0 if self.compact else ops[first[0]].height + LINE_GAP
         ay1 = top - PAD - op_h - box_h / 2
         ay0 = self.y0 + PAD + box_h / 2 + self._n_lines * (self._line_h + LINE_GAP)
-        self.nodes, extents = {}, []
+        self.nodes, extents, texts = {}, [], []
         for n in g.nodes:
             c = np.array([col_x[lay.col[n.id]], ay1 - lay.y(n.id) * (ay1 - ay0), 0.0])
             lab = labels[n.id].move_to(c)
@@ -185,17 +186,17 @@ class GraphPanel(Beats):
             bottom = box.get_bottom()[1] - self._n_lines * (self._line_h + LINE_GAP)
             half = max(widths[n.id], op.width if len(op) else 0.0) / 2  # a class name wider than the lines
             extents.append(Box(c[0] - half, bottom, c[0] + half, op.get_top()[1] if len(op) else box.get_top()[1]))
+            texts += [self._box(box), *([self._box(op)] if len(op) else []), self._lines_box(n, c[0], bottom, box)]
         self.edges = []
-        lines = []
-        for (u, v), grad in zip(g.edges, g.edge_grads):
-            bu, bv = self.nodes[u].box, self.nodes[v].box
-            arrow = tag(Arrow(bu.get_right(), bv.get_left(), buff=0.04, stroke_width=2.5,
-                              max_tip_length_to_length_ratio=0.12, tip_length=0.16), ARROW)
-            lines.append(np.array([arrow.get_start()[:2], arrow.get_end()[:2]]))
+        arrows = [tag(Arrow(self.nodes[u].box.get_right(), self.nodes[v].box.get_left(), buff=0.04, stroke_width=2.5,
+                            max_tip_length_to_length_ratio=0.12, tip_length=0.16), ARROW) for u, v in g.edges]
+        lines = [np.array([a.get_start()[:2], a.get_end()[:2]]) for a in arrows]
+        for e, (arrow, grad) in enumerate(zip(arrows, g.edge_grads)):
             # Clear of the nodes' texts and of the labels placed before it (a network's graph
             # brings several edges into one node).
             placed = [self._box(lab) for _, _, lab in self.edges if lab is not None]
-            label = self._edge_label(arrow, grad, extents + placed) if grad and not self.compact else None
+            label = (self._edge_label(arrow, grad, extents + placed, texts + placed, lines[:e] + lines[e + 1:])
+                     if grad and not self.compact else None)
             self.edges.append((arrow, VGroup(), label))
         taken = list(extents) + [self._box(lab) for _, _, lab in self.edges if lab is not None]
         for n, ext in zip(g.nodes, extents):
@@ -243,9 +244,19 @@ class GraphPanel(Beats):
     def _inside(self) -> Box:
         return Box(self.x0, self.y0, self.x1, self.y1 - self._headline_height())
 
-    def _edge_label(self, arrow, grad: str, extents: list[Box]):
-        """The gradient an edge carried back, placed clear of the nodes' texts."""
-        return place_edge_label(self._text(grad, "tick", "update"), arrow, extents)
+    def _lines_box(self, n, x: float, bottom: float, box) -> Box:
+        """Where the lines under node ``n`` can reach (its widest, kept inside the cell as
+        :meth:`_line` keeps it)."""
+        half = max(self._text(t, "tick", "text").width for t in self._under_texts(n) if t) / 2
+        x = min(max(x, self.x0 + half), self.x1 - half)
+        return Box(x - half, bottom, x + half, box.get_bottom()[1])
+
+    def _edge_label(self, arrow, grad: str, extents: list[Box], texts: list[Box], lines: list[np.ndarray]):
+        """The gradient an edge carried back, placed clear of the nodes' texts and the labels
+        placed before it (graph_place.place_edge_label)."""
+        short = graph_shape(grad)
+        return place_edge_label(self._text(grad, "tick", "update"), arrow, extents,
+                                self._text(short, "tick", "update") if short else None, texts, lines, self._inside())
 
     def _place_rule(self, m, ext: Box, taken: list[Box], lines: list[np.ndarray]):
         """A local rule beside its node, where nothing else is (graph_place.place_rule)."""

@@ -9,6 +9,7 @@ from scenes.manim.panels.beats import Beats, scrub
 from scenes.manim.panels.counter import FastDecimal
 from scenes.manim.panels.draw import set_children
 from scenes.manim.style import Style
+from scenes.story.captions import fit_title
 from scenes.story.story import Story
 
 __all__ = ["Header", "short_formula"]
@@ -20,11 +21,14 @@ class Header(Beats):
     TOP = 3.62  # the row's y
     RIGHT_X = 6.95  # where the counters' slots end
 
-    def __init__(self, style: Style, story: Story, title: str = "Mini-batch SGD fits"):
+    def __init__(self, style: Style, story: Story, title: str | None = None):
+        """``title``: the words before the model's formula (default: the walkthrough's,
+        "Mini-batch SGD fits", named after the run's optimizer)."""
         self.s, self.st = story, style
         st = style
         formula = (st.math("y' = a dot.c x + b", "title", "line") if story.trace.schema_version == 1
                    else st.text(short_formula(story), "title", "line"))
+        title = fit_title(story.optimizer) if title is None else title
         self.title = VGroup(st.text(title, "title"), formula).arrange(RIGHT, buff=0.2).move_to([-7.0, self.TOP, 0], aligned_edge=LEFT)
         self.caption = VGroup()
         pairs = self._counters()

@@ -16,6 +16,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from scenes.mpl.views.style import ViewBase
 from scenes.story.frames import FrameState
 from scenes.story.graph import NO_GRAPHS, DrawnGraph, GraphFrame
+from scenes.story.graph_text import graph_shape
 from training.errors import InputError
 
 __all__ = ["GraphView", "wanted_height", "width_font", "box_font"]
@@ -275,9 +276,7 @@ class GraphView(ViewBase):
             # The gap between two columns is narrow: a per-sample list is stacked, and a large
             # tensor's summary keeps only its shape (its range stands in the box it flowed to).
             # A compact list keeps its length: "(8)".
-            shape = e.grad.split(": ")[0]
-            txt.set_text((shape if "×" in shape else f"({shape})") if ": " in e.grad
-                         else e.grad.replace(", ", "\n"))
+            txt.set_text(graph_shape(e.grad) or e.grad.replace(", ", "\n"))
             txt.set_color(c("residual"))
         self.phase.set_text(f.text)
         self._fit(self.phase, self.phase_fs, self.W)

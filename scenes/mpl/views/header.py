@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from scenes.mpl.views.formatting import fmt
 from scenes.mpl.views.style import ViewBase
-from scenes.story.captions import OPTIMIZER_NAMES
+from scenes.story.captions import fit_title
 from scenes.story.frames import FrameState
 from scenes.story.plan import HOLD, INTRO
 
@@ -69,8 +69,7 @@ class Header(ViewBase):
 
     def _title(self, avail: float) -> tuple[str, float, float]:
         """The title, its type (smaller if it would not fit ``avail`` pixels) and its width."""
-        name = OPTIMIZER_NAMES[self.story.optimizer]
-        title = f"{name[0].upper()}{name[1:]} fits {self.story.words.formula}"
+        title = f"{fit_title(self.story.optimizer)} {self.story.words.formula}"
         title_fs = self.sz("title")
         title_w, _ = self.scene.text_size(title, title_fs, bold=True)
         if title_w > avail:

@@ -194,12 +194,17 @@
   // ------------------------------------------------------------------ the address
   function encodeValue(v) { return typeof v === "boolean" ? (v ? "1" : "0") : String(v); }
 
+  function stepsText(s) { return Array.isArray(s) ? s.join(",") : ""; } // none: ""
+
   // Every setting (and the points, when they fit in a link) once the run differs from the
   // recorded one; until then the page's own run needs none (its links stay #step=...).
+  // graph_steps when they differ from the recorded run's ("graph_steps=" for none).
   Live.prototype.hashParts = function () {
     var c = this.config, parts = [];
     if (!this.changed) return parts;
     L.FIELD_KEYS.forEach(function (k) { if (c[k] !== undefined && c[k] !== null) parts.push(k + "=" + encodeURIComponent(encodeValue(c[k]))); });
+    var steps = stepsText(c.graph_steps);
+    if (steps !== stepsText((this.block.config || {}).graph_steps)) parts.push("graph_steps=" + steps);
     var xs = this.data.x.join(","), ys = this.data.y.join(",");
     this.dataInLink = xs.length + ys.length <= HASH_DATA_CHARS;
     if (this.dataInLink && !sameAsArticle(this.data)) parts.push("x=" + xs, "y=" + ys);
@@ -221,6 +226,9 @@
         else if (k === "optimizer") q[k] = v;
         else if (k === "seed" && /^\d{16,}$/.test(v)) q[k] = BigInt(v);
         else q[k] = v === "" || isNaN(Number(v)) ? v : Number(v);
+      } else if (k === "graph_steps") {
+        any = true;
+        q[k] = v === "" ? [] : v.split(",").map(Number);
       } else if (k === "x" || k === "y") {
         any = true;
         q.data = q.data || { x: [], y: [] };
@@ -236,7 +244,10 @@
     var q = settingsOfHash(h);
     if (!q) return;
     var changed = {}, self = this;
-    Object.keys(q).forEach(function (k) { if (k === "data" || String(q[k]) !== String(self.config[k])) changed[k] = q[k]; });
+    Object.keys(q).forEach(function (k) {
+      var was = k === "graph_steps" ? stepsText(self.config[k]) : String(self.config[k]);
+      if (k === "data" || String(q[k]) !== was) changed[k] = q[k];
+    });
     if (Object.keys(changed).length) { try { this.apply(changed); } catch (e) { /* shown */ } }
   };
 
