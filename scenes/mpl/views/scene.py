@@ -13,6 +13,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
+from scenes.mpl.text_metrics import MeasuredOnce
 from scenes.mpl.views.cells import arrangement, view_cells
 from scenes.mpl.views.fit import FitView
 from scenes.mpl.views.graph import GraphView, wanted_height
@@ -51,6 +52,15 @@ class Scene:
         self.geom = given.geom if given is not None else Geometry.of(trace)
         self.story = given if given is not None else Story(trace, self.geom)
         self._set_figure(fig)
+        # The layout's text sizes, remembered from earlier runs (the same floats: the same layout).
+        metrics = MeasuredOnce(self.renderer)
+        try:
+            self._lay_out()
+        finally:
+            metrics.close()
+
+    def _lay_out(self) -> None:
+        """The header, the cells and each view's axes fitted in its cell."""
         # Sizes are designed at 1280x720, where a panel is about 640 pixels wide. A wide frame
         # scales by its tighter side; a square or tall one stacks panels of the full width, so
         # 1080 pixels of width get the 720p type (not type 1.5 times too large for the height).
