@@ -66,26 +66,31 @@ class MeasuredOnce:
         self.path = metrics_path() if path is None else path
         self.stamp = stamp(renderer)
         self.known = self._load()
-        self.new: dict[str, tuple[float, float, float]] = {}
+        self.new: dict[str, tuple[float, ...]] = {}
         self._measure = renderer.get_text_width_height_descent
         renderer.get_text_width_height_descent = self._lookup  # this renderer only
 
     def _lookup(self, s, prop, ismath):
         if ismath == "TeX":  # LaTeX's own files decide: not remembered
             return self._measure(s, prop, ismath)
-        key = hashlib.blake2b(repr((s, ismath, self.renderer.dpi, sorted(prop.__dict__.items()))).encode(),
-                              digest_size=12).hexdigest()
+        return self.recall(("renderer", s, ismath, self.renderer.dpi, sorted(prop.__dict__.items())),
+                           lambda: self._measure(s, prop, ismath))
+
+    def recall(self, question: tuple, measure) -> tuple[float, ...]:
+        """The floats ``measure()`` gave for ``question`` (a tuple that names everything the
+        answer depends on besides the stamp), measured now if not known."""
+        key = hashlib.blake2b(repr(question).encode(), digest_size=12).hexdigest()
         size = self.known.get(key) or self.new.get(key)
         if size is None:
-            size = self.new[key] = tuple(float(v) for v in self._measure(s, prop, ismath))
+            size = self.new[key] = tuple(float(v) for v in measure())
         return size
 
-    def _load(self) -> dict[str, tuple[float, float, float]]:
+    def _load(self) -> dict[str, tuple[float, ...]]:
         try:
             doc = json.loads(self.path.read_bytes())
             if doc.get("stamp") != self.stamp:
                 return {}
-            return {k: (float(w), float(h), float(d)) for k, (w, h, d) in doc["sizes"].items()}
+            return {k: tuple(float(v) for v in size) for k, size in doc["sizes"].items()}
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return {}  # no file, another version's or a damaged one: measured again
 
