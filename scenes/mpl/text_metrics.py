@@ -63,7 +63,10 @@ class MeasuredOnce:
 
     def __init__(self, renderer, path: Path | None = None):
         self.renderer = renderer
-        self.path = metrics_path() if path is None else path
+        try:
+            self.path: Path | None = metrics_path() if path is None else path
+        except (RuntimeError, KeyError, OSError):  # no home folder to find the cache in: measured
+            self.path = None
         self.stamp = stamp(renderer)
         self.known = self._load()
         self.new: dict[str, tuple[float, ...]] = {}
@@ -74,18 +77,20 @@ class MeasuredOnce:
         if ismath == "TeX":  # LaTeX's own files decide: not remembered
             return self._measure(s, prop, ismath)
         return self.recall(("renderer", s, ismath, self.renderer.dpi, sorted(prop.__dict__.items())),
-                           lambda: self._measure(s, prop, ismath))
+                           lambda: self._measure(s, prop, ismath), 3)
 
-    def recall(self, question: tuple, measure) -> tuple[float, ...]:
-        """The floats ``measure()`` gave for ``question`` (a tuple that names everything the
-        answer depends on besides the stamp), measured now if not known."""
+    def recall(self, question: tuple, measure, n: int) -> tuple[float, ...]:
+        """The ``n`` floats ``measure()`` gave for ``question`` (a tuple that names everything
+        the answer depends on besides the stamp), measured now if not known."""
         key = hashlib.blake2b(repr(question).encode(), digest_size=12).hexdigest()
         size = self.known.get(key) or self.new.get(key)
-        if size is None:
+        if size is None or len(size) != n:
             size = self.new[key] = tuple(float(v) for v in measure())
         return size
 
     def _load(self) -> dict[str, tuple[float, ...]]:
+        if self.path is None:
+            return {}
         try:
             doc = json.loads(self.path.read_bytes())
             if doc.get("stamp") != self.stamp:
@@ -99,7 +104,7 @@ class MeasuredOnce:
         MAX_ENTRIES). A cache folder that cannot be written costs the time, nothing else."""
         if self.renderer.__dict__.get("get_text_width_height_descent") == self._lookup:
             del self.renderer.get_text_width_height_descent
-        if not self.new:
+        if not self.new or self.path is None:
             return
         sizes = dict(self.new)
         for k, v in self.known.items():

@@ -4,6 +4,7 @@ out from them is the scene laid out by measuring."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import matplotlib
 import numpy as np
@@ -89,6 +90,45 @@ def test_a_damaged_file_or_a_folder_that_cannot_be_written_costs_time_only(tmp_p
     _measured(m.renderer)
     m.close()  # nothing raised, nothing written
     assert not (tmp_path / "file" / "m.json").exists()
+
+
+def test_a_wrong_answer_in_the_file_is_measured_again(tmp_path):
+    path = tmp_path / "m.json"
+    m = MeasuredOnce(RendererAgg(100, 100, 100), path)
+    _measured(m.renderer)
+    m.close()
+    doc = json.loads(path.read_text())
+    doc["sizes"] = {k: [1.0] for k in doc["sizes"]}  # the right stamp, answers of the wrong shape
+    path.write_text(json.dumps(doc))
+    m = MeasuredOnce(RendererAgg(100, 100, 100), path)
+    assert _measured(m.renderer) == [tuple(float(v) for v in e) for e in _freetype()]
+    m.close()
+    assert all(len(v) == 3 for v in json.loads(path.read_text())["sizes"].values())  # replaced
+
+
+def test_no_cache_folder_to_be_found_measures(monkeypatch):
+    def nowhere():
+        raise RuntimeError("Could not determine home directory.")
+    monkeypatch.setattr("scenes.mpl.text_metrics.metrics_path", nowhere)
+    m = MeasuredOnce(RendererAgg(100, 100, 100))
+    assert m.path is None and m.known == {}
+    assert _measured(m.renderer) == [tuple(float(v) for v in e) for e in _freetype()]
+    m.close()
+
+
+def test_the_newest_sizes_are_kept_first(tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    m = MeasuredOnce(RendererAgg(100, 100, 100), path)
+    _measured(m.renderer)  # 4 sizes
+    m.close()
+    monkeypatch.setattr("scenes.mpl.text_metrics.MAX_ENTRIES", 5)
+    m = MeasuredOnce(RendererAgg(100, 100, 100), path)
+    for s in ("a", "b"):
+        m.renderer.get_text_width_height_descent(s, _prop({}), False)
+    new = set(m.new)
+    m.close()
+    kept = json.loads(path.read_text())["sizes"]
+    assert len(kept) == 5 and new <= set(kept)
 
 
 @pytest.fixture(scope="module")

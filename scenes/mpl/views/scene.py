@@ -164,7 +164,7 @@ class Scene:
         if size is None:
             if self._metrics is not None:  # laying out: the answer may be known from an earlier run
                 question = ("text_size", *key, self.theme.font_family, self.dpi, self.fig.dpi)
-                size = self._metrics.recall(question, lambda: self._measure(text, fontsize, bold, italic))
+                size = self._metrics.recall(question, lambda: self._measure(text, fontsize, bold, italic), 2)
             else:
                 size = tuple(float(v) for v in self._measure(text, fontsize, bold, italic))
             self._sizes[key] = size
