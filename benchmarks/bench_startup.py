@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def harness(case: str, args: list[str]) -> None:
     """In the child: time the stages of ``render.py args`` and print them as one line."""
     marks = [("start", time.process_time())]
-    import numpy  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-    import matplotlib.backends.backend_agg  # noqa: F401
+    import importlib
+    for name in ("numpy", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        importlib.import_module(name)
     import scenes.mpl.render as R
     import scenes.mpl.views.scene as S
     marks.append(("imports", time.process_time()))
