@@ -178,9 +178,11 @@ def _run(args: dict, script_args: list[str] | None = None) -> int:
     if record_only and args.get("explore"):
         raise InputError("--explore writes the html explorer; it does not apply with --record-only")
 
-    from scenes.pipeline import Report, render_job
+    from scenes.pipeline import Report, load_backend, render_job
     job = build_job(layers(args, config_layer), Path.cwd())
     bars = ProgressBars(enabled=not quiet)
+    if not record_only:
+        load_backend(job)  # its modules loaded before the collector is back (_settle)
     _settle()
     try:  # the progress bar is taken down however the run ends (Ctrl-C included)
         written = render_job(job, trace_file=trace_file, record_only=record_only, use_cache=not no_cache,

@@ -68,3 +68,33 @@ def test_called_from_python_it_is_left_alone(spied, monkeypatch):
         assert not gc.isenabled() and spied == []
     finally:
         gc.enable()
+
+
+def test_the_backend_is_loaded_while_the_collector_waits(spied, monkeypatch):
+    loaded: list[bool] = []
+    monkeypatch.setattr("scenes.pipeline.load_backend", lambda job: loaded.append(gc.isenabled()))
+    monkeypatch.setattr("scenes.pipeline.render_job", _work([], []))
+    assert _as_program(monkeypatch, "--trace", "t.json") == 0
+    assert loaded == [False]
+    assert _as_program(monkeypatch, "--record-only") == 0  # nothing to draw: nothing loaded
+    assert loaded == [False]
+
+
+def test_load_backend_imports_what_draws_and_only_that(monkeypatch):
+    import importlib
+
+    from scenes.job import build_job
+    from scenes.pipeline import load_backend
+
+    asked: list[str] = []
+
+    def spy(name):
+        asked.append(name)
+        raise ImportError(name)  # as when Manim is not installed: left to the drawing to say
+
+    jobs = [build_job([{"formats": "png"}]), build_job([{"formats": "html"}]),  # html: drawn by the browser
+            build_job([{"backend": "manim", "formats": "png"}])]
+    monkeypatch.setattr(importlib, "import_module", spy)
+    for job in jobs:
+        load_backend(job)
+    assert asked == ["scenes.mpl.render", "scenes.manim.render"]
