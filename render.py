@@ -181,7 +181,7 @@ def _run(args: dict, script_args: list[str] | None = None) -> int:
     from scenes.pipeline import Report, load_backend, render_job
     job = build_job(layers(args, config_layer), Path.cwd())
     bars = ProgressBars(enabled=not quiet)
-    if not record_only:
+    if _paused and not record_only:
         load_backend(job)  # its modules loaded before the collector is back (_settle)
     _settle()
     try:  # the progress bar is taken down however the run ends (Ctrl-C included)
