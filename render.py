@@ -12,6 +12,7 @@ the files written and turns every error into one line and an exit code.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -23,6 +24,7 @@ __all__ = ["main", "build_parser"]
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130  # Ctrl-C; SIGTERM gives 143, SIGHUP 129 (128 + the signal's number)
+_paused = False  # main turned the cycle collector off until _settle
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,13 +39,36 @@ def _say(msg: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from scenes.stopping import stop_on_signals  # first: a small module, so handled from the start
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
-    # SIGTERM and SIGHUP stop a run as Ctrl-C does: cleaned up, then exit 128 + the signal.
-    # Called as the program (no argv: the console script, python render.py), the process
-    # ends with main: a signal after the work is done is ignored.
-    with stop_on_signals(ignore_after=argv is None):
-        return _main(list(sys.argv[1:] if argv is None else argv), debug)
+    global _paused
+    if argv is None and gc.isenabled():  # the program: its start is ours (see _settle)
+        gc.disable()
+        _paused = True
+    try:
+        from scenes.stopping import stop_on_signals  # first: a small module, so handled from the start
+        debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+        # SIGTERM and SIGHUP stop a run as Ctrl-C does: cleaned up, then exit 128 + the signal.
+        # Called as the program (no argv: the console script, python render.py), the process
+        # ends with main: a signal after the work is done is ignored.
+        with stop_on_signals(ignore_after=argv is None):
+            return _main(list(sys.argv[1:] if argv is None else argv), debug)
+    finally:
+        _settle()
+
+
+def _settle() -> None:
+    """The modules are loaded: Python's cycle collector back on, with what exists so far out
+    of its reach. Loading numpy and matplotlib makes hundreds of thousands of objects and
+    next to no garbage, and the collector, run every 700 new objects, walks the growing heap
+    again and again: 90 ms of a one-second PNG render. The program starts with it off
+    (:func:`main`) and calls this before the work itself (a render, a recording, the server,
+    a comparison); frozen, those objects are never walked again (``gc.freeze``: they are the
+    modules and the settings, alive to the end). Called from Python (tests, ``main(argv)``),
+    the collector was never turned off and is left as it is."""
+    global _paused
+    if _paused:
+        _paused = False
+        gc.freeze()
+        gc.enable()
 
 
 def _main(argv: list[str], debug: bool) -> int:
@@ -113,6 +138,7 @@ def _run(args: dict, script_args: list[str] | None = None) -> int:
     args.pop("debug", None)
     serve_flags = {k: args.pop(k) for k in ("serve", "port", "host", "open_browser") if k in args}
     if serve_flags:
+        _settle()
         return _serve(args, serve_flags, quiet)
     record_only = args.pop("record_only", False)
     no_cache = args.pop("no_cache", False)
@@ -120,6 +146,7 @@ def _run(args: dict, script_args: list[str] | None = None) -> int:
     run_flags = {k: args.pop(k) for k in ("run", "run_model", "run_optimizer") if k in args}
     if run_flags:
         from scenes.run_script import run_flags_trace
+        _settle()
         trace_files, cleanup = run_flags_trace(run_flags, script_args or [], args, trace_files)
         try:
             # The flags this call took out of args go back in: the recorded run renders (or,
@@ -135,6 +162,7 @@ def _run(args: dict, script_args: list[str] | None = None) -> int:
     file_compare = config_layer.pop("compare", None)
     if compare_flags or file_compare or len(trace_files) > 1:
         from scenes.compare.run import run_comparison
+        _settle()
         written = run_comparison(args, config_layer, compare_flags, file_compare, trace_files, sweep,
                                  record_only=record_only, use_cache=not no_cache, say=None if quiet else _say,
                                  warn=_say, bars=not quiet)
@@ -150,9 +178,12 @@ def _run(args: dict, script_args: list[str] | None = None) -> int:
     if record_only and args.get("explore"):
         raise InputError("--explore writes the html explorer; it does not apply with --record-only")
 
-    from scenes.pipeline import Report, render_job
+    from scenes.pipeline import Report, load_backend, render_job
     job = build_job(layers(args, config_layer), Path.cwd())
     bars = ProgressBars(enabled=not quiet)
+    if _paused and not record_only:
+        load_backend(job)  # its modules loaded before the collector is back (_settle)
+    _settle()
     try:  # the progress bar is taken down however the run ends (Ctrl-C included)
         written = render_job(job, trace_file=trace_file, record_only=record_only, use_cache=not no_cache,
                              report=Report(say=(lambda m: None) if quiet else _say, task=bars.task))

@@ -12,6 +12,9 @@ Cases: ``png`` (``--trace T --format png``), ``cached`` (the default command, it
 cached: MP4, GIF, PNG and VTT). ``--bytecode`` lets Python keep compiled modules (in a
 private folder, PYTHONPYCACHEPREFIX) where PYTHONDONTWRITEBYTECODE is set: an installed
 package has them; an editable checkout run with that variable compiles every module at start.
+``--cold-layout`` (the ``png`` case) removes the text sizes kept from earlier runs
+(``text-metrics.json`` in the cache folder) before each run: a trace, size or theme never
+rendered before.
 """
 from __future__ import annotations
 
@@ -57,6 +60,7 @@ def main() -> int:
     ap.add_argument("--case", choices=sorted(CASES), default="png")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--bytecode", action="store_true", help="keep compiled modules (see the docstring)")
+    ap.add_argument("--cold-layout", action="store_true", help="no text sizes kept from earlier runs (see the docstring)")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-commands-"))
     env = {**os.environ, "SGD_ANIM_CACHE": str(work / "cache")}
@@ -75,6 +79,8 @@ def main() -> int:
             for k in order:
                 out = work / k
                 shutil.rmtree(out, ignore_errors=True)
+                if a.cold_layout:
+                    (work / "cache" / "text-metrics.json").unlink(missing_ok=True)
                 w = run(roots[k], [*extra, *CASES[a.case], "--out", str(out)], env)
                 if i:  # the first round warms up
                     times[k].append(w)

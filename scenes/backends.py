@@ -46,11 +46,12 @@ class Backend:
     name: str
     draw: Callable[..., list[Path]]
     race: Callable[..., list[Path]]
+    module: str  # the module ``draw`` imports (render.py loads it ahead: see render._settle)
 
 
 BACKEND_IMPLS: dict[str, Backend] = {
-    "matplotlib": Backend("matplotlib", _mpl_draw, _mpl_race),
-    "manim": Backend("manim", _manim_draw, _manim_race),
+    "matplotlib": Backend("matplotlib", _mpl_draw, _mpl_race, "scenes.mpl.render"),
+    "manim": Backend("manim", _manim_draw, _manim_race, "scenes.manim.render"),
 }
 assert tuple(BACKEND_IMPLS) == BACKENDS, "scenes.outputs.BACKENDS and the implementations must list the same names"
 

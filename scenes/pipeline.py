@@ -34,7 +34,8 @@ from scenes.staging import Staging, create_folder
 from scenes.story.plan import PlanSettings
 from training.errors import InputError
 
-__all__ = ["Report", "obtain_trace", "graph_steps", "cached_trace", "plan_settings", "draw", "write_story_outputs", "render_outputs",
+__all__ = ["Report", "obtain_trace", "graph_steps", "cached_trace", "plan_settings", "draw", "load_backend",
+           "write_story_outputs", "render_outputs",
            "render_job", "check_out_dir", "make_out_dir", "check_targets", "STORY_OUTPUTS"]
 
 
@@ -115,6 +116,18 @@ def cached_trace(train, data, *, use_cache: bool = True, graph_steps=()):
 def plan_settings(r: RenderSettings) -> PlanSettings:
     """The timing a job's render settings ask for."""
     return PlanSettings(fps=r.fps, detail_steps=r.detail_steps, target_duration=r.duration)
+
+
+def load_backend(job: Job) -> None:
+    """Import now the backend module that will draw ``job``'s frames, if it draws any
+    (render.py loads it while Python's cycle collector waits for the modules: render._settle)."""
+    drawn, _ = split_formats(job.render.formats)
+    if drawn:
+        import importlib
+        try:
+            importlib.import_module(backend(job.render.backend).module)
+        except ImportError:  # (Manim not installed) fails again where it did: at the drawing
+            pass
 
 
 def draw(backend_name: str, trace, out: Path, **options: Any) -> list[Path]:

@@ -13,6 +13,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
+from scenes.mpl.text_metrics import MeasuredOnce
 from scenes.mpl.views.cells import arrangement, view_cells
 from scenes.mpl.views.fit import FitView
 from scenes.mpl.views.graph import GraphView, wanted_height
@@ -51,6 +52,16 @@ class Scene:
         self.geom = given.geom if given is not None else Geometry.of(trace)
         self.story = given if given is not None else Story(trace, self.geom)
         self._set_figure(fig)
+        # The layout's text sizes, remembered from earlier runs (the same floats: the same layout).
+        self._metrics = MeasuredOnce(self.renderer)
+        try:
+            self._lay_out()
+        finally:
+            self._metrics.close()
+            self._metrics = None
+
+    def _lay_out(self) -> None:
+        """The header, the cells and each view's axes fitted in its cell."""
         # Sizes are designed at 1280x720, where a panel is about 640 pixels wide. A wide frame
         # scales by its tighter side; a square or tall one stacks panels of the full width, so
         # 1080 pixels of width get the 720p type (not type 1.5 times too large for the height).
@@ -86,6 +97,7 @@ class Scene:
         self.renderer = fig.canvas.get_renderer()
         self._probe = Text(0, 0, "", figure=fig, family=theme.font_family)
         self._sizes: dict[tuple, tuple[float, float]] = {}  # text_size's answers
+        self._metrics = None  # while laying out: the sizes kept across runs
         fig.set_facecolor(theme.color("background"))
 
     def _cut_cells(self, top: float) -> dict[str, Bbox]:
@@ -150,7 +162,12 @@ class Scene:
         key = (text, fontsize, bold, italic)
         size = self._sizes.get(key)
         if size is None:
-            size = self._sizes[key] = self._measure(text, fontsize, bold, italic)
+            if self._metrics is not None:  # laying out: the answer may be known from an earlier run
+                question = ("text_size", *key, self.theme.font_family, self.dpi, self.fig.dpi)
+                size = self._metrics.recall(question, lambda: self._measure(text, fontsize, bold, italic), 2)
+            else:
+                size = tuple(float(v) for v in self._measure(text, fontsize, bold, italic))
+            self._sizes[key] = size
         return size
 
     def _measure(self, text: str, fontsize: float, bold: bool, italic: bool) -> tuple[float, float]:
