@@ -280,14 +280,14 @@ def test_cli_writes_a_deck_with_either_backend(backend, tmp_path, capsys):
     from training.trace import Trace
 
     out = tmp_path / "out"
-    args = ["--format", "pptx,png", "--detail-steps", "1", "--epochs", "5", "--duration", "6",
+    args = ["--format", "pptx,png", "--detail-steps", "1", "--epochs", "5", "--duration", "3",
             "--out", str(out), "--quiet"]
     args += ["--backend", "manim", "--quality", "low"] if backend == "manim" else ["--size", "480x270", "--fps", "10"]
     assert render.main(args) == 0, capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["config.toml", "sgd.png", "sgd.pptx", "trace.json"]
     tr = Trace.from_file(out / "trace.json")
     fps, size = (15, (854, 480)) if backend == "manim" else (10, (480, 270))
-    plan = plan_of(tr, PlanSettings(fps=fps, detail_steps=1, target_duration=6))
+    plan = plan_of(tr, PlanSettings(fps=fps, detail_steps=1, target_duration=3))
     check_deck(out / "sgd.pptx", tr, plan, size)
 
 

@@ -96,19 +96,41 @@ def test_backprop_refuses_a_trace_without_graphs_before_any_work(tmp_path, one_l
 @pytest.mark.slow  # Manim, dry: nothing rasterised but the states looked at
 @pytest.mark.parametrize("scene,theme", [("backprop", "light"), ("walkthrough", "dark")])
 def test_the_graph_scenes_pass_the_layout_check(scene, theme, monkeypatch, tmp_path):
+    """Every segment's end passes the layout check. And (backprop) one text per line when a text
+    changes: in the real render the backward beat's last frame showed 'a.grad = None' under
+    'a.grad = 0.636', and step()'s showed '1.000' under '1.000 → 0.936': what the renderer draws
+    at step 1's gradient and update beats' ends holds exactly the new line (read in the same
+    dry run as the check)."""
     pytest.importorskip("manim")
-    from scenes.manim.layout_check import check_scene_run
+    from scenes.manim.layout_check import check_now, run_dry, scene_items
     from scenes.manim.panels.graph import GraphPanel
+    from scenes.manim.render import QUALITIES
 
     monkeypatch.chdir(tmp_path)
     shown = []
     real = GraphPanel.show
     monkeypatch.setattr(GraphPanel, "show", lambda self, k, beat, t: shown.append((k, beat)) or real(self, k, beat, t))
-    problems = check_scene_run(_run((0, 1)), scene=scene, theme=theme,
-                               plan=PlanSettings(detail_steps=2, intro=0.2, beat_seconds=(0.2, 0.2, 0.3, 0.2),
-                                                 fast_forward=0.6, hold=0.3))
+    w, h, _ = QUALITIES["low"]
+    problems, drawn = [], {}
+
+    def look(sc, seg):  # check_scene_run's look, and the texts drawn at step 1's two beats
+        problems.extend(check_now(sc, w, h, f"segment {seg.name} (step {int(seg.steps[-1]) + 1})"))
+        if int(seg.steps[0]) == 0 and seg.beat in (GRADIENT, UPDATE):
+            items, _, _, mismatches = scene_items(sc, w, h)
+            drawn[seg.beat] = ([it.name for it in items if it.kind == "text"], mismatches)
+
+    run_dry(_run((0, 1)), look, scene=scene, theme=theme,
+            plan=PlanSettings(detail_steps=2, intro=0.2, beat_seconds=(0.2, 0.2, 0.3, 0.2), fast_forward=0.6, hold=0.3))
     assert problems == [], "\n".join(map(str, problems))
     assert {(k, b) for k, b in shown} >= {(k, b) for k in (0, 1) for b in (FORWARD, RESIDUALS, GRADIENT, UPDATE)}
+    if scene != "backprop":
+        return
+    texts, mismatches = drawn[GRADIENT]
+    assert mismatches == [] and [t for t in texts if t.startswith("a.grad")] == [f"a.grad = {HAND_A:.3f}"]
+    texts, mismatches = drawn[UPDATE]
+    a1, b1 = 1 - 0.1 * HAND_A, 1 - 0.1 * HAND_B
+    assert mismatches == [] and {f"1.000 → {a1:.3f}", f"1.000 → {b1:.3f}"} <= set(texts)
+    assert texts.count("1.000") == 1  # aᵀ's value; a's and b's old values are gone
 
 
 def _swap_scene(base):
@@ -158,34 +180,6 @@ def test_the_check_sees_what_the_renderer_draws_and_live_scenes_draw_what_they_h
     assert rules == {"stale", "overlap"}, found[Scene]
     assert any("'a.grad = None'" in p.message and p.rule == "stale" for p in found[Scene])
     assert found[LiveScene] == []
-
-
-@pytest.mark.slow  # Manim, dry
-def test_backprop_draws_one_text_per_line_when_a_text_changes(monkeypatch, tmp_path):
-    """In the real render the backward beat's last frame showed 'a.grad = None' under
-    'a.grad = 0.636', and step()'s showed '1.000' under '1.000 → 0.936': what the renderer
-    draws at each beat's end holds exactly the new line."""
-    pytest.importorskip("manim")
-    from scenes.manim.layout_check import run_dry, scene_items
-    from scenes.manim.render import QUALITIES
-
-    monkeypatch.chdir(tmp_path)
-    w, h, _ = QUALITIES["low"]
-    drawn = {}
-
-    def look(sc, seg):
-        if int(seg.steps[0]) == 0 and seg.beat in (GRADIENT, UPDATE):
-            items, _, _, problems = scene_items(sc, w, h)
-            drawn[seg.beat] = ([it.name for it in items if it.kind == "text"], problems)
-
-    run_dry(_run((0,)), look, scene="backprop",
-            plan=PlanSettings(detail_steps=1, intro=0.2, beat_seconds=(0.2, 0.2, 0.3, 0.2), fast_forward=0.2, hold=0.2))
-    texts, problems = drawn[GRADIENT]
-    assert problems == [] and [t for t in texts if t.startswith("a.grad")] == [f"a.grad = {HAND_A:.3f}"]
-    texts, problems = drawn[UPDATE]
-    a1, b1 = 1 - 0.1 * HAND_A, 1 - 0.1 * HAND_B
-    assert problems == [] and {f"1.000 → {a1:.3f}", f"1.000 → {b1:.3f}"} <= set(texts)
-    assert texts.count("1.000") == 1  # aᵀ's value; a's and b's old values are gone
 
 
 def _texts_of(mob) -> list:

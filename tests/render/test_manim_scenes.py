@@ -65,27 +65,6 @@ def test_construct_runs_without_encoding(traces, scene, kind, tmp_path, monkeypa
 
 
 @pytest.mark.slow  # Manim
-def test_dry_run_emits_exactly_the_planned_frames(traces, tmp_path, monkeypatch):
-    """Without skipping, every frame is rasterised (no encoder): one per frame of the plan."""
-    monkeypatch.chdir(tmp_path)
-    tr = traces["momentum"]
-    seen = []
-    sc = run_scene(tr, scene="walkthrough", quality="low", plan=SHORT, fmt="none",
-                   on_frame=lambda f, n: seen.append((f.shape, f.dtype, n)))
-    plan = plan_for(tr, PlanSettings(**{**SHORT.__dict__, "fps": 15}))
-    w, h, _ = QUALITIES["low"]
-    assert sum(n for _, _, n in seen) == len(plan)
-    assert {(shape, dtype) for shape, dtype, _ in seen} == {((h, w, 4), np.dtype(np.uint8))}  # RGBA, H x W x 4
-    # Frames come through Manim's own seam, a SceneFileWriter subclass; nothing is patched.
-    from manim.scene.scene_file_writer import SceneFileWriter
-    assert isinstance(sc.renderer.file_writer, SceneFileWriter)
-    assert "add_frame" not in vars(sc.renderer)
-    assert not (tmp_path / "media").exists()
-    # nothing piles up: the scene holds a bounded number of top-level mobjects
-    assert len(sc.mobjects) < 60
-
-
-@pytest.mark.slow  # Manim
 def test_file_writer_passes_a_wait_on_as_one_repeated_frame(tmp_path, monkeypatch):
     """A static wait reaches the sink as one frame and a repeat count, as Manim emits it;
     render_manim then gives each writer that frame that many times."""
@@ -154,9 +133,14 @@ def test_unknown_options_are_input_errors(traces, tmp_path, one_line):
 
 @pytest.mark.slow
 def test_low_render_writes_every_format_through_the_shared_writers(traces, tmp_path, monkeypatch):
+    """A low render of the momentum walkthrough (velocity arrows) to every format; and the
+    frames as run_scene emits them to render_manim: every frame rasterised, one per frame of
+    the plan, through Manim's own seam."""
     import av
+    from manim.scene.scene_file_writer import SceneFileWriter
     from PIL import Image
 
+    from scenes.manim import render as manim_render
     from scenes.manim.render import manim_cache_dir
 
     monkeypatch.chdir(tmp_path)
@@ -168,8 +152,18 @@ def test_low_render_writes_every_format_through_the_shared_writers(traces, tmp_p
         asked[name] = options
         return real_get_writer(name, **options)
     monkeypatch.setattr(encode, "get_writer", spy)
+    emitted, scenes = [], []
+    real_run_scene = manim_render.run_scene
+
+    def run_scene_spy(*a, on_frame, **k):
+        def tap(frame, repeat):
+            emitted.append((frame.shape, frame.dtype, repeat))
+            return on_frame(frame, repeat)
+        scenes.append(real_run_scene(*a, on_frame=tap, **k))
+        return scenes[-1]
+    monkeypatch.setattr(manim_render, "run_scene", run_scene_spy)
     out = tmp_path / "out"
-    tr = traces["default"]
+    tr = traces["momentum"]
     done = []
     files = render_manim(tr, out, scene="walkthrough", quality="low",
                          formats=("mp4", "webm", "gif", "png", "frames"), plan=SHORT, stem="t",
@@ -182,6 +176,14 @@ def test_low_render_writes_every_format_through_the_shared_writers(traces, tmp_p
     w, h, fps = QUALITIES["low"]
     n_plan = len(plan_for(tr, PlanSettings(**{**SHORT.__dict__, "fps": fps})))
     assert done[-1] == (n_plan, n_plan)
+    # What run_scene emitted: one RGBA H x W x 4 frame per frame of the plan (a repeat count for
+    # a still), through a SceneFileWriter subclass, nothing patched; the scene's top-level
+    # mobjects stay bounded (nothing piles up over the steps).
+    (sc,) = scenes
+    assert sum(n for _, _, n in emitted) == n_plan
+    assert {(shape, dtype) for shape, dtype, _ in emitted} == {((h, w, 4), np.dtype(np.uint8))}
+    assert isinstance(sc.renderer.file_writer, SceneFileWriter) and "add_frame" not in vars(sc.renderer)
+    assert len(sc.mobjects) < 60
     for name, codec in (("t.mp4", "h264"), ("t.webm", "vp9")):
         with av.open(str(out / name)) as c:
             s = c.streams.video[0]

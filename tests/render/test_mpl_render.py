@@ -39,7 +39,7 @@ def to_pixel(ax, height, x, y):
 
 @pytest.mark.slow  # draws every frame of a run
 def test_null_writer_counts_every_frame(trace):
-    r = renderer(trace, SMALL, plan=PlanSettings(fps=10))  # 229 frames: the count is the check
+    r = renderer(trace, SMALL, plan=PlanSettings(fps=5))  # 116 frames: the count is the check
     w = NullWriter()
     with w.saving(None, SMALL, 30):
         for f in r.frames(workers=1):
