@@ -111,7 +111,7 @@ class FrameRenderer:
         for g in self._groups:
             box, arts, key, region, tiles = g
             new_key = tuple((a.get_text(), a.get_visible(), a.get_color(), a.get_alpha()) for a in arts)
-            if new_key == key and region is not None:
+            if new_key == key and region is not None and not tiles.spills:
                 canvas.restore_region(region)
             else:
                 if not tiles.draw():

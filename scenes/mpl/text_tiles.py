@@ -56,6 +56,9 @@ class TextTiles:
                           for a in self.arts)
         self.cache: list[OrderedDict] = [OrderedDict() for _ in self.arts]
         self.hits = self.misses = 0
+        # A text that reached past the region: the region alone no longer holds the panel's
+        # pixels, so its copy must not stand in for drawing the texts (FrameRenderer).
+        self.spills = False
         self._bg: np.ndarray | None = None
 
     def draw(self) -> bool:
@@ -75,10 +78,12 @@ class TextTiles:
             if tile is None:
                 if not self._inside(a):  # it may draw outside the region: no tiles for this panel
                     self.usable = False
+                    self.spills = True
                     return self._draw_all()
                 tile = self._tile_of(a, buf)
                 if tile is None:
                     self.usable = False
+                    self.spills = True
                     return False
                 cache[key] = tile
                 self.misses += 1

@@ -122,6 +122,17 @@ def test_parallel_frames_equal_serial(trace):
         assert np.array_equal(a, b)
 
 
+@pytest.mark.slow  # two renderers, 40 frames each
+def test_every_frame_drawn_in_sequence_equals_its_full_redraw(trace):
+    """Frames drawn one after another (kept regions and text tiles reused) are what a full
+    redraw gives, each one of a stretch in which the note above the parameter panel changes
+    length ("... · arrows ×2", then shorter): the region kept for it must hold its widest."""
+    plan = PlanSettings(one_frame_per_step=True)
+    seq, full = renderer(trace, (320, 180), plan=plan), renderer(trace, (320, 180), plan=plan)
+    for i in range(40):
+        assert np.array_equal(seq.frame(i), full.frame_full(i)), f"frame {i}"
+
+
 def test_fast_forward_numbers_refresh_a_few_times_a_second(trace):
     plan = build_plan(trace, PlanSettings(fps=30))
     ts = text_steps(plan)

@@ -133,8 +133,12 @@ class ParamView(ViewBase):
         note_w = scene.text_size(f"arrows ×{self._top_scale():g}", tick)[0]
         if note_w > self.note_room > 0:
             self.scale_text.set_fontsize(tick * self.note_room / note_w * 0.95)
-        self.widest_scale_text = max((self._scale_label(self._top_scale()), self._scale_label(1.0)),
-                                     key=lambda t: scene.text_size(t, tick)[0])
+        # The widest note any step shows (its region is kept between frames): not always the
+        # top scale's, which may fall back to the short form where a smaller one fits the long.
+        # Scales are nice numbers (1, 2, 5, 10, ...): a handful of labels.
+        scales = np.unique(self.story.arrow_scale) if self.story.n else ()
+        labels = {self._scale_label(1.0), *(self._scale_label(float(v)) for v in scales)}
+        self.widest_scale_text = max(sorted(labels), key=lambda t: scene.text_size(t, tick)[0])
 
     def _scale_label(self, scale: float) -> str:
         what = self.story.plane.contour_label
