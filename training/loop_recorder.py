@@ -33,6 +33,7 @@ from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow, column_dtype
 from training.loop_batches import MAX_ROW_BYTES, keep_batch
 from training.loop_graphs import LoopGraphs, graph_indices as _graph_indices
+from training.loop_replay import Replay
 from training.loop_tensors import ParamViews, StateViews, as_row_tensor, as_rows, call_forward, flat_into, grads_into, has_state
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
@@ -126,6 +127,12 @@ class Recording:
         self.outside: list[int] = []            # steps after which something else changed the parameters
         self.n_after = 0                        # recorded steps whose step() returned
         self._param_views = ParamViews(self.params)  # their flat views, made once
+        # The parameters and the state are copied every CHECK_EVERY steps only and replayed
+        # in between after the block, for the optimizers that allow it (training.loop_replay).
+        self.replay: Replay | None = Replay(optimizer, self.params, self.dtype)
+        if not self.replay.ok:
+            self.replay = None
+        self._after_state: np.ndarray | None = None  # the state after the last recorded step (checks the replay)
         self.c_loss, self.c_full, self.c_lr = Grow(capacity=cap), Grow(capacity=cap), Grow(capacity=cap)
         self.c_offsets = Grow(dtype=np.int64, capacity=cap + 1)
         self.c_offsets.append(0)
@@ -282,7 +289,9 @@ class Recording:
             if self.c_velocity is None and self.n_after == 1 and self._has_state():
                 self.c_velocity = Grow(self.n_params, self.dtype, capacity=self.cap + 1)  # a state from the first step on
             if self.c_velocity is not None:
-                self._velocity(self.c_velocity.next_row())
+                row = self.c_velocity.next_row()
+                if self.replay is None or self.replay.copies(self.n_after - 1):
+                    self._velocity(row)
         except Exception as e:  # noqa: BLE001
             self._stop(f"{type(e).__name__}: {e}")
 
@@ -301,6 +310,9 @@ class Recording:
         if self._moved():
             self.outside.append(self.n_after - 1)
         self._param_views.into(self._after)
+        if self.replay is not None and self.c_velocity is not None:
+            self._after_state = np.empty(self.n_params, self.dtype)
+            self._velocity(self._after_state)
 
     def _record_before(self, args, kwargs) -> None:
         forwards, losses = self._forwards, self._losses
@@ -346,10 +358,23 @@ class Recording:
         self.c_loss.append(loss)
         self.c_full.append(full)
         self.c_lr.append(float(self.optimizer.param_groups[0]["lr"]))
-        if self.n_after and self._moved():  # changed between step() calls
+        k = self.c_params.n  # this step's row
+        moved = bool(self.n_after) and self._moved()
+        if moved:  # changed between step() calls
             self.outside.append(self.n_after - 1)
-        self._param_views.into(self.c_params.next_row())
-        grads_into(self.params, torch.from_numpy(self.c_grads.next_row()))
+        clean = grads_into(self.params, torch.from_numpy(self.c_grads.next_row()))
+        rp = self.replay
+        if rp is not None and rp.copy_from is None:
+            why = ("the parameters changed outside step()" if moved else
+                   "a gradient missing, sparse or not contiguous" if not clean else
+                   "" if rp.before(k) else "the optimizer's settings changed in a way a replay cannot follow")
+            if why:  # copied from here on; the state before this step is the replay's last check
+                rp.stop(k, why, moved)
+                if k and self.c_velocity is not None:
+                    self._velocity(self.c_velocity._a[k - 1])
+        row = self.c_params.next_row()
+        if rp is None or rp.copies(k):
+            self._param_views.into(row)
         self._recorded = True
 
     def _keep_batch(self, inputs, preds, targets) -> bool:

@@ -1,7 +1,8 @@
 """The recording's fast copies (training.loop_tensors.StateViews, grads_into, the parameters'
-flat views made once) record exactly what the real tensors held at each step, also when a
-parameter is not contiguous (its "flat view" would be a stale copy) and when the optimizer's
-state tensors are replaced mid-run."""
+flat views made once) and the replay of the rows between copied ones (training.loop_replay)
+record exactly what the real tensors held at each step, also when a parameter is not
+contiguous (its "flat view" would be a stale copy) and when the optimizer's state tensors are
+replaced mid-run."""
 from __future__ import annotations
 
 import torch
@@ -27,6 +28,7 @@ def _run(model, opt, steps, between=None):
             opt.step()
             seen["velocity"].append(torch.cat([opt.state[p]["momentum_buffer"].reshape(-1)
                                                for p in model.parameters()]))
+    rec.trace  # the rows between copied ones are replayed when the trace is built (training.loop_replay)
     for name, column in (("params", rec.c_params), ("grads", rec.c_grads), ("velocity", rec.c_velocity)):
         got = column.result()
         assert got.shape[0] == steps, name
