@@ -355,9 +355,10 @@ class Recording:
         if not self._keep_batch(inputs, preds, targets):
             return
         full = self._full_loss(loss)
-        self.c_loss.append(loss)
-        self.c_full.append(full)
-        self.c_lr.append(float(self.optimizer.param_groups[0]["lr"]))
+        # Straight into the columns (allocated at the cap, checked above: no room to make).
+        k = self.c_loss.n
+        self.c_loss._a[k], self.c_full._a[k], self.c_lr._a[k] = loss, full, float(self.optimizer.param_groups[0]["lr"])
+        self.c_loss.n = self.c_full.n = self.c_lr.n = k + 1
         k = self.c_params.n  # this step's row
         moved = bool(self.n_after) and self._moved()
         if moved:  # changed between step() calls

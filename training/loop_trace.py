@@ -101,6 +101,8 @@ def build_trace(rec) -> Trace:
                                                                          if rec.full_loss_every > 1 else ""))
                     if full_loss_known else "the batch loss (no x, y and loss given, or a model with buffers/dropout)",
                     **notes)
+    if not full_loss_known:  # what the views read to name the column (Trace.full_loss_is_batch)
+        recorded["full_loss_is_batch"] = True
     if rec.outside:
         first = [k for k in rec.outside if k < n]
         if first:
