@@ -12,7 +12,9 @@ any ``nn.*Loss`` that runs) keeps references to what passed, and the optimizer's
 hooks read, around each real ``step()``, the parameters before, their ``.grad``, the learning
 rate and the state worth showing; the update is the next step's parameters minus these (so it
 is what clipping, weight decay, a scheduler or momentum really made it), computed once at the
-end, and the parameters' version counters tell when something besides ``step()`` moved them. The row lookups happen once, at the end
+end, and the parameters' version counters tell when something besides ``step()`` moved them.
+For the built-in optimizers the parameters and the state are copied every 64th step only, and
+replayed in between after the block, bit for bit (:mod:`training.loop_replay`). The row lookups happen once, at the end
 (:mod:`training.loop_columns`). A hook never breaks the loop: a problem, the step cap or
 parameters added mid-run stop the recording (a warning, status ``stopped``), never training.
 The hooks are removed when the block ends, however it ends.
@@ -127,11 +129,9 @@ class Recording:
         self.outside: list[int] = []            # steps after which something else changed the parameters
         self.n_after = 0                        # recorded steps whose step() returned
         self._param_views = ParamViews(self.params)  # their flat views, made once
-        # The parameters and the state are copied every CHECK_EVERY steps only and replayed
-        # in between after the block, for the optimizers that allow it (training.loop_replay).
-        self.replay: Replay | None = Replay(optimizer, self.params, self.dtype)
-        if not self.replay.ok:
-            self.replay = None
+        # Parameters and state copied every CHECK_EVERY steps, replayed in between (training.loop_replay).
+        replay = Replay(optimizer, self.params, self.dtype)
+        self.replay: Replay | None = replay if replay.ok else None
         self._after_state: np.ndarray | None = None  # the state after the last recorded step (checks the replay)
         self.c_loss, self.c_full, self.c_lr = Grow(capacity=cap), Grow(capacity=cap), Grow(capacity=cap)
         self.c_offsets = Grow(dtype=np.int64, capacity=cap + 1)
@@ -355,8 +355,7 @@ class Recording:
         if not self._keep_batch(inputs, preds, targets):
             return
         full = self._full_loss(loss)
-        # Straight into the columns (allocated at the cap, checked above: no room to make).
-        k = self.c_loss.n
+        k = self.c_loss.n  # straight into the columns (allocated at the cap, checked above)
         self.c_loss._a[k], self.c_full._a[k], self.c_lr._a[k] = loss, full, float(self.optimizer.param_groups[0]["lr"])
         self.c_loss.n = self.c_full.n = self.c_lr.n = k + 1
         k = self.c_params.n  # this step's row
@@ -365,14 +364,8 @@ class Recording:
             self.outside.append(self.n_after - 1)
         clean = grads_into(self.params, torch.from_numpy(self.c_grads.next_row()))
         rp = self.replay
-        if rp is not None and rp.copy_from is None:
-            why = ("the parameters changed outside step()" if moved else
-                   "a gradient missing, sparse or not contiguous" if not clean else
-                   "" if rp.before(k) else "the optimizer's settings changed in a way a replay cannot follow")
-            if why:  # copied from here on; the state before this step is the replay's last check
-                rp.stop(k, why, moved)
-                if k and self.c_velocity is not None:
-                    self._velocity(self.c_velocity._a[k - 1])
+        if rp is not None and rp.follow(k, moved, clean) and k and self.c_velocity is not None:
+            self._velocity(self.c_velocity._a[k - 1])  # copying takes over: the replay's last check
         row = self.c_params.next_row()
         if rp is None or rp.copies(k):
             self._param_views.into(row)

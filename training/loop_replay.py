@@ -70,6 +70,18 @@ class Replay:
         self.changes.append((k, self._last))
         return True
 
+    def follow(self, k: int, moved: bool, clean: bool) -> bool:
+        """Before step k (the pre hook): True when the replay stops following here (something
+        it cannot know: the parameters ``moved`` outside step(), a gradient not ``clean``)."""
+        if self.copy_from is not None:
+            return False
+        why = ("the parameters changed outside step()" if moved else
+               "a gradient missing, sparse or not contiguous" if not clean else
+               "" if self.before(k) else "the optimizer's settings changed in a way a replay cannot follow")
+        if why:
+            self.stop(k, why, moved)
+        return bool(why)
+
     def stop(self, k: int, why: str, moved: bool = False) -> None:
         """Copy every row from step k on (the replay covers steps before k)."""
         if self.copy_from is None:
