@@ -24,9 +24,12 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["Replay", "fill", "CHECK_EVERY", "REPLAYED"]
+__all__ = ["Replay", "fill", "CHECK_EVERY", "REPLAYED", "REPLAY_FROM"]
 
 CHECK_EVERY = 64  # a copied row (parameters and state) every this many steps, to check the replay
+# Below this many parameters the copies cost a few µs a step and the replay (an optimizer step
+# in Python after the block) more than it saves: the article's model (P = 2) copies every row.
+REPLAY_FROM = 1024
 # The optimizers whose step() reads nothing but the parameters, their .grad, its state and its
 # groups' settings (exact classes: a subclass may read anything).
 REPLAYED = (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW, torch.optim.RMSprop, torch.optim.Adagrad)
@@ -43,7 +46,7 @@ class Replay:
         self.snapshot: dict | None = None    # the optimizer's state_dict before the first step
         self.changes: list = []              # (step, groups' settings) each time they changed
         self._last: tuple | None = None
-        self.ok = _replayable(optimizer, params, dtype)
+        self.ok = sum(p.numel() for p in params) >= REPLAY_FROM and _replayable(optimizer, params, dtype)
         self.groups = [list(g["params"]) for g in optimizer.param_groups]  # (a group added later is not replayed)
         keys = sorted({k for g in optimizer.param_groups for k in g if k != "params"})
         self.keys = keys

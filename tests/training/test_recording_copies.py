@@ -5,10 +5,11 @@ contiguous (its "flat view" would be a stale copy) and when the optimizer's stat
 replaced mid-run."""
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
-from training import recording
+from training import loop_replay, recording
 
 
 def _run(model, opt, steps, between=None):
@@ -34,6 +35,7 @@ def _run(model, opt, steps, between=None):
         assert got.shape[0] == steps, name
         for k in range(steps):
             assert got[k].tolist() == seen[name][k].tolist(), (name, k)
+    return rec
 
 
 def test_a_non_contiguous_parameter_is_recorded_as_it_is_each_step():
@@ -46,7 +48,10 @@ def test_a_non_contiguous_parameter_is_recorded_as_it_is_each_step():
     assert not opt.state[model.weight]["momentum_buffer"].is_contiguous()  # the state took its layout
 
 
-def test_optimizer_state_replaced_mid_run_is_followed():
+@pytest.mark.parametrize("replayed", [False, True])
+def test_optimizer_state_replaced_mid_run_is_followed(replayed, monkeypatch):
+    if replayed:  # the rows between copied ones replayed, as a model of 1,024 parameters or more has them
+        monkeypatch.setattr(loop_replay, "REPLAY_FROM", 0)
     torch.manual_seed(0)
     model = nn.Linear(2, 2)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -55,4 +60,5 @@ def test_optimizer_state_replaced_mid_run_is_followed():
         if k == 3:  # new state tensors (copies), then updated in place from there on
             for p in model.parameters():
                 opt.state[p]["momentum_buffer"] = opt.state[p]["momentum_buffer"].clone()
-    _run(model, opt, 6, reload)
+    rec = _run(model, opt, 6, reload)
+    assert (rec.replay is not None) == replayed

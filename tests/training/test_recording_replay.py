@@ -13,10 +13,17 @@ import torch
 from torch import nn
 
 from training import recording
+from training import loop_replay
 from training.loop_replay import CHECK_EVERY, fill
 from training.loop_trace import params_and_updates
 
 STEPS = 2 * CHECK_EVERY + 13  # two checks and a tail after the last one
+
+@pytest.fixture(autouse=True)
+def _replay_small_models(monkeypatch):
+    """The models here are small (25 parameters): replayed all the same."""
+    monkeypatch.setattr(loop_replay, "REPLAY_FROM", 0)
+
 
 OPTIMIZERS = {
     "sgd": (lambda p: torch.optim.SGD(p, lr=0.1), None),
@@ -105,6 +112,14 @@ def test_a_replay_that_parts_from_the_run_ends_the_trace_at_the_last_match():
         trace = _run("adam", between=tamper).trace
     assert trace.n_steps == CHECK_EVERY
     assert trace.status.state == "stopped" and "replayed" in trace.status.reason
+
+
+def test_a_small_model_is_copied_not_replayed(monkeypatch):
+    monkeypatch.setattr(loop_replay, "REPLAY_FROM", 1024)
+    model = nn.Linear(1, 1)  # the article's: copying two numbers costs less than a replay
+    with recording(model, torch.optim.SGD(model.parameters(), lr=0.1)) as rec:
+        pass
+    assert rec.replay is None
 
 
 def test_an_optimizer_subclass_is_copied_not_replayed():
