@@ -98,7 +98,7 @@ def test_manim_labels_it_batch_loss(line, module, article):
 
     assert [w for _, w in legend_items(article)] == ["batch loss", "loss on all data"]
     assert [w for _, w in legend_items(line)] == ["batch loss", "loss on all data"]  # the line's: computed on x, y
-    assert [w for _, w in legend_items(module)] == ["batch loss"]
+    assert [w for _, w in legend_items(module)] == ["batch loss", "batch loss after the step"]
     assert (loss_note(article), loss_note(line), loss_note(module)) == ("(all data)", "(all data)", "(batch loss)")
 
 

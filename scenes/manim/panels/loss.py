@@ -119,12 +119,10 @@ class LossPanel(Beats):
 
 def legend_items(story, surface: bool = False) -> list:
     """The legend's (colour key, words): the thick curve is the loss on all data after each
-    step, or, for a module recorded from a loop given no x, y, the batch loss the loop saw
-    (``Story.path_loss_words``; then the thin curve holds the same numbers: one entry)."""
-    if story.path_loss_words == "full-data loss":
-        items = [("loss_batch", "batch loss"), ("loss_full", "loss on all data")]
-    else:
-        items = [("loss_full", story.path_loss_words)]
+    step, or, for a module recorded from a loop given no x, y, the batch loss the loop saw at
+    the parameters after each step (the next step's: ``Story.path_loss_words``)."""
+    after = "loss on all data" if story.path_loss_words == "full-data loss" else "batch loss after the step"
+    items = [("loss_batch", "batch loss"), ("loss_full", after)]
     if surface:
         items.append(("path", "plane's loss under the path"))
     return items
