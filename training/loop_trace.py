@@ -29,6 +29,11 @@ def build_trace(rec) -> Trace:
     n = min(rec.c_loss.n, rec.c_params.n, rec.c_grads.n, rec.n_after, rec.c_offsets.n - 1)
     if rec.c_velocity is not None:
         n = min(n, rec.c_velocity.n)
+    if rec.replay is not None and n:  # the rows between the copied ones (training.loop_replay)
+        from training.loop_replay import fill
+        exact, why = fill(rec, n)
+        if exact < n:
+            n, rec.status = exact, ("stopped", why)
     state, reason = rec.status
     if n == 0:
         why = reason or "optimizer.step() was never called inside the block"
@@ -96,6 +101,8 @@ def build_trace(rec) -> Trace:
                                                                          if rec.full_loss_every > 1 else ""))
                     if full_loss_known else "the batch loss (no x, y and loss given, or a model with buffers/dropout)",
                     **notes)
+    if not full_loss_known:  # what the views read to name the column (Trace.full_loss_is_batch)
+        recorded["full_loss_is_batch"] = True
     if rec.outside:
         first = [k for k in rec.outside if k < n]
         if first:

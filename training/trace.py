@@ -113,6 +113,18 @@ class Trace:
         return len(self.steps["epoch"])
 
     @property
+    def full_loss_is_batch(self) -> bool:
+        """``steps.full_loss`` holds each step's batch loss, not the loss over all the data: a
+        recording of a loop given no x, y or loss (``config.recorded.full_loss_is_batch``; a trace
+        written before that member says so in ``config.recorded.full_loss``'s words)."""
+        rec = self.config.get("recorded") if isinstance(self.config, dict) else None
+        if not isinstance(rec, dict):
+            return False
+        if "full_loss_is_batch" in rec:
+            return rec["full_loss_is_batch"] is True
+        return str(rec.get("full_loss", "")).startswith("the batch loss")
+
+    @property
     def has_velocity(self) -> bool:
         return "velocity_a" in self.steps or "velocity" in self.steps
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scenes.story.loss_words import full_loss_words, path_loss_words
 from scenes.story.captions import OPTIMIZER_NAMES
 from scenes.story.numbers import NOTE_ROWS, note_table
 from scenes.story.numbers import fmt_note as num
@@ -103,7 +104,7 @@ def summary_lines(story: StoryLike) -> list[str]:
     lines = [f"diverged at step {tr.status.step}: {tr.status.reason}"] if tr.status.diverged else []
     lines += [f"after {story.n} steps:", *params_lines(story.param_names, tr.final_params),
               f"    full-data loss {num(tr.final_full_loss)}",
-              "at the start:", f"    full-data loss {num(story.start_full_loss)}"]
+              "at the start:", f"    {path_loss_words(story.trace)} {num(story.start_full_loss)}"]
     ref = _reference(story)
     if ref is not None:
         lines += ["least squares:", *params_lines(story.param_names, ref[0]), f"    full-data loss {num(ref[1])}"]
@@ -126,16 +127,16 @@ def batch_lines(story: StoryLike, k: int) -> list[str]:
             else f"update applied by {OPTIMIZER_NAMES[story.optimizer]} (lr = {story.lr:g})")
     n = len(story.batch(k)[0])
     return [f"Step {k + 1}: batch {int(story.batch_idx[k]) + 1} of epoch {int(story.epoch[k]) + 1}, {n} samples; "
-            f"full-data loss before the step {num(story.full_loss[k])}",
+            f"{full_loss_words(story.trace)} before the step {num(story.full_loss[k])}",
             *_table(story, k),
             f"L = {LOSS_RULE.get(w.loss_name, w.loss_name)} = {num(story.loss[k])}",
             "∇L (autograd):", *params_lines([f"∂L/∂{n_}" for n_ in names], grads, norm="|∇L|"),
             f"{rule}:", *params_lines([f"Δ{n_}" for n_ in names], upd, norm="|Δθ|"),
-            f"full-data loss after the step {num(story.full_loss_after[k])}"]
+            f"{path_loss_words(story.trace)} after the step {num(story.full_loss_after[k])}"]
 
 
 def fast_lines(story: StoryLike, first: int, last: int) -> list[str]:
     """The fast-forward's note."""
     return [f"steps {first + 1} to {last + 1}, epochs {int(story.epoch[first]) + 1} to {int(story.epoch[last]) + 1}",
-            f"full-data loss {num(story.full_loss[first])} → {num(story.full_loss_after[last])}",
+            f"{path_loss_words(story.trace)} {num(story.full_loss[first])} → {num(story.full_loss_after[last])}",
             f"after step {last + 1}:", *params_lines(story.param_names, story.params_after_step(last))]

@@ -15,6 +15,7 @@ import numpy as np
 from scenes.story import model_notes  # any model but the line: its notes in its words
 from scenes.story.captions import OPTIMIZER_NAMES, caption
 from scenes.story.geometry import least_squares
+from scenes.story.loss_words import path_loss_words
 from scenes.story.numbers import NOTE_ROWS, note_table
 from scenes.story.numbers import fmt_note as num  # a number as the notes print it
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE, FramePlan
@@ -114,7 +115,7 @@ def summary_lines(story: StoryLike) -> list[str]:
 def notes(story: StoryLike, beat: int, first: int, last: int | None = None) -> list[str]:
     """The lines of the note of a segment of ``beat`` showing steps ``first`` .. ``last``."""
     if beat == INTRO:
-        return [*settings_lines(story), f"full-data loss at the start: {num(story.start_full_loss)}"]
+        return [*settings_lines(story), f"{path_loss_words(story.trace)} at the start: {num(story.start_full_loss)}"]
     if beat in (FORWARD, RESIDUALS, GRADIENT, UPDATE):
         graph = getattr(story, "graph", None)  # what the recorded graph shows in this beat, if any
         lines = batch_lines(story, first) if story.trace.schema_version == 1 else model_notes.batch_lines(story, first)
@@ -124,8 +125,12 @@ def notes(story: StoryLike, beat: int, first: int, last: int | None = None) -> l
         if story.trace.schema_version != 1:
             return model_notes.fast_lines(story, first, last)
         a1, b1 = story.ab_after(last)
+        # (steps.full_loss holds the batch loss when the loop was recorded without x, y: the
+        # line's loss over its data is computed, as after the step)
+        before = (float(story.trace.full_loss_at(*story.ab_before(first))) if story.trace.full_loss_is_batch
+                  else story.full_loss[first])
         return [f"steps {first + 1} to {last + 1}, epochs {int(story.epoch[first]) + 1} to {int(story.epoch[last]) + 1}",
-                f"full-data loss {num(story.full_loss[first])} → {num(story.full_loss_after[last])}",
+                f"full-data loss {num(before)} → {num(story.full_loss_after[last])}",
                 f"after step {last + 1}: a = {num(a1)}, b = {num(b1)}"]
     if beat == HOLD:
         return summary_lines(story)

@@ -14,6 +14,7 @@ import numpy as np
 
 from scenes.story.captions import caption, segment_captions
 from scenes.story.gradients import carry_vectors, full_gradient
+from scenes.story.loss_words import full_loss_words, path_loss_words
 from scenes.story.model_words import ModelWords, words_of
 from scenes.story.plane import PlaneStory, plane_of
 from training.optimizers import Carry, carry_of, spec_of
@@ -187,6 +188,17 @@ class Story:
         g = full_gradient(self.model, self.params, self.trace.x, self.trace.y)
         gu, gv = self.plane.coords(g)
         return -self.lr * gu, -self.lr * gv
+
+    @property
+    def full_loss_words(self) -> str:
+        """What ``full_loss`` is, in every backend's labels (:mod:`scenes.story.loss_words`):
+        the batch loss for a loop recorded without x, y."""
+        return full_loss_words(self.trace)
+
+    @property
+    def path_loss_words(self) -> str:
+        """What ``start_full_loss`` and ``full_loss_after`` are (:mod:`scenes.story.loss_words`)."""
+        return path_loss_words(self.trace)
 
     @cached_property
     def full_step_known(self) -> bool:

@@ -273,6 +273,8 @@ def export_story(story: Story, plan: FramePlan | PlanSettings | None = None, *, 
         "arrows": arrows,
         "plan": _export_plan(s, plan),
     }
+    if tr.full_loss_is_batch:  # (only then: every other document stays as it was)
+        out["run"]["full_loss_words"] = s.full_loss_words
     if not line:
         out["model"] = export_model(s, plan, curve_cap)
     graph = export_graph(s, plan)  # the graph view: only a run that recorded graphs has one

@@ -34,7 +34,7 @@ class Header(Beats):
         pairs = self._counters()
         self._slot(pairs)
         ll, _ = pairs[-1]
-        lnote = st.text("(all data)", "tick", "muted").next_to(VGroup(ll, self.L), DOWN, buff=0.06)
+        lnote = st.text(loss_note(story), "tick", "muted").next_to(VGroup(ll, self.L), DOWN, buff=0.06)
         self.labels = VGroup(*(lab for lab, _ in pairs), lnote)
         self.counters = VGroup(*(num for _, num in pairs))
         self._fit_row()
@@ -167,3 +167,9 @@ def short_formula(story: Story) -> str:
     if getattr(story.model, "no_curve", ""):
         return f"{story.words.pred} = {story.model.title}(x)"
     return story.words.formula
+
+
+def loss_note(story: Story) -> str:
+    """The words under L: the loss on all data, or, for a module recorded from a loop given no
+    x, y, the batch loss the loop saw (``Story.path_loss_words``)."""
+    return "(all data)" if story.path_loss_words == "full-data loss" else "(batch loss)"

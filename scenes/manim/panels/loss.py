@@ -14,7 +14,7 @@ from scenes.manim.style import LEGEND, LINE, MARKER, Style, tag
 from scenes.story.geometry import Limits
 from scenes.story.story import Story
 
-__all__ = ["LossPanel"]
+__all__ = ["LossPanel", "legend_items"]
 
 
 class LossPanel(Beats):
@@ -47,11 +47,9 @@ class LossPanel(Beats):
             lim = Limits(0, max(story.n, 1), 0.0, hi * 1.08)
         return lim, log
 
-    def _legend(self) -> VGroup:
+    def _legend(self) -> VGroup:  # (legend_items: the words)
         style = self.st
-        items = [("loss_batch", "batch loss"), ("loss_full", "loss on all data")]
-        if self.surface is not None:
-            items.append(("path", "plane's loss under the path"))
+        items = legend_items(self.s, self.surface is not None)
         return tag(VGroup(*(
             VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=style.c(key), stroke_width=4),
                    style.text(label, "tick", "muted")).arrange(RIGHT, buff=0.12) for key, label in items
@@ -118,3 +116,13 @@ class LossPanel(Beats):
         self.show_upto(self.s.n - 1)
         return []
 
+
+def legend_items(story, surface: bool = False) -> list:
+    """The legend's (colour key, words): the thick curve is the loss on all data after each
+    step, or, for a module recorded from a loop given no x, y, the batch loss the loop saw at
+    the parameters after each step (the next step's: ``Story.path_loss_words``)."""
+    after = "loss on all data" if story.path_loss_words == "full-data loss" else "batch loss after the step"
+    items = [("loss_batch", "batch loss"), ("loss_full", after)]
+    if surface:
+        items.append(("path", "plane's loss under the path"))
+    return items

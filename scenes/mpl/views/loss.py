@@ -40,7 +40,8 @@ class LossView(ViewBase):
         self.batch_line, = ax.plot([], [], color=self.col("loss_batch"), lw=lw * 0.45, alpha=0.85,
                                    label="batch loss")
         self.anim(self.batch_line, 0)
-        self.full_line, = ax.plot([], [], color=self.col("loss_full"), lw=lw, label="full-data loss")
+        # (a loop recorded without x, y: the thick curve is the batch loss too, and says so)
+        self.full_line, = ax.plot([], [], color=self.col("loss_full"), lw=lw, label=st.full_loss_words)
         self.anim(self.full_line, 1)
         land = st.plane.land
         # The surface under the projected path (before each step), dashed: where it parts from
@@ -61,6 +62,8 @@ class LossView(ViewBase):
         self.stride = max(1, math.ceil(st.n / self.MAX_POINTS))
         if self.stride > 1:
             self.batch_line.set_label(f"batch loss (mean of {self.stride} steps)")
+        elif st.trace.full_loss_is_batch:  # the same numbers as the thick curve: one legend entry
+            self.batch_line.set_label("_batch loss")
         self.legend = ax.legend(loc=self._free_corner(), fontsize=self.sz("tick"), frameon=False,
                                 labelcolor=self.col("text"), handlelength=1.5)
         self.legend.set_zorder(1)

@@ -36,7 +36,7 @@ def numbers_lines(s: Story, geom: Geometry, st: FrameState) -> tuple[str, str, s
         else:
             full = s.full_loss_of(st.params)
             third = (f"p = 0.5 at x = −{n1}/{n0} = {fmt(-st.v / st.u)}" if s.model.kind == "logistic" and st.u
-                     else f"start: full-data loss L = {fmt(s.start_full_loss, 5)}")
+                     else f"start: {s.path_loss_words} L = {fmt(s.start_full_loss, 5)}")
         return f"final:  {pair}", f"full-data loss L = {fmt(full, 5)}", third
     first = f"batch loss L = {fmt(s.loss[k], 5)}" if st.show_loss else ""
     if st.show_update:
@@ -62,11 +62,11 @@ def _vector_lines(s: Story, st: FrameState) -> tuple[str, str, str]:
         return size, "no steps were recorded", ""
     k = st.step
     if st.beat == INTRO:
-        return (f"start:  full-data loss L = {fmt(s.start_full_loss, 5)}",
+        return (f"start:  {s.path_loss_words} L = {fmt(s.start_full_loss, 5)}",
                 f"learning rate lr = {lr:g},  batch size = {s.batch_size_at(0)}", size)
     if st.beat == HOLD:
         return (f"final:  full-data loss L = {fmt(s.full_loss_of(st.params), 5)}",
-                f"start:  full-data loss L = {fmt(s.start_full_loss, 5)}", size)
+                f"start:  {s.path_loss_words} L = {fmt(s.start_full_loss, 5)}", size)
     first = f"batch loss L = {fmt(s.loss[k], 5)}" if st.show_loss else ""
     if st.show_update:
         top = ",  ".join(f"{name} {_signed(v)}" for name, v in s.top_updates(k))

@@ -48,8 +48,14 @@
       strokeCurves(P, cc, pn, S, S.n);
     }
     var lw = P.lw, label = pn.blocks.stride > 1 ? "batch loss (mean of " + pn.blocks.stride + " steps)" : "batch loss";
+    // run.full_loss_words: a loop recorded without x, y, whose "full-data" column is its batch
+    // loss (scenes.story.loss_words); then one entry for the two curves of the same numbers.
+    var full = S.run.full_loss_words || "full-data loss";
     var items = [{ label: label, color: th.loss_batch, width: lw * 0.45, alpha: 0.85 },
-                 { label: "full-data loss", color: th.loss_full, width: lw }];
+                 { label: full, color: th.loss_full, width: lw }];
+    if (S.run.full_loss_words && pn.blocks.stride === 1) items.shift();
+    pn.canvas.setAttribute("aria-label", S.run.full_loss_words ? "Batch loss per step (the full-data loss was not recorded)"
+                                                               : "Batch loss and full-data loss per step");
     if (pn.surface) items.push({ label: "plane's loss under the path", color: th.path, width: lw * 0.8, dash: [lw * 2.4, lw * 1.6] });
     legend(P, ctx, pn, ax.legend, items, false);
   }

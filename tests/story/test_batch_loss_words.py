@@ -1,0 +1,127 @@
+"""A loop recorded without x, y (``render.py --run`` of a script that does not call
+``recording``): its ``steps.full_loss`` is the batch loss, the trace says so
+(``Trace.full_loss_is_batch``), and every backend's labels say "batch loss" for it; the
+article's labels stay as they were."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from scenes.story.story import Story
+from tests.graph_fixture import article_trace
+from training import recording
+from training.trace import Trace
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _article_loop(loss_fn, x=None):
+    """The article's loop (six points, batches of two, SGD) recorded, x, y given or not."""
+    X = torch.tensor([0.2, 0.4, 0.6, 0.8, 1.0, 1.2]).view(-1, 1)
+    Y = torch.tensor([0.18, 0.32, 0.42, 0.48, 0.58, 0.72]).view(-1, 1)
+    model = nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+        model.bias.fill_(1.0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    given = dict(x=X, y=Y, loss_fn=loss_fn) if x else {}
+    with recording(model, opt, **given) as rec:
+        for _ in range(3):
+            for s in range(0, 6, 2):
+                loss = loss_fn(model(X[s:s + 2]), Y[s:s + 2])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+    return rec.trace
+
+
+@pytest.fixture(scope="module")
+def line():
+    """The article's model and loss, no x, y: the line's trace (schema 1), its column the batch loss."""
+    return Story(_article_loop(nn.MSELoss()))
+
+
+@pytest.fixture(scope="module")
+def module():
+    """The same loop under L1Loss, no x, y: a module (schema 2), whose path loss is the column."""
+    return Story(_article_loop(nn.L1Loss()))
+
+
+@pytest.fixture(scope="module")
+def article():
+    return Story(article_trace(epochs=1))
+
+
+def test_the_trace_says_its_full_loss_is_the_batch_loss(line, module, article, tmp_path):
+    assert line.trace.full_loss_is_batch and module.trace.full_loss_is_batch
+    assert not article.trace.full_loss_is_batch
+    assert not _article_loop(nn.MSELoss(), x=True).full_loss_is_batch
+    path = tmp_path / "t.json"
+    module.trace.to_file(path)
+    assert Trace.from_file(path).full_loss_is_batch  # round trip
+    doc = json.loads(path.read_text())
+    del doc["config"]["recorded"]["full_loss_is_batch"]  # a trace written before the member
+    path.write_text(json.dumps(doc))
+    assert Trace.from_file(path).full_loss_is_batch
+
+
+@pytest.mark.slow  # (three figures laid out: a few seconds)
+def test_matplotlib_legend_says_batch_loss(line, module, article):
+    from scenes.mpl.render import _setup
+
+    def legend(story):
+        sc = _setup(story, (640, 360), "light", ("loss",))
+        return [t.get_text() for t in sc.view("loss").legend.get_texts()]
+    assert legend(article) == ["batch loss", "full-data loss"]
+    assert legend(line) == legend(module) == ["batch loss"]
+
+
+def test_matplotlib_numbers_say_batch_loss(module, article):
+    from scenes.mpl.views.numbers_layout import numbers_lines
+    from scenes.story.plan import HOLD
+
+    hold = numbers_lines(module, module.geom, module.state(module.n - 1, HOLD, 1.0))
+    assert hold[2].startswith("start: batch loss L = ")
+    hold = numbers_lines(article, article.geom, article.state(article.n - 1, HOLD, 1.0))
+    assert "full-data loss" in hold[1]
+
+
+@pytest.mark.slow  # (importing Manim takes seconds)
+def test_manim_labels_it_batch_loss(line, module, article):
+    pytest.importorskip("manim")
+    from scenes.manim.panels.header import loss_note
+    from scenes.manim.panels.loss import legend_items
+
+    assert [w for _, w in legend_items(article)] == ["batch loss", "loss on all data"]
+    assert [w for _, w in legend_items(line)] == ["batch loss", "loss on all data"]  # the line's: computed on x, y
+    assert [w for _, w in legend_items(module)] == ["batch loss", "batch loss after the step"]
+    assert (loss_note(article), loss_note(line), loss_note(module)) == ("(all data)", "(all data)", "(batch loss)")
+
+
+def test_the_page_labels_it_batch_loss(line, module, article):
+    from scenes.web.export import export_story
+
+    assert "full_loss_words" not in export_story(article, contours=False)["run"]  # the document unchanged
+    for story in (line, module):
+        assert export_story(story, contours=False)["run"]["full_loss_words"] == "batch loss"
+    js = (ROOT / "scenes/web/player/views/loss.js").read_text()
+    assert 'var full = S.run.full_loss_words || "full-data loss"' in js and "label: full," in js
+
+
+def test_the_deck_notes_label_it_batch_loss(line, module, article):
+    from scenes.story.notes import notes, num
+    from scenes.story.plan import FAST, FORWARD, INTRO
+
+    assert notes(module, INTRO, 0)[-1].startswith("batch loss at the start: ")
+    step = notes(module, FORWARD, 1)
+    assert "batch loss before the step" in step[0] and step[-1].startswith("batch loss after the step")
+    assert notes(article, INTRO, 0)[-1].startswith("full-data loss at the start: ")
+    # The line's fast-forward note: its loss over x, y before the first step, computed (not the column's batch loss)
+    fast = notes(line, FAST, 1, 4)[1]
+    want = float(line.trace.full_loss_at(*line.ab_before(1)))
+    assert fast.startswith("full-data loss ") and want != line.full_loss[1]
+    assert fast.startswith(f"full-data loss {num(want)} → ")
