@@ -12,9 +12,7 @@ any ``nn.*Loss`` that runs) keeps references to what passed, and the optimizer's
 hooks read, around each real ``step()``, the parameters before, their ``.grad``, the learning
 rate and the state worth showing; the update is the next step's parameters minus these (so it
 is what clipping, weight decay, a scheduler or momentum really made it), computed once at the
-end, and the parameters' version counters tell when something besides ``step()`` moved them.
-For the built-in optimizers the parameters and the state are copied every 64th step only, and
-replayed in between after the block, bit for bit (:mod:`training.loop_replay`). The row lookups happen once, at the end
+end, and the parameters' version counters tell when something besides ``step()`` moved them. The row lookups happen once, at the end
 (:mod:`training.loop_columns`). A hook never breaks the loop: a problem, the step cap or
 parameters added mid-run stop the recording (a warning, status ``stopped``), never training.
 The hooks are removed when the block ends, however it ends.
@@ -35,7 +33,6 @@ from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow, column_dtype
 from training.loop_batches import MAX_ROW_BYTES, keep_batch
 from training.loop_graphs import LoopGraphs, graph_indices as _graph_indices
-from training.loop_replay import Replay
 from training.loop_tensors import ParamViews, StateViews, as_row_tensor, as_rows, call_forward, flat_into, grads_into, has_state
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
@@ -129,10 +126,6 @@ class Recording:
         self.outside: list[int] = []            # steps after which something else changed the parameters
         self.n_after = 0                        # recorded steps whose step() returned
         self._param_views = ParamViews(self.params)  # their flat views, made once
-        # Parameters and state copied every CHECK_EVERY steps, replayed in between (training.loop_replay).
-        replay = Replay(optimizer, self.params, self.dtype)
-        self.replay: Replay | None = replay if replay.ok else None
-        self._after_state: np.ndarray | None = None  # the state after the last recorded step (checks the replay)
         self.c_loss, self.c_full, self.c_lr = Grow(capacity=cap), Grow(capacity=cap), Grow(capacity=cap)
         self.c_offsets = Grow(dtype=np.int64, capacity=cap + 1)
         self.c_offsets.append(0)
@@ -289,9 +282,7 @@ class Recording:
             if self.c_velocity is None and self.n_after == 1 and self._has_state():
                 self.c_velocity = Grow(self.n_params, self.dtype, capacity=self.cap + 1)  # a state from the first step on
             if self.c_velocity is not None:
-                row = self.c_velocity.next_row()
-                if self.replay is None or self.replay.copies(self.n_after - 1):
-                    self._velocity(row)
+                self._velocity(self.c_velocity.next_row())
         except Exception as e:  # noqa: BLE001
             self._stop(f"{type(e).__name__}: {e}")
 
@@ -310,9 +301,6 @@ class Recording:
         if self._moved():
             self.outside.append(self.n_after - 1)
         self._param_views.into(self._after)
-        if self.replay is not None and self.c_velocity is not None:
-            self._after_state = np.empty(self.n_params, self.dtype)
-            self._velocity(self._after_state)
 
     def _record_before(self, args, kwargs) -> None:
         forwards, losses = self._forwards, self._losses
@@ -355,20 +343,13 @@ class Recording:
         if not self._keep_batch(inputs, preds, targets):
             return
         full = self._full_loss(loss)
-        k = self.c_loss.n  # straight into the columns (allocated at the cap, checked above)
-        self.c_loss._a[k], self.c_full._a[k], self.c_lr._a[k] = loss, full, float(self.optimizer.param_groups[0]["lr"])
-        self.c_loss.n = self.c_full.n = self.c_lr.n = k + 1
-        k = self.c_params.n  # this step's row
-        moved = bool(self.n_after) and self._moved()
-        if moved:  # changed between step() calls
+        self.c_loss.append(loss)
+        self.c_full.append(full)
+        self.c_lr.append(float(self.optimizer.param_groups[0]["lr"]))
+        if self.n_after and self._moved():  # changed between step() calls
             self.outside.append(self.n_after - 1)
-        clean = grads_into(self.params, torch.from_numpy(self.c_grads.next_row()))
-        rp = self.replay
-        if rp is not None and rp.follow(k, moved, clean) and k and self.c_velocity is not None:
-            self._velocity(self.c_velocity._a[k - 1])  # copying takes over: the replay's last check
-        row = self.c_params.next_row()
-        if rp is None or rp.copies(k):
-            self._param_views.into(row)
+        self._param_views.into(self.c_params.next_row())
+        grads_into(self.params, torch.from_numpy(self.c_grads.next_row()))
         self._recorded = True
 
     def _keep_batch(self, inputs, preds, targets) -> bool:

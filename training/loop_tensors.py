@@ -23,9 +23,8 @@ def flat_into(tensors: list, out: torch.Tensor) -> None:
         out.copy_(torch.cat([t.to(out.dtype) for t in flat]).cpu())
 
 
-def grads_into(params: list, out: torch.Tensor) -> bool:
-    """The parameters' gradients (zeros for a parameter without one) end to end into ``out``;
-    True when each was there as PyTorch keeps it (dense, its parameter's dtype, contiguous).
+def grads_into(params: list, out: torch.Tensor) -> None:
+    """The parameters' gradients (zeros for a parameter without one) end to end into ``out``.
 
     The common case in one torch.cat (about 4 µs for 10,401 numbers, against 21 µs for the
     general path): PyTorch keeps a dense ``.grad`` in its parameter's dtype and device, so
@@ -33,13 +32,12 @@ def grads_into(params: list, out: torch.Tensor) -> bool:
     or sparse gradient, one that requires grad, another dtype) takes the general path."""
     try:
         torch.cat([p.grad.view(-1) for p in params], out=out)
-        return True
+        return
     except (AttributeError, RuntimeError, TypeError):
         pass
     grads = [p.grad for p in params]
     flat_into([g if g is not None and not g.requires_grad else torch.zeros_like(p) if g is None else g.detach()
                for g, p in zip(grads, params)], out)
-    return False
 
 
 def as_numpy(t: torch.Tensor) -> np.ndarray:

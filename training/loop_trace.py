@@ -29,11 +29,6 @@ def build_trace(rec) -> Trace:
     n = min(rec.c_loss.n, rec.c_params.n, rec.c_grads.n, rec.n_after, rec.c_offsets.n - 1)
     if rec.c_velocity is not None:
         n = min(n, rec.c_velocity.n)
-    if rec.replay is not None and n:  # the rows between the copied ones (training.loop_replay)
-        from training.loop_replay import fill
-        exact, why = fill(rec, n)
-        if exact < n:
-            n, rec.status = exact, ("stopped", why)
     state, reason = rec.status
     if n == 0:
         why = reason or "optimizer.step() was never called inside the block"

@@ -1,15 +1,13 @@
 """The recording's fast copies (training.loop_tensors.StateViews, grads_into, the parameters'
-flat views made once) and the replay of the rows between copied ones (training.loop_replay)
-record exactly what the real tensors held at each step, also when a parameter is not
-contiguous (its "flat view" would be a stale copy) and when the optimizer's state tensors are
-replaced mid-run."""
+flat views made once) record exactly what the real tensors held at each step, also when a
+parameter is not contiguous (its "flat view" would be a stale copy) and when the optimizer's
+state tensors are replaced mid-run."""
 from __future__ import annotations
 
-import pytest
 import torch
 from torch import nn
 
-from training import loop_replay, recording
+from training import recording
 
 
 def _run(model, opt, steps, between=None):
@@ -29,13 +27,11 @@ def _run(model, opt, steps, between=None):
             opt.step()
             seen["velocity"].append(torch.cat([opt.state[p]["momentum_buffer"].reshape(-1)
                                                for p in model.parameters()]))
-    rec.trace  # the rows between copied ones are replayed when the trace is built (training.loop_replay)
     for name, column in (("params", rec.c_params), ("grads", rec.c_grads), ("velocity", rec.c_velocity)):
         got = column.result()
         assert got.shape[0] == steps, name
         for k in range(steps):
             assert got[k].tolist() == seen[name][k].tolist(), (name, k)
-    return rec
 
 
 def test_a_non_contiguous_parameter_is_recorded_as_it_is_each_step():
@@ -48,10 +44,7 @@ def test_a_non_contiguous_parameter_is_recorded_as_it_is_each_step():
     assert not opt.state[model.weight]["momentum_buffer"].is_contiguous()  # the state took its layout
 
 
-@pytest.mark.parametrize("replayed", [False, True])
-def test_optimizer_state_replaced_mid_run_is_followed(replayed, monkeypatch):
-    if replayed:  # the rows between copied ones replayed, as a model of 1,024 parameters or more has them
-        monkeypatch.setattr(loop_replay, "REPLAY_FROM", 0)
+def test_optimizer_state_replaced_mid_run_is_followed():
     torch.manual_seed(0)
     model = nn.Linear(2, 2)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -60,5 +53,4 @@ def test_optimizer_state_replaced_mid_run_is_followed(replayed, monkeypatch):
         if k == 3:  # new state tensors (copies), then updated in place from there on
             for p in model.parameters():
                 opt.state[p]["momentum_buffer"] = opt.state[p]["momentum_buffer"].clone()
-    rec = _run(model, opt, 6, reload)
-    assert (rec.replay is not None) == replayed
+    _run(model, opt, 6, reload)
