@@ -7,12 +7,9 @@ on the rows' bytes), so the loop itself never looks a row up.
 """
 from __future__ import annotations
 
-import mmap
-
 import numpy as np
 
-__all__ = ["Grow", "match_rows", "epochs_of", "updates_of", "column_dtype", "line_columns", "small_pages",
-           "BLOCK_VALUES"]
+__all__ = ["Grow", "match_rows", "epochs_of", "updates_of", "column_dtype", "line_columns", "BLOCK_VALUES"]
 
 BLOCK_VALUES = 1 << 15  # numbers worked on at a time by updates_of (in buffers reused)
 
@@ -35,7 +32,7 @@ class Grow:
         self.width = width
         self.n = 0
         shape = (capacity,) if width is None else (capacity, width)
-        self._a = small_pages(shape, dtype)
+        self._a = np.empty(shape, dtype=dtype)
 
     def _room(self, k: int) -> None:
         need = self.n + k
@@ -68,29 +65,6 @@ class Grow:
     @property
     def nbytes(self) -> int:
         return self._a.nbytes
-
-
-SMALL_PAGES_FROM = 4 << 20  # bytes: numpy asks for 2 MB pages from here on (and so do we not)
-
-
-def small_pages(shape: tuple, dtype) -> np.ndarray:
-    """``np.empty(shape, dtype)``, in 4 KB pages when it is large. numpy asks the kernel for
-    2 MB "huge" pages on arrays of 4 MB and more (madvise); a column filled a row a step
-    touches a fresh huge page every few dozen steps, and zeroing one inside the user's loop took
-    milliseconds on the shared VM these numbers come from (a recording's hooks: 216-313 µs a
-    step with them, 59-88 µs without, benchmarks/bench_recording.py). Anonymous memory of our
-    own, marked MADV_NOHUGEPAGE, faults in 4 KB at a time; elsewhere (no madvise), np.empty."""
-    dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape)) * dtype.itemsize
-    advice = getattr(mmap, "MADV_NOHUGEPAGE", None)
-    if nbytes < SMALL_PAGES_FROM or advice is None:
-        return np.empty(shape, dtype)
-    try:
-        m = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-        m.madvise(advice)
-    except (OSError, ValueError, AttributeError):
-        return np.empty(shape, dtype)
-    return np.frombuffer(m, dtype).reshape(shape)  # (the array keeps the mapping alive)
 
 
 def _keys(rows: np.ndarray) -> np.ndarray:
@@ -158,7 +132,7 @@ def updates_of(params: np.ndarray, final: np.ndarray, moved: dict | None = None)
     after = {k: np.asarray(v) for k, v in (moved or {}).items() if k < n - 1}
     after[n - 1] = np.asarray(final)
     narrow = params.dtype == np.float32 and all(v.dtype == np.float32 for v in after.values())
-    out = small_pages((n, P), np.float32 if narrow else np.float64)
+    out = np.empty((n, P), np.float32 if narrow else np.float64)
     R = max(1, BLOCK_VALUES // max(P, 1))
     b64, same = np.empty((min(R, n), P)), np.empty((min(R, n), P), bool)
     for start in range(0, n - 1, R):
