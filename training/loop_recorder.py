@@ -33,7 +33,7 @@ from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow, column_dtype
 from training.loop_batches import MAX_ROW_BYTES, keep_batch
 from training.loop_graphs import LoopGraphs, graph_indices as _graph_indices
-from training.loop_tensors import ParamViews, StateViews, as_row_tensor, as_rows, call_forward, flat_into, grads_into, has_state
+from training.loop_tensors import ParamViews, StateViews, as_row_tensor, as_rows, call_forward, grads_into, has_state
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
 
