@@ -23,6 +23,7 @@ import numpy as np
 from scenes.encode import Encoders
 from scenes.job import check_size
 from scenes.outputs import POSTER_FORMATS, output_file_name
+from scenes.mpl import glyph_cache
 from scenes.mpl.text_tiles import TextTiles
 from scenes.mpl.views import DEFAULT_VIEWS, Scene, check_views
 from scenes.story.plan import FAST, HOLD, FramePlan, PlanSettings, check_fps
@@ -81,6 +82,7 @@ class FrameRenderer:
             for a in self.scene.artists:
                 a.set_animated(True)
             self.canvas.draw()  # animated artists are left out of a full draw
+            glyph_cache.install(self.canvas.get_renderer())  # the frames' texts: glyphs rendered once
             self._bg = self.canvas.copy_from_bbox(self.fig.bbox)
         return self._bg
 
