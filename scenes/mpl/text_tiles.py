@@ -26,7 +26,8 @@ from matplotlib.text import Text
 
 __all__ = ["TextTiles", "TILES_PER_TEXT"]
 
-TILES_PER_TEXT = 24  # kept per text, the least recently used dropped: the repeating values fit
+TILES_PER_TEXT = 96  # kept per text, the least recently used dropped: the repeating values fit, and
+# the GIF palette's sample frames (drawn first, out of order) are still there when reached
 WINDOW_PAD = 8  # pixels around a new text's box searched for the pixels it changed
 
 
