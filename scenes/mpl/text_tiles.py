@@ -24,6 +24,8 @@ from collections import OrderedDict
 import numpy as np
 from matplotlib.text import Text
 
+from scenes.mpl.layout_memo import remember_layout
+
 __all__ = ["TextTiles", "TILES_PER_TEXT"]
 
 TILES_PER_TEXT = 96  # kept per text, the least recently used dropped: the repeating values fit, and
@@ -56,6 +58,8 @@ class TextTiles:
         # Only plain texts, each drawn in one go, can be tiled; anything else is drawn as is.
         self.usable = all(type(a) is Text and a.get_bbox_patch() is None and not a.get_usetex()
                           for a in self.arts)
+        for a in self.arts:  # measured by its view, checked here, drawn: laid out once
+            remember_layout(a)
         self.cache: list[OrderedDict] = [OrderedDict() for _ in self.arts]
         self.hits = self.misses = 0
         self._bg: np.ndarray | None = None
