@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from scenes.writers.base import AbstractFrameWriter, SharedFrame
+from scenes.writers.base import AbstractFrameWriter, kept
 from scenes.writers.registry import register
 from training.errors import InputError
 
@@ -142,16 +142,13 @@ class FFmpegWriter(AbstractFrameWriter):
     def _pump(self, stdin, frames: "queue.Queue") -> None:
         while True:
             frame = frames.get()
-            try:
-                if frame is None:
-                    return
-                if self._failed is None:
-                    try:
-                        stdin.write(memoryview(frame).cast("B"))
-                    except (BrokenPipeError, OSError) as e:  # the encoder stopped; keep draining
-                        self._failed = e
-            finally:
-                frames.task_done()  # (grab_frame may be waiting for this frame to be written)
+            if frame is None:
+                return
+            if self._failed is None:
+                try:
+                    stdin.write(memoryview(frame).cast("B"))
+                except (BrokenPipeError, OSError) as e:  # the encoder stopped; keep draining
+                    self._failed = e
 
     def _stop_pump(self, timeout: float | None = None) -> None:
         """Ends the pipe's thread: waiting as long as it takes (finish), or ``timeout`` at most (abort)."""
@@ -182,14 +179,8 @@ class FFmpegWriter(AbstractFrameWriter):
             self._stop_pump()
             self.proc.wait()
             raise self._error("stopped while receiving frames")
-        shared = isinstance(frame, SharedFrame)  # (C-contiguous: share_frame made it)
-        self._queue.put(frame if shared else contiguous)
-        if not shared and np.may_share_memory(contiguous, frame):
-            # The caller's own buffer (a canvas it draws the next frame into): written before
-            # this returns, not copied. A copy of each frame costs more than the wait under
-            # load (two more passes over 3.7 MB at 1280x720), and while ffmpeg's own input
-            # queue has room the pipe takes a frame at once.
-            self._queue.join()
+        # A copy unless shared (kept): the caller draws the next frame into its buffer.
+        self._queue.put(kept(frame) if np.may_share_memory(contiguous, frame) else contiguous)
         self.frames_written += 1
 
     def finish(self) -> None:
