@@ -23,6 +23,8 @@ import numpy as np
 from scenes.encode import Encoders
 from scenes.job import check_size
 from scenes.outputs import POSTER_FORMATS, output_file_name
+from scenes.mpl import glyph_cache
+from scenes.mpl.blit_areas import BlitAreas
 from scenes.mpl.text_tiles import TextTiles
 from scenes.mpl.views import DEFAULT_VIEWS, Scene, check_views
 from scenes.story.plan import FAST, HOLD, FramePlan, PlanSettings, check_fps
@@ -73,6 +75,9 @@ class FrameRenderer:
         self._bg = None
         self._groups = None
         self._free: list = []
+        self._areas: BlitAreas | None = None
+        self._bg_pixels: np.ndarray | None = None
+        self._known = False  # the canvas holds the last frame drawn (else: restore it whole)
         self.text_steps = text_steps(plan)
         scene.use_plan(plan)
 
@@ -81,7 +86,10 @@ class FrameRenderer:
             for a in self.scene.artists:
                 a.set_animated(True)
             self.canvas.draw()  # animated artists are left out of a full draw
+            glyph_cache.install(self.canvas.get_renderer())  # the frames' texts: glyphs rendered once
             self._bg = self.canvas.copy_from_bbox(self.fig.bbox)
+            self._bg_pixels = np.asarray(self.canvas.buffer_rgba()).copy()
+            self._known = False
         return self._bg
 
     def draw_state(self, k: int, beat: int, t: float, text_step: int | None = None) -> np.ndarray:
@@ -93,30 +101,44 @@ class FrameRenderer:
             self._groups = [[box, arts, None, None, TextTiles(self.fig, box, arts)] for box, arts in groups]
             grouped = {id(a) for _, arts in groups for a in arts}
             self._free = [a for a in self.scene.artists if id(a) not in grouped]
+            self._areas = BlitAreas(self.fig, self._free, [g[4] for g in self._groups])
         self.scene.update(k, beat, t, text_step)
         while not self._draw_frame(bg):  # (once more at most: the panel that asked has tiles off)
             pass
         return np.asarray(self.canvas.buffer_rgba())
 
     def _draw_frame(self, bg) -> bool:
-        canvas = self.canvas
-        canvas.restore_region(bg)
+        canvas, groups, areas = self.canvas, self._groups, self._areas
+        keys = [tuple((a.get_text(), a.get_visible(), a.get_color(), a.get_alpha()) for a in g[1]) for g in groups]
+        # The background goes back where this frame can differ from the last one only
+        # (scenes.mpl.blit_areas): the axes' boxes and the panels whose text changed.
+        full = not self._known
+        if full:
+            canvas.restore_region(bg)
+        else:
+            areas.restore(np.asarray(canvas.buffer_rgba()), self._bg_pixels,
+                          [g[4] for g, k in zip(groups, keys) if k != g[2] or g[3] is None])
+        self._known = False  # until this frame is whole
         draw = self.fig.draw_artist
         for a in self._free:
             if a.get_visible():
                 draw(a)
+        unclipped = areas.drew_unclipped()
         # Text panels: drawn again only when their text changed, else their last pixels reused
         # (text is most of the cost of a frame; the pixels are the same either way). A panel
         # that changed reuses the pixels of each text it showed before (scenes.mpl.text_tiles).
-        for g in self._groups:
+        for g, new_key, touching in zip(groups, keys, areas.touching):
             box, arts, key, region, tiles = g
-            new_key = tuple((a.get_text(), a.get_visible(), a.get_color(), a.get_alpha()) for a in arts)
+            # (a panel whose text reached past its region is drawn again: the region would
+            # not hold all of it; its tiles are then off, and each frame restores everything)
             if new_key == key and region is not None and not tiles.spills:
-                canvas.restore_region(region)
+                if full or unclipped or touching:
+                    canvas.restore_region(region)
             else:
                 if not tiles.draw():
                     return False
                 g[2], g[3] = new_key, canvas.copy_from_bbox(box)
+        self._known = not unclipped and all(g[4].usable for g in groups)
         return True
 
     def frame(self, i: int) -> np.ndarray:

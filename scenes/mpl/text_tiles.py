@@ -24,9 +24,13 @@ from collections import OrderedDict
 import numpy as np
 from matplotlib.text import Text
 
+from scenes.mpl.layout_memo import remember_layout
+
 __all__ = ["TextTiles", "TILES_PER_TEXT"]
 
-TILES_PER_TEXT = 24  # kept per text, the least recently used dropped: the repeating values fit
+TILES_PER_TEXT = 96  # kept per text, the least recently used dropped: the repeating values fit, and
+# the GIF palette's sample frames (drawn first, out of order) are still there when reached
+WINDOW_PAD = 8  # pixels around a new text's box searched for the pixels it changed
 
 
 def _key(a: Text) -> tuple | None:
@@ -54,6 +58,8 @@ class TextTiles:
         # Only plain texts, each drawn in one go, can be tiled; anything else is drawn as is.
         self.usable = all(type(a) is Text and a.get_bbox_patch() is None and not a.get_usetex()
                           for a in self.arts)
+        for a in self.arts:  # measured by its view, checked here, drawn: laid out once
+            remember_layout(a)
         self.cache: list[OrderedDict] = [OrderedDict() for _ in self.arts]
         self.hits = self.misses = 0
         # A text that reached past the region: the region alone no longer holds the panel's
@@ -76,11 +82,12 @@ class TextTiles:
                 continue
             tile = cache.get(key)
             if tile is None:
-                if not self._inside(a):  # it may draw outside the region: no tiles for this panel
+                box = self._inside(a)
+                if box is None:  # it may draw outside the region: no tiles for this panel
                     self.usable = False
                     self.spills = True
                     return self._draw_all()
-                tile = self._tile_of(a, buf)
+                tile = self._tile_of(a, buf, box)
                 if tile is None:
                     self.usable = False
                     self.spills = True
@@ -100,34 +107,48 @@ class TextTiles:
             buf[y0:y1, x0:x1] = pixels
         return True
 
-    def _inside(self, a: Text) -> bool:
-        """Whether the text's box, and a margin for glyphs that overhang it, lies in the region."""
+    def _inside(self, a: Text) -> tuple[int, int, int, int] | None:
+        """The text's box in the region's rows and columns (r0, r1, c0, c1), with a margin
+        for glyphs that overhang it; None unless it lies in the region, margin included."""
         e = a.get_window_extent(self.fig.canvas.get_renderer())
         h, pad = self.fig.bbox.height, 3.0
-        return (e.x0 - pad > self.cols.start and e.x1 + pad < self.cols.stop
-                and h - e.y1 - pad > self.rows.start and h - e.y0 + pad < self.rows.stop)
+        if not (e.x0 - pad > self.cols.start and e.x1 + pad < self.cols.stop
+                and h - e.y1 - pad > self.rows.start and h - e.y0 + pad < self.rows.stop):
+            return None
+        r0, c0 = self.rows.start, self.cols.start
+        return (max(0, int(np.floor(h - e.y1)) - WINDOW_PAD - r0), int(np.ceil(h - e.y0)) + WINDOW_PAD - r0,
+                max(0, int(np.floor(e.x0)) - WINDOW_PAD - c0), int(np.ceil(e.x1)) + WINDOW_PAD - c0)
 
-    def _tile_of(self, a: Text, buf: np.ndarray) -> tuple | None:
+    def _tile_of(self, a: Text, buf: np.ndarray, box: tuple[int, int, int, int]) -> tuple | None:
         """Draw ``a`` alone over the region, keep the pixels it changed, put the region back;
-        None (the region put back) when it drew up to the region's edge, maybe past it."""
+        None (the region put back) when it drew up to the region's edge, maybe past it.
+
+        The changed pixels are looked for in the text's box and a margin (``box``), not in
+        the whole region: a text draws its glyphs in its box. Should a changed pixel lie on
+        the margin's outer ring (it drew further), the whole region is searched instead."""
         area = buf[self.rows, self.cols]
         if self._bg is None:  # the region's background, as whole pixels (one uint32 each)
             self._bg = np.ascontiguousarray(area).view(np.uint32)[..., 0].copy()
         bg = self._bg
         self.fig.draw_artist(a)
         area32 = area.view(np.uint32)[..., 0]
-        rows = np.flatnonzero((area32 != bg).any(axis=1))
+        w0, w1, v0, v1 = box
+        changed = area32[w0:w1, v0:v1] != bg[w0:w1, v0:v1]
+        if changed[0].any() or changed[-1].any() or changed[:, 0].any() or changed[:, -1].any():
+            w0, w1, v0, v1 = 0, bg.shape[0], 0, bg.shape[1]
+            changed = area32 != bg
+        rows = np.flatnonzero(changed.any(axis=1))
         tile = None
         if not len(rows):
             tile = (0, 0, 0, 0, None)  # it changed no pixel
         else:
-            r0, r1 = rows[0], rows[-1] + 1
-            cols = np.flatnonzero((area32[r0:r1] != bg[r0:r1]).any(axis=0))
-            c0, c1 = cols[0], cols[-1] + 1
+            cols = np.flatnonzero(changed[rows[0]:rows[-1] + 1].any(axis=0))
+            r0, r1 = w0 + rows[0], w0 + rows[-1] + 1  # in the region's rows and columns
+            c0, c1 = v0 + cols[0], v0 + cols[-1] + 1
             if r0 > 0 and c0 > 0 and r1 < bg.shape[0] and c1 < bg.shape[1]:
                 y0, x0 = int(r0) + self.rows.start, int(c0) + self.cols.start
                 tile = (y0, y0 + int(r1 - r0), x0, x0 + int(c1 - c0), area[r0:r1, c0:c1].copy())
-            area32[r0:r1] = bg[r0:r1]
+            area32[r0:r1, c0:c1] = bg[r0:r1, c0:c1]
         return tile
 
     def _draw_all(self) -> bool:
