@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from scenes.story.story import Story
+from scenes.story.theme import load_theme
 from tests.graph_fixture import article_trace
 from training import recording
 from training.trace import Trace
@@ -100,6 +101,15 @@ def test_manim_labels_it_batch_loss(line, module, article):
     assert [w for _, w in legend_items(line)] == ["batch loss", "loss on all data"]  # the line's: computed on x, y
     assert [w for _, w in legend_items(module)] == ["batch loss", "batch loss after the step"]
     assert (loss_note(article), loss_note(line), loss_note(module)) == ("(all data)", "(all data)", "(batch loss)")
+    # The final frame's L is the module's final loss, over all the rows: the note says so then.
+    from scenes.manim.panels.header import Header
+    from scenes.manim.style import Style
+    header = Header(Style(load_theme("light")), module)
+    assert header.lnote.layout_text == "(batch loss)"
+    before = header.lnote.get_center()
+    header.hold()
+    assert header.lnote.layout_text == "(all data)" and header.lnote.get_center() == pytest.approx(before)
+    assert header.L.get_value() == pytest.approx(module.trace.final_full_loss)
 
 
 def test_the_page_labels_it_batch_loss(line, module, article):

@@ -35,6 +35,7 @@ class Header(Beats):
         self._slot(pairs)
         ll, _ = pairs[-1]
         lnote = st.text(loss_note(story), "tick", "muted").next_to(VGroup(ll, self.L), DOWN, buff=0.06)
+        self.lnote = lnote
         self.labels = VGroup(*(lab for lab, _ in pairs), lnote)
         self.counters = VGroup(*(num for _, num in pairs))
         self._fit_row()
@@ -153,6 +154,10 @@ class Header(Beats):
     def hold(self):
         if self.s.n:
             self.show_step(self.s.n - 1, True)
+            final = loss_note(self.s, final=True)
+            if final != loss_note(self.s):  # L is now the final loss, over all the data
+                self.lnote.become(self.st.text(final, "tick", "muted").move_to(self.lnote.get_center()))
+                self.lnote.layout_text = final  # (what the layout check reads)
         return []  # a diverged run says so in the final caption, with its step
 
 
@@ -169,7 +174,8 @@ def short_formula(story: Story) -> str:
     return story.words.formula
 
 
-def loss_note(story: Story) -> str:
+def loss_note(story: Story, final: bool = False) -> str:
     """The words under L: the loss on all data, or, for a module recorded from a loop given no
-    x, y, the batch loss the loop saw (``Story.path_loss_words``)."""
-    return "(all data)" if story.path_loss_words == "full-data loss" else "(batch loss)"
+    x, y, the batch loss the loop saw (``Story.path_loss_words``) until the final frame, whose
+    L is the final loss, taken over all the rows at record time (``final``)."""
+    return "(all data)" if final or story.path_loss_words == "full-data loss" else "(batch loss)"
