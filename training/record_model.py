@@ -27,42 +27,13 @@ from training.config import TrainConfig
 from training.data import Dataset
 from training.landscape_trace import landscape_of
 from training.loop_columns import column_dtype, line_columns, updates_of
+from training.loop_tensors import ParamViews, StateViews, grads_into
 from training.models import Model
 from training.optimizers import has_velocity, make_optimizer
 from training.ragged import Ragged
 from training.trace import Trace, TraceStatus
 
 __all__ = ["run_model", "flat_params", "set_params"]
-
-
-def _flat32(tensors, out: np.ndarray) -> np.ndarray:
-    """The tensors flattened end to end into ``out`` (a row of a column, the tensors' dtype)."""
-    return _cat([t.detach().reshape(-1) for t in tensors], out)
-
-
-def _cat(flat: list[torch.Tensor], out: np.ndarray) -> np.ndarray:
-    """One-dimensional tensors end to end into ``out``."""
-    torch.cat(flat, out=torch.from_numpy(out))
-    return out
-
-
-def _numpy_views(tensors) -> list[np.ndarray] | None:
-    """Flat numpy views of the tensors' storage (they follow in-place updates), or None when a
-    tensor has none: not contiguous (its reshape would be a copy taken now), or not float32 or
-    float64. np.concatenate into a row costs a few microseconds less than torch.cat (which
-    counts at P = 2: the line)."""
-    if not all(t.is_contiguous() and t.dtype in (torch.float32, torch.float64) for t in tensors):
-        return None
-    return [t.detach().numpy().reshape(-1) for t in tensors]
-
-
-def _into(tensors, out: np.ndarray) -> np.ndarray:
-    """The tensors flattened end to end into ``out``, through numpy views when they have them."""
-    views = _numpy_views(tensors)
-    if views is None:
-        return _flat32(tensors, out)
-    np.concatenate(views, out=out)
-    return out
 
 
 def flat_params(params: list[torch.Tensor]) -> np.ndarray:
@@ -78,16 +49,6 @@ def set_params(params: list[torch.Tensor], vector: np.ndarray) -> None:
             k = p.numel()
             p.copy_(torch.as_tensor(np.asarray(vector[at:at + k]), dtype=p.dtype).reshape(p.shape))
             at += k
-
-
-def _flat_state(opt, params: list[torch.Tensor], out: np.ndarray) -> None:
-    """The optimizer's state worth showing (momentum buffer, else Adam's first moment) into ``out``."""
-    bufs = []
-    for p in params:
-        state = opt.state.get(p, {})
-        buf = state.get("momentum_buffer", state.get("exp_avg"))
-        bufs.append(torch.zeros_like(p) if buf is None else buf)
-    _into(bufs, out)
 
 
 def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: frozenset[int], *,
@@ -131,10 +92,10 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
     labels = spec_graph_labels(spec, module)
 
     step, at = 0, 0
-    # Flat views made once (the optimizer updates in place); a non-contiguous tensor's reshape
-    # would be a copy taken now, so such a model is flattened again at every step.
-    views = _numpy_views(params)
-    _flat32(params, col_params[0])
+    # The recording of one's own loop's copiers (flat views made once; the optimizer updates in place).
+    param_views = ParamViews(params)
+    state_views = StateViews(opt, params) if col_velocity is not None else None
+    param_views.into(col_params[0])
     if progress is not None:
         progress(0, total)
     for epoch in range(cfg.epochs):
@@ -157,11 +118,13 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
             if capture:
                 capture.watch(loss, {loss: "L", out: spec.graph_output})
             loss.backward()
-            grad = _into([p.grad for p in params], col_grads[step])  # kept only if the step is
+            grad = col_grads[step]  # kept only if the step is
+            grads_into(params, torch.from_numpy(grad))
             if capture:
                 graphs.append(capture.result(step))
             opt.step()
-            theta_new = np.concatenate(views, out=col_params[step + 1]) if views else _flat32(params, col_params[step + 1])
+            theta_new = col_params[step + 1]
+            param_views.into(theta_new)
 
             loss_v = loss.item()
             reason = _divergence(loss_v, full_loss, grad, theta_new, limit, param_limit)
@@ -174,8 +137,8 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
             m = len(idx)
             col_epoch[step], col_batch[step] = epoch, batch_idx
             col_loss[step], col_full[step] = loss_v, full_loss
-            if col_velocity is not None:
-                _flat_state(opt, params, col_velocity[step])
+            if state_views is not None:
+                state_views.into(col_velocity[step])
             with torch.no_grad():
                 pred = spec.torch_pred(out)
                 indices[at:at + m] = idx
@@ -237,7 +200,7 @@ def spec_graph_labels(spec: Model, module) -> dict:
 
 def _divergence(loss: float, full_loss: float, grad: np.ndarray, theta: np.ndarray, limit: float,
                 param_limit: float) -> str:
-    # Largest magnitudes: NaN and infinity carry through max(), one reduction a vector.
+    # Largest magnitudes from min() and max(), which carry NaN and infinity through.
     g_max = max(-float(grad.min()), float(grad.max())) if len(grad) else 0.0
     t_max = max(-float(theta.min()), float(theta.max())) if len(theta) else 0.0
     if not (math.isfinite(loss) and math.isfinite(full_loss) and math.isfinite(g_max) and math.isfinite(t_max)):
