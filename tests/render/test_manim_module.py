@@ -13,7 +13,7 @@ pytest.importorskip("typst")
 
 from scenes.manim.render import run_scene  # noqa: E402
 from scenes.story.plan import PlanSettings  # noqa: E402
-from training import recording  # noqa: E402
+from tests.user_loop import record_loop  # noqa: E402
 
 SHORT = PlanSettings(detail_steps=2, intro=0.2, beat_seconds=(0.2, 0.2, 0.3, 0.2), fast_forward=0.5, hold=0.2)
 
@@ -22,14 +22,7 @@ def _trace(model, crit, x):
     torch.manual_seed(0)
     y = torch.sin(2 * x[:, :1])
     opt = torch.optim.Adam(model.parameters(), lr=0.05)
-    with recording(model, opt, x=x, y=y, loss_fn=crit) as rec:
-        for _ in range(3):
-            for s in range(0, len(x), 4):
-                loss = crit(model(x[s:s + 4]), y[s:s + 4])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-    return rec.trace
+    return record_loop(model, opt, crit, x, y, epochs=3, batch=4)
 
 
 @pytest.fixture(scope="module")

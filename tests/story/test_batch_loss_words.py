@@ -14,7 +14,7 @@ from torch import nn
 from scenes.story.story import Story
 from scenes.story.theme import load_theme
 from tests.graph_fixture import article_trace
-from training import recording
+from tests.user_loop import record_loop
 from training.trace import Trace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,15 +29,7 @@ def _article_loop(loss_fn, x=None):
         model.weight.fill_(1.0)
         model.bias.fill_(1.0)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    given = dict(x=X, y=Y, loss_fn=loss_fn) if x else {}
-    with recording(model, opt, **given) as rec:
-        for _ in range(3):
-            for s in range(0, 6, 2):
-                loss = loss_fn(model(X[s:s + 2]), Y[s:s + 2])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-    return rec.trace
+    return record_loop(model, opt, loss_fn, X, Y, epochs=3, batch=2, given=bool(x))
 
 
 @pytest.fixture(scope="module")

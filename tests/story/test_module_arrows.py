@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from scenes.story.story import FULL_STEP_LABEL, FULL_STEP_UNKNOWN, Story
-from training import recording
+from tests.user_loop import record_loop
 from training.config import TrainConfig
 from training.recorder import record
 
@@ -22,14 +22,7 @@ def _module_trace(model, crit, epochs=4):
     X = torch.linspace(-2, 2, 16).view(-1, 1)
     Y = torch.sin(2 * X)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    with recording(model, opt, x=X, y=Y, loss_fn=crit) as rec:
-        for _ in range(epochs):
-            for s in range(0, 16, 4):
-                loss = crit(model(X[s:s + 4]), Y[s:s + 4])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-    return rec.trace
+    return record_loop(model, opt, crit, X, Y, epochs=epochs, batch=4)
 
 
 @pytest.fixture(scope="module")
