@@ -17,6 +17,7 @@ from training.data import ARTICLE_X, ARTICLE_Y
 from training.errors import InputError
 from training.models import MODULE_KIND, flatten_names
 from training.ragged import Ragged
+from training.loop_diverged import REASON as DIVERGED, first_diverged
 from training.loop_columns import epochs_of, line_columns, match_rows, updates_of
 from training.loop_full_loss import full_losses
 from training.loop_graphs import line_labels
@@ -33,12 +34,28 @@ def build_trace(rec) -> Trace:
     if n == 0:
         why = reason or "optimizer.step() was never called inside the block"
         raise InputError(f"recording: no step was recorded ({why})")
+    full = None
+    if rec.deferred:  # the line's full-data loss, for every step at once (training.loop_full_loss)
+        fn = rec.loss_fn if rec.loss_fn is not None else rec.seen_loss
+        full = full_losses(rec.model, fn, rec.x, rec.y, rec.c_params.result()[:n], rec.full_loss_every)
+    k = first_diverged(rec, n, full)
+    if k < n:  # a NaN or infinity: the steps before it, as record() keeps a diverged run's
+        n, state, reason = k, "diverged", DIVERGED
     offsets = rec.c_offsets.result()[:n + 1].copy()
     S = int(offsets[-1])
-    inputs = rec.c_inputs.result()[:S]
+    # The rows of the step that diverged stay in the data when they are finite (a run that
+    # diverged at its first step has no others), not in the steps.
+    stop = S
+    if state == "diverged" and n + 1 < rec.c_offsets.n:
+        end = int(rec.c_offsets.result()[n + 1])
+        held = [rec.c_inputs.result()[S:end]] + ([rec.c_targets.result()[S:end]] if rec.c_targets is not None else [])
+        stop = end if all(np.isfinite(c).all() for c in held) else S
+    inputs = rec.c_inputs.result()[:stop]
     preds = rec.c_preds.result()[:S]
-    targets = rec.c_targets.result()[:S] if rec.c_targets is not None else None
+    targets = rec.c_targets.result()[:stop] if rec.c_targets is not None else None
 
+    if stop == 0:
+        _too_few(state, n)
     x_given = None if rec.x is None else rec.x.detach().cpu().numpy().reshape(len(rec.x), -1)
     y_given = None if rec.y is None else rec.y.detach().cpu().numpy().reshape(len(rec.y), -1)
     d_in = inputs.shape[1]
@@ -49,17 +66,19 @@ def build_trace(rec) -> Trace:
             raise InputError(f"recording: x, y hold rows of {given.shape[1]} numbers together; the batches held "
                              f"{seen.shape[1]} (inputs and targets as the model and the loss took them)")
         idx, rows = match_rows(seen, given)
+        idx, targets = idx[:S], targets[:S]
         data_x, data_y = rows[:, :d_in], rows[:, d_in:]
     else:  # the loss showed no targets: rows of x only, and their y
         if x_given is None:
             raise InputError("recording: the loss showed no targets, and no x, y were given: pass x=..., y=...")
         idx, rows = match_rows(inputs.astype(np.float64), x_given.astype(np.float64))
+        idx = idx[:S]
         if len(rows) > len(x_given):
             raise InputError("recording: the model saw rows that are not in x, and the loss showed no targets")
         data_x, data_y = rows, y_given.astype(np.float64)
         targets = data_y[idx]
     if len(data_x) < 2:
-        raise InputError("recording: the model saw only one distinct row; a trace needs at least two points")
+        _too_few(state, n)
     epoch, batch = epochs_of(idx, offsets)
 
     one_dim = d_in == 1 and preds.shape[1] == 1 and data_y.shape[1] == 1
@@ -83,9 +102,11 @@ def build_trace(rec) -> Trace:
     # were ever touched, so the rest costs no memory.
     cols = dict(epoch=epoch, batch=batch, loss=rec.c_loss.result()[:n], full_loss=rec.c_full.result()[:n])
     params, updates, final = params_and_updates(rec, n)
-    if rec.deferred:
-        fn = rec.loss_fn if rec.loss_fn is not None else rec.seen_loss
-        cols["full_loss"] = full_losses(rec.model, fn, rec.x, rec.y, params, rec.full_loss_every)
+    if not np.isfinite(final).all():
+        raise InputError("recording: the parameters were not finite (NaN or infinite) before the first step; "
+                         "nothing to draw")
+    if full is not None:
+        cols["full_loss"] = full[:n]
     grads = rec.c_grads.result()[:n]  # float32 when the parameters are: exact, half the bytes
     velocity = rec.c_velocity.result()[:n] if rec.c_velocity is not None else None
 
@@ -106,14 +127,15 @@ def build_trace(rec) -> Trace:
                                                 "include the change")
     if x_given is not None and len(rows) > len(x_given):
         recorded["extra_rows"] = int(len(rows) - len(x_given))
-    epochs, batch_size = int(epoch.max()) + 1, int(np.diff(offsets).max())
+    epochs, batch_size = int(epoch.max(initial=0)) + 1, max(int(np.diff(offsets).max(initial=0)), stop - S, 1)
     common = dict(settings, epochs=epochs, batch_size=batch_size)
     article = one_dim and len(x) == 6 and np.array_equal(x.astype(np.float32), np.float32(ARTICLE_X)) \
         and np.array_equal(y.astype(np.float32), np.float32(ARTICLE_Y))
     if article:  # the article's points as its own trace holds them (float64; the loop used their float32)
         x, y = np.array(ARTICLE_X), np.array(ARTICLE_Y)
     if line:
-        cfg = _config(common, init_a=float(params[0, 0]), init_b=float(params[0, 1]))
+        start = params[0] if n else final  # (diverged at the first step: the parameters it started from)
+        cfg = _config(common, init_a=float(start[0]), init_b=float(start[1]))
         steps = dict(cols, **line_columns(params, grads, updates, velocity))  # as record() writes them
     else:
         cfg = _config(common, model=MODULE_KIND)
@@ -142,6 +164,13 @@ def build_trace(rec) -> Trace:
     from training.loop_views import module_views
     trace.module_views, trace.landscape = module_views(rec, trace, one_dim, data_x, data_y)
     return trace
+
+
+def _too_few(state: str, n: int) -> None:
+    if state == "diverged":
+        raise InputError(f"recording: the run diverged at step {n + 1} ({DIVERGED}) and the rows it saw before are "
+                         "too few to draw (a trace needs at least two points)")
+    raise InputError("recording: the model saw only one distinct row; a trace needs at least two points")
 
 
 def params_and_updates(rec, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,0 +1,96 @@
+"""training.recording with loops that go wrong (the "Survive" bug hunt, session 5): a loop that
+diverges (NaN or infinity in its loss, gradients or parameters), a batch of no rows. A
+diverging run is no error: its trace holds the steps before the first non-finite number,
+status ``diverged``, and writes and reads back as JSON and binary (JSON has no NaN)."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch import nn, optim
+
+from training import recording
+from training.errors import InputError
+from training.trace import Trace
+
+
+def _loop(model, opt, crit, X, Y, steps: int, *, poison=None, batch: int = 4, **given):
+    """``steps`` steps over the first ``batch`` rows; ``poison(k, Y)`` may spoil step k's targets."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with recording(model, opt, **given) as rec:
+            for k in range(steps):
+                y = Y[:batch] if poison is None else poison(k, Y[:batch])
+                loss = crit(model(X[:batch]), y)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+    return rec
+
+
+def _round_trip(t: Trace, tmp_path) -> None:
+    for name in ("t.json", "t.sgdtrace"):
+        t.to_file(tmp_path / name)
+        back = Trace.from_file(tmp_path / name)
+        assert back.n_steps == t.n_steps and back.status == t.status
+
+
+def _setup(model=None, lr=0.1):
+    torch.manual_seed(0)
+    model = model or nn.Linear(1, 1)
+    return model, optim.SGD(model.parameters(), lr=lr), nn.MSELoss(), torch.randn(8, 1), torch.randn(8, 1)
+
+
+@pytest.mark.parametrize("make", [lambda: None, lambda: nn.Sequential(nn.Linear(1, 4), nn.Tanh(), nn.Linear(4, 1))],
+                         ids=["line", "mlp"])
+def test_a_loss_that_turns_nan_mid_run_keeps_the_steps_before_it(tmp_path, make):
+    model, opt, crit, X, Y = _setup(make())
+    rec = _loop(model, opt, crit, X, Y, 6, poison=lambda k, y: y if k < 3 else y * float("nan"))
+    t = rec.trace
+    assert t.status.state == "diverged" and t.status.step == 3 and t.n_steps == 3
+    assert np.isfinite(t.steps["loss"]).all() and np.isfinite(t.final_params if t.schema_version == 2 else t.final_a).all()
+    _round_trip(t, tmp_path)
+
+
+def test_a_step_size_that_overflows_at_the_first_step_is_a_run_of_no_steps(tmp_path):
+    model, opt, crit, X, Y = _setup(lr=1e38)
+    rec = _loop(model, opt, crit, X, Y, 4, poison=lambda k, y: y * 1e3)  # lr * grad past float32's range
+    t = rec.trace
+    assert t.status.state == "diverged" and t.n_steps == 0 and len(t.x) == 4  # the rows of the step that diverged
+    assert t.config["init_a"] == pytest.approx(float(t.final_a))  # the start, where it stayed
+    _round_trip(t, tmp_path)
+
+
+def test_the_line_with_x_y_given_diverges_with_its_deferred_full_loss_finite(tmp_path):
+    model, opt, crit, X, Y = _setup()
+    rec = _loop(model, opt, crit, X, Y, 6, poison=lambda k, y: y if k < 4 else y * float("inf"), x=X, y=Y, loss_fn=crit)
+    t = rec.trace
+    assert t.status.state == "diverged" and t.n_steps == 4 and np.isfinite(t.steps["full_loss"]).all()
+    _round_trip(t, tmp_path)
+
+
+def test_nan_from_the_first_step_is_one_clear_error():
+    model, opt, crit, X, Y = _setup()
+    rec = _loop(model, opt, crit, X, Y, 3, poison=lambda k, y: y * float("nan"))
+    with pytest.raises(InputError, match="diverged at step 1") as e:
+        rec.trace
+    assert "\n" not in str(e.value)
+
+
+def test_a_batch_of_no_rows_stops_the_recording_not_the_trace(tmp_path):
+    model, opt, _, X, Y = _setup()
+    crit = nn.MSELoss(reduction="sum")  # (the mean of no rows is NaN: that would diverge instead)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with recording(model, opt) as rec:
+            for k in range(4):
+                rows = slice(0, 0) if k == 2 else slice(0, 4)
+                loss = crit(model(X[rows]), Y[rows])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+    t = rec.trace
+    assert t.status.state == "stopped" and t.n_steps == 2 and "no rows" in t.status.reason
+    _round_trip(t, tmp_path)
