@@ -31,7 +31,7 @@ from scenes.story.model_words import words_of
 from scenes.story.plan import PlanSettings
 from scenes.story.race_labels import spread_labels  # importers take it from here too
 from scenes.story.race_plane import pair_loss_grid, path_loss, race_plane
-from scenes.story.story import CONTOUR_LEVELS, Story
+from scenes.story.story import Story, contour_levels
 from training.errors import InputError
 from training.trace import Trace
 
@@ -283,8 +283,7 @@ class RaceStory:
             xs, ys = np.linspace(p.x0, p.x1, n), np.linspace(p.y0, p.y1, n)
             A, B = np.meshgrid(xs, ys)
             L = pair_loss_grid(t, self.runs[run].story.plane.columns, xs, ys, n)
-        lmin = max(float(L.min()), 1e-12)
-        return A, B, L, np.geomspace(lmin * 1.05 + 1e-9, float(L.max()), CONTOUR_LEVELS)
+        return (A, B, *contour_levels(L))
 
     @cached_property
     def loss_range(self) -> tuple[float, float]:

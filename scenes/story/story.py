@@ -28,11 +28,24 @@ from training.linear_model import full_gradient_at
 from training.trace import Trace
 
 __all__ = ["Arrow", "Story", "as_story", "nice_scale", "nice_floor", "plan_of", "steps_per_epoch",
-           "FULL_STEP_LABEL", "FULL_STEP_UNKNOWN"]
+           "FULL_STEP_LABEL", "FULL_STEP_UNKNOWN", "CONTOUR_LEVELS", "contour_levels"]
 
 MIN_ARROW = 0.14     # arrows shorter than this fraction of the parameter view are magnified
 STEADY_WINDOW = 60   # steps the magnification is judged over: it changes now and then, not every frame
 CONTOUR_LEVELS = 14
+
+
+def contour_levels(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The loss grid as every backend fills it, and its geometric contour levels from just
+    above its lowest loss to its highest. Where the loss is not known (NaN: a recorded
+    module's pair grid that ends inside the view) it is drawn as the highest; a grid of one
+    value (a module whose loss is known nowhere off its path) is one band."""
+    known = np.isfinite(L)
+    if not known.all():
+        L = np.where(known, L, float(L[known].max()) if known.any() else 1.0)
+    lmin = max(float(L.min()), 1e-12)
+    lo, hi = lmin * 1.05 + 1e-9, float(L.max())
+    return L, np.geomspace(lo, hi if hi > lo else lo * 10, CONTOUR_LEVELS)
 HIDDEN_ARROW = 1e-4  # arrows shorter than this fraction of the view are not drawn
 # The legends' words for the full-batch arrow, and for a run whose full-data gradient is not
 # known (a module recorded from its own loop): then no such arrow is drawn, and they say so.
@@ -282,9 +295,7 @@ class Story:
         else:
             A, B = np.meshgrid(p.land.grid_alpha, p.land.grid_beta)
             L = p.land.grid_loss
-        lmin = max(float(L.min()), 1e-12)
-        levels = np.geomspace(lmin * 1.05 + 1e-9, float(L.max()), CONTOUR_LEVELS)
-        return A, B, L, levels
+        return (A, B, *contour_levels(L))
 
     # ------------------------------------------------------------------ per step
     def uv_before(self, k: int) -> tuple[float, float]:
