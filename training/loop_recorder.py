@@ -88,6 +88,7 @@ class Recording:
         self.full_loss_every = full_loss_every
         self.x, self.y = (None, None) if x is None else (torch.as_tensor(x), torch.as_tensor(y))
         self.named = [(n, p) for n, p in model.named_parameters()]
+        self.shapes = [tuple(p.shape) for _, p in self.named]  # as recorded (set_() may change them later)
         self.params = [p for _, p in self.named]
         self.n_params = sum(p.numel() for p in self.params)
         if not self.params:
@@ -300,7 +301,10 @@ class Recording:
         self._after_taken = True
         if self._moved():
             self.outside.append(self.n_after - 1)
-        self._param_views.into(self._after)
+        try:
+            self._param_views.into(self._after)
+        except ValueError:  # they changed size since: that step's "after" is gone, and the step with it
+            self.n_after -= 1
 
     def _record_before(self, args, kwargs) -> None:
         forwards, losses = self._forwards, self._losses
@@ -348,7 +352,11 @@ class Recording:
         self.c_lr.append(float(self.optimizer.param_groups[0]["lr"]))
         if self.n_after and self._moved():  # changed between step() calls
             self.outside.append(self.n_after - 1)
-        self._param_views.into(self.c_params.next_row())
+        try:
+            self._param_views.into(self.c_params.next_row())
+        except ValueError:
+            self.c_params.n -= 1  # (the row was not written)
+            raise
         grads_into(self.params, torch.from_numpy(self.c_grads.next_row()))
         self._recorded = True
 

@@ -157,7 +157,7 @@ def build_trace(rec) -> Trace:
         return Trace(config=config, versions=_versions(), x=x, y=y, steps=steps, final_a=float(final[0]),
                      final_b=float(final[1]), status=status,
                      graphs=line_labels(graphs, rec.named[0][0], rec.named[1][0]))
-    names = flatten_names([(name, tuple(p.shape)) for name, p in rec.named])
+    names = flatten_names([(name, shape) for (name, _), shape in zip(rec.named, rec.shapes)])
     trace = Trace(config=config, versions=_versions(), x=x, y=y, steps=steps, status=status, param_names=names,
                   final_params=np.asarray(final, dtype=np.float64), graphs=graphs)
     # What the views draw, sampled now (re-rendering imports no torch): training.loop_views.

@@ -94,3 +94,38 @@ def test_a_batch_of_no_rows_stops_the_recording_not_the_trace(tmp_path):
     t = rec.trace
     assert t.status.state == "stopped" and t.n_steps == 2 and "no rows" in t.status.reason
     _round_trip(t, tmp_path)
+
+
+class _SumScale(nn.Module):
+    """y = x · sum(w): its output keeps its shape whatever the size of w."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor([0.5, 0.25]))
+
+    def forward(self, x):
+        return x * self.w.sum()
+
+
+@pytest.mark.parametrize("make, resize", [
+    (lambda: nn.Linear(1, 1), lambda m: m.weight.set_(torch.randn(2, 1))),  # the batches change shape too
+    (_SumScale, lambda m: m.w.set_(torch.tensor([0.5, 0.25, 0.1]))),  # only the parameters do
+], ids=["batches", "parameters"])
+def test_parameters_that_change_size_mid_run_stop_the_recording_not_training(tmp_path, make, resize):
+    model, opt, crit, X, Y = _setup(make())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with recording(model, opt) as rec:  # (the hooks raised into the loop: ValueError, wrong shape)
+            for k in range(5):
+                out = model(X[:4])
+                loss = crit(out, Y[:4].expand_as(out))
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                if k == 1:
+                    with torch.no_grad():
+                        resize(model)
+    t = rec.trace
+    assert t.status.state == "stopped" and t.n_steps == 1  # step 2's "after" went with the old size
+    assert len(t.final_params if t.schema_version == 2 else [t.final_a, t.final_b]) == 2
+    _round_trip(t, tmp_path)
