@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from training.config import MAX_STEPS, max_steps
-from training.errors import InputError
+from training.errors import InputError, first_line
 from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow, column_dtype
 from training.loop_batches import MAX_ROW_BYTES, keep_batch
@@ -177,7 +177,7 @@ class Recording:
     def __exit__(self, kind, exc, tb) -> bool:
         self._unhook()
         if exc is not None and self.status[0] == "completed":
-            text = str(exc).splitlines()[0] if str(exc) else ""
+            text = first_line(exc)
             self.status = ("stopped", f"the block raised {kind.__name__}{': ' + text if text else ''}")
         return False  # the exception, if any, goes on unchanged
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from training.errors import InputError, ScriptExit
+from training.errors import InputError, ScriptExit, first_line
 from training.loop_recorder import Recording, recording
 from training.trace import Trace
 
@@ -65,10 +65,10 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
     if isinstance(failure, KeyboardInterrupt):
         raise failure
     if isinstance(failure, SystemExit):
-        code = failure.code if isinstance(failure.code, int) else 1
+        code = int(failure.code) if isinstance(failure.code, int) else 1  # (sys.exit(True): 1, as Python exits)
         raise ScriptExit(code, f"--run {shown}: the script exited with code {code}; nothing was rendered")
     if failure is not None:
-        text = str(failure).splitlines()[0] if str(failure) else ""
+        text = first_line(failure)
         raise InputError(f"--run {shown}: the script failed: {type(failure).__name__}{': ' + text if text else ''}")
     if "rec" not in found:
         which = f"optimizer assigned to {optimizer_name}" if optimizer_name else "torch.optim optimizer"

@@ -129,3 +129,19 @@ def test_parameters_that_change_size_mid_run_stop_the_recording_not_training(tmp
     assert t.status.state == "stopped" and t.n_steps == 1  # step 2's "after" went with the old size
     assert len(t.final_params if t.schema_version == 2 else [t.final_a, t.final_b]) == 2
     _round_trip(t, tmp_path)
+
+
+def test_an_exception_whose_message_fails_goes_on_unchanged():
+    class Odd(Exception):
+        def __str__(self):
+            raise RuntimeError("no message")
+
+    model, opt, crit, X, Y = _setup()
+    with pytest.raises(Odd):  # (was: the RuntimeError of its __str__, raised by the block's end)
+        with recording(model, opt) as rec:
+            loss = crit(model(X[:4]), Y[:4])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            raise Odd()
+    assert rec.trace.status.state == "stopped" and rec.trace.status.reason == "the block raised Odd"
