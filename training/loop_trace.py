@@ -168,7 +168,7 @@ def build_trace(rec) -> Trace:
 
 def _too_few(state: str, n: int) -> None:
     if state == "diverged":
-        raise InputError(f"recording: the run diverged at step {n + 1} ({DIVERGED}) and the rows it saw before are "
+        raise InputError(f"recording: the run diverged at step {n} ({DIVERGED}) and the rows it saw before are "
                          "too few to draw (a trace needs at least two points)")
     raise InputError("recording: the model saw only one distinct row; a trace needs at least two points")
 

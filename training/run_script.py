@@ -15,13 +15,14 @@ import linecache
 import re
 import runpy
 import sys
+import warnings
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from training.errors import InputError, ScriptExit, first_line
-from training.loop_recorder import Recording, recording
+from training.loop_recorder import Recording, RecordingWarning, recording
 from training.trace import Trace
 
 __all__ = ["record_script", "ScriptExit"]
@@ -48,7 +49,11 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
     try:
         sys.argv = [str(path), *args]
         sys.path.insert(0, str(path.resolve().parent))
-        runpy.run_path(str(path), run_name="__main__")
+        with warnings.catch_warnings():
+            # Why the recording stopped is the trace's status (render.py says it in one line),
+            # or the one error line: not two more lines of a Python warning on stderr.
+            warnings.simplefilter("ignore", RecordingWarning)
+            runpy.run_path(str(path), run_name="__main__")
     except SystemExit as e:
         if e.code not in (None, 0):
             failure = e

@@ -2,9 +2,13 @@
 script does, one line on stderr naming it, its exit code or 2, nothing written, torch as it was."""
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
+import render
 from tests.cli.test_run_script import LOOP, run
+from training.loop_recorder import RecordingWarning
 
 BROKEN_STR = """
 class Odd(Exception):
@@ -23,3 +27,40 @@ raise Odd()
 def test_a_script_failing_oddly_is_one_short_line(tmp_path, capsys, tail, code, words):
     got, err = run(tmp_path, capsys, LOOP.format(d_in=1, tail=tail))
     assert got == code and len(err) == 1 and words in err[0] and len(err[0]) < 300, err
+
+
+KWARGS_ONLY = """
+import torch
+from torch import nn, optim
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(1, 1)
+    def forward(self, x=None):
+        return self.lin(x)
+model = Net()
+opt = optim.SGD(model.parameters(), lr=0.1)
+X, Y = torch.randn(8, 1), torch.randn(8, 1)
+for k in range(3):
+    loss = nn.MSELoss()(model(x=X[:4]), Y[:4])  # a keyword argument: no forward pass the hook sees
+    opt.zero_grad(); loss.backward(); opt.step()
+"""
+
+
+def test_a_recording_that_stops_adds_no_python_warning_to_the_one_line(tmp_path, capsys):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got, err = run(tmp_path, capsys, KWARGS_ONLY)
+    assert got == 2 and len(err) == 1 and "no step was recorded (step() ran without a forward pass" in err[0]
+    assert not [w for w in caught if issubclass(w.category, RecordingWarning)]  # (were printed: 2 more lines)
+
+
+def test_a_recording_that_stopped_is_said_in_one_warning_line(tmp_path, capsys):
+    body = LOOP.format(d_in=1, tail="") + "with torch.no_grad(): model.weight.set_(torch.randn(2, 1))\nloss = crit(model(X[:4]), Y[:4])\n" \
+        "opt.zero_grad(); loss.backward(); opt.step()\n"
+    script = tmp_path / "train.py"
+    script.write_text(body)
+    code = render.main(["--run", str(script), "--out", str(tmp_path / "out"), "--record-only"])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 0 and err == ["sgd-anim: warning: the recording stopped after 3 steps (the batches changed shape "
+                                 "(each row must keep its number of inputs and outputs))"], err

@@ -74,7 +74,7 @@ def test_the_line_with_x_y_given_diverges_with_its_deferred_full_loss_finite(tmp
 def test_nan_from_the_first_step_is_one_clear_error():
     model, opt, crit, X, Y = _setup()
     rec = _loop(model, opt, crit, X, Y, 3, poison=lambda k, y: y * float("nan"))
-    with pytest.raises(InputError, match="diverged at step 1") as e:
+    with pytest.raises(InputError, match="diverged at step 0") as e:
         rec.trace
     assert "\n" not in str(e.value)
 
