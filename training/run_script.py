@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import gc
 import linecache
+import os
 import re
 import runpy
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -45,6 +47,7 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
 
     saved = sys.argv[:], sys.path[:]
     torch.optim.Optimizer.__init__ = init
+    os._exit = _exit_as_sys_exit(os._exit)
     failure: BaseException | None = None
     try:
         sys.argv = [str(path), *args]
@@ -63,6 +66,7 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
         failure = e
     finally:
         torch.optim.Optimizer.__init__ = original
+        os._exit = _REAL_EXIT
         sys.argv, sys.path = saved
         rec = found.get("rec")
         if isinstance(rec, Recording):
@@ -84,6 +88,22 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
         return found["rec"].trace
     except InputError as e:
         raise InputError(f"--run {shown}: {str(e).removeprefix('recording: ')}") from None
+
+
+_REAL_EXIT = os._exit
+
+
+def _exit_as_sys_exit(real):
+    """``os._exit(N)`` in the script's own thread ends the script as ``sys.exit(N)`` does: in
+    a process that is to render what the script trained it would end it with nothing written
+    and nothing said. Anywhere else (a forked worker, another thread) it is the real one."""
+    pid = os.getpid()
+
+    def _exit(code):
+        if os.getpid() == pid and threading.current_thread() is threading.main_thread():
+            raise SystemExit(code)
+        real(code)
+    return _exit
 
 
 def _wanted(name: str | None, script: Path) -> bool:

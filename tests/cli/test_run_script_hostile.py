@@ -2,6 +2,7 @@
 script does, one line on stderr naming it, its exit code or 2, nothing written, torch as it was."""
 from __future__ import annotations
 
+import os
 import warnings
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 import render
 from tests.cli.test_run_script import LOOP, run
 from training.loop_recorder import RecordingWarning
+
+REAL_EXIT = os._exit
 
 BROKEN_STR = """
 class Odd(Exception):
@@ -64,3 +67,16 @@ def test_a_recording_that_stopped_is_said_in_one_warning_line(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert code == 0 and err == ["sgd-anim: warning: the recording stopped after 3 steps (the batches changed shape "
                                  "(each row must keep its number of inputs and outputs))"], err
+
+
+@pytest.mark.parametrize("tail, code, written", [("os._exit(0)", 0, True), ("os._exit(3)", 3, False)])
+def test_os_exit_ends_the_script_as_sys_exit_does(tmp_path, capsys, tail, code, written):
+    """(Was: the whole process ended at once, exit 0 or 3, nothing written, nothing said.)"""
+    script = tmp_path / "train.py"
+    script.write_text(LOOP.format(d_in=1, tail="import os\n" + tail))
+    out = tmp_path / "out"
+    got = render.main(["--run", str(script), "--out", str(out), "--record-only"])
+    err = capsys.readouterr().err.splitlines()
+    assert got == code and (out / "trace.json").exists() == written
+    assert err == ([] if written else ["sgd-anim: error: --run train.py: the script exited with code 3; nothing was rendered"])
+    assert os._exit is REAL_EXIT
