@@ -16,6 +16,7 @@ from training.config import TrainConfig
 from training.data import ARTICLE_X, ARTICLE_Y
 from training.errors import InputError
 from training.models import MODULE_KIND, flatten_names
+from training.numbers import within_float32
 from training.ragged import Ragged
 from training.loop_diverged import REASON as DIVERGED, first_diverged
 from training.loop_columns import epochs_of, line_columns, match_rows, updates_of
@@ -79,6 +80,9 @@ def build_trace(rec) -> Trace:
         targets = data_y[idx]
     if len(data_x) < 2:
         _too_few(state, n)
+    if not (within_float32(data_x.reshape(-1)) and within_float32(data_y.reshape(-1))):
+        raise InputError("recording: the data holds a number that is not finite or beyond float32's range "
+                         "(+-3.4e38), which a trace cannot hold")
     epoch, batch = epochs_of(idx, offsets)
 
     one_dim = d_in == 1 and preds.shape[1] == 1 and data_y.shape[1] == 1

@@ -145,3 +145,21 @@ def test_an_exception_whose_message_fails_goes_on_unchanged():
             opt.step()
             raise Odd()
     assert rec.trace.status.state == "stopped" and rec.trace.status.reason == "the block raised Odd"
+
+
+def test_a_float64_loop_leaving_float32s_range_diverges_there(tmp_path):
+    """A trace holds numbers within +-3.4e38; a float64 loop can pass that while finite (the
+    trace was written, then refused when read back: --run named its temporary file)."""
+    model, opt, crit, X, Y = _setup(nn.Linear(1, 1).double(), lr=1e-3)
+    X, Y = X.double(), Y.double()
+    rec = _loop(model, opt, crit, X, Y, 4, poison=lambda k, y: y * 10.0 ** (10 * k))  # loss ~1e20 at 1, 1e40 at 2
+    t = rec.trace
+    assert t.status.state == "diverged" and t.n_steps == 2
+    _round_trip(t, tmp_path)
+
+
+def test_float64_data_beyond_float32s_range_is_one_clear_error():
+    model, opt, crit, X, Y = _setup(nn.Linear(1, 1).double())
+    rec = _loop(model, opt, crit, X.double(), Y.double() * 1e100, 2)
+    with pytest.raises(InputError, match="beyond float32's range"):
+        rec.trace
