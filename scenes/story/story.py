@@ -20,6 +20,7 @@ from scenes.story.plane import PlaneStory, plane_of
 from training.optimizers import Carry, carry_of, spec_of
 from scenes.story.frames import FrameState, frame_state
 from scenes.story.geometry import Geometry, fit_xs, loss_grid, sample_shares
+from scenes.story.landscape import HUGE
 from scenes.story.graph import GraphStory
 from scenes.story.notes import BeatNumbers, beat_numbers, segment_notes
 from scenes.story.plan import FramePlan, PlanSettings, make_plan
@@ -43,6 +44,7 @@ def contour_levels(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     known = np.isfinite(L)
     if not known.all():
         L = np.where(known, L, float(L[known].max()) if known.any() else 1.0)
+    L = np.minimum(L, HUGE)  # (a trace's grid may hold up to 1.8e308: past 1e30, the highest band)
     lmin = max(float(L.min()), 1e-12)
     lo, hi = lmin * 1.05 + 1e-9, float(L.max())
     return L, np.geomspace(lo, hi if hi > lo else lo * 10, CONTOUR_LEVELS)

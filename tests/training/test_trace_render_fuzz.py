@@ -1,0 +1,69 @@
+"""Traces that load but did not render (the "Survive" bug hunt, session 5: valid traces with
+their numbers mutated, loaded and rendered as ``render.py --trace T --format png`` does).
+
+Every number of a trace's columns is within float32's +-3.4e38; a recorded module's views
+(``module``) took any finite float64, and 1e300 as its final loss broke the loss axis
+("render failed: OverflowError", exit 1). A landscape grid may hold any finite float64 (the
+built-in models' grids are float64); one value of 1e300 broke the contours ("upper_level
+must be larger than lower_level")."""
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch import nn, optim
+
+from scenes.story.story import Story, contour_levels
+from training import record, recording
+from training.config import TrainConfig
+from training.errors import InputError
+from training.module_views import ModuleViews, views_to_dict
+from training.trace import Trace
+
+
+@pytest.fixture(scope="module")
+def module_doc() -> dict:
+    torch.manual_seed(0)
+    model, X = nn.Linear(1, 1), torch.linspace(-1, 1, 8).view(-1, 1)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with recording(model, opt) as rec:
+            for _ in range(3):
+                loss = nn.L1Loss()(model(X), 2 * X)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+    return json.loads(rec.trace.to_json())
+
+
+@pytest.mark.parametrize("edit", [
+    lambda m: m.update(final_loss=1e300),
+    lambda m: m["pair"]["loss"][3].__setitem__(4, 1e300),
+    lambda m: m["pair"]["p0"].__setitem__(-1, 1e300),
+], ids=["final_loss", "pair.loss", "pair.p0"])
+def test_module_views_beyond_float32s_range_are_refused(module_doc, edit):
+    doc = json.loads(json.dumps(module_doc))
+    edit(doc["module"])
+    with pytest.raises(InputError, match="within"):
+        Trace.from_json(json.dumps(doc), "t.json")
+
+
+def test_module_views_beyond_float32s_range_are_written_as_unknown():
+    v = ModuleViews(1e300, pair_p0=np.array([0.0, 1.0]), pair_p1=np.array([0.0, 1.0]),
+                    pair_loss=np.array([[1.0, 1e300], [2.0, 3.0]]))
+    d = views_to_dict(v)
+    assert d["final_loss"] is None and d["pair"]["loss"] == [[1.0, None], [2.0, 3.0]]
+
+
+def test_a_landscape_grid_of_huge_values_gives_contours_within_the_highest_band():
+    L, levels = contour_levels(np.array([[1.0, 2.0], [3.0, 1e300]]))
+    assert L.max() <= 1e30 and levels[-1] <= 1e30 and (np.diff(levels) > 0).all()
+    t = record(TrainConfig(model="mlp", hidden=2, epochs=1))
+    doc = json.loads(t.to_json())
+    doc["landscape"]["grid"]["loss"][3][4] = 1e300  # loads: a landscape holds float64
+    _, _, L, levels = Story(Trace.from_json(json.dumps(doc), "t.json")).contours()
+    assert np.isfinite(levels).all() and levels[-1] <= 1e30
