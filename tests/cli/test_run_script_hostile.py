@@ -80,3 +80,13 @@ def test_os_exit_ends_the_script_as_sys_exit_does(tmp_path, capsys, tail, code, 
     assert got == code and (out / "trace.json").exists() == written
     assert err == ([] if written else ["sgd-anim: error: --run train.py: the script exited with code 3; nothing was rendered"])
     assert os._exit is REAL_EXIT
+
+
+def test_sigterm_caught_by_the_script_still_stops_the_run(tmp_path, capsys):
+    """A training script ending its loop on ``except KeyboardInterrupt`` caught the Stopped our
+    SIGTERM handler raised: the run went on, rendered and exited 0, and a second SIGTERM was
+    ignored (the first one's cleanup was under way)."""
+    tail = ("import os, signal, time\ntry:\n    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n"
+            "except KeyboardInterrupt:\n    print('interrupted: keeping what we have')\n")
+    got, err = run(tmp_path, capsys, LOOP.format(d_in=1, tail=tail))
+    assert got == 143 and err == ["sgd-anim: interrupted by SIGTERM; no partial output was left behind"]
