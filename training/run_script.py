@@ -15,6 +15,7 @@ import linecache
 import os
 import re
 import runpy
+import signal
 import sys
 import threading
 import warnings
@@ -46,6 +47,7 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
             found["rec"] = _start(self, model_name, shown, graph_steps)
 
     saved = sys.argv[:], sys.path[:]
+    handlers = _signal_handlers()
     torch.optim.Optimizer.__init__ = init
     os._exit = _exit_as_sys_exit(os._exit)
     failure: BaseException | None = None
@@ -68,6 +70,7 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
         torch.optim.Optimizer.__init__ = original
         os._exit = _REAL_EXIT
         sys.argv, sys.path = saved
+        _restore(handlers)
         rec = found.get("rec")
         if isinstance(rec, Recording):
             rec.__exit__(type(failure) if failure else None, failure, None)
@@ -91,6 +94,22 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
 
 
 _REAL_EXIT = os._exit
+_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def _signal_handlers() -> dict:
+    """The handlers of the stop signals, which a script may replace with its own (a checkpoint
+    on SIGTERM, SIG_IGN): put back after it, or SIGTERM would not stop the render that follows
+    (only the main thread can set them)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {s: signal.getsignal(s) for s in _SIGNALS}
+
+
+def _restore(handlers: dict) -> None:
+    for s, h in handlers.items():
+        if h is not None and signal.getsignal(s) is not h:
+            signal.signal(s, h)
 
 
 def _exit_as_sys_exit(real):

@@ -3,6 +3,7 @@ script does, one line on stderr naming it, its exit code or 2, nothing written, 
 from __future__ import annotations
 
 import os
+import signal
 import warnings
 
 import pytest
@@ -90,3 +91,15 @@ def test_sigterm_caught_by_the_script_still_stops_the_run(tmp_path, capsys):
             "except KeyboardInterrupt:\n    print('interrupted: keeping what we have')\n")
     got, err = run(tmp_path, capsys, LOOP.format(d_in=1, tail=tail))
     assert got == 143 and err == ["sgd-anim: interrupted by SIGTERM; no partial output was left behind"]
+
+
+def test_the_scripts_own_signal_handlers_end_with_it(tmp_path):
+    """A script setting its own SIGTERM handler (a checkpoint, SIG_IGN) kept it for the render
+    after it: SIGTERM then no longer stopped sgd-anim."""
+    from training.run_script import record_script
+    script = tmp_path / "train.py"
+    script.write_text(LOOP.format(d_in=1, tail="import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                                                 "signal.signal(signal.SIGINT, lambda *a: None)"))
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    assert record_script(script, []).n_steps == 4
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
