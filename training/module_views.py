@@ -86,7 +86,10 @@ def _axis(value: Any, what: str, bad, most: int = _MAX_POINTS) -> np.ndarray:
     if not isinstance(value, list) or not 2 <= len(value) <= most or not all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         raise bad(f"module.{what} must be a list of 2 to {most} numbers")
-    arr = np.array(value, dtype=np.float64)
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except OverflowError:
+        arr = np.array([np.inf])
     if not within_float32(arr) or not (np.diff(arr) > 0).all():
         raise bad(f"module.{what} must hold finite numbers (within +-3.4e38) in increasing order")
     return arr
@@ -100,7 +103,10 @@ def _table(value: Any, rows: int, cols: int, what: str, bad) -> np.ndarray:
         if not isinstance(row, list) or len(row) != cols or not all(
                 v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in row):
             raise bad(f"module.{what} row {i} must hold {cols} numbers (or null)")
-        out[i] = [np.nan if v is None else v for v in row]
+        try:
+            out[i] = [np.nan if v is None else v for v in row]
+        except OverflowError:  # an integer of hundreds of digits
+            raise bad(f"module.{what} holds a value that is not a finite number (within +-3.4e38)") from None
     known = out[~np.isnan(out)]
     if not within_float32(known):
         raise bad(f"module.{what} holds a value that is not a finite number (within +-3.4e38)")
@@ -125,8 +131,8 @@ def views_from_dict(doc: Any, n_params: int, n_steps: int, bad) -> ModuleViews:
         xs = _axis(curve["x"], "curve.x", bad)
         steps = curve["steps"]
         if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_CURVES or not all(
-                isinstance(s, int) and not isinstance(s, bool) for s in steps):
-            raise bad(f"module.curve.steps must be a list of 1 to {MAX_CURVES} whole numbers")
+                isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= n_steps for s in steps):
+            raise bad(f"module.curve.steps must be a list of 1 to {MAX_CURVES} whole numbers within 0..{n_steps}")
         st = np.array(steps, dtype=np.int64)
         if st[0] < 0 or st[-1] > n_steps or (np.diff(st) <= 0).any():
             raise bad(f"module.curve.steps must increase within 0..{n_steps} (the path's points)")

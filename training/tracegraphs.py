@@ -12,7 +12,7 @@ import json
 import math
 from typing import Any, Callable, Iterator
 
-from training.errors import InputError
+from training.errors import InputError, listed
 
 __all__ = ["MAX_GRAPHS", "MAX_GRAPH_NODES", "MAX_LEAVES", "MAX_LIST", "MAX_UNGROUPED", "HEAD", "check_graphs", "graph_parts"]
 
@@ -79,7 +79,7 @@ def _keys(entry: Any, required: set, known: tuple, what: str, bad: Bad) -> None:
     if missing or unknown:
         raise bad(f"{what} " + "; ".join(filter(None, [
             f"lacks {', '.join(missing)}" if missing else "",
-            f"has unknown keys {', '.join(map(repr, unknown))}" if unknown else ""])))
+            f"has unknown keys {listed(unknown, quote=True)}" if unknown else ""])))
 
 
 def _node(raw: Any, j: int, where: str, bad: Bad) -> dict:

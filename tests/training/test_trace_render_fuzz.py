@@ -67,3 +67,40 @@ def test_a_landscape_grid_of_huge_values_gives_contours_within_the_highest_band(
     doc["landscape"]["grid"]["loss"][3][4] = 1e300  # loads: a landscape holds float64
     _, _, L, levels = Story(Trace.from_json(json.dumps(doc), "t.json")).contours()
     assert np.isfinite(levels).all() and levels[-1] <= 1e30
+
+
+# Found by the suite's mutation fuzzer (tests/training/mutation_fuzz.py) run with seeds of every
+# kind of trace (its own seeds are schema-1 traces only): a recorded module's views, a
+# landscape, autograd graphs (tests/training/FUZZING.md).
+@pytest.mark.parametrize("edit", [
+    lambda d: d["module"]["pair"]["loss"][0].__setitem__(0, 10 ** 400),  # (OverflowError, exit 1)
+    lambda d: d["module"]["pair"]["p1"].__setitem__(0, -10 ** 400),
+], ids=["pair.loss", "pair.p1"])
+def test_module_views_with_integers_of_hundreds_of_digits_are_refused(module_doc, edit):
+    doc = json.loads(json.dumps(module_doc))
+    edit(doc)
+    with pytest.raises(InputError, match="not a finite number|finite numbers"):
+        Trace.from_json(json.dumps(doc), "t.json")
+
+
+def test_module_curve_steps_out_of_any_range_are_refused():
+    t = record(TrainConfig(model="mlp", hidden=2, epochs=1))
+    doc = json.loads(t.to_json())
+    doc["config"]["model"] = {"kind": "module"}
+    doc["module"] = {"final_loss": None, "note": "", "pair": None,
+                     "curve": {"x": [0.0, 1.0], "steps": [-10 ** 30], "y": [[0.0, 1.0]]}}
+    doc.pop("landscape")
+    with pytest.raises(InputError, match="within 0..") as e:  # (OverflowError: int too large for C long)
+        Trace.from_json(json.dumps(doc), "t.json")
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("where", ["graph", "node", "model"])
+def test_unknown_keys_of_a_hundred_thousand_characters_give_a_short_message(where):
+    t = record(TrainConfig(model="mlp", hidden=2, epochs=1, graph_steps=(1,)))
+    doc = json.loads(t.to_json())
+    key = "\u00e9" * 100_000
+    {"graph": doc["graphs"][0], "node": doc["graphs"][0]["nodes"][0], "model": doc["config"]["model"]}[where][key] = 1
+    with pytest.raises(InputError) as e:  # (the key repeated whole: messages of 35,096 and 70,085 characters)
+        Trace.from_json(json.dumps(doc), "t.json")
+    assert len(str(e.value)) < 300 and "\n" not in str(e.value)
