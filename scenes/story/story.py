@@ -32,6 +32,7 @@ __all__ = ["Arrow", "Story", "as_story", "nice_scale", "nice_floor", "plan_of", 
            "FULL_STEP_LABEL", "FULL_STEP_UNKNOWN", "CONTOUR_LEVELS", "contour_levels"]
 
 MIN_ARROW = 0.14     # arrows shorter than this fraction of the parameter view are magnified
+MAX_MAGNIFY = 1e6    # ... at most this many times
 STEADY_WINDOW = 60   # steps the magnification is judged over: it changes now and then, not every frame
 CONTOUR_LEVELS = 14
 
@@ -388,7 +389,7 @@ class Story:
         for key, (du, dv) in self.vector_columns.items():
             vu, vv = du * f, dv * f
             inside = np.ones(self.n)
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 for p, d, lo, hi in ((self.u, vu, g.x0, g.x1), (self.v, vv, g.y0, g.y1)):
                     over = np.where(p + d > hi, (hi - p) / d, np.where(p + d < lo, (lo - p) / d, 1.0))
                     inside = np.minimum(inside, over)
@@ -416,7 +417,7 @@ class Story:
         longest = np.fmax.reduce([np.where(np.isfinite(n), n, np.nan) for n in lengths], axis=0)
         g = self.geom.params
         room = np.full(self.n, np.inf)  # how many times the arrows fit before leaving the view
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for du, dv in vecs:
                 for p, d, lo, hi in ((self.u, du, g.x0, g.x1), (self.v, dv, g.y0, g.y1)):
                     fit = np.where(d > 0, (hi - p) / d, np.where(d < 0, (lo - p) / d, np.inf))
@@ -430,9 +431,11 @@ class Story:
         short = np.min(windows(padded, w), axis=1)
         e = max(1, min(w, self.steps_per_epoch))  # room: over one epoch's cycle of batches only
         tight = np.min(windows(np.concatenate([np.full(e - 1, np.inf), room]), e), axis=1)
-        scales = [nice_scale(MIN_ARROW / m) if 0 < m < np.inf else 1.0 for m in short]
+        # (an arrow of 5e-324 would magnify to infinity: past MAX_MAGNIFY the cap applies anyway)
+        scales = [nice_scale(MIN_ARROW / max(m, MIN_ARROW / (10 * MAX_MAGNIFY))) if 0 < m < np.inf else 1.0
+                  for m in short]
         out = np.array([min(sc, nice_floor(r * 0.95)) if sc > r else sc for sc, r in zip(scales, tight)])
-        return np.minimum(out, 1e6)
+        return np.minimum(out, MAX_MAGNIFY)
 
     # ------------------------------------------------------------------ per frame
     def state(self, k: int, beat: int, t: float) -> FrameState:

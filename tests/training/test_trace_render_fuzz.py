@@ -104,3 +104,16 @@ def test_unknown_keys_of_a_hundred_thousand_characters_give_a_short_message(wher
     with pytest.raises(InputError) as e:  # (the key repeated whole: messages of 35,096 and 70,085 characters)
         Trace.from_json(json.dumps(doc), "t.json")
     assert len(str(e.value)) < 300 and "\n" not in str(e.value)
+
+
+def test_arrows_of_the_smallest_float64_are_magnified_within_the_cap():
+    """Every update and gradient 5e-324: MIN_ARROW / 5e-324 overflowed to infinity and
+    nice_scale raised OverflowError ("render failed", exit 1)."""
+    t = record(TrainConfig(epochs=2))
+    doc = json.loads(t.to_json())
+    for col in ("update_a", "update_b", "grad_a", "grad_b"):
+        doc["steps"][col] = [5e-324] * t.n_steps
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (and no RuntimeWarning on stderr)
+        scale = Story(Trace.from_json(json.dumps(doc), "t.json")).arrow_scale
+    assert np.isfinite(scale).all() and scale.max() <= 1e6
