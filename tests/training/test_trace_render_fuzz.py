@@ -117,3 +117,23 @@ def test_arrows_of_the_smallest_float64_are_magnified_within_the_cap():
         warnings.simplefilter("error")  # (and no RuntimeWarning on stderr)
         scale = Story(Trace.from_json(json.dumps(doc), "t.json")).arrow_scale
     assert np.isfinite(scale).all() and scale.max() <= 1e6
+
+
+def test_a_classifiers_page_has_no_nan_in_its_document():
+    """A module under CrossEntropyLoss with class targets: no loss known at its final
+    parameters (NaN); the page's document is JSON without NaN ("render failed: Out of range
+    float values are not JSON compliant" for --format html, exit 1)."""
+    from scenes.web.page import player_page
+    torch.manual_seed(0)
+    model, X, Y = nn.Linear(2, 3), torch.randn(8, 2), torch.randint(0, 3, (8,))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with recording(model, opt) as rec:
+            for s in (0, 4, 0, 4):
+                loss = nn.CrossEntropyLoss()(model(X[s:s + 4]), Y[s:s + 4])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+    page = player_page(rec.trace)
+    assert '"hold_loss":null' in page
