@@ -33,7 +33,8 @@ from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow, column_dtype
 from training.loop_batches import MAX_ROW_BYTES, keep_batch
 from training.loop_graphs import LoopGraphs, graph_indices as _graph_indices
-from training.loop_tensors import ParamViews, StateViews, as_row_tensor, as_rows, call_forward, grads_into, has_state
+from training.loop_tensors import (ParamViews, StateViews, as_row_tensor, as_rows, call_forward, data_pair,
+                                   grads_into, has_state)
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
 
@@ -86,7 +87,7 @@ class Recording:
             raise InputError(f"recording: full_loss_every must be a whole number >= 1, got {full_loss_every!r}")
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         self.full_loss_every = full_loss_every
-        self.x, self.y = (None, None) if x is None else (torch.as_tensor(x), torch.as_tensor(y))
+        self.x, self.y = (None, None) if x is None else data_pair(x, y)
         self.named = [(n, p) for n, p in model.named_parameters()]
         self.shapes = [tuple(p.shape) for _, p in self.named]  # as recorded (set_() may change them later)
         self.params = [p for _, p in self.named]

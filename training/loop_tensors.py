@@ -9,7 +9,9 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["flat_into", "grads_into", "has_state", "state_tensors", "as_numpy", "as_row_tensor", "as_rows", "call_forward",
+from training.errors import InputError
+
+__all__ = ["data_pair", "flat_into", "grads_into", "has_state", "state_tensors", "as_numpy", "as_row_tensor", "as_rows", "call_forward",
            "ParamViews", "StateViews"]
 
 
@@ -163,3 +165,16 @@ def state_tensors(optimizer, params: list) -> list:
         buf = st.get("momentum_buffer", st.get("exp_avg"))
         out.append(torch.zeros_like(p) if buf is None else buf.detach())
     return out
+
+
+def data_pair(x, y) -> tuple[torch.Tensor, torch.Tensor]:
+    """x and y as tensors of as many rows each (a mistake here showed only at the first step's
+    full loss, as a size mismatch deep in torch, or as a TypeError of torch.as_tensor)."""
+    try:
+        x, y = torch.as_tensor(x), torch.as_tensor(y)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise InputError(f"recording: x and y must be tensors or arrays of numbers ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0][:100] if str(e) else ''})") from None
+    if x.dim() == 0 or y.dim() == 0 or len(x) != len(y):
+        raise InputError(f"recording: x and y must hold as many rows, got {tuple(x.shape)} and {tuple(y.shape)}")
+    return x, y

@@ -4,6 +4,7 @@ diverging run is no error: its trace holds the steps before the first non-finite
 status ``diverged``, and writes and reads back as JSON and binary (JSON has no NaN)."""
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -163,3 +164,14 @@ def test_float64_data_beyond_float32s_range_is_one_clear_error():
     rec = _loop(model, opt, crit, X.double(), Y.double() * 1e100, 2)
     with pytest.raises(InputError, match="beyond float32's range"):
         rec.trace
+
+
+@pytest.mark.parametrize("x, y, words", [
+    ([[1.0], [2.0]], "abc", "x and y must be tensors or arrays of numbers"),  # (TypeError of torch.as_tensor)
+    (torch.randn(5, 1), torch.randn(8, 1), "as many rows, got (5, 1) and (8, 1)"),  # (a size mismatch at the end)
+    (torch.tensor(1.0), torch.tensor(2.0), "as many rows"),
+])
+def test_x_and_y_that_cannot_be_the_data_are_refused_at_once(x, y, words):
+    model, opt, crit, _, _ = _setup()
+    with pytest.raises(InputError, match=re.escape(words)):
+        recording(model, opt, x=x, y=y, loss_fn=crit)
