@@ -47,6 +47,7 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
             found["rec"] = _start(self, model_name, shown, graph_steps)
 
     saved = sys.argv[:], sys.path[:]
+    cwd = os.getcwd()  # (many scripts chdir to their own folder: --out and the rest are ours, relative to here)
     handlers = _signal_handlers()
     torch.optim.Optimizer.__init__ = init
     os._exit = _exit_as_sys_exit(os._exit)
@@ -70,6 +71,7 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
         torch.optim.Optimizer.__init__ = original
         os._exit = _REAL_EXIT
         sys.argv, sys.path = saved
+        os.chdir(cwd)
         _restore(handlers)
         rec = found.get("rec")
         if isinstance(rec, Recording):

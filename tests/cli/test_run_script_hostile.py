@@ -103,3 +103,16 @@ def test_the_scripts_own_signal_handlers_end_with_it(tmp_path):
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     assert record_script(script, []).n_steps == 4
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
+def test_a_script_that_changes_folder_leaves_the_outputs_where_asked(tmp_path, monkeypatch, capsys):
+    """``os.chdir(os.path.dirname(__file__))`` is common at a script's top: a relative --out
+    then went into the script's folder (here: 'elsewhere/out'), the printed paths pointing
+    at nothing."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    script = tmp_path / "train.py"
+    script.write_text("import os\nos.chdir('elsewhere')\n" + LOOP.format(d_in=1, tail=""))
+    assert render.main(["--run", str(script), "--out", "out", "--record-only"]) == 0
+    assert (tmp_path / "out" / "trace.json").exists() and not (tmp_path / "elsewhere" / "out").exists()
+    assert os.getcwd() == str(tmp_path)
