@@ -48,6 +48,8 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
 
     saved = sys.argv[:], sys.path[:]
     cwd = os.getcwd()  # (many scripts chdir to their own folder: --out and the rest are ours, relative to here)
+    umask = os.umask(0o022)
+    os.umask(umask)  # (read, then put back: a script's umask would be our outputs' permissions)
     handlers = _signal_handlers()
     torch.optim.Optimizer.__init__ = init
     os._exit = _exit_as_sys_exit(os._exit)
@@ -72,6 +74,7 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
         os._exit = _REAL_EXIT
         sys.argv, sys.path = saved
         os.chdir(cwd)
+        os.umask(umask)
         _restore(handlers)
         rec = found.get("rec")
         if isinstance(rec, Recording):

@@ -116,3 +116,18 @@ def test_a_script_that_changes_folder_leaves_the_outputs_where_asked(tmp_path, m
     assert render.main(["--run", str(script), "--out", "out", "--record-only"]) == 0
     assert (tmp_path / "out" / "trace.json").exists() and not (tmp_path / "elsewhere" / "out").exists()
     assert os.getcwd() == str(tmp_path)
+
+
+def test_a_scripts_umask_ends_with_it(tmp_path):
+    """A script's ``os.umask(0o777)`` made every output of the render after it mode 000."""
+    from training.run_script import record_script
+    script = tmp_path / "train.py"
+    script.write_text("import os\nos.umask(0o777)\n" + LOOP.format(d_in=1, tail=""))
+    before = os.umask(0o022)
+    os.umask(before)
+    try:
+        record_script(script, [])
+        after = os.umask(before)
+    finally:
+        os.umask(before)
+    assert after == before
