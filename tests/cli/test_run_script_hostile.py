@@ -131,3 +131,14 @@ def test_a_scripts_umask_ends_with_it(tmp_path):
     finally:
         os.umask(before)
     assert after == before
+
+
+def test_a_scripts_warning_filters_end_with_it(tmp_path):
+    """``warnings.simplefilter("error")`` in a script turned the render's own warnings (numpy's
+    RuntimeWarning over extreme values) into errors after it."""
+    from training.run_script import record_script
+    script = tmp_path / "train.py"
+    script.write_text("import warnings\nwarnings.simplefilter('error')\n" + LOOP.format(d_in=1, tail=""))
+    before = list(warnings.filters)
+    record_script(script, [])
+    assert warnings.filters == before
