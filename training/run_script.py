@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import gc
 import linecache
-import os
 import re
 import runpy
-import signal
 import sys
-import threading
-import warnings
 from pathlib import Path
 
 import torch
@@ -26,6 +22,7 @@ from torch import nn
 
 from training.errors import InputError, ScriptExit, first_line
 from training.loop_recorder import Recording, RecordingWarning, recording
+from training.script_process import kept_process
 from training.trace import Trace
 
 __all__ = ["record_script", "ScriptExit"]
@@ -46,21 +43,12 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
         if "rec" not in found and _wanted(optimizer_name, path):
             found["rec"] = _start(self, model_name, shown, graph_steps)
 
-    saved = sys.argv[:], sys.path[:]
-    cwd = os.getcwd()  # (many scripts chdir to their own folder: --out and the rest are ours, relative to here)
-    umask = os.umask(0o022)
-    os.umask(umask)  # (read, then put back: a script's umask would be our outputs' permissions)
-    handlers = _signal_handlers()
     torch.optim.Optimizer.__init__ = init
-    os._exit = _exit_as_sys_exit(os._exit)
     failure: BaseException | None = None
     try:
-        sys.argv = [str(path), *args]
-        sys.path.insert(0, str(path.resolve().parent))
-        with warnings.catch_warnings():
-            # Why the recording stopped is the trace's status (render.py says it in one line),
-            # or the one error line: not two more lines of a Python warning on stderr.
-            warnings.simplefilter("ignore", RecordingWarning)
+        # Why the recording stopped is the trace's status (render.py says it in one line), or
+        # the one error line: not two more lines of a Python warning on stderr.
+        with kept_process(path, args, quiet=RecordingWarning):
             runpy.run_path(str(path), run_name="__main__")
     except SystemExit as e:
         if e.code not in (None, 0):
@@ -71,11 +59,6 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
         failure = e
     finally:
         torch.optim.Optimizer.__init__ = original
-        os._exit = _REAL_EXIT
-        sys.argv, sys.path = saved
-        os.chdir(cwd)
-        os.umask(umask)
-        _restore(handlers)
         rec = found.get("rec")
         if isinstance(rec, Recording):
             rec.__exit__(type(failure) if failure else None, failure, None)
@@ -96,38 +79,6 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
         return found["rec"].trace
     except InputError as e:
         raise InputError(f"--run {shown}: {str(e).removeprefix('recording: ')}") from None
-
-
-_REAL_EXIT = os._exit
-_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
-
-
-def _signal_handlers() -> dict:
-    """The handlers of the stop signals, which a script may replace with its own (a checkpoint
-    on SIGTERM, SIG_IGN): put back after it, or SIGTERM would not stop the render that follows
-    (only the main thread can set them)."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    return {s: signal.getsignal(s) for s in _SIGNALS}
-
-
-def _restore(handlers: dict) -> None:
-    for s, h in handlers.items():
-        if h is not None and signal.getsignal(s) is not h:
-            signal.signal(s, h)
-
-
-def _exit_as_sys_exit(real):
-    """``os._exit(N)`` in the script's own thread ends the script as ``sys.exit(N)`` does: in
-    a process that is to render what the script trained it would end it with nothing written
-    and nothing said. Anywhere else (a forked worker, another thread) it is the real one."""
-    pid = os.getpid()
-
-    def _exit(code):
-        if os.getpid() == pid and threading.current_thread() is threading.main_thread():
-            raise SystemExit(code)
-        real(code)
-    return _exit
 
 
 def _wanted(name: str | None, script: Path) -> bool:

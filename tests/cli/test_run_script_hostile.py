@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import warnings
 
 import pytest
@@ -142,3 +143,28 @@ def test_a_scripts_warning_filters_end_with_it(tmp_path):
     before = list(warnings.filters)
     record_script(script, [])
     assert warnings.filters == before
+
+
+@pytest.mark.parametrize("tail", [
+    "sys.stdout = open(os.devnull, 'w'); sys.stderr = sys.stdout",  # (the files written printed into it)
+    "sys.stdout.close()",  # ("render failed: I/O operation on closed file", exit 1, the files written)
+    "sys.setrecursionlimit(60)",  # ("render failed: maximum recursion depth exceeded")
+], ids=["redirected", "closed", "recursion"])
+def test_a_scripts_streams_and_recursion_limit_end_with_it(tmp_path, tail):
+    from training.run_script import record_script
+    script = tmp_path / "train.py"
+    script.write_text(LOOP.format(d_in=1, tail="import os\n" + tail))
+    real = sys.stdout, sys.stderr, sys.getrecursionlimit()
+    with open(tmp_path / "stdout.txt", "w") as stdout:  # (pytest's own capture is not the script's to close)
+        sys.stdout = stdout
+        before = sys.stdout, sys.stderr, sys.getrecursionlimit()
+        try:
+            record_script(script, [])
+            after = sys.stdout, sys.stderr, sys.getrecursionlimit()
+        finally:
+            sys.stdout, sys.stderr = real[:2]
+            sys.setrecursionlimit(real[2])
+    if tail == "sys.stdout.close()":  # opened again on its file descriptor, so that printing works
+        assert after[0] is not stdout and not after[0].closed and after[1:] == before[1:]
+    else:
+        assert after == before
