@@ -137,3 +137,18 @@ def test_a_classifiers_page_has_no_nan_in_its_document():
                 opt.step()
     page = player_page(rec.trace)
     assert '"hold_loss":null' in page
+
+
+@pytest.mark.parametrize("edit", [
+    lambda g: g["edges"].__setitem__(0, [10 ** 400, 0]),  # (a message of 912 characters)
+    lambda g: g["nodes"][1].__setitem__("id", 10 ** 400),  # (504 characters)
+    lambda g: g.__setitem__("step", 10 ** 400),
+    lambda g: g["nodes"][0].__setitem__("value", 10 ** 400),  # (OverflowError: int too large to convert to float)
+], ids=["edge", "node id", "step", "value"])
+def test_a_graph_with_an_integer_of_hundreds_of_digits_is_one_short_line(edit):
+    t = record(TrainConfig(epochs=1, graph_steps=(1,)))
+    doc = json.loads(t.to_json())
+    edit(doc["graphs"][0])
+    with pytest.raises(InputError) as e:
+        Trace.from_json(json.dumps(doc), "t.json")
+    assert len(str(e.value)) < 300 and "\n" not in str(e.value)
