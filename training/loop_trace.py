@@ -20,6 +20,7 @@ from training.ragged import Ragged
 from training.loop_columns import epochs_of, line_columns, match_rows, updates_of
 from training.loop_full_loss import full_losses
 from training.loop_graphs import line_labels
+from training.loop_tensors import as_numpy
 from training.trace import Trace, TraceStatus
 
 __all__ = ["build_trace", "settings_of_optimizer", "params_and_updates"]
@@ -39,8 +40,9 @@ def build_trace(rec) -> Trace:
     preds = rec.c_preds.result()[:S]
     targets = rec.c_targets.result()[:S] if rec.c_targets is not None else None
 
-    x_given = None if rec.x is None else rec.x.detach().cpu().numpy().reshape(len(rec.x), -1)
-    y_given = None if rec.y is None else rec.y.detach().cpu().numpy().reshape(len(rec.y), -1)
+    # (as_numpy: a bfloat16 or float16 x, y as float32, exactly, as the batch columns hold them)
+    x_given = None if rec.x is None else as_numpy(rec.x.detach()).reshape(len(rec.x), -1)
+    y_given = None if rec.y is None else as_numpy(rec.y.detach()).reshape(len(rec.y), -1)
     d_in = inputs.shape[1]
     if targets is not None:
         seen = np.hstack([inputs.astype(np.float64), targets.astype(np.float64)])
