@@ -98,6 +98,11 @@ def build_trace(rec) -> Trace:
                                                                          if rec.full_loss_every > 1 else ""))
                     if full_loss_known else "the batch loss (no x, y and loss given, or a model with buffers/dropout)",
                     **notes)
+    # The parameters' dtype, when not float32 (the columns hold a bfloat16 or float16 model's
+    # numbers as float32, exactly, so the numbers alone do not say it); in order of first use.
+    dtypes = list(dict.fromkeys(str(p.dtype).removeprefix("torch.") for p in rec.params))
+    if dtypes != ["float32"]:
+        recorded["dtype"] = ", ".join(dtypes)
     if not full_loss_known:  # what the views read to name the column (Trace.full_loss_is_batch)
         recorded["full_loss_is_batch"] = True
     if rec.outside:
