@@ -75,7 +75,8 @@ def build_trace(rec) -> Trace:
     pred = preds[:, 0]
     dt = rec.c_targets.result().dtype if rec.c_targets is not None and rec.c_targets.result().dtype.kind == "f" \
         else np.float64
-    # As PyTorch computes it (float32 when the loop is float32), widened exactly.
+    # As PyTorch computes it (float32 when the loop is float32), widened exactly; a half
+    # loop's in float32 (its columns' dtype): the difference of its numbers, not rounded to half.
     residual = (pred.astype(dt) - np.asarray(targets)[:, 0].astype(dt)).astype(np.float64)
 
     loss_names = sorted(rec.loss_names) or ([type(rec.loss_fn).__name__] if rec.loss_fn is not None else [])
