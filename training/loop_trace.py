@@ -20,6 +20,7 @@ from training.ragged import Ragged
 from training.loop_columns import epochs_of, line_columns, match_rows, updates_of
 from training.loop_full_loss import full_losses
 from training.loop_graphs import line_labels
+from training.loop_tensors import as_numpy
 from training.trace import Trace, TraceStatus
 
 __all__ = ["build_trace", "settings_of_optimizer", "params_and_updates"]
@@ -39,8 +40,9 @@ def build_trace(rec) -> Trace:
     preds = rec.c_preds.result()[:S]
     targets = rec.c_targets.result()[:S] if rec.c_targets is not None else None
 
-    x_given = None if rec.x is None else rec.x.detach().cpu().numpy().reshape(len(rec.x), -1)
-    y_given = None if rec.y is None else rec.y.detach().cpu().numpy().reshape(len(rec.y), -1)
+    # (as_numpy: a bfloat16 or float16 x, y as float32, exactly, as the batch columns hold them)
+    x_given = None if rec.x is None else as_numpy(rec.x.detach()).reshape(len(rec.x), -1)
+    y_given = None if rec.y is None else as_numpy(rec.y.detach()).reshape(len(rec.y), -1)
     d_in = inputs.shape[1]
     if targets is not None:
         seen = np.hstack([inputs.astype(np.float64), targets.astype(np.float64)])
@@ -73,7 +75,8 @@ def build_trace(rec) -> Trace:
     pred = preds[:, 0]
     dt = rec.c_targets.result().dtype if rec.c_targets is not None and rec.c_targets.result().dtype.kind == "f" \
         else np.float64
-    # As PyTorch computes it (float32 when the loop is float32), widened exactly.
+    # As PyTorch computes it (float32 when the loop is float32), widened exactly; a half
+    # loop's in float32 (its columns' dtype): the difference of its numbers, not rounded to half.
     residual = (pred.astype(dt) - np.asarray(targets)[:, 0].astype(dt)).astype(np.float64)
 
     loss_names = sorted(rec.loss_names) or ([type(rec.loss_fn).__name__] if rec.loss_fn is not None else [])
@@ -96,6 +99,11 @@ def build_trace(rec) -> Trace:
                                                                          if rec.full_loss_every > 1 else ""))
                     if full_loss_known else "the batch loss (no x, y and loss given, or a model with buffers/dropout)",
                     **notes)
+    # The parameters' dtype, when not float32 (the columns hold a bfloat16 or float16 model's
+    # numbers as float32, exactly, so the numbers alone do not say it); in order of first use.
+    dtypes = list(dict.fromkeys(str(p.dtype).removeprefix("torch.") for p in rec.params))
+    if dtypes != ["float32"]:
+        recorded["dtype"] = ", ".join(dtypes)
     if not full_loss_known:  # what the views read to name the column (Trace.full_loss_is_batch)
         recorded["full_loss_is_batch"] = True
     if rec.outside:
