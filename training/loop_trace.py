@@ -34,7 +34,14 @@ def build_trace(rec) -> Trace:
     if n == 0:
         why = reason or "optimizer.step() was never called inside the block"
         raise InputError(f"recording: no step was recorded ({why})")
-    offsets = rec.c_offsets.result()[:n + 1].copy()
+    full = rec.c_full.result()[:n]
+    if rec.deferred:
+        fn = rec.loss_fn if rec.loss_fn is not None else rec.seen_loss
+        full = full_losses(rec.model, fn, rec.x, rec.y, rec.c_params.result()[:n], rec.full_loss_every)
+    n, state, reason = _until_divergence(rec, n, full, state, reason)
+    # The data comes from the rows of at least one step: a loop that diverged at its first
+    # step keeps none, yet its trace shows where it started, on its data.
+    offsets = rec.c_offsets.result()[:max(n, 1) + 1].copy()
     S = int(offsets[-1])
     inputs = rec.c_inputs.result()[:S]
     preds = rec.c_preds.result()[:S]
@@ -63,6 +70,9 @@ def build_trace(rec) -> Trace:
     if len(data_x) < 2:
         raise InputError("recording: the model saw only one distinct row; a trace needs at least two points")
     epoch, batch = epochs_of(idx, offsets)
+    epochs, batch_size = int(epoch.max()) + 1, int(np.diff(offsets).max())
+    offsets, epoch, batch = offsets[:n + 1], epoch[:n], batch[:n]
+    kept = int(offsets[-1])  # the rows of the steps kept
 
     one_dim = d_in == 1 and preds.shape[1] == 1 and data_y.shape[1] == 1
     notes: dict = {}
@@ -78,17 +88,15 @@ def build_trace(rec) -> Trace:
     # As PyTorch computes it (float32 when the loop is float32), widened exactly; a half
     # loop's in float32 (its columns' dtype): the difference of its numbers, not rounded to half.
     residual = (pred.astype(dt) - np.asarray(targets)[:, 0].astype(dt)).astype(np.float64)
+    idx, pred, residual = idx[:kept], pred[:kept], residual[:kept]
 
     loss_names = sorted(rec.loss_names) or ([type(rec.loss_fn).__name__] if rec.loss_fn is not None else [])
     line = _is_line(rec) and one_dim
     full_loss_known = rec.x is not None and not rec._stateful and (rec.loss_fn is not None or rec.loss_names)
     # Views, not copies: the columns were allocated at their cap and only the rows filled
     # were ever touched, so the rest costs no memory.
-    cols = dict(epoch=epoch, batch=batch, loss=rec.c_loss.result()[:n], full_loss=rec.c_full.result()[:n])
+    cols = dict(epoch=epoch, batch=batch, loss=rec.c_loss.result()[:n], full_loss=full[:n])
     params, updates, final = params_and_updates(rec, n)
-    if rec.deferred:
-        fn = rec.loss_fn if rec.loss_fn is not None else rec.seen_loss
-        cols["full_loss"] = full_losses(rec.model, fn, rec.x, rec.y, params, rec.full_loss_every)
     grads = rec.c_grads.result()[:n]  # float32 when the parameters are: exact, half the bytes
     velocity = rec.c_velocity.result()[:n] if rec.c_velocity is not None else None
 
@@ -114,14 +122,14 @@ def build_trace(rec) -> Trace:
                                                 "include the change")
     if x_given is not None and len(rows) > len(x_given):
         recorded["extra_rows"] = int(len(rows) - len(x_given))
-    epochs, batch_size = int(epoch.max()) + 1, int(np.diff(offsets).max())
     common = dict(settings, epochs=epochs, batch_size=batch_size)
     article = one_dim and len(x) == 6 and np.array_equal(x.astype(np.float32), np.float32(ARTICLE_X)) \
         and np.array_equal(y.astype(np.float32), np.float32(ARTICLE_Y))
     if article:  # the article's points as its own trace holds them (float64; the loop used their float32)
         x, y = np.array(ARTICLE_X), np.array(ARTICLE_Y)
     if line:
-        cfg = _config(common, init_a=float(params[0, 0]), init_b=float(params[0, 1]))
+        start = rec.c_params.result()[0]  # (row 0 exists even when no step is kept)
+        cfg = _config(common, init_a=float(start[0]), init_b=float(start[1]))
         steps = dict(cols, **line_columns(params, grads, updates, velocity))  # as record() writes them
     else:
         cfg = _config(common, model=MODULE_KIND)
@@ -152,6 +160,28 @@ def build_trace(rec) -> Trace:
     return trace
 
 
+def _until_divergence(rec, n: int, full: np.ndarray, state: str, reason: str) -> tuple[int, str, str]:
+    """The steps to keep, and the status: a loop that diverged (a loss, gradient or parameter
+    infinite or NaN, the loss past EXPLODE_FACTOR times its start, a parameter past
+    PARAM_LIMIT) is cut before the step that diverged, as :func:`training.record` stops its
+    own run (status ``diverged`` at that step): a trace holds finite numbers, and the views
+    show the run up to there. The loop itself went on; the recording kept every step."""
+    from training.record_model import first_divergence
+    from training.recorder import EXPLODE_FACTOR, PARAM_LIMIT
+
+    loss = rec.c_loss.result()[:n]
+    ys = [float(full[0]), float(loss[0])]
+    if rec.y is not None:
+        ys.append(float(np.mean(as_numpy(rec.y.detach()).astype(np.float64) ** 2)))
+    start = max((v for v in ys if np.isfinite(v)), default=0.0)
+    hit = first_divergence(loss, full, rec.c_grads.result()[:n], rec.c_params.result()[:n], _after(rec, n),
+                           EXPLODE_FACTOR * max(start, 1e-12), PARAM_LIMIT)
+    if hit is None:
+        return n, state, reason
+    s, why = hit
+    return s, "diverged", why
+
+
 def params_and_updates(rec, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The parameters before each of the first n steps (the column itself: float32 when the
     model's are), each step's update (after minus before, in float64; kept in float32 when
@@ -159,10 +189,14 @@ def params_and_updates(rec, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
     "After" a step is the next step's "before" (one copy kept, not two); after the last
     recorded step, the copy taken when recording ended (``rec._after``)."""
-    stored = rec.c_params.result()
-    params = stored[:n]
-    final = np.array(rec._after if rec.c_params.n == n else stored[n])
+    params = rec.c_params.result()[:n]
+    final = _after(rec, n)
     return params, updates_of(params, final), final.astype(np.float64)
+
+
+def _after(rec, n: int) -> np.ndarray:
+    """The parameters after the n-th recorded step (a copy)."""
+    return np.array(rec._after if rec.c_params.n == n else rec.c_params.result()[n])
 
 
 def _is_line(rec) -> bool:
