@@ -5,7 +5,9 @@ The plane of a path that never moved is the plane of parameters 0 and 1, and its
 the plot ("plane of PC1 0 %, PC2 0 % (the path does not move: ...)") is wider than the whole
 cell. The axes' fit used to measure that note across: right-aligned to the axes, it overhung
 their left edge by more the more they shrank, and the fit pushed the axes out of the figure
-(x0 1.09 of its width, 8 pixels wide), the title wrapped and the legend was cut at the edge."""
+(x0 1.09 of its width, 8 pixels wide), the title wrapped and the legend was cut at the edge.
+A run of one step (a straight path: "... (the path is a straight line: PC2 is an axis
+orthogonal to it)") at 640x360 did the same."""
 from __future__ import annotations
 
 import pytest
@@ -20,14 +22,28 @@ SIZE = (640, 360)
 VIEW_SETS = [("fit", "loss", "params", "numbers"), ("fit", "loss", "params"), ("fit", "params"), ("params",)]
 
 
+RUNS = {  # the runs whose plane's note is wider than the panel at 640x360
+    "mlp, 0 steps": TrainConfig(model="mlp", hidden=8, lr=1e12),
+    "poly, 0 steps": TrainConfig(model="poly", degree=3, lr=1e12),
+    "mlp, 1 step": TrainConfig(model="mlp", hidden=8, epochs=1, batch_size=6),
+}
+
+
 @pytest.fixture(scope="module")
-def zero_step():
+def traces():
     from training.recorder import record
 
-    trace = record(TrainConfig(model="mlp", hidden=8, lr=1e12))
-    assert trace.n_steps == 0 and trace.status.diverged and trace.status.step == 0
-    assert trace.schema_version == 2 and len(trace.param_names) == 25
-    return trace
+    out = {name: record(config) for name, config in RUNS.items()}
+    for name, trace in out.items():
+        assert trace.schema_version == 2 and len(trace.param_names) > 2
+        assert trace.n_steps == (1 if "1 step" in name else 0)
+    assert out["mlp, 0 steps"].status.diverged and out["mlp, 0 steps"].status.step == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def zero_step(traces):
+    return traces["mlp, 0 steps"]
 
 
 def _inside(box: Bbox, outer: Bbox, tol: float = 1.0) -> bool:
@@ -35,9 +51,14 @@ def _inside(box: Bbox, outer: Bbox, tol: float = 1.0) -> bool:
             and box.x1 <= outer.x1 + tol and box.y1 <= outer.y1 + tol)
 
 
-@pytest.mark.parametrize("views", VIEW_SETS, ids=lambda v: ",".join(v))
-def test_the_params_axes_and_legend_stay_in_their_cell(zero_step, views):
-    scene = Scene(zero_step, load_theme("light"), SIZE, views)
+# Every run with the default views; the 0-step MLP with the others too (the legend goes under
+# the plot in some, the panel takes the whole frame in one).
+CELL_CASES = [*((run, VIEW_SETS[0]) for run in RUNS), *(("mlp, 0 steps", v) for v in VIEW_SETS[1:])]
+
+
+@pytest.mark.parametrize("run, views", CELL_CASES, ids=lambda c: c if isinstance(c, str) else ",".join(c))
+def test_the_params_axes_and_legend_stay_in_their_cell(traces, run, views):
+    scene = Scene(traces[run], load_theme("light"), SIZE, views)
     ax, cell = scene.axes["params"], scene.cells["params"]
     frame = Bbox.from_bounds(0, 0, *SIZE)
     x0, y0, w, h = ax.get_position().bounds
@@ -49,6 +70,14 @@ def test_the_params_axes_and_legend_stay_in_their_cell(zero_step, views):
     legend = scene.view("params").legend.get_window_extent(scene.renderer)
     assert _inside(legend, frame), legend
     assert _inside(legend, cell), (legend, cell)
+
+
+@pytest.mark.parametrize("run", list(RUNS))
+def test_the_layout_check_passes(traces, run):
+    from scenes.mpl.layout_check import check_frames
+
+    problems = check_frames(traces[run], SIZE, "light", label=f"{run}: ")
+    assert problems == [], "\n".join(map(str, problems[:8]))
 
 
 def test_no_off_plane_note_without_a_path(zero_step):
