@@ -48,9 +48,13 @@ class Landscape:
         return v @ pinv.T
 
     @property
-    def off_plane(self) -> str:
+    def off_plane(self) -> str | None:
         """How far the path leaves the plane, in words, against how far it travels in it:
-        "path off the plane by up to 0.42 (its span 1.6)"."""
+        "path off the plane by up to 0.42 (its span 1.6)". None for a run of no steps (one
+        diverging at its first): its one point is the plane's centre, there is no path to be off
+        it, and "up to 0 (its span 0)" would say nothing; the views show no note then."""
+        if len(self.alpha) < 2:
+            return None
         d = float(np.max(self.distance))
         span = float(np.max(np.hypot(self.alpha, self.beta)))
         return f"path off the plane by up to {d:.2g} (its span {span:.2g})"

@@ -31,12 +31,14 @@ class ParamsPanel(Beats):
         self.faith = None  # P > 2: the plane's faithfulness, in a strip above the plot
         self.faith_strip = 0.0  # its height (a legend above the plot goes above it)
         if plane.land is not None:
-            self.faith = VGroup(style.text(plane.land.off_plane, "tick", "text"),
+            words = plane.land.off_plane  # None for a run of no steps: no path to be off the plane
+            self.faith = VGroup(style.text(words, "tick", "text") if words else VGroup(),
                                 style.text(plane.land.label, "tick", "muted"))
             off, label = self.faith
-            # One row when both fit the plot's width in nearly full type; else two rows.
-            self.two_rows = off.width + label.width + 0.3 > 0.9 * (width - 0.9)
-            strip = (2 * off.height + 0.1 if self.two_rows else off.height) + 0.12
+            # One row when both fit the plot's width in nearly full type (or there is one); else two rows.
+            self.two_rows = bool(words) and off.width + label.width + 0.3 > 0.9 * (width - 0.9)
+            row = off.height if words else label.height
+            strip = (2 * row + 0.1 if self.two_rows else row) + 0.12
             height -= strip
             self.faith_strip = strip
             center = (center[0], center[1] - strip / 2)
@@ -183,7 +185,8 @@ class ParamsPanel(Beats):
             off.scale(k)
             label.scale(k)
         label.next_to(corner, UL, buff=0.06)
-        off.next_to(np.array([P.x0, P.y0 + P.h, 0.0]), UR, buff=0.06).align_to(label, DOWN)
+        if off.width > 0:  # empty without a path (a run of no steps)
+            off.next_to(np.array([P.x0, P.y0 + P.h, 0.0]), UR, buff=0.06).align_to(label, DOWN)
 
     def statics(self):
         notes = [self.faith] if self.faith is not None else []
