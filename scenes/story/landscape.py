@@ -39,6 +39,7 @@ class Landscape:
     grid_alpha: np.ndarray   # (m,)
     grid_beta: np.ndarray    # (m,)
     grid_loss: np.ndarray    # (m, m): rows are beta
+    axes: tuple[str, str] = ("α (PC1 direction)", "β (PC2 direction)")  # the axes' labels: Plane.axis_labels
 
     def coordinates(self, vectors: np.ndarray) -> np.ndarray:
         """Least-squares plane components (..., 2) of steps ``vectors`` (..., P): the arrows
@@ -88,7 +89,8 @@ def landscape(trace: Trace, n: int = land.DEFAULT_N) -> Landscape:
     label = stored.label if stored is not None else plane.label()
     label += f" ({plane.note})" if plane.note and plane.note not in label else ""
     return Landscape(label, plane.basis, proj.alpha, proj.beta, proj.distance, faith.path_loss,
-                     faith.surface_loss, faith.relative, faith.captured, grid.alpha, grid.beta, grid.loss)
+                     faith.surface_loss, faith.relative, faith.captured, grid.alpha, grid.beta, grid.loss,
+                     plane.axis_labels())
 
 
 def _knows_loss_off_path(model) -> bool:
