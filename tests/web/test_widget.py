@@ -26,7 +26,7 @@ def run():
 
 def test_the_module_is_the_pages_script_and_the_player_is_the_widget(run):
     esm = widget_esm()
-    assert json.dumps(player_script(), ensure_ascii=False) in esm and "export default { render }" in esm
+    assert json.dumps(player_script(live=True), ensure_ascii=False) in esm and "export default { render }" in esm
     w = scenes.player(run)
     assert isinstance(w, widget_class()) and w._esm == esm
     assert json.loads(run.to_json()) == w.trace and w.settings == run.config
@@ -99,5 +99,6 @@ def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path
         errors = [m for m in browser.console(d) if m["level"] in ("SEVERE", "ERROR")]
     trace, settings, live, ready, exports = got
     assert json.loads(Trace.from_dict(trace).to_json()) == json.loads(run.to_json())
-    assert settings == run.config and ready == "1" and exports and live is False
+    want = {k: v for k, v in run.config.items() if k != "data"}  # the live page's settings: its points are data()
+    assert settings == want and ready == "1" and exports and live is True
     assert asked == [page.resolve().as_uri()] and not errors, (asked, errors)
