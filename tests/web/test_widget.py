@@ -95,6 +95,7 @@ def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path
                                " document.querySelector('#el iframe').contentDocument.documentElement.getAttribute('data-ready'),"
                                " document.querySelector('#el iframe').contentDocument.getElementById('sgd-export') !== null]")
         d.save_screenshot(str(tmp_path / "widget.png"))
+        changed = _the_page_and_the_model_agree(d)
         asked = [u for u in browser.requests(d) if not u.startswith(("blob:", "about:"))]
         errors = [m for m in browser.console(d) if m["level"] in ("SEVERE", "ERROR")]
     trace, settings, live, ready, exports = got
@@ -102,3 +103,40 @@ def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path
     want = {k: v for k, v in run.config.items() if k != "data"}  # the live page's settings: its points are data()
     assert settings == want and ready == "1" and exports and live is True
     assert asked == [page.resolve().as_uri()] and not errors, (asked, errors)
+    for lr, got in changed.items():  # what the page recomputed is PyTorch's run (plain SGD: bit for bit)
+        assert got == json.loads(record(TrainConfig(epochs=4, lr=lr)).to_json())["final"], lr
+
+
+FRAME = "var f = document.querySelector('#el iframe'); "
+
+
+def _the_page_and_the_model_agree(d) -> dict:
+    """Both ways, as a student and a notebook would: the page's learning rate field, the iframe
+    loaded again (JupyterLab re-attaches an output when a cell moves), settings set from Python
+    (a whole trace config, whose data is named) and refused settings. Returns the final a, b the
+    model held after each learning rate."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def until(js):
+        WebDriverWait(d, 30).until(lambda d: d.execute_script(FRAME + js))
+
+    def model_lr():
+        return d.execute_script("return [model.get('settings').lr, model.get('trace').config.lr]")
+
+    finals = {}
+    d.execute_script(FRAME + "var i = f.contentDocument.getElementById('sgd-live-lr'); i.value = '0.3';"
+                     " i.dispatchEvent(new Event('change'))")
+    until("return model.get('trace').config.lr === 0.3")
+    assert model_lr() == [0.3, 0.3]
+    finals[0.3] = d.execute_script("return model.get('trace').final")
+    d.execute_script(FRAME + "f.contentWindow.before = 1; var p = f.parentNode; p.removeChild(f); p.appendChild(f)")
+    until("return f.contentWindow.before === undefined && f.contentDocument.documentElement.getAttribute('data-ready') === '1'"
+          " && f.contentWindow.sgdAnim.settings().lr === 0.3")  # the model's run, not the document's
+    assert model_lr() == [0.3, 0.3]
+    d.execute_script("model.set('settings', Object.assign({}, model.get('trace').config, {lr: 0.2}))")
+    until("return f.contentWindow.sgdAnim.settings().lr === 0.2 && model.get('trace').config.lr === 0.2")
+    finals[0.2] = d.execute_script("return model.get('trace').final")
+    d.execute_script("model.set('settings', {lr: -1})")  # refused: the page says so, the model gets its settings back
+    until("return model.get('settings').lr === 0.2")
+    assert "must be > 0" in d.execute_script(FRAME + "return f.contentDocument.getElementById('sgd-live-lr-msg').textContent")
+    return finals
