@@ -79,12 +79,9 @@ def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path
     from tests import browser
     if browser.missing():
         pytest.skip(browser.missing())
-    w = page_widget(run)
-    state = {k: getattr(w, k) for k in ("_doc", "_title", "settings", "height")}
-    state["trace"] = {}
-    text = HARNESS.format(esm=json.dumps(w._esm).replace("<", "\\u003c"), state=json.dumps(state).replace("<", "\\u003c"))
-    page = tmp_path / "harness.html"
-    page.write_text(text, encoding="utf-8")
+    page = _harness(page_widget(run), tmp_path / "harness.html", trace={})
+    own = page_widget(_own_loop())  # a run the twin cannot recompute
+    own_page = _harness(own, tmp_path / "own.html")
     with browser.chrome(1000, 900) as d:
         d.get("about:blank")
         d.get_log("performance")
@@ -98,6 +95,14 @@ def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path
         changed = _the_page_and_the_model_agree(d)
         asked = [u for u in browser.requests(d) if not u.startswith(("blob:", "about:"))]
         errors = [m for m in browser.console(d) if m["level"] in ("SEVERE", "ERROR")]
+        d.get(own_page.resolve().as_uri())  # plays as recorded and says why; the model keeps Python's run
+        WebDriverWait(d, 60).until(lambda d: d.execute_script("return window.model && window.model.saved > 0"))
+        not_live = d.execute_script(FRAME + "var c = f.contentDocument; return [model.get('_live'), model.get('settings'),"
+                                    " c.getElementById('sgd-live-off') && c.getElementById('sgd-live-off').textContent,"
+                                    " !!c.getElementById('sgd-live-lr'), c.documentElement.getAttribute('data-ready')]")
+        errors += [m for m in browser.console(d) if m["level"] in ("SEVERE", "ERROR")]
+    assert not_live[0] is False and not_live[1] == own.settings and not_live[3] is False and not_live[4] == "1"
+    assert "The controls are not live: this run was recorded from a training loop of its own" in not_live[2]
     trace, settings, live, ready, exports = got
     assert json.loads(Trace.from_dict(trace).to_json()) == json.loads(run.to_json())
     want = {k: v for k, v in run.config.items() if k != "data"}  # the live page's settings: its points are data()
@@ -108,6 +113,24 @@ def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path
 
 
 FRAME = "var f = document.querySelector('#el iframe'); "
+
+
+def _harness(w, path: Path, **state) -> Path:
+    """A page that shows widget ``w`` as anywidget does (``state``: the model's values to differ)."""
+    state = {**{k: getattr(w, k) for k in ("_doc", "_title", "settings", "trace", "height")}, **state}
+    path.write_text(HARNESS.format(esm=json.dumps(w._esm).replace("<", "\\u003c"),
+                                   state=json.dumps(state).replace("<", "\\u003c")), encoding="utf-8")
+    return path
+
+
+def _own_loop():
+    import torch
+    from tests.user_loop import record_loop
+    torch.manual_seed(0)
+    X = torch.linspace(0, 1, 6).view(-1, 1)
+    model = torch.nn.Linear(1, 1)
+    return record_loop(model, torch.optim.SGD(model.parameters(), lr=0.1), torch.nn.MSELoss(), X, 0.5 * X + 0.1,
+                       epochs=2, batch=2)
 
 
 def _the_page_and_the_model_agree(d) -> dict:
