@@ -69,11 +69,12 @@ function render({ model, el }) {
   function restore(a) {
     // The iframe loads again whenever the notebook re-attaches the output (JupyterLab does when
     // a cell is moved): its document holds the first run, the model the one the student made.
-    const t = model.get("trace"), s = withoutData(model.get("settings"));
-    if (!live(a) || !t || !isPoints(t.data) || !Object.keys(s).length) return;
-    const points = { x: t.data.x, y: t.data.y };
-    if (stable(withoutData(a.settings())) === stable(s) && stable(a.data()) === stable(points)) return;
-    try { a.set({ ...s, data: points }); } catch (e) { console.warn("sgd-anim: the run could not be restored: " + e.message); }
+    const t = model.get("trace"), s = model.get("settings") || {};
+    if (!live(a) || !t || !isPoints(t.data)) return;
+    const want = { data: { x: t.data.x, y: t.data.y } }, mine = withoutData(a.settings());
+    Object.keys(mine).forEach((k) => { if (k in s) want[k] = s[k]; }); // the page's own keys only
+    if (stable({ ...mine, data: a.data() }) === stable({ ...mine, ...want })) return;
+    try { a.set(want); } catch (e) { console.warn("sgd-anim: the run could not be restored: " + e.message); }
   }
   function load() { frame.srcdoc = pageOf(model.get("_doc"), model.get("_title")); }
   frame.addEventListener("load", () => {

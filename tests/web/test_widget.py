@@ -90,7 +90,8 @@ def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path
         WebDriverWait(d, 60).until(lambda d: d.execute_script("return window.model && window.model.saved > 0"))
         got = d.execute_script("return [model.get('trace'), model.get('settings'), model.get('_live'),"
                                " document.querySelector('#el iframe').contentDocument.documentElement.getAttribute('data-ready'),"
-                               " document.querySelector('#el iframe').contentDocument.getElementById('sgd-export') !== null]")
+                               " document.querySelector('#el iframe').contentDocument.getElementById('sgd-export') !== null,"
+                               " document.querySelector('#el iframe').contentDocument.getElementById('sgd-live-status').textContent]")
         d.save_screenshot(str(tmp_path / "widget.png"))
         changed = _the_page_and_the_model_agree(d)
         asked = [u for u in browser.requests(d) if not u.startswith(("blob:", "about:"))]
@@ -103,7 +104,8 @@ def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path
         errors += [m for m in browser.console(d) if m["level"] in ("SEVERE", "ERROR")]
     assert not_live[0] is False and not_live[1] == own.settings and not_live[3] is False and not_live[4] == "1"
     assert "The controls are not live: this run was recorded from a training loop of its own" in not_live[2]
-    trace, settings, live, ready, exports = got
+    trace, settings, live, ready, exports, status = got
+    assert status == "live: every change is recomputed in the page"  # the recorded run, not recomputed on load
     assert json.loads(Trace.from_dict(trace).to_json()) == json.loads(run.to_json())
     want = {k: v for k, v in run.config.items() if k != "data"}  # the live page's settings: its points are data()
     assert settings == want and ready == "1" and exports and live is True

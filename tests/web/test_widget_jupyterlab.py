@@ -124,6 +124,8 @@ def test_the_widget_in_jupyterlab_syncs_both_ways(lab, tmp_path):
         until(READY)  # the live page, drawn in the output by anywidget's render({model, el})
         d.save_screenshot(str(tmp_path / "widget.png"))
         assert page("return document.getElementById('sgd-live-lr').value") == "0.1"
+        # the model holds the document's run: the page shows the recorded one, not recomputed
+        assert page("return document.getElementById('sgd-live-status').textContent") == "live: every change is recomputed in the page"
         assert state()["live"] is True
 
         # the page -> Python: the student types a learning rate
