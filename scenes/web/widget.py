@@ -76,10 +76,15 @@ function render({ model, el }) {
     if (stable({ ...mine, data: a.data() }) === stable({ ...mine, ...want })) return;
     try { a.set(want); } catch (e) { console.warn("sgd-anim: the run could not be restored: " + e.message); }
   }
+  function fit() { // the frame as tall as its page (it depends on the width): no scrollbar inside the notebook's
+    const d = frame.contentDocument, h = d && d.documentElement ? Math.ceil(d.documentElement.getBoundingClientRect().height) : 0;
+    frame.style.height = Math.max(model.get("height"), h) + "px";
+  }
   function load() { frame.srcdoc = pageOf(model.get("_doc"), model.get("_title")); }
   frame.addEventListener("load", () => {
     const w = frame.contentWindow;
     if (!w) return;
+    new w.ResizeObserver(fit).observe(w.document.documentElement); // (it goes with the page)
     w.addEventListener("sgdanim:change", push);
     restore(api());
     push();
@@ -97,7 +102,7 @@ function render({ model, el }) {
       push();
     }
   };
-  const onHeight = () => { frame.style.height = model.get("height") + "px"; };
+  const onHeight = fit;
   model.on("change:_doc", load);
   model.on("change:settings", onSettings);
   model.on("change:height", onHeight);

@@ -93,6 +93,11 @@ def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path
                                " document.querySelector('#el iframe').contentDocument.getElementById('sgd-export') !== null,"
                                " document.querySelector('#el iframe').contentDocument.getElementById('sgd-live-status').textContent]")
         d.save_screenshot(str(tmp_path / "widget.png"))
+        fits = "return f.contentDocument.documentElement.scrollHeight <= f.clientHeight"  # no scrollbar inside
+        WebDriverWait(d, 10).until(lambda d: d.execute_script(FRAME + fits))
+        d.execute_script("document.getElementById('el').style.width = '450px'")  # a narrow notebook: a taller page
+        WebDriverWait(d, 10).until(lambda d: d.execute_script(FRAME + fits + " && f.clientHeight > 1100"))
+        d.execute_script("document.getElementById('el').style.width = ''")
         changed = _the_page_and_the_model_agree(d)
         asked = [u for u in browser.requests(d) if not u.startswith(("blob:", "about:"))]
         errors = [m for m in browser.console(d) if m["level"] in ("SEVERE", "ERROR")]

@@ -127,6 +127,8 @@ def test_the_widget_in_jupyterlab_syncs_both_ways(lab, tmp_path):
         # the model holds the document's run: the page shows the recorded one, not recomputed
         assert page("return document.getElementById('sgd-live-status').textContent") == "live: every change is recomputed in the page"
         assert state()["live"] is True
+        until("var f = document.querySelector('.jp-OutputArea-output iframe');"  # as tall as its page: no inner scrollbar
+              " return f.contentDocument.documentElement.scrollHeight <= f.clientHeight", timeout=10)
 
         # the page -> Python: the student types a learning rate
         page("var i = document.getElementById('sgd-live-lr'); i.value = '0.3'; i.dispatchEvent(new Event('change'))")
