@@ -1,16 +1,18 @@
 """The player page as a notebook widget (anywidget: Jupyter, JupyterLab, Colab, VS Code, marimo).
 
-One ES module (:func:`widget_esm`) holds the page's parts, the very ones
-:func:`scenes.web.page.page_from_document` joins (its template, style, the player's script
-and their Content-Security-Policy); its ``render({model, el})`` builds the page from the
-synced document and puts it in an iframe inside the widget's element (the page's ids, styles
-and CSP stay its own, and it can reach no network). The widget's state:
+One ES module (:func:`widget_esm`) holds the live page's parts, the very ones
+:func:`scenes.web.page.page_from_document` joins for a line run (its template, style, the
+player's script with the twin and the live controls, and their Content-Security-Policy); its
+``render({model, el})`` builds the page from the synced document (that of ``render.py --format
+html``) and puts it in an iframe inside the widget's element (the page's ids, styles and CSP
+stay its own, and it can reach no network), as tall as the page. The widget's state:
 
 - ``settings``: the run's settings (a trace's ``config``); set from Python, the live page
   recomputes them in the browser; a page that is not live (or before it has loaded) is
   recorded again here, in PyTorch;
 - ``trace``: the current run in trace.json's shape, kept up to date by the page (a live page:
-  whatever the student dragged); set from Python, the widget shows that run.
+  whatever the student dragged; a page loaded again is given this run back); set from
+  Python, the widget shows that run.
   ``scenes.render(widget.trace)`` turns it into a video.
 
 anywidget is an optional dependency (``pip install 'sgd-anim[widget]'``):
