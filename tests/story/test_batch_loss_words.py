@@ -168,6 +168,12 @@ def test_the_deck_notes_label_it_batch_loss(line, module, article):
     step = notes(module, FORWARD, 1)
     assert "batch loss before the step" in step[0] and step[-1].startswith("batch loss after the step")
     assert notes(article, INTRO, 0)[-1].startswith("full-data loss at the start: ")
+    # After the last step there is no next batch: that loss is the final one over all the data
+    last = module.n - 1
+    assert notes(module, FORWARD, last)[-1] == f"full-data loss after the step {num(module.full_loss_after[last])}"
+    ff = notes(module, FAST, 1, last)[1]
+    assert ff == (f"batch loss {num(module.full_loss[1])} → full-data loss {num(module.full_loss_after[last])}")
+    assert notes(module, FAST, 1, last - 1)[1].startswith("batch loss ") and "full-data" not in notes(module, FAST, 1, last - 1)[1]
     # The line's fast-forward note: its loss over x, y before the first step, computed (not the column's batch loss)
     fast = notes(line, FAST, 1, 4)[1]
     want = float(line.trace.full_loss_at(*line.ab_before(1)))
