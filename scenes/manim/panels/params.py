@@ -21,11 +21,17 @@ class ParamsPanel(Beats):
     PATH_CAP = 1500
 
     def __init__(self, style: Style, story: Story, center, width, height, *,
-                 left: float | None = None, top: float | None = None, arrow_steps=None):
+                 left: float | None = None, top: float | None = None, arrow_steps=None,
+                 cell: tuple[float, float, float, float] | None = None):
         """``arrow_steps``: the steps whose arrows the scene shows (the detail beats), kept
         clear of the legend; ``left``, ``top``: where the panel's cell begins and ends (room
-        for tick labels, and for the legend above the plot if it must go there)."""
-        self.s, self.st = story, style
+        for tick labels, and for the legend above the plot if it must go there); ``cell``:
+        the whole cell (x0, y0, x1, y1), its left and top those when not given, which the axis
+        labels (a module's parameter names, "0.weight[0]") are kept inside."""
+        if cell is not None:
+            left = cell[0] if left is None else left
+            top = cell[3] if top is None else top
+        self.s, self.st, self.cell = story, style, cell
         self.arrow_steps = list(arrow_steps) if arrow_steps is not None else list(range(min(story.n, 3)))
         plane = story.plane
         self.faith = None  # P > 2: the plane's faithfulness, in a strip above the plot
@@ -58,11 +64,13 @@ class ParamsPanel(Beats):
         style, geo = self.st, self.s.geom
         # The legend goes where it covers nothing the run draws; if there is no such place in
         # the plot (a path that wanders everywhere), in a row above it, the plot giving room.
-        P = Panel(style, center, width, height, geo.params, left=left)
+        xlabel = _typst_name(self.s.plane.names[0])  # the plot makes room under it for a long one
+        P = Panel(style, center, width, height, geo.params, left=left, cell=self.cell, xlabel=xlabel)
         self.legend = tag(self._legend_rows(), LEGEND)
         if place_legend(self.legend, P, self._marks(P)):
             strip = legend_strip(self.legend, (top - (P.y0 + P.h)) if top is not None else 0.0)
-            P = Panel(style, (center[0], center[1] - strip / 2), width, height - strip, geo.params, left=left)
+            P = Panel(style, (center[0], center[1] - strip / 2), width, height - strip, geo.params, left=left,
+                      cell=self.cell, xlabel=xlabel)
             if self.legend.width > P.w:
                 self.legend.scale_to_fit_width(P.w)
             self.legend.next_to(P.p(geo.params.x1, geo.params.y1) + UP * self.faith_strip, UL, buff=0.1)
