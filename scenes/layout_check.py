@@ -9,7 +9,9 @@ extents, :mod:`scenes.mpl.layout_check`; Manim from its mobjects' bounding boxes
   arrows inside its plot area, markers (their centres) inside its plot area;
 - ``overlap``: no two texts (legends count as text) overlap;
 - ``covers``: no legend covers a data mark (a point, an arrow, a stretch of a curve or path)
-  of its own panel.
+  of its own panel;
+- ``crosses``: no edge of a graph (an arrow marked ``edge``: its ``points`` are its whole
+  path) runs through a text, whichever panel the text is in.
 
 Boxes are in pixels with y upwards, so both backends and a browser can feed the same rules.
 No drawing and no backend import here.
@@ -63,6 +65,8 @@ class Item:
 
     ``kind``: TEXT, LEGEND, ARROW, MARKER (``points`` are the centres) or LINE (``points``
     is a polyline, ``None`` rows break it; lines are only checked against legends).
+    ``edge``: an arrow that joins two nodes of a graph, which must cross no text (``points``
+    is its path, from its start to its tip).
     ``panel``: the panel it belongs to (a key of the cells); ``area``: the region its marks
     must stay in (the plot area; None: the cell). ``data``: a data mark a legend must not cover.
     """
@@ -74,11 +78,12 @@ class Item:
     points: np.ndarray | None = field(default=None, compare=False)
     area: Box | None = None
     data: bool = True
+    edge: bool = False
 
 
 @dataclass(frozen=True)
 class Problem:
-    rule: str      # frame, panel, overlap, covers
+    rule: str      # frame, panel, overlap, covers, crosses
     message: str
     where: str = ""
     boxes: tuple[Box, ...] = field(default=(), compare=False)  # what to outline on a contact sheet
@@ -166,6 +171,12 @@ def check_items(items: list[Item], frame: Box, cells: dict[str, Box], where: str
             ta, tc = texts[a], texts[c]
             bad("overlap", f"{ta.panel}: {ta.kind} {_short(ta.name)!r} {ta.box} overlaps "
                            f"{tc.panel}: {tc.kind} {_short(tc.name)!r} {tc.box}", ta.box, tc.box)
+
+    for e in (it for it in items if it.kind == ARROW and it.edge and it.points is not None):
+        for t in texts:
+            if t.box.width > 2 * tol and t.box.height > 2 * tol and polyline_hits(e.points, t.box.expanded(-tol)):
+                bad("crosses", f"{e.panel}: edge {_short(e.name)!r} {e.box} runs through "
+                               f"{t.panel}: {t.kind} {_short(t.name)!r} {t.box}", t.box)
 
     for leg in (it for it in items if it.kind == LEGEND):
         inner = leg.box.expanded(-tol)

@@ -73,6 +73,16 @@ class Plane:
         b = np.asarray(beta, dtype=np.float64)[..., None]
         return self.centre + a * self.d1 + b * self.d2
 
+    def axis_labels(self) -> tuple[str, str]:
+        """What the views write on the plane's two axes: the directions this plane really has."""
+        if self.shares is None:
+            return "α (random direction 1)", "β (random direction 2)"
+        if self.shares[0] == 0.0:  # the path does not move: the axes of parameters 0 and 1
+            return "α (parameter 0)", "β (parameter 1)"
+        if self.shares[1] == 0.0:  # a straight path: PC1 and an axis orthogonal to it
+            return "α (PC1 direction)", "β (orthogonal axis)"
+        return "α (PC1 direction)", "β (PC2 direction)"
+
     def label(self) -> str:
         """``"PC1 91 %, PC2 6 %"`` for a PCA plane, ``"random directions (seed 0)"`` else."""
         if self.shares is None:

@@ -33,7 +33,7 @@ from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow, column_dtype
 from training.loop_batches import MAX_ROW_BYTES, keep_batch
 from training.loop_graphs import LoopGraphs, graph_indices as _graph_indices
-from training.loop_tensors import (ParamViews, StateViews, as_row_tensor, as_rows, call_forward, data_pair,
+from training.loop_tensors import (ParamViews, StateViews, as_numpy, as_row_tensor, as_rows, call_forward, data_pair,
                                    grads_into, has_state)
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
@@ -145,6 +145,10 @@ class Recording:
         self._recorded = False  # this step's row was written (its post hook reads "after")
         self.in_shape: tuple | None = None    # one input row's shape, (1,) for nn.Linear(1, ...)
         self.target_shape: tuple = (1,)
+        # the batches' own dtypes (a bfloat16 batch's rows are kept as float32, exactly: the
+        # views feed the module its data in the dtype it was given)
+        self.in_dtype: torch.dtype | None = None
+        self.target_dtype: torch.dtype | None = None
         self._at = 0            # samples recorded so far
 
     # ------------------------------------------------------------------ the block
@@ -321,10 +325,10 @@ class Recording:
         if not forwards:
             return self._stop("step() ran without a forward pass of the model since the last step "
                               "(record the model whose parameters the optimizer holds)")
-        if self.in_shape is None:  # the shape of one row as the model takes it (for the views' curves)
-            self.in_shape = tuple(forwards[0][0].shape[1:])
+        if self.in_shape is None:  # one row's shape and dtype as the model takes it (for the views)
+            self.in_shape, self.in_dtype = tuple(forwards[0][0].shape[1:]), forwards[0][0].dtype
             if losses and losses[0][1] is not None:
-                self.target_shape = tuple(losses[0][1].shape[1:])
+                self.target_shape, self.target_dtype = tuple(losses[0][1].shape[1:]), losses[0][1].dtype
         if len(forwards) == 1:  # one forward pass and one loss a step: no lists to build
             inputs, preds = as_row_tensor(forwards[0][0]), as_row_tensor(forwards[0][1])
         else:
@@ -372,8 +376,8 @@ class Recording:
         """No loss module ran (a loss function): ``loss_fn`` on this batch, its targets found in y."""
         if callable(self.loss_fn) and targets is None and self.x is not None:
             from training.loop_columns import match_rows
-            given = self.x.detach().cpu().reshape(len(self.x), -1).numpy().astype(np.float64)
-            idx, rows = match_rows(inputs.cpu().numpy().astype(np.float64), given)
+            given = as_numpy(self.x.detach().reshape(len(self.x), -1)).astype(np.float64)
+            idx, rows = match_rows(as_numpy(inputs).astype(np.float64), given)
             if len(rows) == len(given):
                 targets = self.y[torch.from_numpy(idx)].reshape(len(idx), -1)
         if callable(self.loss_fn) and targets is not None:

@@ -12,7 +12,12 @@ from torch import nn
 from training.errors import InputError
 
 __all__ = ["data_pair", "flat_into", "grads_into", "has_state", "state_tensors", "as_numpy", "as_row_tensor", "as_rows", "call_forward",
-           "ParamViews", "StateViews"]
+           "ParamViews", "StateViews", "NUMPY_FLOATS"]
+
+# The float dtypes whose tensors numpy views as they are. A half-precision tensor (bfloat16,
+# which numpy has no type for, and float16) goes into a column as float32: every bfloat16 and
+# float16 number is a float32 number, so the widening is exact (training.loop_columns.column_dtype).
+NUMPY_FLOATS = (torch.float32, torch.float64)
 
 
 def flat_into(tensors: list, out: torch.Tensor) -> None:
@@ -43,7 +48,10 @@ def grads_into(params: list, out: torch.Tensor) -> None:
 
 
 def as_numpy(t: torch.Tensor) -> np.ndarray:
-    """A detached tensor's numbers as numpy (a view on the CPU, a copy from a GPU)."""
+    """A detached tensor's numbers as numpy (a view on the CPU, a copy from a GPU); a
+    bfloat16 or float16 tensor's as float32, exactly (a copy)."""
+    if t.dtype in (torch.bfloat16, torch.float16):
+        return t.to(torch.float32).cpu().numpy()
     try:
         return t.numpy()
     except (TypeError, RuntimeError):
@@ -107,6 +115,7 @@ class ParamViews:
             # 10,401 numbers); a non-contiguous parameter's reshape is a copy, not a view, so
             # then the parameters are flattened afresh each step
             want = torch.float32 if row.dtype == np.float32 else torch.float64
+            # (a half-precision parameter takes flat_into: converted, exactly)
             same = all(p.is_contiguous() and p.device.type == "cpu" and p.dtype == want for p in self.params)
             self._np_views = [v.numpy() for v in self._views] if same else []
         if self._np_views:
@@ -148,7 +157,9 @@ class StateViews:
             views = [b.reshape(-1) for b in bufs]
             # numpy views when the numbers go in as they are (np.concatenate: half torch.cat's time)
             # (a non-contiguous buffer's reshape would be a copy, not a view: flattened afresh each step)
-            same = all(b.is_contiguous() and b.dtype == bufs[0].dtype and b.device.type == "cpu" for b in bufs)
+            # (numpy has no bfloat16: a half-precision state takes flat_into, converted exactly)
+            same = all(b.is_contiguous() and b.dtype == bufs[0].dtype and b.device.type == "cpu"
+                       and b.dtype in NUMPY_FLOATS for b in bufs)
             self._views = [v.numpy() for v in views] if same else views
         if self._views and isinstance(self._views[0], np.ndarray) and self._views[0].dtype == out.dtype:
             np.concatenate(self._views, out=out)

@@ -18,10 +18,10 @@ from training.errors import InputError
 from training.models import MODULE_KIND, flatten_names
 from training.numbers import within_float32
 from training.ragged import Ragged
-from training.loop_diverged import REASON as DIVERGED, first_diverged
 from training.loop_columns import epochs_of, line_columns, match_rows, updates_of
 from training.loop_full_loss import full_losses
 from training.loop_graphs import line_labels
+from training.loop_tensors import as_numpy
 from training.trace import Trace, TraceStatus
 
 __all__ = ["build_trace", "settings_of_optimizer", "params_and_updates"]
@@ -35,30 +35,22 @@ def build_trace(rec) -> Trace:
     if n == 0:
         why = reason or "optimizer.step() was never called inside the block"
         raise InputError(f"recording: no step was recorded ({why})")
-    full = None
-    if rec.deferred:  # the line's full-data loss, for every step at once (training.loop_full_loss)
+    full = rec.c_full.result()[:n]
+    if rec.deferred:
         fn = rec.loss_fn if rec.loss_fn is not None else rec.seen_loss
         full = full_losses(rec.model, fn, rec.x, rec.y, rec.c_params.result()[:n], rec.full_loss_every)
-    k = first_diverged(rec, n, full)
-    if k < n:  # a NaN or infinity: the steps before it, as record() keeps a diverged run's
-        n, state, reason = k, "diverged", DIVERGED
-    offsets = rec.c_offsets.result()[:n + 1].copy()
+    n, state, reason = _until_divergence(rec, n, full, state, reason)
+    # The data comes from the rows of at least one step: a loop that diverged at its first
+    # step keeps none, yet its trace shows where it started, on its data.
+    offsets = rec.c_offsets.result()[:max(n, 1) + 1].copy()
     S = int(offsets[-1])
-    # The rows of the step that diverged stay in the data when they are finite (a run that
-    # diverged at its first step has no others), not in the steps.
-    stop = S
-    if state == "diverged" and n + 1 < rec.c_offsets.n:
-        end = int(rec.c_offsets.result()[n + 1])
-        held = [rec.c_inputs.result()[S:end]] + ([rec.c_targets.result()[S:end]] if rec.c_targets is not None else [])
-        stop = end if all(np.isfinite(c).all() for c in held) else S
-    inputs = rec.c_inputs.result()[:stop]
+    inputs = rec.c_inputs.result()[:S]
     preds = rec.c_preds.result()[:S]
-    targets = rec.c_targets.result()[:stop] if rec.c_targets is not None else None
+    targets = rec.c_targets.result()[:S] if rec.c_targets is not None else None
 
-    if stop == 0:
-        _too_few(state, n)
-    x_given = None if rec.x is None else rec.x.detach().cpu().numpy().reshape(len(rec.x), -1)
-    y_given = None if rec.y is None else rec.y.detach().cpu().numpy().reshape(len(rec.y), -1)
+    # (as_numpy: a bfloat16 or float16 x, y as float32, exactly, as the batch columns hold them)
+    x_given = None if rec.x is None else as_numpy(rec.x.detach()).reshape(len(rec.x), -1)
+    y_given = None if rec.y is None else as_numpy(rec.y.detach()).reshape(len(rec.y), -1)
     d_in = inputs.shape[1]
     if targets is not None:
         seen = np.hstack([inputs.astype(np.float64), targets.astype(np.float64)])
@@ -67,23 +59,24 @@ def build_trace(rec) -> Trace:
             raise InputError(f"recording: x, y hold rows of {given.shape[1]} numbers together; the batches held "
                              f"{seen.shape[1]} (inputs and targets as the model and the loss took them)")
         idx, rows = match_rows(seen, given)
-        idx, targets = idx[:S], targets[:S]
         data_x, data_y = rows[:, :d_in], rows[:, d_in:]
     else:  # the loss showed no targets: rows of x only, and their y
         if x_given is None:
             raise InputError("recording: the loss showed no targets, and no x, y were given: pass x=..., y=...")
         idx, rows = match_rows(inputs.astype(np.float64), x_given.astype(np.float64))
-        idx = idx[:S]
         if len(rows) > len(x_given):
             raise InputError("recording: the model saw rows that are not in x, and the loss showed no targets")
         data_x, data_y = rows, y_given.astype(np.float64)
         targets = data_y[idx]
     if len(data_x) < 2:
-        _too_few(state, n)
+        raise InputError("recording: the model saw only one distinct row; a trace needs at least two points")
     if not (within_float32(data_x.reshape(-1)) and within_float32(data_y.reshape(-1))):
         raise InputError("recording: the data holds a number that is not finite or beyond float32's range "
                          "(+-3.4e38), which a trace cannot hold")
     epoch, batch = epochs_of(idx, offsets)
+    epochs, batch_size = int(epoch.max()) + 1, int(np.diff(offsets).max())
+    offsets, epoch, batch = offsets[:n + 1], epoch[:n], batch[:n]
+    kept = int(offsets[-1])  # the rows of the steps kept
 
     one_dim = d_in == 1 and preds.shape[1] == 1 and data_y.shape[1] == 1
     notes: dict = {}
@@ -96,21 +89,21 @@ def build_trace(rec) -> Trace:
     pred = preds[:, 0]
     dt = rec.c_targets.result().dtype if rec.c_targets is not None and rec.c_targets.result().dtype.kind == "f" \
         else np.float64
-    # As PyTorch computes it (float32 when the loop is float32), widened exactly.
+    # As PyTorch computes it (float32 when the loop is float32), widened exactly; a half
+    # loop's in float32 (its columns' dtype): the difference of its numbers, not rounded to half.
     residual = (pred.astype(dt) - np.asarray(targets)[:, 0].astype(dt)).astype(np.float64)
+    idx, pred, residual = idx[:kept], pred[:kept], residual[:kept]
 
     loss_names = sorted(rec.loss_names) or ([type(rec.loss_fn).__name__] if rec.loss_fn is not None else [])
     line = _is_line(rec) and one_dim
     full_loss_known = rec.x is not None and not rec._stateful and (rec.loss_fn is not None or rec.loss_names)
     # Views, not copies: the columns were allocated at their cap and only the rows filled
     # were ever touched, so the rest costs no memory.
-    cols = dict(epoch=epoch, batch=batch, loss=rec.c_loss.result()[:n], full_loss=rec.c_full.result()[:n])
+    cols = dict(epoch=epoch, batch=batch, loss=rec.c_loss.result()[:n], full_loss=full[:n])
     params, updates, final = params_and_updates(rec, n)
-    if not np.isfinite(final).all():
+    if not np.isfinite(final).all():  # (diverged before its first step: it started from NaN)
         raise InputError("recording: the parameters were not finite (NaN or infinite) before the first step; "
                          "nothing to draw")
-    if full is not None:
-        cols["full_loss"] = full[:n]
     grads = rec.c_grads.result()[:n]  # float32 when the parameters are: exact, half the bytes
     velocity = rec.c_velocity.result()[:n] if rec.c_velocity is not None else None
 
@@ -121,6 +114,11 @@ def build_trace(rec) -> Trace:
                                                                          if rec.full_loss_every > 1 else ""))
                     if full_loss_known else "the batch loss (no x, y and loss given, or a model with buffers/dropout)",
                     **notes)
+    # The parameters' dtype, when not float32 (the columns hold a bfloat16 or float16 model's
+    # numbers as float32, exactly, so the numbers alone do not say it); in order of first use.
+    dtypes = list(dict.fromkeys(str(p.dtype).removeprefix("torch.") for p in rec.params))
+    if dtypes != ["float32"]:
+        recorded["dtype"] = ", ".join(dtypes)
     if not full_loss_known:  # what the views read to name the column (Trace.full_loss_is_batch)
         recorded["full_loss_is_batch"] = True
     if rec.outside:
@@ -131,14 +129,13 @@ def build_trace(rec) -> Trace:
                                                 "include the change")
     if x_given is not None and len(rows) > len(x_given):
         recorded["extra_rows"] = int(len(rows) - len(x_given))
-    epochs, batch_size = int(epoch.max(initial=0)) + 1, max(int(np.diff(offsets).max(initial=0)), stop - S, 1)
     common = dict(settings, epochs=epochs, batch_size=batch_size)
     article = one_dim and len(x) == 6 and np.array_equal(x.astype(np.float32), np.float32(ARTICLE_X)) \
         and np.array_equal(y.astype(np.float32), np.float32(ARTICLE_Y))
     if article:  # the article's points as its own trace holds them (float64; the loop used their float32)
         x, y = np.array(ARTICLE_X), np.array(ARTICLE_Y)
     if line:
-        start = params[0] if n else final  # (diverged at the first step: the parameters it started from)
+        start = rec.c_params.result()[0]  # (row 0 exists even when no step is kept)
         cfg = _config(common, init_a=float(start[0]), init_b=float(start[1]))
         steps = dict(cols, **line_columns(params, grads, updates, velocity))  # as record() writes them
     else:
@@ -170,11 +167,26 @@ def build_trace(rec) -> Trace:
     return trace
 
 
-def _too_few(state: str, n: int) -> None:
-    if state == "diverged":
-        raise InputError(f"recording: the run diverged at step {n} ({DIVERGED}) and the rows it saw before are "
-                         "too few to draw (a trace needs at least two points)")
-    raise InputError("recording: the model saw only one distinct row; a trace needs at least two points")
+def _until_divergence(rec, n: int, full: np.ndarray, state: str, reason: str) -> tuple[int, str, str]:
+    """The steps to keep, and the status: a loop that diverged (a loss, gradient or parameter
+    infinite or NaN, the loss past EXPLODE_FACTOR times its start, a parameter past
+    PARAM_LIMIT) is cut before the step that diverged, as :func:`training.record` stops its
+    own run (status ``diverged`` at that step): a trace holds finite numbers, and the views
+    show the run up to there. The loop itself went on; the recording kept every step."""
+    from training.record_model import first_divergence
+    from training.recorder import EXPLODE_FACTOR, PARAM_LIMIT
+
+    loss = rec.c_loss.result()[:n]
+    ys = [float(full[0]), float(loss[0])]
+    if rec.y is not None:
+        ys.append(float(np.mean(as_numpy(rec.y.detach()).astype(np.float64) ** 2)))
+    start = max((v for v in ys if np.isfinite(v)), default=0.0)
+    hit = first_divergence(loss, full, rec.c_grads.result()[:n], rec.c_params.result()[:n], _after(rec, n),
+                           EXPLODE_FACTOR * max(start, 1e-12), PARAM_LIMIT)
+    if hit is None:
+        return n, state, reason
+    s, why = hit
+    return s, "diverged", why
 
 
 def params_and_updates(rec, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -184,10 +196,14 @@ def params_and_updates(rec, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
     "After" a step is the next step's "before" (one copy kept, not two); after the last
     recorded step, the copy taken when recording ended (``rec._after``)."""
-    stored = rec.c_params.result()
-    params = stored[:n]
-    final = np.array(rec._after if rec.c_params.n == n else stored[n])
+    params = rec.c_params.result()[:n]
+    final = _after(rec, n)
     return params, updates_of(params, final), final.astype(np.float64)
+
+
+def _after(rec, n: int) -> np.ndarray:
+    """The parameters after the n-th recorded step (a copy)."""
+    return np.array(rec._after if rec.c_params.n == n else rec.c_params.result()[n])
 
 
 def _is_line(rec) -> bool:

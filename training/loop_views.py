@@ -5,11 +5,13 @@ the views draw is computed here, with the module's own forward pass on a copy of
 user's module is left alone):
 
 - a model of one number in and one out: its curve, the output at CURVE_POINTS x values across
-  the data, at up to MAX_CURVES points of the path (in the module's own precision);
+  the data, at up to MAX_CURVES points of the path (in the module's own precision: a bfloat16
+  module's curve is what bfloat16 computes, fed x in the dtype the loop fed it);
 - the full-data loss at the final parameters (the loss the loop used, the loop's precision);
 - two parameters: the loss on a PAIR_N × PAIR_N grid of the pair, in float64;
 - more: the loss landscape (:func:`training.landscape_trace.landscape_of`, the PCA plane of
-  the path) with the module's forward pass in float64, as the built-in families have it.
+  the path) with the module's forward pass in float64, as the built-in families have it (for
+  a half-precision module too: see _wide).
 
 A module with dropout or batch norm is evaluated in eval mode (the note says so). A module
 that cannot be copied or evaluated this way gets a note instead of curves, never an error:
@@ -46,7 +48,8 @@ def module_views(rec, trace, one_dim: bool, data_x: np.ndarray, data_y: np.ndarr
         notes.append("drawn in eval mode")
     work.eval()
     params = list(work.parameters())
-    in_dtype = torch.from_numpy(np.zeros(0, rec.c_inputs.result().dtype)).dtype
+    # the dtype the loop fed the model (the column holds a bfloat16 batch as float32)
+    in_dtype = rec.in_dtype or torch.from_numpy(np.zeros(0, rec.c_inputs.result().dtype)).dtype
     path = np.vstack([trace.params, trace.final_params[None, :]])
     fn = rec.loss_fn if rec.loss_fn is not None else rec.seen_loss
     if fn is not None and rec.c_targets is not None and rec.c_targets.width != rec.c_preds.width:
@@ -82,14 +85,21 @@ def _data(rec, data_x: np.ndarray, data_y: np.ndarray, in_dtype) -> tuple:
     X = torch.from_numpy(np.ascontiguousarray(data_x)).to(in_dtype).reshape((len(data_x), *rec.in_shape))
     if rec.c_targets is None:
         return X, None
-    t_dtype = torch.from_numpy(np.zeros(0, rec.c_targets.result().dtype)).dtype
+    t_dtype = rec.target_dtype or torch.from_numpy(np.zeros(0, rec.c_targets.result().dtype)).dtype
     Y = torch.from_numpy(np.ascontiguousarray(data_y)).to(t_dtype).reshape((len(data_y), *rec.target_shape))
     return X, Y
 
 
 def _load(params: list, vector: np.ndarray) -> None:
+    """The parameters set to ``vector``, each in its own dtype (a model may mix float32 and
+    bfloat16 layers; vector_to_parameters would give them all one dtype). The path's values
+    are the parameters' own numbers widened, so they go back exactly. Under no_grad."""
     v = torch.from_numpy(np.ascontiguousarray(vector, dtype=np.float64))
-    torch.nn.utils.vector_to_parameters(v.to(params[0].dtype), params)
+    at = 0
+    for p in params:
+        n = p.numel()
+        p.copy_(v[at:at + n].view_as(p))
+        at += n
 
 
 def _curves(work, params, path: np.ndarray, x: np.ndarray, in_shape: tuple, in_dtype) -> dict:
@@ -97,6 +107,10 @@ def _curves(work, params, path: np.ndarray, x: np.ndarray, in_shape: tuple, in_d
     pad = max(0.1 * (hi - lo), 1e-3)
     xs = np.linspace(lo - pad, hi + pad, CURVE_POINTS)
     xt = torch.from_numpy(xs).to(in_dtype).reshape((CURVE_POINTS, *in_shape))
+    if in_dtype in (torch.bfloat16, torch.float16):  # the x the module is fed (bfloat16 rounds x by up to 0.4 %)
+        fed = xt.reshape(-1).to(torch.float64).numpy()
+        if len(fed) == CURVE_POINTS and np.all(np.diff(fed) > 0):
+            xs = fed
     steps = curve_steps(len(path))
     ys = np.empty((len(steps), CURVE_POINTS))
     for i, k in enumerate(steps):
@@ -106,10 +120,23 @@ def _curves(work, params, path: np.ndarray, x: np.ndarray, in_shape: tuple, in_d
 
 
 def _wide(work, fn, X, Y):
-    """A float64 copy of the module and the data (the landscape's and the pair's loss)."""
+    """A float64 copy of the module and the data (the landscape's and the pair's loss).
+
+    float64 for a bfloat16 or float16 module too: the grid's points are not half-precision
+    numbers (loading them would round each to one), and a half loss holds two or three
+    digits, so the contours would draw the rounding's steps rather than the loss's shape;
+    the float64 surface is the one the half module's numbers round. What the path itself
+    shows (``steps.full_loss``, the final loss, the curves) is the module's own precision.
+    A module whose forward casts to a dtype of its own (``x.to(torch.bfloat16)`` between
+    layers) cannot run in float64: it is then evaluated as it is, in its own dtypes."""
     w64 = copy.deepcopy(work).double()
     X64 = X.double() if X.is_floating_point() else X
     Y64 = Y.double() if Y.is_floating_point() else Y
+    try:
+        with torch.no_grad():
+            fn(w64(X64[:2]), Y64[:2])
+    except Exception:  # noqa: BLE001 - its own dtypes, as it ran
+        return work, list(work.parameters()), X, Y
     return w64, list(w64.parameters()), X64, Y64
 
 

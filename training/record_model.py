@@ -26,7 +26,7 @@ from training.batches import batches_of_epoch, batches_per_epoch
 from training.config import TrainConfig
 from training.data import Dataset
 from training.landscape_trace import landscape_of
-from training.loop_columns import column_dtype, line_columns, updates_of
+from training.loop_columns import BLOCK_VALUES, column_dtype, line_columns, updates_of
 from training.loop_tensors import ParamViews, StateViews, grads_into
 from training.models import Model
 from training.optimizers import has_velocity, make_optimizer
@@ -196,6 +196,29 @@ def spec_graph_labels(spec: Model, module) -> dict:
     named = dict(module.named_parameters())
     rename = spec.graph_names
     return {p: rename.get(name, name) for name, p in named.items()}
+
+
+def first_divergence(loss: np.ndarray, full_loss: np.ndarray, grads: np.ndarray, params: np.ndarray,
+                     final: np.ndarray, limit: float, param_limit: float) -> tuple[int, str] | None:
+    """The first step at which :func:`_divergence` would have stopped this loop, over whole
+    columns (a recording of a user's loop, which records every step and is cut after its
+    block: :mod:`training.loop_trace`), and why; None when no step diverged. ``params`` are
+    the parameters before each step, ``final`` those after the last one."""
+    n = len(loss)
+    bad = ~(np.isfinite(loss) & np.isfinite(full_loss)) | (np.fmax(loss, full_loss) > limit)
+    rows = max(1, BLOCK_VALUES // max(1, params.shape[1]))  # a block of rows at a time: bounded memory
+    for i in range(0, n, rows):
+        j = min(n, i + rows)
+        after = params[i + 1:j + 1] if j < n else np.vstack([params[i + 1:n], final[None, :].astype(params.dtype)])
+        g_max = np.abs(grads[i:j]).max(axis=1)  # (NaN carries through max)
+        t_max = np.abs(after).max(axis=1)
+        bad[i:j] |= ~np.isfinite(g_max) | ~np.isfinite(t_max) | (t_max > param_limit)
+    hit = np.flatnonzero(bad)
+    if not len(hit):
+        return None
+    s = int(hit[0])
+    theta = params[s + 1] if s + 1 < n else final
+    return s, _divergence(float(loss[s]), float(full_loss[s]), grads[s], theta, limit, param_limit) or "diverged"
 
 
 def _divergence(loss: float, full_loss: float, grad: np.ndarray, theta: np.ndarray, limit: float,

@@ -93,8 +93,10 @@ def _items_of(top, panel: str, area: Box | None, px: _Pixels, out: list[Item]) -
     elif kind == LEGEND:
         out.append(Item(LEGEND, "legend", panel, box, area=area))
     elif kind == ARROW:
-        ends = px.pts(np.array([top.get_start(), top.get_end()]))
-        out.append(Item(ARROW, f"arrow {top.get_color().to_hex()}", panel, box, points=ends, area=area))
+        route = getattr(top, "layout_route", None)  # a graph's edge: its whole path, held off texts
+        ends = px.pts(np.asarray(route) if route is not None else np.array([top.get_start(), top.get_end()]))
+        out.append(Item(ARROW, f"arrow {top.get_color().to_hex()}", panel, box, points=ends, area=area,
+                        edge=route is not None))
     elif kind == MARKER:
         centres = getattr(top, "layout_centres", None)
         c = px.pts(centres) if centres is not None else np.array([[(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2]])

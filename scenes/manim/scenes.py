@@ -196,7 +196,7 @@ class Walkthrough(TraceScene):
         C = WALK_CELLS
         shown = range(self.plan.detail_steps)  # the steps whose arrows the walkthrough shows
         self.fit = place(FitPanel(st, s, *L["fit"], left=C["fit"][0]), "fit", C["fit"])
-        self.params = place(ParamsPanel(st, s, *L["params"], left=C["params"][0], top=C["params"][3],
+        self.params = place(ParamsPanel(st, s, *L["params"], cell=C["params"],
                                         arrow_steps=shown), "params", C["params"])
         maths = MathPanel if s.trace.schema_version == 1 else ModelMathPanel  # the article's a and b, or the model's words
         self.math = place(maths(st, s, *L["math"]), "math", C["math"])
@@ -242,7 +242,7 @@ class ParamsScene(TraceScene):
 
     def build(self):
         c, w, h = FULL["center"], FULL["width"], FULL["height"]
-        self.params = place(ParamsPanel(self.style, self.story, c, w, h, left=FULL_CELL[0], top=FULL_CELL[3],
+        self.params = place(ParamsPanel(self.style, self.story, c, w, h, cell=FULL_CELL,
                                         arrow_steps=range(self.plan.detail_steps)), "params", FULL_CELL)
         return [self.params]
 

@@ -39,6 +39,7 @@ class Landscape:
     grid_alpha: np.ndarray   # (m,)
     grid_beta: np.ndarray    # (m,)
     grid_loss: np.ndarray    # (m, m): rows are beta
+    axes: tuple[str, str] = ("α (PC1 direction)", "β (PC2 direction)")  # the axes' labels: Plane.axis_labels
 
     def coordinates(self, vectors: np.ndarray) -> np.ndarray:
         """Least-squares plane components (..., 2) of steps ``vectors`` (..., P): the arrows
@@ -48,9 +49,13 @@ class Landscape:
         return v @ pinv.T
 
     @property
-    def off_plane(self) -> str:
+    def off_plane(self) -> str | None:
         """How far the path leaves the plane, in words, against how far it travels in it:
-        "path off the plane by up to 0.42 (its span 1.6)"."""
+        "path off the plane by up to 0.42 (its span 1.6)". None for a run of no steps (one
+        diverging at its first): its one point is the plane's centre, there is no path to be off
+        it, and "up to 0 (its span 0)" would say nothing; the views show no note then."""
+        if len(self.alpha) < 2:
+            return None
         d = float(np.max(self.distance))
         span = float(np.max(np.hypot(self.alpha, self.beta)))
         return f"path off the plane by up to {d:.2g} (its span {span:.2g})"
@@ -84,7 +89,8 @@ def landscape(trace: Trace, n: int = land.DEFAULT_N) -> Landscape:
     label = stored.label if stored is not None else plane.label()
     label += f" ({plane.note})" if plane.note and plane.note not in label else ""
     return Landscape(label, plane.basis, proj.alpha, proj.beta, proj.distance, faith.path_loss,
-                     faith.surface_loss, faith.relative, faith.captured, grid.alpha, grid.beta, grid.loss)
+                     faith.surface_loss, faith.relative, faith.captured, grid.alpha, grid.beta, grid.loss,
+                     plane.axis_labels())
 
 
 def _knows_loss_off_path(model) -> bool:

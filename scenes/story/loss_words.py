@@ -20,7 +20,11 @@ def full_loss_words(trace) -> str:
     return BATCH if trace.full_loss_is_batch else FULL
 
 
-def path_loss_words(trace) -> str:
+def path_loss_words(trace, after_last: bool = False) -> str:
     """What the loss at the start and after each step (``Story.start_full_loss``,
-    ``Story.full_loss_after``) is: the line's are computed over its data."""
+    ``Story.full_loss_after``) is: the line's are computed over its data. ``after_last``: the
+    loss after the run's last step, which is the final loss over all the data (there is no
+    next batch) even where the others are batch losses."""
+    if after_last:
+        return FULL
     return FULL if trace.schema_version == 1 else full_loss_words(trace)

@@ -132,11 +132,20 @@ def batch_lines(story: StoryLike, k: int) -> list[str]:
             f"L = {LOSS_RULE.get(w.loss_name, w.loss_name)} = {num(story.loss[k])}",
             "∇L (autograd):", *params_lines([f"∂L/∂{n_}" for n_ in names], grads, norm="|∇L|"),
             f"{rule}:", *params_lines([f"Δ{n_}" for n_ in names], upd, norm="|Δθ|"),
-            f"{path_loss_words(story.trace)} after the step {num(story.full_loss_after[k])}"]
+            f"{path_loss_words(story.trace, k == story.n - 1)} after the step {num(story.full_loss_after[k])}"]
+
+
+def _loss_change(story: StoryLike, first: int, last: int) -> str:
+    """"full-data loss 0.13 → 0.01"; where the two are different losses (a loop recorded
+    without x, y: batch losses, then the final loss over all the data), each named."""
+    before, after = path_loss_words(story.trace), path_loss_words(story.trace, last == story.n - 1)
+    if before == after:
+        return f"{before} {num(story.full_loss[first])} → {num(story.full_loss_after[last])}"
+    return f"{before} {num(story.full_loss[first])} → {after} {num(story.full_loss_after[last])}"
 
 
 def fast_lines(story: StoryLike, first: int, last: int) -> list[str]:
     """The fast-forward's note."""
     return [f"steps {first + 1} to {last + 1}, epochs {int(story.epoch[first]) + 1} to {int(story.epoch[last]) + 1}",
-            f"{path_loss_words(story.trace)} {num(story.full_loss[first])} → {num(story.full_loss_after[last])}",
+            _loss_change(story, first, last),
             f"after step {last + 1}:", *params_lines(story.param_names, story.params_after_step(last))]

@@ -67,5 +67,5 @@ def plane_of(trace: Trace) -> PlaneStory:
         labels = tuple(f"{p} ({ROLES[p]})" if p in ROLES else p for p in pair)
         return PlaneStory(True, (pair[0], pair[1]), labels, (i, j), pu, pv)
     land = landscape(trace)
-    return PlaneStory(False, ("α", "β"), ("α (PC1 direction)", "β (PC2 direction)"), (0, 1),
+    return PlaneStory(False, ("α", "β"), land.axes, (0, 1),
                       land.alpha, land.beta, land)

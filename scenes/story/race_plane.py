@@ -153,7 +153,7 @@ def race_plane(runs: list[tuple[str, Trace]], n: int = land.DEFAULT_N) -> RacePl
         far = np.linalg.norm(np.where(ok[:, None], p - centre, np.nan), axis=1)
         relative = np.divide(dist, far, out=np.zeros_like(far), where=far > 0)
         lc = Landscape(plane.label(), plane.basis, alpha, beta, dist, loss, surface, relative,
-                       min(1.0, max(0.0, captured)), grid.alpha, grid.beta, grid.loss)
-        planes.append(PlaneStory(False, ("α", "β"), ("α (PC1 direction)", "β (PC2 direction)"), (0, 1),
+                       min(1.0, max(0.0, captured)), grid.alpha, grid.beta, grid.loss, plane.axis_labels())
+        planes.append(PlaneStory(False, ("α", "β"), lc.axes, (0, 1),
                                  alpha, beta, lc))
     return RacePlane(plane, grid, min(1.0, max(0.0, captured)), centre_run, tuple(planes), tuple(calm))

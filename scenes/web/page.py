@@ -30,7 +30,7 @@ from scenes.web.page_export import run_document
 from training.atomic import atomic_path
 from training.trace import Trace
 
-__all__ = ["player_page", "explorer_page", "page_from_document", "write_page", "render_html", "render_slides",
+__all__ = ["player_page", "player_document", "explorer_page", "page_from_document", "write_page", "render_html", "render_slides",
            "csp_of", "story_json", "player_modules", "player_script", "page_kind", "PAGE_KINDS", "player_style"]
 
 _SLOT = re.compile(r"\{\{([A-Z]+)\}\}")
@@ -162,10 +162,9 @@ def _theme(theme: str | Theme) -> Theme:
     return theme if isinstance(theme, Theme) else load_theme(theme)
 
 
-def player_page(trace: Trace | Story, *, theme: str | Theme = "light", plan: PlanSettings | None = None,
-                presenter: bool = False) -> str:
-    """One run's player page. ``presenter``: the same page in presenter mode (one beat per
-    key press, full screen, big caption and the beat's speaker notes; ``--format slides``)."""
+def player_document(trace: Trace | Story, *, theme: str | Theme = "light", plan: PlanSettings | None = None,
+                    presenter: bool = False) -> dict:
+    """The document of one run's player page (the notebook widget draws the same one)."""
     th = _theme(theme)
     story = trace if isinstance(trace, Story) else Story(trace)
     doc = run_document(story, plan, th, generator=_generator())  # with the trace and the settings table
@@ -176,6 +175,14 @@ def player_page(trace: Trace | Story, *, theme: str | Theme = "light", plan: Pla
         doc["live"] = live_doc(story.trace, th, plan)
         if "config" in doc["live"]:  # only the presenter page shows speaker notes: room for the twin
             doc["stories"][0]["plan"].pop("notes", None)
+    return doc
+
+
+def player_page(trace: Trace | Story, *, theme: str | Theme = "light", plan: PlanSettings | None = None,
+                presenter: bool = False) -> str:
+    """One run's player page. ``presenter``: the same page in presenter mode (one beat per
+    key press, full screen, big caption and the beat's speaker notes; ``--format slides``)."""
+    doc = player_document(trace, theme=theme, plan=plan, presenter=presenter)
     return page_from_document(doc, doc["stories"][0]["title"])
 
 

@@ -1,16 +1,18 @@
 """The player page as a notebook widget (anywidget: Jupyter, JupyterLab, Colab, VS Code, marimo).
 
-One ES module (:func:`widget_esm`) holds the page's parts, the very ones
-:func:`scenes.web.page.page_from_document` joins (its template, style, the player's script
-and their Content-Security-Policy); its ``render({model, el})`` builds the page from the
-synced document and puts it in an iframe inside the widget's element (the page's ids, styles
-and CSP stay its own, and it can reach no network). The widget's state:
+One ES module (:func:`widget_esm`) holds the live page's parts, the very ones
+:func:`scenes.web.page.page_from_document` joins for a line run (its template, style, the
+player's script with the twin and the live controls, and their Content-Security-Policy); its
+``render({model, el})`` builds the page from the synced document (that of ``render.py --format
+html``) and puts it in an iframe inside the widget's element (the page's ids, styles and CSP
+stay its own, and it can reach no network), as tall as the page. The widget's state:
 
 - ``settings``: the run's settings (a trace's ``config``); set from Python, the live page
   recomputes them in the browser; a page that is not live (or before it has loaded) is
   recorded again here, in PyTorch;
 - ``trace``: the current run in trace.json's shape, kept up to date by the page (a live page:
-  whatever the student dragged); set from Python, the widget shows that run.
+  whatever the student dragged; a page loaded again is given this run back); set from
+  Python, the widget shows that run.
   ``scenes.render(widget.trace)`` turns it into a video.
 
 anywidget is an optional dependency (``pip install 'sgd-anim[widget]'``):
@@ -34,12 +36,17 @@ function storyJson(doc) { // as scenes.web.page.story_json: no text can end the 
 function escapeHtml(s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
 function pageOf(doc, title) {
   const slots = { CSP: escapeHtml(PARTS.csp), TITLE: escapeHtml(title), STYLE: PARTS.style, SCRIPT: PARTS.script,
-                  DATA: storyJson(doc), GENERATOR: escapeHtml(PARTS.generator) };
+                  DATA: storyJson({ ...doc, max_rows: PARTS.max_rows }), GENERATOR: escapeHtml(PARTS.generator) };
   return PARTS.template.replace(/\{\{([A-Z]+)\}\}/g, (m, k) => slots[k]); // one pass, as page.py
 }
 function plain(value) { // the page's run as JSON data (a seed beyond 2^53 as the nearest number)
   return JSON.parse(JSON.stringify(value, (k, v) => (typeof v === "bigint" ? Number(v) : ArrayBuffer.isView(v) ? Array.from(v) : v)));
 }
+function stable(v) { // JSON with sorted keys: settings from Python and from the page, compared
+  return JSON.stringify(v, (k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((n) => [n, x[n]])) : x));
+}
+function withoutData(s) { const out = { ...(s || {}) }; delete out.data; return out; }
+function isPoints(d) { return !!d && Array.isArray(d.x) && Array.isArray(d.y); }
 function render({ model, el }) {
   const frame = document.createElement("iframe");
   frame.title = "sgd-anim player";
@@ -52,25 +59,52 @@ function render({ model, el }) {
   function push() { // the page's run into the model: Python reads it
     const a = api();
     if (!a) return;
+    let settings = null, trace = null;
+    try { settings = a.settings(); trace = a.trace(); } catch (e) { /* a page that says why it is not live */ }
     pushing = true;
-    model.set("settings", plain(a.settings()));
-    model.set("trace", plain(a.trace()));
+    if (settings && trace) { model.set("settings", plain(settings)); model.set("trace", plain(trace)); }
     model.set("_live", !!(a.set && a.live !== false));
     model.save_changes();
     pushing = false;
+  }
+  const live = (a) => !!(a && a.set && a.live !== false);
+  function restore(a) {
+    // The iframe loads again whenever the notebook re-attaches the output (JupyterLab does when
+    // a cell is moved): its document holds the first run, the model the one the student made.
+    const t = model.get("trace"), s = model.get("settings") || {};
+    if (!live(a) || !t || !isPoints(t.data)) return;
+    const want = { data: { x: t.data.x, y: t.data.y } }, mine = withoutData(a.settings());
+    Object.keys(mine).forEach((k) => { if (k in s) want[k] = s[k]; }); // the page's own keys only
+    if (stable({ ...mine, data: a.data() }) === stable({ ...mine, ...want })) return;
+    try { a.set(want); } catch (e) { console.warn("sgd-anim: the run could not be restored: " + e.message); }
+  }
+  function fit() { // the frame as tall as its page (it depends on the width): no scrollbar inside the notebook's
+    const d = frame.contentDocument, h = d && d.documentElement ? Math.ceil(d.documentElement.getBoundingClientRect().height) : 0;
+    frame.style.height = Math.max(model.get("height"), h) + "px";
   }
   function load() { frame.srcdoc = pageOf(model.get("_doc"), model.get("_title")); }
   frame.addEventListener("load", () => {
     const w = frame.contentWindow;
     if (!w) return;
+    new w.ResizeObserver(fit).observe(w.document.documentElement); // (it goes with the page)
     w.addEventListener("sgdanim:change", push);
+    restore(api());
     push();
   });
   const onSettings = () => {
     const a = api();
-    if (!pushing && a && a.set && a.live !== false) a.set(model.get("settings")); // the live page recomputes
+    if (pushing || !live(a)) return;
+    const s = { ...model.get("settings") }, t = model.get("trace") || {};
+    // A trace's config names its data ({"kind": "article"}): the page has those points already.
+    if ("data" in s && !isPoints(s.data) && stable(s.data) === stable((t.config || {}).data)) delete s.data;
+    try {
+      a.set(s); // the live page recomputes (and its change event sends the run to Python)
+    } catch (e) { // refused (the page says why beside the field): Python gets the page's settings back
+      console.warn("sgd-anim: the page refused these settings: " + e.message);
+      push();
+    }
   };
-  const onHeight = () => { frame.style.height = model.get("height") + "px"; };
+  const onHeight = fit;
   model.on("change:_doc", load);
   model.on("change:settings", onSettings);
   model.on("change:height", onHeight);
@@ -85,10 +119,15 @@ export default { render };
 def widget_esm() -> str:
     """The widget's ES module: the page's template, style and script (those of the written
     page, byte for byte) and a ``render`` that builds the page from the synced document."""
+    from scenes.web.compact import compact_lines
+    from scenes.web.export import MAX_ROWS
+    from scenes.web.live_page import LIVE_CSS
     from scenes.web.page import _asset, _generator, csp_of, player_script, player_style
-    style, script = player_style(), player_script()
+    # The live page's parts: a line run's page recomputes in the browser; any other run's page
+    # plays as recorded and says why (main.js), as the written page does with the plain script.
+    style, script = player_style() + compact_lines(_asset(LIVE_CSS)), player_script(live=True)
     parts = {"template": _asset("player.html"), "style": style, "script": script, "csp": csp_of(style, script),
-             "generator": _generator()}
+             "generator": _generator(), "max_rows": MAX_ROWS}
     return "const PARTS = " + json.dumps(parts, ensure_ascii=False) + ";\n" + _ESM_BODY
 
 
@@ -132,12 +171,11 @@ def widget_class():
         def _show(self, trace) -> None:
             from scenes.story.story import Story
             from scenes.story.theme import load_theme
-            from scenes.web.page import _generator
-            from scenes.web.page_export import run_document
+            from scenes.web.page import player_document
             from training.trace import Trace
             if not isinstance(trace, Trace):
                 trace = Trace.from_dict(trace) if isinstance(trace, dict) else Trace.from_file(trace)
-            doc = run_document(Story(trace), self._plan, load_theme(self._theme), generator=_generator())
+            doc = player_document(Story(trace), theme=load_theme(self._theme), plan=self._plan)  # the live page's
             with self.hold_trait_notifications():
                 self._doc = doc
                 self._title = doc["stories"][0]["title"]

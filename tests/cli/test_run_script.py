@@ -82,8 +82,13 @@ for epoch in range(6):
 """
 
 
+# the same loop in bfloat16 (numpy has no bfloat16: the recording widens its numbers to float32)
+MLP_BF16 = MLP.replace("Y = torch.tanh(2 * X)", "X = X.bfloat16(); Y = torch.tanh(2 * X)").replace(
+    "nn.Linear(8, 1))", "nn.Linear(8, 1)).bfloat16()")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("body, curve", [(MLP, True), (LOOP.format(d_in=3, tail=""), False)])
+@pytest.mark.parametrize("body, curve", [(MLP, True), (LOOP.format(d_in=3, tail=""), False), (MLP_BF16, True)])
 def test_a_custom_module_renders_every_matplotlib_view(tmp_path, body, curve):
     script = tmp_path / "train.py"
     script.write_text(body)
@@ -94,6 +99,7 @@ def test_a_custom_module_renders_every_matplotlib_view(tmp_path, body, curve):
     t = Trace.from_file(out / "trace.json")
     assert t.config["model"] == {"kind": "module"} and (t.module_views.curves is not None) == curve
     assert t.landscape is not None  # P > 2: the landscape, with the module's own forward pass
+    assert t.config["recorded"].get("dtype") == ("bfloat16" if body is MLP_BF16 else None)
     assert torch.optim.Optimizer.__init__ is INIT
 
 

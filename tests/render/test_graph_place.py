@@ -64,3 +64,53 @@ def test_a_rule_by_the_cells_side_slides_inward_under_its_node_rather_than_onto_
     got = box_of(place_rule(rule, ext, [ext, neighbour], [], INSIDE, 0.7, 0.12, 0.08))
     assert got.within(INSIDE, tol=0.0) and got.x0 == pytest.approx(INSIDE.x0)
     assert got.y1 < ext.y0 and not hits(got.expanded(0.08), [ext, neighbour], [])
+
+
+# ------------------------------------------------------------------ edges around texts (graph_route)
+# A network's crowded graph, by hand: column 0 holds a source at the top; column 1 a target
+# lower down whose class name (above its box) and gradient line (under it) are wider than its
+# box, and a second node above it; column 2 a node the long edge must pass.
+COL_LO, COL_HI = [-6.0, -3.0, 0.5, 4.0], [-4.0, -0.5, 2.5, 5.0]
+BOXES = {0: Box(-5.2, 1.85, -4.8, 2.15), 1: Box(-2.0, -0.15, -1.5, 0.15), 2: Box(-2.0, 1.85, -1.5, 2.15),
+         3: Box(4.3, -0.15, 4.7, 0.15), 4: Box(1.3, 0.85, 1.7, 1.15), 5: Box(-5.2, -2.15, -4.8, -1.85)}
+NAMES = [Box(-3.0, 0.2, -0.5, 0.3), Box(-3.0, -0.6, -0.5, -0.2),    # node 1: class name, gradient line
+         Box(0.5, 0.6, 2.5, 1.4), Box(4.0, 0.2, 5.0, 0.3)]           # node 4's stack, node 3's class name
+TEXTS_G = [*BOXES.values(), *NAMES]
+COL = {0: 0, 5: 0, 1: 1, 2: 1, 4: 2, 3: 3}
+
+
+def _ends(u, v):
+    a, b = BOXES[u], BOXES[v]
+    return np.array([a.x1 + 0.04, (a.y0 + a.y1) / 2, 0.0]), np.array([b.x0 - 0.04, (b.y0 + b.y1) / 2, 0.0])
+
+
+def _route(edges):
+    from scenes.manim.panels.graph_route import route_edges
+    return route_edges(edges, [_ends(u, v) for u, v in edges], COL, BOXES, COL_LO, COL_HI, TEXTS_G, INSIDE, 0.03)
+
+
+def test_an_edge_that_would_cross_a_class_name_goes_around_every_text():
+    from scenes.manim.panels.graph_route import crossings
+    edges = [(0, 1), (5, 1), (0, 2), (2, 3)]
+    lines, tips = _route(edges)
+    straight = [np.array([a[:2], b[:2]]) for a, b in (_ends(u, v) for u, v in edges)]
+    # the straight lines: down into node 1 through its class name, up through its gradient
+    # line, and across the columns through node 4's stack and node 3's class name
+    assert [crossings(s, TEXTS_G, 0.0) for s in straight] == [1, 1, 0, 2]
+    assert [crossings(p, TEXTS_G) for p in lines] == [0, 0, 0, 0]
+    assert len(lines[2]) == 2 and np.allclose(lines[2], straight[2])  # clear: straight, as it was
+    for p, s in zip(lines, straight):  # from the same box side to the same box side, arriving level
+        assert p[0][0] == pytest.approx(s[0][0]) and p[-1][0] == pytest.approx(s[-1][0])
+        assert p[-1][1] == pytest.approx(p[-2][1])
+    for p in (lines[0], lines[1]):  # they turn in the gap between the two columns
+        assert all(COL_HI[0] - 1e-9 <= x <= COL_LO[1] + 1e-9 for x, _ in p[1:-1])
+
+
+def test_edges_that_meet_one_box_arrive_at_heights_of_their_own_with_tips_that_fit():
+    lines, tips = _route([(0, 1), (5, 1)])
+    ys = [p[-1][1] for p in lines]
+    b = BOXES[1]
+    assert ys[0] > ys[1] and all(b.y0 < y < b.y1 for y in ys)  # the upper source arrives higher
+    assert all(t <= abs(ys[0] - ys[1]) + 1e-9 for t in tips)  # side by side, the tips do not touch
+    (only,), (free,) = _route([(0, 1)])
+    assert only[-1][1] == pytest.approx((b.y0 + b.y1) / 2) and free == np.inf

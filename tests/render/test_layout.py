@@ -73,6 +73,29 @@ def test_a_legend_crossed_by_a_segment_is_reported_even_without_a_vertex_inside(
     assert rules([legend, broken]) == []  # NaN rows break a polyline
 
 
+def test_a_graph_edge_through_a_text_is_reported_wherever_it_bends():
+    """A graph's edge (an arrow marked ``edge``, its whole path in ``points``) must cross no
+    text: the network's Tanh → ŷ ran straight through ŷ's class name "AddmmBackward0". Only
+    texts touching texts were reported before; an arrow of a plot (a gradient arrow ending at
+    its label) is not held to it."""
+    name = Item(TEXT, "AddmmBackward0", "a", Box(100, 120, 160, 130))
+    through = Item(ARROW, "arrow", "a", Box(40, 60, 150, 140), points=np.array([[40.0, 60.0], [150.0, 140.0]]),
+                   edge=True)
+    probs = check_items([name, through], FRAME, CELLS)
+    assert [p.rule for p in probs] == ["crosses"] and "AddmmBackward0" in probs[0].message
+    assert probs[0].boxes == (name.box,)
+    # Routed around it: level, up in the gap left of the name, level under it: nothing to report.
+    routed = np.array([[40.0, 60.0], [90.0, 60.0], [90.0, 110.0], [150.0, 110.0]])
+    assert rules([name, Item(ARROW, "arrow", "a", Box(40, 60, 150, 110), points=routed, edge=True)]) == []
+    # A bend of the path through the text counts, not only its ends' straight line.
+    bent = np.array([[40.0, 60.0], [130.0, 125.0], [150.0, 110.0]])
+    assert rules([name, Item(ARROW, "arrow", "a", Box(40, 60, 150, 125), points=bent, edge=True)]) == ["crosses"]
+    assert rules([name, Item(ARROW, "arrow", "a", Box(40, 60, 150, 125), points=np.array([bent[0], bent[-1]]),
+                             edge=True)]) == []
+    # An arrow that is not a graph's edge may end on a text (a plot's arrow and its label).
+    assert rules([name, Item(ARROW, "arrow", "a", through.box, points=through.points)]) == []
+
+
 # ------------------------------------------------------------------ matplotlib, broken on purpose
 @pytest.fixture(scope="module")
 def article():

@@ -104,6 +104,52 @@ def test_manim_labels_it_batch_loss(line, module, article):
     assert header.L.get_value() == pytest.approx(module.trace.final_full_loss)
 
 
+def _kind(story, value: float) -> str:
+    """Which loss ``value`` is: a batch loss the loop saw (its column), the final loss over all
+    the rows, or neither."""
+    if any(value == pytest.approx(float(v), abs=1e-12) for v in story.trace.steps["full_loss"]):
+        return "(batch loss)"
+    return "(all data)" if value == pytest.approx(story.trace.final_full_loss, abs=1e-12) else "neither"
+
+
+@pytest.mark.parametrize("detail", [None, 9], ids=["last-step-in-the-fast-forward", "last-step-in-detail"])
+def test_manim_s_l_and_the_note_under_it_name_the_same_loss_on_every_frame(module, detail):
+    """The frame plan's every frame, as the header plays it (forward: before the step; update:
+    from before to after; fast-forward: after; final frame: the final loss): L is the kind of
+    loss the note under it names, "(batch loss)" or "(all data)". The last step's update
+    scrubbed to the final loss over all the rows, and the fast-forward ended on it, under
+    "(batch loss)"; "(all data)" came only with the final frame."""
+    from scenes.manim.panels.header import Header, header_loss
+    from scenes.manim.style import Style
+    from scenes.story.plan import FAST, HOLD, INTRO, UPDATE, PlanSettings
+    from scenes.story.story import plan_of
+
+    assert module.n == 9 and _kind(module, module.trace.final_full_loss) == "(all data)"  # not a batch's
+    plan = plan_of(module.trace, PlanSettings(fps=8, detail_steps=detail))
+    assert (UPDATE in plan.beat[plan.step == 8].tolist()) == (detail == 9)
+    for k, beat, t in zip(plan.step.tolist(), plan.beat.tolist(), plan.t.tolist()):
+        if beat == INTRO:
+            ends = [header_loss(module, 0, False)]
+        elif beat == UPDATE:  # a scrub between the two: both ends name the note's loss
+            ends = [header_loss(module, k, False), header_loss(module, k, True)]
+        elif beat == FAST:
+            ends = [header_loss(module, k, True)]
+        elif beat == HOLD:
+            ends = [header_loss(module, module.n - 1, True, final=True)]
+        else:
+            ends = [header_loss(module, k, False)]
+        assert all(_kind(module, v) == note for v, note in ends), (k, beat, t, ends)
+    # The header itself: the last step's update ends, and the fast-forward ends, on a batch's loss.
+    header = Header(Style(load_theme("light")), module)
+    (scrub,) = header.update(8)
+    scrub.interpolate_mobject(1.0)
+    assert _kind(module, header.L.get_value()) == header.lnote.layout_text == "(batch loss)"
+    header.show_step(8, True)
+    assert _kind(module, header.L.get_value()) == header.lnote.layout_text == "(batch loss)"
+    header.hold()
+    assert _kind(module, header.L.get_value()) == header.lnote.layout_text == "(all data)"
+
+
 def test_the_page_labels_it_batch_loss(line, module, article):
     from scenes.web.export import export_story
 
@@ -122,6 +168,12 @@ def test_the_deck_notes_label_it_batch_loss(line, module, article):
     step = notes(module, FORWARD, 1)
     assert "batch loss before the step" in step[0] and step[-1].startswith("batch loss after the step")
     assert notes(article, INTRO, 0)[-1].startswith("full-data loss at the start: ")
+    # After the last step there is no next batch: that loss is the final one over all the data
+    last = module.n - 1
+    assert notes(module, FORWARD, last)[-1] == f"full-data loss after the step {num(module.full_loss_after[last])}"
+    ff = notes(module, FAST, 1, last)[1]
+    assert ff == (f"batch loss {num(module.full_loss[1])} → full-data loss {num(module.full_loss_after[last])}")
+    assert notes(module, FAST, 1, last - 1)[1].startswith("batch loss ") and "full-data" not in notes(module, FAST, 1, last - 1)[1]
     # The line's fast-forward note: its loss over x, y before the first step, computed (not the column's batch loss)
     fast = notes(line, FAST, 1, 4)[1]
     want = float(line.trace.full_loss_at(*line.ab_before(1)))

@@ -91,6 +91,12 @@ def test_pca_degenerate_paths_fall_back_and_say_so():
     assert abs(line.d1 @ line.d2) < 1e-12 and abs(np.linalg.norm(line.d2) - 1) < 1e-12
     assert line.shares == pytest.approx((1.0, 0.0)) and "straight line" in line.note
     g = loss_grid(line, bowl(spd(4)), n=5)               # a fallback plane still draws
+    # the views' axis labels name the directions each plane really has
+    assert one.axis_labels() == ("α (parameter 0)", "β (parameter 1)")
+    assert line.axis_labels() == ("α (PC1 direction)", "β (orthogonal axis)")
+    full = pca_plane(np.random.default_rng(0).standard_normal((9, 4)))
+    assert full.axis_labels() == ("α (PC1 direction)", "β (PC2 direction)")
+    assert random_plane(np.zeros(4)).axis_labels() == ("α (random direction 1)", "β (random direction 2)")
     assert g.loss[g.origin[1], g.origin[0]] == bowl(spd(4))(line.centre[None])[0]
 
 

@@ -26,7 +26,7 @@ def run():
 
 def test_the_module_is_the_pages_script_and_the_player_is_the_widget(run):
     esm = widget_esm()
-    assert json.dumps(player_script(), ensure_ascii=False) in esm and "export default { render }" in esm
+    assert json.dumps(player_script(live=True), ensure_ascii=False) in esm and "export default { render }" in esm
     w = scenes.player(run)
     assert isinstance(w, widget_class()) and w._esm == esm
     assert json.loads(run.to_json()) == w.trace and w.settings == run.config
@@ -79,12 +79,9 @@ def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path
     from tests import browser
     if browser.missing():
         pytest.skip(browser.missing())
-    w = page_widget(run)
-    state = {k: getattr(w, k) for k in ("_doc", "_title", "settings", "height")}
-    state["trace"] = {}
-    text = HARNESS.format(esm=json.dumps(w._esm).replace("<", "\\u003c"), state=json.dumps(state).replace("<", "\\u003c"))
-    page = tmp_path / "harness.html"
-    page.write_text(text, encoding="utf-8")
+    page = _harness(page_widget(run), tmp_path / "harness.html", trace={})
+    own = page_widget(_own_loop())  # a run the twin cannot recompute
+    own_page = _harness(own, tmp_path / "own.html")
     with browser.chrome(1000, 900) as d:
         d.get("about:blank")
         d.get_log("performance")
@@ -93,11 +90,83 @@ def test_in_chromium_the_module_draws_the_page_and_fills_the_model(run, tmp_path
         WebDriverWait(d, 60).until(lambda d: d.execute_script("return window.model && window.model.saved > 0"))
         got = d.execute_script("return [model.get('trace'), model.get('settings'), model.get('_live'),"
                                " document.querySelector('#el iframe').contentDocument.documentElement.getAttribute('data-ready'),"
-                               " document.querySelector('#el iframe').contentDocument.getElementById('sgd-export') !== null]")
+                               " document.querySelector('#el iframe').contentDocument.getElementById('sgd-export') !== null,"
+                               " document.querySelector('#el iframe').contentDocument.getElementById('sgd-live-status').textContent]")
         d.save_screenshot(str(tmp_path / "widget.png"))
+        fits = "return f.contentDocument.documentElement.scrollHeight <= f.clientHeight"  # no scrollbar inside
+        WebDriverWait(d, 10).until(lambda d: d.execute_script(FRAME + fits))
+        d.execute_script("document.getElementById('el').style.width = '450px'")  # a narrow notebook: a taller page
+        WebDriverWait(d, 10).until(lambda d: d.execute_script(FRAME + fits + " && f.clientHeight > 1100"))
+        d.execute_script("document.getElementById('el').style.width = ''")
+        changed = _the_page_and_the_model_agree(d)
         asked = [u for u in browser.requests(d) if not u.startswith(("blob:", "about:"))]
         errors = [m for m in browser.console(d) if m["level"] in ("SEVERE", "ERROR")]
-    trace, settings, live, ready, exports = got
+        d.get(own_page.resolve().as_uri())  # plays as recorded and says why; the model keeps Python's run
+        WebDriverWait(d, 60).until(lambda d: d.execute_script("return window.model && window.model.saved > 0"))
+        not_live = d.execute_script(FRAME + "var c = f.contentDocument; return [model.get('_live'), model.get('settings'),"
+                                    " c.getElementById('sgd-live-off') && c.getElementById('sgd-live-off').textContent,"
+                                    " !!c.getElementById('sgd-live-lr'), c.documentElement.getAttribute('data-ready')]")
+        errors += [m for m in browser.console(d) if m["level"] in ("SEVERE", "ERROR")]
+    assert not_live[0] is False and not_live[1] == own.settings and not_live[3] is False and not_live[4] == "1"
+    assert "The controls are not live: this run was recorded from a training loop of its own" in not_live[2]
+    trace, settings, live, ready, exports, status = got
+    assert status == "live: every change is recomputed in the page"  # the recorded run, not recomputed on load
     assert json.loads(Trace.from_dict(trace).to_json()) == json.loads(run.to_json())
-    assert settings == run.config and ready == "1" and exports and live is False
+    want = {k: v for k, v in run.config.items() if k != "data"}  # the live page's settings: its points are data()
+    assert settings == want and ready == "1" and exports and live is True
     assert asked == [page.resolve().as_uri()] and not errors, (asked, errors)
+    for lr, got in changed.items():  # what the page recomputed is PyTorch's run (plain SGD: bit for bit)
+        assert got == json.loads(record(TrainConfig(epochs=4, lr=lr)).to_json())["final"], lr
+
+
+FRAME = "var f = document.querySelector('#el iframe'); "
+
+
+def _harness(w, path: Path, **state) -> Path:
+    """A page that shows widget ``w`` as anywidget does (``state``: the model's values to differ)."""
+    state = {**{k: getattr(w, k) for k in ("_doc", "_title", "settings", "trace", "height")}, **state}
+    path.write_text(HARNESS.format(esm=json.dumps(w._esm).replace("<", "\\u003c"),
+                                   state=json.dumps(state).replace("<", "\\u003c")), encoding="utf-8")
+    return path
+
+
+def _own_loop():
+    import torch
+    from tests.user_loop import record_loop
+    torch.manual_seed(0)
+    X = torch.linspace(0, 1, 6).view(-1, 1)
+    model = torch.nn.Linear(1, 1)
+    return record_loop(model, torch.optim.SGD(model.parameters(), lr=0.1), torch.nn.MSELoss(), X, 0.5 * X + 0.1,
+                       epochs=2, batch=2)
+
+
+def _the_page_and_the_model_agree(d) -> dict:
+    """Both ways, as a student and a notebook would: the page's learning rate field, the iframe
+    loaded again (JupyterLab re-attaches an output when a cell moves), settings set from Python
+    (a whole trace config, whose data is named) and refused settings. Returns the final a, b the
+    model held after each learning rate."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def until(js):
+        WebDriverWait(d, 30).until(lambda d: d.execute_script(FRAME + js))
+
+    def model_lr():
+        return d.execute_script("return [model.get('settings').lr, model.get('trace').config.lr]")
+
+    finals = {}
+    d.execute_script(FRAME + "var i = f.contentDocument.getElementById('sgd-live-lr'); i.value = '0.3';"
+                     " i.dispatchEvent(new Event('change'))")
+    until("return model.get('trace').config.lr === 0.3")
+    assert model_lr() == [0.3, 0.3]
+    finals[0.3] = d.execute_script("return model.get('trace').final")
+    d.execute_script(FRAME + "f.contentWindow.before = 1; var p = f.parentNode; p.removeChild(f); p.appendChild(f)")
+    until("return f.contentWindow.before === undefined && f.contentDocument.documentElement.getAttribute('data-ready') === '1'"
+          " && f.contentWindow.sgdAnim.settings().lr === 0.3")  # the model's run, not the document's
+    assert model_lr() == [0.3, 0.3]
+    d.execute_script("model.set('settings', Object.assign({}, model.get('trace').config, {lr: 0.2}))")
+    until("return f.contentWindow.sgdAnim.settings().lr === 0.2 && model.get('trace').config.lr === 0.2")
+    finals[0.2] = d.execute_script("return model.get('trace').final")
+    d.execute_script("model.set('settings', {lr: -1})")  # refused: the page says so, the model gets its settings back
+    until("return model.get('settings').lr === 0.2")
+    assert "must be > 0" in d.execute_script(FRAME + "return f.contentDocument.getElementById('sgd-live-lr-msg').textContent")
+    return finals

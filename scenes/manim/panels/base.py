@@ -28,10 +28,16 @@ class Panel:
     """
 
     def __init__(self, style: Style, center: np.ndarray, width: float, height: float,
-                 lim: Limits, *, log_y: bool = False, left: float | None = None):
+                 lim: Limits, *, log_y: bool = False, left: float | None = None,
+                 cell: tuple[float, float, float, float] | None = None, xlabel: str | None = None):
         """``left``: where the panel's cell begins; the data rectangle's left edge moves right
-        (its right edge stays) until the widest y tick label and the y label fit after it."""
+        (its right edge stays) until the widest y tick label and the y label fit after it.
+        ``cell``: the panel's cell (x0, y0, x1, y1); with ``xlabel`` (the x label :meth:`frame`
+        will draw) its bottom edge moves up (its top stays) until that label fits under it (a
+        module's parameter name, "0.weight[0]", is taller than a and b: brackets, descenders),
+        and an axis label that would still leave the cell is moved and shrunk into it."""
         self.style, self.w, self.h, self.lim, self.log_y = style, width, height, lim, log_y
+        self.cell = cell
         self.center = np.array([center[0], center[1], 0.0])
         self.x0 = self.center[0] - width / 2
         self.y0 = self.center[1] - height / 2
@@ -41,6 +47,12 @@ class Panel:
                 self.w -= need - self.x0
                 self.x0 = need
                 self.center[0] = self.x0 + self.w / 2
+        if cell is not None and xlabel is not None:
+            need = cell[1] + self.PAD + self.XLABEL_DROP + style.math(xlabel, "label", "muted").height
+            if self.y0 < need:
+                self.h -= need - self.y0
+                self.y0 = need
+                self.center[1] = self.y0 + self.h / 2
 
     def _yticks(self) -> list[float]:
         L = self.lim
@@ -77,6 +89,8 @@ class Panel:
         return np.clip(x, L.x0, L.x1), np.clip(y, L.y0, L.y1)
 
     TICK = 0.08  # tick mark length
+    XLABEL_DROP = 0.12 + 0.28  # from the x axis down to the x label's top
+    PAD = 0.03  # an axis label moved into the cell keeps this far inside it
 
     def frame(self, xlabel: str, ylabel: str, *, xticks=None, yticks=None,
               box: bool = False) -> VGroup:
@@ -104,9 +118,32 @@ class Panel:
         st = self.style
         bl = np.array([self.x0, self.y0, 0])
         xl = st.math(xlabel, "label", "muted").next_to(bl + RIGHT * self.w, DOWN, buff=0.12) \
-            .shift(DOWN * 0.28 + LEFT * 0.1)
+            .shift(DOWN * (self.XLABEL_DROP - 0.12) + LEFT * 0.1)
         yl = st.math(ylabel, "label", "muted").next_to(bl + UP * self.h, LEFT, buff=0.15).shift(UP * 0.05)
+        if self.cell is not None:
+            self._keep_in_cell(xl, yl)
         return xl, yl
+
+    def _keep_in_cell(self, xl, yl) -> None:
+        """Bring axis labels that leave the cell back into it (a label that fits stays where
+        it is, so the line's a and b never move): the x label keeps its top (clear of the tick
+        labels above it) and shrinks to the room under it (none when the plot made room for
+        it), no wider than the plot, then moves left as far as the cell's right edge asks; the
+        y label keeps its right end (clear of the y axis) and shrinks to the room left of it,
+        then moves down under the cell's top (a tick label it then meets is left out, as for
+        any axis label)."""
+        cx0, cy0, cx1, cy1 = self.cell
+        pad = self.PAD
+        room_under = xl.get_top()[1] - (cy0 + pad)
+        k = min(1.0, self.w / xl.width, room_under / xl.height if xl.get_bottom()[1] < cy0 else 1.0)
+        if k < 1.0:
+            xl.scale(k, about_edge=UP)
+        if xl.get_right()[0] > cx1:
+            xl.shift(LEFT * (xl.get_right()[0] - (cx1 - pad)))
+        if yl.get_left()[0] < cx0:
+            yl.scale((yl.get_right()[0] - (cx0 + pad)) / yl.width, about_edge=RIGHT)
+        if yl.get_top()[1] > cy1:
+            yl.shift(DOWN * (yl.get_top()[1] - (cy1 - pad)))
 
     def _xtick_marks(self, ticks, axis_labels) -> list:
         """Each x tick's mark, then its label unless that would run into an axis label."""

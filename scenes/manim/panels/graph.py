@@ -13,14 +13,14 @@ beat's progress; only what changed is touched (texts are typeset once per string
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Animation, Arrow, FadeOut, RoundedRectangle, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Animation, FadeOut, RoundedRectangle, VGroup
 
 from scenes.manim.panels.beats import Beats, scrub
 from scenes.manim.panels.draw import set_children
-from scenes.manim.panels.graph_place import box_of, place_edge_label, place_rule
+from scenes.manim.panels.graph_place import box_of, place_gradient, place_rule
+from scenes.manim.panels.graph_route import edge_arrows
 from scenes.layout_check import Box
-from scenes.manim.style import ARROW, Style, tag
-from scenes.story.graph_text import graph_shape
+from scenes.manim.style import Style
 from scenes.story.plan import FAST, FORWARD, GRADIENT, HOLD, INTRO, RESIDUALS, UPDATE
 from scenes.story.story import Story
 
@@ -173,7 +173,7 @@ class GraphPanel(Beats):
         op_h = 0.0 if self.compact else ops[first[0]].height + LINE_GAP
         ay1 = top - PAD - op_h - box_h / 2
         ay0 = self.y0 + PAD + box_h / 2 + self._n_lines * (self._line_h + LINE_GAP)
-        self.nodes, extents, texts = {}, [], []
+        self.nodes, extents, texts, route_texts = {}, [], [], []
         for n in g.nodes:
             c = np.array([col_x[lay.col[n.id]], ay1 - lay.y(n.id) * (ay1 - ay0), 0.0])
             lab = labels[n.id].move_to(c)
@@ -186,16 +186,20 @@ class GraphPanel(Beats):
             bottom = box.get_bottom()[1] - self._n_lines * (self._line_h + LINE_GAP)
             half = max(widths[n.id], op.width if len(op) else 0.0) / 2  # a class name wider than the lines
             extents.append(Box(c[0] - half, bottom, c[0] + half, op.get_top()[1] if len(op) else box.get_top()[1]))
-            texts += [self._box(box), *([self._box(op)] if len(op) else []), self._lines_box(n, c[0], bottom, box)]
+            own = [self._box(box), *([self._box(op)] if len(op) else [])]
+            texts += [*own, self._lines_box(n, c[0], bottom, box)]
+            route_texts += [*own, *self._line_boxes(n, c[0], box)]
         self.edges = []
-        arrows = [tag(Arrow(self.nodes[u].box.get_right(), self.nodes[v].box.get_left(), buff=0.04, stroke_width=2.5,
-                            max_tip_length_to_length_ratio=0.12, tip_length=0.16), ARROW) for u, v in g.edges]
-        lines = [np.array([a.get_start()[:2], a.get_end()[:2]]) for a in arrows]
+        col_lo = [x - w / 2 for x, w in zip(col_x, cols)]
+        col_hi = [x + w / 2 for x, w in zip(col_x, cols)]
+        # Straight when that crosses no text, else around the texts (graph_route).
+        arrows, lines = edge_arrows([(self.nodes[u].box, self.nodes[v].box) for u, v in g.edges], list(g.edges),
+                                    lay.col, col_lo, col_hi, route_texts, self._inside())
         for e, (arrow, grad) in enumerate(zip(arrows, g.edge_grads)):
-            # Clear of the nodes' texts and of the labels placed before it (a network's graph
-            # brings several edges into one node).
+            # Clear of the nodes' texts, of the labels placed before it (a network's graph
+            # brings several edges into one node) and of every edge.
             placed = [self._box(lab) for _, _, lab in self.edges if lab is not None]
-            label = (self._edge_label(arrow, grad, extents + placed, texts + placed, lines[:e] + lines[e + 1:])
+            label = (self._edge_label(lines[e], grad, extents + placed, texts + placed, lines)
                      if grad and not self.compact else None)
             self.edges.append((arrow, VGroup(), label))
         taken = list(extents) + [self._box(lab) for _, _, lab in self.edges if lab is not None]
@@ -251,12 +255,25 @@ class GraphPanel(Beats):
         x = min(max(x, self.x0 + half), self.x1 - half)
         return Box(x - half, bottom, x + half, box.get_bottom()[1])
 
-    def _edge_label(self, arrow, grad: str, extents: list[Box], texts: list[Box], lines: list[np.ndarray]):
-        """The gradient an edge carried back, placed clear of the nodes' texts and the labels
-        placed before it (graph_place.place_edge_label)."""
-        short = graph_shape(grad)
-        return place_edge_label(self._text(grad, "tick", "update"), arrow, extents,
-                                self._text(short, "tick", "update") if short else None, texts, lines, self._inside())
+    def _line_boxes(self, n, x: float, box) -> list[Box]:
+        """Where each line under node ``n`` can reach, line by line: what an edge must not
+        cross (a value line narrower than the gradient line under it leaves an edge room)."""
+        under = self._under_texts(n)
+        rows = [under] if self.compact else [under[:2], under[2:]]
+        lh, top, out = self._line_h, box.get_bottom()[1], []
+        for i, row in enumerate(rows):
+            half = max((self._text(t, "tick", "text").width for t in row if t), default=0.0) / 2
+            cx = min(max(x, self.x0 + half), self.x1 - half)
+            y1 = top - LINE_GAP - i * (lh + LINE_GAP)
+            out.append(Box(cx - half, y1 - lh, cx + half, y1))
+        return out
+
+    def _edge_label(self, route: np.ndarray, grad: str, extents: list[Box], texts: list[Box],
+                    lines: list[np.ndarray]):
+        """The gradient an edge carried back, clear of the nodes' texts, the labels placed
+        before it and the edges (graph_place.place_gradient)."""
+        return place_gradient(lambda t: self._text(t, "tick", "update"), grad, route, extents, texts, lines,
+                              self._inside())
 
     def _place_rule(self, m, ext: Box, taken: list[Box], lines: list[np.ndarray]):
         """A local rule beside its node, where nothing else is (graph_place.place_rule)."""

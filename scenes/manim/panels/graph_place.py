@@ -7,8 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from scenes.layout_check import Box, polyline_hits
+from scenes.manim.panels.graph_route import segments
+from scenes.story.graph_text import graph_shape
 
-__all__ = ["box_of", "hits", "place_edge_label", "place_rule"]
+__all__ = ["box_of", "hits", "label_clear", "place_edge_label", "place_gradient", "place_rule"]
 
 
 def box_of(m) -> Box:
@@ -39,12 +41,11 @@ def place_edge_label(m, arrow, extents: list[Box], short=None, texts: list[Box] 
     normal = np.array([-d[1], d[0], 0.0]) / (np.linalg.norm(d) or 1.0)
     if normal[1] < 0:
         normal = -normal
-    best, fewest = _near_edge(m, start, d, normal, extents, inside)
+    best, fewest = _near_edge(m, start, d, normal, extents, inside, lines)
     if fewest == 0 or texts is None:
         return m.move_to(best)
-    b = box_of(m.move_to(best))
-    if not hits(b.expanded(0.04), texts, []) and (inside is None or b.within(inside, tol=0.0)):
-        return m  # it runs into a node's rectangle, but into none of its texts
+    if label_clear(m.move_to(best), texts, lines, inside):
+        return m  # it runs into a node's rectangle, but into none of its texts nor any edge
     for label in (short, m):
         if label is not None:
             spot = _clear_of_texts(label, start, d, normal, texts, lines, inside)
@@ -53,22 +54,59 @@ def place_edge_label(m, arrow, extents: list[Box], short=None, texts: list[Box] 
     return m.move_to(best)
 
 
+def place_gradient(make, grad: str, route: np.ndarray, extents: list[Box], texts: list[Box],
+                   lines: list[np.ndarray], inside: Box):
+    """The label ``make(grad)`` of the edge along ``route`` (its polyline), beside the longest
+    stretch of it where it touches no text and crosses no edge of ``lines``
+    (:func:`place_edge_label` on each stretch, the longest first); else the least crowded
+    place beside the longest stretch, if it crosses no edge; else a long list's length alone,
+    "(16)", where that is clear (its values stand under the node it flowed to, as
+    matplotlib's compact graph writes it); else that least crowded place."""
+    short = graph_shape(grad)
+    stretches = segments(route)
+
+    def place(seg, text=grad, alt=short):
+        return place_edge_label(make(text), seg, extents, make(alt) if alt else None, texts, lines, inside)
+    for seg in stretches:
+        m = place(seg)
+        if label_clear(m, texts, lines, inside):
+            return m
+    least = place(stretches[0])
+    if not hits(box_of(least), [], lines):
+        return least
+    length = grad.rsplit(" … ", 1)[1] if " … (" in grad else None
+    for seg in stretches if length else ():
+        m = place(seg, length, None)
+        if label_clear(m, texts, lines, inside):
+            return m
+    return least
+
+
+def label_clear(m, texts: list[Box], lines: list[np.ndarray], inside: Box | None) -> bool:
+    """Whether ``m`` where it stands touches none of ``texts`` (kept 0.04 apart), lies across
+    none of the edges ``lines`` and stays ``inside``."""
+    b = box_of(m)
+    return (not hits(b.expanded(0.04), texts, []) and not hits(b, [], lines)
+            and (inside is None or b.within(inside, tol=0.0)))
+
+
 def _offset(m, normal):
     """From the edge to ``m``'s centre: just clear of the edge, whatever its slope."""
     return normal * (0.06 + abs(normal[0]) * m.width / 2 + abs(normal[1]) * m.height / 2)
 
 
-def _near_edge(m, start, d, normal, boxes: list[Box], inside: Box | None = None):
-    """The first place beside the edge clear of ``boxes`` (its middle first, above it first),
-    else the one that runs into the fewest; and how many it runs into. Leaving ``inside``
-    counts as running into one more."""
+def _near_edge(m, start, d, normal, boxes: list[Box], inside: Box | None = None, lines: list[np.ndarray] = ()):
+    """The first place beside the edge clear of ``boxes`` and of the edges ``lines`` (its
+    middle first, above it first), else the one that runs into the fewest; and how many it
+    runs into. Leaving ``inside`` counts as running into one more."""
     off = _offset(m, normal)
     best, fewest = None, None
     for side in (1, -1):
         for f in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
             at = start + f * d + side * off
             b = box_of(m.move_to(at))
-            n = hits(b.expanded(0.04), boxes, []) + (inside is not None and not b.within(inside, tol=0.0))
+            n = (hits(b.expanded(0.04), boxes, []) + hits(b, [], lines)
+                 + (inside is not None and not b.within(inside, tol=0.0)))
             if fewest is None or n < fewest:
                 best, fewest = at, n
             if n == 0:
@@ -100,14 +138,19 @@ def place_rule(m, ext: Box, taken: list[Box], lines: list[np.ndarray], inside: B
     """``m`` (a node's local rule) beside the node whose texts span ``ext``: right of its lines
     (at height ``lines_y``), under them, left of them, above its class name; the first place
     inside ``inside`` that keeps ``clear`` from everything taken and every edge. Under or above
-    a node by the cell's side, a rule wider than the node slides inward to stay inside."""
+    a node by the cell's side, a rule wider than the node slides inward to stay inside. When
+    none of those is clear (a routed edge turning beside the node, an edge's label under it),
+    further down: under the lines by up to three of its heights, centred, then flush with
+    either side of the node."""
     w, h = m.width, m.height
     half = w / 2 + 1e-9  # (x − w/2 rounds: a rule slid to the edge must not land a hair outside)
     mid = min(max((ext.x0 + ext.x1) / 2, inside.x0 + half), inside.x1 - half)
     places = [(ext.x1 + pad + w / 2, lines_y), (mid, ext.y0 - pad - h / 2),
               (ext.x0 - pad - w / 2, lines_y), (mid, ext.y1 + pad + h / 2)]
+    further = [(x, ext.y0 - pad - h / 2 - k * h / 2) for k in range(1, 7)
+               for x in (mid, ext.x0 + half, ext.x1 - half)]
     best, fewest = places[0], None
-    for x, y in places:
+    for x, y in places + further:  # the four first: the rest only when none of them is clear
         b = Box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
         if not b.within(inside, tol=0.0):
             continue

@@ -12,7 +12,7 @@ from scenes.manim.style import Style
 from scenes.story.captions import fit_title
 from scenes.story.story import Story
 
-__all__ = ["Header", "short_formula"]
+__all__ = ["Header", "short_formula", "loss_note", "header_loss"]
 
 
 class Header(Beats):
@@ -111,7 +111,7 @@ class Header(Beats):
             anims.append(FadeIn(self.caption, shift=0.1 * DOWN))
         return anims
 
-    def show_step(self, k: int, after: bool) -> None:
+    def show_step(self, k: int, after: bool, final: bool = False) -> None:
         s = self.s
         self.ep.show(int(s.epoch[k]) + 1)
         self.stp.show(k + 1)
@@ -119,13 +119,7 @@ class Header(Beats):
         if self.a is not None:
             self.a.show(a)
             self.b.show(b)
-        self.L.show(float(s.full_loss_after[k]) if after else self._loss_before(k))
-
-    def _loss_before(self, k: int) -> float:
-        s = self.s
-        if s.trace.schema_version == 1:
-            return float(s.trace.full_loss_at(*s.ab_before(k)))
-        return float(s.full_loss_after[k - 1]) if k else float(s.start_full_loss)
+        self.L.show(header_loss(s, k, after, final)[0])
 
     def forward(self, k):
         self.show_step(k, False)
@@ -135,7 +129,8 @@ class Header(Beats):
         s = self.s
         a0, b0 = s.ab_before(k)
         a1, b1 = s.ab_after(k)
-        l0, l1 = self._loss_before(k), float(s.full_loss_after[k])
+        # (after a batch-loss run's last step L stays: the final loss is the final frame's)
+        l0, l1 = header_loss(s, k, False)[0], header_loss(s, k, True)[0]
 
         def f(m, t):
             if self.a is not None:
@@ -153,7 +148,7 @@ class Header(Beats):
 
     def hold(self):
         if self.s.n:
-            self.show_step(self.s.n - 1, True)
+            self.show_step(self.s.n - 1, True, final=True)  # L and its note change on one frame
             final = loss_note(self.s, final=True)
             if final != loss_note(self.s):  # L is now the final loss, over all the data
                 self.lnote.become(self.st.text(final, "tick", "muted").move_to(self.lnote.get_center()))
@@ -179,3 +174,20 @@ def loss_note(story: Story, final: bool = False) -> str:
     x, y, the batch loss the loop saw (``Story.path_loss_words``) until the final frame, whose
     L is the final loss, taken over all the rows at record time (``final``)."""
     return "(all data)" if final or story.path_loss_words == "full-data loss" else "(batch loss)"
+
+
+def header_loss(story: Story, k: int, after: bool, final: bool = False) -> tuple[float, str]:
+    """L as the header shows it before (or ``after``) step ``k``, and the words under it. A
+    module recorded from a loop given no x, y shows the batch loss its loop saw, "(batch
+    loss)": the next batch's before the step, so after its last step there is none, and the
+    loss there is the final loss over all the rows. Only the final frame (``final``) shows
+    that, as "(all data)"; until then L keeps the last batch's loss (the last step's update
+    and the fast-forward's end used to show the final loss as "(batch loss)"). Any other run:
+    the loss on all data, before and after each step."""
+    note = loss_note(story, final)
+    kept = k == story.n - 1 and not final and note != loss_note(story, final=True)
+    if after and not kept:
+        return float(story.full_loss_after[k]), note
+    if story.trace.schema_version == 1:
+        return float(story.trace.full_loss_at(*story.ab_before(k))), note
+    return (float(story.full_loss_after[k - 1]) if k else float(story.start_full_loss)), note

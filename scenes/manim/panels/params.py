@@ -21,22 +21,30 @@ class ParamsPanel(Beats):
     PATH_CAP = 1500
 
     def __init__(self, style: Style, story: Story, center, width, height, *,
-                 left: float | None = None, top: float | None = None, arrow_steps=None):
+                 left: float | None = None, top: float | None = None, arrow_steps=None,
+                 cell: tuple[float, float, float, float] | None = None):
         """``arrow_steps``: the steps whose arrows the scene shows (the detail beats), kept
         clear of the legend; ``left``, ``top``: where the panel's cell begins and ends (room
-        for tick labels, and for the legend above the plot if it must go there)."""
-        self.s, self.st = story, style
+        for tick labels, and for the legend above the plot if it must go there); ``cell``:
+        the whole cell (x0, y0, x1, y1), its left and top those when not given, which the axis
+        labels (a module's parameter names, "0.weight[0]") are kept inside."""
+        if cell is not None:
+            left = cell[0] if left is None else left
+            top = cell[3] if top is None else top
+        self.s, self.st, self.cell = story, style, cell
         self.arrow_steps = list(arrow_steps) if arrow_steps is not None else list(range(min(story.n, 3)))
         plane = story.plane
         self.faith = None  # P > 2: the plane's faithfulness, in a strip above the plot
         self.faith_strip = 0.0  # its height (a legend above the plot goes above it)
         if plane.land is not None:
-            self.faith = VGroup(style.text(plane.land.off_plane, "tick", "text"),
+            words = plane.land.off_plane  # None for a run of no steps: no path to be off the plane
+            self.faith = VGroup(style.text(words, "tick", "text") if words else VGroup(),
                                 style.text(plane.land.label, "tick", "muted"))
             off, label = self.faith
-            # One row when both fit the plot's width in nearly full type; else two rows.
-            self.two_rows = off.width + label.width + 0.3 > 0.9 * (width - 0.9)
-            strip = (2 * off.height + 0.1 if self.two_rows else off.height) + 0.12
+            # One row when both fit the plot's width in nearly full type (or there is one); else two rows.
+            self.two_rows = bool(words) and off.width + label.width + 0.3 > 0.9 * (width - 0.9)
+            row = off.height if words else label.height
+            strip = (2 * row + 0.1 if self.two_rows else row) + 0.12
             height -= strip
             self.faith_strip = strip
             center = (center[0], center[1] - strip / 2)
@@ -56,11 +64,13 @@ class ParamsPanel(Beats):
         style, geo = self.st, self.s.geom
         # The legend goes where it covers nothing the run draws; if there is no such place in
         # the plot (a path that wanders everywhere), in a row above it, the plot giving room.
-        P = Panel(style, center, width, height, geo.params, left=left)
+        xlabel = _typst_name(self.s.plane.names[0])  # the plot makes room under it for a long one
+        P = Panel(style, center, width, height, geo.params, left=left, cell=self.cell, xlabel=xlabel)
         self.legend = tag(self._legend_rows(), LEGEND)
         if place_legend(self.legend, P, self._marks(P)):
             strip = legend_strip(self.legend, (top - (P.y0 + P.h)) if top is not None else 0.0)
-            P = Panel(style, (center[0], center[1] - strip / 2), width, height - strip, geo.params, left=left)
+            P = Panel(style, (center[0], center[1] - strip / 2), width, height - strip, geo.params, left=left,
+                      cell=self.cell, xlabel=xlabel)
             if self.legend.width > P.w:
                 self.legend.scale_to_fit_width(P.w)
             self.legend.next_to(P.p(geo.params.x1, geo.params.y1) + UP * self.faith_strip, UL, buff=0.1)
@@ -183,7 +193,8 @@ class ParamsPanel(Beats):
             off.scale(k)
             label.scale(k)
         label.next_to(corner, UL, buff=0.06)
-        off.next_to(np.array([P.x0, P.y0 + P.h, 0.0]), UR, buff=0.06).align_to(label, DOWN)
+        if off.width > 0:  # empty without a path (a run of no steps)
+            off.next_to(np.array([P.x0, P.y0 + P.h, 0.0]), UR, buff=0.06).align_to(label, DOWN)
 
     def statics(self):
         notes = [self.faith] if self.faith is not None else []

@@ -112,7 +112,7 @@ class ParamView(ViewBase):
                                   va="top", zorder=5)
         self.off = None
         land = self.story.plane.land
-        if land is not None:  # a projection: say how far the run is from the picture
+        if land is not None and land.off_plane:  # a projection: say how far the run is from the picture
             self.off = ax.text(0.02, 0.03, land.off_plane, transform=ax.transAxes,
                                fontsize=self.sz("tick") * 0.9, color=self.col("text"), ha="left", va="bottom",
                                zorder=5, bbox=dict(boxstyle="round,pad=0.25", fc=self.col("panel"),

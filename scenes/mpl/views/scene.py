@@ -181,15 +181,25 @@ class Scene:
 
     def _fit_axes(self, ax, cell: Bbox, view) -> None:
         """Shrink the axes until its title, tick labels, axis labels and the texts around it
-        (measured with their widest content) sit inside ``cell``."""
+        (measured with their widest content) sit inside ``cell``.
+
+        The note above the parameter plot (``scale_text``) counts for its height only: it is
+        right-aligned to the axes' right edge and shortened to the room beside the title once
+        the axes are in place (``ParamView._fit_note``). Measured across, a note wider than the
+        axes would overhang their left edge by more the more they shrink, and the fit would chase
+        it out of the cell (a 0-step run's note of its plane is wider than the whole cell)."""
         probe = getattr(view, "scale_text", None)
         if probe is not None:
             probe.set_text(view.widest_scale_text)
+            probe.set_in_layout(False)
         m = self.margin
         try:
             for _ in range(3):
                 with _ticks_measured_once(ax):
                     tight = ax.get_tightbbox(self.renderer)
+                if probe is not None and probe.get_text():
+                    e = probe.get_window_extent(self.renderer)
+                    tight = Bbox.from_extents(tight.x0, min(tight.y0, e.y0), tight.x1, max(tight.y1, e.y1))
                 inner = ax.bbox
                 left, bottom = inner.x0 - tight.x0, inner.y0 - tight.y0
                 right, top = tight.x1 - inner.x1, tight.y1 - inner.y1
@@ -203,6 +213,7 @@ class Scene:
         finally:
             if probe is not None:
                 probe.set_text("")
+                probe.set_in_layout(True)
         self._untangle_ticks(ax)
 
     def _fit_title(self, ax, cell: Bbox) -> bool:

@@ -69,7 +69,7 @@
       player.init();
       $("sgd-title").textContent = player.S.title;
       if (doc.explore) player.showRunLabel();
-      if (doc.live && SGD.startLive) SGD.startLive(player, doc); // the live page (scenes/web/live/)
+      if (doc.live && doc.live.config && SGD.startLive) SGD.startLive(player, doc); // the live page (scenes/web/live/)
       else if (doc.live && doc.live.reason) notLive(doc.live.reason);
     } catch (e) {
       showError("This page's story could not be drawn (" + e.message + ").");
