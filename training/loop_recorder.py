@@ -94,6 +94,8 @@ class Recording:
         self.n_params = sum(p.numel() for p in self.params)
         if not self.params:
             raise InputError("recording: the model has no parameters")
+        if any(p.is_complex() for p in self.params):  # (their imaginary parts were dropped, with a warning)
+            raise InputError("recording: the model has complex parameters; a trace holds real numbers")
         if self.n_params > MAX_MODULE_PARAMS:
             raise InputError(f"recording: the model has {self.n_params:,} parameters; a recording keeps at most "
                              f"{MAX_MODULE_PARAMS:,} a step")

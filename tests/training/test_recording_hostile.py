@@ -175,3 +175,19 @@ def test_x_and_y_that_cannot_be_the_data_are_refused_at_once(x, y, words):
     model, opt, crit, _, _ = _setup()
     with pytest.raises(InputError, match=re.escape(words)):
         recording(model, opt, x=x, y=y, loss_fn=crit)
+
+
+def test_complex_parameters_are_refused():
+    """Their imaginary parts were dropped as the columns were filled (a torch UserWarning), and
+    the trace drew the real parts as if they were the run."""
+    class Rotate(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.tensor([1.0 + 1.0j, 0.5 - 0.5j]))
+
+        def forward(self, x):
+            return (x * self.w).real
+
+    model = Rotate()
+    with pytest.raises(InputError, match="complex parameters"):
+        recording(model, optim.SGD(model.parameters(), lr=0.1))
