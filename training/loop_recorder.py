@@ -348,6 +348,9 @@ class Recording:
         if self._narrowed and not losses:
             return self._stop(f"no {self._narrowed} ran in this step (the loop changed its loss module): pass loss_fn=...")
         if losses:
+            if any(v.numel() != 1 for v, _ in losses):  # (.item() said "a Tensor with 4 elements cannot be ...")
+                return self._stop(f"the loss module gave {max(v.numel() for v, _ in losses):,} numbers, not one "
+                                  "(reduction='none'); recording takes one a batch: pass x, y and a loss_fn giving it")
             loss = float(losses[0][0].item()) if len(losses) == 1 else float(np.mean([v.item() for v, _ in losses]))
         else:
             loss = self._loss_of(inputs, preds, targets)

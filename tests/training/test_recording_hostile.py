@@ -191,3 +191,32 @@ def test_complex_parameters_are_refused():
     model = Rotate()
     with pytest.raises(InputError, match="complex parameters"):
         recording(model, optim.SGD(model.parameters(), lr=0.1))
+
+
+def test_a_loss_module_of_many_numbers_stops_with_a_clear_reason():
+    """reduction='none', the loop reducing the loss itself: the reason was torch's 'a Tensor
+    with 4 elements cannot be converted to Scalar'."""
+    model, opt, _, X, Y = _setup()
+    crit = nn.MSELoss(reduction="none")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with recording(model, opt) as rec:
+            for _ in range(2):
+                loss = crit(model(X[:4]), Y[:4])
+                opt.zero_grad()
+                loss.mean().backward()
+                opt.step()
+    with pytest.raises(InputError, match=re.escape("the loss module gave 4 numbers, not one (reduction='none')")):
+        rec.trace
+
+
+def test_with_x_y_and_a_loss_function_such_a_loop_records():
+    model, opt, _, X, Y = _setup()
+    crit = nn.MSELoss(reduction="none")
+    with recording(model, opt, x=X, y=Y, loss_fn=lambda p, t: ((p - t) ** 2).mean()) as rec:
+        for s in (0, 4):
+            loss = crit(model(X[s:s + 4]), Y[s:s + 4])
+            opt.zero_grad()
+            loss.mean().backward()
+            opt.step()
+    assert rec.trace.n_steps == 2 and rec.trace.status.state == "completed"
