@@ -50,7 +50,7 @@ class ParamsPanel(Beats):
             center = (center[0], center[1] - strip / 2)
             top = None if top is None else top - strip
         P = self.panel = self._panel_and_legend(center, width, height, left, top)
-        self.static = VGroup(P.frame(*map(_typst_name, plane.names)))
+        self.static = VGroup(P.frame(*map(typst_name, plane.names)))
         if self.faith is not None:
             self._lay_strip()
         self.image = self._contour_image()
