@@ -18,6 +18,11 @@ from scenes.story.plan import FAST, HOLD
 __all__ = ["LossView"]
 
 
+def _finite(v: float) -> float | None:
+    """``v``, or None when it is not a number to draw (a run that overflowed)."""
+    return v if math.isfinite(v) else None
+
+
 class LossView(ViewBase):
     """Batch loss per step and full-data loss, with the current step marked. Fixed limits."""
 
@@ -51,8 +56,8 @@ class LossView(ViewBase):
         # holds the loss before each step, so without this point it stops one step short, and a
         # diverging run's curve ends an order of magnitude below the number beside it.
         self.final_full = (None if not st.n or st.trace.full_loss_is_batch
-                           else float(st.trace.final_full_loss))
-        self.final_surface = float(land.surface_loss[-1]) if self.surface is not None else None
+                           else _finite(float(st.trace.final_full_loss)))
+        self.final_surface = _finite(float(land.surface_loss[-1])) if self.surface is not None else None
         self.surface_line = None
         if self.surface is not None:
             self.surface_line, = ax.plot([], [], color=self.col("path"), lw=lw * 0.8, ls=(0, (3, 2)),
