@@ -20,7 +20,7 @@ from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.contour import ContourSet
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.text import Text
 
 from scenes.layout_check import ARROW, LEGEND, LINE, MARKER, TEXT, Box, Item, Problem, check_items
@@ -112,6 +112,11 @@ def scene_items(scene) -> tuple[list[Item], Box, dict[str, Box]]:
         for line in ax.lines:
             if _shown(line):
                 items += _line_item(line, name, area)
+        # Arrows between boxes (FancyBboxPatch: the graph's nodes) are a graph's edges: each
+        # must cross no text but its own label (a text with a background, on it by design).
+        graph = any(isinstance(q, FancyBboxPatch) and _shown(q) for q in ax.patches)
+        labels = [_box(t.get_window_extent(r)) for t in ax.texts
+                  if graph and _shown(t) and t.get_text().strip() and t.get_bbox_patch() is not None]
         for patch in ax.patches:
             if isinstance(patch, FancyArrowPatch) and _shown(patch):
                 path = patch.get_path()  # in pixels for an arrow patch
@@ -121,7 +126,8 @@ def scene_items(scene) -> tuple[list[Item], Box, dict[str, Box]]:
                 color = patch.get_edgecolor()
                 items.append(Item(ARROW, f"arrow rgb({int(color[0] * 255)}, {int(color[1] * 255)}, "
                                          f"{int(color[2] * 255)})", name,
-                                  _box(ext), points=ends, area=area))
+                                  _box(ext), points=_edge_points(patch, ends, labels) if graph else ends,
+                                  area=area, edge=graph))
         for coll in ax.collections:
             if isinstance(coll, ContourSet) or not _shown(coll):
                 continue
@@ -148,6 +154,25 @@ def scene_items(scene) -> tuple[list[Item], Box, dict[str, Box]]:
         if _shown(t) and t.get_text().strip():
             items.append(Item(TEXT, t.get_text(), "header", _box(t.get_window_extent(r))))
     return items, frame, cells
+
+
+def _edge_points(patch: FancyArrowPatch, ends: np.ndarray, labels: list[Box]) -> np.ndarray:
+    """A graph edge's course in pixels, from its start to its tip: a straight line, or the
+    quadratic curve of an ``arc3`` connection (as matplotlib bends it, in display space),
+    broken (NaN) where it passes under its own label: the label whose centre is on it."""
+    (x0, y0), (x1, y1) = ends
+    rad = getattr(patch.get_connectionstyle(), "rad", 0.0)
+    ctrl = np.array([(x0 + x1) / 2 + rad * (y1 - y0), (y0 + y1) / 2 - rad * (x1 - x0)])
+    t = np.linspace(0.0, 1.0, 201)[:, None]
+    pts = (1 - t) ** 2 * ends[0] + 2 * t * (1 - t) * ctrl + t ** 2 * ends[1]
+    for lab in labels:
+        centre = np.array([(lab.x0 + lab.x1) / 2, (lab.y0 + lab.y1) / 2])
+        if np.hypot(*(pts - centre).T).min() <= 2.0:
+            inside = ((pts[:, 0] >= lab.x0 - 1) & (pts[:, 0] <= lab.x1 + 1)
+                      & (pts[:, 1] >= lab.y0 - 1) & (pts[:, 1] <= lab.y1 + 1))
+            pts[inside] = np.nan
+            break
+    return pts
 
 
 def check_scene(scene, where: str = "") -> list[Problem]:

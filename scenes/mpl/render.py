@@ -47,13 +47,17 @@ TEXT_HZ = 4  # how often the numbers refresh during fast-forward
 
 def text_steps(plan: FramePlan, hz: float = TEXT_HZ) -> np.ndarray:
     """Per frame, the step whose numbers the text shows: in fast-forward the numbers refresh
-    ``hz`` times a second (at 30 steps a second no one can read them); elsewhere every frame."""
+    ``hz`` times a second (at 30 steps a second no one can read them); elsewhere every frame.
+    The fast-forward's last frame shows its own step: the plots have reached the last step
+    there, and the numbers must not still say a step some epochs back."""
     out = plan.step.copy()
     every = max(1, int(round(plan.fps / hz)))
     fast = np.flatnonzero(plan.beat == FAST)
     if len(fast) and every > 1:
         pos = np.arange(len(fast))
         out[fast] = plan.step[fast[pos - pos % every]]
+        ends = fast[np.append(np.diff(fast) > 1, True)]  # the last frame of each fast stretch
+        out[ends] = plan.step[ends]
     return out
 
 

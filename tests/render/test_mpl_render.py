@@ -142,6 +142,16 @@ def test_fast_forward_numbers_refresh_a_few_times_a_second(trace):
     assert np.all(ts[fast] <= plan.step[fast])
 
 
+def test_fast_forward_ends_on_its_own_numbers(trace):
+    """The fast-forward's last frame shows the last step's numbers, as its plots do (they
+    said epoch 97/100 while the plots had reached step 300); the frame before still lags."""
+    plan = build_plan(trace, PlanSettings(fps=30))
+    ts = text_steps(plan)
+    last = np.flatnonzero(plan.beat == FAST)[-1]
+    assert plan.step[last] == trace.n_steps - 1 and ts[last] == plan.step[last]
+    assert ts[last - 1] < plan.step[last - 1]
+
+
 @pytest.mark.slow  # draws every frame of two runs (2.5 s)
 def test_diverged_and_empty_traces_stay_readable():
     div = record(TrainConfig(lr=10))

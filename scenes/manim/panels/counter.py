@@ -44,9 +44,11 @@ class FastDecimal(DecimalNumber):
     def _get_num_string(self, number):
         if self.num_decimal_places == 0:  # epoch and step counters: whole numbers, always
             return str(int(round(float(number))))
-        # Diverged runs reach 1e8: scientific notation keeps the counter in its slot.
+        # Diverged runs reach 1e8: scientific notation keeps the counter in its slot, written
+        # as the matplotlib header writes it (1.79e8, not Python's 1.79e+08).
         if isinstance(number, (int, float, np.floating)) and abs(number) >= 1e4:
-            return f"{number:.2e}"
+            mant, exp = f"{number:.2e}".split("e")
+            return f"{mant}e{int(exp)}"
         return super()._get_num_string(number)
 
     def show(self, number: float) -> "FastDecimal":

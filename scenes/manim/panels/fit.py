@@ -40,8 +40,9 @@ class FitPanel(Beats):
         label = (style.math("y' = a dot.c x + b", "label", "line") if self.straight
                  else style.text(story.words.formula, "label", "line"))
         self.label = label.next_to(P.p(story.geom.fit.x0, story.geom.fit.y1), DR, buff=0.12)
-        if not self.straight:  # a curve and its data fill other corners than a line's
-            self._place_label()
+        # In a corner no line or curve of the first steps crosses (a diverging line's third
+        # step ran through the top left's "y' = a·x + b").
+        self._place_label()
 
     def _place_label(self) -> None:
         """The formula in a corner of the plot where it covers no data point nor curve (the

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from scenes.layout_check import Box
+from scenes.mpl.views.graph_bend import bend, label_places
 from scenes.mpl.views.style import ViewBase
 from scenes.story.frames import FrameState
 from scenes.story.graph import NO_GRAPHS, DrawnGraph, GraphFrame
@@ -176,13 +178,18 @@ class GraphView(ViewBase):
             centres[n.id] = (cx, cy)
         return {"fs": fs, "line": line, "bw": bw, "bh": bh, "centres": centres, "compact": compact}
 
-    def _edge_ends(self, geo: dict, edges: list[tuple[int, int]]) -> list[tuple[tuple[float, float], ...]]:
-        """Each edge's segment: from its source's right side to its target's left side (the
-        graph runs left to right), so no arrow runs through the rule under a box. A box's
-        inputs arrive at its left side spread from top to bottom in the order their sources
-        stand, its outputs leave its right side likewise. An edge between boxes of one
-        column joins their centres, cut at the borders."""
+    def _edge_ends(self, geo: dict, edges: list[tuple[int, int]]) -> list[tuple]:
+        """Each edge's ends and bend (arc3's rad): from its source's right side to its target's
+        left side (the graph runs left to right), so no arrow runs through the rule under a box.
+        A box's inputs arrive at its left side spread from top to bottom in the order their
+        sources stand, its outputs leave its right side likewise; an edge that would run
+        through another node's box (it skips a column) bends around it (:mod:`graph_bend`).
+        An edge between boxes of one column joins their centres, cut at the borders."""
         c, hw, hh = geo["centres"], geo["bw"] / 2 + 2, geo["bh"] / 2
+        # What an edge must not cross: each box, with the rule under it (as wide as a line more).
+        pad, under = 3.0, geo["line"] * 1.1
+        keep_out = {n: Box(x - hw - pad - geo["line"] / 2, y - hh - under, x + hw + pad + geo["line"] / 2, y + hh + pad)
+                    for n, (x, y) in c.items()}
 
         def slot(j: int, ends: list[int], other: int) -> float:
             order = sorted(ends, key=lambda e: -c[edges[e][other]][1])
@@ -198,11 +205,12 @@ class GraphView(ViewBase):
             (x0, y0), (x1, y1) = c[u], c[v]
             if abs(x1 - x0) > 2 * hw:
                 d = 1.0 if x1 > x0 else -1.0
-                out.append(((x0 + d * hw, y0 + slot(j, outs[u], 1)), (x1 - d * hw, y1 + slot(j, ins[v], 0))))
+                a, b = (x0 + d * hw, y0 + slot(j, outs[u], 1)), (x1 - d * hw, y1 + slot(j, ins[v], 0))
+                out.append((a, b, bend(a, b, [box for n, box in keep_out.items() if n not in (u, v)])))
                 continue
             dx, dy = x1 - x0, y1 - y0
             f = min(hw / abs(dx) if dx else np.inf, (hh + 2) / abs(dy) if dy else np.inf)
-            out.append(((x0 + dx * f, y0 + dy * f), (x1 - dx * f, y1 - dy * f)))
+            out.append(((x0 + dx * f, y0 + dy * f), (x1 - dx * f, y1 - dy * f), 0.0))
         return out
 
     def _place(self, i: int) -> None:
@@ -229,14 +237,16 @@ class GraphView(ViewBase):
             rule.set_position((cx, cy - bh / 2 - line * 0.55))
             rule.set_fontsize(fs * 0.95)
         ends = self._edge_ends(geo, list(g.edges))
+        labels = label_places(ends, (line * 0.9, line * 0.5))  # (a short label: "(8)", "0.636")
         for j, arr in enumerate(self.arrows):
             on = j < len(g.edges)
             arr.set_visible(on)
             self.edge_texts[j].set_visible(on)
             if on:
-                a, b = ends[j]
+                a, b, rad = ends[j]
                 arr.set_positions(a, b)
-                self.edge_texts[j].set_position(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2))
+                arr.set_connectionstyle(f"arc3,rad={rad}")
+                self.edge_texts[j].set_position(labels[j])
                 self.edge_texts[j].set_fontsize(fs * 0.85)
         self._shown = i
 

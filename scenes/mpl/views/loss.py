@@ -13,9 +13,14 @@ from matplotlib.transforms import ScaledTranslation
 from scenes.mpl.views.style import ViewBase
 from scenes.story.frames import FrameState
 from scenes.story.geometry import free_corner
-from scenes.story.plan import HOLD
+from scenes.story.plan import FAST, HOLD
 
 __all__ = ["LossView"]
+
+
+def _finite(v: float) -> float | None:
+    """``v``, or None when it is not a number to draw (a run that overflowed)."""
+    return v if math.isfinite(v) else None
 
 
 class LossView(ViewBase):
@@ -47,6 +52,12 @@ class LossView(ViewBase):
         # The surface under the projected path (before each step), dashed: where it parts from
         # the full-data loss, the path is off the plane.
         self.surface = land.surface_loss[:-1] if land is not None and st.n else None
+        # The full-data loss after the last step (what the header's L says at the end): the curve
+        # holds the loss before each step, so without this point it stops one step short, and a
+        # diverging run's curve ends an order of magnitude below the number beside it.
+        self.final_full = (None if not st.n or st.trace.full_loss_is_batch
+                           else _finite(float(st.trace.final_full_loss)))
+        self.final_surface = _finite(float(land.surface_loss[-1])) if self.surface is not None else None
         self.surface_line = None
         if self.surface is not None:
             self.surface_line, = ax.plot([], [], color=self.col("path"), lw=lw * 0.8, ls=(0, (3, 2)),
@@ -93,9 +104,10 @@ class LossView(ViewBase):
             return False
         lo, hi = sorted(ax.get_ylim())
         marks = []
-        curves = ((s.loss, True), (s.full_loss, False)) + (((self.surface, False),) if self.surface is not None else ())
-        for y, mean in curves:
-            xs, ys = self._thin(y, s.n, mean=mean)
+        curves = ((s.loss, True, None), (s.full_loss, False, self.final_full)) + (
+            ((self.surface, False, self.final_surface),) if self.surface is not None else ())
+        for y, mean, end in curves:
+            xs, ys = self._with_end(*self._thin(y, s.n, mean=mean), end, True)
             ys = np.where(np.isfinite(ys), np.clip(ys, lo, hi), np.nan)
             marks.append(ax.transData.transform(np.column_stack([xs, ys])))
         first = self._free_corner()
@@ -168,12 +180,23 @@ class LossView(ViewBase):
         return (np.append(xs[rows, order].ravel(), self.steps[whole:m]),
                 np.append(blocks[rows, order].ravel(), y[whole:m]))
 
+    def _with_end(self, xs: np.ndarray, ys: np.ndarray, end: float | None,
+                  after_last: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The curve with its value after the last step at x = n, once the frame shows the
+        parameters after it (``after_last``)."""
+        if end is None or not after_last:
+            return xs, ys
+        return np.append(xs, float(self.story.n)), np.append(ys, end)
+
     def update(self, st: FrameState) -> None:
         m = st.loss_n
+        # The frame shows the parameters after the last step: the fast-forward's last frame, the hold.
+        after_last = bool(m) and m >= self.story.n and st.beat in (FAST, HOLD)
         self.batch_line.set_data(*self._thin(self.story.loss, m, mean=True))
-        self.full_line.set_data(*self._thin(self.story.full_loss, m))
+        self.full_line.set_data(*self._with_end(*self._thin(self.story.full_loss, m), self.final_full, after_last))
         if self.surface_line is not None:
-            self.surface_line.set_data(*self._thin(self.surface, m))
+            self.surface_line.set_data(*self._with_end(*self._thin(self.surface, m), self.final_surface,
+                                                       after_last))
         show = m > 0 and st.beat != HOLD
         if show:
             k = m - 1

@@ -110,8 +110,8 @@
       var g = S.segs[pos.s];
       this.textStep = null;
       if (g.beat === S.B.FAST) { // the numbers refresh TEXT_HZ times a second, as in the video
-        var every = Math.max(1, Math.round(S.fps / TEXT_HZ));
-        this.textStep = g.steps[pos.j - pos.j % every];
+        var every = Math.max(1, Math.round(S.fps / TEXT_HZ)); // (its last frame: its own step)
+        this.textStep = g.steps[pos.j === g.n - 1 ? pos.j : pos.j - pos.j % every];
       }
       this.pos = pos;
       this.render();

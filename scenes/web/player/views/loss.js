@@ -113,6 +113,19 @@
     ctx.restore();
   }
 
+  // The full-data loss after the last step, at x = n: the L the header shows at the end. The
+  // curve holds the loss before each step; without this it stops a step short (a diverging
+  // run's an order of magnitude below its L), as scenes.mpl.views.LossView's no longer does.
+  function strokeEnd(P, ctx, pn, S) {
+    var end = S.final.full_loss;
+    if (S.run.full_loss_words || end === null || end === undefined || !isFinite(end)) return;
+    ctx.save(); pn.clipPlot(ctx);
+    ctx.lineJoin = "round"; ctx.strokeStyle = P.theme.colors.loss_full; ctx.lineWidth = P.lw;
+    ctx.beginPath(); ctx.moveTo(pn.px(S.n - 1), pn.py(S.full_loss[S.n - 1])); ctx.lineTo(pn.px(S.n), pn.py(end));
+    ctx.stroke();
+    ctx.restore();
+  }
+
   function drawLoss(P, pn, S, st) {
     var ctx = pn.ctx, th = P.theme.colors, lw = P.lw, m = st.loss_n;
     if (!S.n) return;
@@ -125,6 +138,7 @@
     } else if (m > 0) {
       strokeCurves(P, ctx, pn, S, m);
     }
+    if (m >= S.n && (st.beat === S.B.FAST || st.beat === S.B.HOLD)) strokeEnd(P, ctx, pn, S);
     if (m > 0 && st.beat !== S.B.HOLD) {
       var k = m - 1, x = pn.px(k);
       ctx.strokeStyle = th.muted; ctx.lineWidth = Math.max(1, lw * 0.35); ctx.setLineDash([1.5, 2.5]);

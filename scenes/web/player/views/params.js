@@ -4,7 +4,7 @@
   "use strict";
   var decode = SGD.decode, decodePaths = SGD.decodePaths, pathA = SGD.pathA, pathB = SGD.pathB, arrowsOf = SGD.arrowsOf, Pen = SGD.Pen,
       arrow = SGD.arrow, dot = SGD.dot, sampleIndices = SGD.sampleIndices, star = SGD.star,
-      legend = SGD.legend, $ = SGD.$;
+      legend = SGD.legend, clamp = SGD.clamp, $ = SGD.$;
 
   // The exported contours (filled bands, then the level lines) in a panel's plot.
   function drawContours(P, ctx, pn, C) {
@@ -181,8 +181,9 @@
       var sc = S.scales[S.scaleIndex[st.step]];
       if (sc[0] > 1) note += (note ? " \u00b7 " : "") + "arrows \u00d7" + sc[1];
     }
-    var cx = pn.px(st.a), cy = pn.py(st.b);
-    if (cx > pn.x0 - 20 && cx < pn.x1 + 20 && cy > pn.y0 - 20 && cy < pn.y1 + 20) dot(ctx, cx, cy, lw * 1.7, th.line, th.panel, lw * 0.4);
+    // A point that has left the view (a diverging run) waits at its edge, as in the video.
+    var cx = clamp(pn.px(st.a), pn.x0, pn.x1), cy = clamp(pn.py(st.b), pn.y0, pn.y1);
+    dot(ctx, cx, cy, lw * 1.7, th.line, th.panel, lw * 0.4);
     ctx.restore();
     return note;
   }
