@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "repeat it to compare saved runs")
     g.add_argument("--run", metavar="SCRIPT", help="run your own training script (python SCRIPT [-- its args]) under "
                    "recording and render it: the first optimizer it creates and the model whose parameters it holds; "
-                   "x and y are the rows the model saw (docs/usage.md)")
+                   "x and y are the rows the model saw (docs/usage.md). A bare name picks a bundled example: "
+                   "article_loop (the article's loop)")
     g.add_argument("--run-model", metavar="NAME", dest="run_model",
                    help="--run: record the nn.Module the script binds to NAME when it creates the optimizer")
     g.add_argument("--run-optimizer", metavar="NAME", dest="run_optimizer",

@@ -34,7 +34,7 @@ def run_flags_trace(flags: dict, script_args: list[str], args: dict,
         from scenes.flags import flag_names
         raise InputError(f"{flag_names(given)}: training settings do not apply with --run; your script sets them")
     from training.run_script import record_script
-    trace = record_script(script, script_args, model_name=flags.get("run_model"),
+    trace = record_script(_script_path(script), script_args, model_name=flags.get("run_model"),
                           optimizer_name=flags.get("run_optimizer"), graph_steps=graph_steps)
     # A model of more than one number in or out renders too: its fit view's title says there
     # is no curve (training.loop_views); every other view is the same as for any module.
@@ -42,3 +42,23 @@ def run_flags_trace(flags: dict, script_args: list[str], args: dict,
     path = folder / "trace.json"
     trace.to_file(path)
     return [str(path)], lambda: shutil.rmtree(folder, ignore_errors=True)
+
+
+def example_script_names() -> list[str]:
+    """The example scripts that ship with sgd-anim (``assets/examples``): ``--run article_loop``."""
+    from scenes import resources
+    return resources.asset_names("examples", ".py")
+
+
+def _script_path(script: str) -> str | Path:
+    """``script`` itself, or the bundled example it names without a path (``article_loop`` or
+    ``article_loop.py``) when no such file exists: an installed sgd-anim has no assets/ folder
+    in the user's working directory, as ``--config adam`` names a bundled config."""
+    if Path(script).exists():
+        return script
+    name = script[:-3] if script.endswith(".py") else script
+    if name in example_script_names():
+        from scenes import resources
+        return resources.asset_path("examples", f"{name}.py")
+    raise InputError(f"--run {script}: no such script (bundled examples, named without a path: "
+                     f"{', '.join(example_script_names())})")
