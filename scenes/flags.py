@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from scenes.outputs import BACKENDS, FORMATS, QUALITIES, SCENES, VIEWS
+from scenes.program import program_name
 from training.config import COMPARE_KEYS, SETTINGS
 
-__all__ = ["build_parser", "flag_names", "EXAMPLES"]
+__all__ = ["build_parser", "flag_names", "EXAMPLES", "examples_for"]
 
 EXAMPLES = """\
 examples:
@@ -31,7 +33,23 @@ examples:
   python render.py --compare lr=0.03,0.1,0.3,1      four runs raced in out/compare.mp4, plus summary.png and runs.csv
   python render.py --compare lr=0.1,0.3 --compare batch_size=1,2,6 --format png   a grid of six runs
   python render.py --trace a/trace.json --trace b/trace.json   compare saved runs, no training
+  python render.py --run article_loop               the article's own loop (bundled), unchanged, recorded and drawn
 """
+
+
+def examples_for(prog: str) -> str:
+    """:data:`EXAMPLES` with ``prog`` for ``python render.py``, the descriptions kept in their column."""
+    pattern = re.compile(r"(?m)^  (python render\.py)(.*?)(?:( {2,})(\S.*))?$")
+    column = 2 + len("python render.py") + 34  # where the descriptions start (a longer command pushes its own on)
+
+    def one(m: re.Match) -> str:
+        command, gap, text = m.group(2), m.group(3), m.group(4)
+        if text is None:  # a command with no description
+            return f"  {prog}{command}"
+        if m.start(4) - m.start(0) == column:
+            gap = " " * (column - 2 - len(prog) - len(command))
+        return f"  {prog}{command}{gap}{text}"
+    return pattern.sub(one, EXAMPLES)
 
 
 def flag_names(keys) -> str:
@@ -60,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     from scenes.story.theme import available_themes
 
     p = argparse.ArgumentParser(
-        prog="sgd-anim", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
+        prog="sgd-anim", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=examples_for(program_name()),
         description="Turn a real PyTorch SGD run fitting y' = a*x + b into animations: "
                     "the line fitting the points, the loss dropping, gradient arrows for each batch.",
         argument_default=argparse.SUPPRESS)  # only flags the user gives override a config file

@@ -421,5 +421,6 @@ def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
         render["explore"] = True
     if not r.captions:
         render["captions"] = False
-    header = "# The effective configuration of this render. Regenerate with:\n#   python render.py --config config.toml\n"
+    from scenes.program import program_name
+    header = f"# The effective configuration of this render. Regenerate with:\n#   {program_name()} --config config.toml\n"
     return header + tomli_w.dumps({"data": data, "training": training, "render": render})

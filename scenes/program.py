@@ -1,0 +1,17 @@
+"""How the user ran sgd-anim, for the commands we show them: ``--help``'s examples and the
+header of a written ``config.toml``. A module of its own, importing nothing of ours, so that
+the parser (scenes.flags) and the writers of config files (scenes.job, scenes.compare.run)
+can all ask without importing one another."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+__all__ = ["program_name"]
+
+
+def program_name() -> str:
+    """``python render.py`` when run as the clone's script, else ``sgd-anim``: the installed
+    command (also what an editable install gives), which is what a user who installed the
+    package has, and no render.py in their folder (docs/installing.md)."""
+    return "python render.py" if Path(sys.argv[0] if sys.argv else "").name == "render.py" else "sgd-anim"
