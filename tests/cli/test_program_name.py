@@ -18,11 +18,19 @@ from scenes.program import program_name
                                          ("", "sgd-anim")])
 def test_program_name_is_what_the_user_ran(argv0, name, monkeypatch):
     monkeypatch.setattr(sys, "argv", [argv0])
+    monkeypatch.setattr(sys, "orig_argv", ["python", argv0])
     assert program_name() == name
+
+
+def test_python_m_render_is_named_so(monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["/venv/lib/python3.11/site-packages/render.py", "--help"])
+    monkeypatch.setattr(sys, "orig_argv", ["/venv/bin/python", "-m", "render", "--help"])
+    assert program_name() == "python -m render"
 
 
 def test_installed_help_shows_the_installed_command(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["/home/u/sgd/bin/sgd-anim"])
+    monkeypatch.setattr(sys, "orig_argv", ["/home/u/sgd/bin/python", "/home/u/sgd/bin/sgd-anim"])
     text = build_parser().format_help()
     examples = text[text.index("examples:"):]
     assert "render.py" not in examples
@@ -48,5 +56,6 @@ def test_descriptions_stay_in_one_column():
                                             ("render.py", "#   python render.py --config config.toml")])
 def test_a_written_config_names_the_command_to_regenerate_it(argv0, command, monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "argv", [argv0])
+    monkeypatch.setattr(sys, "orig_argv", ["python", argv0])
     text = job_to_toml(build_job([{}], tmp_path))
     assert text.splitlines()[1] == command
