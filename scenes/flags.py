@@ -73,6 +73,20 @@ def _training_flags(p: argparse.ArgumentParser) -> None:
                            **({"metavar": "LIST"} if s.kind in (tuple, list) else {}))
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, looked up only when asked (reading
+    package metadata would cost every other run its time)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        kwargs.pop("default", None)  # the parser's argument_default (SUPPRESS) comes in too
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from training.versions import package_version
+        print(f"sgd-anim {package_version('sgd-anim')}")  # "unknown" in a clone never installed
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from scenes.job import example_config_names, preset_names
     from scenes.story.theme import available_themes
@@ -149,4 +163,5 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("behaviour")
     g.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     g.add_argument("--debug", action="store_true", help="show full tracebacks")
+    g.add_argument("--version", action=_Version, help="print the installed sgd-anim's version and exit")
     return p

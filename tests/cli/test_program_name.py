@@ -59,3 +59,16 @@ def test_a_written_config_names_the_command_to_regenerate_it(argv0, command, mon
     monkeypatch.setattr(sys, "orig_argv", ["python", argv0])
     text = job_to_toml(build_job([{}], tmp_path))
     assert text.splitlines()[1] == command
+
+
+def test_version_prints_the_installed_version_and_exits_zero(capsys):
+    from importlib import metadata
+    import render
+    with pytest.raises(SystemExit) as stop:
+        render.main(["--version"])
+    assert stop.value.code in (0, None)
+    try:
+        expected = metadata.version("sgd-anim")
+    except metadata.PackageNotFoundError:
+        expected = "unknown"
+    assert capsys.readouterr().out == f"sgd-anim {expected}\n"
