@@ -43,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None and gc.isenabled():  # the program: its start is ours (see _settle)
         gc.disable()
         _paused = True
+    if argv is None:  # the program: freed frames are reused, not faulted in afresh (scenes.freed_memory)
+        from scenes.freed_memory import keep_freed_memory
+        keep_freed_memory()
     try:
         from scenes.stopping import stop_on_signals  # first: a small module, so handled from the start
         debug = "--debug" in (sys.argv[1:] if argv is None else argv)

@@ -285,6 +285,9 @@ def render_job(job: Job, *, trace_file: str | Path | None = None, record_only: b
     if trace.status.diverged:
         report.say(f"warning: training diverged at step {trace.status.step} ({trace.status.reason}); "
                    "the video shows where")
+    elif trace.status.stopped:  # a recording of the user's own loop that ended early (training/loop_recorder.py)
+        k = trace.status.step
+        report.say(f"warning: the recording stopped after {k:,} step{'s' * (k != 1)} ({trace.status.reason})")
     if "pptx" in job.render.formats and not record_only:
         _check_deck(job, trace)
     if not record_only:

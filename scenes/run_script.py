@@ -33,9 +33,14 @@ def run_flags_trace(flags: dict, script_args: list[str], args: dict,
     if given:
         from scenes.flags import flag_names
         raise InputError(f"{flag_names(given)}: training settings do not apply with --run; your script sets them")
+    from scenes.stopping import raise_if_stopped
     from training.run_script import record_script
-    trace = record_script(_script_path(script), script_args, model_name=flags.get("run_model"),
-                          optimizer_name=flags.get("run_optimizer"), graph_steps=graph_steps)
+    script_path = _script_path(script)  # the file, or the bundled example named without a path
+    try:
+        trace = record_script(script_path, script_args, model_name=flags.get("run_model"),
+                              optimizer_name=flags.get("run_optimizer"), graph_steps=graph_steps)
+    finally:  # a script that catches KeyboardInterrupt caught our SIGTERM too: the run stops all the same
+        raise_if_stopped()
     # A model of more than one number in or out renders too: its fit view's title says there
     # is no curve (training.loop_views); every other view is the same as for any module.
     folder = Path(tempfile.mkdtemp(prefix="sgd-anim-run-"))

@@ -29,7 +29,7 @@ import time
 from typing import Iterator
 
 __all__ = ["STOP_SIGNALS", "Stopped", "StopRequested", "stop_on_signals", "signals_held", "stop_requested",
-           "check_stop", "signal_name", "TimeUp", "time_limit"]
+           "raise_if_stopped", "check_stop", "signal_name", "TimeUp", "time_limit"]
 
 # The signals that stop a run, where the platform has them (Windows has no SIGHUP).
 STOP_SIGNALS: tuple[int, ...] = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP")
@@ -144,6 +144,14 @@ def signals_held() -> Iterator[None]:
 def stop_requested() -> bool:
     """Whether a stop signal has come (inside :func:`stop_on_signals`)."""
     return _requested.is_set()
+
+
+def raise_if_stopped() -> None:
+    """Raise :class:`Stopped` if a stop signal has come: after code that may have caught the
+    one the handler raised (a user's training script under ``--run`` that ends its loop on
+    ``except KeyboardInterrupt``), so the run still stops, as the signal asked."""
+    if _requested.is_set():
+        raise Stopped(_signum)
 
 
 def check_stop() -> None:

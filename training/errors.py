@@ -4,7 +4,7 @@ from __future__ import annotations
 import reprlib
 from typing import Any
 
-__all__ = ["InputError", "ScriptExit", "shown", "listed"]
+__all__ = ["InputError", "ScriptExit", "shown", "listed", "first_line"]
 
 
 class InputError(ValueError):
@@ -51,3 +51,15 @@ def listed(names, limit: int = 5, quote: bool = False) -> str:
     parts = [n if not quote and isinstance(n, str) and n.isprintable() and 0 < len(n) <= 40 else shown(n)
              for n in names[:limit]]
     return ", ".join(parts) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception's message for one line: its first line that is not blank, cut to ``limit``
+    characters; "" when it has none. Never raises: a user's exception may carry a message of
+    megabytes, or a ``__str__`` that itself fails."""
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - its message is not worth a second error
+        return ""
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[:limit - 3] + "..."

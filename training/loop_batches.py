@@ -23,6 +23,8 @@ def keep_batch(rec, inputs, preds, targets) -> str:
     inputs, preds = as_numpy(inputs), as_numpy(preds)  # numpy's shapes are cheaper to ask than torch's
     targets = as_numpy(targets) if targets is not None else None
     m = len(inputs)
+    if m == 0:  # (a trace's step holds at least one row)
+        return "a batch held no rows"
     if rec.c_inputs is None:  # rows of the batches, at most MAX_SAMPLES (and MAX_ROW_BYTES)
         width = inputs.shape[1] + preds.shape[1] + (targets.shape[1] if targets is not None else 0)
         rows = min(MAX_SAMPLES, MAX_ROW_BYTES // (8 * width)) + 1
@@ -53,6 +55,8 @@ def _keep_fast(rec, inputs, preds, targets) -> str:
     checked here, so they never grow); a few µs a step less, which a small model feels."""
     ci, cp, ct = rec.c_inputs, rec.c_preds, rec.c_targets
     m, at = len(inputs), rec._at
+    if m == 0:
+        return "a batch held no rows"
     if inputs.shape[1:] != (ci.width,) or preds.shape[1:] != (cp.width,) or len(preds) != m:
         return "the batches changed shape (each row must keep its number of inputs and outputs)"
     stop = at + m

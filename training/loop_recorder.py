@@ -28,13 +28,13 @@ import torch
 from torch import nn
 
 from training.config import MAX_STEPS, max_steps
-from training.errors import InputError
+from training.errors import InputError, first_line
 from training.models import MAX_MODULE_PARAMS
 from training.loop_columns import Grow, column_dtype
 from training.loop_batches import MAX_ROW_BYTES, keep_batch
 from training.loop_graphs import LoopGraphs, graph_indices as _graph_indices
-from training.loop_tensors import (ParamViews, StateViews, as_numpy, as_row_tensor, as_rows, call_forward, grads_into,
-                                   has_state)
+from training.loop_tensors import (ParamViews, StateViews, as_numpy, as_row_tensor, as_rows, call_forward, data_pair,
+                                   grads_into, has_state)
 
 __all__ = ["recording", "Recording", "RecordingWarning", "MAX_RECORDED_STEPS", "MAX_ROW_BYTES"]
 
@@ -87,12 +87,15 @@ class Recording:
             raise InputError(f"recording: full_loss_every must be a whole number >= 1, got {full_loss_every!r}")
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         self.full_loss_every = full_loss_every
-        self.x, self.y = (None, None) if x is None else (torch.as_tensor(x), torch.as_tensor(y))
+        self.x, self.y = (None, None) if x is None else data_pair(x, y)
         self.named = [(n, p) for n, p in model.named_parameters()]
+        self.shapes = [tuple(p.shape) for _, p in self.named]  # as recorded (set_() may change them later)
         self.params = [p for _, p in self.named]
         self.n_params = sum(p.numel() for p in self.params)
         if not self.params:
             raise InputError("recording: the model has no parameters")
+        if any(p.is_complex() for p in self.params):  # (their imaginary parts were dropped, with a warning)
+            raise InputError("recording: the model has complex parameters; a trace holds real numbers")
         if self.n_params > MAX_MODULE_PARAMS:
             raise InputError(f"recording: the model has {self.n_params:,} parameters; a recording keeps at most "
                              f"{MAX_MODULE_PARAMS:,} a step")
@@ -181,7 +184,7 @@ class Recording:
     def __exit__(self, kind, exc, tb) -> bool:
         self._unhook()
         if exc is not None and self.status[0] == "completed":
-            text = str(exc).splitlines()[0] if str(exc) else ""
+            text = first_line(exc)
             self.status = ("stopped", f"the block raised {kind.__name__}{': ' + text if text else ''}")
         return False  # the exception, if any, goes on unchanged
 
@@ -305,7 +308,10 @@ class Recording:
         self._after_taken = True
         if self._moved():
             self.outside.append(self.n_after - 1)
-        self._param_views.into(self._after)
+        try:
+            self._param_views.into(self._after)
+        except ValueError:  # they changed size since: that step's "after" is gone, and the step with it
+            self.n_after -= 1
 
     def _record_before(self, args, kwargs) -> None:
         forwards, losses = self._forwards, self._losses
@@ -342,6 +348,9 @@ class Recording:
         if self._narrowed and not losses:
             return self._stop(f"no {self._narrowed} ran in this step (the loop changed its loss module): pass loss_fn=...")
         if losses:
+            if any(v.numel() != 1 for v, _ in losses):  # (.item() said "a Tensor with 4 elements cannot be ...")
+                return self._stop(f"the loss module gave {max(v.numel() for v, _ in losses):,} numbers, not one "
+                                  "(reduction='none'); recording takes one a batch: pass x, y and a loss_fn giving it")
             loss = float(losses[0][0].item()) if len(losses) == 1 else float(np.mean([v.item() for v, _ in losses]))
         else:
             loss = self._loss_of(inputs, preds, targets)
@@ -353,7 +362,11 @@ class Recording:
         self.c_lr.append(float(self.optimizer.param_groups[0]["lr"]))
         if self.n_after and self._moved():  # changed between step() calls
             self.outside.append(self.n_after - 1)
-        self._param_views.into(self.c_params.next_row())
+        try:
+            self._param_views.into(self.c_params.next_row())
+        except ValueError:
+            self.c_params.n -= 1  # (the row was not written)
+            raise
         grads_into(self.params, torch.from_numpy(self.c_grads.next_row()))
         self._recorded = True
 

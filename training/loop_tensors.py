@@ -9,7 +9,9 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["flat_into", "grads_into", "has_state", "state_tensors", "as_numpy", "as_row_tensor", "as_rows", "call_forward",
+from training.errors import InputError
+
+__all__ = ["data_pair", "flat_into", "grads_into", "has_state", "state_tensors", "as_numpy", "as_row_tensor", "as_rows", "call_forward",
            "ParamViews", "StateViews", "NUMPY_FLOATS"]
 
 # The float dtypes whose tensors numpy views as they are. A half-precision tensor (bfloat16,
@@ -105,7 +107,10 @@ class ParamViews:
         """The parameters, end to end, into ``row`` (numpy), one copy."""
         ptrs = [p.data_ptr() for p in self.params]
         if ptrs != self.ptrs:
-            self.ptrs, self._views = ptrs, [p.detach().reshape(-1) for p in self.params]
+            views = [p.detach().reshape(-1) for p in self.params]
+            if sum(v.numel() for v in views) != row.size:  # (``p.data = `` a tensor of another size)
+                raise ValueError("the model's parameters changed size mid-run")
+            self.ptrs, self._views = ptrs, views
             # np.concatenate copies in about half torch.cat's time (1.8 against 3.7 µs for
             # 10,401 numbers); a non-contiguous parameter's reshape is a copy, not a view, so
             # then the parameters are flattened afresh each step
@@ -171,3 +176,16 @@ def state_tensors(optimizer, params: list) -> list:
         buf = st.get("momentum_buffer", st.get("exp_avg"))
         out.append(torch.zeros_like(p) if buf is None else buf.detach())
     return out
+
+
+def data_pair(x, y) -> tuple[torch.Tensor, torch.Tensor]:
+    """x and y as tensors of as many rows each (a mistake here showed only at the first step's
+    full loss, as a size mismatch deep in torch, or as a TypeError of torch.as_tensor)."""
+    try:
+        x, y = torch.as_tensor(x), torch.as_tensor(y)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise InputError(f"recording: x and y must be tensors or arrays of numbers ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0][:100] if str(e) else ''})") from None
+    if x.dim() == 0 or y.dim() == 0 or len(x) != len(y):
+        raise InputError(f"recording: x and y must hold as many rows, got {tuple(x.shape)} and {tuple(y.shape)}")
+    return x, y

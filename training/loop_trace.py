@@ -16,6 +16,7 @@ from training.config import TrainConfig
 from training.data import ARTICLE_X, ARTICLE_Y
 from training.errors import InputError
 from training.models import MODULE_KIND, flatten_names
+from training.numbers import within_float32
 from training.ragged import Ragged
 from training.loop_columns import epochs_of, line_columns, match_rows, updates_of
 from training.loop_full_loss import full_losses
@@ -69,6 +70,9 @@ def build_trace(rec) -> Trace:
         targets = data_y[idx]
     if len(data_x) < 2:
         raise InputError("recording: the model saw only one distinct row; a trace needs at least two points")
+    if not (within_float32(data_x.reshape(-1)) and within_float32(data_y.reshape(-1))):
+        raise InputError("recording: the data holds a number that is not finite or beyond float32's range "
+                         "(+-3.4e38), which a trace cannot hold")
     epoch, batch = epochs_of(idx, offsets)
     epochs, batch_size = int(epoch.max()) + 1, int(np.diff(offsets).max())
     offsets, epoch, batch = offsets[:n + 1], epoch[:n], batch[:n]
@@ -97,6 +101,9 @@ def build_trace(rec) -> Trace:
     # were ever touched, so the rest costs no memory.
     cols = dict(epoch=epoch, batch=batch, loss=rec.c_loss.result()[:n], full_loss=full[:n])
     params, updates, final = params_and_updates(rec, n)
+    if not np.isfinite(final).all():  # (diverged before its first step: it started from NaN)
+        raise InputError("recording: the parameters were not finite (NaN or infinite) before the first step; "
+                         "nothing to draw")
     grads = rec.c_grads.result()[:n]  # float32 when the parameters are: exact, half the bytes
     velocity = rec.c_velocity.result()[:n] if rec.c_velocity is not None else None
 
@@ -151,7 +158,7 @@ def build_trace(rec) -> Trace:
         return Trace(config=config, versions=_versions(), x=x, y=y, steps=steps, final_a=float(final[0]),
                      final_b=float(final[1]), status=status,
                      graphs=line_labels(graphs, rec.named[0][0], rec.named[1][0]))
-    names = flatten_names([(name, tuple(p.shape)) for name, p in rec.named])
+    names = flatten_names([(name, shape) for (name, _), shape in zip(rec.named, rec.shapes)])
     trace = Trace(config=config, versions=_versions(), x=x, y=y, steps=steps, status=status, param_names=names,
                   final_params=np.asarray(final, dtype=np.float64), graphs=graphs)
     # What the views draw, sampled now (re-rendering imports no torch): training.loop_views.

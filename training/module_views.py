@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from training.errors import shown
+from training.numbers import FLOAT32_MAX, finite_float32, within_float32
 
 __all__ = ["ModuleViews", "views_to_dict", "views_from_dict", "MAX_CURVES", "CURVE_POINTS", "PAIR_N", "curve_steps", "check_views"]
 
@@ -61,11 +62,13 @@ def curve_steps(n_points: int, most: int = MAX_CURVES) -> np.ndarray:
 
 
 def _numbers(values: np.ndarray) -> list:
-    """Floats for JSON, None where a value is not finite."""
+    """Floats for JSON, None where a value is not finite or beyond float32's range (as every
+    number of a trace: the reader refuses them)."""
     arr = np.asarray(values, dtype=np.float64)
-    if np.isfinite(arr).all():
+    held = np.abs(arr) <= FLOAT32_MAX
+    if held.all():
         return arr.tolist()
-    return np.where(np.isfinite(arr), arr, None).tolist()
+    return np.where(held, arr, None).tolist()
 
 
 def views_to_dict(v: ModuleViews) -> dict:
@@ -75,7 +78,7 @@ def views_to_dict(v: ModuleViews) -> dict:
     pair = None
     if v.pair_loss is not None:
         pair = {"p0": v.pair_p0.tolist(), "p1": v.pair_p1.tolist(), "loss": _numbers(v.pair_loss)}
-    final = v.final_loss if v.final_loss is not None and np.isfinite(v.final_loss) else None
+    final = v.final_loss if v.final_loss is not None and finite_float32(v.final_loss) else None
     return {"final_loss": final, "curve": curve, "pair": pair, "note": v.note}
 
 
@@ -83,9 +86,12 @@ def _axis(value: Any, what: str, bad, most: int = _MAX_POINTS) -> np.ndarray:
     if not isinstance(value, list) or not 2 <= len(value) <= most or not all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         raise bad(f"module.{what} must be a list of 2 to {most} numbers")
-    arr = np.array(value, dtype=np.float64)
-    if not np.isfinite(arr).all() or not (np.diff(arr) > 0).all():
-        raise bad(f"module.{what} must hold finite numbers in increasing order")
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except OverflowError:
+        arr = np.array([np.inf])
+    if not within_float32(arr) or not (np.diff(arr) > 0).all():
+        raise bad(f"module.{what} must hold finite numbers (within +-3.4e38) in increasing order")
     return arr
 
 
@@ -97,9 +103,13 @@ def _table(value: Any, rows: int, cols: int, what: str, bad) -> np.ndarray:
         if not isinstance(row, list) or len(row) != cols or not all(
                 v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in row):
             raise bad(f"module.{what} row {i} must hold {cols} numbers (or null)")
-        out[i] = [np.nan if v is None else v for v in row]
-    if np.isinf(out).any():
-        raise bad(f"module.{what} holds an infinite value")
+        try:
+            out[i] = [np.nan if v is None else v for v in row]
+        except OverflowError:  # an integer of hundreds of digits
+            raise bad(f"module.{what} holds a value that is not a finite number (within +-3.4e38)") from None
+    known = out[~np.isnan(out)]
+    if not within_float32(known):
+        raise bad(f"module.{what} holds a value that is not a finite number (within +-3.4e38)")
     return out
 
 
@@ -108,8 +118,8 @@ def views_from_dict(doc: Any, n_params: int, n_steps: int, bad) -> ModuleViews:
     if not isinstance(doc, dict) or set(doc) - {"final_loss", "curve", "pair", "note"}:
         raise bad('"module" must be an object with final_loss, curve, pair and note')
     final = doc.get("final_loss")
-    if final is not None and (isinstance(final, bool) or not isinstance(final, (int, float)) or not np.isfinite(final)):
-        raise bad(f"module.final_loss must be a finite number or null, not {shown(final)}")
+    if final is not None and not finite_float32(final):  # (as every column: 1e300 broke the loss axis)
+        raise bad(f"module.final_loss must be a finite number (within +-3.4e38) or null, not {shown(final)}")
     note = doc.get("note", "")
     if not isinstance(note, str) or len(note) > 1000:
         raise bad("module.note must be text (at most 1000 characters)")
@@ -121,8 +131,8 @@ def views_from_dict(doc: Any, n_params: int, n_steps: int, bad) -> ModuleViews:
         xs = _axis(curve["x"], "curve.x", bad)
         steps = curve["steps"]
         if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_CURVES or not all(
-                isinstance(s, int) and not isinstance(s, bool) for s in steps):
-            raise bad(f"module.curve.steps must be a list of 1 to {MAX_CURVES} whole numbers")
+                isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= n_steps for s in steps):
+            raise bad(f"module.curve.steps must be a list of 1 to {MAX_CURVES} whole numbers within 0..{n_steps}")
         st = np.array(steps, dtype=np.int64)
         if st[0] < 0 or st[-1] > n_steps or (np.diff(st) <= 0).any():
             raise bad(f"module.curve.steps must increase within 0..{n_steps} (the path's points)")

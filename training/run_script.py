@@ -20,8 +20,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from training.errors import InputError, ScriptExit
-from training.loop_recorder import Recording, recording
+from training.errors import InputError, ScriptExit, first_line
+from training.loop_recorder import Recording, RecordingWarning, recording
+from training.script_process import kept_process
 from training.trace import Trace
 
 __all__ = ["record_script", "ScriptExit"]
@@ -42,13 +43,13 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
         if "rec" not in found and _wanted(optimizer_name, path):
             found["rec"] = _start(self, model_name, shown, graph_steps)
 
-    saved = sys.argv[:], sys.path[:]
     torch.optim.Optimizer.__init__ = init
     failure: BaseException | None = None
     try:
-        sys.argv = [str(path), *args]
-        sys.path.insert(0, str(path.resolve().parent))
-        runpy.run_path(str(path), run_name="__main__")
+        # Why the recording stopped is the trace's status (render.py says it in one line), or
+        # the one error line: not two more lines of a Python warning on stderr.
+        with kept_process(path, args, quiet=RecordingWarning):
+            runpy.run_path(str(path), run_name="__main__")
     except SystemExit as e:
         if e.code not in (None, 0):
             failure = e
@@ -58,17 +59,16 @@ def record_script(path: str | Path, args: list[str], *, model_name: str | None =
         failure = e
     finally:
         torch.optim.Optimizer.__init__ = original
-        sys.argv, sys.path = saved
         rec = found.get("rec")
         if isinstance(rec, Recording):
             rec.__exit__(type(failure) if failure else None, failure, None)
     if isinstance(failure, KeyboardInterrupt):
         raise failure
     if isinstance(failure, SystemExit):
-        code = failure.code if isinstance(failure.code, int) else 1
+        code = int(failure.code) if isinstance(failure.code, int) else 1  # (sys.exit(True): 1, as Python exits)
         raise ScriptExit(code, f"--run {shown}: the script exited with code {code}; nothing was rendered")
     if failure is not None:
-        text = str(failure).splitlines()[0] if str(failure) else ""
+        text = first_line(failure)
         raise InputError(f"--run {shown}: the script failed: {type(failure).__name__}{': ' + text if text else ''}")
     if "rec" not in found:
         which = f"optimizer assigned to {optimizer_name}" if optimizer_name else "torch.optim optimizer"

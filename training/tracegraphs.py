@@ -12,7 +12,7 @@ import json
 import math
 from typing import Any, Callable, Iterator
 
-from training.errors import InputError
+from training.errors import InputError, listed, shown
 
 __all__ = ["MAX_GRAPHS", "MAX_GRAPH_NODES", "MAX_LEAVES", "MAX_LIST", "MAX_UNGROUPED", "HEAD", "check_graphs", "graph_parts"]
 
@@ -38,7 +38,12 @@ def _whole(v: Any) -> bool:
 
 
 def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def _values(v: Any, what: str, bad: Bad) -> Any:
@@ -79,14 +84,14 @@ def _keys(entry: Any, required: set, known: tuple, what: str, bad: Bad) -> None:
     if missing or unknown:
         raise bad(f"{what} " + "; ".join(filter(None, [
             f"lacks {', '.join(missing)}" if missing else "",
-            f"has unknown keys {', '.join(map(repr, unknown))}" if unknown else ""])))
+            f"has unknown keys {listed(unknown, quote=True)}" if unknown else ""])))
 
 
 def _node(raw: Any, j: int, where: str, bad: Bad) -> dict:
     what = f"{where} node {j}"
     _keys(raw, _REQUIRED_NODE, _NODE_KEYS, what, bad)
     if raw["id"] != j or not _whole(raw["id"]):
-        raise bad(f"{what} has id {raw['id']!r}; ids are 0, 1, 2, ... in the order of the nodes")
+        raise bad(f"{what} has id {shown(raw['id'])}; ids are 0, 1, 2, ... in the order of the nodes")
     node = {"id": j, "op": _text(raw["op"], f"{what} op", bad), "label": _text(raw["label"], f"{what} label", bad),
             "value": _values(raw["value"], f"{what} value", bad), "grad": _values(raw["grad"], f"{what} grad", bad)}
     if "param" in raw:
@@ -102,7 +107,7 @@ def _graph(raw: Any, i: int, n_steps: int, after: int, bad: Bad) -> dict:
     _keys(raw, _REQUIRED_GRAPH, _GRAPH_KEYS, f"graphs[{i}]", bad)
     step = raw["step"]
     if not _whole(step) or not 0 <= step < n_steps:
-        raise bad(f"graphs[{i}]: step {step!r} is not one of the trace's steps (0 to {n_steps - 1}, "
+        raise bad(f"graphs[{i}]: step {shown(step)} is not one of the trace's steps (0 to {n_steps - 1}, "
                   "counted from 0)")
     if step <= after:
         raise bad(f"graphs[{i}]: step {step} comes after step {after}; graphs are ordered by step, one a step")
@@ -130,7 +135,7 @@ def _graph(raw: Any, i: int, n_steps: int, after: int, bad: Bad) -> dict:
             raise bad(f"{where}: edge {k} must be a pair [from, to] of node ids")
         unknown = [x for x in e if not 0 <= x < len(out_nodes)]
         if unknown:
-            raise bad(f"{where}: edge {k} {e} names node {unknown[0]}, which is not one of its "
+            raise bad(f"{where}: edge {k} {shown(e)} names node {shown(unknown[0])}, which is not one of its "
                       f"{len(out_nodes)} nodes (0 to {len(out_nodes) - 1})")
         if e[0] == e[1]:
             raise bad(f"{where}: edge {k} {e} joins a node to itself")

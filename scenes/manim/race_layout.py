@@ -12,7 +12,7 @@ import numpy as np
 from manim import (DL, DOWN, DR, LEFT, RIGHT, UL, UP, UR, Dot, Line, ManimColor, Rectangle, RoundedRectangle, Star, VGroup,
                    VMobject)
 
-from scenes.manim.panels.base import Panel, place_legend
+from scenes.manim.panels.base import Panel, place_legend, typst_name
 from scenes.manim.panels.draw import region
 from scenes.manim.panels.ticks import nice_ticks
 from scenes.story.geometry import Limits
@@ -80,8 +80,11 @@ class RaceLayout:
         multiple); its statics go to ``statics``, its moving parts to ``self.dynamic``."""
         race = self.race
         small = only is not None
+        # The cell's left edge is where its y label may reach: a module's "0.bias[0]" is shrunk
+        # into it (it ran off the frame); its top and bottom are the neighbours' business.
+        cell = None if small else (box.x0 - 0.85, box.y0 - 1.0, box.x1 + 1.0, box.y1 + 1.0)
         P = Panel(self.st, ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2), box.x1 - box.x0, box.y1 - box.y0,
-                  race.params, left=None if small else box.x0 - 0.85)
+                  race.params, left=None if small else box.x0 - 0.85, cell=cell)
         self._path_statics(statics, P, box, only)
         return self._path_runs(P, only)
 
@@ -98,7 +101,7 @@ class RaceLayout:
                 lab.scale_to_fit_width(P.w)
             statics.append(lab.next_to(P.p(race.params.x0, race.params.y1), UP, buff=0.06, aligned_edge=LEFT))
         else:
-            statics.append(P.frame(*self.plane_names))
+            statics.append(P.frame(*map(typst_name, self.plane_names)))
             title = "Paths on one loss landscape" if self.shared else "Paths on the exact loss contours"
             statics.append(self.title(title, P.p(race.params.x0, race.params.y1) + UP * 0.12,
                                       width=box.x1 + 0.6 - P.x0))
@@ -200,7 +203,8 @@ class RaceLayout:
         frame = P.frame('"samples seen"', f'"{words.loss_name if words is not None else "MSE"}"', xticks=ticks)
         # Tick labels as sample counts (12k, not 12000): replace the frame's x tick labels.
         statics.append(frame)
-        statics.append(self.title("Full-data loss (log)", P.p(0, hi) + UP * 0.12))
+        kind = race.loss_words
+        statics.append(self.title(f"{kind[:1].upper()}{kind[1:]} (log)", P.p(0, hi) + UP * 0.12))
         curves = []
         for r, run in enumerate(race.runs):
             c = ManimColor(self.colours[r])
@@ -281,7 +285,7 @@ class RaceLayout:
         head = self.title("Leaderboard", np.array([x0, top - 0.35, 0]), "title")
         statics.append(head)
         room = HALF_W - x0 - 0.15
-        sub = self.text("full-data loss now, lowest first", "tick", muted=True)
+        sub = self.text(f"{self.race.loss_words} now, lowest first", "tick", muted=True)
         if sub.width > room:
             sub.scale_to_fit_width(room)
         statics.append(sub.next_to(head, DOWN, buff=0.1, aligned_edge=LEFT))

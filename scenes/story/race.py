@@ -27,11 +27,12 @@ import numpy as np
 from scenes.colour import hex_rgb
 from scenes.story.geometry import Geometry, Limits, loss_grid
 from scenes.story.numbers import fmt_loss  # the leaderboard's loss; importers take it from here too
+from scenes.story.loss_words import full_loss_words
 from scenes.story.model_words import words_of
 from scenes.story.plan import PlanSettings
 from scenes.story.race_labels import spread_labels  # importers take it from here too
 from scenes.story.race_plane import pair_loss_grid, path_loss, race_plane
-from scenes.story.story import CONTOUR_LEVELS, Story
+from scenes.story.story import Story, contour_levels
 from training.errors import InputError
 from training.trace import Trace
 
@@ -203,6 +204,10 @@ class RaceStory:
         if len(kinds) > 1:
             raise InputError(f"a race draws runs of one model on one picture; these are {', '.join(kinds)}")
         self.words = words_of(self.model)
+        # What the loss curves and the leaderboard rank: the full-data loss, or the batch loss
+        # of loops recorded without x, y (scenes.story.loss_words); "loss" when runs differ.
+        kinds = {full_loss_words(t) for t in self.traces}
+        self.loss_words = kinds.pop() if len(kinds) == 1 else "loss"
         self.shared_data = all(np.array_equal(t.x, first.x) and np.array_equal(t.y, first.y)
                                for t in self.traces)
         self.shared = race_plane(runs)  # one plane for all runs (P > 2), else None
@@ -283,8 +288,7 @@ class RaceStory:
             xs, ys = np.linspace(p.x0, p.x1, n), np.linspace(p.y0, p.y1, n)
             A, B = np.meshgrid(xs, ys)
             L = pair_loss_grid(t, self.runs[run].story.plane.columns, xs, ys, n)
-        lmin = max(float(L.min()), 1e-12)
-        return A, B, L, np.geomspace(lmin * 1.05 + 1e-9, float(L.max()), CONTOUR_LEVELS)
+        return (A, B, *contour_levels(L))
 
     @cached_property
     def loss_range(self) -> tuple[float, float]:

@@ -20,6 +20,7 @@ from scenes.story.plane import PlaneStory, plane_of
 from training.optimizers import Carry, carry_of, spec_of
 from scenes.story.frames import FrameState, frame_state
 from scenes.story.geometry import Geometry, fit_xs, loss_grid, sample_shares
+from scenes.story.landscape import HUGE
 from scenes.story.graph import GraphStory
 from scenes.story.notes import BeatNumbers, beat_numbers, segment_notes
 from scenes.story.plan import FramePlan, PlanSettings, make_plan
@@ -28,11 +29,26 @@ from training.linear_model import full_gradient_at
 from training.trace import Trace
 
 __all__ = ["Arrow", "Story", "as_story", "nice_scale", "nice_floor", "plan_of", "steps_per_epoch",
-           "FULL_STEP_LABEL", "FULL_STEP_UNKNOWN"]
+           "FULL_STEP_LABEL", "FULL_STEP_UNKNOWN", "CONTOUR_LEVELS", "contour_levels"]
 
 MIN_ARROW = 0.14     # arrows shorter than this fraction of the parameter view are magnified
+MAX_MAGNIFY = 1e6    # ... at most this many times
 STEADY_WINDOW = 60   # steps the magnification is judged over: it changes now and then, not every frame
 CONTOUR_LEVELS = 14
+
+
+def contour_levels(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The loss grid as every backend fills it, and its geometric contour levels from just
+    above its lowest loss to its highest. Where the loss is not known (NaN: a recorded
+    module's pair grid that ends inside the view) it is drawn as the highest; a grid of one
+    value (a module whose loss is known nowhere off its path) is one band."""
+    known = np.isfinite(L)
+    if not known.all():
+        L = np.where(known, L, float(L[known].max()) if known.any() else 1.0)
+    L = np.minimum(L, HUGE)  # (a trace's grid may hold up to 1.8e308: past 1e30, the highest band)
+    lmin = max(float(L.min()), 1e-12)
+    lo, hi = lmin * 1.05 + 1e-9, float(L.max())
+    return L, np.geomspace(lo, hi if hi > lo else lo * 10, CONTOUR_LEVELS)
 HIDDEN_ARROW = 1e-4  # arrows shorter than this fraction of the view are not drawn
 # The legends' words for the full-batch arrow, and for a run whose full-data gradient is not
 # known (a module recorded from its own loop): then no such arrow is drawn, and they say so.
@@ -282,9 +298,7 @@ class Story:
         else:
             A, B = np.meshgrid(p.land.grid_alpha, p.land.grid_beta)
             L = p.land.grid_loss
-        lmin = max(float(L.min()), 1e-12)
-        levels = np.geomspace(lmin * 1.05 + 1e-9, float(L.max()), CONTOUR_LEVELS)
-        return A, B, L, levels
+        return (A, B, *contour_levels(L))
 
     # ------------------------------------------------------------------ per step
     def uv_before(self, k: int) -> tuple[float, float]:
@@ -375,7 +389,7 @@ class Story:
         for key, (du, dv) in self.vector_columns.items():
             vu, vv = du * f, dv * f
             inside = np.ones(self.n)
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 for p, d, lo, hi in ((self.u, vu, g.x0, g.x1), (self.v, vv, g.y0, g.y1)):
                     over = np.where(p + d > hi, (hi - p) / d, np.where(p + d < lo, (lo - p) / d, 1.0))
                     inside = np.minimum(inside, over)
@@ -403,7 +417,7 @@ class Story:
         longest = np.fmax.reduce([np.where(np.isfinite(n), n, np.nan) for n in lengths], axis=0)
         g = self.geom.params
         room = np.full(self.n, np.inf)  # how many times the arrows fit before leaving the view
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for du, dv in vecs:
                 for p, d, lo, hi in ((self.u, du, g.x0, g.x1), (self.v, dv, g.y0, g.y1)):
                     fit = np.where(d > 0, (hi - p) / d, np.where(d < 0, (lo - p) / d, np.inf))
@@ -417,9 +431,11 @@ class Story:
         short = np.min(windows(padded, w), axis=1)
         e = max(1, min(w, self.steps_per_epoch))  # room: over one epoch's cycle of batches only
         tight = np.min(windows(np.concatenate([np.full(e - 1, np.inf), room]), e), axis=1)
-        scales = [nice_scale(MIN_ARROW / m) if 0 < m < np.inf else 1.0 for m in short]
+        # (an arrow of 5e-324 would magnify to infinity: past MAX_MAGNIFY the cap applies anyway)
+        scales = [nice_scale(MIN_ARROW / max(m, MIN_ARROW / (10 * MAX_MAGNIFY))) if 0 < m < np.inf else 1.0
+                  for m in short]
         out = np.array([min(sc, nice_floor(r * 0.95)) if sc > r else sc for sc, r in zip(scales, tight)])
-        return np.minimum(out, 1e6)
+        return np.minimum(out, MAX_MAGNIFY)
 
     # ------------------------------------------------------------------ per frame
     def state(self, k: int, beat: int, t: float) -> FrameState:

@@ -11,6 +11,8 @@ steps its plan draws (and their neighbours); the player then shows the nearest e
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from scenes.story.captions import OPTIMIZER_NAMES
@@ -81,6 +83,11 @@ def _lines(story: Story, k: int, beat: int) -> list[str]:
     return list(numbers_lines(story, story.geom, story.state(k, beat, 1.0)))
 
 
+def _known(value: float) -> float | None:
+    """A number for the document (JSON has no NaN): None when not finite; the player shows a dash."""
+    return value if math.isfinite(value) else None
+
+
 def export_model(story: Story, plan: FramePlan, curve_cap: int = CURVE_ROWS) -> dict:
     """The ``model`` entry of a story of any model but the line (see the module's docstring);
     ``curve_cap``: the longest run whose every step's curve is exported (:func:`curve_rows`)."""
@@ -95,7 +102,7 @@ def export_model(story: Story, plan: FramePlan, curve_cap: int = CURVE_ROWS) -> 
                   "off_plane": p.land.off_plane if p.land is not None else None,
                   "faithfulness": p.land.label if p.land is not None else None},
         "curve": _curves(s, curve_rows(s, plan, curve_cap)),
-        "hold_loss": s.full_loss_of(s.trace.final_params),
+        "hold_loss": _known(s.full_loss_of(s.trace.final_params)),  # (NaN: no loss known, e.g. class targets)
         "lines": {"intro": _lines(s, 0, INTRO), "hold": _lines(s, max(s.n - 1, 0), HOLD)},
     }
     if not s.n:

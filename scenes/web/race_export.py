@@ -192,7 +192,7 @@ def export_race(race: RaceStory, theme: Theme, settings: PlanSettings | None = N
     out = {
         "title": race.title, "varied": list(race.varied), "n": n, "grid": race.grid,
         "fit_multiples": race.fit_multiples, "shared_data": race.shared_data,
-        "contour_note": race.contour_note, "clock_label": CLOCK_LABEL, "end_clock": race.end_clock,
+        "contour_note": race.contour_note, "loss_words": race.loss_words, "clock_label": CLOCK_LABEL, "end_clock": race.end_clock,
         "plan": {"fps": plan.fps, "frames": F, "phase": encode(plan.phase, "u8"), "phases": list(PHASES),
                  "clock": encode(plan.clock, "exact"),
                  "clock_text": [race.clock_text(plan, i) for i in range(F)], "text_hz": LEADER_HZ},

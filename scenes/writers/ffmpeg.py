@@ -16,6 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
+from scenes.freed_memory import encoder_env
 from scenes.writers.base import AbstractFrameWriter, kept
 from scenes.writers.registry import register
 from training.errors import InputError
@@ -129,7 +130,7 @@ class FFmpegWriter(AbstractFrameWriter):
         # ffmpeg's messages go to a file, not a pipe: a chatty encoder can never block us.
         self._log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                     stderr=self._log)
+                                     stderr=self._log, env=encoder_env())  # (scenes.freed_memory)
         _widen_pipe(self.proc.stdin)
         # A thread feeds the pipe: while a write waits for ffmpeg to take the frame (the GIL
         # is released), the next frame is already being drawn. A few frames in flight at most.

@@ -14,6 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from scenes.colour import hex_rgb
+from scenes.freed_memory import encoder_env
 from scenes.writers.base import kept
 from scenes.writers.ffmpeg import FFmpegWriter, ffmpeg_exe
 from scenes.writers.registry import register
@@ -145,7 +146,7 @@ class GifWriter(FFmpegWriter):
         if self.palette_colors:
             frames.append(self._swatches(frames[0]))
         data = b"".join(self._check(f).tobytes() for f in frames)
-        res = subprocess.run(cmd, input=data, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        res = subprocess.run(cmd, input=data, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=encoder_env())
         if res.returncode != 0 or not pal.exists():
             raise RuntimeError(f"ffmpeg palettegen failed: {res.stderr.decode('utf-8', 'replace')[-300:]}")
         self._palette = pal

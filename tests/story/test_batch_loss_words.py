@@ -179,3 +179,15 @@ def test_the_deck_notes_label_it_batch_loss(line, module, article):
     want = float(line.trace.full_loss_at(*line.ab_before(1)))
     assert fast.startswith("full-data loss ") and want != line.full_loss[1]
     assert fast.startswith(f"full-data loss {num(want)} → ")
+
+
+@pytest.mark.slow  # (Manim's dry run of the walkthrough: a few seconds)
+def test_manim_captions_clear_the_batch_loss_note(module):
+    """"(batch loss)" is wider than "(all data)": the forward pass's caption ran into it by a few
+    pixels (dark theme, a bare nn.Linear under L1Loss); the caption now ends short of it."""
+    from scenes.manim.layout_check import check_scene_run
+    from scenes.story.plan import PlanSettings
+
+    problems = check_scene_run(module.trace, scene="walkthrough", theme="dark",
+                               plan=PlanSettings(detail_steps=1, fps=5))
+    assert not [p for p in problems if "(batch loss)" in str(p)], problems[:3]

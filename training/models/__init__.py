@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from training.errors import listed
 from training.models.base import Model, flatten_names
 from training.models.line import Line
 from training.models.logistic import Logistic
@@ -57,5 +58,5 @@ def model_from_dict(d: Any, bad: Callable[[str], Exception]) -> dict:
     cls = KINDS[kind]
     unknown = sorted(set(d) - {"kind", *cls.settings})
     if unknown:
-        raise bad(f"config.model: {', '.join(map(str, unknown))} does not apply to {kind}")
+        raise bad(f"config.model: {listed(unknown)} does not apply to {kind}")
     return {"model": kind, **{k: d[k] for k in cls.settings if k in d}}

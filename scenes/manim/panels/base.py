@@ -14,7 +14,7 @@ from scenes.manim.panels.ticks import nice_ticks, tick_label
 from scenes.manim.style import Style
 from scenes.story.geometry import Limits
 
-__all__ = ["Panel", "place_legend", "legend_strip", "DR", "DL"]
+__all__ = ["Panel", "place_legend", "legend_strip", "typst_name", "DR", "DL"]
 
 DR = DOWN + RIGHT
 DL = DOWN + LEFT
@@ -209,3 +209,10 @@ def legend_strip(legend, top_room: float) -> float:
     legend.arrange(RIGHT, buff=0.35)
     return max(0.0, legend.height + 0.2 - top_room)
 
+
+def typst_name(name: str) -> str:
+    """An axis's parameter name as Typst maths: one letter is a symbol (a, w, α); a longer name
+    (a module's own: "weight", "0.bias") a quoted string, not a variable Typst does not know."""
+    if len(name) == 1:
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'

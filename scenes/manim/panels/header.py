@@ -105,11 +105,23 @@ class Header(Beats):
         anims = []
         if len(self.caption):
             anims.append(FadeOut(self.caption.copy(), run_time=0.5))
-        new = [self.st.text(text, "label", color).move_to([0, 3.08, 0])] if text.strip() else []
+        new = [self._clear_of_note(self.st.text(text, "label", color).move_to([0, 3.08, 0]))] if text.strip() else []
         set_children(self.caption, new)
         if new:
             anims.append(FadeIn(self.caption, shift=0.1 * DOWN))
         return anims
+
+    def _clear_of_note(self, cap):
+        """A caption long enough to reach the note under L ("(batch loss)" is wider than
+        "(all data)") shrinks about its centre until it ends short of the note: it overlapped
+        it by a few pixels in a loop's forward-pass captions."""
+        note = self.lnote
+        shares_rows = cap.get_bottom()[1] < note.get_top()[1] and cap.get_top()[1] > note.get_bottom()[1]
+        limit = note.get_left()[0] - 0.08
+        if shares_rows and cap.get_right()[0] > limit > cap.get_center()[0]:
+            centre = cap.get_center()
+            cap.scale((limit - centre[0]) / (cap.get_right()[0] - centre[0]), about_point=centre)
+        return cap
 
     def show_step(self, k: int, after: bool, final: bool = False) -> None:
         s = self.s

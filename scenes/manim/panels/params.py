@@ -8,7 +8,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UL, UP, UR, Arrow, DashedLine, Dot, FadeIn, FadeOut, GrowFromPoint, Line,
                    ManimColor, ORIGIN, Rectangle, VGroup, VMobject)
 
-from scenes.manim.panels.base import DL, DR, Panel, legend_strip, place_legend
+from scenes.manim.panels.base import DL, DR, Panel, legend_strip, place_legend, typst_name
 from scenes.manim.panels.beats import Beats, scrub
 from scenes.manim.panels.draw import bounded_indices, region, set_children, set_polyline
 from scenes.manim.style import ARROW, LEGEND, LINE, MARKER, Style, tag
@@ -50,7 +50,7 @@ class ParamsPanel(Beats):
             center = (center[0], center[1] - strip / 2)
             top = None if top is None else top - strip
         P = self.panel = self._panel_and_legend(center, width, height, left, top)
-        self.static = VGroup(P.frame(*map(_typst_name, plane.names)))
+        self.static = VGroup(P.frame(*map(typst_name, plane.names)))
         if self.faith is not None:
             self._lay_strip()
         self.image = self._contour_image()
@@ -64,7 +64,7 @@ class ParamsPanel(Beats):
         style, geo = self.st, self.s.geom
         # The legend goes where it covers nothing the run draws; if there is no such place in
         # the plot (a path that wanders everywhere), in a row above it, the plot giving room.
-        xlabel = _typst_name(self.s.plane.names[0])  # the plot makes room under it for a long one
+        xlabel = typst_name(self.s.plane.names[0])  # the plot makes room under it for a long one
         P = Panel(style, center, width, height, geo.params, left=left, cell=self.cell, xlabel=xlabel)
         self.legend = tag(self._legend_rows(), LEGEND)
         if place_legend(self.legend, P, self._marks(P)):
@@ -298,11 +298,3 @@ def _finite(arrow) -> bool:
     """Whether an arrow's ends are finite numbers (Manim's Arrow fails on a NaN end; the story
     leaves such arrows out already, this keeps a backend safe from any other)."""
     return bool(np.all(np.isfinite([*arrow.start, *arrow.end])))
-
-
-def _typst_name(name: str) -> str:
-    """An axis's parameter name as Typst maths: one letter is a symbol (a, w, α); a longer name
-    (a module's own: "weight", "0.bias") a quoted string, not a variable Typst does not know."""
-    if len(name) == 1:
-        return name
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -58,7 +58,7 @@ class Leaderboard(RaceFigure):
         self.fig.text(x0 / W, (y0 + h) / H, "Leaderboard", fontsize=self.sz("title"), fontweight="bold",
                       color=self.col("text"), ha="left", va="top")
         self.fig.text(x0 / W, (y0 + h - self.sz("title") * self.dpi / 72 * 1.5) / H,
-                      "full-data loss now, lowest first", fontsize=self.sz("tick"),
+                      f"{self.race.loss_words} now, lowest first", fontsize=self.sz("tick"),
                       color=self.col("muted"), ha="left", va="top")
         top = y0 + h - self.sz("title") * self.dpi / 72 * 1.5 - line * 1.6
         if self.tall:  # rows in the left half, the key in the right one

@@ -16,7 +16,7 @@ class LossPanel(RaceFigure):
     def _loss_view(self, ax):
         race = self.race
         lo, hi = race.loss_range
-        self.style(ax, "Full-data loss", CLOCK_LABEL, f"{race.words.loss_name} (log)")
+        self.style(ax, race.loss_words[:1].upper() + race.loss_words[1:], CLOCK_LABEL, f"{race.words.loss_name} (log)")
         ax.set_yscale("log")
         ax.set_ylim(lo, hi)
         ax.set_xlim(0, race.end_clock * 1.02)

@@ -62,6 +62,16 @@
       R.grid ? "Each run on the same exact loss contours" : "Paths on the exact loss contours";
     if (R.M) $("sgd-race-fit").parentNode.querySelector("h2").textContent = "Fit: each run's curve";
     $("sgd-title").textContent = R.raw.title;
+    // What the loss curves and the leaderboard rank (scenes.story.race loss_words): the batch
+    // loss for loops recorded without x, y. The page's own words stay for older documents.
+    var lw = R.raw.loss_words;
+    if (lw && lw !== "full-data loss") {
+      var h = $("sgd-race-loss").parentNode.querySelector("h2");
+      h.firstChild.textContent = lw.charAt(0).toUpperCase() + lw.slice(1) + " ";
+      $("sgd-race-loss").setAttribute("aria-label", "Every run's " + lw + " against samples seen");
+      var sub = box.querySelector(".sub");
+      if (sub) sub.textContent = lw + " now, lowest first";
+    }
     this.panels = { params: new Panel($("sgd-race-params"), "params") };
     if (!R.grid) { this.panels.loss = new Panel($("sgd-race-loss"), "loss"); this.panels.fit = new Panel($("sgd-race-fit"), "fit"); }
     this.buildLeaderboard();
