@@ -11,9 +11,9 @@ __all__ = ["program_name"]
 
 
 def program_name() -> str:
-    """``python render.py`` when run as the clone's script, ``python -m render`` as a module, else ``sgd-anim``: the installed
-    command (also what an editable install gives), which is what a user who installed the
-    package has, and no render.py in their folder (docs/installing.md)."""
+    """``python render.py`` when run as the clone's script, ``python -m render`` as a module,
+    else ``sgd-anim``: the installed command (an editable install has it too), which is what a
+    user who installed the package has, with no render.py in their folder (docs/installing.md)."""
     orig = getattr(sys, "orig_argv", [])
     if any(a == "-m" and b == "render" for a, b in zip(orig, orig[1:])):
         return "python -m render"  # argv[0] is then render.py's own path, wherever it is installed

@@ -13,7 +13,7 @@ from typing import Callable
 
 from training.errors import InputError
 
-__all__ = ["run_flags_trace"]
+__all__ = ["run_flags_trace", "example_script_names"]
 
 
 def run_flags_trace(flags: dict, script_args: list[str], args: dict,
@@ -65,5 +65,6 @@ def _script_path(script: str) -> str | Path:
     if name in example_script_names():
         from scenes import resources
         return resources.asset_path("examples", f"{name}.py")
-    raise InputError(f"--run {script}: no such script (bundled examples, named without a path: "
+    from training.files import display_name  # one line, whatever the argument holds
+    raise InputError(f"--run {display_name(script)}: no such script (bundled examples, named without a path: "
                      f"{', '.join(example_script_names())})")

@@ -130,3 +130,9 @@ def test_a_bundled_example_runs_by_its_bare_name_from_any_folder(name, tmp_path,
     assert code == 0 and (tmp_path / "out" / "trace.json").is_file()
     assert "a = 0.5047, b = 0.0963" in capsys.readouterr().out  # the bundled article loop ran
     assert torch.optim.Optimizer.__init__ is INIT
+
+
+def test_a_missing_script_with_a_line_break_in_its_name_is_still_one_line(tmp_path, capsys):
+    code = render.main(["--run", "bad\nname.py", "--out", str(tmp_path / "out")])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 2 and len(err) == 1 and "no such script" in err[0]
