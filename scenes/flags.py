@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from scenes.outputs import BACKENDS, FORMATS, QUALITIES, SCENES, VIEWS
+from scenes.program import program_name
 from training.config import COMPARE_KEYS, SETTINGS
 
-__all__ = ["build_parser", "flag_names", "EXAMPLES"]
+__all__ = ["build_parser", "flag_names", "EXAMPLES", "examples_for"]
 
 EXAMPLES = """\
 examples:
@@ -31,7 +33,23 @@ examples:
   python render.py --compare lr=0.03,0.1,0.3,1      four runs raced in out/compare.mp4, plus summary.png and runs.csv
   python render.py --compare lr=0.1,0.3 --compare batch_size=1,2,6 --format png   a grid of six runs
   python render.py --trace a/trace.json --trace b/trace.json   compare saved runs, no training
+  python render.py --run article_loop               the article's own loop (bundled), unchanged, recorded and drawn
 """
+
+
+def examples_for(prog: str) -> str:
+    """:data:`EXAMPLES` with ``prog`` for ``python render.py``, the descriptions kept in their column."""
+    pattern = re.compile(r"(?m)^  (python render\.py)(.*?)(?:( {2,})(\S.*))?$")
+    column = 2 + len("python render.py") + 34  # where the descriptions start (a longer command pushes its own on)
+
+    def one(m: re.Match) -> str:
+        command, gap, text = m.group(2), m.group(3), m.group(4)
+        if text is None:  # a command with no description
+            return f"  {prog}{command}"
+        if m.start(4) - m.start(0) == column:
+            gap = " " * (column - 2 - len(prog) - len(command))
+        return f"  {prog}{command}{gap}{text}"
+    return pattern.sub(one, EXAMPLES)
 
 
 def flag_names(keys) -> str:
@@ -55,12 +73,26 @@ def _training_flags(p: argparse.ArgumentParser) -> None:
                            **({"metavar": "LIST"} if s.kind in (tuple, list) else {}))
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, looked up only when asked (reading
+    package metadata would cost every other run its time)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        kwargs.pop("default", None)  # the parser's argument_default (SUPPRESS) comes in too
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from training.versions import package_version
+        print(f"sgd-anim {package_version('sgd-anim')}")  # "unknown" in a clone never installed
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from scenes.job import example_config_names, preset_names
     from scenes.story.theme import available_themes
 
     p = argparse.ArgumentParser(
-        prog="sgd-anim", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
+        prog="sgd-anim", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=examples_for(program_name()),
         description="Turn a real PyTorch SGD run fitting y' = a*x + b into animations: "
                     "the line fitting the points, the loss dropping, gradient arrows for each batch.",
         argument_default=argparse.SUPPRESS)  # only flags the user gives override a config file
@@ -74,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "repeat it to compare saved runs")
     g.add_argument("--run", metavar="SCRIPT", help="run your own training script (python SCRIPT [-- its args]) under "
                    "recording and render it: the first optimizer it creates and the model whose parameters it holds; "
-                   "x and y are the rows the model saw (docs/usage.md)")
+                   "x and y are the rows the model saw (docs/usage.md). A bare name picks a bundled example: "
+                   "article_loop (the article's loop)")
     g.add_argument("--run-model", metavar="NAME", dest="run_model",
                    help="--run: record the nn.Module the script binds to NAME when it creates the optimizer")
     g.add_argument("--run-optimizer", metavar="NAME", dest="run_optimizer",
@@ -130,4 +163,5 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("behaviour")
     g.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     g.add_argument("--debug", action="store_true", help="show full tracebacks")
+    g.add_argument("--version", action=_Version, help="print the installed sgd-anim's version and exit")
     return p

@@ -113,7 +113,8 @@ def parse_size(value: Any) -> tuple[int, int]:
     """``"1280x720"`` (or a pair) to a checked (width, height)."""
     if isinstance(value, str):
         w, sep, h = value.lower().replace(" ", "").partition("x")
-        if not sep:
+        # checked here, so that '640x' is named as typed, not as the pair ('640', '')
+        if not (sep and w.isdigit() and h.isdigit()):
             raise InputError(f"size must look like WIDTHxHEIGHT (for example 1280x720), got {shown(value)}")
         value = (w, h)
     return check_size(value)
@@ -420,5 +421,6 @@ def job_to_toml(job: Job, relative_to: Path | None = None) -> str:
         render["explore"] = True
     if not r.captions:
         render["captions"] = False
-    header = "# The effective configuration of this render. Regenerate with:\n#   python render.py --config config.toml\n"
+    from scenes.program import program_name
+    header = f"# The effective configuration of this render. Regenerate with:\n#   {program_name()} --config config.toml\n"
     return header + tomli_w.dumps({"data": data, "training": training, "render": render})

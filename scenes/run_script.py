@@ -13,7 +13,7 @@ from typing import Callable
 
 from training.errors import InputError
 
-__all__ = ["run_flags_trace"]
+__all__ = ["run_flags_trace", "example_script_names"]
 
 
 def run_flags_trace(flags: dict, script_args: list[str], args: dict,
@@ -35,8 +35,9 @@ def run_flags_trace(flags: dict, script_args: list[str], args: dict,
         raise InputError(f"{flag_names(given)}: training settings do not apply with --run; your script sets them")
     from scenes.stopping import raise_if_stopped
     from training.run_script import record_script
+    script_path = _script_path(script)  # the file, or the bundled example named without a path
     try:
-        trace = record_script(script, script_args, model_name=flags.get("run_model"),
+        trace = record_script(script_path, script_args, model_name=flags.get("run_model"),
                               optimizer_name=flags.get("run_optimizer"), graph_steps=graph_steps)
     finally:  # a script that catches KeyboardInterrupt caught our SIGTERM too: the run stops all the same
         raise_if_stopped()
@@ -46,3 +47,24 @@ def run_flags_trace(flags: dict, script_args: list[str], args: dict,
     path = folder / "trace.json"
     trace.to_file(path)
     return [str(path)], lambda: shutil.rmtree(folder, ignore_errors=True)
+
+
+def example_script_names() -> list[str]:
+    """The example scripts that ship with sgd-anim (``assets/examples``): ``--run article_loop``."""
+    from scenes import resources
+    return resources.asset_names("examples", ".py")
+
+
+def _script_path(script: str) -> str | Path:
+    """``script`` itself, or the bundled example it names without a path (``article_loop`` or
+    ``article_loop.py``) when no such file exists: an installed sgd-anim has no assets/ folder
+    in the user's working directory, as ``--config adam`` names a bundled config."""
+    if Path(script).exists():
+        return script
+    name = script[:-3] if script.endswith(".py") else script
+    if name in example_script_names():
+        from scenes import resources
+        return resources.asset_path("examples", f"{name}.py")
+    from training.files import display_name  # one line, whatever the argument holds
+    raise InputError(f"--run {display_name(script)}: no such script (bundled examples, named without a path: "
+                     f"{', '.join(example_script_names())})")

@@ -102,6 +102,15 @@ class Trace:
         else:
             self.final_params = np.asarray(self.final_params, dtype=np.float64)
 
+    def __repr__(self) -> str:
+        """One line: the dataclass's own repr prints every column (45 kB for the article's run),
+        and a notebook cell ending in ``trace`` or ``rec.trace`` (docs/usage.md) shows it."""
+        names, values = self.param_names, np.asarray(self.final_params, dtype=np.float64).ravel()
+        final = ", ".join(f"{n} = {v:.4g}" for n, v in zip(names[:4], values[:4])) + (", ..." if len(names) > 4 else "")
+        state = self.status.state + (f" at step {self.status.step}" if self.status.step is not None else "")
+        return (f"<Trace: {self.settings.model}, {self.n_steps} steps, {state}; final {final}; "
+                f"{len(self.x)} points>")
+
     # ----------------------------------------------------------------- queries
     @property
     def schema_version(self) -> int:

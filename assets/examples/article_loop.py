@@ -4,6 +4,7 @@ Muneeb S. Ahmad), as it stands: its data, model, initialisation, optimizer, loss
 It never imports sgd-anim. Record and render it with no change at all:
 
     python render.py --run assets/examples/article_loop.py
+    sgd-anim --run article_loop          # installed: the bundled copy, from any folder
 """
 import torch
 import torch.nn as nn

@@ -319,8 +319,9 @@ def compare_toml(prep: Prepared, out: Path) -> str:
             table[axis.key] = vals
     if prep.request.each:
         table["each"] = True
+    from scenes.program import program_name
     header = ("# The effective configuration of this comparison. Repeat it with:\n"
-              "#   python render.py --config config.toml\n")
+              f"#   {program_name()} --config config.toml\n")
     return header + tomli_w.dumps({**base, "compare": table})
 
 

@@ -247,7 +247,7 @@ RENDER_CASES = [
     (["--size", "1281x720"], ["size", "even"]),
     (["--size", "1280x721"], ["size", "even"]),
     (["--size", "big"], ["size", "WIDTHxHEIGHT"]),
-    (["--size", "1280x"], ["size", "WIDTHxHEIGHT"]),
+    (["--size", "1280x"], ["size", "WIDTHxHEIGHT", "got '1280x'"]),  # as typed, not a pair
     (["--size", "640x480x2"], ["size", "WIDTHxHEIGHT"]),
     (["--size", "-640x480"], ["size"]),
     (["--size", "0x0"], ["size", "between"]),

@@ -112,3 +112,27 @@ def test_the_article_loop_renders_unchanged(tmp_path, capsys):
     t = Trace.from_file(out / "trace.json")
     assert t.n_steps == 300 and t.schema_version == 1 and t.config["recorded"]["model"] == "LinearRegressionModel"
     assert "a = 0.5047, b = 0.0963" in capsys.readouterr().out  # the script's own print
+
+
+def test_a_missing_script_is_one_line_naming_it_and_the_bundled_examples(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = render.main(["--run", "assets/examples/nope.py", "--out", str(out)])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 2 and len(err) == 1 and not out.exists()
+    assert "--run assets/examples/nope.py: no such script" in err[0] and "article_loop" in err[0]
+
+
+@pytest.mark.parametrize("name", ["article_loop", "article_loop.py"])
+def test_a_bundled_example_runs_by_its_bare_name_from_any_folder(name, tmp_path, monkeypatch, capsys):
+    # An installed sgd-anim has no assets/ folder where the user stands (docs/installing.md).
+    monkeypatch.chdir(tmp_path)
+    code = render.main(["--run", name, "--record-only", "--out", "out"])
+    assert code == 0 and (tmp_path / "out" / "trace.json").is_file()
+    assert "a = 0.5047, b = 0.0963" in capsys.readouterr().out  # the bundled article loop ran
+    assert torch.optim.Optimizer.__init__ is INIT
+
+
+def test_a_missing_script_with_a_line_break_in_its_name_is_still_one_line(tmp_path, capsys):
+    code = render.main(["--run", "bad\nname.py", "--out", str(tmp_path / "out")])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 2 and len(err) == 1 and "no such script" in err[0]

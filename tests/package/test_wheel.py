@@ -23,7 +23,7 @@ import sys
 import time
 import tomllib
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -31,7 +31,8 @@ from tests.helpers import ROOT
 
 ASSETS_PACKAGE = "sgd_anim_assets"
 SHIPPED_ASSETS = {"presets.toml", "themes/dark.toml", "themes/light.toml", "configs/adam.toml",
-                  "configs/noisy_csv.toml", "data/noisy_line.csv", "notebooks/walkthrough.ipynb"}
+                  "configs/noisy_csv.toml", "data/noisy_line.csv", "notebooks/walkthrough.ipynb",
+                  "examples/article_loop.py"}  # `sgd-anim --run article_loop` runs it from any folder
 NOT_SHIPPED = ("gallery/",)  # the README's images
 
 
@@ -84,8 +85,11 @@ def installed(tmp_path_factory):
     purelib = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                   capture_output=True, text=True, check=True).stdout.strip())
     (purelib / "_sgd_anim_test_deps.pth").write_text("\n".join(_dependency_dirs()) + "\n", encoding="utf-8")
+    # Without PYTHONPATH: pip runs the install under the new venv's interpreter, and a PYTHONPATH
+    # into a source tree holding an sgd_anim.egg-info (left by a `pip install .` there) makes
+    # pip take sgd-anim as installed already and put nothing into the venv.
     _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
-         cwd=base, env=dict(os.environ))
+         cwd=base, env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")})
     times["install"] = time.perf_counter() - t0
     yield venv, purelib, wheel, times
 
@@ -163,7 +167,13 @@ def test_wheel_installs_and_renders_every_job_outside_the_repository(installed, 
     with Image.open(work / "manim" / "sgd_fit.gif") as gif, Image.open(work / "manim" / "sgd_fit.png") as png:
         assert gif.n_frames > 10 and png.size == gif.size == (854, 480)
 
-    assert sorted(p.name for p in work.iterdir()) == ["article", "manim", "slides"], "stray files in the cwd"
+    # The article's own loop, bundled: `--run article_loop` finds it with no assets/ folder here.
+    t0 = time.perf_counter()
+    ran = _run([str(sgd_anim), "--run", "article_loop", "--record-only", "--quiet", "--out", "own"], cwd=work, env=env)
+    times["run article_loop"] = time.perf_counter() - t0
+    assert "a = 0.5047, b = 0.0963" in ran.stdout and (work / "own" / "trace.json").is_file()
+
+    assert sorted(p.name for p in work.iterdir()) == ["article", "manim", "own", "slides"], "stray files in the cwd"
     print("wheel test timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in times.items()))
 
 
@@ -194,3 +204,33 @@ def test_every_asset_but_the_gallery_is_package_data():
     assert files - shipped == {f for f in files if f.startswith(NOT_SHIPPED)}, \
         f"not package data: {sorted(files - shipped - {f for f in files if f.startswith(NOT_SHIPPED)})}"
     assert SHIPPED_ASSETS <= shipped
+
+
+def _glob_matches(path: str, pattern: str) -> bool:
+    """As setuptools' glob of package data: a ``*`` never crosses a ``/`` (fnmatch's does)."""
+    return path.count("/") == pattern.count("/") and PurePosixPath(path).match(pattern)
+
+
+def test_every_file_of_the_code_packages_that_is_not_python_is_package_data():
+    """The player's, the twin's and the live page's scripts, styles and MANIFESTs (read with
+    importlib.resources) ship: each non-Python file under scenes/ and training/ matches a
+    package-data pattern of the package holding it, or `pip install .` leaves it out and the
+    installed tool fails where the repository works (a new player/views/sub/x.js, a new .css)."""
+    config = _setuptools_config()
+    patterns = config["package-data"]
+    packages = set(config["packages"])
+    missing = []
+    for top in ("scenes", "training"):
+        for path in (ROOT / top).rglob("*"):
+            if not path.is_file() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+                continue
+            rel = path.relative_to(ROOT)
+            # the innermost listed package holding the file, and the file's path inside it
+            for depth in range(len(rel.parts) - 1, 0, -1):
+                package = ".".join(rel.parts[:depth])
+                inside = "/".join(rel.parts[depth:])
+                if package in packages and any(_glob_matches(inside, pat) for pat in patterns.get(package, ())):
+                    break
+            else:
+                missing.append(rel.as_posix())
+    assert not missing, f"not package data (add to [tool.setuptools.package-data] in pyproject.toml): {missing}"

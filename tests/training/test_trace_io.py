@@ -335,3 +335,11 @@ def test_truncated_file_is_refused(tmp_path, trace, one_line):
 def test_unmodified_text_is_accepted(text):
     """The corruption tests start from a valid trace: without a mutation it loads."""
     assert Trace.from_json(_mutated(text, lambda d: None)).to_json() == text
+
+
+def test_repr_is_one_short_line_a_notebook_can_show(trace):
+    # A cell ending in `trace` (docs/usage.md) printed every column before: tens of kB.
+    text = repr(trace)
+    assert "\n" not in text and len(text) < 200
+    assert text.startswith("<Trace: line, 15 steps, completed; final a = ")
+    assert f"a = {trace.final_a:.4g}" in text and f"b = {trace.final_b:.4g}" in text and "6 points" in text
