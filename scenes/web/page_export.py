@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from scenes.program import program_name
 from scenes.story.story import Story
 from scenes.story.theme import Theme
 from scenes.web.export import decode, document, encode, export_story
@@ -31,9 +32,7 @@ from training.optimizers import OPTIMIZERS as SPECS
 from training.trace import Trace
 from training.traceschema import STEP_RAGGED_COLUMNS
 
-__all__ = ["reproduce_table", "recorded_trace", "run_document", "pack", "COMMAND"]
-
-COMMAND = "python render.py"
+__all__ = ["reproduce_table", "recorded_trace", "run_document", "pack"]
 
 _KINDS = {float: "float", int: "int", bool: "bool", str: "str", tuple: "tuple", list: "list"}  # list: real numbers
 # A trace column and where the story document holds the same numbers (scenes/web/export.py).
@@ -57,7 +56,8 @@ def reproduce_table() -> dict:
     momentum = {name: TrainConfig(optimizer=name).effective_momentum for name in OPTIMIZERS
                 if SPECS[name].takes_momentum}
     data_flag = next(s.cli_flag for s in SETTINGS if s.name == "data")
-    return {"command": COMMAND, "settings": settings, "momentum_defaults": momentum,
+    # The command as the user runs it: sgd-anim installed, python render.py in a clone
+    return {"command": program_name(), "settings": settings, "momentum_defaults": momentum,
             "data": {"flag": data_flag, "synthetic": [[k, _KINDS[t]] for k, t in SYNTHETIC_FIELDS.items()]}}
 
 

@@ -71,9 +71,11 @@ def settings_of_command(command: str, cwd: Path) -> TrainConfig:
     if command.startswith("cat > data.csv <<'EOF'\n"):
         csv, _, command = command[len("cat > data.csv <<'EOF'\n"):].partition("EOF\n")
         (cwd / "data.csv").write_text(csv, encoding="utf-8")
-    argv = shlex.split(command)
-    assert argv[:2] == ["python", "render.py"]
-    args = vars(build_parser().parse_args(argv[2:]))
+    from scenes.program import program_name
+
+    argv, prefix = shlex.split(command), shlex.split(program_name())
+    assert argv[:len(prefix)] == prefix
+    args = vars(build_parser().parse_args(argv[len(prefix):]))
     return build_job(layers(args, {}), cwd).train
 
 
@@ -130,7 +132,8 @@ def test_the_pages_trace_command_and_config_are_the_run(traces, name, tmp_path):
         np.testing.assert_array_equal(points.x, trace.x)
         np.testing.assert_array_equal(points.y, trace.y)
     if name == "article":  # the article's run is the defaults: nothing to say but the command
-        assert texts["command"] == "python render.py"
+        from scenes.program import program_name
+        assert texts["command"] == program_name()
 
 
 # ------------------------------------------------------------------ in Chromium

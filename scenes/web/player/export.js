@@ -168,15 +168,15 @@
     button("png", "PNG", "This frame as an image", function () {
       compose(document.createElement("canvas")).toBlob(function (blob) { download(blob, "sgd.png"); say("sgd.png"); }, "image/png");
     });
-    button("trace", "trace.json", "The run's numbers: python render.py --trace trace.json renders it", function () {
+    button("trace", "trace.json", "The run's numbers (--trace trace.json renders them)", function () {
       download(new Blob([R.traceText(currentTrace(player))], { type: "application/json" }), "trace.json");
       say("trace.json: render it with  " + rep().command + " --trace trace.json");
     });
-    button("command", "Copy command", "The render.py command that records this run again in PyTorch", function () {
+    button("command", "Copy command", "The command that records this run again in PyTorch", function () {
       copy(R.commandOf(rep(), currentTrace(player), recorded(player)), show)
         .then(function (ok) { say(ok ? "command copied" : "the command is below: select it and copy"); });
     });
-    button("toml", "Copy config.toml", "This run as a config file for render.py --config", function () {
+    button("toml", "Copy config.toml", "This run as a config file for --config", function () {
       copy(R.tomlOf(rep(), currentTrace(player), recorded(player)), show)
         .then(function (ok) { say(ok ? "config.toml copied" : "config.toml is below: select it and copy"); });
     });
