@@ -48,15 +48,22 @@ from scenes.web.serve_settings import MAX_POINTS, MAX_SERVE_STEPS, RENDER_FORMAT
 from training.errors import InputError
 
 __all__ = ["MAX_BODY", "Limits", "MAX_POINTS", "MAX_SERVE_STEPS", "RENDER_FORMATS", "Settings", "App", "Busy",
-           "make_server", "parse_settings", "serve", "url_of", "warm", "run_server"]
+           "make_server", "bind", "parse_settings", "serve", "url_of", "warm", "run_server"]
+
+
+def bind(app: App, host: str, port: int, *, verbose: bool = False, limits: Limits | None = None):
+    """The server on its socket, not serving yet (a port in use or a bad host fails here)."""
+    limits = limits or Limits()
+    _raise_open_files(limits.connections + 256)
+    return make_server(app, host, port, verbose, limits)
 
 
 def serve(app: App, host: str, port: int, *, open_browser: bool = False, say: Callable[[str], None] = print,
-          verbose: bool = False, limits: Limits | None = None) -> None:
-    """Serve until Ctrl-C; then stop, close the socket and remove any render's temporary folder."""
-    limits = limits or Limits()
-    _raise_open_files(limits.connections + 256)
-    server = make_server(app, host, port, verbose, limits)
+          verbose: bool = False, limits: Limits | None = None, server=None) -> None:
+    """Serve until Ctrl-C; then stop, close the socket and remove any render's temporary folder.
+    ``server``: one already bound (:func:`bind`), else it is bound here."""
+    if server is None:
+        server = bind(app, host, port, verbose=verbose, limits=limits)
     try:
         url = url_of(server)
         say(f"serving the live player at {url} (Ctrl-C stops it)")
@@ -108,11 +115,17 @@ def run_server(*, theme: str = "light", host: str = "127.0.0.1", port: int = 876
 
     app = App(record, render, theme=theme)
     try:
-        say(f"recording the default run (torch starts) ... {warm(app):.1f} s")
+        # The port first: one in use (or a bad host) is said at once, not after torch's start.
+        server = bind(app, host, port)
+        try:
+            say(f"recording the default run (torch starts) ... {warm(app):.1f} s")
+        except BaseException:
+            server.server_close()
+            raise
         # Torch's ~300,000 objects made a full garbage collection take 0.3 s, every request
         # stalled meanwhile (one came once per ~1,000 connections): they are never scanned now.
         gc.freeze()
-        serve(app, host, port, open_browser=open_browser, say=say)
+        serve(app, host, port, open_browser=open_browser, say=say, server=server)
     except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP (scenes.stopping): the socket is closed
         # A render in flight ends at its next frame (scenes.stopping.check_stop) and removes
         # its folder; wait for that (a few seconds at most), so no file is left behind.
