@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from training.errors import InputError
+from training.errors import InputError, first_line
 
 __all__ = ["data_pair", "flat_into", "grads_into", "has_state", "state_tensors", "as_numpy", "as_row_tensor", "as_rows", "call_forward",
            "ParamViews", "StateViews", "NUMPY_FLOATS"]
@@ -185,7 +185,7 @@ def data_pair(x, y) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = torch.as_tensor(x), torch.as_tensor(y)
     except (TypeError, ValueError, RuntimeError) as e:
         raise InputError(f"recording: x and y must be tensors or arrays of numbers ({type(e).__name__}: "
-                         f"{str(e).splitlines()[0][:100] if str(e) else ''})") from None
+                         f"{first_line(e, 100)})") from None
     if x.dim() == 0 or y.dim() == 0 or len(x) != len(y):
         raise InputError(f"recording: x and y must hold as many rows, got {tuple(x.shape)} and {tuple(y.shape)}")
     return x, y

@@ -173,16 +173,14 @@ def _until_divergence(rec, n: int, full: np.ndarray, state: str, reason: str) ->
     PARAM_LIMIT) is cut before the step that diverged, as :func:`training.record` stops its
     own run (status ``diverged`` at that step): a trace holds finite numbers, and the views
     show the run up to there. The loop itself went on; the recording kept every step."""
-    from training.record_model import first_divergence
+    from training.record_model import explosion_limit, first_divergence
     from training.recorder import EXPLODE_FACTOR, PARAM_LIMIT
 
     loss = rec.c_loss.result()[:n]
-    ys = [float(full[0]), float(loss[0])]
-    if rec.y is not None:
-        ys.append(float(np.mean(as_numpy(rec.y.detach()).astype(np.float64) ** 2)))
-    start = max((v for v in ys if np.isfinite(v)), default=0.0)
+    start = max((v for v in (float(full[0]), float(loss[0])) if np.isfinite(v)), default=0.0)
+    y = (0.0,) if rec.y is None else as_numpy(rec.y.detach()).astype(np.float64)  # (no data: no floor)
     hit = first_divergence(loss, full, rec.c_grads.result()[:n], rec.c_params.result()[:n], _after(rec, n),
-                           EXPLODE_FACTOR * max(start, 1e-12), PARAM_LIMIT)
+                           explosion_limit(start, y, EXPLODE_FACTOR), PARAM_LIMIT)
     if hit is None:
         return n, state, reason
     s, why = hit

@@ -88,7 +88,7 @@ def run_model(cfg: TrainConfig, data: Dataset, n: int, progress, graph_steps: fr
     status = TraceStatus()
     with torch.no_grad():
         start_loss = criterion(module(X), Y).item()
-    limit = explode_factor * max(start_loss, float(np.mean(data.y ** 2)), 1e-12)
+    limit = explosion_limit(start_loss, data.y, explode_factor)
     labels = spec_graph_labels(spec, module)
 
     step, at = 0, 0
@@ -196,6 +196,12 @@ def spec_graph_labels(spec: Model, module) -> dict:
     named = dict(module.named_parameters())
     rename = spec.graph_names
     return {p: rename.get(name, name) for name, p in named.items()}
+
+
+def explosion_limit(start_loss: float, y, factor: float) -> float:
+    """The loss past which a run has diverged: ``factor`` times its start (or the data's mean
+    square, when the start is smaller: a run starting near zero loss still has room)."""
+    return factor * max(start_loss, float(np.mean(np.square(y))), 1e-12)
 
 
 def first_divergence(loss: np.ndarray, full_loss: np.ndarray, grads: np.ndarray, params: np.ndarray,

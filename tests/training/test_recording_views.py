@@ -15,10 +15,10 @@ import pytest
 import torch
 from torch import nn
 
-from training import recording
 from training.errors import InputError
 from training.module_views import CURVE_POINTS, curve_steps
 from training.trace import Trace
+from tests.user_loop import record_loop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,15 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _record(model, X, Y, crit, epochs=6, batch=8, given=True, opt=None):
     opt = opt or torch.optim.SGD(model.parameters(), lr=0.1)
     start = copy.deepcopy(model)
-    kw = dict(x=X, y=Y, loss_fn=crit) if given else {}
-    with recording(model, opt, **kw) as rec:
-        for _ in range(epochs):
-            for s in range(0, len(X), batch):
-                loss = crit(model(X[s:s + batch]), Y[s:s + batch])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-    return rec.trace, start, model
+    return record_loop(model, opt, crit, X, Y, epochs=epochs, batch=batch, given=given), start, model
 
 
 def _load(module, vector):

@@ -5,16 +5,11 @@ hold, not before. Under Node, the file alone with the few helpers it takes stubb
 canvas context that records the points stroked."""
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-NODE = shutil.which("node") or "/usr/bin/node"
-pytestmark = pytest.mark.skipif(not Path(NODE).is_file(), reason="node is not installed")
+from tests.web.node_harness import needs_node, run_harness
+
+pytestmark = needs_node
 
 HARNESS = r"""
 var SGD = { clamp: function (v, a, b) { return Math.min(Math.max(v, a), b); }, dot: function () {},
@@ -43,12 +38,7 @@ console.log(JSON.stringify(out));
 
 @pytest.fixture(scope="module")
 def strokes(tmp_path_factory):
-    runner = tmp_path_factory.mktemp("lossjs") / "run.js"
-    runner.write_text(HARNESS, encoding="utf-8")
-    done = subprocess.run([NODE, str(runner), str(ROOT / "scenes/web/player/views/loss.js")],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_harness(HARNESS, "views/loss.js", tmp_path_factory.mktemp("lossjs"))
 
 
 def _ends_at_final(points) -> bool:

@@ -5,16 +5,11 @@ showed a path running off the view and nothing where the run ended. Under Node: 
 alone, the helpers it takes stubbed, ``dot`` recording where it is drawn."""
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-NODE = shutil.which("node") or "/usr/bin/node"
-pytestmark = pytest.mark.skipif(not Path(NODE).is_file(), reason="node is not installed")
+from tests.web.node_harness import needs_node, run_harness
+
+pytestmark = needs_node
 
 HARNESS = r"""
 var dots = [];
@@ -36,12 +31,7 @@ console.log(JSON.stringify(out));
 
 @pytest.fixture(scope="module")
 def dots(tmp_path_factory):
-    runner = tmp_path_factory.mktemp("paramsjs") / "run.js"
-    runner.write_text(HARNESS, encoding="utf-8")
-    done = subprocess.run([NODE, str(runner), str(ROOT / "scenes/web/player/views/params.js")],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_harness(HARNESS, "views/params.js", tmp_path_factory.mktemp("paramsjs"))
 
 
 def test_a_point_in_view_is_drawn_where_it_is(dots):
