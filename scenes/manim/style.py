@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from manim import ManimColor, MathTypst, Text, VGroup, VMobject
 
+from scenes.manim.typeset_lock import typesetting
 from scenes.story.theme import Theme, font_path
 
 __all__ = ["Style", "register_font", "fmt", "tag", "plain", "TEXT", "LEGEND", "ARROW", "MARKER", "LINE"]
@@ -81,15 +82,17 @@ class Style:
         ck = ("text", s, self.fs(key), self.theme.color(color), self.theme.font_family,
               tuple(sorted(kw.items())))
         if ck not in _TYPESET:
-            _TYPESET[ck] = plain(Text(s, font=self.theme.font_family, font_size=self.fs(key),
-                                      color=self.c(color), **kw))
+            with typesetting():  # (another render may be parsing the same cached SVG)
+                _TYPESET[ck] = plain(Text(s, font=self.theme.font_family, font_size=self.fs(key),
+                                          color=self.c(color), **kw))
         return tag(_TYPESET[ck].copy(), TEXT, text=s)
 
     def math(self, s: str, key: str = "text", color: str = "text", scale: float = 1.25) -> VGroup:
         # Typst's math font looks smaller than DejaVu at equal size: scale it up a little.
         ck = ("math", s, self.fs(key) * scale, self.theme.color(color))
         if ck not in _TYPESET:
-            _TYPESET[ck] = plain(MathTypst(s, font_size=self.fs(key) * scale, color=self.c(color)))
+            with typesetting():
+                _TYPESET[ck] = plain(MathTypst(s, font_size=self.fs(key) * scale, color=self.c(color)))
         return tag(_TYPESET[ck].copy(), TEXT, text=s)
 
 

@@ -5,6 +5,7 @@ import numpy as np
 from manim import DecimalNumber, MathTypst, VMobject
 
 from scenes.manim.style import TEXT, tag
+from scenes.manim.typeset_lock import typesetting
 
 __all__ = ["FastDecimal"]
 
@@ -31,7 +32,8 @@ class FastDecimal(DecimalNumber):
         key = (string, round(float(self._font_size), 3))
         g = _GLYPHS.get(key)
         if g is None:
-            m = MathTypst(string.replace("−", "-"))
+            with typesetting():  # (scenes.manim.typeset_lock)
+                m = MathTypst(string.replace("−", "-"))
             m.font_size = self._font_size
             g = VMobject()
             for sm in m.family_members_with_points():
