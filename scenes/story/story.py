@@ -29,7 +29,7 @@ from training.linear_model import full_gradient_at
 from training.trace import Trace
 
 __all__ = ["Arrow", "Story", "as_story", "nice_scale", "nice_floor", "plan_of", "steps_per_epoch",
-           "FULL_STEP_LABEL", "FULL_STEP_UNKNOWN", "CONTOUR_LEVELS", "contour_levels"]
+           "FULL_STEP_LABEL", "FULL_STEP_UNKNOWN", "UPDATE_LABEL", "CONTOUR_LEVELS", "contour_levels"]
 
 MIN_ARROW = 0.14     # arrows shorter than this fraction of the parameter view are magnified
 MAX_MAGNIFY = 1e6    # ... at most this many times
@@ -53,6 +53,7 @@ HIDDEN_ARROW = 1e-4  # arrows shorter than this fraction of the view are not dra
 # The legends' words for the full-batch arrow, and for a run whose full-data gradient is not
 # known (a module recorded from its own loop): then no such arrow is drawn, and they say so.
 FULL_STEP_LABEL = "full-batch step −lr·∇L"
+UPDATE_LABEL = "update applied"  # the arrow of the step the optimizer really took
 FULL_STEP_UNKNOWN = "full-batch step: not known"
 
 

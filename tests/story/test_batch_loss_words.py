@@ -89,8 +89,8 @@ def test_manim_labels_it_batch_loss(line, module, article):
     from scenes.manim.panels.header import loss_note
     from scenes.manim.panels.loss import legend_items
 
-    assert [w for _, w in legend_items(article)] == ["batch loss", "loss on all data"]
-    assert [w for _, w in legend_items(line)] == ["batch loss", "loss on all data"]  # the line's: computed on x, y
+    assert [w for _, w in legend_items(article)] == ["batch loss", "full-data loss"]
+    assert [w for _, w in legend_items(line)] == ["batch loss", "full-data loss"]  # the line's: computed on x, y
     assert [w for _, w in legend_items(module)] == ["batch loss", "batch loss after the step"]
     assert (loss_note(article), loss_note(line), loss_note(module)) == ("(all data)", "(all data)", "(batch loss)")
     # The final frame's L is the module's final loss, over all the rows: the note says so then.

@@ -12,6 +12,7 @@ from scenes.manim.panels.beats import Beats, scrub
 from scenes.manim.panels.draw import bounded_indices, set_polyline
 from scenes.manim.style import LEGEND, LINE, MARKER, Style, tag
 from scenes.story.geometry import Limits
+from scenes.story.loss_words import FULL
 from scenes.story.story import Story
 
 __all__ = ["LossPanel", "legend_items"]
@@ -121,7 +122,7 @@ def legend_items(story, surface: bool = False) -> list:
     """The legend's (colour key, words): the thick curve is the loss on all data after each
     step, or, for a module recorded from a loop given no x, y, the batch loss the loop saw at
     the parameters after each step (the next step's: ``Story.path_loss_words``)."""
-    after = "loss on all data" if story.path_loss_words == "full-data loss" else "batch loss after the step"
+    after = FULL if story.path_loss_words == FULL else "batch loss after the step"
     items = [("loss_batch", "batch loss"), ("loss_full", after)]
     if surface:
         items.append(("path", "plane's loss under the path"))

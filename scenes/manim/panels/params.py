@@ -12,7 +12,7 @@ from scenes.manim.panels.base import DL, DR, Panel, legend_strip, place_legend, 
 from scenes.manim.panels.beats import Beats, scrub
 from scenes.manim.panels.draw import bounded_indices, region, set_children, set_polyline
 from scenes.manim.style import ARROW, LEGEND, LINE, MARKER, Style, tag
-from scenes.story.story import Story
+from scenes.story.story import UPDATE_LABEL, Story
 
 __all__ = ["ParamsPanel"]
 
@@ -149,11 +149,11 @@ class ParamsPanel(Beats):
 
     def _legend_rows(self) -> VGroup:
         st, s = self.st, self.s
-        items = [("update", "update taken")]
+        items = [("update", UPDATE_LABEL)]
         if s.carry is not None:
             items.append(("velocity", s.carry.label))
         # an unknown full-batch step (a module's own loop) is not drawn: the legend says so
-        items.append(("full_gradient", "full-batch step" if s.full_step_known else "full-batch step: not known"))
+        items.append(("full_gradient", s.full_step_label))
         rows = VGroup()
         for key, label in items:
             rows.add(VGroup(Line(ORIGIN, RIGHT * 0.35, stroke_color=st.c(key), stroke_width=4),

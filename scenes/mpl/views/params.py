@@ -16,6 +16,7 @@ from scenes.story.frames import FrameState
 from scenes.story.geometry import free_corner
 from scenes.story.palette import band_colors
 from scenes.story.plan import FAST, GRADIENT, HOLD, UPDATE
+from scenes.story.story import UPDATE_LABEL
 
 __all__ = ["ParamView"]
 
@@ -79,7 +80,7 @@ class ParamView(ViewBase):
     def _add_legend(self, lw: float) -> None:
         """Legend with proxy artists (static, drawn once in the background), in the corner the
         run stays away from (``finish_layout`` moves it once the axes are in place)."""
-        handles = [Line2D([], [], color=self.col("update"), lw=lw, label="update applied"),
+        handles = [Line2D([], [], color=self.col("update"), lw=lw, label=UPDATE_LABEL),
                    # an unknown full-batch step (a module's own loop) is not drawn: the legend says so
                    Line2D([], [], color=self.col("full_gradient"), lw=lw, label=self.story.full_step_label,
                           ls="-" if self.story.full_step_known else ":")]
